@@ -1,0 +1,25 @@
+// Shared by tests: assemble snippets, and the sandbox backends every sandbox test runs against.
+import type { Arch, Sandbox } from '../sandbox/sandbox.ts';
+import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
+import { assembleStatements } from '../toolchain/assemble.ts';
+
+export interface Backend {
+  name: string;
+  create(arch: Arch): Sandbox;
+}
+
+/** Every backend behind the sandbox interface; the same tests run against each. */
+export const BACKENDS: Backend[] = [
+  { name: 'unicorn', create: (arch) => new UnicornSandbox(arch) },
+];
+
+/** Assembles statements without a module header. */
+export function asm(arch: Arch, source: string, address: number): Promise<Uint8Array> {
+  return assembleStatements(source, arch, address);
+}
+
+export function u64(value: bigint): Uint8Array {
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
+  return bytes;
+}
