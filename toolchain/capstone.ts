@@ -1,0 +1,45 @@
+// Capstone (@alexaltea/capstone-js): the disassembler, and the oracle the engine's decoders are tested against.
+import createCapstone from '@alexaltea/capstone-js';
+import type { Arch } from '../sandbox/sandbox.ts';
+
+export interface DisassembledInstruction {
+  address: number;
+  size: number;
+  bytes: Uint8Array;
+  mnemonic: string;
+  operands: string;
+}
+
+interface CapstoneModule {
+  Capstone: new (arch: number, mode: number) => CapstoneHandle;
+  ARCH_X86: number; ARCH_ARM64: number; MODE_64: number; MODE_ARM: number;
+  OPT_DETAIL: number; OPT_ON: number;
+}
+interface CapstoneInsn { id: number; address: number | bigint; size: number; bytes: number[] | Uint8Array; mnemonic: string; op_str: string }
+export interface CapstoneHandle {
+  disasm(buffer: Uint8Array, address: number, max?: number): CapstoneInsn[];
+  option(option: number, value: number): void;
+  close(): void;
+}
+
+let module: Promise<CapstoneModule> | undefined;
+const handles: Partial<Record<Arch, CapstoneHandle>> = {};
+
+export async function capstoneHandle(arch: Arch): Promise<CapstoneHandle> {
+  module ??= (createCapstone as unknown as () => Promise<CapstoneModule>)();
+  const cs = await module;
+  return (handles[arch] ??= arch === 'x64' ? new cs.Capstone(cs.ARCH_X86, cs.MODE_64)
+    : new cs.Capstone(cs.ARCH_ARM64, cs.MODE_ARM));
+}
+
+/** Disassembles as far as Capstone can decode; stops at the first undecodable byte. */
+export async function disassemble(arch: Arch, bytes: Uint8Array, address: number, max = 0): Promise<DisassembledInstruction[]> {
+  const handle = await capstoneHandle(arch);
+  return handle.disasm(bytes, address, max).map((insn) => ({
+    address: Number(insn.address),
+    size: insn.size,
+    bytes: Uint8Array.from(insn.bytes),
+    mnemonic: insn.mnemonic,
+    operands: insn.op_str,
+  }));
+}

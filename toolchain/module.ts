@@ -1,0 +1,45 @@
+// A guest module: what the toolchain makes of a source file and what the loader maps.
+import type { Arch } from '../sandbox/sandbox.ts';
+
+export type SymbolKind = 'function' | 'data';
+
+export interface ModuleSymbol {
+  name: string;
+  address: number;
+  /** Exact size in bytes: a function from its first byte to `.endfunc`, data up to the next data symbol. */
+  size: number;
+  kind: SymbolKind;
+}
+
+export interface GuestModule {
+  name: string;
+  arch: Arch;
+  /** Load address of the code; the data section follows on the next page boundary. */
+  base: number;
+  code: Uint8Array;
+  dataAddress: number;
+  data: Uint8Array;
+  symbols: ModuleSymbol[];
+  /** Names of symbols other modules may use. */
+  exports: string[];
+  /** Function where execution starts, for a program's main module. */
+  entry?: string;
+}
+
+export function findSymbol(module: GuestModule, name: string): ModuleSymbol | undefined {
+  return module.symbols.find((symbol) => symbol.name === name);
+}
+
+/** The symbol whose bytes contain `address`, if any. */
+export function symbolAt(module: GuestModule, address: number): ModuleSymbol | undefined {
+  return module.symbols.find((s) => address >= s.address && address < s.address + Math.max(s.size, 1));
+}
+
+/** The module's image: code, zero padding to the data page, data. Its digest identifies the build. */
+export function moduleImage(module: GuestModule): Uint8Array {
+  if (module.data.length === 0) return module.code;
+  const image = new Uint8Array(module.dataAddress - module.base + module.data.length);
+  image.set(module.code, 0);
+  image.set(module.data, module.dataAddress - module.base);
+  return image;
+}
