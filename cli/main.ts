@@ -1,0 +1,39 @@
+// `hotpatch`: run the examples from a terminal.
+import { parseArgs } from 'node:util';
+import { runCommand, RUN_USAGE } from './run.ts';
+
+const USAGE = `Usage: hotpatch <command> [options]
+
+Commands:
+${RUN_USAGE}`;
+
+/** Returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  try {
+    if (command === 'run') return await runCommand(rest);
+    process.stderr.write(`hotpatch: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  } catch (error) {
+    process.stderr.write(`hotpatch: ${describeError(error)}\n`);
+    return 1;
+  }
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error && 'line' in error && error.name === 'AssemblyError') {
+    const { file, line, lineText } = error as Error & { file?: string; line?: number; lineText?: string };
+    const place = [file, line].filter((p) => p !== undefined).join(':');
+    return `${place ? place + ': ' : ''}${error.message}${lineText && !error.message.includes(lineText) ? `\n    ${lineText.trim()}` : ''}`;
+  }
+  if (error instanceof Error && error.name === 'TypeError' && /parseArgs|Unknown option|argument/i.test(error.message)) {
+    return error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+export { parseArgs };

@@ -1,0 +1,112 @@
+// `hotpatch run <example>`: assemble an example, load it into real Unicorn, run it, print its output.
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { GuestProcess } from '../sandbox/process.ts';
+import { type Arch, ARCHES } from '../sandbox/sandbox.ts';
+import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
+import { assembleExample, assembleProgram, readExampleManifest } from '../toolchain/example.ts';
+import { readFile } from 'node:fs/promises';
+
+export const RUN_USAGE = `  run <example-dir | module.s> [options]
+      Assemble the example's modules, load them, run the entry point and print the guest's output.
+      --arch x64|arm64          architecture (default: the example's first)
+      --max-instructions N      stop a program that runs longer (default 10000000)
+      --time-limit MS           stop a program that runs longer (default 10000)
+      --json                    print one JSON record instead of the output and a summary
+`;
+
+export interface RunRecord {
+  example: string;
+  arch: Arch;
+  backend: string;
+  output: string;
+  exitCode: number | null;
+  instructions: number | null;
+  calls: Record<string, number>;
+  error: string | null;
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      arch: { type: 'string' },
+      'max-instructions': { type: 'string', default: '10000000' },
+      'time-limit': { type: 'string', default: '10000' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length !== 1) throw new Error(`run needs one example directory or module file\n\n${RUN_USAGE}`);
+  const target = positionals[0]!;
+  const maxInstructions = positiveInteger(values['max-instructions']!, '--max-instructions');
+  const timeLimitMs = positiveInteger(values['time-limit']!, '--time-limit');
+  if (values.arch !== undefined && !ARCHES.includes(values.arch as Arch)) {
+    throw new Error(`--arch must be one of ${ARCHES.join(', ')}, not "${values.arch}"`);
+  }
+
+  const { name, arch, modules } = await loadTarget(target, values.arch as Arch | undefined);
+  const process_ = new GuestProcess(new UnicornSandbox(arch), { modules });
+  try {
+    process_.run({ maxInstructions, timeLimitMs });
+    if (process_.state === 'paused') {
+      process_.error = undefined;
+      const limit = process_.instructions !== undefined && process_.instructions >= maxInstructions
+        ? `${maxInstructions} instructions (--max-instructions)` : `${timeLimitMs} ms (--time-limit)`;
+      throw Object.assign(new Error(`the program did not finish within ${limit}; stopped at ` +
+        process_.symbolize(process_.pc)), { partial: true });
+    }
+    return report(process_, name, values.json!, null);
+  } catch (error) {
+    if (error instanceof Error && 'partial' in error) return report(process_, name, values.json!, error.message);
+    throw error;
+  } finally {
+    process_.close();
+  }
+}
+
+function report(p: GuestProcess, example: string, json: boolean, limitError: string | null): number {
+  const error = limitError ?? p.error?.message ?? null;
+  const record: RunRecord = {
+    example,
+    arch: p.arch,
+    backend: p.sandbox.backend,
+    output: p.io.text(),
+    exitCode: p.io.exitCode ?? null,
+    instructions: p.instructions ?? null,
+    calls: Object.fromEntries(p.calls),
+    error,
+  };
+  if (json) {
+    process.stdout.write(JSON.stringify(record, null, 2) + '\n');
+  } else {
+    process.stdout.write(record.output);
+    const calls = Object.entries(record.calls).filter(([, n]) => n > 0).map(([f, n]) => `${f} ${n}`).join(', ');
+    const ending = error ? `error: ${error}` : `exit code ${record.exitCode}`;
+    process.stderr.write(`-- ${example} (${p.arch}, ${record.backend}): ${ending} after ` +
+      `${record.instructions?.toLocaleString('en-US')} instructions\n-- calls: ${calls}\n`);
+  }
+  if (error) return 1;
+  return record.exitCode ?? 1;
+}
+
+async function loadTarget(target: string, arch: Arch | undefined) {
+  const info = await stat(target).catch(() => undefined);
+  if (!info) throw new Error(`${target}: no such example directory or file`);
+  if (info.isDirectory()) {
+    const manifest = await readExampleManifest(target);
+    const chosen = arch ?? manifest.arches[0]!;
+    const { modules } = await assembleExample(target, chosen);
+    return { name: basename(target), arch: chosen, modules };
+  }
+  const chosen = arch ?? 'x64';
+  const modules = await assembleProgram([{ file: target, text: await readFile(target, 'utf8') }], chosen);
+  return { name: basename(target), arch: chosen, modules };
+}
+
+function positiveInteger(text: string, option: string): number {
+  const value = Number(text.replace(/_/g, ''));
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${option} needs a positive whole number, not "${text}"`);
+  return value;
+}

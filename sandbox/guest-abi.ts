@@ -1,0 +1,78 @@
+// The guest ABI: Linux-style system calls for output and exit.
+//   x86-64: syscall, number in rax, arguments rdi, rsi, rdx, result in rax.
+//   ARM64:  svc #0,  number in x8,  arguments x0, x1, x2,   result in x0.
+import type { Arch, Sandbox } from './sandbox.ts';
+import { hex } from './sandbox.ts';
+
+interface AbiRegisters { number: string; args: [string, string, string]; result: string }
+const REGISTERS: Record<Arch, AbiRegisters> = {
+  x64: { number: 'rax', args: ['rdi', 'rsi', 'rdx'], result: 'rax' },
+  arm64: { number: 'x8', args: ['x0', 'x1', 'x2'], result: 'x0' },
+};
+
+/** System call numbers, as in Linux for each architecture. */
+export const SYSCALLS: Record<Arch, { write: number; exit: number; exitGroup: number }> = {
+  x64: { write: 1, exit: 60, exitGroup: 231 },
+  arm64: { write: 64, exit: 93, exitGroup: 94 },
+};
+
+const EBADF = 9;
+const EFAULT = 14;
+/** Largest single write the host accepts, so a bad length cannot exhaust host memory. */
+const MAX_WRITE = 1 << 20;
+
+export class GuestAbiError extends Error {
+  constructor(message: string, readonly address: number) {
+    super(message);
+    this.name = 'GuestAbiError';
+  }
+}
+
+/** What the guest did through system calls during a run. */
+export class GuestIO {
+  private readonly chunks: { fd: number; bytes: Uint8Array }[] = [];
+  exitCode: number | undefined;
+  /** Set when the guest made a call the ABI does not know; the run is stopped. */
+  error: GuestAbiError | undefined;
+
+  constructor(private readonly sandbox: Sandbox) {
+    const regs = REGISTERS[sandbox.arch];
+    const numbers = SYSCALLS[sandbox.arch];
+    sandbox.addHook({ type: 'syscall', callback: (address) => {
+      const number = Number(sandbox.readRegister(regs.number));
+      const arg = (i: number) => sandbox.readRegister(regs.args[i]!);
+      if (number === numbers.write) {
+        sandbox.writeRegister(regs.result, this.write(Number(arg(0)), arg(1), arg(2)));
+      } else if (number === numbers.exit || number === numbers.exitGroup) {
+        this.exitCode = Number(arg(0) & 0xffn);
+        sandbox.stop();
+      } else {
+        this.error = new GuestAbiError(`unknown system call ${number} at ${hex(address)}`, address);
+        sandbox.stop();
+      }
+    } });
+  }
+
+  private write(fd: number, buffer: bigint, length: bigint): bigint {
+    if (fd !== 1 && fd !== 2) return BigInt(-EBADF);
+    if (length > BigInt(MAX_WRITE)) length = BigInt(MAX_WRITE);
+    try {
+      const bytes = this.sandbox.read(Number(buffer), Number(length));
+      this.chunks.push({ fd, bytes });
+      return length;
+    } catch {
+      return BigInt(-EFAULT);
+    }
+  }
+
+  /** Everything written to stdout and stderr, in order, as text. */
+  text(fd?: 1 | 2): string {
+    const decoder = new TextDecoder();
+    return this.chunks.filter((c) => fd === undefined || c.fd === fd)
+      .map((c) => decoder.decode(c.bytes, { stream: true })).join('') + decoder.decode();
+  }
+
+  get bytesWritten(): number {
+    return this.chunks.reduce((n, c) => n + c.bytes.length, 0);
+  }
+}
