@@ -1,0 +1,9 @@
+// The hotpatch engine: AssemblyScript compiled to engine.wasm, the same module in Node and the browser.
+// It is pure: bytes and addresses in, plans out. The host applies plans to the sandbox.
+
+/** Version of the interface between engine.wasm and its TypeScript host; they must agree. */
+export const INTERFACE_VERSION: i32 = 1;
+
+export function interfaceVersion(): i32 {
+  return INTERFACE_VERSION;
+}
