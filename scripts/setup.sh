@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libunicorn2: the real Unicorn CPU emulator, reached from Node through koffi.
-DEBIAN_PACKAGES=(libunicorn2)
+# gcc, clang-14, gcc-aarch64-linux-gnu: compile the corpus of real compiler output the tests run.
+DEBIAN_PACKAGES=(libunicorn2 gcc clang-14 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu)
 
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
