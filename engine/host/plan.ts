@@ -1,0 +1,111 @@
+// The redirect plan: what the engine decides for one function, and how the host reads it.
+// Both architectures answer in this shape; the transaction writes the steps in order, and the
+// page animates them.
+import type { Arch } from '../../sandbox/sandbox.ts';
+
+/**
+ * replace: calls go to the new function and never come back (Windows hotpatch, Linux livepatch).
+ * hook: a trampoline keeps the original callable from the new code (Detours, frida's Interceptor).
+ */
+export type RedirectMode = 'replace' | 'hook';
+
+export interface RedirectRequest {
+  arch: Arch;
+  /** The function to redirect: its address and all of its current bytes. */
+  target: { address: number; bytes: Uint8Array; name?: string };
+  /**
+   * Bytes directly before the function that may be overwritten (the padding a hot-patchable
+   * build leaves, such as x86-64 `int3`/`nop` fill); they end at `target.address`. Empty: none.
+   */
+  padding?: Uint8Array;
+  /** Address of the new function. */
+  replacement: number;
+  mode: RedirectMode;
+  /** Hook mode: where the trampoline will be written (executable memory the host provides). */
+  trampolineAddress?: number;
+}
+
+/** What one step writes. Steps are written in order; the last one makes the redirect live. */
+export type StepKind =
+  | 'trampoline' // displaced instructions, relocated, and the jump back
+  | 'padding-jump' // the long jump written into the padding before the function
+  | 'entry-jump' // the jump written over the function's first bytes
+  | 'flush-icache'; // instruction-cache maintenance (ARM64); writes nothing
+
+export interface PlanStep {
+  kind: StepKind;
+  address: number;
+  /** Bytes there before the step (as given in the request; zeroes for a fresh trampoline area). */
+  before: Uint8Array;
+  after: Uint8Array;
+  /** The CPU performs this write as one store, so no thread can see half of it. */
+  atomic: boolean;
+  /** One or two sentences for a person: what was decided and why. */
+  explanation: string;
+}
+
+/** One instruction moved out of the entry, and what was done to it. */
+export interface DisplacedInstruction {
+  /** Where it was in the original function. */
+  address: number;
+  length: number;
+  /** Where its replacement starts in the trampoline (hook mode), and its bytes there. */
+  relocatedAddress?: number;
+  relocatedBytes?: Uint8Array;
+  /** E.g. "copied", "rip-relative displacement adjusted", "jcc rel8 widened to rel32". */
+  relocation: string;
+}
+
+export interface RedirectPlan {
+  arch: Arch;
+  mode: RedirectMode;
+  target: number;
+  replacement: number;
+  /** The entry redirection chosen, e.g. "jmp rel32", "jmp [rip+0] abs64", "hot-patch short jump", "b imm26", "ldr x16 + br x16". */
+  form: string;
+  /** Bytes of the function's entry that the redirect overwrites. */
+  overwritten: { address: number; length: number };
+  displaced: DisplacedInstruction[];
+  /** Hook mode: the trampoline; calling `address` runs the original function. */
+  trampoline?: { address: number; bytes: Uint8Array };
+  steps: PlanStep[];
+}
+
+export type RefusalCode =
+  | 'too-short' // the function is shorter than the jump and has no usable padding
+  | 'branch-into-overwritten' // another instruction jumps into the bytes the jump would overwrite
+  | 'unmovable-instruction' // a displaced instruction cannot run from the trampoline
+  | 'undecodable' // the bytes are not valid instructions
+  | 'out-of-range' // a target cannot be reached from where it must be reached
+  | 'bad-request'; // the request itself is inconsistent
+
+export interface RedirectRefusal {
+  code: RefusalCode;
+  /** A sentence a person understands, naming the instruction and address concerned. */
+  message: string;
+  address?: number;
+}
+
+export type PlanResult = { ok: true; plan: RedirectPlan } | { ok: false; refusal: RedirectRefusal };
+
+/** Reads the engine's JSON answer: addresses are "0x.." strings, bytes are hex strings. */
+export function decodeEngineJson<T>(json: string): T {
+  return JSON.parse(json, (key, value) => {
+    if (typeof value !== 'string') return value;
+    if (/^0x[0-9a-f]+$/.test(value)) return Number(BigInt(value));
+    if (BYTE_FIELDS.has(key) && /^([0-9a-f]{2})*$/.test(value)) return hexToBytes(value);
+    return value;
+  }) as T;
+}
+
+const BYTE_FIELDS = new Set(['bytes', 'before', 'after', 'relocatedBytes']);
+
+export function hexToBytes(hex: string): Uint8Array {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return bytes;
+}
+
+export function bytesToHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
