@@ -1,5 +1,4 @@
 // `hotpatch`: run the examples from a terminal.
-import { parseArgs } from 'node:util';
 import { runCommand, RUN_USAGE } from './run.ts';
 
 const USAGE = `Usage: hotpatch <command> [options]
@@ -30,10 +29,6 @@ export function describeError(error: unknown): string {
     const place = [file, line].filter((p) => p !== undefined).join(':');
     return `${place ? place + ': ' : ''}${error.message}${lineText && !error.message.includes(lineText) ? `\n    ${lineText.trim()}` : ''}`;
   }
-  if (error instanceof Error && error.name === 'TypeError' && /parseArgs|Unknown option|argument/i.test(error.message)) {
-    return error.message;
-  }
   return error instanceof Error ? error.message : String(error);
 }
 
-export { parseArgs };

@@ -134,9 +134,9 @@ export class GuestProcess {
     }
     if (this.io.error) return this.fail(new ProcessError(this.io.error.message + this.where(this.io.error.address),
       'syscall', this.io.error.address));
-    if (this.io.exitCode !== undefined) return this.exit(reason, this.io.exitCode);
+    if (this.io.exitCode !== undefined) return this.exit(this.io.exitCode);
     if (reason === 'until') {
-      return this.exit(reason, Number(this.sandbox.readRegister(RESULT_REGISTER[this.arch]) & 0xffn));
+      return this.exit(Number(this.sandbox.readRegister(RESULT_REGISTER[this.arch]) & 0xffn));
     }
     if (reason === 'halted') {
       return this.fail(new ProcessError(`the guest halted${this.where(this.pc - 1)}`, 'fault', this.pc - 1));
@@ -145,10 +145,10 @@ export class GuestProcess {
     return { state: this.state, reason };
   }
 
-  private exit(reason: StopReason, code: number): RunOutcome {
+  private exit(code: number): RunOutcome {
     this.io.exitCode = code;
     this.state = 'exited';
-    return { state: this.state, reason: reason === 'until' ? 'exit' : 'exit' };
+    return { state: this.state, reason: 'exit' };
   }
 
   private fail(error: ProcessError): RunOutcome {
