@@ -7,3 +7,5 @@ export const INTERFACE_VERSION: i32 = 1;
 export function interfaceVersion(): i32 {
   return INTERFACE_VERSION;
 }
+
+export { x64Encode } from './x64/api';

@@ -1,0 +1,38 @@
+// Host API of the x86-64 engine: typed wrappers over engine.wasm's x64 exports.
+import { loadEngine } from './engine.ts';
+import { hexToBytes } from './plan.ts';
+
+/** The encodings the engine's x86-64 writer emits (numbers shared with engine/assembly/x64/api.ts). */
+export const X64_FORMS = {
+  'jmp rel8': 0,
+  'jmp rel32': 1,
+  'jmp [rip+0] abs64': 2,
+  'call rel32': 3,
+  'call [rip+2] abs64': 4,
+  'jcc rel8': 5,
+  'jcc rel32': 6,
+  'jcc abs64': 7,
+  int3: 8,
+  nops: 9,
+} as const;
+export type X64Form = keyof typeof X64_FORMS;
+
+export interface X64EncodeOptions {
+  /** Branch target (relative and absolute forms). */
+  target?: number | bigint;
+  /** Condition code 0-15 for jcc forms, as in the opcode's low nibble (4 = e, 5 = ne, ...). */
+  condition?: number;
+  /** Number of bytes for int3 and nop padding. */
+  count?: number;
+}
+
+/**
+ * The bytes the engine writes for `form` placed at `address`, or undefined when a relative form
+ * cannot reach the target from there.
+ */
+export async function encodeX64(form: X64Form, address: number | bigint, options: X64EncodeOptions = {}): Promise<Uint8Array | undefined> {
+  const engine = await loadEngine();
+  const hex = engine.exports.x64Encode(X64_FORMS[form], BigInt(address), BigInt(options.target ?? 0),
+    options.condition ?? 0, options.count ?? 0);
+  return hex === '' ? undefined : hexToBytes(hex);
+}
