@@ -9,3 +9,4 @@ export function interfaceVersion(): i32 {
 }
 
 export { x64Encode } from './x64/api';
+export { patchImageBuffer, parsePatchImage } from './patch/exports';

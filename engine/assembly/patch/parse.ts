@@ -1,0 +1,423 @@
+// Reads and validates a patch image. Every offset, length and count is checked against the image
+// before it is used, so no input can make the engine read outside it, trap, or loop for long:
+// the work is linear in the image size (plus a sort of the redirects).
+import { JsonWriter, toHex } from '../common/json';
+import {
+  ARCH_ARM64, ARCH_X64, BASE_IDENTITY_SIZE, BASE_REF_SIZE, B_RESERVED, B_SLOT, B_SYMBOL, FORMAT_VERSION,
+  HEADER_SIZE, H_ARCH, H_BASE_IDENTITY, H_BASE_REFS, H_CODE, H_DATA, H_FLAGS, H_HEADER_SIZE, H_IMAGE_SIZE,
+  H_IMPORTS, H_MAGIC, H_MODULE_NAME, H_REDIRECTS, H_RESERVED, H_RESERVED_SIZE, H_SEQUENCE, H_STRINGS,
+  H_VERSION, IMPORT_SIZE, I_MODULE, I_RESERVED, I_SLOT, I_SYMBOL, MAGIC, MAX_NAME_BYTES, MODE_HOOK,
+  MODE_REPLACE, NO_SLOT, REDIRECT_SIZE, R_BASE_NAME, R_BASE_OFFSET, R_BASE_SIZE, R_MODE, R_NEW_OFFSET,
+  R_NEW_SIZE, R_RESERVED, R_SLOT, SLOT_SIZE,
+} from './format';
+import { firstInvalidUtf8 } from './utf8';
+
+export class ImageError {
+  constructor(public code: string, public message: string, public offset: u32) {}
+}
+
+/** A part of the image: where it starts in the image and how many bytes it has. */
+export class Region {
+  constructor(public name: string, public offset: u32, public size: u32) {}
+}
+
+export class Redirect {
+  base: string = '';
+  baseOffset: u32 = 0;
+  baseSize: u32 = 0;
+  newOffset: u32 = 0;
+  newSize: u32 = 0;
+  mode: u8 = MODE_REPLACE;
+  slot: u32 = NO_SLOT;
+  /** Where the entry sits in the image, for error messages. */
+  entry: u32 = 0;
+}
+
+export class Import {
+  module: string = '';
+  symbol: string = '';
+  slot: u32 = 0;
+}
+
+export class BaseReference {
+  symbol: string = '';
+  slot: u32 = 0;
+}
+
+export class PatchImage {
+  version: u16 = 0;
+  arch: u16 = 0;
+  size: u32 = 0;
+  sequence: u32 = 0;
+  module: string = '';
+  baseIdentity: string = '';
+  code: Region = new Region('code section', 0, 0);
+  data: Region = new Region('data section', 0, 0);
+  redirects: Redirect[] = [];
+  imports: Import[] = [];
+  baseReferences: BaseReference[] = [];
+}
+
+export function archName(arch: u16): string {
+  return arch == ARCH_X64 ? 'x64' : arch == ARCH_ARM64 ? 'arm64' : 'unknown';
+}
+
+function hex(value: u64): string {
+  return '0x' + value.toString(16);
+}
+
+function u16At(bytes: Uint8Array, at: u32): u16 {
+  return <u16>bytes[at] | (<u16>bytes[at + 1] << 8);
+}
+
+function u32At(bytes: Uint8Array, at: u32): u32 {
+  return <u32>bytes[at] | (<u32>bytes[at + 1] << 8) | (<u32>bytes[at + 2] << 16) | (<u32>bytes[at + 3] << 24);
+}
+
+/** Parses a whole image for a sandbox of `expectedArch`; `error` is set when it returns null. */
+export class PatchImageParser {
+  error: ImageError | null = null;
+  private strings: Region = new Region('string table', 0, 0);
+
+  constructor(private bytes: Uint8Array, private expectedArch: u16) {}
+
+  private fail(code: string, message: string, offset: u32): PatchImage | null {
+    this.error = new ImageError(code, message, offset);
+    return null;
+  }
+
+  parse(): PatchImage | null {
+    const bytes = this.bytes;
+    const length = <u32>bytes.length;
+    if (length < 4) {
+      return this.fail('truncated', 'the image is ' + length.toString() + ' bytes long, too short to hold even the magic number', 0);
+    }
+    if (u32At(bytes, H_MAGIC) != MAGIC) {
+      return this.fail('bad-magic', 'the image does not start with the magic number "HPAT": it is not a patch image', H_MAGIC);
+    }
+    if (length < 8) return this.fail('truncated', 'the image ends inside its header (' + length.toString() + ' bytes)', length);
+    const image = new PatchImage();
+    image.version = u16At(bytes, H_VERSION);
+    if (image.version != FORMAT_VERSION) {
+      return this.fail('unknown-version', 'the image is in format version ' + image.version.toString() +
+        '; this engine reads version ' + FORMAT_VERSION.toString(), H_VERSION);
+    }
+    if (length < HEADER_SIZE) {
+      return this.fail('truncated', 'the image is ' + length.toString() + ' bytes long; its header alone takes ' +
+        HEADER_SIZE.toString(), length);
+    }
+    image.arch = u16At(bytes, H_ARCH);
+    if (image.arch != ARCH_X64 && image.arch != ARCH_ARM64) {
+      return this.fail('unknown-arch', 'the image names architecture ' + image.arch.toString() +
+        ', which is neither x86-64 (1) nor ARM64 (2)', H_ARCH);
+    }
+    if (image.arch != this.expectedArch) {
+      return this.fail('wrong-arch', 'the image holds ' + archName(image.arch) + ' code but the program runs ' +
+        archName(this.expectedArch), H_ARCH);
+    }
+    const headerSize = u32At(bytes, H_HEADER_SIZE);
+    if (headerSize != HEADER_SIZE) {
+      return this.fail('bad-header', 'the header size field says ' + headerSize.toString() + ' bytes; version 1 headers are ' +
+        HEADER_SIZE.toString(), H_HEADER_SIZE);
+    }
+    image.size = u32At(bytes, H_IMAGE_SIZE);
+    if (image.size > length) {
+      return this.fail('truncated', 'the header says the image is ' + image.size.toString() + ' bytes long but only ' +
+        length.toString() + ' are present', length);
+    }
+    if (image.size < length) {
+      return this.fail('bad-header', 'the header says the image is ' + image.size.toString() + ' bytes long but ' +
+        length.toString() + ' were given (trailing bytes)', H_IMAGE_SIZE);
+    }
+    image.sequence = u32At(bytes, H_SEQUENCE);
+    if (image.sequence == 0) return this.fail('bad-header', 'the sequence number is 0; sequences start at 1', H_SEQUENCE);
+    if (u32At(bytes, H_FLAGS) != 0) {
+      return this.fail('reserved-not-zero', 'the header flags are ' + hex(u32At(bytes, H_FLAGS)) + '; version 1 defines none', H_FLAGS);
+    }
+    for (let i: u32 = 0; i < <u32>H_RESERVED_SIZE; i++) {
+      if (bytes[H_RESERVED + i] != 0) {
+        return this.fail('reserved-not-zero', 'reserved header byte at ' + hex(H_RESERVED + i) + ' is not zero', H_RESERVED + i);
+      }
+    }
+    image.baseIdentity = toHex(bytes.subarray(H_BASE_IDENTITY, H_BASE_IDENTITY + BASE_IDENTITY_SIZE));
+
+    image.code = this.region('code section', H_CODE, 1);
+    if (this.error) return null;
+    image.data = this.region('data section', H_DATA, 1);
+    if (this.error) return null;
+    const redirects = this.region('redirect table', H_REDIRECTS, REDIRECT_SIZE);
+    if (this.error) return null;
+    const imports = this.region('import table', H_IMPORTS, IMPORT_SIZE);
+    if (this.error) return null;
+    const baseRefs = this.region('base reference table', H_BASE_REFS, BASE_REF_SIZE);
+    if (this.error) return null;
+    this.strings = this.region('string table', H_STRINGS, 1);
+    if (this.error) return null;
+    const regions: Region[] = [image.code, image.data, redirects, imports, baseRefs, this.strings];
+    for (let i = 0; i < regions.length; i++) {
+      for (let j = i + 1; j < regions.length; j++) {
+        const a = regions[i];
+        const b = regions[j];
+        if (a.size == 0 || b.size == 0) continue;
+        if (<u64>a.offset < <u64>b.offset + b.size && <u64>b.offset < <u64>a.offset + a.size) {
+          return this.fail('overlapping-sections', 'the ' + a.name + ' (' + hex(a.offset) + '..' + hex(<u64>a.offset + a.size) +
+            ') overlaps the ' + b.name + ' (' + hex(b.offset) + '..' + hex(<u64>b.offset + b.size) + ')', b.offset);
+        }
+      }
+    }
+
+    const moduleName = this.name(H_MODULE_NAME, 'the target module name');
+    if (moduleName == null) return null;
+    image.module = moduleName;
+
+    const slots = new Set<u32>();
+    for (let i: u32 = 0; i < redirects.size / REDIRECT_SIZE; i++) {
+      const redirect = this.redirect(redirects.offset + i * REDIRECT_SIZE, i, image);
+      if (redirect == null) return null;
+      if (redirect.slot != NO_SLOT && !this.claimSlot(slots, redirect.slot, redirect.entry + R_SLOT, image, 'trampoline slot of redirect ' + i.toString())) return null;
+      image.redirects.push(redirect);
+    }
+    if (!this.checkRedirectsApart(image.redirects)) return null;
+
+    for (let i: u32 = 0; i < imports.size / IMPORT_SIZE; i++) {
+      const at = imports.offset + i * IMPORT_SIZE;
+      const entry = new Import();
+      const module = this.name(at + I_MODULE, 'the module name of import ' + i.toString());
+      if (module == null) return null;
+      const symbol = this.name(at + I_SYMBOL, 'the symbol name of import ' + i.toString());
+      if (symbol == null) return null;
+      entry.module = module;
+      entry.symbol = symbol;
+      if (u32At(this.bytes, at + I_RESERVED) != 0) {
+        return this.fail('reserved-not-zero', 'import ' + i.toString() + ' has non-zero reserved bytes', at + I_RESERVED);
+      }
+      entry.slot = u32At(this.bytes, at + I_SLOT);
+      if (!this.claimSlot(slots, entry.slot, at + I_SLOT, image, 'slot of import ' + i.toString() + ' (' + module + '!' + symbol + ')')) return null;
+      image.imports.push(entry);
+    }
+
+    for (let i: u32 = 0; i < baseRefs.size / BASE_REF_SIZE; i++) {
+      const at = baseRefs.offset + i * BASE_REF_SIZE;
+      const entry = new BaseReference();
+      const symbol = this.name(at + B_SYMBOL, 'the symbol name of base reference ' + i.toString());
+      if (symbol == null) return null;
+      entry.symbol = symbol;
+      if (u32At(this.bytes, at + B_RESERVED) != 0) {
+        return this.fail('reserved-not-zero', 'base reference ' + i.toString() + ' has non-zero reserved bytes', at + B_RESERVED);
+      }
+      entry.slot = u32At(this.bytes, at + B_SLOT);
+      if (!this.claimSlot(slots, entry.slot, at + B_SLOT, image, 'slot of base reference ' + i.toString() + ' (' + symbol + ')')) return null;
+      image.baseReferences.push(entry);
+    }
+    return image;
+  }
+
+  /** Reads an (offset, size-or-count) pair and checks that the region lies after the header and inside the image. */
+  private region(name: string, field: u32, entrySize: u32): Region {
+    const offset = u32At(this.bytes, field);
+    const count = u32At(this.bytes, field + 4);
+    const size = <u64>count * entrySize;
+    const end = <u64>offset + size;
+    const length = <u64>this.bytes.length;
+    if (size == 0) return new Region(name, offset, 0);
+    if (offset < HEADER_SIZE) {
+      this.fail('out-of-bounds', 'the ' + name + ' starts at ' + hex(offset) + ', inside the header', field);
+    } else if (end > length) {
+      const what = entrySize == 1 ? size.toString() + ' bytes' : count.toString() + ' entries of ' + entrySize.toString() + ' bytes';
+      this.fail('out-of-bounds', 'the ' + name + ' (' + what + ' at ' + hex(offset) + ') ends at ' + hex(end) +
+        ', past the end of the image (' + hex(length) + ')', field);
+    }
+    return new Region(name, offset, <u32>size);
+  }
+
+  /** A name: a string reference into the string table, non-empty, strict UTF-8, no control characters. */
+  private name(field: u32, what: string): string | null {
+    const offset = u32At(this.bytes, field);
+    const length = u32At(this.bytes, field + 4);
+    if (length == 0) {
+      this.fail('bad-name', what + ' is empty', field);
+      return null;
+    }
+    if (length > MAX_NAME_BYTES) {
+      this.fail('bad-name', what + ' is ' + length.toString() + ' bytes long; names are at most ' + MAX_NAME_BYTES.toString(), field);
+      return null;
+    }
+    if (<u64>offset + length > <u64>this.strings.size) {
+      this.fail('out-of-bounds', what + ' (' + length.toString() + ' bytes at ' + hex(offset) + ' in the string table) ends past the ' +
+        'string table (' + hex(this.strings.size) + ' bytes)', field);
+      return null;
+    }
+    const start = this.strings.offset + offset;
+    const invalid = firstInvalidUtf8(this.bytes, <i32>start, <i32>length);
+    if (invalid >= 0) {
+      this.fail('bad-name', what + ' is not valid UTF-8 (byte ' + hex(this.bytes[invalid]) + ' at image offset ' + hex(invalid) + ')', <u32>invalid);
+      return null;
+    }
+    for (let i: u32 = 0; i < length; i++) {
+      const c = this.bytes[start + i];
+      if (c < 0x20 || c == 0x7f) {
+        this.fail('bad-name', what + ' contains the control character ' + hex(c), start + i);
+        return null;
+      }
+    }
+    return String.UTF8.decodeUnsafe(this.bytes.dataStart + start, length);
+  }
+
+  private redirect(at: u32, index: u32, image: PatchImage): Redirect | null {
+    const bytes = this.bytes;
+    const entry = new Redirect();
+    entry.entry = at;
+    const label = 'redirect ' + index.toString();
+    const base = this.name(at + R_BASE_NAME, 'the base function name of ' + label);
+    if (base == null) return null;
+    entry.base = base;
+    const what = label + ' (' + base + ')';
+    entry.baseOffset = u32At(bytes, at + R_BASE_OFFSET);
+    entry.baseSize = u32At(bytes, at + R_BASE_SIZE);
+    entry.newOffset = u32At(bytes, at + R_NEW_OFFSET);
+    entry.newSize = u32At(bytes, at + R_NEW_SIZE);
+    entry.mode = bytes[at + R_MODE];
+    entry.slot = u32At(bytes, at + R_SLOT);
+    if (entry.baseSize == 0) {
+      this.fail('bad-redirect', what + ' gives the base function a size of 0', at + R_BASE_SIZE);
+      return null;
+    }
+    if (entry.newSize == 0) {
+      this.fail('bad-redirect', what + ' gives the new function a size of 0', at + R_NEW_SIZE);
+      return null;
+    }
+    if (<u64>entry.newOffset + entry.newSize > <u64>image.code.size) {
+      this.fail('out-of-bounds', what + ': the new function (' + entry.newSize.toString() + ' bytes at ' + hex(entry.newOffset) +
+        ') ends past the code section (' + hex(image.code.size) + ' bytes)', at + R_NEW_OFFSET);
+      return null;
+    }
+    for (let i: u32 = 0; i < 3; i++) {
+      if (bytes[at + R_RESERVED + i] != 0) {
+        this.fail('reserved-not-zero', what + ' has non-zero reserved bytes', at + R_RESERVED + i);
+        return null;
+      }
+    }
+    if (entry.mode == MODE_REPLACE) {
+      if (entry.slot != NO_SLOT) {
+        this.fail('bad-redirect', what + ' is in replace mode but names a trampoline slot (' + hex(entry.slot) +
+          '); only hook mode has a trampoline', at + R_SLOT);
+        return null;
+      }
+    } else if (entry.mode == MODE_HOOK) {
+      if (entry.slot == NO_SLOT) {
+        this.fail('bad-redirect', what + ' is in hook mode but has no trampoline slot for the new code to call the original', at + R_SLOT);
+        return null;
+      }
+    } else {
+      this.fail('bad-redirect', what + ' has mode ' + entry.mode.toString() + '; modes are 0 (replace) and 1 (hook)', at + R_MODE);
+      return null;
+    }
+    return entry;
+  }
+
+  /** A slot: an aligned 8-byte cell inside the data section, used by one table entry only. */
+  private claimSlot(taken: Set<u32>, slot: u32, field: u32, image: PatchImage, what: string): bool {
+    if (<u64>slot + SLOT_SIZE > <u64>image.data.size) {
+      this.fail('slot-out-of-bounds', 'the ' + what + ' is at data offset ' + hex(slot) + ', outside the data section (' +
+        hex(image.data.size) + ' bytes)', field);
+      return false;
+    }
+    if (slot % SLOT_SIZE != 0) {
+      this.fail('misaligned-slot', 'the ' + what + ' is at data offset ' + hex(slot) + ', not a multiple of 8', field);
+      return false;
+    }
+    if (taken.has(slot)) {
+      this.fail('shared-slot', 'the ' + what + ' is at data offset ' + hex(slot) + ', a slot another entry already uses', field);
+      return false;
+    }
+    taken.add(slot);
+    return true;
+  }
+
+  /** No base function may be redirected twice, and no two redirected functions may share bytes. */
+  private checkRedirectsApart(redirects: Redirect[]): bool {
+    const names = new Set<string>();
+    for (let i = 0; i < redirects.length; i++) {
+      const r = redirects[i];
+      if (names.has(r.base)) {
+        this.fail('duplicate-redirect', 'the base function ' + r.base + ' is redirected twice', r.entry);
+        return false;
+      }
+      names.add(r.base);
+    }
+    const sorted = redirects.slice(0);
+    sorted.sort((a: Redirect, b: Redirect): i32 => a.baseOffset < b.baseOffset ? -1 : a.baseOffset > b.baseOffset ? 1 : 0);
+    for (let i = 1; i < sorted.length; i++) {
+      const a = sorted[i - 1];
+      const b = sorted[i];
+      if (<u64>a.baseOffset + a.baseSize > <u64>b.baseOffset) {
+        this.fail('overlapping-redirects', 'the redirected functions ' + a.base + ' (' + hex(a.baseOffset) + '..' +
+          hex(<u64>a.baseOffset + a.baseSize) + ') and ' + b.base + ' (' + hex(b.baseOffset) + '..' +
+          hex(<u64>b.baseOffset + b.baseSize) + ') overlap in the base module', b.entry);
+        return false;
+      }
+    }
+    return true;
+  }
+}
+
+/** The engine's answer: the parsed image, or the first problem found. */
+export function patchImageJson(bytes: Uint8Array, expectedArch: u16): string {
+  const parser = new PatchImageParser(bytes, expectedArch);
+  const image = parser.parse();
+  const out = new JsonWriter();
+  out.beginObject();
+  if (image == null) {
+    const error = parser.error!;
+    out.key('ok').bool(false);
+    out.key('error').beginObject();
+    out.key('code').string(error.code);
+    out.key('message').string(error.message);
+    out.key('offset').int(error.offset);
+    out.endObject();
+  } else {
+    out.key('ok').bool(true);
+    out.key('image').beginObject();
+    out.key('version').int(image.version);
+    out.key('arch').string(archName(image.arch));
+    out.key('size').int(image.size);
+    out.key('sequence').int(image.sequence);
+    out.key('module').string(image.module);
+    out.key('baseIdentity').string(image.baseIdentity);
+    region(out, 'code', image.code);
+    region(out, 'data', image.data);
+    out.key('redirects').beginArray();
+    for (let i = 0; i < image.redirects.length; i++) {
+      const r = image.redirects[i];
+      out.beginObject();
+      out.key('base').string(r.base);
+      out.key('baseOffset').int(r.baseOffset);
+      out.key('baseSize').int(r.baseSize);
+      out.key('newOffset').int(r.newOffset);
+      out.key('newSize').int(r.newSize);
+      out.key('mode').string(r.mode == MODE_HOOK ? 'hook' : 'replace');
+      if (r.slot != NO_SLOT) out.key('slot').int(r.slot);
+      out.endObject();
+    }
+    out.endArray();
+    out.key('imports').beginArray();
+    for (let i = 0; i < image.imports.length; i++) {
+      const entry = image.imports[i];
+      out.beginObject().key('module').string(entry.module).key('symbol').string(entry.symbol).key('slot').int(entry.slot).endObject();
+    }
+    out.endArray();
+    out.key('baseReferences').beginArray();
+    for (let i = 0; i < image.baseReferences.length; i++) {
+      const entry = image.baseReferences[i];
+      out.beginObject().key('symbol').string(entry.symbol).key('slot').int(entry.slot).endObject();
+    }
+    out.endArray();
+    out.endObject();
+  }
+  out.endObject();
+  return out.toString();
+}
+
+function region(out: JsonWriter, key: string, r: Region): void {
+  out.key(key).beginObject().key('offset').int(r.offset).key('size').int(r.size).endObject();
+}
