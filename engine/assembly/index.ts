@@ -10,3 +10,5 @@ export function interfaceVersion(): i32 {
 
 export { x64Encode } from './x64/api';
 export { patchImageBuffer, parsePatchImage } from './patch/exports';
+export { inputBuffer } from './common/input';
+export { decodeArm64Words } from './arm64/exports';

@@ -24,6 +24,20 @@ async function compileEngine(): Promise<WebAssembly.Module> {
 export class Engine {
   private constructor(readonly exports: EngineExports) {}
 
+  /**
+   * The engine's input buffer as a view of `size` bytes for the host to fill before calling an
+   * export that reads it. Valid until the next call into the engine (its memory may grow).
+   */
+  input(size: number): Uint8Array {
+    const address = this.exports.inputBuffer(size);
+    return new Uint8Array(this.exports.memory.buffer, address, size);
+  }
+
+  /** `size` bytes of engine memory at `address` (a view; valid until the next call into the engine). */
+  view(address: number, size: number): Uint8Array {
+    return new Uint8Array(this.exports.memory.buffer, address, size);
+  }
+
   static async load(): Promise<Engine> {
     const exports = await instantiate(await compileEngine(), { env: {} });
     const version = exports.interfaceVersion();
