@@ -1,0 +1,125 @@
+// Safe points: a transaction writes only when no guest thread is somewhere the writes would break.
+//
+// Every guest thread is stopped while a transaction runs (the host runs guests in slices and
+// patches between them). A thread is in the way when
+//   - its program counter is inside bytes about to be overwritten, other than exactly at the
+//     function entry (a thread there has not started the instruction; it will run the new jump), or
+//   - its program counter, link register or any word of its stack points into code that is about
+//     to be removed (an old patch's code or trampolines): it would return into unmapped memory.
+// The stack scan is conservative: a data word that happens to look like such an address also
+// makes the transaction wait, never the reverse.
+import { PC_REGISTER, SP_REGISTER } from '../../sandbox/registers.ts';
+import { type Sandbox, type SandboxContext, hex } from '../../sandbox/sandbox.ts';
+
+export interface GuestThread {
+  name: string;
+  pc: number;
+  sp: number;
+  /** ARM64 link register: the return address of a function that has not saved it yet. */
+  lr?: number;
+}
+
+export interface Hazard {
+  kind: 'overwrite' | 'removed';
+  start: number;
+  end: number;
+  /** Said to a person: what these bytes are. */
+  label: string;
+  /** Addresses in the range where a thread may safely stand (function entries). */
+  safe?: readonly number[];
+}
+
+export interface UnsafeThread {
+  thread: string;
+  pc: number;
+  /** What is in the way: the thread's program counter, its link register or a stack word. */
+  holder: 'pc' | 'lr' | 'stack';
+  /** Where the stack word is, when holder is 'stack'. */
+  stackAddress?: number;
+  address: number;
+  hazard: Hazard;
+}
+
+/** Largest stack part scanned per thread. */
+const MAX_STACK_SCAN = 256 * 1024;
+
+/** The thread running on the CPU right now. */
+export function currentThread(sandbox: Sandbox, name = 'main'): GuestThread {
+  const thread: GuestThread = {
+    name,
+    pc: Number(sandbox.readRegister(PC_REGISTER[sandbox.arch])),
+    sp: Number(sandbox.readRegister(SP_REGISTER[sandbox.arch])),
+  };
+  if (sandbox.arch === 'arm64') thread.lr = Number(sandbox.readRegister('lr'));
+  return thread;
+}
+
+/**
+ * Threads kept as saved contexts: each is restored to read its registers, then the CPU gets back
+ * the state it had.
+ */
+export function contextThreads(sandbox: Sandbox, threads: readonly { name: string; context: SandboxContext }[]): GuestThread[] {
+  if (threads.length === 0) return [];
+  const running = sandbox.saveContext();
+  try {
+    return threads.map(({ name, context }) => {
+      sandbox.restoreContext(context);
+      return currentThread(sandbox, name);
+    });
+  } finally {
+    sandbox.restoreContext(running);
+  }
+}
+
+const inside = (address: number, h: Hazard) => address >= h.start && address < h.end;
+
+/** The first thread in the way of the hazards, or undefined when every thread is at a safe point. */
+export function findUnsafeThread(sandbox: Sandbox, threads: readonly GuestThread[], hazards: readonly Hazard[]): UnsafeThread | undefined {
+  const removed = hazards.filter((h) => h.kind === 'removed');
+  for (const thread of threads) {
+    for (const hazard of hazards) {
+      if (inside(thread.pc, hazard) && !(hazard.kind === 'overwrite' && hazard.safe?.includes(thread.pc))) {
+        return { thread: thread.name, pc: thread.pc, holder: 'pc', address: thread.pc, hazard };
+      }
+    }
+    if (removed.length === 0) continue;
+    const lrHazard = thread.lr === undefined ? undefined : removed.find((h) => inside(thread.lr!, h));
+    if (lrHazard) return { thread: thread.name, pc: thread.pc, holder: 'lr', address: thread.lr!, hazard: lrHazard };
+    const onStack = scanStack(sandbox, thread, removed);
+    if (onStack) return onStack;
+  }
+  return undefined;
+}
+
+function scanStack(sandbox: Sandbox, thread: GuestThread, removed: Hazard[]): UnsafeThread | undefined {
+  const region = sandbox.regions().find((r) => thread.sp >= r.address && thread.sp < r.address + r.size);
+  if (!region) return undefined;
+  const length = Math.min(region.address + region.size - thread.sp, MAX_STACK_SCAN) & ~7;
+  if (length <= 0) return undefined;
+  const words = sandbox.read(thread.sp, length);
+  const view = new DataView(words.buffer, words.byteOffset, words.byteLength);
+  for (let offset = 0; offset < length; offset += 8) {
+    const value = Number(view.getBigUint64(offset, true));
+    const hazard = removed.find((h) => inside(value, h));
+    if (hazard) {
+      return { thread: thread.name, pc: thread.pc, holder: 'stack', stackAddress: thread.sp + offset, address: value, hazard };
+    }
+  }
+  return undefined;
+}
+
+/** One sentence: which thread waits for what. */
+export function describeUnsafeThread(unsafe: UnsafeThread, symbolize: (address: number) => string): string {
+  const where = `thread ${unsafe.thread} (pc ${hex(unsafe.pc)}, ${symbolize(unsafe.pc)})`;
+  switch (unsafe.holder) {
+    case 'pc':
+      return unsafe.hazard.kind === 'overwrite'
+        ? `${where} is inside ${unsafe.hazard.label}, which is about to be overwritten; it must leave them first`
+        : `${where} is executing ${unsafe.hazard.label}, which is about to be removed; it must leave it first`;
+    case 'lr':
+      return `${where} will return to ${hex(unsafe.address)} (link register) in ${unsafe.hazard.label}, which is about to be removed`;
+    case 'stack':
+      return `${where} has ${hex(unsafe.address)} on its stack at ${hex(unsafe.stackAddress!)}, a return address into ` +
+        `${unsafe.hazard.label}, which is about to be removed`;
+  }
+}
