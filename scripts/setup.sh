@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 # libunicorn2: the real Unicorn CPU emulator, reached from Node through koffi.
 # gcc, clang-14, gcc-aarch64-linux-gnu: compile the corpus of real compiler output the tests run.
-DEBIAN_PACKAGES=(libunicorn2 gcc clang-14 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu)
+# chromium: the browser the page's end-to-end tests and benchmarks drive (never a downloaded one).
+DEBIAN_PACKAGES=(libunicorn2 gcc clang-14 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu chromium)
 
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do

@@ -23,10 +23,18 @@ export interface CapstoneHandle {
 }
 
 let module: Promise<CapstoneModule> | undefined;
+let wasmUrl: string | undefined;
+
+/** In a browser, where capstone.wasm is served (Node finds it next to the package's script). */
+export function setCapstoneWasmUrl(url: string): void {
+  wasmUrl = url;
+}
+
 const handles: Partial<Record<Arch, CapstoneHandle>> = {};
 
 export async function capstoneHandle(arch: Arch): Promise<CapstoneHandle> {
-  module ??= (createCapstone as unknown as () => Promise<CapstoneModule>)();
+  module ??= (createCapstone as unknown as (options: object) => Promise<CapstoneModule>)(
+    wasmUrl ? { locateFile: () => wasmUrl } : {});
   const cs = await module;
   return (handles[arch] ??= arch === 'x64' ? new cs.Capstone(cs.ARCH_X86, cs.MODE_64)
     : new cs.Capstone(cs.ARCH_ARM64, cs.MODE_ARM));

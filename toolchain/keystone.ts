@@ -23,6 +23,13 @@ export type KeystoneResult =
   | { ok: true; bytes: Uint8Array; statements: number }
   | { ok: false; message: string };
 
+let wasmUrl: string | undefined;
+
+/** In a browser, where keystone.wasm is served (Node finds it next to the package's script). */
+export function setKeystoneWasmUrl(url: string): void {
+  wasmUrl = url;
+}
+
 let instance: Promise<{ module: KeystoneModule; handles: Partial<Record<Arch, KeystoneHandle>> }> | undefined;
 
 function load() {
@@ -31,6 +38,7 @@ function load() {
     quit: (status: number) => { throw new Error(`Keystone aborted (exit ${status})`); },
     printErr: () => {},
     print: () => {},
+    ...(wasmUrl ? { locateFile: () => wasmUrl } : {}),
   }).then((module) => ({ module, handles: {} }));
   return instance;
 }

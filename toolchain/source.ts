@@ -53,7 +53,7 @@ const IDENTIFIER = /^[A-Za-z_.$][\w.$]*$/;
 const LABEL = /^([A-Za-z_.$][\w.$]*):/;
 
 /** Our directives; any other directive is Keystone's. */
-const HEADER_DIRECTIVES = new Set(['.module', '.arch', '.base', '.entry', '.export', '.func', '.endfunc',
+export const HEADER_DIRECTIVES: ReadonlySet<string> = new Set(['.module', '.arch', '.base', '.entry', '.export', '.func', '.endfunc',
   '.text', '.data']);
 
 export function stripComment(line: string, arch: Arch): string {

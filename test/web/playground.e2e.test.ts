@@ -1,0 +1,217 @@
+// The playground in real headless Chromium, against the built page (dist/) served by vite preview.
+// Screenshots of the main states go to test-results/screenshots/.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, newContext, type PageServer, screenshot, servePage, watchErrors } from './browser.ts';
+
+let server: PageServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await servePage();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(hash = '', options: { dark?: boolean } = {}): Promise<{ page: Page; errors: string[] }> {
+  const context = await newContext(browser, options);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(server.url + hash);
+  await page.waitForSelector('html[data-shell="ready"]');
+  return { page, errors };
+}
+
+async function editorReady(page: Page): Promise<void> {
+  await page.waitForSelector('html[data-editor="monaco"]', { timeout: 30_000 });
+  await page.waitForSelector('html[data-program="loaded"]', { timeout: 30_000 });
+}
+
+/** Waits until the editor shows a line with exactly this text (Monaco renders on its own schedule). */
+async function waitForLine(page: Page, text: string): Promise<void> {
+  await page.waitForFunction((wanted) => [...document.querySelectorAll('.monaco-editor .view-line')]
+    .some((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ') === wanted), text, { timeout: 10_000 });
+}
+
+describe('the playground page', () => {
+  it('paints the examples gallery with x86-64 and ARM64 side by side, and can be edited before Monaco loads', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    // Hold Monaco back until the plain editor has been used.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    await page.route('**/assets/monaco-bundle-*.js', async (route) => { await held; await route.continue(); });
+    await page.goto(server.url);
+    await page.waitForSelector('html[data-shell="ready"]');
+    const card = page.locator('.card[data-example="price-tax"]');
+    await expect(card.locator('h3').textContent()).resolves.toBe('Price with tax');
+    const arches = await card.locator('.card-arch button').allTextContents();
+    expect(arches).toEqual(['Open x86-64', 'Open ARM64']);
+    const plain = page.locator('[data-testid="plain-editor"]');
+    await expect(plain.inputValue()).resolves.toContain('.module pricing');
+    await screenshot(page, 'playground-first-paint');
+    await plain.press('Control+Home');
+    await plain.type('; typed before the editor loaded\n');
+    release();
+    await editorReady(page);
+    await waitForLine(page, '; typed before the editor loaded');
+    await screenshot(page, 'playground-loaded');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('opens an example for ARM64: Monaco with highlighting, assembled, disassembly of the entry', async () => {
+    const { page, errors } = await open();
+    await editorReady(page);
+    await page.click('.card[data-example="price-tax"] button[data-arch="arm64"]');
+    await page.waitForFunction(() => document.querySelector('#example-title')?.textContent?.includes('ARM64'));
+    await expect(page.locator('#gallery').isHidden()).resolves.toBe(true);
+    await page.waitForFunction(() => document.querySelector('#assembly-status')?.textContent?.includes('Assembled pricing'));
+    await waitForLine(page, '.arch arm64');
+    // Our directives, mnemonics and registers are coloured differently from each other.
+    const colour = (text: string) => page.$$eval('.monaco-editor .view-line span span', (spans, wanted) =>
+      getComputedStyle(spans.find((s) => s.textContent === wanted)!).color, text);
+    const directive = await colour('.module');
+    const mnemonic = await colour('stp');
+    const register = await colour('x29');
+    expect(new Set([directive, mnemonic, register]).size).toBe(3);
+    await page.waitForFunction(() => document.querySelector('#disassembly')?.textContent?.includes('stp'));
+    await expect(page.locator('#disassembly .label-line').first().textContent()).resolves.toBe('pricing!main:');
+    await expect(page.locator('#disassembly li.current .mnemonic').textContent()).resolves.toBe('stp');
+    await expect(page.locator('#memory-at option:checked').textContent()).resolves.toMatch(/^pricing!price_with_tax/);
+    await screenshot(page, 'playground-arm64-example');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('marks a bad instruction on its line and names it under the editor', async () => {
+    const { page } = await open('#example=price-tax&arch=x64');
+    await editorReady(page);
+    // The new line goes after the one that ends in "; item index".
+    const source = readFileSync('examples/price-tax/x64/pricing.s', 'utf8').split('\n');
+    const badLine = source.findIndex((l) => l.endsWith('; item index')) + 2;
+    expect(badLine).toBeGreaterThan(2);
+    // Click the line, go to its end, and add a line Keystone cannot assemble.
+    const line = page.locator('.monaco-editor .view-line', { hasText: 'item index' });
+    await line.click();
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('frobnicate eax, 1');
+    const error = page.locator('[data-testid="assembly-error"]');
+    await error.waitFor({ timeout: 15_000 });
+    await expect(error.textContent()).resolves.toBe(`pricing.s line ${badLine}: cannot assemble "frobnicate eax, 1": Invalid mnemonic (KS_ERR_ASM_MNEMONICFAIL)`);
+    // The squiggle sits on the line with the bad instruction.
+    const squiggle = page.locator('.monaco-editor .squiggly-error');
+    await squiggle.waitFor();
+    const bad = page.locator('.monaco-editor .view-line', { hasText: 'frobnicate' });
+    const [squiggleBox, badBox] = [await squiggle.boundingBox(), await bad.boundingBox()];
+    expect(Math.abs(squiggleBox!.y - badBox!.y)).toBeLessThan(4);
+    await expect(page.locator('#editor-tabs button.has-error').textContent()).resolves.toBe('pricing.s');
+    await screenshot(page, 'playground-assembler-error');
+    // Removing it clears the marker.
+    await page.keyboard.press('Control+z');
+    await page.waitForFunction(() => !document.querySelector('.monaco-editor .squiggly-error'), null, { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelector('#assembly-status')?.textContent?.includes('Assembled pricing'));
+    await page.context().close();
+  });
+
+  it('copies a link that reproduces the sources, architecture and view in a fresh browser', async () => {
+    const context = await newContext(browser);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    const page = await context.newPage();
+    await page.goto(server.url + '#example=price-tax&arch=arm64');
+    await editorReady(page);
+    await page.locator('.monaco-editor .view-line', { hasText: '.entry main' }).click();
+    await page.keyboard.press('End');
+    await page.keyboard.type('  // shared edit');
+    await page.click('#pane-patch');
+    await page.click('#share');
+    await page.waitForFunction(() => document.querySelector('#share-status')?.textContent === 'Link copied');
+    const link = await page.evaluate(() => navigator.clipboard.readText());
+    expect(link).toMatch(/#s=[\w-]+$/);
+    await context.close();
+
+    const { page: other, errors } = await open(link.slice(link.indexOf('#')));
+    await editorReady(other);
+    await waitForLine(other, '.entry main  // shared edit');
+    await expect(other.locator('#arch-arm64').getAttribute('aria-checked')).resolves.toBe('true');
+    await expect(other.locator('#pane-patch').getAttribute('aria-selected')).resolves.toBe('true');
+    await expect(other.locator('#example-title').textContent()).resolves.toBe('Price with tax · ARM64 · edited');
+    await screenshot(other, 'playground-shared-link');
+    expect(errors).toEqual([]);
+    await other.context().close();
+  });
+
+  it('keeps edits per architecture when switching back and forth', async () => {
+    const { page } = await open('#example=price-tax&arch=x64');
+    await editorReady(page);
+    await page.locator('.monaco-editor .view-line', { hasText: '.entry main' }).click();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' ; mine');
+    await page.click('#arch-arm64');
+    await page.waitForFunction(() => document.querySelector('#example-title')?.textContent === 'Price with tax · ARM64');
+    await waitForLine(page, '.arch arm64');
+    await page.click('#arch-x64');
+    await page.waitForFunction(() => document.querySelector('#example-title')?.textContent?.includes('x86-64 · edited'));
+    await waitForLine(page, '.entry main ; mine');
+    await page.context().close();
+  });
+
+  it('says plainly that guests cannot run while the build has no in-browser CPU', async () => {
+    const { page } = await open('#example=price-tax&arch=x64');
+    await editorReady(page);
+    await expect(page.locator('#run').isDisabled()).resolves.toBe(true);
+    await expect(page.locator('#step').isDisabled()).resolves.toBe(true);
+    await expect(page.locator('#cpu-notice').textContent()).resolves.toMatch(/no in-browser CPU/);
+    await expect(page.locator('#run kbd').textContent()).resolves.toBe('F8');
+    await page.context().close();
+  });
+
+  it('tells the reader when the browser has no WebAssembly', async () => {
+    const context = await newContext(browser);
+    // As in a browser where WebAssembly is switched off: the global is not there.
+    await context.addInitScript(() => { Reflect.deleteProperty(globalThis, 'WebAssembly'); });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(server.url + '#example=price-tax&arch=x64');
+    await page.waitForSelector('html[data-shell="ready"]');
+    await expect(page.locator('#notice').textContent()).resolves.toMatch(/does not run WebAssembly/);
+    await expect(page.locator('#assembly-status').textContent()).resolves.toMatch(/WebAssembly is not available/);
+    await expect(page.locator('#run').isDisabled()).resolves.toBe(true);
+    // Reading and editing the sources still works.
+    await page.waitForSelector('html[data-editor="monaco"]', { timeout: 30_000 });
+    await waitForLine(page, '.module pricing');
+    await expect(page.evaluate(() => document.documentElement.dataset.toolchain)).resolves.toBeUndefined();
+    await screenshot(page, 'playground-no-webassembly');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('works offline once loaded', async () => {
+    const { page, errors } = await open('#example=price-tax&arch=arm64');
+    await editorReady(page);
+    // The service worker has kept every file of the build.
+    await page.waitForFunction(async () => {
+      const registration = await navigator.serviceWorker.ready;
+      return registration.active?.state === 'activated';
+    }, null, { timeout: 60_000 });
+    await page.waitForFunction(async () => {
+      const names = await caches.keys();
+      const cache = names[0] ? await caches.open(names[0]) : undefined;
+      return cache ? (await cache.keys()).length > 5 : false;
+    }, null, { timeout: 60_000 });
+    await page.context().setOffline(true);
+    await page.reload();
+    await editorReady(page);
+    await page.waitForFunction(() => document.querySelector('#assembly-status')?.textContent?.includes('Assembled pricing'));
+    await screenshot(page, 'playground-offline');
+    expect(errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED'))).toEqual([]);
+    await page.context().close();
+  });
+});

@@ -1,0 +1,298 @@
+// The playground: connects the state store, the lab session and the views.
+import { ARCHES, type Arch } from '../../sandbox/sandbox.ts';
+import { byId, h } from './dom.ts';
+import { EXAMPLES, type Example, findExample } from './examples/catalog.ts';
+import { loadMonaco } from './editor/monaco-loader.ts';
+import { address } from './lab/hex.ts';
+import { LabSession } from './lab/lab-session.ts';
+import type { CpuStatus, LoadReport, ModuleSummary, ProgramSpec, Snapshot } from './lab/protocol.ts';
+import { editorCommands, installShortcuts, type Action } from './shortcuts.ts';
+import { emptyPatch, type LabState, LabStore, type SourceFile } from './state/lab-state.ts';
+import { encodeState } from './state/share.ts';
+import { renderCalls } from './views/calls-view.ts';
+import { renderDisassembly } from './views/disassembly-view.ts';
+import { EditorPane } from './views/editor-pane.ts';
+import { ARCH_NAMES, renderGallery } from './views/gallery.ts';
+import { renderMemory } from './views/memory-view.ts';
+import { renderOutput } from './views/output-view.ts';
+import { PatchPane } from './views/patch-pane.ts';
+import { renderRegisters } from './views/registers-view.ts';
+import { RunControls } from './views/run-controls.ts';
+
+const ASSEMBLE_DELAY_MS = 350;
+const HASH_DELAY_MS = 400;
+
+export function stateForExample(example: Example, arch: Arch, view: LabState['view']): LabState {
+  const chosen = example.modules[arch] ? arch : example.manifest.arches[0]!;
+  return {
+    arch: chosen,
+    example: example.id,
+    files: example.modules[chosen]!.map((f) => ({ ...f })),
+    patch: { ...(example.patch[chosen] ?? emptyPatch(chosen)) },
+    view,
+  };
+}
+
+export class Playground {
+  readonly store: LabStore;
+  readonly session = new LabSession();
+  private readonly editors: EditorPane;
+  private readonly controls: RunControls;
+  private readonly patchPane: PatchPane;
+  private cpu: CpuStatus | undefined;
+  private modules: ModuleSummary[] = [];
+  /** The program the lab has loaded, as a key of its sources, to know when edits make it stale. */
+  private loadedKey: string | undefined;
+  private snapshot: Snapshot | undefined;
+  private assembleTimer: ReturnType<typeof setTimeout> | undefined;
+  private hashTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Edited sources per architecture, so switching back and forth keeps them. */
+  private readonly stash = new Map<string, Pick<LabState, 'files' | 'patch'>>();
+
+  constructor(initial: LabState, private readonly webAssembly: boolean) {
+    this.store = new LabStore(initial);
+    this.editors = new EditorPane(this.store);
+    this.controls = new RunControls((action) => this.perform(action), () => this.speedChanged());
+    this.patchPane = new PatchPane(this.session, this.store);
+    renderGallery(byId('gallery-cards'), EXAMPLES, (example, arch) => this.pickExample(example, arch));
+    this.wireHeader();
+    this.wirePanes();
+    installShortcuts((action) => this.perform(action));
+    this.session.on('snapshot', (snapshot) => this.showSnapshot(snapshot));
+    this.session.on('toolchain', (status) => {
+      document.documentElement.dataset.toolchain = status.state;
+      if (status.state === 'loading') this.editors.showMessage('Loading the assembler and disassembler (Keystone, Capstone)…');
+      if (status.state === 'failed') this.editors.showMessage(`The assembler could not be loaded: ${status.message}`, true);
+    });
+    this.store.subscribe((state, previous) => this.stateChanged(state, previous));
+    this.renderHeader(this.store.state);
+    this.renderPanes(this.store.state);
+    if (!webAssembly) {
+      this.cpu = { available: false, reason: 'This browser has no WebAssembly, which the assembler, the disassembler, the CPU and the hotpatch engine all need.' };
+      this.editors.showMessage('WebAssembly is not available in this browser: sources can be read and edited, not assembled.', true);
+      this.controls.update('empty', this.cpu, false);
+    }
+  }
+
+  /** Starts what loads in the background once the page is visible: the lab worker and Monaco. */
+  startBackgroundLoads(): void {
+    if (this.webAssembly) {
+      this.session.start();
+      void this.load();
+    }
+    loadMonaco().then((monaco) => {
+      this.editors.upgrade(monaco, this.theme(), editorCommands((action) => this.perform(action)));
+      matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.editors.setTheme(this.theme()));
+    }).catch((error: unknown) => {
+      this.editors.showMessage(`The code editor could not be loaded (${String(error)}); the plain editor stays.`, true);
+    });
+  }
+
+  private theme(): string {
+    return matchMedia('(prefers-color-scheme: dark)').matches ? 'hotpatch-dark' : 'hotpatch-light';
+  }
+
+  private program(): ProgramSpec {
+    const { arch, files } = this.store.state;
+    return { arch, files };
+  }
+
+  private programKey(program = this.program()): string {
+    return JSON.stringify(program);
+  }
+
+  /** Assembles and loads the current sources into a fresh guest. */
+  private async load(): Promise<LoadReport | undefined> {
+    const program = this.program();
+    try {
+      const report = await this.session.load(program, this.controls.settings);
+      this.loadedKey = report.ok ? this.programKey(program) : undefined;
+      this.cpu = report.cpu;
+      this.modules = report.modules;
+      this.editors.showReport(report);
+      this.fillMemoryChoices();
+      document.documentElement.dataset.program = report.ok ? 'loaded' : 'error';
+      this.updateControls();
+      return report;
+    } catch (error) {
+      this.editors.showMessage(error instanceof Error ? error.message : String(error), true);
+      return undefined;
+    }
+  }
+
+  private get loaded(): boolean {
+    return this.loadedKey !== undefined && this.loadedKey === this.programKey();
+  }
+
+  private updateControls(): void {
+    const state = this.snapshot?.state ?? 'empty';
+    this.controls.update(this.loaded ? state : 'ready', this.cpu, this.loadedKey !== undefined);
+    this.patchPane.setCpu(this.cpu, this.loaded);
+  }
+
+  async perform(action: Action): Promise<void> {
+    if (!this.webAssembly) return;
+    const settings = this.controls.settings;
+    const state = this.snapshot?.state;
+    switch (action) {
+      case 'run':
+        if (state === 'running') { await this.session.pause(); return; }
+        if (!this.loaded || state === 'exited' || state === 'failed') { if (!(await this.load())?.ok) return; }
+        if (!this.cpu?.available) return;
+        await this.session.run(settings);
+        return;
+      case 'step':
+      case 'step-over':
+        if (!this.loaded && !(await this.load())?.ok) return;
+        if (!this.cpu?.available) return;
+        await (action === 'step' ? this.session.step() : this.session.stepOver());
+        return;
+      case 'reset':
+        await this.load();
+        return;
+      case 'apply':
+        this.store.updateView({ pane: 'patch' });
+        await this.patchPane.apply(false);
+        return;
+    }
+  }
+
+  private speedChanged(): void {
+    // A running guest picks up the new speed at once.
+    if (this.snapshot?.state === 'running') void this.session.run(this.controls.settings);
+  }
+
+  private showSnapshot(snapshot: Snapshot): void {
+    this.snapshot = snapshot;
+    renderDisassembly(byId('disassembly'), snapshot.disassembly, snapshot.state === 'empty' ? undefined : snapshot.pc);
+    byId('where').textContent = snapshot.disassembly.length > 0 ? `${snapshot.where}` : '';
+    renderRegisters(byId('registers'), snapshot.registers);
+    renderMemory(byId('memory'), snapshot.memory);
+    renderOutput(byId('output'), snapshot);
+    renderCalls(byId<HTMLTableElement>('calls'), snapshot.calls);
+    this.controls.showStatus(this.describe(snapshot));
+    document.documentElement.dataset.runState = snapshot.state;
+    this.updateControls();
+  }
+
+  private describe(s: Snapshot): string {
+    const count = `${s.instructions.toLocaleString('en-US')} instructions`;
+    switch (s.state) {
+      case 'empty': return '';
+      case 'ready': return this.cpu?.available ? `ready at ${s.where}` : `entry: ${s.where}`;
+      case 'running': return `running · ${count}`;
+      case 'paused': return `${s.note ?? 'paused'} · at ${s.where} · ${count}`;
+      case 'exited': return `exited with code ${s.exitCode} · ${count}`;
+      case 'failed': return `stopped: ${s.error ?? 'fault'}`;
+    }
+  }
+
+  private fillMemoryChoices(): void {
+    const select = byId<HTMLSelectElement>('memory-at');
+    const previous = select.value;
+    const functions = this.modules.flatMap((m) => m.symbols.filter((s) => s.kind === 'function')
+      .map((s) => ({ label: `${m.name}!${s.name}`, address: s.address, size: s.size, exported: m.exports.includes(s.name) })));
+    select.replaceChildren(...functions.map((f) => h('option', { value: `${f.address}:${f.size}` }, `${f.label} (${address(f.address)})`)));
+    // An example is about the functions it exports (the ones patches replace): show the first of them.
+    const options = [...select.options];
+    const wanted = options.find((o) => o.value === previous) ?? options[functions.findIndex((f) => f.exported)];
+    if (wanted) select.value = wanted.value;
+    this.watchSelectedMemory();
+  }
+
+  private watchSelectedMemory(): void {
+    const [at, size] = byId<HTMLSelectElement>('memory-at').value.split(':').map(Number);
+    if (at === undefined || Number.isNaN(at)) return;
+    void this.session.watchMemory(at, Math.min(Math.ceil(Math.max(size ?? 32, 32) / 16) * 16, 256));
+  }
+
+  private wireHeader(): void {
+    byId('gallery-toggle').addEventListener('click', () => this.store.updateView({ gallery: !this.store.state.view.gallery }));
+    for (const arch of ARCHES) byId(`arch-${arch}`).addEventListener('click', () => this.switchArch(arch));
+    byId('share').addEventListener('click', () => void this.copyLink());
+    byId('memory-at').addEventListener('change', () => this.watchSelectedMemory());
+  }
+
+  private wirePanes(): void {
+    for (const pane of ['program', 'patch'] as const) {
+      byId(`pane-${pane}`).addEventListener('click', () => this.store.updateView({ pane }));
+    }
+  }
+
+  private pickExample(example: Example, arch: Arch): void {
+    this.store.update(stateForExample(example, arch, { ...this.store.state.view, editor: 0, gallery: false }));
+  }
+
+  private switchArch(arch: Arch): void {
+    const state = this.store.state;
+    if (arch === state.arch) return;
+    this.stash.set(`${state.example ?? ''}:${state.arch}`, { files: state.files, patch: state.patch });
+    const kept = this.stash.get(`${state.example ?? ''}:${arch}`);
+    const example = findExample(state.example) ?? EXAMPLES.find((e) => e.modules[arch]);
+    if (kept) this.store.update({ arch, ...kept });
+    else if (example) this.store.update(stateForExample(example, arch, { ...state.view, editor: 0 }));
+  }
+
+  private stateChanged(state: LabState, previous: LabState): void {
+    this.renderHeader(state);
+    this.renderPanes(state);
+    if (state.files !== previous.files || state.arch !== previous.arch) this.sourcesChanged();
+    clearTimeout(this.hashTimer);
+    this.hashTimer = setTimeout(() => void this.writeHash(), HASH_DELAY_MS);
+  }
+
+  private sourcesChanged(): void {
+    this.updateControls();
+    if (!this.webAssembly) return;
+    clearTimeout(this.assembleTimer);
+    this.assembleTimer = setTimeout(async () => {
+      const busy = this.snapshot?.state === 'running' || this.snapshot?.state === 'paused';
+      if (!busy) { await this.load(); return; }
+      // A guest is mid-run: only check the edit; Reset loads it.
+      const report = await this.session.assemble(this.program());
+      this.editors.showReport(report);
+      if (report.ok) this.controls.showStatus('sources edited: Reset loads them');
+    }, ASSEMBLE_DELAY_MS);
+  }
+
+  private renderHeader(state: LabState): void {
+    for (const arch of ARCHES) byId(`arch-${arch}`).setAttribute('aria-checked', String(arch === state.arch));
+    const example = findExample(state.example);
+    const edited = example && !sourcesEqual(example.modules[state.arch] ?? [], state.files);
+    byId('example-title').textContent = example ? `${example.manifest.title} · ${ARCH_NAMES[state.arch]}${edited ? ' · edited' : ''}` : '';
+    byId('gallery').hidden = !state.view.gallery;
+    byId('gallery-toggle').setAttribute('aria-expanded', String(state.view.gallery));
+  }
+
+  private renderPanes(state: LabState): void {
+    for (const pane of ['program', 'patch'] as const) {
+      byId(`pane-${pane}`).setAttribute('aria-selected', String(state.view.pane === pane));
+      byId(`${pane}-pane`).hidden = state.view.pane !== pane;
+    }
+  }
+
+  private async writeHash(): Promise<void> {
+    const hash = await encodeState(this.store.state);
+    history.replaceState(null, '', `#${hash}`);
+  }
+
+  private async copyLink(): Promise<void> {
+    clearTimeout(this.hashTimer);
+    await this.writeHash();
+    const link = location.href;
+    const status = byId('share-status');
+    try {
+      await navigator.clipboard.writeText(link);
+      status.textContent = 'Link copied';
+    } catch {
+      // No clipboard permission: select the link in a prompt-free way the user can copy by hand.
+      status.replaceChildren(h('input', { value: link, readonly: true, 'aria-label': 'Link to this state', size: 30,
+        onfocus: (e: Event) => (e.target as HTMLInputElement).select() }));
+    }
+    byId('share').dataset.link = link;
+  }
+}
+
+export function sourcesEqual(a: SourceFile[], b: SourceFile[]): boolean {
+  return a.length === b.length && a.every((f, i) => f.name === b[i]!.name && f.text === b[i]!.text);
+}

@@ -1,0 +1,336 @@
+// The lab: assembles a program, runs it as a guest process on a sandbox CPU, and describes what the
+// page shows (registers, disassembly around pc, memory, output, call counters). No DOM and no
+// messaging here, so the same code runs in the page's worker and, on real Unicorn, in Node tests.
+import { GENERAL_REGISTERS, SP_REGISTER, registerWidth } from '../../../sandbox/registers.ts';
+import { GuestProcess } from '../../../sandbox/process.ts';
+import type { Arch, Sandbox } from '../../../sandbox/sandbox.ts';
+import { disassemble } from '../../../toolchain/capstone.ts';
+import type { GuestModule } from '../../../toolchain/module.ts';
+import { moduleImage } from '../../../toolchain/module.ts';
+import { assembleProgram } from '../../../toolchain/program.ts';
+import { AssemblyError } from '../../../toolchain/source.ts';
+import { disassembleAll } from './disassembly.ts';
+import { toHex } from './hex.ts';
+import type {
+  AssembleReport, CpuStatus, Diagnostic, DisassemblyLine, LoadReport, MemoryWindow, ModuleSummary, ProgramSpec,
+  RegisterValue, RunState, Snapshot,
+} from './protocol.ts';
+
+/** Creates the CPU guests run on; absent when this build has none for the platform. */
+export type CpuProvider = { create: (arch: Arch) => Sandbox; backend: string } | { create?: undefined; reason: string };
+
+/** Lines of disassembly shown before and after the program counter. */
+const LINES_BEFORE = 6;
+const LINES_AFTER = 14;
+/** A view never disassembles more than this many bytes of one function. */
+const MAX_FUNCTION_BYTES = 4096;
+
+export type SliceEnd = 'running' | 'budget' | 'stopped' | 'exited' | 'failed';
+
+export class LabCore {
+  private program: ProgramSpec | undefined;
+  private modules: GuestModule[] = [];
+  private process: GuestProcess | undefined;
+  private previousRegisters = new Map<string, bigint>();
+  private budgetLeft = 0;
+  private note: string | undefined;
+  private memoryRequest: { address: number; length: number } | undefined;
+
+  constructor(private readonly cpu: CpuProvider) {}
+
+  get cpuStatus(): CpuStatus {
+    return this.cpu.create ? { available: true, backend: this.cpu.backend } : { available: false, reason: this.cpu.reason };
+  }
+
+  /** Assembles without loading: for editor markers while the user types. */
+  async assemble(program: ProgramSpec): Promise<{ report: AssembleReport; modules: GuestModule[] }> {
+    try {
+      const modules = await assembleProgram(program.files.map((f) => ({ file: f.name, text: f.text })), program.arch);
+      return { report: { ok: true, diagnostics: [], modules: modules.map((m, i) => summarize(m, program.files[i]!.name)) }, modules };
+    } catch (error) {
+      return { report: { ok: false, diagnostics: [diagnose(error, program.files[0]?.name ?? '')], modules: [] }, modules: [] };
+    }
+  }
+
+  /** Assembles and loads a program, ready to run from its entry. */
+  async load(program: ProgramSpec, budget: number): Promise<LoadReport> {
+    this.closeProcess();
+    const { report, modules } = await this.assemble(program);
+    this.program = program;
+    this.modules = modules;
+    if (!report.ok) return { ...report, cpu: this.cpuStatus };
+    try {
+      this.start(budget);
+    } catch (error) {
+      this.modules = [];
+      return { ok: false, diagnostics: [diagnose(error, program.files[0]?.name ?? '')], modules: [], cpu: this.cpuStatus };
+    }
+    return { ...report, cpu: this.cpuStatus };
+  }
+
+  /** Back to the entry point with the program as loaded; code patches are gone with the old CPU. */
+  reset(budget: number): void {
+    this.closeProcess();
+    if (this.modules.length > 0) this.start(budget);
+  }
+
+  private start(budget: number): void {
+    this.budgetLeft = budget;
+    this.note = undefined;
+    this.previousRegisters.clear();
+    if (!this.cpu.create || !this.program) return;
+    this.process = new GuestProcess(this.cpu.create(this.program.arch), { modules: this.modules });
+    this.rememberRegisters();
+  }
+
+  private closeProcess(): void {
+    this.process?.close();
+    this.process = undefined;
+  }
+
+  get arch(): Arch | undefined {
+    return this.program?.arch;
+  }
+
+  get state(): RunState {
+    if (!this.process) return this.modules.length > 0 ? 'ready' : 'empty';
+    switch (this.process.state) {
+      case 'ready': return 'ready';
+      case 'paused': return 'paused';
+      case 'exited': return 'exited';
+      case 'failed': return 'failed';
+    }
+  }
+
+  get canRun(): boolean {
+    return this.process !== undefined && !this.process.finished && this.budgetLeft > 0;
+  }
+
+  /** Runs at most `maxInstructions` (and `timeLimitMs`), within the budget. */
+  runSlice(maxInstructions: number, timeLimitMs = 0): SliceEnd {
+    const process = this.process;
+    if (!process || process.finished) return process?.state === 'failed' ? 'failed' : 'exited';
+    if (this.budgetLeft <= 0) return 'budget';
+    const before = process.instructions ?? 0;
+    const outcome = process.run({ maxInstructions: Math.min(maxInstructions, this.budgetLeft), timeLimitMs });
+    this.budgetLeft -= (process.instructions ?? 0) - before;
+    return this.endOf(outcome.state, outcome.reason);
+  }
+
+  private endOf(state: string, reason: string): SliceEnd {
+    if (state === 'exited') { this.note = `the program exited with code ${this.process!.io.exitCode}`; return 'exited'; }
+    if (state === 'failed') { this.note = this.process!.error?.message; return 'failed'; }
+    if (this.budgetLeft <= 0) { this.note = 'the instruction budget is used up'; return 'budget'; }
+    return reason === 'stopped' ? 'stopped' : 'running';
+  }
+
+  step(): SliceEnd {
+    const end = this.runSlice(1);
+    if (end === 'running') this.note = 'stepped one instruction';
+    return end;
+  }
+
+  /** Steps one instruction, or over a whole call: runs until the call returns to the next instruction. */
+  async stepOver(): Promise<SliceEnd> {
+    const process = this.process;
+    if (!process || process.finished) return this.step();
+    const [insn] = await disassemble(process.arch, process.sandbox.read(process.pc, 16), process.pc, 1);
+    if (!insn || !isCall(process.arch, insn.mnemonic)) return this.step();
+    const returnAddress = process.pc + insn.size;
+    // Back at the return address, the stack pointer has its value from before the call.
+    const callerSp = process.sandbox.readRegister(SP_REGISTER[process.arch]);
+    let reached = false;
+    const hook = process.sandbox.addHook({ type: 'code', begin: returnAddress, end: returnAddress, callback: () => {
+      // A recursive call passes the same return address deeper down the stack: wait for ours.
+      if (process.sandbox.readRegister(SP_REGISTER[process.arch]) >= callerSp) {
+        reached = true;
+        process.requestStop();
+      }
+    } });
+    try {
+      let end: SliceEnd = 'running';
+      while (end === 'running' && !reached) end = this.runSlice(1_000_000, 200);
+      // Unicorn stops before the hooked instruction but has already counted it.
+      if (reached && process.instructions !== undefined) { process.instructions--; this.budgetLeft++; }
+      if (reached) { this.note = `stepped over ${insn.mnemonic} ${insn.operands}`; return 'running'; }
+      return end;
+    } finally {
+      process.sandbox.removeHook(hook);
+    }
+  }
+
+  watchMemory(address: number, length: number): void {
+    this.memoryRequest = { address, length: Math.min(Math.max(length, 16), 1024) };
+  }
+
+  setNote(note: string | undefined): void {
+    this.note = note;
+  }
+
+  /** What the views show now. `stopped`: the registers' "changed" marks compare against this stop. */
+  async snapshot(stopped: boolean): Promise<Snapshot> {
+    const process = this.process;
+    const arch = this.program?.arch ?? 'x64';
+    const pc = process ? process.pc : this.entryAddress() ?? 0;
+    const snapshot: Snapshot = {
+      state: this.state,
+      arch,
+      pc,
+      where: this.symbolize(pc),
+      instructions: process?.instructions ?? 0,
+      budgetLeft: this.budgetLeft,
+      registers: process ? this.registers(stopped) : [],
+      disassembly: await this.disassemblyAround(pc),
+      output: process?.io.text() ?? '',
+      calls: process ? [...process.calls].map(([name, calls]) => ({ name, calls })) : [],
+      ...(this.note ? { note: this.note } : {}),
+    };
+    if (process?.state === 'exited') snapshot.exitCode = process.io.exitCode;
+    if (process?.error) snapshot.error = process.error.message;
+    const memory = this.memoryWindow();
+    if (memory) snapshot.memory = memory;
+    return snapshot;
+  }
+
+  private registers(stopped: boolean): RegisterValue[] {
+    const process = this.process!;
+    const values = GENERAL_REGISTERS[process.arch].map((name) => {
+      const value = process.sandbox.readRegister(name);
+      const previous = this.previousRegisters.get(name);
+      return { name, value: value.toString(16).padStart(registerWidth(process.arch, name) * 2, '0'),
+        changed: previous !== undefined && previous !== value, raw: value };
+    });
+    if (stopped) for (const v of values) this.previousRegisters.set(v.name, v.raw);
+    return values.map(({ raw: _raw, ...v }) => v);
+  }
+
+  private rememberRegisters(): void {
+    const process = this.process!;
+    for (const name of GENERAL_REGISTERS[process.arch]) this.previousRegisters.set(name, process.sandbox.readRegister(name));
+  }
+
+  private entryAddress(): number | undefined {
+    const entry = this.modules.find((m) => m.entry)?.entry;
+    for (const module of this.modules) {
+      const symbol = module.symbols.find((s) => s.name === entry);
+      if (symbol) return symbol.address;
+    }
+    return undefined;
+  }
+
+  private symbolAt(address: number): { module: GuestModule; name: string; address: number; size: number } | undefined {
+    for (const module of this.modules) {
+      for (const s of module.symbols) {
+        if (s.kind === 'function' && address >= s.address && address < s.address + Math.max(s.size, 1)) {
+          return { module, name: s.name, address: s.address, size: s.size };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  symbolize(address: number): string {
+    const symbol = this.symbolAt(address);
+    if (!symbol) return '0x' + address.toString(16);
+    const offset = address - symbol.address;
+    return `${symbol.module.name}!${symbol.name}${offset ? '+0x' + offset.toString(16) : ''}`;
+  }
+
+  private labelAt = (address: number): string | undefined => {
+    const symbol = this.symbolAt(address);
+    return symbol && symbol.address === address ? `${symbol.module.name}!${symbol.name}` : undefined;
+  };
+
+  /** Branch and call targets get their symbol: "call 0x4000c7" reads "call 0x4000c7 <pricing!price_with_tax>". */
+  private nameTargets(operands: string): string {
+    const target = /^#?(0x[0-9a-f]+)$/.exec(operands.trim());
+    if (!target) return operands;
+    const symbol = this.symbolAt(Number(target[1]));
+    return symbol ? `${operands} <${this.symbolize(Number(target[1]))}>` : operands;
+  }
+
+  /** Reads guest memory as it is now, or, with no CPU, as the modules were assembled. */
+  read(address: number, length: number): Uint8Array | undefined {
+    if (this.process) {
+      try {
+        return this.process.sandbox.read(address, length);
+      } catch {
+        return undefined;
+      }
+    }
+    return this.loaded(address, length);
+  }
+
+  /** The bytes at this range as the modules were loaded, if the range lies inside one image. */
+  private loaded(address: number, length: number): Uint8Array | undefined {
+    for (const module of this.modules) {
+      const image = moduleImage(module);
+      if (address >= module.base && address + length <= module.base + image.length) {
+        return image.slice(address - module.base, address - module.base + length);
+      }
+    }
+    return undefined;
+  }
+
+  private async disassemblyAround(pc: number): Promise<DisassemblyLine[]> {
+    const arch = this.program?.arch;
+    if (!arch) return [];
+    const fn = this.symbolAt(pc);
+    // Decoding starts at the function's first byte so x86-64 instruction boundaries come out right.
+    const start = fn ? Math.max(fn.address, pc - MAX_FUNCTION_BYTES / 2) : pc;
+    const end = fn ? Math.min(fn.address + fn.size, start + MAX_FUNCTION_BYTES) : pc + 64;
+    const bytes = this.read(start, end - start) ?? this.read(pc, arch === 'arm64' ? 4 : 1);
+    if (!bytes) return [];
+    const lines = await disassembleAll(arch, bytes, bytes.length === end - start ? start : pc, this.labelAt);
+    for (const line of lines) line.operands = this.nameTargets(line.operands);
+    const at = Math.max(0, lines.findIndex((l) => l.address >= pc));
+    return lines.slice(Math.max(0, at - LINES_BEFORE), at + LINES_AFTER);
+  }
+
+  private memoryWindow(): MemoryWindow | undefined {
+    const request = this.memoryRequest;
+    if (!request || this.modules.length === 0) return undefined;
+    const bytes = this.read(request.address, request.length);
+    const loaded = this.loaded(request.address, request.length);
+    return {
+      address: request.address,
+      bytes: bytes ? toHex(bytes) : '',
+      loaded: loaded ? toHex(loaded) : null,
+      label: this.symbolize(request.address),
+    };
+  }
+
+  /** The modules as assembled (for tests and the patch toolchain). */
+  get loadedModules(): readonly GuestModule[] {
+    return this.modules;
+  }
+
+  get guest(): GuestProcess | undefined {
+    return this.process;
+  }
+}
+
+function isCall(arch: Arch, mnemonic: string): boolean {
+  return arch === 'x64' ? mnemonic === 'call' : /^blr?(aa|ab|aaz|abz)?$/.test(mnemonic);
+}
+
+function summarize(module: GuestModule, file: string): ModuleSummary {
+  return {
+    name: module.name,
+    file,
+    base: module.base,
+    codeSize: module.code.length,
+    dataAddress: module.dataAddress,
+    dataSize: module.data.length,
+    ...(module.entry ? { entry: module.entry } : {}),
+    exports: [...module.exports],
+    symbols: module.symbols.map((s) => ({ name: s.name, address: s.address, size: s.size, kind: s.kind })),
+  };
+}
+
+function diagnose(error: unknown, fallbackFile: string): Diagnostic {
+  if (error instanceof AssemblyError) {
+    return { file: error.file ?? fallbackFile, ...(error.line ? { line: error.line } : {}), message: error.message };
+  }
+  return { file: fallbackFile, message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,99 @@
+// The page's handle on the lab: every view talks to this object (load, run, step, patch, events),
+// never to the worker directly, so the CPU and engine behind it can change without touching views.
+import type {
+  AssembleReport, DisassemblyLine, LabMessage, LabReply, LabRequest, LoadReport, ProgramSpec, RunSettings, Snapshot,
+} from './protocol.ts';
+import type { Arch } from '../../../sandbox/sandbox.ts';
+import { toHex } from './hex.ts';
+
+export type ToolchainStatus = { state: 'idle' | 'loading' | 'ready' } | { state: 'failed'; message: string };
+
+export interface LabEvents {
+  snapshot: (snapshot: Snapshot) => void;
+  toolchain: (status: ToolchainStatus) => void;
+}
+
+export class LabSession {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (reply: LabReply) => void; reject: (error: Error) => void }>();
+  private readonly listeners: { [K in keyof LabEvents]: Set<LabEvents[K]> } = { snapshot: new Set(), toolchain: new Set() };
+  toolchain: ToolchainStatus = { state: 'idle' };
+  lastSnapshot: Snapshot | undefined;
+
+  on<K extends keyof LabEvents>(event: K, listener: LabEvents[K]): () => void {
+    this.listeners[event].add(listener);
+    return () => this.listeners[event].delete(listener);
+  }
+
+  private emit<K extends keyof LabEvents>(event: K, ...args: Parameters<LabEvents[K]>): void {
+    for (const listener of this.listeners[event]) (listener as (...a: Parameters<LabEvents[K]>) => void)(...args);
+  }
+
+  /** Starts the worker (and with it the download of the assembler and disassembler). */
+  start(): void {
+    if (this.worker) return;
+    this.worker = new Worker(new URL('./lab-worker.ts', import.meta.url), { type: 'module', name: 'lab' });
+    this.setToolchain({ state: 'loading' });
+    this.worker.onmessage = (event: MessageEvent<LabMessage>) => this.receive(event.data);
+    this.worker.onerror = (event) => {
+      this.setToolchain({ state: 'failed', message: event.message || 'the lab worker failed to start' });
+      for (const { reject } of this.pending.values()) reject(new Error('the lab worker stopped'));
+      this.pending.clear();
+    };
+  }
+
+  private receive(message: LabMessage): void {
+    if (message.kind === 'snapshot') {
+      this.lastSnapshot = message.snapshot;
+      this.emit('snapshot', message.snapshot);
+    } else if (message.kind === 'status') {
+      this.setToolchain(message.toolchain === 'failed' ? { state: 'failed', message: message.message ?? 'unknown error' }
+        : { state: message.toolchain });
+    } else {
+      const waiting = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (message.reply.type === 'failed') waiting?.reject(new Error(message.reply.message));
+      else waiting?.resolve(message.reply);
+    }
+  }
+
+  private setToolchain(status: ToolchainStatus): void {
+    this.toolchain = status;
+    this.emit('toolchain', status);
+  }
+
+  private request(request: LabRequest): Promise<LabReply> {
+    this.start();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker!.postMessage({ id, request });
+    });
+  }
+
+  async assemble(program: ProgramSpec): Promise<AssembleReport> {
+    const reply = await this.request({ type: 'assemble', program });
+    if (reply.type !== 'assembled') throw new Error(`unexpected reply ${reply.type}`);
+    return reply.report;
+  }
+
+  async load(program: ProgramSpec, settings: RunSettings): Promise<LoadReport> {
+    const reply = await this.request({ type: 'load', program, settings });
+    if (reply.type !== 'loaded') throw new Error(`unexpected reply ${reply.type}`);
+    return reply.report;
+  }
+
+  async disassemble(arch: Arch, bytes: Uint8Array, address: number): Promise<DisassemblyLine[]> {
+    const reply = await this.request({ type: 'disassemble', arch, bytes: toHex(bytes), address });
+    if (reply.type !== 'disassembled') throw new Error(`unexpected reply ${reply.type}`);
+    return reply.lines;
+  }
+
+  run(settings: RunSettings): Promise<unknown> { return this.request({ type: 'run', settings }); }
+  pause(): Promise<unknown> { return this.request({ type: 'pause' }); }
+  step(): Promise<unknown> { return this.request({ type: 'step' }); }
+  stepOver(): Promise<unknown> { return this.request({ type: 'step-over' }); }
+  reset(settings: RunSettings): Promise<unknown> { return this.request({ type: 'reset', settings }); }
+  watchMemory(address: number, length: number): Promise<unknown> { return this.request({ type: 'watch-memory', address, length }); }
+}

@@ -1,0 +1,122 @@
+// The lab's Web Worker: assembler, disassembler and guest CPU run here, so a runaway guest or a big
+// assembly never freezes the page. Requests are handled one at a time; a run is a loop of short
+// slices, so pause takes effect within a slice (a few milliseconds).
+import capstoneWasm from '@alexaltea/capstone-js/dist/capstone.wasm?url';
+import keystoneWasm from '@alexaltea/keystone-js/dist/keystone.wasm?url';
+import { capstoneHandle, setCapstoneWasmUrl } from '../../../toolchain/capstone.ts';
+import { keystoneAssemble, setKeystoneWasmUrl } from '../../../toolchain/keystone.ts';
+import { browserCpu } from './browser-cpu.ts';
+import { disassembleAll } from './disassembly.ts';
+import { fromHex } from './hex.ts';
+import { LabCore, type SliceEnd } from './lab-core.ts';
+import type { LabMessage, LabReply, LabRequest, RunSettings } from './protocol.ts';
+
+setKeystoneWasmUrl(keystoneWasm);
+setCapstoneWasmUrl(capstoneWasm);
+
+const core = new LabCore(browserCpu);
+const post = (message: LabMessage) => (self as unknown as Worker).postMessage(message);
+
+/** Incremented to end the run loop in progress. */
+let runGeneration = 0;
+let running = false;
+let queue: Promise<unknown> = Promise.resolve();
+
+post({ kind: 'status', toolchain: 'loading' });
+Promise.all([keystoneAssemble('x64', 'nop', 0), capstoneHandle('x64')])
+  .then(() => post({ kind: 'status', toolchain: 'ready' }))
+  .catch((error) => post({ kind: 'status', toolchain: 'failed', message: String(error) }));
+
+self.onmessage = (event: MessageEvent<{ id: number; request: LabRequest }>) => {
+  const { id, request } = event.data;
+  if (request.type === 'pause') {
+    // Acts at once, ahead of queued requests.
+    const wasRunning = running;
+    stopRunning();
+    if (wasRunning) queue = queue.then(() => publish(true));
+    post({ kind: 'reply', id, reply: { type: 'done' } });
+    return;
+  }
+  // Anything that changes the guest ends a run first; reads (assemble, disassemble) do not.
+  if (!['assemble', 'disassemble', 'watch-memory'].includes(request.type)) stopRunning();
+  queue = queue.then(() => handle(request)).then(
+    (reply) => post({ kind: 'reply', id, reply }),
+    (error: unknown) => post({ kind: 'reply', id, reply: { type: 'failed', message: error instanceof Error ? error.message : String(error) } }),
+  );
+};
+
+async function handle(request: LabRequest): Promise<LabReply> {
+  switch (request.type) {
+    case 'assemble': return { type: 'assembled', report: (await core.assemble(request.program)).report };
+    case 'load': {
+      const report = await core.load(request.program, request.settings.budget);
+      await publish(true);
+      return { type: 'loaded', report };
+    }
+    case 'reset': core.reset(request.settings.budget); await publish(true); return { type: 'done' };
+    case 'step': core.step(); await publish(true); return { type: 'done' };
+    case 'step-over': await core.stepOver(); await publish(true); return { type: 'done' };
+    case 'run': void runLoop(request.settings); return { type: 'done' };
+    case 'watch-memory': core.watchMemory(request.address, request.length); if (!running) await publish(false); return { type: 'done' };
+    case 'disassemble': return { type: 'disassembled', lines: await disassembleAll(request.arch, fromHex(request.bytes), request.address) };
+    case 'pause': return { type: 'done' };
+  }
+}
+
+async function publish(stopped: boolean): Promise<void> {
+  const snapshot = await core.snapshot(stopped);
+  if (running) snapshot.state = 'running';
+  post({ kind: 'snapshot', snapshot });
+}
+
+function stopRunning(): void {
+  if (running) core.setNote('paused');
+  runGeneration++;
+  running = false;
+}
+
+const SNAPSHOT_INTERVAL_MS = 50;
+
+async function runLoop(settings: RunSettings): Promise<void> {
+  if (!core.canRun) { await publish(true); return; }
+  const generation = ++runGeneration;
+  running = true;
+  core.setNote(undefined);
+  let lastPublished = 0;
+  let end: SliceEnd = 'running';
+  while (generation === runGeneration && (end === 'running' || end === 'stopped')) {
+    if (settings.speed === 0) {
+      end = core.runSlice(1_000_000, 25);
+      await yieldToMessages();
+    } else if (settings.speed <= 50) {
+      end = core.runSlice(1);
+      await publish(true);
+      await sleep(1000 / settings.speed);
+      continue;
+    } else {
+      end = core.runSlice(Math.ceil(settings.speed / 20));
+      await sleep(50);
+    }
+    if (performance.now() - lastPublished > SNAPSHOT_INTERVAL_MS) {
+      lastPublished = performance.now();
+      await publish(false);
+    }
+  }
+  // Stopped from outside: whoever stopped the run shows the result.
+  if (generation !== runGeneration) return;
+  running = false;
+  await publish(true);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Lets queued messages (pause) in without the 4 ms clamp of nested timers. */
+function yieldToMessages(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
+}

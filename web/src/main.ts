@@ -1,0 +1,62 @@
+// Boot: read the link's state, draw the page, then load the heavy parts (lab worker, Monaco) in the
+// background. The page is usable (examples, plain editing) before any of them arrive.
+import { byId } from './dom.ts';
+import { EXAMPLES, findExample } from './examples/catalog.ts';
+import { Playground, stateForExample } from './app.ts';
+import { DEFAULT_VIEW, type LabState } from './state/lab-state.ts';
+import { decodeHash } from './state/share.ts';
+
+function hasWebAssembly(): boolean {
+  try {
+    // The smallest valid module: magic number and version.
+    return typeof WebAssembly === 'object' && WebAssembly.validate(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0));
+  } catch {
+    return false;
+  }
+}
+
+function notice(message: string): void {
+  const element = byId('notice');
+  element.textContent = message;
+  element.hidden = false;
+}
+
+async function initialState(): Promise<LabState> {
+  const first = EXAMPLES[0];
+  if (!first) throw new Error('the build contains no examples');
+  const fallback = () => stateForExample(first, first.manifest.arches[0]!, { ...DEFAULT_VIEW, gallery: true });
+  const decoded = await decodeHash(location.hash);
+  switch (decoded.kind) {
+    case 'state': return decoded.state;
+    case 'example': {
+      const example = findExample(decoded.example);
+      if (example) return stateForExample(example, decoded.arch ?? example.manifest.arches[0]!, decoded.view);
+      notice(`There is no example called "${decoded.example}"; here are the examples there are.`);
+      return fallback();
+    }
+    case 'invalid':
+      notice(`This link could not be read (${decoded.reason}); showing the first example instead.`);
+      return fallback();
+    case 'none': return fallback();
+  }
+}
+
+async function boot(): Promise<void> {
+  const webAssembly = hasWebAssembly();
+  if (!webAssembly) {
+    notice('This browser does not run WebAssembly (it may be switched off). The playground assembles, runs and '
+      + 'patches programs with WebAssembly, so only reading and editing the sources works here.');
+  }
+  const playground = new Playground(await initialState(), webAssembly);
+  document.documentElement.dataset.shell = 'ready';
+  // Let the first paint happen before the downloads start.
+  requestAnimationFrame(() => setTimeout(() => playground.startBackgroundLoads(), 0));
+  if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+    addEventListener('load', () => {
+      navigator.serviceWorker.register('./sw.js').catch(() => { /* offline use is a bonus, never an error */ });
+    });
+  }
+  (window as unknown as { playground: Playground }).playground = playground;
+}
+
+boot().catch((error: unknown) => notice(`The playground failed to start: ${error instanceof Error ? error.message : String(error)}`));

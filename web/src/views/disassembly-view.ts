@@ -1,0 +1,20 @@
+// Disassembly around the program counter, the current instruction highlighted.
+import { fill, h } from '../dom.ts';
+import { address } from '../lab/hex.ts';
+import type { DisassemblyLine } from '../lab/protocol.ts';
+
+export function renderDisassembly(list: HTMLElement, lines: DisassemblyLine[], pc: number | undefined): void {
+  const items: HTMLElement[] = [];
+  for (const line of lines) {
+    if (line.label) items.push(h('li', { class: 'label-line' }, `${line.label}:`));
+    const current = line.address === pc;
+    items.push(h('li', { class: current ? 'current' : '', 'aria-current': current ? 'step' : undefined,
+      dataset: { address: address(line.address) } },
+    h('span', { class: 'addr' }, address(line.address)),
+    h('span', { class: 'bytes' }, line.bytes.replace(/(..)(?!$)/g, '$1 ')),
+    h('span', { class: line.undecodable ? 'undecodable' : '' },
+      h('span', { class: 'mnemonic' }, line.mnemonic), line.operands ? ' ' + line.operands : '')));
+  }
+  fill(list, ...items);
+  list.querySelector('.current')?.scrollIntoView({ block: 'nearest' });
+}

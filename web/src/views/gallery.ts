@@ -1,0 +1,30 @@
+// The examples gallery: one card per example, its x86-64 and ARM64 versions side by side.
+import { ARCHES, type Arch } from '../../../sandbox/sandbox.ts';
+import { fill, h } from '../dom.ts';
+import type { Example } from '../examples/catalog.ts';
+
+export const ARCH_NAMES: Record<Arch, string> = { x64: 'x86-64', arm64: 'ARM64' };
+
+/** Lines shown on a card: the function the example is about (its first export), else the start. */
+function excerpt(example: Example, arch: Arch): string {
+  const text = example.modules[arch]?.[0]?.text ?? '';
+  const lines = text.split('\n');
+  const exported = /^\s*\.export\s+([\w.$]+)/m.exec(text)?.[1];
+  const start = exported ? lines.findIndex((l) => new RegExp(`^\\s*\\.func\\s+${exported.replace(/\$/g, '\\$')}\\b`).test(l)) : -1;
+  const from = start >= 0 ? start : lines.findIndex((l) => /^\s*\.func\b/.test(l));
+  return lines.slice(Math.max(from, 0), Math.max(from, 0) + 8).join('\n');
+}
+
+export function renderGallery(container: HTMLElement, examples: Example[], onPick: (example: Example, arch: Arch) => void): void {
+  fill(container, ...examples.map((example) => h('article', { class: 'card', dataset: { example: example.id } },
+    h('h3', {}, example.manifest.title),
+    h('p', {}, example.manifest.summary),
+    h('div', { class: 'card-arches' }, ...ARCHES.map((arch) => example.modules[arch]
+      ? h('div', { class: 'card-arch' },
+        h('button', { onclick: () => onPick(example, arch), dataset: { arch } }, `Open ${ARCH_NAMES[arch]}`),
+        h('pre', { 'aria-label': `${ARCH_NAMES[arch]} excerpt` }, excerpt(example, arch)),
+        h('small', {}, `${example.modules[arch]!.length} module${example.modules[arch]!.length > 1 ? 's' : ''}`,
+          example.patch[arch] ? ' + patch' : ''))
+      : h('div', { class: 'card-arch' }, h('small', {}, `no ${ARCH_NAMES[arch]} version`)))),
+  )));
+}
