@@ -12,3 +12,8 @@ export { x64Encode } from './x64/api';
 export { patchImageBuffer, parsePatchImage } from './patch/exports';
 export { inputBuffer } from './common/input';
 export { decodeArm64Words } from './arm64/exports';
+
+// x86-64 decoder: scratch buffer, single decode with a facts record, batch decodes.
+export {
+  x64DecoderBuffer, x64FactCount, x64Decode, x64Facts, x64DecodeReason, x64DecodeRun, x64DecodeWindows,
+} from './x64/host-exports';
