@@ -11,7 +11,7 @@ export function interfaceVersion(): i32 {
 export { x64Encode } from './x64/api';
 export { patchImageBuffer, parsePatchImage } from './patch/exports';
 export { inputBuffer } from './common/input';
-export { decodeArm64Words } from './arm64/exports';
+export { arm64Encode, arm64PlanRedirect, arm64TrampolineMaxSize, decodeArm64Words } from './arm64/exports';
 
 // x86-64 decoder: scratch buffer, single decode with a facts record, batch decodes.
 export {

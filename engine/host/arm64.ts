@@ -1,5 +1,6 @@
 // Host API of the ARM64 engine: the A64 decoder's answers and the redirect planner, over engine.wasm.
-import type { Engine } from './engine.ts';
+import { type Engine, loadEngine } from './engine.ts';
+import { type PlanResult, type RedirectRequest, decodeEngineJson, hexToBytes } from './plan.ts';
 
 /** Instruction forms, numbered as in engine/assembly/arm64/forms.ts. */
 export const Arm64Form = {
@@ -76,4 +77,47 @@ const FORM_NAMES = new Map<number, string>(Object.entries(Arm64Form).map(([name,
 
 export function arm64FormName(form: Arm64Form): string {
   return FORM_NAMES.get(form) ?? `form ${form}`;
+}
+
+/** The largest trampoline an ARM64 hook plan can need: reserve this much before planning. */
+export async function arm64TrampolineMaxSize(): Promise<number> {
+  return (await loadEngine()).exports.arm64TrampolineMaxSize();
+}
+
+/**
+ * Plans redirecting an ARM64 function (see RedirectRequest). Never throws for a function that
+ * cannot be redirected: the answer is then a refusal with a reason.
+ */
+export async function planArm64Redirect(request: RedirectRequest): Promise<PlanResult> {
+  return planArm64RedirectWith(await loadEngine(), request);
+}
+
+/** planArm64Redirect with an engine already loaded (no await between requests). */
+export function planArm64RedirectWith(engine: Engine, request: RedirectRequest): PlanResult {
+  if (request.arch !== 'arm64') throw new Error(`planArm64Redirect plans arm64 functions, not ${request.arch}`);
+  const padding = request.padding ?? new Uint8Array(0);
+  const { bytes } = request.target;
+  const input = engine.input(padding.length + bytes.length);
+  input.set(padding, 0);
+  input.set(bytes, padding.length);
+  const hasTrampoline = request.trampolineAddress !== undefined;
+  const json = engine.exports.arm64PlanRedirect(padding.length, bytes.length, BigInt(request.target.address),
+    request.target.name ?? '', BigInt(request.replacement), request.mode === 'hook' ? 1 : 0,
+    hasTrampoline, BigInt(request.trampolineAddress ?? 0));
+  return decodeEngineJson<PlanResult>(json);
+}
+
+/** The encodings the ARM64 writer emits (numbers shared with engine/assembly/arm64/exports.ts). */
+export const ARM64_WRITER_FORMS = {
+  b: 0, bl: 1, 'b.cond': 2, 'ldr x16 + br x16': 3, adr: 4, adrp: 5, 'ldr literal': 6, br: 7, blr: 8, 'bti c': 9, nop: 10,
+} as const;
+export type Arm64WriterForm = keyof typeof ARM64_WRITER_FORMS;
+
+/** The bytes the writer emits for `form` at `address`, or undefined when a relative form cannot reach `target`. */
+export async function encodeArm64(form: Arm64WriterForm, address: number | bigint,
+  options: { target?: number | bigint; register?: number; condition?: number } = {}): Promise<Uint8Array | undefined> {
+  const engine = await loadEngine();
+  const hex = engine.exports.arm64Encode(ARM64_WRITER_FORMS[form], BigInt(address), BigInt(options.target ?? 0),
+    options.register ?? 0, options.condition ?? 0);
+  return hex === '' ? undefined : hexToBytes(hex);
 }

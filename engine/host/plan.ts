@@ -25,7 +25,11 @@ export interface RedirectRequest {
   trampolineAddress?: number;
 }
 
-/** What one step writes. Steps are written in order; the last one makes the redirect live. */
+/**
+ * What one step writes. Steps are written in order; the entry jump makes the redirect live. On
+ * ARM64 every write is followed by a flush-icache step for the bytes it wrote, so the trampoline is
+ * visible to instruction fetch before any caller can reach it.
+ */
 export type StepKind =
   | 'trampoline' // displaced instructions, relocated, and the jump back
   | 'padding-jump' // the long jump written into the padding before the function
@@ -42,6 +46,11 @@ export interface PlanStep {
   atomic: boolean;
   /** One or two sentences for a person: what was decided and why. */
   explanation: string;
+  /**
+   * flush-icache steps (ARM64): the range written just before, and the instruction sequence a real
+   * CPU runs so that every core fetches the new code (dc cvau, dsb ish, ic ivau, dsb ish, isb).
+   */
+  cacheMaintenance?: { length: number; sequence: string[] };
 }
 
 /** One instruction moved out of the entry, and what was done to it. */

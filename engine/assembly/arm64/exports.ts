@@ -1,6 +1,10 @@
 // The ARM64 engine's WebAssembly exports. Inputs arrive in the shared input buffer.
 import { inputBytes, outputBuffer } from '../common/input';
+import { toHex } from '../common/json';
 import { Arm64Instruction, decode } from './decoder';
+import { Arm64RedirectRequest, RedirectMode, planArm64Redirect } from './planner';
+import { ARM64_TRAMPOLINE_MAX_SIZE } from './relocator';
+import { Arm64Writer } from './writer';
 
 /** Bytes per record written by decodeArm64Words. */
 export const ARM64_DECODE_RECORD_SIZE: i32 = 16;
@@ -24,4 +28,70 @@ export function decodeArm64Words(count: i32, address: u64): usize {
     store<u64>(record, instruction.target, 8);
   }
   return records;
+}
+
+/**
+ * Plans redirecting the ARM64 function at `address` to `replacement` (mode 0 replace, 1 hook) and
+ * answers with the plan contract's PlanResult as JSON. The input buffer holds the `paddingLength`
+ * bytes of padding before the function, then the function's `functionLength` bytes.
+ */
+export function arm64PlanRedirect(
+  paddingLength: i32, functionLength: i32, address: u64, name: string, replacement: u64, mode: i32,
+  hasTrampoline: bool, trampoline: u64,
+): string {
+  const request = new Arm64RedirectRequest();
+  request.code = inputBytes(0, paddingLength + functionLength).dataStart;
+  request.paddingLength = paddingLength;
+  request.functionLength = functionLength;
+  request.address = address;
+  request.name = name;
+  request.replacement = replacement;
+  request.mode = mode == 1 ? RedirectMode.Hook : RedirectMode.Replace;
+  request.hasTrampoline = hasTrampoline;
+  request.trampoline = trampoline;
+  return planArm64Redirect(request, ARM64_TRAMPOLINE_MAX_SIZE);
+}
+
+/** The largest trampoline an ARM64 hook plan can need, in bytes: reserve this much before planning. */
+export function arm64TrampolineMaxSize(): i32 {
+  return ARM64_TRAMPOLINE_MAX_SIZE;
+}
+
+/** Forms `arm64Encode` can emit (the host mirrors these numbers). */
+export const enum Arm64WriterForm {
+  B = 0,
+  BL = 1,
+  BCond = 2,
+  FarJump = 3,
+  Adr = 4,
+  Adrp = 5,
+  LdrLiteralX = 6,
+  Br = 7,
+  Blr = 8,
+  BtiC = 9,
+  Nop = 10,
+}
+
+/**
+ * The writer's encoding of one form placed at `address`, as hex; "" when a relative form cannot
+ * reach `target` from there. `register` is for register forms, `condition` for B.cond.
+ */
+export function arm64Encode(form: i32, address: u64, target: u64, register: i32, condition: i32): string {
+  const w = new Arm64Writer(address);
+  let ok = true;
+  switch (form) {
+    case Arm64WriterForm.B: ok = w.putB(target); break;
+    case Arm64WriterForm.BL: ok = w.putBL(target); break;
+    case Arm64WriterForm.BCond: ok = w.putBCond(u32(condition), target); break;
+    case Arm64WriterForm.FarJump: w.putFarJump(target); break;
+    case Arm64WriterForm.Adr: ok = w.putAdr(u32(register), target); break;
+    case Arm64WriterForm.Adrp: ok = w.putAdrp(u32(register), target); break;
+    case Arm64WriterForm.LdrLiteralX: ok = w.putLdrLiteralX(u32(register), target); break;
+    case Arm64WriterForm.Br: w.putBr(u32(register)); break;
+    case Arm64WriterForm.Blr: w.putBlr(u32(register)); break;
+    case Arm64WriterForm.BtiC: w.putBtiC(); break;
+    case Arm64WriterForm.Nop: w.putNop(); break;
+    default: ok = false;
+  }
+  return ok ? toHex(w.toBytes()) : '';
 }

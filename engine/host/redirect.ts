@@ -1,0 +1,26 @@
+// One entry point for redirect plans on either architecture.
+import type { Arch } from '../../sandbox/sandbox.ts';
+import { arm64TrampolineMaxSize, planArm64Redirect } from './arm64.ts';
+import type { PlanResult, RedirectRequest } from './plan.ts';
+
+/**
+ * Plans redirecting `request.target` to `request.replacement` with the planner of `request.arch`.
+ * Answers a refusal (never throws) when the function cannot be redirected.
+ */
+export async function planRedirect(request: RedirectRequest): Promise<PlanResult> {
+  switch (request.arch) {
+    case 'arm64': return planArm64Redirect(request);
+    case 'x64': throw new Error('x86-64 planner not available yet');
+  }
+}
+
+/**
+ * An upper bound of the trampoline a hook plan for `arch` can need, in bytes: allocate this much
+ * executable memory and pass its address as `trampolineAddress`.
+ */
+export async function trampolineSizeBound(arch: Arch): Promise<number> {
+  switch (arch) {
+    case 'arm64': return arm64TrampolineMaxSize();
+    case 'x64': throw new Error('x86-64 planner not available yet');
+  }
+}
