@@ -7,6 +7,9 @@
 import { X64Encoding, X64Error, X64Instruction } from './instruction';
 import { GROUP, IMM_8, MODRM, NP, NP_66, P66, PF2, PF3, PP_ALL, UNDEFINED } from './legacy-opcodes';
 
+/** Gathers, scatters and their prefetches: the memory operand must use a SIB byte (vector index). */
+const VSIB: u32 = 1 << 24;
+
 const VEX_MAPS = new StaticArray<u32>(4 * 256);
 const EVEX_MAPS = new StaticArray<u32>(8 * 256);
 
@@ -90,7 +93,7 @@ vex(2, 0x72, 0x72, PF3); // vcvtneps2bf16 (AVX-NE-CONVERT)
 vex(2, 0x78, 0x79, P66); // vpbroadcastb/w
 vex(2, 0x8c, 0x8c, P66); // vpmaskmovd/q load
 vex(2, 0x8e, 0x8e, P66); // vpmaskmovd/q store
-vex(2, 0x90, 0x93, P66); // gathers
+vex(2, 0x90, 0x93, P66 | VSIB); // gathers
 vex(2, 0x96, 0x9f, P66); // fmaddsub ... fnmsub
 vex(2, 0xa6, 0xaf, P66);
 vex(2, 0xb0, 0xb1, NP | P66 | PF3 | PF2); // vcvtneoph2ps ... vbcstnesh2ps (AVX-NE-CONVERT)
@@ -160,14 +163,14 @@ evex(2, 0x83, 0x83, PP_ALL); // vpmultishiftqb
 evex(2, 0x88, 0x8b, PP_ALL); // vexpand vcompress
 evex(2, 0x8d, 0x8d, PP_ALL); // vpermb/w
 evex(2, 0x8f, 0x8f, PP_ALL); // vpshufbitqmb
-evex(2, 0x90, 0x93, PP_ALL); // gathers
+evex(2, 0x90, 0x93, PP_ALL | VSIB); // gathers
 evex(2, 0x96, 0x9f, PP_ALL); // FMA
-evex(2, 0xa0, 0xa3, PP_ALL); // scatters
+evex(2, 0xa0, 0xa3, PP_ALL | VSIB); // scatters
 evex(2, 0xa6, 0xaf, PP_ALL); // FMA, v4fmadd
 evex(2, 0xb4, 0xb5, PP_ALL); // vpmadd52
 evex(2, 0xb6, 0xbf, PP_ALL); // FMA
 evex(2, 0xc4, 0xc4, PP_ALL); // vpconflict
-evex(2, 0xc6, 0xc7, PP_ALL | GROUP); // gather/scatter prefetches
+evex(2, 0xc6, 0xc7, PP_ALL | GROUP | VSIB); // gather/scatter prefetches
 evex(2, 0xc8, 0xc8, PP_ALL); // vexp2
 evex(2, 0xca, 0xcd, PP_ALL); // vrcp28 vrsqrt28
 evex(2, 0xcf, 0xcf, PP_ALL); // vgf2p8mulb
@@ -229,6 +232,9 @@ export function finishVectorOperands(descriptor: u32, out: X64Instruction): bool
   if (out.encoding == X64Encoding.EVEX) {
     if (out.evexHighReg) out.reg += 16;
     if (out.mod == 3 && out.rexX) out.rm += 16;
+  }
+  if ((descriptor & VSIB) && !(out.mod != 3 && (out.modrm & 7) == 4)) {
+    return out.fail(X64Error.BAD_OPERAND_FORM, 'gathers and scatters need a SIB memory operand with a vector index');
   }
   if ((descriptor & GROUP) == 0) return true;
   const reg = (<u32>out.modrm >> 3) & 7;
