@@ -7,7 +7,7 @@ import { X64Encoding, X64Error, X64Flow, X64Instruction } from './instruction';
 import { failMissingByte, failShort, MAX_INSTRUCTION_LENGTH, readPrefixes } from './prefixes';
 import { readModrm } from './modrm';
 import {
-  DEFAULT_64, FORCE_64, GROUP, IMM_16, IMM_16_8, IMM_8, IMM_8_8, IMM_MASK, IMM_MOFFS, IMM_NONE, IMM_V, IMM_Z,
+  descriptorOf, DEFAULT_64, FORCE_64, GROUP, IMM_16, IMM_16_8, IMM_8, IMM_8_8, IMM_MASK, IMM_MOFFS, IMM_NONE, IMM_V, IMM_Z,
   INVALID_64, LOCKABLE, MAP_0F, MAP_0F38, MAP_0F3A, MEM_ONLY, MOD_IS_REG, MODRM, NP, ONE_BYTE, P66, PF2, PF3,
   PP_MASK, REG_ONLY, REL_32, REL_8, REL_Z, UNDEFINED,
 } from './legacy-opcodes';
@@ -63,7 +63,7 @@ export function decodeX64(ptr: usize, available: i32, address: u64, out: X64Inst
     out.opcodeOffset = position;
     position++;
     const table = out.map == 0 ? ONE_BYTE : out.map == 1 ? MAP_0F : out.map == 2 ? MAP_0F38 : MAP_0F3A;
-    descriptor = unchecked(table[byte]);
+    descriptor = descriptorOf(table, byte);
     if (descriptor & UNDEFINED) return out.fail(X64Error.UNDEFINED_OPCODE, 'undefined opcode');
     if (descriptor & INVALID_64) return out.fail(X64Error.INVALID_IN_64BIT, 'this opcode is not valid in 64-bit mode');
     if (descriptor & PP_MASK) {

@@ -59,11 +59,16 @@ export const enum X64Error {
   BAD_REGISTER = 10,
 }
 
+@unmanaged
 export class X64Instruction {
   valid: bool = false;
   error: X64Error = X64Error.NONE;
-  /** A sentence saying why decoding failed; empty when valid. Static strings: no allocation. */
-  reason: string = '';
+  /**
+   * Why decoding failed, as the address of a string literal (0 when valid). Reasons are always
+   * literals in static memory, so a plain address needs no GC bookkeeping: a managed string field
+   * would make every store to this object go through the GC's shadow stack.
+   */
+  private reasonAddress: usize = 0;
   /** Bytes of the instruction (when truncated: how many would at least be needed). */
   length: i32 = 0;
   address: u64 = 0;
@@ -174,8 +179,8 @@ export class X64Instruction {
   /** Empties every fact; the decoder calls it first. */
   reset(address: u64): void {
     this.valid = false;
+    this.reasonAddress = 0;
     this.error = X64Error.NONE;
-    this.reason = '';
     this.length = 0;
     this.address = address;
     this.prefixCount = 0;
@@ -237,11 +242,19 @@ export class X64Instruction {
     this.branchTarget = 0;
   }
 
-  /** Marks the instruction undecodable; always returns false so callers can `return out.fail(...)`. */
+  /** A sentence saying why decoding failed; empty when valid. */
+  get reason(): string {
+    return this.reasonAddress == 0 ? '' : changetype<string>(this.reasonAddress);
+  }
+
+  /**
+   * Marks the instruction undecodable; always returns false so callers can `return out.fail(...)`.
+   * `reason` must be a string literal.
+   */
   fail(error: X64Error, reason: string): bool {
     this.valid = false;
     this.error = error;
-    this.reason = reason;
+    this.reasonAddress = changetype<usize>(reason);
     return false;
   }
 }

@@ -10,19 +10,20 @@ import { GROUP, IMM_8, MODRM, NP, NP_66, P66, PF2, PF3, PP_ALL, UNDEFINED } from
 /** Gathers, scatters and their prefetches: the memory operand must use a SIB byte (vector index). */
 const VSIB: u32 = 1 << 24;
 
-const VEX_MAPS = new StaticArray<u32>(4 * 256);
-const EVEX_MAPS = new StaticArray<u32>(8 * 256);
+// Descriptors by map * 256 + opcode, in static memory like the legacy tables.
+const VEX_MAPS: usize = memory.data(4 * 256 * 4);
+const EVEX_MAPS: usize = memory.data(8 * 256 * 4);
 
 function vex(map: i32, first: i32, last: i32, descriptor: u32): void {
-  for (let op = first; op <= last; op++) VEX_MAPS[map * 256 + op] = descriptor | MODRM;
+  for (let op = first; op <= last; op++) store<u32>(VEX_MAPS + (<usize>(map * 256 + op) << 2), descriptor | MODRM);
 }
 
 function evex(map: i32, first: i32, last: i32, descriptor: u32): void {
-  for (let op = first; op <= last; op++) EVEX_MAPS[map * 256 + op] = descriptor | MODRM;
+  for (let op = first; op <= last; op++) store<u32>(EVEX_MAPS + (<usize>(map * 256 + op) << 2), descriptor | MODRM);
 }
 
-for (let i = 0; i < 4 * 256; i++) VEX_MAPS[i] = UNDEFINED;
-for (let i = 0; i < 8 * 256; i++) EVEX_MAPS[i] = UNDEFINED;
+for (let i = 0; i < 4 * 256; i++) store<u32>(VEX_MAPS + (<usize>i << 2), UNDEFINED);
+for (let i = 0; i < 8 * 256; i++) store<u32>(EVEX_MAPS + (<usize>i << 2), UNDEFINED);
 
 // ---- VEX map 1 (0F) --------------------------------------------------------------------------
 vex(1, 0x10, 0x11, PP_ALL); // vmovups vmovupd vmovss vmovsd
@@ -51,7 +52,7 @@ vex(1, 0x6f, 0x6f, P66 | PF3); // vmovdqa vmovdqu
 vex(1, 0x70, 0x70, P66 | PF3 | PF2 | IMM_8); // vpshufd vpshufhw vpshuflw
 vex(1, 0x71, 0x73, P66 | IMM_8 | GROUP); // shifts by imm8
 vex(1, 0x74, 0x76, P66); // vpcmpeq
-VEX_MAPS[1 * 256 + 0x77] = NP; // vzeroupper / vzeroall: no ModRM
+store<u32>(VEX_MAPS + (<usize>(1 * 256 + 0x77) << 2), NP); // vzeroupper / vzeroall: no ModRM
 vex(1, 0x7c, 0x7d, P66 | PF2); // vhadd vhsub
 vex(1, 0x7e, 0x7e, P66 | PF3); // vmovd/q r/m, xmm; vmovq xmm, xmm/m64
 vex(1, 0x7f, 0x7f, P66 | PF3); // vmovdqa vmovdqu (store)
@@ -217,7 +218,7 @@ evex(6, 0xd6, 0xd7, PP_ALL); // vfmulcph vfcmulcph
 /** The descriptor of a VEX/EVEX opcode, with UNDEFINED when the mandatory prefix selects nothing. */
 export function vectorOpcodeDescriptor(out: X64Instruction): u32 {
   const index = out.map * 256 + <i32>out.opcode;
-  const descriptor = out.encoding == X64Encoding.EVEX ? unchecked(EVEX_MAPS[index]) : unchecked(VEX_MAPS[index]);
+  const descriptor = load<u32>((out.encoding == X64Encoding.EVEX ? EVEX_MAPS : VEX_MAPS) + (<usize>index << 2));
   if (descriptor & UNDEFINED) return UNDEFINED;
   const ppBit: u32 = NP << <u32>out.pp;
   if ((descriptor & ppBit) == 0) return UNDEFINED;

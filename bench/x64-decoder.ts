@@ -1,0 +1,56 @@
+// Decoder throughput: the engine's x86-64 decoder against Capstone's disassembly of the same bytes,
+// measured in the same run. Inputs: the functions of the gcc/clang corpus (real compiler output)
+// and the Keystone template corpus (every operand shape, SSE, AVX, AVX-512).
+import { existsSync } from 'node:fs';
+import { X64Decoder } from '../engine/host/x64-decoder.ts';
+import { capstoneHandle } from '../toolchain/capstone.ts';
+import { CORPUS_BUILD_DIR, loadCorpus } from '../test/corpus/corpus.ts';
+import { templateCorpus } from '../test/engine/x64/keystone-corpus.ts';
+import { figure, median } from './format.ts';
+
+const ADDRESS = 0x401000;
+
+function concatenate(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let at = 0;
+  for (const part of parts) { out.set(part, at); at += part.length; }
+  return out;
+}
+
+/** Bytes per second of `run` over `bytes`, median of five timed rounds of at least 100 ms. */
+function rate(bytes: Uint8Array, run: () => void): number {
+  run(); // warm up
+  const rates: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    let repeats = 0;
+    const started = performance.now();
+    do { run(); repeats++; } while (performance.now() - started < 100);
+    rates.push((bytes.length * repeats) / ((performance.now() - started) / 1000));
+  }
+  return median(rates);
+}
+
+async function measure(name: string, bytes: Uint8Array): Promise<string> {
+  const decoder = await X64Decoder.load();
+  const capstone = await capstoneHandle('x64');
+  const ours = decoder.countRun(bytes, ADDRESS);
+  const theirs = capstone.disasm(bytes, ADDRESS).length;
+  if (ours !== theirs) throw new Error(`${name}: the decoder finds ${ours} instructions, Capstone ${theirs}`);
+  const decoderRate = rate(bytes, () => decoder.countRun(bytes, ADDRESS));
+  const capstoneRate = rate(bytes, () => capstone.disasm(bytes, ADDRESS));
+  return figure(`x64 decoder, ${name} (${ours.toLocaleString('en-US')} instructions)`, decoderRate / 1e6, 'MB/s',
+    { name: 'Capstone disassembly', value: capstoneRate / 1e6 });
+}
+
+export async function x64DecoderThroughput(): Promise<string[]> {
+  const lines: string[] = [];
+  if (existsSync(CORPUS_BUILD_DIR)) {
+    const code = concatenate(loadCorpus('x64').flatMap((build) => build.functions.map((f) => f.bytes)));
+    lines.push(await measure('gcc/clang output', code));
+  }
+  const { assembled } = await templateCorpus();
+  // Capstone's own documented differences stay out, so both decode the whole buffer.
+  const forms = assembled.filter((form) => !/^(ud0|ud1)/.test(form.source)).map((form) => form.bytes);
+  lines.push(await measure('template corpus', concatenate(forms)));
+  return lines;
+}
