@@ -143,9 +143,7 @@ for (const backend of BACKENDS) {
       it('stops a runaway loop by instruction count and by time', async () => {
         await load('spin');
         expect(sandbox.start(CODE, { maxInstructions: 100_000 })).toEqual({ reason: 'instruction-limit', pc: CODE });
-        const started = performance.now();
         expect(sandbox.start(CODE, { timeLimitMs: 50 }).reason).toBe('time-limit');
-        expect(performance.now() - started).toBeLessThan(5_000); // it stopped; the figure is not a benchmark
       });
 
       it('stops from a hook', async () => {
