@@ -1,16 +1,20 @@
 // Shared by tests: assemble snippets, and the sandbox backends every sandbox test runs against.
 import type { Arch, Sandbox } from '../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
+import { WasmSandbox } from '../sandbox/wasm/wasm-sandbox.ts';
 import { assembleStatements } from '../toolchain/assemble.ts';
 
 export interface Backend {
   name: string;
+  /** The architectures the backend runs. */
+  arches: readonly Arch[];
   create(arch: Arch): Sandbox;
 }
 
 /** Every backend behind the sandbox interface; the same tests run against each. */
 export const BACKENDS: Backend[] = [
-  { name: 'unicorn', create: (arch) => new UnicornSandbox(arch) },
+  { name: 'unicorn', arches: ['x64', 'arm64'], create: (arch) => new UnicornSandbox(arch) },
+  { name: 'wasm', arches: ['arm64'], create: (arch) => new WasmSandbox(arch) },
 ];
 
 /** Assembles statements without a module header. */

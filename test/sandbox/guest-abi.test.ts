@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GuestProcess } from '../../sandbox/process.ts';
 import { ARCHES, type Arch } from '../../sandbox/sandbox.ts';
-import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { assembleModule } from '../../toolchain/assemble.ts';
+import { BACKENDS } from '../helpers.ts';
 
 /** write(fd, msg, len) then exit(code) — or whatever call number is given. */
 function program(arch: Arch, calls: { number: number; args: (number | string)[] }[]): string {
@@ -18,13 +18,15 @@ function program(arch: Arch, calls: { number: number; args: (number | string)[] 
 const NUMBERS = { x64: { write: 1, exit: 60 }, arm64: { write: 64, exit: 93 } };
 const LAST_RESULT = { x64: 'r12', arm64: 'x19' };
 
-describe.each(ARCHES)('guest ABI, %s', (arch) => {
+const CASES = BACKENDS.flatMap((backend) => ARCHES.filter((a) => backend.arches.includes(a)).map((arch) => ({ backend, arch })));
+
+describe.each(CASES)('guest ABI, $backend.name $arch', ({ backend, arch }) => {
   let process: GuestProcess | undefined;
   afterEach(() => process?.close());
 
   async function run(calls: { number: number; args: (number | string)[] }[]) {
     const module = await assembleModule(program(arch, calls), arch);
-    process = new GuestProcess(new UnicornSandbox(arch), { modules: [module] });
+    process = new GuestProcess(backend.create(arch), { modules: [module] });
     process.run({ maxInstructions: 1000 });
     return process;
   }
@@ -66,7 +68,7 @@ describe.each(ARCHES)('guest ABI, %s', (arch) => {
   it('ends the program when the entry function returns, with its result as exit code', async () => {
     const src = arch === 'x64' ? '.module r\n.entry main\n.func main\nmov eax, 3\nret\n.endfunc'
       : '.module r\n.entry main\n.func main\nmov x0, #3\nret\n.endfunc';
-    process = new GuestProcess(new UnicornSandbox(arch), { modules: [await assembleModule(src, arch)] });
+    process = new GuestProcess(backend.create(arch), { modules: [await assembleModule(src, arch)] });
     expect(process.run()).toEqual({ state: 'exited', reason: 'exit' });
     expect(process.io.exitCode).toBe(3);
   });

@@ -1,0 +1,117 @@
+// The run loop: finds or decodes the block at pc, runs it whole when nothing needs watching, or
+// instruction by instruction around code hooks, an end address or an instruction budget, and checks
+// the clock and the host's stop flag every so many instructions.
+import {
+  BLOCK_BYTES, BLOCK_COUNT, BLOCK_FLAGS, BLOCK_HOOKED, commitBlock, findBlock, flushBlocks, flushGeneration,
+  hasRoomFor, nextEntries, nextHeader,
+} from './block-cache';
+import {
+  executeBlock, instructionAddress, instructionIndex, instructionSize, maxBlockEntryBytes, readPc, translateBlock,
+  writePc,
+} from './arch';
+import { codeHookCovers } from './hooks';
+import { hostCodeHook, hostInterrupt, hostNow, hostPollStop } from './host';
+import {
+  RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, STOP_LIMIT, STOP_REQUESTED, STOP_TIME, STOP_UNTIL, clearBlockExit,
+  clearFault, executedCount, exitBlock, interruptNumber, setStopRequested, stopRequested,
+} from './status';
+
+/** Instructions between looks at the clock and the stop flag (well under a millisecond unhooked). */
+const CHECK_INTERVAL: i64 = 1 << 16;
+/** A hooked instruction costs a host call: count it as this many for the clock check. */
+const HOOKED_WEIGHT: i64 = 64;
+
+/** Instructions run by the last run() (the host reads it for statistics). */
+export let instructionsRun: u64 = 0;
+
+/** Why the last translation failed (a fetch fault, or an architecture this build lacks). */
+let translateFailure: i32 = RUN_FAULT;
+
+function translate(pc: u64): usize {
+  while (true) {
+    if (!hasRoomFor(maxBlockEntryBytes())) flushBlocks();
+    const generation = flushGeneration;
+    const status = translateBlock(pc, nextHeader(), nextEntries());
+    if (status != RUN_OK) {
+      translateFailure = status;
+      return 0;
+    }
+    // A host callback during decoding (an invalid-fetch hook) may have flushed everything: redo.
+    if (generation == flushGeneration) return commitBlock(pc);
+  }
+}
+
+/**
+ * Runs from `begin` until pc reaches `until`, `limit` instructions ran (0: no limit), `timeLimitMs`
+ * passed (0: none), the host asked to stop, or the guest faulted. Returns a STOP_* or RUN_* code.
+ */
+export function run(begin: u64, until: u64, limit: u64, timeLimitMs: f64): i32 {
+  writePc(begin);
+  clearFault();
+  setStopRequested(false);
+  instructionsRun = 0;
+  let budget: u64 = limit == 0 ? 0xffff_ffff_ffff_ffff : limit;
+  const deadline = timeLimitMs > 0 ? hostNow() + timeLimitMs : Infinity;
+  let countdown: i64 = CHECK_INTERVAL;
+  while (true) {
+    if (stopRequested) return STOP_REQUESTED;
+    const pc = readPc();
+    if (pc == until) return STOP_UNTIL;
+    if (budget == 0) return STOP_LIMIT;
+    if (countdown <= 0) {
+      countdown = CHECK_INTERVAL;
+      if (hostNow() >= deadline) return STOP_TIME;
+      if (hostPollStop() != 0) return STOP_REQUESTED;
+    }
+    clearBlockExit();
+    let block = findBlock(pc);
+    if (block == 0) {
+      block = translate(pc);
+      if (block == 0) return translateFailure;
+    }
+    let count = load<u32>(block, BLOCK_COUNT);
+    if (until - pc < <u64>load<u32>(block, BLOCK_BYTES)) {
+      const index = instructionIndex(block, pc, until);
+      if (index > 0 && <u32>index < count) count = <u32>index;
+    }
+    if (<u64>count > budget) count = <u32>budget;
+
+    let status: i32;
+    let executed: u32 = 0;
+    if ((load<u32>(block, BLOCK_FLAGS) & BLOCK_HOOKED) == 0) {
+      status = executeBlock(block, 0, count);
+      executed = executedCount;
+      countdown -= <i64>executed;
+    } else {
+      status = RUN_OK;
+      for (let i: u32 = 0; i < count; i++) {
+        const address = instructionAddress(block, pc, i);
+        if (codeHookCovers(address)) {
+          writePc(address);
+          hostCodeHook(<f64>address, instructionSize(block, i));
+          // The hook stopped the run, moved pc or changed code: this instruction has not run.
+          if (exitBlock) {
+            status = RUN_EXIT;
+            break;
+          }
+        }
+        status = executeBlock(block, i, i + 1);
+        executed += executedCount;
+        if (status != RUN_OK || exitBlock) break;
+      }
+      countdown -= <i64>executed * HOOKED_WEIGHT;
+    }
+    budget -= <u64>executed;
+    instructionsRun += <u64>executed;
+    if (status == RUN_INTERRUPT) {
+      hostInterrupt(interruptNumber);
+    } else if (status != RUN_OK && status != RUN_EXIT) {
+      return status;
+    }
+  }
+}
+
+/** Asks a run in progress to stop (from a hook) before the next instruction. */
+export function requestStop(): void {
+  setStopRequested(true);
+}

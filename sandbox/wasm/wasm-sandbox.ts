@@ -1,0 +1,495 @@
+// Backend 2: the CPU of our own, AssemblyScript compiled to cpu.wasm, behind the same sandbox
+// interface as Unicorn and behaving like it: Unicorn's error codes and messages, hook semantics,
+// stop reasons and mapping granules. It runs in Node and in the browser (see worker.ts).
+import {
+  type Arch, type HookHandle, type HookSpec, type MemoryAccess, type MemoryRegion, type Sandbox, type SandboxContext,
+  type StartOptions, type StartResult, SandboxError, assertAddress, hex, interruptName,
+} from '../sandbox.ts';
+import { canonicalRegister, isKnownRegister } from '../registers.ts';
+import { wasmCpuModule } from './cpu-module.ts';
+import { ARM64_FLAGS_OFFSET, REGISTER_LAYOUTS, type RegisterLayout } from './registers.ts';
+
+/** Must equal CPU_INTERFACE_VERSION in sandbox/wasm/assembly/index.ts. */
+const INTERFACE_VERSION = 1;
+const ARCH_IDS: Record<Arch, number> = { arm64: 1, x64: 2 };
+/** Smallest mapping unit, as Unicorn has it (its AArch64 target uses 1 KiB pages). */
+const GRANULE: Record<Arch, number> = { arm64: 0x400, x64: 0x1000 };
+/** An address no guest maps: Unicorn's backend uses the same default end. */
+const NO_END = 0xffff_ffff_ffff;
+
+// Status codes of cpu.wasm's start() (sandbox/wasm/assembly/status.ts).
+const RUN_FAULT = 1;
+const RUN_UNSUPPORTED = 4;
+const STOP_UNTIL = 10;
+const STOP_LIMIT = 11;
+const STOP_TIME = 12;
+const STOP_REQUESTED = 13;
+const STOP_HALTED = 14;
+
+/** Unicorn's interrupt number for AArch64 svc, which the syscall hooks receive. */
+const ARM64_SVC_INTERRUPT = 2;
+/** Interrupt number the x86-64 interpreter reports for the syscall instruction (not an x86 vector). */
+const X64_SYSCALL_INTERRUPT = -1;
+
+/** Unicorn's messages for the error codes this backend raises (uc_strerror). */
+const UC_ERRORS: Record<number, [string, string]> = {
+  1: ['UC_ERR_NOMEM', 'No memory available or memory not present'],
+  6: ['UC_ERR_READ_UNMAPPED', 'Invalid memory read'],
+  7: ['UC_ERR_WRITE_UNMAPPED', 'Invalid memory write'],
+  8: ['UC_ERR_FETCH_UNMAPPED', 'Invalid memory fetch'],
+  11: ['UC_ERR_MAP', 'Invalid memory mapping'],
+  12: ['UC_ERR_WRITE_PROT', 'Write to write-protected memory'],
+  13: ['UC_ERR_READ_PROT', 'Read from non-readable memory'],
+  14: ['UC_ERR_FETCH_PROT', 'Fetch from non-executable memory'],
+  15: ['UC_ERR_ARG', 'Invalid argument'],
+};
+const UC_ERR_NOMEM = 1;
+const UC_ERR_READ_UNMAPPED = 6;
+const UC_ERR_WRITE_UNMAPPED = 7;
+const UC_ERR_MAP = 11;
+const UC_ERR_ARG = 15;
+
+function ucMessage(code: number): string {
+  const [name, text] = UC_ERRORS[code] ?? [`UC_ERR_${code}`, 'Unknown error code'];
+  return `${text} (${name})`;
+}
+function ucName(code: number): string {
+  return UC_ERRORS[code]?.[0] ?? `UC_ERR_${code}`;
+}
+
+const ACCESS_NAMES: MemoryAccess[] = ['read', 'write', 'fetch'];
+
+interface CpuExports {
+  memory: WebAssembly.Memory;
+  init(arch: number): number;
+  interfaceVersion(): number;
+  pageBits(): number;
+  stateAddress(): number;
+  transferAddress(): number;
+  transferSize(): number;
+  map(page: number, count: number, prot: number): void;
+  unmap(page: number, count: number): void;
+  protect(page: number, count: number, prot: number): void;
+  findUnmapped(address: number, size: number): number;
+  readMemory(address: number, size: number): void;
+  writeMemory(address: number, size: number): void;
+  setHookKinds(read: number, write: number, invalid: number): void;
+  resetCodeHooks(): void;
+  addCodeHookRange(begin: number, end: number): number;
+  codeHooksChanged(): void;
+  start(begin: number, until: number, limit: number, timeLimitMs: number): number;
+  stop(): void;
+  stateChanged(): void;
+  pcChanged(): void;
+  lastInstructionCount(): number;
+  lastFaultCode(): number;
+  lastFaultAddress(): number;
+  lastInterrupt(): number;
+  lastUnsupportedWord(): number;
+  lastUnsupportedAddress(): number;
+}
+
+type AnyHook = HookSpec & { handle: HookHandle };
+
+class WasmContext implements SandboxContext {
+  constructor(readonly arch: Arch, readonly owner: WasmSandbox, readonly state: Uint8Array) {}
+}
+
+export interface WasmSandboxOptions {
+  /**
+   * A flag shared with another thread (an Int32Array over a SharedArrayBuffer): when its first
+   * element becomes non-zero, a run in progress stops within about a millisecond, as stop() would.
+   */
+  stopFlag?: Int32Array;
+}
+
+export class WasmSandbox implements Sandbox {
+  readonly backend = 'wasm-cpu';
+  private readonly cpu: CpuExports;
+  private readonly layout: RegisterLayout;
+  private readonly granule: number;
+  private readonly pageBits: number;
+  private readonly state: number;
+  private readonly transfer: number;
+  private readonly transferSize: number;
+  private regionList: MemoryRegion[] = [];
+  private hooks: AnyHook[] = [];
+  private nextHook = 1;
+  private running = false;
+  private stopRequested = false;
+  private pendingError: SandboxError | undefined;
+  private closed = false;
+  private readonly stopFlag: Int32Array | undefined;
+
+  constructor(readonly arch: Arch, options: WasmSandboxOptions = {}) {
+    const layout = REGISTER_LAYOUTS[arch];
+    if (!layout) throw new SandboxError(`the WASM CPU does not run ${arch} guests yet`, 'UC_ERR_ARCH');
+    this.layout = layout;
+    this.granule = GRANULE[arch];
+    this.stopFlag = options.stopFlag;
+    const instance = new WebAssembly.Instance(wasmCpuModule(), { env: this.imports() });
+    this.cpu = instance.exports as unknown as CpuExports;
+    if (this.cpu.interfaceVersion() !== INTERFACE_VERSION) {
+      throw new Error(`cpu.wasm speaks interface ${this.cpu.interfaceVersion()}, this host ${INTERFACE_VERSION}: rebuild it`);
+    }
+    if (!this.cpu.init(ARCH_IDS[arch])) throw new SandboxError(`cpu.wasm was built without ${arch}`, 'UC_ERR_ARCH');
+    this.pageBits = this.cpu.pageBits();
+    this.state = this.cpu.stateAddress();
+    this.transfer = this.cpu.transferAddress();
+    this.transferSize = this.cpu.transferSize();
+  }
+
+  // ---- memory ----
+
+  map(address: number, size: number, prot: number): void {
+    assertAddress(address, 'map address');
+    const what = `map ${hex(address)}+${hex(size)}`;
+    this.checkRange(what, address, size);
+    if ((prot & ~7) !== 0) this.fail(what, UC_ERR_ARG, address);
+    const end = address + size;
+    if (this.regionList.some((r) => address < r.address + r.size && r.address < end)) this.fail(what, UC_ERR_MAP, address);
+    this.regionList.push({ address, size, prot });
+    this.regionList.sort((a, b) => a.address - b.address);
+    this.cpu.map(this.page(address), this.page(size), prot);
+  }
+
+  unmap(address: number, size: number): void {
+    assertAddress(address, 'unmap address');
+    const what = `unmap ${hex(address)}+${hex(size)}`;
+    this.checkRange(what, address, size);
+    this.checkCovered(what, address, size);
+    this.reshape(address, size, undefined);
+    this.cpu.unmap(this.page(address), this.page(size));
+  }
+
+  protect(address: number, size: number, prot: number): void {
+    assertAddress(address, 'protect address');
+    const what = `protect ${hex(address)}+${hex(size)}`;
+    this.checkRange(what, address, size);
+    if ((prot & ~7) !== 0) this.fail(what, UC_ERR_ARG, address);
+    this.checkCovered(what, address, size);
+    this.reshape(address, size, prot);
+    this.cpu.protect(this.page(address), this.page(size), prot);
+  }
+
+  regions(): MemoryRegion[] {
+    return this.regionList.map((r) => ({ ...r }));
+  }
+
+  read(address: number, size: number): Uint8Array {
+    assertAddress(address, 'read address');
+    const bytes = new Uint8Array(size);
+    if (size === 0) return bytes;
+    this.checkMapped(`read ${hex(address)}+${size}`, address, size, UC_ERR_READ_UNMAPPED);
+    for (let done = 0; done < size; done += this.transferSize) {
+      const n = Math.min(this.transferSize, size - done);
+      this.cpu.readMemory(address + done, n);
+      bytes.set(new Uint8Array(this.cpu.memory.buffer, this.transfer, n), done);
+    }
+    return bytes;
+  }
+
+  write(address: number, bytes: Uint8Array): void {
+    assertAddress(address, 'write address');
+    if (bytes.length === 0) return;
+    this.checkMapped(`write ${hex(address)}+${bytes.length}`, address, bytes.length, UC_ERR_WRITE_UNMAPPED);
+    for (let done = 0; done < bytes.length; done += this.transferSize) {
+      const n = Math.min(this.transferSize, bytes.length - done);
+      new Uint8Array(this.cpu.memory.buffer, this.transfer, n).set(bytes.subarray(done, done + n));
+      this.cpu.writeMemory(address + done, n);
+    }
+  }
+
+  private page(value: number): number {
+    return Math.floor(value / 2 ** this.pageBits);
+  }
+
+  /** Unicorn's checks: non-empty, granule-aligned, no wrap-around. */
+  private checkRange(what: string, address: number, size: number): void {
+    if (!Number.isSafeInteger(size) || size <= 0 || address % this.granule !== 0 || size % this.granule !== 0 ||
+      address + size > 2 ** 64) {
+      this.fail(what, UC_ERR_ARG, address);
+    }
+  }
+
+  private checkCovered(what: string, address: number, size: number): void {
+    let at = address;
+    for (const r of this.regionList) {
+      if (r.address <= at && at < r.address + r.size) at = r.address + r.size;
+      if (at >= address + size) return;
+    }
+    this.fail(what, UC_ERR_NOMEM, address);
+  }
+
+  private checkMapped(what: string, address: number, size: number, code: number): void {
+    if (!Number.isSafeInteger(size) || size < 0 || !Number.isSafeInteger(address + size)) this.fail(what, UC_ERR_ARG, address);
+    if (this.cpu.findUnmapped(address, size) >= 0) this.fail(what, code, address);
+  }
+
+  /** Splits regions at the range's ends, then drops (prot undefined) or re-protects the range. */
+  private reshape(address: number, size: number, prot: number | undefined): void {
+    const end = address + size;
+    const next: MemoryRegion[] = [];
+    for (const r of this.regionList) {
+      const rEnd = r.address + r.size;
+      if (rEnd <= address || r.address >= end) {
+        next.push(r);
+        continue;
+      }
+      if (r.address < address) next.push({ address: r.address, size: address - r.address, prot: r.prot });
+      if (prot !== undefined) {
+        const from = Math.max(r.address, address);
+        next.push({ address: from, size: Math.min(rEnd, end) - from, prot });
+      }
+      if (rEnd > end) next.push({ address: end, size: rEnd - end, prot: r.prot });
+    }
+    this.regionList = next.sort((a, b) => a.address - b.address);
+  }
+
+  private fail(what: string, code: number, address: number): never {
+    throw new SandboxError(`${what}: ${ucMessage(code)}`, ucName(code), address);
+  }
+
+  // ---- registers ----
+
+  private view(): DataView {
+    return new DataView(this.cpu.memory.buffer, this.state);
+  }
+
+  readRegister(name: string): bigint {
+    const canonical = this.canonical(name);
+    const view = this.view();
+    if (canonical === 'nzcv') {
+      let nzcv = 0n;
+      for (let i = 0; i < 4; i++) nzcv |= BigInt(view.getUint32(ARM64_FLAGS_OFFSET + 4 * i, true) & 1) << BigInt(31 - i);
+      return nzcv;
+    }
+    const vector = this.layout.vector[canonical];
+    if (vector !== undefined) {
+      return view.getBigUint64(vector, true) | (view.getBigUint64(vector + 8, true) << 64n);
+    }
+    return view.getBigUint64(this.layout.gpr[canonical]!, true);
+  }
+
+  writeRegister(name: string, value: bigint | number): void {
+    const canonical = this.canonical(name);
+    const view = this.view();
+    const v = BigInt(value);
+    if (canonical === 'nzcv') {
+      for (let i = 0; i < 4; i++) view.setUint32(ARM64_FLAGS_OFFSET + 4 * i, Number((v >> BigInt(31 - i)) & 1n), true);
+    } else if (this.layout.vector[canonical] !== undefined) {
+      const at = this.layout.vector[canonical]!;
+      view.setBigUint64(at, BigInt.asUintN(64, v), true);
+      view.setBigUint64(at + 8, BigInt.asUintN(64, v >> 64n), true);
+    } else {
+      view.setBigUint64(this.layout.gpr[canonical]!, BigInt.asUintN(64, v), true);
+    }
+    // Inside a hook, a new pc takes effect at once; other registers are read from memory anyway.
+    if (this.running && canonical === this.layout.pc) this.cpu.pcChanged();
+  }
+
+  private canonical(name: string): string {
+    const canonical = canonicalRegister(this.arch, name);
+    const known = this.layout.gpr[canonical] !== undefined || this.layout.vector[canonical] !== undefined ||
+      (this.arch === 'arm64' && canonical === 'nzcv');
+    if (!known || !isKnownRegister(this.arch, canonical)) {
+      throw new SandboxError(`unknown ${this.arch} register "${name}"`, 'BAD_REGISTER');
+    }
+    return canonical;
+  }
+
+  private pc(): number {
+    return Number(this.readRegister(this.layout.pc));
+  }
+
+  // ---- running ----
+
+  start(begin: number, options: StartOptions = {}): StartResult {
+    assertAddress(begin, 'start address');
+    if (this.running) throw new SandboxError('start called while the sandbox is running', 'UC_ERR_ARG');
+    const until = options.until ?? NO_END;
+    this.stopRequested = false;
+    this.pendingError = undefined;
+    this.running = true;
+    let status: number;
+    try {
+      status = this.cpu.start(begin, until, options.maxInstructions ?? 0, options.timeLimitMs ?? 0);
+    } catch (error) {
+      throw new SandboxError(`the WASM CPU failed: ${error instanceof Error ? error.message : String(error)}`, 'CPU_ERROR');
+    } finally {
+      this.running = false;
+    }
+    const pc = this.pc();
+    if (this.pendingError) throw this.pendingError;
+    switch (status) {
+      case STOP_UNTIL: return { reason: 'until', pc };
+      case STOP_LIMIT: return { reason: 'instruction-limit', pc };
+      case STOP_TIME: return { reason: 'time-limit', pc };
+      case STOP_REQUESTED: return { reason: 'stopped', pc };
+      case STOP_HALTED: return { reason: 'halted', pc };
+      case RUN_FAULT: throw this.guestFault(pc);
+      case RUN_UNSUPPORTED: throw this.unsupported(pc);
+    }
+    throw new SandboxError(`the WASM CPU stopped with unknown status ${status}`, 'CPU_ERROR', pc, pc);
+  }
+
+  /** Instructions the last start() executed (a cheap counter, unlike a code hook). */
+  get lastInstructionCount(): number {
+    return this.cpu.lastInstructionCount();
+  }
+
+  stop(): void {
+    this.stopRequested = true;
+    if (this.running) this.cpu.stop();
+  }
+
+  private guestFault(pc: number): SandboxError {
+    const code = this.cpu.lastFaultCode();
+    if (code === UC_ERR_MAP) return new SandboxError(`${ucMessage(code)} at pc ${hex(pc)}`, ucName(code), pc, pc);
+    const address = this.cpu.lastFaultAddress();
+    return new SandboxError(`${ucMessage(code)} at ${hex(address)} (pc ${hex(pc)})`, ucName(code), address, pc);
+  }
+
+  private unsupported(pc: number): SandboxError {
+    const address = this.cpu.lastUnsupportedAddress();
+    const word = this.cpu.lastUnsupportedWord();
+    const shown = this.arch === 'arm64' ? '0x' + word.toString(16).padStart(8, '0') : hex(word);
+    return new SandboxError(`unsupported instruction ${shown} at ${hex(address)}: the WASM CPU does not implement it`,
+      'UNSUPPORTED_INSTRUCTION', address, pc);
+  }
+
+  // ---- hooks ----
+
+  addHook(spec: HookSpec): HookHandle {
+    const handle = this.nextHook++ as HookHandle;
+    this.hooks.push({ ...spec, handle } as AnyHook);
+    this.hooksChanged(spec.type);
+    return handle;
+  }
+
+  removeHook(handle: HookHandle): void {
+    const hook = this.hooks.find((h) => h.handle === handle);
+    if (!hook) return;
+    this.hooks = this.hooks.filter((h) => h !== hook);
+    this.hooksChanged(hook.type);
+  }
+
+  private hooksChanged(type: HookSpec['type']): void {
+    if (type === 'code') {
+      this.cpu.resetCodeHooks();
+      for (const hook of this.hooks) {
+        if (hook.type !== 'code') continue;
+        const begin = hook.begin ?? 1;
+        const end = hook.end ?? 0;
+        if (!this.cpu.addCodeHookRange(begin, end)) throw new SandboxError('too many code hook ranges', 'UC_ERR_HOOK');
+      }
+      this.cpu.codeHooksChanged();
+    } else if (type === 'mem-read' || type === 'mem-write' || type === 'mem-invalid') {
+      this.cpu.setHookKinds(this.has('mem-read') ? 1 : 0, this.has('mem-write') ? 1 : 0, this.has('mem-invalid') ? 1 : 0);
+    }
+  }
+
+  private has(type: HookSpec['type']): boolean {
+    return this.hooks.some((h) => h.type === type);
+  }
+
+  /** The callbacks cpu.wasm calls. */
+  private imports(): WebAssembly.ModuleImports {
+    return {
+      hostCodeHook: (address: number, size: number) => {
+        for (const hook of this.hooks) {
+          if (hook.type === 'code' && covers(hook.begin, hook.end, address)) this.guard(() => hook.callback(address, size));
+        }
+      },
+      hostMemoryHook: (access: number, address: number, size: number, low: number, high: number) => {
+        const type = access === 0 ? 'mem-read' : 'mem-write';
+        const value = access === 0 ? 0n
+          : BigInt.asUintN(size * 8, (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0));
+        for (const hook of this.hooks) {
+          if (hook.type === type && covers(hook.begin, hook.end, address)) {
+            this.guard(() => hook.callback(address, size, value));
+          }
+        }
+      },
+      hostInvalidAccess: (access: number, kind: number, address: number, size: number, low: number, high: number) => {
+        const value = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+        let handled = false;
+        for (const hook of this.hooks) {
+          if (hook.type !== 'mem-invalid') continue;
+          this.guard(() => {
+            if (hook.callback(ACCESS_NAMES[access]!, kind === 0 ? 'unmapped' : 'protected', address, size, value)) handled = true;
+          });
+        }
+        return handled ? 1 : 0;
+      },
+      hostInterrupt: (interrupt: number) => this.guard(() => this.dispatchInterrupt(interrupt)),
+      hostNow: () => performance.now(),
+      hostPollStop: () => (this.stopFlag && Atomics.load(this.stopFlag, 0) !== 0 ? 1 : 0),
+      abort: () => {
+        throw new Error('cpu.wasm aborted (out of memory?)');
+      },
+    };
+  }
+
+  /** As the Unicorn backend does: system calls to syscall hooks, the rest to interrupt hooks. */
+  private dispatchInterrupt(interrupt: number): void {
+    const isSyscall = (this.arch === 'arm64' && interrupt === ARM64_SVC_INTERRUPT) || interrupt === X64_SYSCALL_INTERRUPT;
+    const syscalls = this.hooks.filter((h) => h.type === 'syscall');
+    const interrupts = this.hooks.filter((h) => h.type === 'interrupt');
+    if (isSyscall && syscalls.length > 0) {
+      const address = this.pc() - (this.arch === 'arm64' ? 4 : 0);
+      for (const hook of syscalls) if (hook.type === 'syscall') hook.callback(address);
+    } else if (interrupt !== X64_SYSCALL_INTERRUPT && interrupts.length > 0) {
+      for (const hook of interrupts) if (hook.type === 'interrupt') hook.callback(interrupt);
+    } else {
+      const pc = this.pc();
+      throw interrupt === X64_SYSCALL_INTERRUPT
+        ? new SandboxError(`Unhandled syscall instruction at ${hex(pc)}`, 'UC_ERR_EXCEPTION', pc, pc)
+        : new SandboxError(`Unhandled CPU exception (${interruptName(this.arch, interrupt)}) at pc ${hex(pc)}`,
+          'UC_ERR_EXCEPTION', pc, pc);
+    }
+  }
+
+  /** Runs a hook body; an exception stops the guest and is rethrown by `start`. */
+  private guard(body: () => void): void {
+    try {
+      body();
+    } catch (error) {
+      this.pendingError ??= error instanceof SandboxError ? error
+        : new SandboxError(error instanceof Error ? error.message : String(error), 'HOOK_ERROR');
+      this.cpu.stop();
+    }
+  }
+
+  // ---- contexts ----
+
+  saveContext(): SandboxContext {
+    return new WasmContext(this.arch, this,
+      new Uint8Array(this.cpu.memory.buffer, this.state, this.layout.contextBytes).slice());
+  }
+
+  restoreContext(context: SandboxContext): void {
+    if (!(context instanceof WasmContext) || context.owner !== this) {
+      throw new SandboxError('context does not belong to this sandbox', 'BAD_CONTEXT');
+    }
+    new Uint8Array(this.cpu.memory.buffer, this.state, this.layout.contextBytes).set(context.state);
+    if (this.running) this.cpu.pcChanged();
+  }
+
+  close(): void {
+    // The instance and its memory go with the last reference; nothing native to free.
+    this.closed = true;
+    this.hooks = [];
+    this.regionList = [];
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+function covers(begin: number | undefined, end: number | undefined, address: number): boolean {
+  const b = begin ?? 1;
+  const e = end ?? 0;
+  return b > e || (address >= b && address <= e);
+}
