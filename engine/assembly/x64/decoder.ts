@@ -15,6 +15,7 @@ import { resolveGroup } from './opcode-groups';
 import { isThreeDNowSuffix } from './three-dnow';
 import { readVectorPrefix } from './vector-prefixes';
 import { finishVectorOperands, vectorOpcodeDescriptor } from './vector-opcodes';
+import { checkVexForm } from './vex-forms';
 
 export { X64Instruction } from './instruction';
 
@@ -82,6 +83,8 @@ export function decodeX64(ptr: usize, available: i32, address: u64, out: X64Inst
     if ((descriptor & REG_ONLY) && out.mod != 3) return out.fail(X64Error.BAD_OPERAND_FORM, 'this instruction needs a register operand');
     if (out.encoding != X64Encoding.LEGACY && !finishVectorOperands(descriptor, out)) return false;
   }
+
+  if ((out.encoding == X64Encoding.VEX2 || out.encoding == X64Encoding.VEX3) && !checkVexForm(out)) return false;
 
   let immediate = descriptor & IMM_MASK;
   if ((descriptor & GROUP) && out.encoding == X64Encoding.LEGACY) {

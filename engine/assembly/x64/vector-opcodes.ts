@@ -2,8 +2,8 @@
 // (AVX, AVX2, FMA, F16C, BMI1/2, AVX-VNNI, AVX-IFMA, AVX-NE-CONVERT, VAES, GFNI, AMX for VEX;
 // AVX-512 F/CD/BW/DQ/VL/IFMA/VBMI/VBMI2/VNNI/BITALG/VPOPCNTDQ/BF16/FP16/VP2INTERSECT for EVEX)
 // and AMD's FMA4. Every vector instruction has a ModRM byte except vzeroupper/vzeroall.
-// VEX entries say which mandatory prefix (pp) selects an instruction; EVEX entries are checked by
-// opcode only.
+// Entries say which mandatory prefix (pp) selects an instruction; VEX operand-form rules (vvvv, L,
+// W, register or memory) are in vex-forms.ts.
 import { X64Encoding, X64Error, X64Instruction } from './instruction';
 import { GROUP, IMM_8, MODRM, NP, NP_66, P66, PF2, PF3, PP_ALL, UNDEFINED } from './legacy-opcodes';
 
@@ -131,89 +131,137 @@ vex(3, 0xdf, 0xdf, P66 | IMM_8); // vaeskeygenassist
 vex(3, 0xf0, 0xf0, PF2 | IMM_8); // rorx
 
 // ---- EVEX map 1 (0F) -------------------------------------------------------------------------
-evex(1, 0x10, 0x17, PP_ALL);
-evex(1, 0x28, 0x2f, PP_ALL);
-evex(1, 0x51, 0x51, PP_ALL);
-evex(1, 0x54, 0x76, PP_ALL);
-evex(1, 0x70, 0x70, PP_ALL | IMM_8); // vpshufd vpshufhw vpshuflw
-evex(1, 0x71, 0x73, PP_ALL | IMM_8 | GROUP); // shifts and rotates by imm8
-evex(1, 0x78, 0x7b, PP_ALL);
-evex(1, 0x7e, 0x7f, PP_ALL);
-evex(1, 0xc2, 0xc2, PP_ALL | IMM_8);
-evex(1, 0xc4, 0xc6, PP_ALL | IMM_8);
-evex(1, 0xd1, 0xd6, PP_ALL);
-evex(1, 0xd8, 0xef, PP_ALL);
-evex(1, 0xf1, 0xf6, PP_ALL);
-evex(1, 0xf8, 0xfe, PP_ALL);
+evex(1, 0x10, 0x12, PP_ALL); // vmovups/pd/ss/sd, vmovlps/hlps/lpd/sldup/ddup
+evex(1, 0x13, 0x15, NP_66); // vmovlps/pd (store), vunpck
+evex(1, 0x16, 0x16, NP | P66 | PF3); // vmovhps/lhps/hpd/shdup
+evex(1, 0x17, 0x17, NP_66);
+evex(1, 0x28, 0x29, NP_66); // vmovaps/pd
+evex(1, 0x2a, 0x2a, PF3 | PF2); // vcvtsi2ss/sd
+evex(1, 0x2b, 0x2b, NP_66); // vmovntps/pd
+evex(1, 0x2c, 0x2d, PF3 | PF2); // vcvt(t)ss/sd2si
+evex(1, 0x2e, 0x2f, NP_66); // vucomis vcomis
+evex(1, 0x51, 0x51, PP_ALL); // vsqrt
+evex(1, 0x54, 0x57, NP_66); // vand vandn vor vxor
+evex(1, 0x58, 0x5a, PP_ALL); // vadd vmul vcvt
+evex(1, 0x5b, 0x5b, NP | P66 | PF3); // vcvtdq2ps vcvtps2dq vcvttps2dq
+evex(1, 0x5c, 0x5f, PP_ALL); // vsub vmin vdiv vmax
+evex(1, 0x60, 0x6e, P66); // vpunpck vpack vpcmpgt vmovd/q
+evex(1, 0x6f, 0x6f, P66 | PF3 | PF2); // vmovdqa32/64 vmovdqu32/64 vmovdqu8/16
+evex(1, 0x70, 0x70, P66 | PF3 | PF2 | IMM_8); // vpshufd vpshufhw vpshuflw
+evex(1, 0x71, 0x73, P66 | IMM_8 | GROUP); // shifts and rotates by imm8
+evex(1, 0x74, 0x76, P66); // vpcmpeq
+evex(1, 0x78, 0x79, PP_ALL); // vcvtt*2u*, vcvt*2u*
+evex(1, 0x7a, 0x7b, P66 | PF3 | PF2); // vcvt*2qq, vcvtu*2*
+evex(1, 0x7e, 0x7e, P66 | PF3); // vmovd/q
+evex(1, 0x7f, 0x7f, P66 | PF3 | PF2); // vmovdq* (store)
+evex(1, 0xc2, 0xc2, PP_ALL | IMM_8); // vcmp
+evex(1, 0xc4, 0xc5, P66 | IMM_8); // vpinsrw vpextrw
+evex(1, 0xc6, 0xc6, NP_66 | IMM_8); // vshufps/pd
+evex(1, 0xd1, 0xd6, P66);
+evex(1, 0xd8, 0xe5, P66);
+evex(1, 0xe6, 0xe6, P66 | PF3 | PF2); // vcvttpd2dq vcvtdq2pd vcvtpd2dq
+evex(1, 0xe7, 0xef, P66);
+evex(1, 0xf1, 0xf6, P66);
+evex(1, 0xf8, 0xfe, P66);
 
-// ---- EVEX map 2 (0F38) -----------------------------------------------------------------------
-evex(2, 0x00, 0x00, PP_ALL); // vpshufb
-evex(2, 0x04, 0x04, PP_ALL); // vpmaddubsw
-evex(2, 0x0b, 0x0d, PP_ALL); // vpmulhrsw vpermilps/pd
-evex(2, 0x10, 0x2d, PP_ALL); // shifts, vpmov*, vcvtph2ps, broadcasts, vpabs, vptestm, vpmovm2*, vscalef
-evex(2, 0x30, 0x40, PP_ALL); // vpmovzx, vpmov*, vpermd/q, vpcmpgtq, vpmin/max, vpmull
-evex(2, 0x42, 0x47, PP_ALL); // vgetexp vplzcnt shifts
-evex(2, 0x4c, 0x4f, PP_ALL); // vrcp14 vrsqrt14
-evex(2, 0x50, 0x55, PP_ALL); // VNNI, vdpbf16ps, vp4dpwssd, vpopcnt
-evex(2, 0x58, 0x5b, PP_ALL); // broadcasts
-evex(2, 0x62, 0x66, PP_ALL); // vpexpand vpcompress vblendm vpblendm
-evex(2, 0x68, 0x68, PP_ALL); // vp2intersect
-evex(2, 0x70, 0x73, PP_ALL); // vpshldv vpshrdv, bf16 conversions
-evex(2, 0x75, 0x7f, PP_ALL); // vpermi2 vpermt2 broadcasts
-evex(2, 0x83, 0x83, PP_ALL); // vpmultishiftqb
-evex(2, 0x88, 0x8b, PP_ALL); // vexpand vcompress
-evex(2, 0x8d, 0x8d, PP_ALL); // vpermb/w
-evex(2, 0x8f, 0x8f, PP_ALL); // vpshufbitqmb
-evex(2, 0x90, 0x93, PP_ALL | VSIB); // gathers
-evex(2, 0x96, 0x9f, PP_ALL); // FMA
-evex(2, 0xa0, 0xa3, PP_ALL | VSIB); // scatters
-evex(2, 0xa6, 0xaf, PP_ALL); // FMA, v4fmadd
-evex(2, 0xb4, 0xb5, PP_ALL); // vpmadd52
-evex(2, 0xb6, 0xbf, PP_ALL); // FMA
-evex(2, 0xc4, 0xc4, PP_ALL); // vpconflict
-evex(2, 0xc6, 0xc7, PP_ALL | GROUP | VSIB); // gather/scatter prefetches
-evex(2, 0xc8, 0xc8, PP_ALL); // vexp2
-evex(2, 0xca, 0xcd, PP_ALL); // vrcp28 vrsqrt28
-evex(2, 0xcf, 0xcf, PP_ALL); // vgf2p8mulb
-evex(2, 0xdc, 0xdf, PP_ALL); // vaes
+// ---- EVEX map 2 (0F38): 66 unless noted; F3 marks the down-converting moves and mask moves ----
+evex(2, 0x00, 0x00, P66); // vpshufb
+evex(2, 0x04, 0x04, P66); // vpmaddubsw
+evex(2, 0x0b, 0x0d, P66); // vpmulhrsw vpermilps/pd
+evex(2, 0x10, 0x15, P66 | PF3); // vpsrlvw vpsravw vpsllvw vcvtph2ps vprorv vprolv / vpmovus*
+evex(2, 0x16, 0x1f, P66); // vpermps/pd, broadcasts, vpabs
+evex(2, 0x20, 0x2a, P66 | PF3); // vpmovsx / vpmovs*, vptestm / vptestnm, vpmovm2* / vpmov*2m, vpbroadcastmb2q
+evex(2, 0x2b, 0x2d, P66); // vpackusdw vscalef
+evex(2, 0x30, 0x35, P66 | PF3); // vpmovzx / vpmov*
+evex(2, 0x36, 0x37, P66); // vpermd/q vpcmpgtq
+evex(2, 0x38, 0x3a, P66 | PF3); // vpmins / vpmovm2d/q, vpmovd/q2m, vpbroadcastmw2d
+evex(2, 0x3b, 0x40, P66); // vpmin vpmax vpmull
+evex(2, 0x42, 0x47, P66); // vgetexp vplzcnt shifts
+evex(2, 0x4c, 0x4f, P66); // vrcp14 vrsqrt14
+evex(2, 0x50, 0x51, P66); // vpdpbusd(s)
+evex(2, 0x52, 0x52, P66 | PF3 | PF2); // vpdpwssd, vdpbf16ps, vp4dpwssd
+evex(2, 0x53, 0x53, P66 | PF2); // vpdpwssds, vp4dpwssds
+evex(2, 0x54, 0x55, P66); // vpopcnt
+evex(2, 0x58, 0x5b, P66); // broadcasts
+evex(2, 0x62, 0x66, P66); // vpexpand vpcompress vblendm vpblendm
+evex(2, 0x68, 0x68, PF2); // vp2intersect
+evex(2, 0x70, 0x71, P66); // vpshldv
+evex(2, 0x72, 0x72, P66 | PF3 | PF2); // vpshrdvw, vcvtneps2bf16, vcvtne2ps2bf16
+evex(2, 0x73, 0x73, P66); // vpshrdv
+evex(2, 0x75, 0x7f, P66); // vpermi2 vpermt2 broadcasts
+evex(2, 0x83, 0x83, P66); // vpmultishiftqb
+evex(2, 0x88, 0x8b, P66); // vexpand vcompress
+evex(2, 0x8d, 0x8d, P66); // vpermb/w
+evex(2, 0x8f, 0x8f, P66); // vpshufbitqmb
+evex(2, 0x90, 0x93, P66 | VSIB); // gathers
+evex(2, 0x96, 0x99, P66); // FMA
+evex(2, 0x9a, 0x9b, P66 | PF2); // FMA, v4fmaddps/ss
+evex(2, 0x9c, 0x9f, P66);
+evex(2, 0xa0, 0xa3, P66 | VSIB); // scatters
+evex(2, 0xa6, 0xa9, P66);
+evex(2, 0xaa, 0xab, P66 | PF2); // FMA, v4fnmaddps/ss
+evex(2, 0xac, 0xaf, P66);
+evex(2, 0xb4, 0xb5, P66); // vpmadd52
+evex(2, 0xb6, 0xbf, P66); // FMA
+evex(2, 0xc4, 0xc4, P66); // vpconflict
+evex(2, 0xc6, 0xc7, P66 | GROUP | VSIB); // gather/scatter prefetches
+evex(2, 0xc8, 0xc8, P66); // vexp2
+evex(2, 0xca, 0xcd, P66); // vrcp28 vrsqrt28
+evex(2, 0xcf, 0xcf, P66); // vgf2p8mulb
+evex(2, 0xdc, 0xdf, P66); // vaes
 
-// ---- EVEX map 3 (0F3A): imm8 -----------------------------------------------------------------
-evex(3, 0x00, 0x05, PP_ALL | IMM_8); // vpermq vpermpd valign vpermilps/pd
-evex(3, 0x08, 0x0f, PP_ALL | IMM_8); // vrndscale vpalignr
-evex(3, 0x14, 0x1b, PP_ALL | IMM_8); // vpextr vextractps vinsert/extract f32x4..f64x4
-evex(3, 0x1d, 0x1f, PP_ALL | IMM_8); // vcvtps2ph vpcmpu vpcmp
-evex(3, 0x20, 0x23, PP_ALL | IMM_8); // vpinsr vinsertps vshuff32x4
-evex(3, 0x25, 0x27, PP_ALL | IMM_8); // vpternlog vgetmant
-evex(3, 0x38, 0x3b, PP_ALL | IMM_8); // vinserti/vextracti
-evex(3, 0x3e, 0x3f, PP_ALL | IMM_8); // vpcmpu/vpcmp b/w
-evex(3, 0x42, 0x44, PP_ALL | IMM_8); // vdbpsadbw vshufi32x4 vpclmulqdq
-evex(3, 0x50, 0x51, PP_ALL | IMM_8); // vrange
-evex(3, 0x54, 0x57, PP_ALL | IMM_8); // vfixupimm vreduce
-evex(3, 0x66, 0x67, PP_ALL | IMM_8); // vfpclass
-evex(3, 0x70, 0x73, PP_ALL | IMM_8); // vpshld vpshrd
-evex(3, 0xc2, 0xc2, PP_ALL | IMM_8); // vcmpph vcmpsh
-evex(3, 0xce, 0xcf, PP_ALL | IMM_8); // vgf2p8affine
+// ---- EVEX map 3 (0F3A): imm8; 66 unless noted (NP: the FP16 forms) --------------------------
+evex(3, 0x00, 0x05, P66 | IMM_8); // vpermq vpermpd valign vpermilps/pd
+evex(3, 0x08, 0x08, NP_66 | IMM_8); // vrndscaleph / vrndscaleps
+evex(3, 0x09, 0x09, P66 | IMM_8); // vrndscalepd
+evex(3, 0x0a, 0x0a, NP_66 | IMM_8); // vrndscalesh / vrndscaless
+evex(3, 0x0b, 0x0b, P66 | IMM_8); // vrndscalesd
+evex(3, 0x0f, 0x0f, P66 | IMM_8); // vpalignr
+evex(3, 0x14, 0x1b, P66 | IMM_8); // vpextr vextractps vinsert/extract f32x4..f64x4
+evex(3, 0x1d, 0x1f, P66 | IMM_8); // vcvtps2ph vpcmpu vpcmp
+evex(3, 0x20, 0x23, P66 | IMM_8); // vpinsr vinsertps vshuff32x4
+evex(3, 0x25, 0x25, P66 | IMM_8); // vpternlog
+evex(3, 0x26, 0x27, NP_66 | IMM_8); // vgetmant (ph/sh without prefix)
+evex(3, 0x38, 0x3b, P66 | IMM_8); // vinserti/vextracti
+evex(3, 0x3e, 0x3f, P66 | IMM_8); // vpcmpu/vpcmp b/w
+evex(3, 0x42, 0x44, P66 | IMM_8); // vdbpsadbw vshufi32x4 vpclmulqdq
+evex(3, 0x50, 0x51, P66 | IMM_8); // vrange
+evex(3, 0x54, 0x55, P66 | IMM_8); // vfixupimm
+evex(3, 0x56, 0x57, NP_66 | IMM_8); // vreduce (ph/sh without prefix)
+evex(3, 0x66, 0x67, NP_66 | IMM_8); // vfpclass (ph/sh without prefix)
+evex(3, 0x70, 0x73, P66 | IMM_8); // vpshld vpshrd
+evex(3, 0xc2, 0xc2, NP | PF3 | IMM_8); // vcmpph vcmpsh
+evex(3, 0xce, 0xcf, P66 | IMM_8); // vgf2p8affine
 
 // ---- EVEX map 5 (AVX512-FP16) ----------------------------------------------------------------
-evex(5, 0x10, 0x11, PP_ALL); // vmovsh
-evex(5, 0x1d, 0x1d, PP_ALL); // vcvtps2phx vcvtss2sh
-evex(5, 0x2a, 0x2a, PP_ALL); // vcvtsi2sh
-evex(5, 0x2c, 0x2f, PP_ALL); // vcvt(t)sh2si vucomish vcomish
-evex(5, 0x51, 0x51, PP_ALL); // vsqrtph/sh
-evex(5, 0x58, 0x5f, PP_ALL); // arithmetic and conversions
-evex(5, 0x6e, 0x6e, PP_ALL); // vmovw
-evex(5, 0x78, 0x7e, PP_ALL); // conversions, vmovw
+evex(5, 0x10, 0x11, PF3); // vmovsh
+evex(5, 0x1d, 0x1d, NP_66); // vcvtss2sh vcvtps2phx
+evex(5, 0x2a, 0x2a, PF3); // vcvtsi2sh
+evex(5, 0x2c, 0x2d, PF3); // vcvt(t)sh2si
+evex(5, 0x2e, 0x2f, NP); // vucomish vcomish
+evex(5, 0x51, 0x51, NP | PF3); // vsqrtph/sh
+evex(5, 0x58, 0x59, NP | PF3); // vaddph/sh vmulph/sh
+evex(5, 0x5a, 0x5a, PP_ALL); // vcvtph2pd vcvtpd2ph vcvtsh2sd vcvtsd2sh
+evex(5, 0x5b, 0x5b, NP | P66 | PF3); // vcvtdq2ph vcvtph2dq vcvttph2dq
+evex(5, 0x5c, 0x5f, NP | PF3); // vsub vmin vdiv vmax
+evex(5, 0x6e, 0x6e, P66); // vmovw
+evex(5, 0x78, 0x79, PP_ALL); // vcvtt/vcvt ph2u*, sh2usi
+evex(5, 0x7a, 0x7a, P66 | PF3 | PF2); // vcvttph2qq vcvtudq2ph vcvtuqq2ph
+evex(5, 0x7b, 0x7b, P66 | PF3); // vcvtph2qq vcvtusi2sh
+evex(5, 0x7c, 0x7c, NP_66); // vcvttph2uw vcvttph2w
+evex(5, 0x7d, 0x7d, PP_ALL); // vcvtph2uw vcvtph2w vcvtw2ph vcvtuw2ph
+evex(5, 0x7e, 0x7e, P66); // vmovw
 
 // ---- EVEX map 6 (AVX512-FP16) ----------------------------------------------------------------
-evex(6, 0x13, 0x13, PP_ALL); // vcvtph2psx vcvtsh2ss
-evex(6, 0x2c, 0x2d, PP_ALL); // vscalefph/sh
-evex(6, 0x42, 0x43, PP_ALL); // vgetexpph/sh
-evex(6, 0x4c, 0x4f, PP_ALL); // vrcpph/sh vrsqrtph/sh
-evex(6, 0x56, 0x57, PP_ALL); // vfmaddcph vfcmaddcph
-evex(6, 0x96, 0x9f, PP_ALL); // FMA
-evex(6, 0xa6, 0xaf, PP_ALL);
-evex(6, 0xb6, 0xbf, PP_ALL);
-evex(6, 0xd6, 0xd7, PP_ALL); // vfmulcph vfcmulcph
+evex(6, 0x13, 0x13, NP_66); // vcvtsh2ss vcvtph2psx
+evex(6, 0x2c, 0x2d, P66); // vscalefph/sh
+evex(6, 0x42, 0x43, P66); // vgetexpph/sh
+evex(6, 0x4c, 0x4f, P66); // vrcpph/sh vrsqrtph/sh
+evex(6, 0x56, 0x57, PF3 | PF2); // vfmaddcph vfcmaddcph (and sh)
+evex(6, 0x96, 0x9f, P66); // FMA
+evex(6, 0xa6, 0xaf, P66);
+evex(6, 0xb6, 0xbf, P66);
+evex(6, 0xd6, 0xd7, PF3 | PF2); // vfmulcph vfcmulcph (and sh)
 
 /** The descriptor of a VEX/EVEX opcode, with UNDEFINED when the mandatory prefix selects nothing. */
 export function vectorOpcodeDescriptor(out: X64Instruction): u32 {

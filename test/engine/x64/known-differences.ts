@@ -118,6 +118,15 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     matches: ({ ours }) => !ours.valid && ours.error === 'undefined-extension' && ours.map === 1 && ours.opcode === 0x78,
   },
   {
+    id: 'x87-fstp1-alias',
+    summary: 'Capstone decodes D9 D8+i as fstpnce, an undocumented alias of fstp; neither the Intel nor the AMD '
+      + 'manual defines it, so the decoder refuses it (as it refuses the other undocumented x87 register aliases, '
+      + 'which Capstone refuses too).',
+    example: 'd9d9',
+    matches: ({ ours }) => !ours.valid && ours.error === 'undefined-extension' && ours.map === 0 && ours.opcode === 0xd9
+      && ours.modrm >= 0xd8 && ours.modrm <= 0xdf,
+  },
+  {
     id: 'amd-xop',
     summary: 'Capstone decodes AMD XOP and TBM instructions (8F with a map of 8 or more); they exist only on AMD '
       + 'family 15h processors and were dropped from Zen, so the decoder treats 8F as pop r/m only.',
