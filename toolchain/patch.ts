@@ -18,7 +18,7 @@ import type { GuestModule, ModuleSymbol } from './module.ts';
 import { type PatchImageContents, writePatchImage } from './patch-image-writer.ts';
 import { AssemblyError, parseNumber, readModuleSource } from './source.ts';
 
-const PATCH_DIRECTIVES = new Set(['.patch', '.sequence', '.base', '.redirect', '.import', '.baseref']);
+export const PATCH_DIRECTIVES: ReadonlySet<string> = new Set(['.patch', '.sequence', '.base', '.redirect', '.import', '.baseref']);
 const IDENTIFIER = /^[A-Za-z_.$][\w.$]*$/;
 
 /** Two load addresses the patch is assembled at: bytes that differ between them are not position-independent. */

@@ -9,6 +9,7 @@ import { LabCore } from '../../web/src/lab/lab-core.ts';
 import type { ProgramSpec } from '../../web/src/lab/protocol.ts';
 
 const unicorn = { create: (arch: Arch) => new UnicornSandbox(arch), backend: 'unicorn' };
+const NO_PLANNER = { reason: 'no planner in this test' };
 
 function priceTax(arch: Arch): ProgramSpec {
   return { arch, files: [{ name: 'pricing.s', text: readFileSync(`examples/price-tax/${arch}/pricing.s`, 'utf8') }] };
@@ -35,7 +36,7 @@ async function stepUntilCall(core: LabCore, arch: Arch): Promise<void> {
 
 describe.each(ARCHES)('lab core on Unicorn, %s', (arch) => {
   it('loads a program at its entry, with the disassembly around pc and no register marked', async () => {
-    const core = new LabCore(unicorn);
+    const core = new LabCore(unicorn, NO_PLANNER);
     const report = await core.load(priceTax(arch), 1_000_000);
     expect(report.ok).toBe(true);
     expect(report.cpu).toEqual({ available: true, backend: 'unicorn' });
@@ -50,7 +51,7 @@ describe.each(ARCHES)('lab core on Unicorn, %s', (arch) => {
   });
 
   it('steps one instruction and marks exactly the registers that changed', async () => {
-    const core = new LabCore(unicorn);
+    const core = new LabCore(unicorn, NO_PLANNER);
     await core.load(priceTax(arch), 1_000_000);
     const first = (await core.snapshot(true)).disassembly[0]!;
     core.step();
@@ -65,7 +66,7 @@ describe.each(ARCHES)('lab core on Unicorn, %s', (arch) => {
   });
 
   it('steps over a call: the same place and instruction count as single-stepping through it', async () => {
-    const over = new LabCore(unicorn);
+    const over = new LabCore(unicorn, NO_PLANNER);
     await over.load(priceTax(arch), 1_000_000);
     await stepUntilCall(over, arch);
     const callAt = over.guest!.pc;
@@ -75,7 +76,7 @@ describe.each(ARCHES)('lab core on Unicorn, %s', (arch) => {
     expect(afterOver.pc).toBe(callAt + callLine.bytes.length / 2);
     expect(afterOver.note).toMatch(/^stepped over (call|bl) /);
 
-    const single = new LabCore(unicorn);
+    const single = new LabCore(unicorn, NO_PLANNER);
     await single.load(priceTax(arch), 1_000_000);
     while (single.guest!.pc !== afterOver.pc) single.step();
     const afterSingle = await single.snapshot(true);
@@ -85,7 +86,7 @@ describe.each(ARCHES)('lab core on Unicorn, %s', (arch) => {
 
   it('runs to the end in slices with the output and call counts of a straight run', async () => {
     const expected = await reference(arch);
-    const core = new LabCore(unicorn);
+    const core = new LabCore(unicorn, NO_PLANNER);
     await core.load(priceTax(arch), 10_000_000);
     let end;
     do end = core.runSlice(97); while (end === 'running');
@@ -99,7 +100,7 @@ describe.each(ARCHES)('lab core on Unicorn, %s', (arch) => {
   });
 
   it('pauses when the instruction budget is used up, and reset starts over', async () => {
-    const core = new LabCore(unicorn);
+    const core = new LabCore(unicorn, NO_PLANNER);
     await core.load(priceTax(arch), 250);
     expect(core.runSlice(1_000_000)).toBe('budget');
     let snapshot = await core.snapshot(true);
@@ -112,7 +113,7 @@ describe.each(ARCHES)('lab core on Unicorn, %s', (arch) => {
   });
 
   it('shows a memory window with the bytes as loaded next to the live ones', async () => {
-    const core = new LabCore(unicorn);
+    const core = new LabCore(unicorn, NO_PLANNER);
     const report = await core.load(priceTax(arch), 1000);
     const fn = report.modules[0]!.symbols.find((s) => s.name === 'price_with_tax')!;
     core.watchMemory(fn.address, 32);
@@ -129,7 +130,7 @@ describe.each(ARCHES)('lab core on Unicorn, %s', (arch) => {
 
 describe('lab core without a CPU', () => {
   it('still assembles and shows the entry function from the assembled image, without pretending to run', async () => {
-    const core = new LabCore({ reason: 'no CPU in this build' });
+    const core = new LabCore({ reason: 'no CPU in this build' }, NO_PLANNER);
     const report = await core.load(priceTax('x64'), 1000);
     expect(report.ok).toBe(true);
     expect(report.cpu).toEqual({ available: false, reason: 'no CPU in this build' });
@@ -142,7 +143,7 @@ describe('lab core without a CPU', () => {
   });
 
   it('reports an assembler error on its file and line', async () => {
-    const core = new LabCore({ reason: 'none' });
+    const core = new LabCore({ reason: 'none' }, NO_PLANNER);
     const program = priceTax('arm64');
     const lines = program.files[0]!.text.split('\n');
     const at = lines.findIndex((l) => l.includes('.func price_with_tax')) + 1;
@@ -150,5 +151,53 @@ describe('lab core without a CPU', () => {
     const report = await core.load({ arch: 'arm64', files: [{ name: 'pricing.s', text: lines.join('\n') }] }, 10);
     expect(report.ok).toBe(false);
     expect(report.diagnostics).toEqual([{ file: 'pricing.s', line: at + 1, message: expect.stringContaining('frobnicate') }]);
+  });
+});
+
+const FIX: Record<Arch, string> = {
+  x64: `.patch pricing
+.sequence 1
+.redirect price_with_tax -> price_with_tax_fixed
+.func price_with_tax_fixed
+    imul eax, edi, 120
+    add eax, 50
+    xor edx, edx
+    mov ecx, 100
+    div ecx
+    ret
+.endfunc
+`,
+  arm64: `.patch pricing
+.sequence 1
+.redirect price_with_tax -> price_with_tax_fixed
+.func price_with_tax_fixed
+    mov w1, #120
+    mul w0, w0, w1
+    add w0, w0, #50
+    mov w1, #100
+    udiv w0, w0, w1
+    ret
+.endfunc
+`,
+};
+
+describe.each(ARCHES)('patch sources in the lab, %s', (arch) => {
+  it('builds a patch against the loaded program, and puts a bad line of it on its line', async () => {
+    const core = new LabCore({ reason: 'none' }, NO_PLANNER);
+    await core.load(priceTax(arch), 10);
+    const bad = FIX[arch].replace('.redirect price_with_tax -> price_with_tax_fixed', '.redirect price_with_tax -> nowhere');
+    const [good, broken] = await core.checkPatches([{ name: 'fix.s', text: FIX[arch] }, { name: 'bad.s', text: bad }]);
+    expect(good).toMatchObject({ file: 'fix.s', ok: true, module: 'pricing', sequence: 1, functions: ['price_with_tax_fixed'] });
+    expect(good!.codeSize).toBeGreaterThan(0);
+    expect(broken).toEqual({ file: 'bad.s', ok: false, diagnostics: [{ file: 'bad.s', line: 3, message: expect.stringContaining('"nowhere"') }] });
+    const [empty] = await core.checkPatches([{ name: 'new.s', text: arch === 'x64' ? '; nothing yet\n' : '// nothing yet\n' }]);
+    expect(empty).toEqual({ file: 'new.s', ok: true, diagnostics: [] });
+  });
+
+  it('refuses to apply without the engine parts, and says why', async () => {
+    const core = new LabCore(unicorn, NO_PLANNER);
+    await core.load(priceTax(arch), 10);
+    const view = await core.applyPatch({ name: 'fix.s', text: FIX[arch] }, false);
+    expect(view).toMatchObject({ status: 'refused', code: 'unavailable', message: 'no planner in this test', steps: [] });
   });
 });

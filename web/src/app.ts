@@ -5,7 +5,7 @@ import { EXAMPLES, type Example, findExample } from './examples/catalog.ts';
 import { loadMonaco } from './editor/monaco-loader.ts';
 import { address } from './lab/hex.ts';
 import { LabSession } from './lab/lab-session.ts';
-import type { CpuStatus, LoadReport, ModuleSummary, ProgramSpec, Snapshot } from './lab/protocol.ts';
+import type { CpuStatus, LoadReport, ModuleSummary, PatchingStatus, ProgramSpec, Snapshot } from './lab/protocol.ts';
 import { editorCommands, installShortcuts, type Action } from './shortcuts.ts';
 import { emptyPatch, type LabState, LabStore, type SourceFile } from './state/lab-state.ts';
 import { encodeState } from './state/share.ts';
@@ -28,7 +28,7 @@ export function stateForExample(example: Example, arch: Arch, view: LabState['vi
     arch: chosen,
     example: example.id,
     files: example.modules[chosen]!.map((f) => ({ ...f })),
-    patch: { ...(example.patch[chosen] ?? emptyPatch(chosen)) },
+    patches: example.patches[chosen]?.length ? example.patches[chosen]!.map((f) => ({ ...f })) : [emptyPatch(chosen)],
     view,
   };
 }
@@ -40,20 +40,22 @@ export class Playground {
   private readonly controls: RunControls;
   private readonly patchPane: PatchPane;
   private cpu: CpuStatus | undefined;
+  private patching: PatchingStatus | undefined;
   private modules: ModuleSummary[] = [];
   /** The program the lab has loaded, as a key of its sources, to know when edits make it stale. */
   private loadedKey: string | undefined;
   private snapshot: Snapshot | undefined;
   private assembleTimer: ReturnType<typeof setTimeout> | undefined;
   private hashTimer: ReturnType<typeof setTimeout> | undefined;
+  private patchTimer: ReturnType<typeof setTimeout> | undefined;
   /** Edited sources per architecture, so switching back and forth keeps them. */
-  private readonly stash = new Map<string, Pick<LabState, 'files' | 'patch'>>();
+  private readonly stash = new Map<string, Pick<LabState, 'files' | 'patches'>>();
 
   constructor(initial: LabState, private readonly webAssembly: boolean) {
     this.store = new LabStore(initial);
     this.editors = new EditorPane(this.store);
     this.controls = new RunControls((action) => this.perform(action), () => this.speedChanged());
-    this.patchPane = new PatchPane(this.session, this.store);
+    this.patchPane = new PatchPane(this.session, this.store, () => this.controls.settings);
     renderGallery(byId('gallery-cards'), EXAMPLES, (example, arch) => this.pickExample(example, arch));
     this.wireHeader();
     this.wirePanes();
@@ -69,6 +71,8 @@ export class Playground {
     this.renderPanes(this.store.state);
     if (!webAssembly) {
       this.cpu = { available: false, reason: 'This browser has no WebAssembly, which the assembler, the disassembler, the CPU and the hotpatch engine all need.' };
+      this.patching = { available: false, reason: this.cpu.reason };
+      this.patchPane.setStatus(this.patching, false);
       this.editors.showMessage('WebAssembly is not available in this browser: sources can be read and edited, not assembled.', true);
       this.controls.update('empty', this.cpu, false);
     }
@@ -108,9 +112,12 @@ export class Playground {
       const report = await this.session.load(program, this.controls.settings);
       this.loadedKey = report.ok ? this.programKey(program) : undefined;
       this.cpu = report.cpu;
+      this.patching = report.patching;
       this.modules = report.modules;
       this.editors.showReport(report);
       this.fillMemoryChoices();
+      // Patches are built against the program: only a program that assembles can tell about them.
+      if (report.ok) void this.checkPatches();
       document.documentElement.dataset.program = report.ok ? 'loaded' : 'error';
       this.updateControls();
       return report;
@@ -127,7 +134,7 @@ export class Playground {
   private updateControls(): void {
     const state = this.snapshot?.state ?? 'empty';
     this.controls.update(this.loaded ? state : 'ready', this.cpu, this.loadedKey !== undefined);
-    this.patchPane.setCpu(this.cpu, this.loaded);
+    this.patchPane.setStatus(this.patching, this.loaded);
   }
 
   async perform(action: Action): Promise<void> {
@@ -152,7 +159,11 @@ export class Playground {
         return;
       case 'apply':
         this.store.updateView({ pane: 'patch' });
-        await this.patchPane.apply(false);
+        await this.patchPane.applyChosen(false);
+        return;
+      case 'patch-next':
+      case 'patch-back':
+        await this.patchPane.move(action === 'patch-next' ? 'next' : 'back');
         return;
     }
   }
@@ -170,6 +181,7 @@ export class Playground {
     renderMemory(byId('memory'), snapshot.memory);
     renderOutput(byId('output'), snapshot);
     renderCalls(byId<HTMLTableElement>('calls'), snapshot.calls);
+    this.patchPane.showSnapshot(snapshot);
     this.controls.showStatus(this.describe(snapshot));
     document.documentElement.dataset.runState = snapshot.state;
     this.updateControls();
@@ -226,7 +238,7 @@ export class Playground {
   private switchArch(arch: Arch): void {
     const state = this.store.state;
     if (arch === state.arch) return;
-    this.stash.set(`${state.example ?? ''}:${state.arch}`, { files: state.files, patch: state.patch });
+    this.stash.set(`${state.example ?? ''}:${state.arch}`, { files: state.files, patches: state.patches });
     const kept = this.stash.get(`${state.example ?? ''}:${arch}`);
     const example = findExample(state.example) ?? EXAMPLES.find((e) => e.modules[arch]);
     if (kept) this.store.update({ arch, ...kept });
@@ -237,6 +249,7 @@ export class Playground {
     this.renderHeader(state);
     this.renderPanes(state);
     if (state.files !== previous.files || state.arch !== previous.arch) this.sourcesChanged();
+    else if (state.patches !== previous.patches) this.patchesChanged();
     clearTimeout(this.hashTimer);
     this.hashTimer = setTimeout(() => void this.writeHash(), HASH_DELAY_MS);
   }
@@ -253,6 +266,20 @@ export class Playground {
       this.editors.showReport(report);
       if (report.ok) this.controls.showStatus('sources edited: Reset loads them');
     }, ASSEMBLE_DELAY_MS);
+  }
+
+  private patchesChanged(): void {
+    clearTimeout(this.patchTimer);
+    this.patchTimer = setTimeout(() => void this.checkPatches(), ASSEMBLE_DELAY_MS);
+  }
+
+  private async checkPatches(): Promise<void> {
+    if (!this.webAssembly) return;
+    try {
+      this.editors.showPatchReports(await this.session.checkPatches(this.store.state.patches));
+    } catch (error) {
+      this.editors.showMessage(error instanceof Error ? error.message : String(error), true);
+    }
   }
 
   private renderHeader(state: LabState): void {

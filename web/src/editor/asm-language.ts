@@ -2,14 +2,12 @@
 // syntax as Keystone reads them, with our own header directives in a colour of their own.
 import type * as Monaco from 'monaco-editor/editor';
 import type { Arch } from '../../../sandbox/sandbox.ts';
+import { PATCH_DIRECTIVES } from '../../../toolchain/patch.ts';
 import { HEADER_DIRECTIVES } from '../../../toolchain/source.ts';
+import { LANGUAGE_ID } from './language-ids.ts';
 
-export const LANGUAGE_ID: Record<Arch, string> = { x64: 'hotpatch-x64', arm64: 'hotpatch-arm64' };
-
-/** Directives of patch headers, highlighted like the module's own. */
-const PATCH_DIRECTIVES: readonly string[] = [];
-
-const OUR_DIRECTIVES = [...HEADER_DIRECTIVES, ...PATCH_DIRECTIVES].map((d) => d.slice(1));
+/** Module and patch header directives: the toolchain's own lists, so highlighting never drifts. */
+const OUR_DIRECTIVES = [...new Set([...HEADER_DIRECTIVES, ...PATCH_DIRECTIVES])].map((d) => d.slice(1));
 
 /** Assembler directives Keystone understands (GNU as spelling). */
 const ASSEMBLER_DIRECTIVES = ['byte', 'short', 'word', 'hword', 'int', 'long', 'quad', 'octa', 'zero', 'space', 'skip',

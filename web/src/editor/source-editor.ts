@@ -5,7 +5,7 @@ import type * as MonacoApi from 'monaco-editor/editor';
 import type { Arch } from '../../../sandbox/sandbox.ts';
 import { h } from '../dom.ts';
 import type { Diagnostic } from '../lab/protocol.ts';
-import { LANGUAGE_ID } from './asm-language.ts';
+import { LANGUAGE_ID } from './language-ids.ts';
 import type { Monaco } from './monaco-loader.ts';
 
 export interface EditorDocument {

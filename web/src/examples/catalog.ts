@@ -4,41 +4,59 @@ import type { Arch } from '../../../sandbox/sandbox.ts';
 import { checkExampleManifest, type ExampleManifest } from '../../../toolchain/example-manifest.ts';
 import type { SourceFile } from '../state/lab-state.ts';
 
+/** One moment of an example's timeline: a patch applied or rolled back while the program runs. */
+export interface ExampleEvent {
+  at: { afterCalls: number; of: string; thenInstructions?: number } | { afterInstructions: number };
+  apply?: string;
+  rollback?: string;
+  note?: string;
+}
+
+type Manifest = ExampleManifest & { timeline?: ExampleEvent[] | Partial<Record<Arch, ExampleEvent[]>> };
+
 export interface Example {
   /** The example's directory name, e.g. "price-tax". */
   id: string;
-  manifest: ExampleManifest;
+  manifest: Manifest;
   /** Module sources per architecture, in load order. */
   modules: Partial<Record<Arch, SourceFile[]>>;
-  /** Patch source per architecture, when the example has one. */
-  patch: Partial<Record<Arch, SourceFile>>;
+  /** Patch sources per architecture, in the order the example applies them. */
+  patches: Partial<Record<Arch, SourceFile[]>>;
+  timeline: Partial<Record<Arch, ExampleEvent[]>>;
 }
 
 const manifests = import.meta.glob<unknown>('../../../examples/*/example.json', { eager: true, import: 'default' });
-const sources = import.meta.glob<string>('../../../examples/*/{x64,arm64}/*', { eager: true, query: '?raw', import: 'default' });
+const sources = import.meta.glob<string>('../../../examples/*/**/*.s', { eager: true, query: '?raw', import: 'default' });
 
-function exampleId(path: string): string {
-  return path.split('/').at(-2)!;
+/** A file an example names: in the architecture's directory, or a path with "{arch}". */
+function source(id: string, arch: Arch, name: string): SourceFile | undefined {
+  const path = name.includes('{arch}') ? name.replaceAll('{arch}', arch) : `${arch}/${name}`;
+  const text = sources[`../../../examples/${id}/${path}`];
+  return text === undefined ? undefined : { name: path.split('/').at(-1)!, text };
 }
 
-function source(id: string, arch: Arch, name: string): SourceFile | undefined {
-  const text = sources[`../../../examples/${id}/${arch}/${name}`];
-  return text === undefined ? undefined : { name, text };
+function timelineFor(manifest: Manifest, arch: Arch): ExampleEvent[] {
+  const timeline = manifest.timeline;
+  if (!timeline) return [];
+  return Array.isArray(timeline) ? timeline : timeline[arch] ?? [];
 }
 
 export const EXAMPLES: Example[] = Object.entries(manifests).map(([path, json]) => {
-  const id = exampleId(path);
-  const manifest = checkExampleManifest(json, `examples/${id}/example.json`) as ExampleManifest & { patch?: string };
-  const modules: Example['modules'] = {};
-  const patch: Example['patch'] = {};
+  const id = path.split('/').at(-2)!;
+  const manifest = checkExampleManifest(json, `examples/${id}/example.json`) as Manifest;
+  const example: Example = { id, manifest, modules: {}, patches: {}, timeline: {} };
   for (const arch of manifest.arches) {
     const files = manifest.modules.map((name) => source(id, arch, name));
-    if (files.every((f) => f !== undefined)) modules[arch] = files as SourceFile[];
-    const patchFile = manifest.patch === undefined ? undefined : source(id, arch, manifest.patch);
-    if (patchFile) patch[arch] = patchFile;
+    if (!files.every((f) => f !== undefined)) continue;
+    example.modules[arch] = files as SourceFile[];
+    const timeline = timelineFor(manifest, arch);
+    example.timeline[arch] = timeline;
+    const names = [...new Set(timeline.flatMap((event) => (event.apply ? [event.apply] : [])))];
+    example.patches[arch] = names.map((name) => source(id, arch, name)).filter((f) => f !== undefined);
   }
-  return { id, manifest, modules, patch };
-}).sort((a, b) => a.manifest.title.localeCompare(b.manifest.title));
+  return example;
+}).filter((example) => Object.keys(example.modules).length > 0)
+  .sort((a, b) => (a.id === 'price-tax' ? -1 : b.id === 'price-tax' ? 1 : a.manifest.title.localeCompare(b.manifest.title)));
 
 export function findExample(id: string | undefined): Example | undefined {
   return EXAMPLES.find((example) => example.id === id);

@@ -7,13 +7,15 @@ import type { Arch, Sandbox } from '../../../sandbox/sandbox.ts';
 import { disassemble } from '../../../toolchain/capstone.ts';
 import type { GuestModule } from '../../../toolchain/module.ts';
 import { moduleImage } from '../../../toolchain/module.ts';
+import { type BuiltPatch, buildPatch } from '../../../toolchain/patch.ts';
 import { assembleProgram } from '../../../toolchain/program.ts';
-import { AssemblyError } from '../../../toolchain/source.ts';
+import { AssemblyError, stripComment } from '../../../toolchain/source.ts';
 import { disassembleAll } from './disassembly.ts';
+import { type EngineParts, PatchLab } from './patch-lab.ts';
 import { toHex } from './hex.ts';
 import type {
-  AssembleReport, CpuStatus, Diagnostic, DisassemblyLine, LoadReport, MemoryWindow, ModuleSummary, ProgramSpec,
-  RegisterValue, RunState, Snapshot,
+  AssembleReport, CallCounter, CpuStatus, Diagnostic, DisassemblyLine, LoadReport, MemoryWindow, ModuleSummary,
+  PatchingStatus, PatchReport, ProgramSpec, RegisterValue, RunState, Snapshot, TransactionView,
 } from './protocol.ts';
 
 /** Creates the CPU guests run on; absent when this build has none for the platform. */
@@ -35,11 +37,18 @@ export class LabCore {
   private budgetLeft = 0;
   private note: string | undefined;
   private memoryRequest: { address: number; length: number } | undefined;
+  private patches: PatchLab | undefined;
 
-  constructor(private readonly cpu: CpuProvider) {}
+  constructor(private readonly cpu: CpuProvider, private readonly engine: EngineParts) {}
 
   get cpuStatus(): CpuStatus {
     return this.cpu.create ? { available: true, backend: this.cpu.backend } : { available: false, reason: this.cpu.reason };
+  }
+
+  get patchingStatus(): PatchingStatus {
+    if (!this.cpu.create) return { available: false, reason: this.cpu.reason };
+    if (!this.engine.planner) return { available: false, reason: this.engine.reason };
+    return { available: true };
   }
 
   /** Assembles without loading: for editor markers while the user types. */
@@ -52,20 +61,52 @@ export class LabCore {
     }
   }
 
+  /** Builds a patch source against the loaded program (the module its ".patch" line names). */
+  async buildPatch(patch: { name: string; text: string }): Promise<{ report: PatchReport; built?: BuiltPatch }> {
+    const arch = this.program?.arch;
+    const fail = (diagnostic: Diagnostic) => ({ report: { file: patch.name, ok: false, diagnostics: [diagnostic] } });
+    if (!arch || this.modules.length === 0) {
+      return fail({ file: patch.name, message: 'the program does not assemble, so the patch cannot be built against it' });
+    }
+    const target = /^\s*\.patch\s+([\w.$]+)/m.exec(stripComments(patch.text, arch))?.[1];
+    const base = this.modules.find((m) => m.name === target) ?? this.modules[0]!;
+    try {
+      const built = await buildPatch(patch.text, arch, { file: patch.name, base, modules: this.modules });
+      return {
+        built,
+        report: { file: patch.name, ok: true, diagnostics: [], module: built.module, sequence: built.sequence,
+          functions: built.functions.map((f) => f.name), codeSize: built.assembled.code.length },
+      };
+    } catch (error) {
+      return fail(diagnose(error, patch.name));
+    }
+  }
+
+  /** Builds each patch for its markers; a source of nothing but comments is not an error yet. */
+  async checkPatches(patches: { name: string; text: string }[]): Promise<PatchReport[]> {
+    const reports: PatchReport[] = [];
+    for (const patch of patches) {
+      const empty = this.program && stripComments(patch.text, this.program.arch).trim() === '';
+      reports.push(empty ? { file: patch.name, ok: true, diagnostics: [] } : (await this.buildPatch(patch)).report);
+    }
+    return reports;
+  }
+
   /** Assembles and loads a program, ready to run from its entry. */
   async load(program: ProgramSpec, budget: number): Promise<LoadReport> {
     this.closeProcess();
     const { report, modules } = await this.assemble(program);
     this.program = program;
     this.modules = modules;
-    if (!report.ok) return { ...report, cpu: this.cpuStatus };
+    const status = { cpu: this.cpuStatus, patching: this.patchingStatus };
+    if (!report.ok) return { ...report, ...status };
     try {
       this.start(budget);
     } catch (error) {
       this.modules = [];
-      return { ok: false, diagnostics: [diagnose(error, program.files[0]?.name ?? '')], modules: [], cpu: this.cpuStatus };
+      return { ok: false, diagnostics: [diagnose(error, program.files[0]?.name ?? '')], modules: [], ...status };
     }
-    return { ...report, cpu: this.cpuStatus };
+    return { ...report, ...status };
   }
 
   /** Back to the entry point with the program as loaded; code patches are gone with the old CPU. */
@@ -79,13 +120,18 @@ export class LabCore {
     this.note = undefined;
     this.previousRegisters.clear();
     if (!this.cpu.create || !this.program) return;
-    this.process = new GuestProcess(this.cpu.create(this.program.arch), { modules: this.modules });
+    const process = new GuestProcess(this.cpu.create(this.program.arch), { modules: this.modules });
+    this.process = process;
+    if (this.engine.planner) {
+      this.patches = new PatchLab(process, this.modules, this.engine, (address) => this.symbolize(address));
+    }
     this.rememberRegisters();
   }
 
   private closeProcess(): void {
     this.process?.close();
     this.process = undefined;
+    this.patches = undefined;
   }
 
   get arch(): Arch | undefined {
@@ -103,13 +149,20 @@ export class LabCore {
   }
 
   get canRun(): boolean {
-    return this.process !== undefined && !this.process.finished && this.budgetLeft > 0;
+    return this.process !== undefined && !this.process.finished && this.budgetLeft > 0 && !this.steppingThrough;
+  }
+
+  /** While a transaction is half replayed, the guest waits for it to finish. */
+  get steppingThrough(): boolean {
+    return this.patches?.midTransaction ?? false;
   }
 
   /** Runs at most `maxInstructions` (and `timeLimitMs`), within the budget. */
   runSlice(maxInstructions: number, timeLimitMs = 0): SliceEnd {
     const process = this.process;
     if (!process || process.finished) return process?.state === 'failed' ? 'failed' : 'exited';
+    if (this.steppingThrough) { this.note = 'finish stepping through the transaction first'; return 'stopped'; }
+    this.patches?.closeStepping();
     if (this.budgetLeft <= 0) return 'budget';
     const before = process.instructions ?? 0;
     const outcome = process.run({ maxInstructions: Math.min(maxInstructions, this.budgetLeft), timeLimitMs });
@@ -159,6 +212,47 @@ export class LabCore {
     }
   }
 
+  /** Builds a patch source and applies it to the running guest through the engine's transaction. */
+  async applyPatch(patch: { name: string; text: string }, stepwise: boolean): Promise<TransactionView> {
+    const none = { action: 'apply' as const, subject: patch.name, steps: [], redirects: [], position: 0 };
+    const patches = this.patches;
+    if (!patches) return { ...none, status: 'refused', code: 'unavailable', message: this.unavailable() };
+    if (this.steppingThrough) return { ...none, status: 'refused', code: 'busy', message: 'finish stepping through the current transaction first' };
+    const { report, built } = await this.buildPatch(patch);
+    if (!built) {
+      const d = report.diagnostics[0];
+      return { ...none, status: 'not-built', message: d ? `${d.file}${d.line ? ` line ${d.line}` : ''}: ${d.message}` : 'the patch does not build' };
+    }
+    const view = await patches.apply(patch.name, built, stepwise, () => this.stepGuest());
+    this.note = view.status === 'applied' ? `patch ${patch.name} applied` : this.note;
+    return view;
+  }
+
+  async rollbackPatch(module: string, stepwise: boolean): Promise<TransactionView> {
+    const patches = this.patches;
+    if (!patches || this.steppingThrough) {
+      return { action: 'rollback', subject: module, steps: [], redirects: [], position: 0, status: 'refused',
+        code: patches ? 'busy' : 'unavailable', message: patches ? 'finish stepping through the current transaction first' : this.unavailable() };
+    }
+    return patches.rollback(module, stepwise, () => this.stepGuest());
+  }
+
+  transactionStep(to: 'next' | 'back' | 'end'): { position: number; total: number } {
+    if (!this.patches) throw new Error('no transaction is being stepped through');
+    return this.patches.step(to);
+  }
+
+  private unavailable(): string {
+    const status = this.patchingStatus;
+    return status.available ? 'load the program first' : status.reason;
+  }
+
+  /** One instruction for a transaction that waits for a safe point; false when the guest cannot go on. */
+  private stepGuest(): boolean {
+    const end = this.runSlice(1);
+    return end === 'running' || end === 'stopped';
+  }
+
   watchMemory(address: number, length: number): void {
     this.memoryRequest = { address, length: Math.min(Math.max(length, 16), 1024) };
   }
@@ -182,7 +276,9 @@ export class LabCore {
       registers: process ? this.registers(stopped) : [],
       disassembly: await this.disassemblyAround(pc),
       output: process?.io.text() ?? '',
-      calls: process ? [...process.calls].map(([name, calls]) => ({ name, calls })) : [],
+      calls: process ? this.counters(process) : [],
+      patches: this.patches?.activePatches() ?? [],
+      ...(this.patches?.steppingThrough ? { stepping: this.patches.steppingThrough } : {}),
       ...(this.note ? { note: this.note } : {}),
     };
     if (process?.state === 'exited') snapshot.exitCode = process.io.exitCode;
@@ -190,6 +286,11 @@ export class LabCore {
     const memory = this.memoryWindow();
     if (memory) snapshot.memory = memory;
     return snapshot;
+  }
+
+  private counters(process: GuestProcess): CallCounter[] {
+    if (this.patches) return this.patches.counters(process.calls);
+    return [...process.calls].map(([name, calls]) => ({ name, calls, redirected: 0, kind: 'base' as const }));
   }
 
   private registers(stopped: boolean): RegisterValue[] {
@@ -308,6 +409,10 @@ export class LabCore {
   get guest(): GuestProcess | undefined {
     return this.process;
   }
+}
+
+function stripComments(text: string, arch: Arch): string {
+  return text.split('\n').map((line) => stripComment(line, arch)).join('\n');
 }
 
 function isCall(arch: Arch, mnemonic: string): boolean {

@@ -1,8 +1,10 @@
 // The page's handle on the lab: every view talks to this object (load, run, step, patch, events),
 // never to the worker directly, so the CPU and engine behind it can change without touching views.
 import type {
-  AssembleReport, DisassemblyLine, LabMessage, LabReply, LabRequest, LoadReport, ProgramSpec, RunSettings, Snapshot,
+  AssembleReport, DisassemblyLine, LabMessage, LabReply, LabRequest, LoadReport, PatchReport, ProgramSpec, RunSettings,
+  Snapshot, TransactionView,
 } from './protocol.ts';
+import type { SourceFile } from '../state/lab-state.ts';
 import type { Arch } from '../../../sandbox/sandbox.ts';
 import { toHex } from './hex.ts';
 
@@ -78,6 +80,12 @@ export class LabSession {
     return reply.report;
   }
 
+  async checkPatches(patches: SourceFile[]): Promise<PatchReport[]> {
+    const reply = await this.request({ type: 'check-patches', patches });
+    if (reply.type !== 'patches-checked') throw new Error(`unexpected reply ${reply.type}`);
+    return reply.reports;
+  }
+
   async load(program: ProgramSpec, settings: RunSettings): Promise<LoadReport> {
     const reply = await this.request({ type: 'load', program, settings });
     if (reply.type !== 'loaded') throw new Error(`unexpected reply ${reply.type}`);
@@ -90,6 +98,19 @@ export class LabSession {
     return reply.lines;
   }
 
+  async applyPatch(patch: SourceFile, stepwise: boolean, settings: RunSettings): Promise<TransactionView> {
+    const reply = await this.request({ type: 'apply-patch', patch, stepwise, settings });
+    if (reply.type !== 'transaction') throw new Error(`unexpected reply ${reply.type}`);
+    return reply.view;
+  }
+
+  async rollbackPatch(module: string, stepwise: boolean, settings: RunSettings): Promise<TransactionView> {
+    const reply = await this.request({ type: 'rollback-patch', module, stepwise, settings });
+    if (reply.type !== 'transaction') throw new Error(`unexpected reply ${reply.type}`);
+    return reply.view;
+  }
+
+  transactionStep(to: 'next' | 'back' | 'end'): Promise<unknown> { return this.request({ type: 'transaction-step', to }); }
   run(settings: RunSettings): Promise<unknown> { return this.request({ type: 'run', settings }); }
   pause(): Promise<unknown> { return this.request({ type: 'pause' }); }
   step(): Promise<unknown> { return this.request({ type: 'step' }); }

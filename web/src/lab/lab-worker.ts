@@ -6,6 +6,7 @@ import keystoneWasm from '@alexaltea/keystone-js/dist/keystone.wasm?url';
 import { capstoneHandle, setCapstoneWasmUrl } from '../../../toolchain/capstone.ts';
 import { keystoneAssemble, setKeystoneWasmUrl } from '../../../toolchain/keystone.ts';
 import { browserCpu } from './browser-cpu.ts';
+import { engineParts } from './engine-parts.ts';
 import { disassembleAll } from './disassembly.ts';
 import { fromHex } from './hex.ts';
 import { LabCore, type SliceEnd } from './lab-core.ts';
@@ -14,7 +15,7 @@ import type { LabMessage, LabReply, LabRequest, RunSettings } from './protocol.t
 setKeystoneWasmUrl(keystoneWasm);
 setCapstoneWasmUrl(capstoneWasm);
 
-const core = new LabCore(browserCpu);
+const core = new LabCore(browserCpu, engineParts);
 const post = (message: LabMessage) => (self as unknown as Worker).postMessage(message);
 
 /** Incremented to end the run loop in progress. */
@@ -38,7 +39,7 @@ self.onmessage = (event: MessageEvent<{ id: number; request: LabRequest }>) => {
     return;
   }
   // Anything that changes the guest ends a run first; reads (assemble, disassemble) do not.
-  if (!['assemble', 'disassemble', 'watch-memory'].includes(request.type)) stopRunning();
+  if (!['assemble', 'check-patches', 'disassemble', 'watch-memory'].includes(request.type)) stopRunning();
   queue = queue.then(() => handle(request)).then(
     (reply) => post({ kind: 'reply', id, reply }),
     (error: unknown) => post({ kind: 'reply', id, reply: { type: 'failed', message: error instanceof Error ? error.message : String(error) } }),
@@ -48,6 +49,7 @@ self.onmessage = (event: MessageEvent<{ id: number; request: LabRequest }>) => {
 async function handle(request: LabRequest): Promise<LabReply> {
   switch (request.type) {
     case 'assemble': return { type: 'assembled', report: (await core.assemble(request.program)).report };
+    case 'check-patches': return { type: 'patches-checked', reports: await core.checkPatches(request.patches) };
     case 'load': {
       const report = await core.load(request.program, request.settings.budget);
       await publish(true);
@@ -59,6 +61,18 @@ async function handle(request: LabRequest): Promise<LabReply> {
     case 'run': void runLoop(request.settings); return { type: 'done' };
     case 'watch-memory': core.watchMemory(request.address, request.length); if (!running) await publish(false); return { type: 'done' };
     case 'disassemble': return { type: 'disassembled', lines: await disassembleAll(request.arch, fromHex(request.bytes), request.address) };
+    case 'apply-patch':
+    case 'rollback-patch': {
+      // A patch goes in while the program runs: the run pauses for the transaction and goes on after it.
+      const resume = running && !request.stepwise;
+      stopRunning();
+      const view = request.type === 'apply-patch' ? await core.applyPatch(request.patch, request.stepwise)
+        : await core.rollbackPatch(request.module, request.stepwise);
+      await publish(true);
+      if (resume) void runLoop(request.settings);
+      return { type: 'transaction', view };
+    }
+    case 'transaction-step': core.transactionStep(request.to); await publish(true); return { type: 'done' };
     case 'pause': return { type: 'done' };
   }
 }

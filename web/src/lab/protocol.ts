@@ -40,11 +40,27 @@ export interface AssembleReport {
   modules: ModuleSummary[];
 }
 
+/** A patch source checked against the loaded program: built into an image, or its errors. */
+export interface PatchReport {
+  file: string;
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  /** The module it patches, its sequence number, and its new code. */
+  module?: string;
+  sequence?: number;
+  functions?: string[];
+  codeSize?: number;
+}
+
+/** Whether patches can be applied here, and if not, why. */
+export type PatchingStatus = { available: true } | { available: false; reason: string };
+
 /** Whether guests can run here, and on what. */
 export type CpuStatus = { available: true; backend: string } | { available: false; reason: string };
 
 export interface LoadReport extends AssembleReport {
   cpu: CpuStatus;
+  patching: PatchingStatus;
 }
 
 export interface DisassemblyLine {
@@ -78,9 +94,62 @@ export interface MemoryWindow {
 }
 
 export interface CallCounter {
-  /** "module!function". */
+  /** "module!function", or "module patch N!function" for a patch's new code. */
   name: string;
+  /** Times this function's own code started: entries not sent elsewhere, plus calls through a hook's trampoline. */
   calls: number;
+  /** Entries a live redirect sent on to the new code. */
+  redirected: number;
+  kind: 'base' | 'patch';
+}
+
+/** One entry of a transaction's journal, as the patch view shows it. */
+export interface TransactionStepView {
+  /** 1-based, as in the journal. */
+  step: number;
+  action: 'map' | 'write' | 'unmap' | 'note';
+  stage: string;
+  title: string;
+  explanation: string;
+  address: number;
+  size: number;
+  /** Hex, at most DISPLAYED_BYTES of them. */
+  before: string;
+  after: string;
+  /** Code around the written bytes, before and after the step; `changed` marks lines the step rewrote. */
+  code?: { before: DisassemblyLine[]; after: DisassemblyLine[]; changed: number[] };
+}
+
+export interface RedirectView {
+  mode: 'replace' | 'hook';
+  target: number;
+  targetName: string;
+  replacement: number;
+  replacementName: string;
+  form: string;
+  overwritten: number;
+  trampoline?: number;
+  /** Step after which the redirect is live (its entry jump). */
+  liveAtStep: number;
+}
+
+export interface TransactionView {
+  action: 'apply' | 'rollback';
+  /** Patch file applied, or module rolled back. */
+  subject: string;
+  status: 'applied' | 'refused' | 'not-built' | 'waited-too-long';
+  /** For a refusal: its code and sentence; for a build error: the assembler's. */
+  code?: string;
+  message?: string;
+  /** Instructions the guest was stepped until every thread was at a safe point, and why. */
+  wait?: { message: string; instructions: number };
+  module?: string;
+  sequence?: number | null;
+  previous?: number | null;
+  steps: TransactionStepView[];
+  redirects: RedirectView[];
+  /** Journal steps currently in effect: all of them, unless the view is being stepped through. */
+  position: number;
 }
 
 export type RunState = 'empty' | 'ready' | 'running' | 'paused' | 'exited' | 'failed';
@@ -99,6 +168,10 @@ export interface Snapshot {
   output: string;
   calls: CallCounter[];
   memory?: MemoryWindow;
+  /** Patches live now, per module. */
+  patches: { module: string; sequence: number }[];
+  /** A transaction being stepped through: how many of its steps are in effect. */
+  stepping?: { position: number; total: number };
   exitCode?: number;
   error?: string;
   /** Why the guest last stopped, for a person. */
@@ -114,6 +187,7 @@ export interface RunSettings {
 
 export type LabRequest =
   | { type: 'assemble'; program: ProgramSpec }
+  | { type: 'check-patches'; patches: SourceFile[] }
   | { type: 'load'; program: ProgramSpec; settings: RunSettings }
   | { type: 'reset'; settings: RunSettings }
   | { type: 'run'; settings: RunSettings }
@@ -121,12 +195,17 @@ export type LabRequest =
   | { type: 'step' }
   | { type: 'step-over' }
   | { type: 'watch-memory'; address: number; length: number }
-  | { type: 'disassemble'; arch: Arch; bytes: string; address: number };
+  | { type: 'disassemble'; arch: Arch; bytes: string; address: number }
+  | { type: 'apply-patch'; patch: SourceFile; stepwise: boolean; settings: RunSettings }
+  | { type: 'rollback-patch'; module: string; stepwise: boolean; settings: RunSettings }
+  | { type: 'transaction-step'; to: 'next' | 'back' | 'end' };
 
 export type LabReply =
   | { type: 'assembled'; report: AssembleReport }
+  | { type: 'patches-checked'; reports: PatchReport[] }
   | { type: 'loaded'; report: LoadReport }
   | { type: 'disassembled'; lines: DisassemblyLine[] }
+  | { type: 'transaction'; view: TransactionView }
   | { type: 'done' }
   | { type: 'failed'; message: string };
 

@@ -10,7 +10,7 @@ export interface SourceFile {
 export type Pane = 'program' | 'patch';
 
 export interface ViewState {
-  /** Editor tab: index into `files`, or -1 for the patch. */
+  /** Editor tab: index into `files`, or -1 - i for patch i. */
   editor: number;
   pane: Pane;
   /** Whether the examples gallery is open. */
@@ -23,7 +23,8 @@ export interface LabState {
   example?: string;
   /** Base program modules, in load order. */
   files: SourceFile[];
-  patch: SourceFile;
+  /** Patch sources, in the order they are meant to be applied (at least one). */
+  patches: SourceFile[];
   view: ViewState;
 }
 
@@ -60,4 +61,8 @@ export const DEFAULT_VIEW: ViewState = { editor: 0, pane: 'program', gallery: fa
 export function emptyPatch(arch: Arch): SourceFile {
   const comment = arch === 'x64' ? ';' : '//';
   return { name: 'patch.s', text: `${comment} Write a patch here, or pick an example that has one.\n` };
+}
+
+export function patchIndex(editor: number): number | undefined {
+  return editor < 0 ? -1 - editor : undefined;
 }

@@ -12,7 +12,7 @@ interface Encoded {
   a: Arch;
   e?: string;
   f: [string, string][];
-  p: [string, string];
+  p: [string, string][];
   w: [number, Pane, 0 | 1];
 }
 
@@ -22,7 +22,7 @@ export async function encodeState(state: LabState): Promise<string> {
     a: state.arch,
     ...(state.example ? { e: state.example } : {}),
     f: state.files.map((f) => [f.name, f.text]),
-    p: [state.patch.name, state.patch.text],
+    p: state.patches.map((f) => [f.name, f.text]),
     w: [state.view.editor, state.view.pane, state.view.gallery ? 1 : 0],
   };
   const json = new TextEncoder().encode(JSON.stringify(encoded));
@@ -74,14 +74,16 @@ function readEncoded(value: unknown): LabState {
   };
   if (!Array.isArray(e.f) || e.f.length === 0) throw new Error('the link has no sources');
   const files = e.f.map(file);
+  if (!Array.isArray(e.p) || e.p.length === 0) throw new Error('the link has no patch sources');
+  const patches = e.p.map(file);
   const [editor, pane, gallery] = Array.isArray(e.w) ? e.w : [];
   return {
     arch: e.a,
     ...(typeof e.e === 'string' ? { example: e.e } : {}),
     files,
-    patch: file(e.p),
+    patches,
     view: {
-      editor: typeof editor === 'number' && editor >= -1 && editor < files.length ? editor : 0,
+      editor: typeof editor === 'number' && editor >= -patches.length && editor < files.length ? editor : 0,
       pane: pane === 'patch' ? 'patch' : 'program',
       gallery: gallery === 1,
     },

@@ -12,6 +12,6 @@ export function renderBytesDiff(at: number, before: string, after: string): HTML
     }));
   return h('div', { class: 'bytes-diff', 'aria-label': `bytes at ${address(at)}` },
     h('div', { class: 'bytes-at' }, `at ${address(at)}, ${after.length / 2} bytes`),
-    row('before', before, after),
+    before ? row('before', before, after) : null,
     row('after', after, before));
 }

@@ -12,7 +12,7 @@ export function renderDisassembly(list: HTMLElement, lines: DisassemblyLine[], p
       dataset: { address: address(line.address) } },
     h('span', { class: 'addr' }, address(line.address)),
     h('span', { class: 'bytes' }, line.bytes.replace(/(..)(?!$)/g, '$1 ')),
-    h('span', { class: line.undecodable ? 'undecodable' : '' },
+    h('span', { class: line.undecodable ? 'undecodable' : '', title: `${line.mnemonic} ${line.operands}` },
       h('span', { class: 'mnemonic' }, line.mnemonic), line.operands ? ' ' + line.operands : '')));
   }
   fill(list, ...items);

@@ -5,22 +5,25 @@ import type { EditorCommand, EditorDocument } from '../editor/source-editor.ts';
 import { SourceEditor } from '../editor/source-editor.ts';
 import type { Monaco } from '../editor/monaco-loader.ts';
 import { address } from '../lab/hex.ts';
-import type { AssembleReport, Diagnostic } from '../lab/protocol.ts';
-import type { LabState, LabStore } from '../state/lab-state.ts';
+import type { AssembleReport, Diagnostic, PatchReport } from '../lab/protocol.ts';
+import { type LabState, type LabStore, patchIndex } from '../state/lab-state.ts';
 
-export const PATCH_KEY = 'patch';
 const fileKey = (index: number) => `file:${index}`;
+const patchKey = (index: number) => `patch:${index}`;
 
 export class EditorPane {
   private readonly editor: SourceEditor;
   private readonly tabs = byId('editor-tabs');
   private readonly status = byId('assembly-status');
   private filesWithErrors = new Set<string>();
+  private baseReport: AssembleReport | undefined;
+  private patchReports: PatchReport[] = [];
+  private message: HTMLElement | undefined;
 
   constructor(private readonly store: LabStore) {
     this.editor = new SourceEditor(byId('editor-host'), (key, text) => this.edited(key, text));
     store.subscribe((state, previous) => {
-      if (state.files !== previous.files || state.patch !== previous.patch || state.arch !== previous.arch ||
+      if (state.files !== previous.files || state.patches !== previous.patches || state.arch !== previous.arch ||
         state.view.editor !== previous.view.editor) this.render(state);
     });
     this.render(store.state);
@@ -29,12 +32,14 @@ export class EditorPane {
   private documents(state: LabState): EditorDocument[] {
     return [
       ...state.files.map((f, i) => ({ key: fileKey(i), text: f.text, arch: state.arch })),
-      { key: PATCH_KEY, text: state.patch.text, arch: state.arch },
+      ...state.patches.map((f, i) => ({ key: patchKey(i), text: f.text, arch: state.arch })),
     ];
   }
 
   private activeKey(state: LabState): string {
-    return state.view.editor === -1 ? PATCH_KEY : fileKey(Math.min(state.view.editor, state.files.length - 1));
+    const patch = patchIndex(state.view.editor);
+    return patch !== undefined ? patchKey(Math.min(patch, state.patches.length - 1))
+      : fileKey(Math.min(state.view.editor, state.files.length - 1));
   }
 
   private render(state: LabState): void {
@@ -43,15 +48,18 @@ export class EditorPane {
       role: 'tab', 'aria-selected': String(key === active), class: this.filesWithErrors.has(key) ? 'has-error' : '',
       dataset: { key }, onclick: () => this.store.updateView({ editor: editorIndex }),
     }, label);
-    fill(this.tabs, ...state.files.map((f, i) => tab(fileKey(i), f.name, i)), tab(PATCH_KEY, `patch: ${state.patch.name}`, -1));
+    fill(this.tabs, ...state.files.map((f, i) => tab(fileKey(i), f.name, i)),
+      ...state.patches.map((f, i) => tab(patchKey(i), `patch: ${f.name}`, -1 - i)));
     this.editor.show(this.documents(state), active);
+    this.renderStatus(state);
   }
 
   private edited(key: string, text: string): void {
-    if (key === PATCH_KEY) {
-      this.store.update((state) => ({ patch: { ...state.patch, text } }));
+    const [kind, position] = key.split(':');
+    const index = Number(position);
+    if (kind === 'patch') {
+      this.store.update((state) => ({ patches: state.patches.map((f, i) => (i === index ? { ...f, text } : f)) }));
     } else {
-      const index = Number(key.slice('file:'.length));
       this.store.update((state) => ({ files: state.files.map((f, i) => (i === index ? { ...f, text } : f)) }));
     }
   }
@@ -65,23 +73,51 @@ export class EditorPane {
     this.editor.setTheme(theme);
   }
 
+  /** A message that replaces the status line until the next report (loading, failures). */
   showMessage(message: string, isError = false): void {
-    fill(this.status, isError ? h('span', { class: 'error' }, message) : message);
+    this.message = isError ? h('span', { class: 'error' }, message) : h('span', {}, message);
+    fill(this.status, this.message);
   }
 
   /** Shows an assembly report of the base program: markers, tab marks and the status line. */
   showReport(report: AssembleReport): void {
-    const state = this.store.state;
-    const byFile = new Map<string, Diagnostic[]>();
-    for (const d of report.diagnostics) byFile.set(d.file, [...(byFile.get(d.file) ?? []), d]);
-    this.filesWithErrors = new Set();
-    state.files.forEach((f, i) => {
-      const diagnostics = byFile.get(f.name) ?? [];
-      this.editor.setDiagnostics(fileKey(i), diagnostics);
-      if (diagnostics.length > 0) this.filesWithErrors.add(fileKey(i));
-    });
-    this.render(state);
-    if (report.ok) {
+    this.baseReport = report;
+    this.message = undefined;
+    const byFile = groupByFile(report.diagnostics);
+    this.store.state.files.forEach((f, i) => this.mark(fileKey(i), byFile.get(f.name) ?? []));
+    this.render(this.store.state);
+  }
+
+  /** Shows what building each patch against the loaded program gave. */
+  showPatchReports(reports: PatchReport[]): void {
+    this.patchReports = reports;
+    this.message = undefined;
+    this.store.state.patches.forEach((_, i) => this.mark(patchKey(i), reports[i]?.diagnostics ?? []));
+    this.render(this.store.state);
+  }
+
+  private mark(key: string, diagnostics: Diagnostic[]): void {
+    this.editor.setDiagnostics(key, diagnostics);
+    if (diagnostics.length > 0) this.filesWithErrors.add(key); else this.filesWithErrors.delete(key);
+  }
+
+  /** The status line speaks of the tab in view: the program's assembly, or that patch's build. */
+  private renderStatus(state: LabState): void {
+    if (this.message) { fill(this.status, this.message); return; }
+    const patch = patchIndex(state.view.editor);
+    const report = patch === undefined ? this.baseReport : this.patchReports[patch];
+    if (!report) return;
+    if ('file' in report && report.ok && report.module === undefined) {
+      fill(this.status, `${report.file} is empty: write a patch (".patch <module>", ".sequence", ".redirect") or open an example that has one.`);
+      return;
+    }
+    if ('file' in report && report.ok) {
+      fill(this.status, `Patch ${report.file} builds: for ${report.module}, sequence ${report.sequence}, `,
+        `${report.functions?.length ?? 0} new function${report.functions?.length === 1 ? '' : 's'} `,
+        `(${report.functions?.join(', ')}), ${report.codeSize} bytes of code`);
+      return;
+    }
+    if (!('file' in report) && report.ok) {
       fill(this.status, ...report.modules.map((m, i) => h('span', { class: 'module-summary' }, i > 0 ? ' · ' : '',
         `Assembled ${m.name}: ${m.symbols.filter((s) => s.kind === 'function').length} functions, `,
         `${m.codeSize} bytes of code at ${address(m.base)}`)));
@@ -89,14 +125,20 @@ export class EditorPane {
     }
     fill(this.status, ...report.diagnostics.map((d) => h('div', { class: 'error', 'data-testid': 'assembly-error' },
       d.line !== undefined
-        ? h('a', { href: '#', onclick: (event: Event) => { event.preventDefault(); this.reveal(d); } }, `${d.file} line ${d.line}`)
+        ? h('a', { href: '#', onclick: (event: Event) => { event.preventDefault(); this.reveal(d, patch); } }, `${d.file} line ${d.line}`)
         : d.file,
       `: ${d.message}`)));
   }
 
-  private reveal(d: Diagnostic): void {
+  private reveal(d: Diagnostic, patch: number | undefined): void {
     const index = this.store.state.files.findIndex((f) => f.name === d.file);
-    if (index >= 0) this.store.updateView({ editor: index });
+    if (patch === undefined && index >= 0) this.store.updateView({ editor: index });
     if (d.line !== undefined) this.editor.revealLine(d.line);
   }
+}
+
+function groupByFile(diagnostics: Diagnostic[]): Map<string, Diagnostic[]> {
+  const byFile = new Map<string, Diagnostic[]>();
+  for (const d of diagnostics) byFile.set(d.file, [...(byFile.get(d.file) ?? []), d]);
+  return byFile;
 }

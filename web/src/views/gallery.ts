@@ -15,6 +15,11 @@ function excerpt(example: Example, arch: Arch): string {
   return lines.slice(Math.max(from, 0), Math.max(from, 0) + 8).join('\n');
 }
 
+function patchCount(example: Example, arch: Arch): string {
+  const count = example.patches[arch]?.length ?? 0;
+  return count === 0 ? '' : count === 1 ? ' + 1 patch' : ` + ${count} patches`;
+}
+
 export function renderGallery(container: HTMLElement, examples: Example[], onPick: (example: Example, arch: Arch) => void): void {
   fill(container, ...examples.map((example) => h('article', { class: 'card', dataset: { example: example.id } },
     h('h3', {}, example.manifest.title),
@@ -24,7 +29,7 @@ export function renderGallery(container: HTMLElement, examples: Example[], onPic
         h('button', { onclick: () => onPick(example, arch), dataset: { arch } }, `Open ${ARCH_NAMES[arch]}`),
         h('pre', { 'aria-label': `${ARCH_NAMES[arch]} excerpt` }, excerpt(example, arch)),
         h('small', {}, `${example.modules[arch]!.length} module${example.modules[arch]!.length > 1 ? 's' : ''}`,
-          example.patch[arch] ? ' + patch' : ''))
+          patchCount(example, arch)))
       : h('div', { class: 'card-arch' }, h('small', {}, `no ${ARCH_NAMES[arch]} version`)))),
   )));
 }

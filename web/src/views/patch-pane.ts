@@ -1,38 +1,201 @@
-// The patch, step by step: apply at once or one journal step at a time, step back, roll back, and
-// the refusal of a bad patch. Patches are applied by the engine's transaction inside the lab.
-import { byId } from '../dom.ts';
+// The patch, step by step: apply at once or replay the transaction's journal one step at a time,
+// step back, roll back, and see a refusal and its reason. Each step shows what was decided and
+// why, its bytes before and after, the code before and after, and the redirections as a diagram.
+import { byId, fill, h } from '../dom.ts';
+import { address } from '../lab/hex.ts';
 import type { LabSession } from '../lab/lab-session.ts';
-import type { CpuStatus } from '../lab/protocol.ts';
-import type { LabStore } from '../state/lab-state.ts';
-
-/** Why patches cannot be applied in this build, or undefined when they can. */
-const PATCHING_UNAVAILABLE: string | undefined =
-  'Applying patches needs the hotpatch transaction of the engine, which this build does not include yet. '
-  + 'The patch source can be written and shared already.';
+import type { DisassemblyLine, PatchingStatus, RunSettings, Snapshot, TransactionStepView, TransactionView } from '../lab/protocol.ts';
+import { type LabStore, patchIndex } from '../state/lab-state.ts';
+import { renderBytesDiff } from './bytes-diff.ts';
+import { renderFlowDiagram } from './flow-diagram.ts';
 
 export class PatchPane {
+  private readonly choice = byId<HTMLSelectElement>('patch-choice');
+  private readonly apply = byId<HTMLButtonElement>('apply');
+  private readonly applyStepwise = byId<HTMLButtonElement>('apply-stepwise');
+  private readonly back = byId<HTMLButtonElement>('patch-back');
+  private readonly forward = byId<HTMLButtonElement>('patch-forward');
+  private readonly finish = byId<HTMLButtonElement>('patch-finish');
+  private readonly rollback = byId<HTMLButtonElement>('rollback');
   private readonly notice = byId('patch-notice');
-  private readonly buttons = ['apply', 'apply-stepwise', 'patch-back', 'patch-forward', 'rollback']
-    .map((id) => byId<HTMLButtonElement>(id));
+  private readonly summary = byId('patch-summary');
+  private readonly diagram = byId('patch-diagram');
+  private readonly stepList = byId('patch-steps');
+  private readonly detail = byId('patch-detail');
+  private status: PatchingStatus | undefined;
+  private loaded = false;
+  private busy = false;
+  private view: TransactionView | undefined;
+  /** Journal steps in effect while stepping through; undefined when not stepping. */
+  private stepping: { position: number; total: number } | undefined;
+  private selected = 0;
+  private live: { module: string; sequence: number }[] = [];
 
-  constructor(private readonly session: LabSession, private readonly store: LabStore) {
-    byId('apply').addEventListener('click', () => void this.apply(false));
-    byId('apply-stepwise').addEventListener('click', () => void this.apply(true));
-    this.setCpu(undefined, false);
+  constructor(private readonly session: LabSession, private readonly store: LabStore,
+    private readonly settings: () => RunSettings) {
+    this.apply.addEventListener('click', () => void this.applyChosen(false));
+    this.applyStepwise.addEventListener('click', () => void this.applyChosen(true));
+    this.back.addEventListener('click', () => void this.move('back'));
+    this.forward.addEventListener('click', () => void this.move('next'));
+    this.finish.addEventListener('click', () => void this.move('end'));
+    this.rollback.addEventListener('click', () => void this.rollBack());
+    store.subscribe((state, previous) => {
+      if (state.patches !== previous.patches || state.view.editor !== previous.view.editor) this.renderChoices();
+    });
+    this.renderChoices();
+    this.updateButtons();
   }
 
-  setCpu(cpu: CpuStatus | undefined, loaded: boolean): void {
-    const reason = PATCHING_UNAVAILABLE ?? (cpu && !cpu.available ? cpu.reason : undefined);
-    this.notice.textContent = reason ?? '';
-    for (const button of this.buttons) button.disabled = reason !== undefined || !loaded;
+  setStatus(status: PatchingStatus | undefined, loaded: boolean): void {
+    this.status = status;
+    this.loaded = loaded;
+    this.notice.textContent = status && !status.available ? status.reason : '';
+    this.updateButtons();
   }
 
-  async apply(_stepwise: boolean): Promise<void> {
-    if (PATCHING_UNAVAILABLE) {
-      this.notice.textContent = PATCHING_UNAVAILABLE;
+  /** Follows the guest: which patches are live, and where a step-through stands. */
+  showSnapshot(snapshot: Snapshot): void {
+    this.live = snapshot.patches;
+    const stepping = snapshot.stepping;
+    const moved = stepping?.position !== this.stepping?.position;
+    this.stepping = stepping;
+    if (this.view && stepping) {
+      this.view.position = stepping.position;
+      if (moved) this.selected = Math.max(0, stepping.position - 1);
+    }
+    this.render();
+  }
+
+  private renderChoices(): void {
+    const state = this.store.state;
+    const previous = this.choice.value;
+    fill(this.choice, ...state.patches.map((p, i) => h('option', { value: String(i) }, p.name)));
+    const inEditor = patchIndex(state.view.editor);
+    this.choice.value = inEditor !== undefined ? String(inEditor)
+      : [...this.choice.options].some((o) => o.value === previous) ? previous : '0';
+  }
+
+  private get midTransaction(): boolean {
+    return this.stepping !== undefined && this.stepping.position < this.stepping.total;
+  }
+
+  private updateButtons(): void {
+    const usable = this.status?.available === true && this.loaded && !this.busy;
+    this.apply.disabled = !usable || this.midTransaction;
+    this.applyStepwise.disabled = this.apply.disabled;
+    this.choice.disabled = this.apply.disabled;
+    this.back.disabled = !usable || !this.stepping || this.stepping.position === 0;
+    this.forward.disabled = !usable || !this.midTransaction;
+    this.finish.disabled = this.forward.disabled;
+    const module = this.live.at(-1)?.module;
+    this.rollback.disabled = !usable || this.midTransaction || module === undefined;
+    this.rollback.textContent = module ? `Roll back ${module} patch ${this.live.at(-1)!.sequence}` : 'Roll back';
+  }
+
+  async applyChosen(stepwise: boolean): Promise<void> {
+    if (this.apply.disabled) return;
+    const patch = this.store.state.patches[Number(this.choice.value)];
+    if (!patch) return;
+    await this.transaction(() => this.session.applyPatch(patch, stepwise, this.settings()));
+  }
+
+  private async rollBack(): Promise<void> {
+    const module = this.live.at(-1)?.module;
+    if (!module || this.rollback.disabled) return;
+    await this.transaction(() => this.session.rollbackPatch(module, false, this.settings()));
+  }
+
+  private async transaction(run: () => Promise<TransactionView>): Promise<void> {
+    this.busy = true;
+    this.updateButtons();
+    try {
+      this.view = await run();
+      this.selected = this.view.position > 0 ? this.focusStep(this.view) : 0;
+    } catch (error) {
+      this.view = { action: 'apply', subject: '', status: 'refused', code: 'error',
+        message: error instanceof Error ? error.message : String(error), steps: [], redirects: [], position: 0 };
+    } finally {
+      this.busy = false;
+    }
+    document.documentElement.dataset.transaction = this.view.status;
+    this.render();
+  }
+
+  /** The step worth looking at first: the one that makes a redirect live, else the last. */
+  private focusStep(view: TransactionView): number {
+    const jump = view.steps.findIndex((s) => s.stage === 'entry-jump');
+    return jump >= 0 ? jump : view.steps.length - 1;
+  }
+
+  async move(to: 'next' | 'back' | 'end'): Promise<void> {
+    const disabled = to === 'back' ? this.back.disabled : this.forward.disabled;
+    if (disabled) return;
+    await this.session.transactionStep(to);
+  }
+
+  private render(): void {
+    this.updateButtons();
+    const view = this.view;
+    if (!view) return;
+    this.renderSummary(view);
+    fill(this.diagram, ...view.redirects.map((r) => renderFlowDiagram({
+      mode: r.mode, targetName: r.targetName, target: r.target, form: r.form, replacementName: r.replacementName,
+      replacement: r.replacement, overwritten: r.overwritten, ...(r.trampoline !== undefined ? { trampoline: r.trampoline } : {}),
+      live: view.action === 'apply' && view.position >= r.liveAtStep,
+    })));
+    fill(this.stepList, ...view.steps.map((step, i) => h('li', {
+      class: [i < view.position ? 'done' : '', i === this.selected ? 'selected' : ''].join(' ').trim(),
+      dataset: { stage: step.stage },
+    }, h('button', { onclick: () => { this.selected = i; this.render(); }, 'aria-current': i === this.selected ? 'step' : undefined },
+      `${step.step}. ${step.title}`))));
+    const step = view.steps[this.selected];
+    fill(this.detail, ...(step ? this.renderStep(step, this.selected < view.position) : []));
+  }
+
+  private renderSummary(view: TransactionView): void {
+    const what = view.action === 'apply' ? `Patch ${view.subject}` : `Rollback of ${view.subject}`;
+    const wait = view.wait ? h('p', { class: 'wait' }, `Waited ${view.wait.instructions.toLocaleString('en-US')} instruction`,
+      view.wait.instructions === 1 ? '' : 's', ` for a safe point: ${view.wait.message}.`) : null;
+    if (view.status !== 'applied') {
+      fill(this.summary, h('div', { class: 'refusal', 'data-testid': 'refusal' },
+        h('strong', {}, view.status === 'not-built' ? `${what} does not build` : `${what} was refused`),
+        view.code && view.status === 'refused' ? ` (${view.code})` : '', `: ${view.message ?? ''}`,
+        h('p', {}, 'Nothing was written: guest memory is exactly as it was.')), wait);
       return;
     }
-    void this.session;
-    void this.store;
+    const sequence = view.action === 'apply'
+      ? `${view.module} sequence ${view.sequence} is live${view.previous ? `, replacing sequence ${view.previous}` : ''}`
+      : `${view.module} is back to ${view.sequence === null ? 'its original code' : `patch sequence ${view.sequence}`}`;
+    const progress = this.stepping && view.position < view.steps.length
+      ? ` Replaying the journal: ${view.position} of ${view.steps.length} steps in effect; the program waits until the last one.`
+      : '';
+    fill(this.summary, h('div', { class: 'applied' }, h('strong', {}, `${what}: `), `${view.steps.length} steps; ${sequence}.`, progress), wait);
   }
+
+  private renderStep(step: TransactionStepView, done: boolean): HTMLElement[] {
+    const parts: HTMLElement[] = [
+      h('h3', {}, `Step ${step.step}: ${step.title}`, h('span', { class: done ? 'badge done' : 'badge' }, done ? 'in effect' : 'not yet')),
+      h('p', { class: 'explanation' }, step.explanation),
+    ];
+    if (step.action !== 'note') {
+      parts.push(h('p', { class: 'where' }, `${step.action} ${step.size} byte${step.size === 1 ? '' : 's'} at ${address(step.address)}`));
+    }
+    if (step.action === 'write') parts.push(renderBytesDiff(step.address, step.before, step.after));
+    else if (step.action === 'map' && step.after) parts.push(renderBytesDiff(step.address, '', step.after));
+    if (step.code) {
+      parts.push(h('div', { class: 'code-diff' },
+        step.code.before.length > 0 ? codeColumn('Before', step.code.before, []) : null,
+        codeColumn('After', step.code.after, step.code.changed)));
+    }
+    return parts;
+  }
+}
+
+function codeColumn(title: string, lines: DisassemblyLine[], changed: number[]): HTMLElement {
+  return h('div', {}, h('h4', {}, title), h('ol', { class: 'disassembly' }, ...lines.map((line, i) => h('li', {
+    class: changed.includes(i) ? 'changed' : '' },
+  h('span', { class: 'addr' }, address(line.address)),
+  h('span', { class: 'bytes' }, line.bytes.replace(/(..)(?!$)/g, '$1 ')),
+  h('span', { class: line.undecodable ? 'undecodable' : '' }, h('span', { class: 'mnemonic' }, line.mnemonic),
+    line.operands ? ' ' + line.operands : '')))));
 }

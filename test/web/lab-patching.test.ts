@@ -1,0 +1,166 @@
+// The lab applying patches through the engine's transaction on real Unicorn: the views of the
+// journal, stepping through it, rollback, refusals, and call counters. The redirect planner here
+// is the small test one (test/web/jump-planner.ts); the transaction, the patch builder and the
+// CPU are the real ones.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ARCHES, type Arch } from '../../sandbox/sandbox.ts';
+import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
+import { LabCore } from '../../web/src/lab/lab-core.ts';
+import type { ProgramSpec } from '../../web/src/lab/protocol.ts';
+import { jumpPlanner } from './jump-planner.ts';
+
+const unicorn = { create: (arch: Arch) => new UnicornSandbox(arch), backend: 'unicorn' };
+const engine = { planner: jumpPlanner, trampolineSize: 64 };
+
+const source = (arch: Arch) => readFileSync(`examples/price-tax/${arch}/pricing.s`, 'utf8');
+const program = (arch: Arch, text = source(arch)): ProgramSpec => ({ arch, files: [{ name: 'pricing.s', text }] });
+
+/** The same program with the rounding fixed in its own source: what the patched calls must print. */
+function fixedSource(arch: Arch): string {
+  const fixed = arch === 'x64' ? source(arch).replace('add eax, 100 ', 'add eax, 50  ') : source(arch).replace('add w0, w0, #100', 'add w0, w0, #50');
+  expect(fixed).not.toBe(source(arch));
+  return fixed;
+}
+
+const FIX: Record<Arch, string> = {
+  x64: `.patch pricing
+.sequence 1
+.redirect price_with_tax -> price_with_tax_fixed
+.func price_with_tax_fixed
+    imul eax, edi, 120
+    add eax, 50
+    xor edx, edx
+    mov ecx, 100
+    div ecx
+    ret
+.endfunc
+`,
+  arm64: `.patch pricing
+.sequence 1
+.redirect price_with_tax -> price_with_tax_fixed
+.func price_with_tax_fixed
+    mov w1, #120
+    mul w0, w0, w1
+    add w0, w0, #50
+    mov w1, #100
+    udiv w0, w0, w1
+    ret
+.endfunc
+`,
+};
+const fix = (arch: Arch) => ({ name: 'fix-rounding.s', text: FIX[arch] });
+
+async function runToEnd(core: LabCore): Promise<void> {
+  let end;
+  do end = core.runSlice(10_000); while (end === 'running');
+  expect(end).toBe('exited');
+}
+
+async function outputOf(arch: Arch, text: string): Promise<string[]> {
+  const core = new LabCore(unicorn, engine);
+  await core.load(program(arch, text), 1_000_000);
+  await runToEnd(core);
+  return (await core.snapshot(true)).output.trimEnd().split('\n');
+}
+
+/** Runs until the guest is about to make call number `n` of price_with_tax. */
+function runUntilCall(core: LabCore, n: number): void {
+  const calls = () => core.guest!.calls.get('pricing!price_with_tax')!;
+  while (calls() < n - 1 || core.guest!.pc !== core.loadedModules[0]!.symbols.find((s) => s.name === 'price_with_tax')!.address) {
+    core.step();
+  }
+}
+
+const entryOf = (core: LabCore) => core.loadedModules[0]!.symbols.find((s) => s.name === 'price_with_tax')!;
+const entryBytes = (core: LabCore) => core.guest!.sandbox.read(entryOf(core).address, 8);
+const loadedEntry = (core: LabCore) => core.loadedModules[0]!.code.slice(entryOf(core).address - 0x400000, entryOf(core).address - 0x400000 + 8);
+
+describe.each(ARCHES)('patching in the lab, %s', (arch) => {
+  it('applies a patch mid-run: later calls take the new code, counters show calls moving', async () => {
+    const [buggy, fixed] = await Promise.all([outputOf(arch, source(arch)), outputOf(arch, fixedSource(arch))]);
+    const core = new LabCore(unicorn, engine);
+    await core.load(program(arch), 1_000_000);
+    runUntilCall(core, 5);
+    const view = await core.applyPatch(fix(arch), false);
+    expect(view.status).toBe('applied');
+    expect(view.position).toBe(view.steps.length);
+    expect(view.steps.map((s) => s.stage)).toEqual(['identity', 'safe-point', 'map-code', 'entry-jump',
+      ...(arch === 'arm64' ? ['flush-icache'] : [])]);
+    expect(view.redirects).toEqual([expect.objectContaining({ mode: 'replace', targetName: 'pricing!price_with_tax',
+      replacementName: 'pricing patch 1!price_with_tax_fixed', form: arch === 'x64' ? 'jmp rel32' : 'b imm26' })]);
+    const jump = view.steps.find((s) => s.stage === 'entry-jump')!;
+    expect(view.redirects[0]!.liveAtStep).toBe(jump.step);
+    expect(jump.code!.before[0]!.mnemonic).toBe(arch === 'x64' ? 'imul' : 'mov');
+    expect(jump.code!.after[0]!.mnemonic).toBe(arch === 'x64' ? 'jmp' : 'b');
+    expect(jump.code!.after[0]!.operands).toContain(view.redirects[0]!.replacement.toString(16));
+    expect(jump.code!.changed).toContain(0);
+    expect((await core.snapshot(true)).patches).toEqual([{ module: 'pricing', sequence: 1 }]);
+
+    await runToEnd(core);
+    const snapshot = await core.snapshot(true);
+    expect(snapshot.output.trimEnd().split('\n')).toEqual([...buggy.slice(0, 4), ...fixed.slice(4)]);
+    const counters = new Map(snapshot.calls.map((c) => [c.name, c]));
+    expect(counters.get('pricing!price_with_tax')).toMatchObject({ calls: 4, redirected: 8, kind: 'base' });
+    expect(counters.get('pricing patch 1!price_with_tax_fixed')).toMatchObject({ calls: 8, redirected: 0, kind: 'patch' });
+  });
+
+  it('steps through the journal forwards and backwards, the guest waiting until it is complete', async () => {
+    const core = new LabCore(unicorn, engine);
+    await core.load(program(arch), 1_000_000);
+    runUntilCall(core, 3);
+    const regions = core.guest!.sandbox.regions().length;
+    const view = await core.applyPatch(fix(arch), true);
+    expect(view.status).toBe('applied');
+    expect(view.position).toBe(0);
+    // Replayed from the start: nothing of the transaction is in memory yet.
+    expect(entryBytes(core)).toEqual(loadedEntry(core));
+    expect(core.guest!.sandbox.regions().length).toBe(regions);
+    expect(core.runSlice(100)).toBe('stopped');
+    const mapAt = view.steps.findIndex((s) => s.stage === 'map-code') + 1;
+    const jumpAt = view.steps.findIndex((s) => s.stage === 'entry-jump') + 1;
+    let state = { position: 0, total: view.steps.length };
+    while (state.position < jumpAt - 1) state = core.transactionStep('next');
+    expect(core.guest!.sandbox.regions().length).toBe(regions + 1);
+    expect(entryBytes(core)).toEqual(loadedEntry(core));
+    expect(state.position).toBeGreaterThanOrEqual(mapAt);
+    state = core.transactionStep('next');
+    expect(entryBytes(core)).not.toEqual(loadedEntry(core));
+    state = core.transactionStep('back');
+    expect(entryBytes(core)).toEqual(loadedEntry(core));
+    expect((await core.snapshot(true)).stepping).toEqual({ position: jumpAt - 1, total: view.steps.length });
+    state = core.transactionStep('end');
+    expect(state).toEqual({ position: view.steps.length, total: view.steps.length });
+    expect((await core.snapshot(true)).stepping).toEqual({ position: view.steps.length, total: view.steps.length });
+    await runToEnd(core);
+    expect((await core.snapshot(true)).stepping).toBeUndefined();
+    const counters = new Map((await core.snapshot(true)).calls.map((c) => [c.name, c]));
+    expect(counters.get('pricing!price_with_tax')).toMatchObject({ calls: 2, redirected: 10 });
+  });
+
+  it('rolls back to the loaded bytes, refuses a stale sequence, and changes nothing when refusing', async () => {
+    const core = new LabCore(unicorn, engine);
+    await core.load(program(arch), 1_000_000);
+    runUntilCall(core, 2);
+    expect((await core.applyPatch(fix(arch), false)).status).toBe('applied');
+    const patched = entryBytes(core);
+    const allMemory = () => Buffer.concat(core.guest!.sandbox.regions().map((r) => core.guest!.sandbox.read(r.address, r.size)));
+    const memory = allMemory();
+    const stale = await core.applyPatch(fix(arch), false);
+    expect(stale).toMatchObject({ status: 'refused', code: 'stale-sequence', steps: [] });
+    expect(allMemory().equals(memory)).toBe(true);
+    const broken = await core.applyPatch({ name: 'broken.s', text: FIX[arch].replace('.sequence 1', '.sequence 2').replace('ret', 'frobnicate') }, false);
+    expect(broken).toMatchObject({ status: 'not-built', message: expect.stringMatching(/^broken\.s line \d+: cannot assemble "frobnicate"/) });
+    expect(entryBytes(core)).toEqual(patched);
+
+    const back = await core.rollbackPatch('pricing', false);
+    expect(back).toMatchObject({ action: 'rollback', status: 'applied', sequence: null, previous: 1 });
+    expect(back.steps.some((s) => s.stage === 'restore')).toBe(true);
+    expect(entryBytes(core)).toEqual(loadedEntry(core));
+    expect((await core.snapshot(true)).patches).toEqual([]);
+    await runToEnd(core);
+    const counters = new Map((await core.snapshot(true)).calls.map((c) => [c.name, c]));
+    expect(counters.get('pricing!price_with_tax')).toMatchObject({ calls: 12, redirected: 0 });
+    expect(counters.get('pricing patch 1!price_with_tax_fixed')).toMatchObject({ calls: 0 });
+  });
+});

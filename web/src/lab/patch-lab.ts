@@ -1,0 +1,315 @@
+// Patches in the lab: the engine's transaction applies or rolls back a patch on the running guest;
+// this turns its journal into the step-by-step view, replays the journal one step at a time when
+// asked to, and counts calls so they can be seen moving from old functions to new ones.
+import { type JournalStep, undoStep } from '../../../engine/host/journal.ts';
+import type { RedirectPlan } from '../../../engine/host/plan.ts';
+import { type AppliedTransaction, Hotpatcher, type Planner, type TransactionResult } from '../../../engine/host/transaction.ts';
+import type { GuestProcess } from '../../../sandbox/process.ts';
+import { type Sandbox, hex } from '../../../sandbox/sandbox.ts';
+import type { GuestModule, ModuleSymbol } from '../../../toolchain/module.ts';
+import type { BuiltPatch } from '../../../toolchain/patch.ts';
+import { disassembleAll } from './disassembly.ts';
+import { toHex } from './hex.ts';
+import type { CallCounter, RedirectView, TransactionStepView, TransactionView } from './protocol.ts';
+
+/** The engine's parts a transaction needs; absent from builds that do not have them yet. */
+export type EngineParts = { planner: Planner; trampolineSize: number } | { planner?: undefined; reason: string };
+
+/** A transaction that must wait steps the guest at most this many instructions. */
+export const MAX_WAIT_INSTRUCTIONS = 100_000;
+/** Bytes of a step shown in the view (a mapped code section can be large). */
+const DISPLAYED_BYTES = 96;
+const CONTEXT_BYTES = 24;
+const MAX_LINES = 24;
+
+const STEP_TITLES: Record<string, string> = {
+  identity: 'Check the base build', 'safe-point': 'Check that every thread is at a safe point',
+  'map-code': 'Map the patch code', 'map-data': 'Map the patch data', 'map-trampolines': 'Map room for trampolines',
+  slot: 'Fill a slot', trampoline: 'Write the trampoline', 'padding-jump': 'Write a jump into the padding',
+  'entry-jump': 'Write the jump over the entry', 'flush-icache': 'Flush the instruction cache',
+  restore: 'Put original bytes back', unmap: 'Unmap the old patch',
+};
+const CODE_STAGES = new Set(['map-code', 'trampoline', 'padding-jump', 'entry-jump', 'restore']);
+
+interface Stepping {
+  steps: JournalStep[];
+  position: number;
+}
+
+export class PatchLab {
+  private hotpatcher: Hotpatcher | undefined;
+  private stepping: Stepping | undefined;
+  /** Base functions a patch has redirected at some point: entry address -> counts. */
+  private readonly redirected = new Map<number, { key: string; count: number; viaTrampoline: number; original: Uint8Array }>();
+  /** Entries currently redirected (their first bytes differ from the loaded ones). */
+  private live = new Set<number>();
+  private readonly trampolines = new Map<number, number>();
+  /** Patch functions: address -> counter; a later patch mapped at the same place takes the address over. */
+  private readonly patchFunctions = new Map<number, { key: string; count: number }>();
+  private readonly patchCounters: { key: string; count: number }[] = [];
+
+  constructor(private readonly process: GuestProcess, private readonly modules: readonly GuestModule[],
+    private readonly engine: EngineParts & { planner: Planner }, private readonly symbolize: (address: number) => string) {}
+
+  private get sandbox(): Sandbox {
+    return this.process.sandbox;
+  }
+
+  /** The transaction being stepped through; it stays open at its end so that steps can be looked at again. */
+  get steppingThrough(): { position: number; total: number } | undefined {
+    return this.stepping ? { position: this.stepping.position, total: this.stepping.steps.length } : undefined;
+  }
+
+  /** A transaction is half replayed: the guest and other transactions wait. */
+  get midTransaction(): boolean {
+    return this.stepping !== undefined && this.stepping.position < this.stepping.steps.length;
+  }
+
+  /** Ends a completed step-through (the guest runs on, or another transaction starts). */
+  closeStepping(): void {
+    if (this.stepping && !this.midTransaction) this.stepping = undefined;
+  }
+
+  activePatches(): { module: string; sequence: number }[] {
+    if (!this.hotpatcher) return [];
+    return this.modules.flatMap((m) => {
+      const sequence = this.hotpatcher!.activeSequence(m.name);
+      return sequence === undefined ? [] : [{ module: m.name, sequence }];
+    });
+  }
+
+  private async patcher(): Promise<Hotpatcher> {
+    this.hotpatcher ??= await Hotpatcher.create(this.sandbox, this.modules,
+      { planner: this.engine.planner, trampolineSize: this.engine.trampolineSize });
+    return this.hotpatcher;
+  }
+
+  /**
+   * Applies a built patch. A transaction that must wait for a thread steps the guest one
+   * instruction at a time (`stepGuest`) and tries again, as the engine's safe-point rules expect.
+   */
+  async apply(file: string, built: BuiltPatch, stepwise: boolean, stepGuest: () => boolean): Promise<TransactionView> {
+    this.closeStepping();
+    const hotpatcher = await this.patcher();
+    const { result, wait } = await this.untilSafe(() => hotpatcher.apply(built.image), stepGuest);
+    const view = await this.view('apply', file, result, wait, built);
+    if (result.status === 'applied') this.connect(result, built);
+    return this.finish(view, result, stepwise);
+  }
+
+  async rollback(module: string, stepwise: boolean, stepGuest: () => boolean): Promise<TransactionView> {
+    this.closeStepping();
+    const hotpatcher = await this.patcher();
+    const { result, wait } = await this.untilSafe(() => hotpatcher.rollback(module), stepGuest);
+    return this.finish(await this.view('rollback', module, result, wait), result, stepwise);
+  }
+
+  private async untilSafe(attempt: () => Promise<TransactionResult>, stepGuest: () => boolean):
+    Promise<{ result: TransactionResult; wait?: { message: string; instructions: number } }> {
+    let result = await attempt();
+    if (result.status !== 'wait') return { result };
+    const message = result.message;
+    let instructions = 0;
+    while (result.status === 'wait' && instructions < MAX_WAIT_INSTRUCTIONS && stepGuest()) {
+      instructions++;
+      result = await attempt();
+    }
+    return { result, wait: { message, instructions } };
+  }
+
+  private finish(view: TransactionView, result: TransactionResult, stepwise: boolean): TransactionView {
+    if (result.status === 'applied' && stepwise) {
+      // The engine applied the whole transaction; stepping replays its journal from the start.
+      for (let i = result.steps.length - 1; i >= 0; i--) undoStep(this.sandbox, result.steps[i]!);
+      this.stepping = { steps: result.steps, position: 0 };
+      view.position = 0;
+    }
+    this.refreshLive();
+    return view;
+  }
+
+  /** Moves through the journal of the transaction being stepped through. */
+  step(to: 'next' | 'back' | 'end'): { position: number; total: number } {
+    const stepping = this.stepping;
+    if (!stepping) throw new Error('no transaction is being stepped through');
+    if (to === 'back' && stepping.position > 0) {
+      stepping.position--;
+      undoStep(this.sandbox, stepping.steps[stepping.position]!);
+    } else if (to !== 'back') {
+      do {
+        if (stepping.position >= stepping.steps.length) break;
+        redoStep(this.sandbox, stepping.steps[stepping.position]!);
+        stepping.position++;
+      } while (to === 'end');
+    }
+    this.refreshLive();
+    return { position: stepping.position, total: stepping.steps.length };
+  }
+
+  /** Hooks for the counters of what a transaction connected: redirected entries, trampolines, new functions. */
+  private connect(result: AppliedTransaction, built: BuiltPatch): void {
+    for (const plan of result.plans) {
+      if (!this.redirected.has(plan.target)) {
+        const fn = this.functionAt(plan.target);
+        const key = fn ? `${fn.module.name}!${fn.symbol.name}` : hex(plan.target);
+        const counter = { key, count: 0, viaTrampoline: 0, original: this.loaded(plan.target, Math.min(fn?.symbol.size ?? 16, 16)) };
+        this.redirected.set(plan.target, counter);
+        this.sandbox.addHook({ type: 'code', begin: plan.target, end: plan.target,
+          callback: () => { if (this.live.has(plan.target)) counter.count++; } });
+      }
+      if (plan.trampoline && !this.trampolines.has(plan.trampoline.address)) {
+        this.trampolines.set(plan.trampoline.address, plan.target);
+        const address = plan.trampoline.address;
+        this.sandbox.addHook({ type: 'code', begin: address, end: address, callback: () => {
+          const target = this.trampolines.get(address);
+          const counter = target === undefined ? undefined : this.redirected.get(target);
+          if (counter) counter.viaTrampoline++;
+        } });
+      }
+    }
+    const code = result.placement?.code;
+    if (code === undefined) return;
+    for (const fn of built.functions) {
+      const address = code + fn.offset;
+      const counter = { key: `${built.module} patch ${built.sequence}!${fn.name}`, count: 0 };
+      this.patchCounters.push(counter);
+      const known = this.patchFunctions.has(address);
+      this.patchFunctions.set(address, counter);
+      if (!known) {
+        this.sandbox.addHook({ type: 'code', begin: address, end: address,
+          callback: () => { const c = this.patchFunctions.get(address); if (c) c.count++; } });
+      }
+    }
+  }
+
+  /** The call counters, base functions corrected for redirected entries, then the patches' functions. */
+  counters(calls: ReadonlyMap<string, number>): CallCounter[] {
+    const byKey = new Map([...this.redirected.values()].map((r) => [r.key, r]));
+    return [
+      ...[...calls].map(([name, entries]) => {
+        const r = byKey.get(name);
+        return { name, calls: entries - (r?.count ?? 0) + (r?.viaTrampoline ?? 0), redirected: r?.count ?? 0, kind: 'base' as const };
+      }),
+      ...this.patchCounters.map((c) => ({ name: c.key, calls: c.count, redirected: 0, kind: 'patch' as const })),
+    ];
+  }
+
+  private refreshLive(): void {
+    this.live = new Set([...this.redirected].filter(([address, r]) => {
+      try {
+        return !equal(this.sandbox.read(address, r.original.length), r.original);
+      } catch {
+        return false;
+      }
+    }).map(([address]) => address));
+  }
+
+  private loaded(address: number, length: number): Uint8Array {
+    const fn = this.functionAt(address);
+    if (!fn) return new Uint8Array(0);
+    return fn.module.code.slice(address - fn.module.base, address - fn.module.base + length);
+  }
+
+  private functionAt(address: number): { module: GuestModule; symbol: ModuleSymbol } | undefined {
+    for (const module of this.modules) {
+      const symbol = module.symbols.find((s) => s.kind === 'function' && address >= s.address && address < s.address + s.size);
+      if (symbol) return { module, symbol };
+    }
+    return undefined;
+  }
+
+  private async view(action: 'apply' | 'rollback', subject: string, result: TransactionResult,
+    wait: { message: string; instructions: number } | undefined, built?: BuiltPatch): Promise<TransactionView> {
+    const base = { action, subject, steps: [], redirects: [], position: 0, ...(wait ? { wait } : {}) };
+    if (result.status === 'refused') return { ...base, status: 'refused', code: result.code, message: result.message };
+    if (result.status === 'wait') {
+      return { ...base, status: 'waited-too-long', message: `${result.message}; still waiting after ${wait?.instructions ?? 0} instructions` };
+    }
+    const steps = await Promise.all(result.steps.map((step, i) => this.stepView(result.steps, i)));
+    const redirects = result.plans.map((plan) => this.redirectView(plan, result, built));
+    return { ...base, status: 'applied', module: result.module, sequence: result.sequence, previous: result.previous,
+      steps, redirects, position: steps.length };
+  }
+
+  private redirectView(plan: RedirectPlan, result: AppliedTransaction, built: BuiltPatch | undefined): RedirectView {
+    const offset = result.placement ? plan.replacement - result.placement.code : -1;
+    const fn = built?.functions.find((f) => f.offset === offset);
+    const jump = result.steps.find((s) => s.stage === 'entry-jump' && s.address === plan.target);
+    return {
+      mode: plan.mode, target: plan.target, targetName: this.symbolize(plan.target), replacement: plan.replacement,
+      replacementName: fn && built ? `${built.module} patch ${built.sequence}!${fn.name}` : hex(plan.replacement),
+      form: plan.form, overwritten: plan.overwritten.length,
+      ...(plan.trampoline ? { trampoline: plan.trampoline.address } : {}),
+      liveAtStep: jump?.step ?? 0,
+    };
+  }
+
+  private async stepView(steps: JournalStep[], index: number): Promise<TransactionStepView> {
+    const step = steps[index]!;
+    const view: TransactionStepView = {
+      step: step.step, action: step.action, stage: step.stage, title: STEP_TITLES[step.stage] ?? step.stage,
+      explanation: step.explanation, address: step.address, size: step.size,
+      before: toHex(step.before.subarray(0, DISPLAYED_BYTES)), after: toHex(step.after.subarray(0, DISPLAYED_BYTES)),
+    };
+    if (CODE_STAGES.has(step.stage) && step.action !== 'unmap') {
+      const code = await this.codeAround(steps, index);
+      if (code) view.code = code;
+    }
+    return view;
+  }
+
+  /** Disassembly of the bytes a step wrote, with some of the code after them, as it was before and after the step. */
+  private async codeAround(steps: JournalStep[], index: number): Promise<TransactionStepView['code']> {
+    const step = steps[index]!;
+    const arch = this.sandbox.arch;
+    if (step.action === 'map') {
+      const after = await disassembleAll(arch, step.after.subarray(0, 256), step.address);
+      return { before: [], after: after.slice(0, MAX_LINES), changed: after.slice(0, MAX_LINES).map((_, i) => i) };
+    }
+    const fn = this.functionAt(step.address) ?? this.functionAt(step.address + step.size);
+    const end = Math.max(step.address + step.size, Math.min(step.address + step.size + CONTEXT_BYTES,
+      fn ? fn.symbol.address + fn.symbol.size : step.address + step.size));
+    let now: Uint8Array;
+    try {
+      now = this.sandbox.read(step.address, end - step.address);
+    } catch {
+      return undefined;
+    }
+    // Memory as it was right after this step: later steps' writes taken back out.
+    const after = now.slice();
+    for (let k = steps.length - 1; k > index; k--) {
+      if (steps[k]!.action === 'write') overlay(after, step.address, steps[k]!.address, steps[k]!.before);
+    }
+    const before = after.slice();
+    overlay(before, step.address, step.address, step.before);
+    const [linesBefore, linesAfter] = await Promise.all([
+      disassembleAll(arch, before, step.address), disassembleAll(arch, after, step.address)]);
+    const changed = linesAfter.map((l, i) => (l.address < step.address + step.size ? i : -1)).filter((i) => i >= 0);
+    return { before: linesBefore.slice(0, MAX_LINES), after: linesAfter.slice(0, MAX_LINES), changed };
+  }
+}
+
+/** Puts `source` (bytes of `address`) over the part of `bytes` (a copy of memory from `start`) they cover. */
+function overlay(bytes: Uint8Array, start: number, address: number, source: Uint8Array): void {
+  for (let i = 0; i < source.length; i++) {
+    const at = address + i - start;
+    if (at >= 0 && at < bytes.length) bytes[at] = source[i]!;
+  }
+}
+
+/** Does a journal step again (the engine's journal only undoes). */
+function redoStep(sandbox: Sandbox, step: JournalStep): void {
+  switch (step.action) {
+    case 'write': sandbox.write(step.address, step.after); break;
+    case 'map':
+      sandbox.map(step.address, step.size, step.prot!);
+      if (step.after.length > 0) sandbox.write(step.address, step.after);
+      break;
+    case 'unmap': sandbox.unmap(step.address, step.size); break;
+    case 'note': break;
+  }
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
