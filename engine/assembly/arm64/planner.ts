@@ -73,7 +73,8 @@ class Planner {
   /** "0x401004 (name+0x4)" */
   private where(address: u64): string {
     const r = this.request;
-    return hex(address) + ' (' + (r.name.length > 0 ? r.name : 'function') + '+0x' + (address - r.address).toString(16) + ')';
+    const name = r.name.length > 0 ? r.name : 'function';
+    return hex(address) + ' (' + (address == r.address ? name : name + '+0x' + (address - r.address).toString(16)) + ')';
   }
 
   private get displacedCount(): i32 { return this.overwritten >> 2; }

@@ -72,8 +72,8 @@ export class RelocationInput {
 
   /** Names a location for messages, e.g. "0x400004 (add3+0x4)". */
   describe(address: u64): string {
-    const offset = address - this.blockStart;
-    return hex(address) + ' (' + (this.name.length > 0 ? this.name : 'function') + '+0x' + offset.toString(16) + ')';
+    const name = this.name.length > 0 ? this.name : 'function';
+    return hex(address) + ' (' + (address == this.blockStart ? name : name + '+0x' + (address - this.blockStart).toString(16)) + ')';
   }
 }
 
@@ -302,7 +302,7 @@ class Relocator {
     const insn = this.input.instructions[j];
     return new RelocationFailure('unmovable-instruction', 'The load-exclusive at ' + this.input.describe(insn.address) +
       ' is followed in the trampoline by a literal load for ' + what + ', which may clear the exclusive monitor and ' +
-      'make the matching store-exclusive fail forever. Place the trampoline within reach of every target.', insn.address);
+      'make the matching store-exclusive fail forever. Place the trampoline nearer, so that no literal load is needed.', insn.address);
   }
 
   private emit(result: Relocation): void {
