@@ -101,10 +101,10 @@ export function planArm64RedirectWith(engine: Engine, request: RedirectRequest):
   input.set(padding, 0);
   input.set(bytes, padding.length);
   const hasTrampoline = request.trampolineAddress !== undefined;
-  const json = engine.exports.arm64PlanRedirect(padding.length, bytes.length, BigInt(request.target.address),
+  const answer = engine.exports.arm64PlanRedirect(padding.length, bytes.length, BigInt(request.target.address),
     request.target.name ?? '', BigInt(request.replacement), request.mode === 'hook' ? 1 : 0,
     hasTrampoline, BigInt(request.trampolineAddress ?? 0));
-  return decodeEngineJson<PlanResult>(json);
+  return decodeEngineJson<PlanResult>(engine.string(answer));
 }
 
 /** The encodings the ARM64 writer emits (numbers shared with engine/assembly/arm64/exports.ts). */

@@ -101,7 +101,8 @@ export type PlanResult = { ok: true; plan: RedirectPlan } | { ok: false; refusal
 export function decodeEngineJson<T>(json: string): T {
   return JSON.parse(json, (key, value) => {
     if (typeof value !== 'string') return value;
-    if (/^0x[0-9a-f]+$/.test(value)) return Number(BigInt(value));
+    // Cheap first-character tests before the patterns: plans hold long explanations.
+    if (value.charCodeAt(0) === 48 && value.charCodeAt(1) === 120 && /^0x[0-9a-f]+$/.test(value)) return Number(BigInt(value));
     if (BYTE_FIELDS.has(key) && /^([0-9a-f]{2})*$/.test(value)) return hexToBytes(value);
     return value;
   }) as T;
@@ -111,8 +112,13 @@ const BYTE_FIELDS = new Set(['bytes', 'before', 'after', 'relocatedBytes']);
 
 export function hexToBytes(hex: string): Uint8Array {
   const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (hexDigit(hex.charCodeAt(i * 2)) << 4) | hexDigit(hex.charCodeAt(i * 2 + 1));
   return bytes;
+}
+
+/** The value of one hex digit's character code (0-9, a-f, A-F). */
+function hexDigit(code: number): number {
+  return code <= 57 ? code - 48 : (code | 32) - 87;
 }
 
 export function bytesToHex(bytes: Uint8Array): string {

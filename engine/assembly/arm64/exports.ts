@@ -30,6 +30,19 @@ export function decodeArm64Words(count: i32, address: u64): usize {
   return records;
 }
 
+/** The last JSON answer, kept alive until the next one (the host reads it right after the call). */
+let lastAnswer: string = '';
+
+/**
+ * Answers with the address of a string's UTF-16 code units; the byte length is the u32 before
+ * them. The host decodes it natively, which is much faster for long answers than the generated
+ * bindings' lifting.
+ */
+function answer(text: string): usize {
+  lastAnswer = text;
+  return changetype<usize>(lastAnswer);
+}
+
 /**
  * Plans redirecting the ARM64 function at `address` to `replacement` (mode 0 replace, 1 hook) and
  * answers with the plan contract's PlanResult as JSON. The input buffer holds the `paddingLength`
@@ -38,7 +51,7 @@ export function decodeArm64Words(count: i32, address: u64): usize {
 export function arm64PlanRedirect(
   paddingLength: i32, functionLength: i32, address: u64, name: string, replacement: u64, mode: i32,
   hasTrampoline: bool, trampoline: u64,
-): string {
+): usize {
   const request = new Arm64RedirectRequest();
   request.code = inputBytes(0, paddingLength + functionLength).dataStart;
   request.paddingLength = paddingLength;
@@ -49,7 +62,7 @@ export function arm64PlanRedirect(
   request.mode = mode == 1 ? RedirectMode.Hook : RedirectMode.Replace;
   request.hasTrampoline = hasTrampoline;
   request.trampoline = trampoline;
-  return planArm64Redirect(request, ARM64_TRAMPOLINE_MAX_SIZE);
+  return answer(planArm64Redirect(request, ARM64_TRAMPOLINE_MAX_SIZE));
 }
 
 /** The largest trampoline an ARM64 hook plan can need, in bytes: reserve this much before planning. */

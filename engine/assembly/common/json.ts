@@ -38,22 +38,38 @@ export class JsonWriter {
 const HEX_DIGITS = '0123456789abcdef';
 
 export function toHex(data: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < data.length; i++) {
+  // Two UTF-16 code units per byte, written in place: concatenating per byte is quadratic.
+  const length = data.length;
+  const units = new Uint16Array(length * 2);
+  for (let i = 0; i < length; i++) {
     const b = data[i];
-    out += HEX_DIGITS.charAt(b >> 4) + HEX_DIGITS.charAt(b & 15);
+    units[i * 2] = HEX_DIGITS.charCodeAt(b >> 4);
+    units[i * 2 + 1] = HEX_DIGITS.charCodeAt(b & 15);
   }
-  return out;
+  return String.UTF16.decodeUnsafe(units.dataStart, length * 4);
 }
 
 function quote(value: string): string {
-  let out = '"';
+  let plain = true;
+  const units = changetype<usize>(value);
+  for (let i = 0, n = value.length; i < n; i++) {
+    const c = load<u16>(units + (<usize>i << 1));
+    if (c == 0x22 || c == 0x5c || c < 0x20) { plain = false; break; }
+  }
+  if (plain) return '"' + value + '"';
+  // Escapes are rare: join the runs between them.
+  const parts: string[] = ['"'];
+  let start = 0;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c == 0x22) out += '\\"';
-    else if (c == 0x5c) out += '\\\\';
-    else if (c < 0x20) out += '\\u00' + HEX_DIGITS.charAt(c >> 4) + HEX_DIGITS.charAt(c & 15);
-    else out += String.fromCharCode(c);
+    if (c != 0x22 && c != 0x5c && c >= 0x20) continue;
+    parts.push(value.substring(start, i));
+    if (c == 0x22) parts.push('\\"');
+    else if (c == 0x5c) parts.push('\\\\');
+    else parts.push('\\u00' + HEX_DIGITS.charAt(c >> 4) + HEX_DIGITS.charAt(c & 15));
+    start = i + 1;
   }
-  return out + '"';
+  parts.push(value.substring(start));
+  parts.push('"');
+  return parts.join('');
 }
