@@ -147,7 +147,12 @@ export function templateForms(): string[] {
   for (const delta of [-0x7c, 0, 0x40, 0x81]) {
     for (const op of ['loop', 'loope', 'loopne', 'jrcxz', 'jecxz']) add(`${op} ${target(delta)}`);
   }
-  add(`data16 call ${target(0x100)}`);
+  // 66 before near branches: ignored in 64-bit mode, the field stays rel8 / rel32.
+  for (const delta of [4, 0x100, -0x2000]) {
+    add(`data16 call ${target(delta)}`); add(`data16 jmp ${target(delta)}`);
+    for (const c of CONDITIONS) add(`data16 j${c} ${target(delta)}`);
+  }
+  add('data16 ret'); add('rex64 jmp rax'); add('rex64 call qword ptr [rip + 0x10]');
   // Indirect branches.
   for (const operand of ['rax', 'r11', ...SOME_ADDRESSES.map((m) => memory(8, m)), 'qword ptr [rip]', 'qword ptr [rip + 0x1234]']) {
     add(`jmp ${operand}`); add(`call ${operand}`);
