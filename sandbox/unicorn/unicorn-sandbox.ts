@@ -64,6 +64,11 @@ export class UnicornSandbox implements Sandbox {
     this.installDispatchers();
   }
 
+  /** The uc_engine pointer, for tools that call libunicorn directly (the lockstep checker). */
+  get nativeEngine(): unknown {
+    return this.engine;
+  }
+
   // ---- memory ----
 
   map(address: number, size: number, prot: number): void {

@@ -288,6 +288,23 @@ export class WasmSandbox implements Sandbox {
     if (this.running && canonical === this.layout.pc) this.cpu.pcChanged();
   }
 
+  /**
+   * The general registers in GENERAL_REGISTERS order (x0..x30, sp, pc, nzcv), 8 little-endian bytes
+   * each, without making BigInts: for tools that compare whole register files often.
+   */
+  snapshotGeneralRegisters(out: Uint8Array): void {
+    if (this.arch !== 'arm64') throw new SandboxError('snapshotGeneralRegisters is arm64 only for now', 'BAD_REGISTER');
+    const bytes = new Uint8Array(this.cpu.memory.buffer, this.state, 35 * 8);
+    out.set(bytes.subarray(0, 32 * 8), 0);
+    out.set(bytes.subarray(34 * 8, 35 * 8), 32 * 8);
+    const view = new DataView(this.cpu.memory.buffer, this.state);
+    let nzcv = 0;
+    for (let i = 0; i < 4; i++) nzcv |= (view.getUint32(ARM64_FLAGS_OFFSET + 4 * i, true) & 1) << (31 - i);
+    const outView = new DataView(out.buffer, out.byteOffset);
+    outView.setUint32(33 * 8, nzcv >>> 0, true);
+    outView.setUint32(33 * 8 + 4, 0, true);
+  }
+
   private canonical(name: string): string {
     const canonical = canonicalRegister(this.arch, name);
     const known = this.layout.gpr[canonical] !== undefined || this.layout.vector[canonical] !== undefined ||

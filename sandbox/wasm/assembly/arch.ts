@@ -39,11 +39,12 @@ export function translateBlock(pc: u64, header: usize, entries: usize): i32 {
 }
 
 /**
- * Runs instructions [first, last) of a block. Sets executedCount and the guest pc (the next
+ * Runs instructions [first, last) of the block decoded at `pc` (passed in: a discarded block's
+ * header no longer holds it). Sets executedCount and the guest pc (the next
  * instruction, a branch target, or the faulting instruction) and returns a RUN_* status.
  */
-@inline export function executeBlock(block: usize, first: u32, last: u32): i32 {
-  return executeArm64(block, first, last);
+@inline export function executeBlock(block: usize, pc: u64, first: u32, last: u32): i32 {
+  return executeArm64(block, pc, first, last);
 }
 
 /** Guest address of instruction `index` of a block. */

@@ -14,6 +14,8 @@ import { requestBlockExit } from './status';
  *   +16 u32 address of the decoded entries
  *   +20 u32 flags
  *   +24 u32 bytes of decoded entries
+ *   +28 u32 the block last branched to (taken or indirect), +32 u32 the block last fallen through to:
+ *       links the interpreter follows without a lookup while their pc still matches
  */
 export const BLOCK_PC: usize = 0;
 export const BLOCK_BYTES: usize = 8;
@@ -21,7 +23,8 @@ export const BLOCK_COUNT: usize = 12;
 export const BLOCK_ENTRIES: usize = 16;
 export const BLOCK_FLAGS: usize = 20;
 export const BLOCK_ENTRY_BYTES: usize = 24;
-const HEADER_SIZE: usize = 32;
+export const BLOCK_LINKS: usize = 28;
+const HEADER_SIZE: usize = 48;
 
 /** Some instruction of the block is covered by a code hook. */
 export const BLOCK_HOOKED: u32 = 1;
@@ -99,6 +102,7 @@ export function commitBlock(pc: u64): usize {
   store<u64>(block, pc, BLOCK_PC);
   store<u32>(block, <u32>nextEntries(), BLOCK_ENTRIES);
   store<u32>(block, codeHookOverlaps(pc, pc + bytes) ? BLOCK_HOOKED : 0, BLOCK_FLAGS);
+  store<u64>(block, 0, BLOCK_LINKS);
   blockCount++;
   arenaUsed += (<usize>load<u32>(block, BLOCK_ENTRY_BYTES) + 15) & ~<usize>15;
   const last = (pc + max<u64>(bytes, 1) - 1) >> PAGE_BITS;
@@ -155,4 +159,36 @@ export function refreshHookFlags(): void {
     store<u32>(block, hooked ? flags | BLOCK_HOOKED : flags, BLOCK_FLAGS);
   }
   requestBlockExit();
+}
+
+// ---- chaining: the interpreter continues into the next block without returning to the run loop ----
+
+/** Instructions the interpreter may still run by chaining (budget and clock checks allow). */
+export let chainBudget: u32 = 0;
+/** The run's end address: never chained into. */
+export let chainUntil: u64 = 0;
+
+export function setChainLimits(budget: u32, until: u64): void {
+  chainBudget = budget;
+  chainUntil = until;
+}
+
+/**
+ * The decoded block at `target` if the interpreter may run it straight away: cached, not hooked,
+ * within the budget and not holding the end address. `link` (0 taken, 1 fall-through) selects the
+ * successor slot of `block` that remembers it. Returns 0 to go back to the run loop.
+ */
+@inline export function chainTarget(block: usize, target: u64, link: usize): usize {
+  const slot = block + BLOCK_LINKS + (link << 2);
+  let next = <usize>load<u32>(slot);
+  if (next == 0 || load<u64>(next) != target) {
+    next = findBlock(target);
+    if (next == 0) return 0;
+    store<u32>(slot, <u32>next);
+  }
+  const count = load<u32>(next, BLOCK_COUNT);
+  if (count > chainBudget || (load<u32>(next, BLOCK_FLAGS) & BLOCK_HOOKED) != 0 ||
+    chainUntil - target < <u64>load<u32>(next, BLOCK_BYTES)) return 0;
+  chainBudget -= count;
+  return next;
 }

@@ -3,7 +3,7 @@
 // the clock and the host's stop flag every so many instructions.
 import {
   BLOCK_BYTES, BLOCK_COUNT, BLOCK_FLAGS, BLOCK_HOOKED, commitBlock, findBlock, flushBlocks, flushGeneration,
-  hasRoomFor, nextEntries, nextHeader,
+  hasRoomFor, nextEntries, nextHeader, setChainLimits,
 } from './block-cache';
 import {
   executeBlock, instructionAddress, instructionIndex, instructionSize, maxBlockEntryBytes, readPc, translateBlock,
@@ -13,7 +13,7 @@ import { codeHookCovers } from './hooks';
 import { hostCodeHook, hostInterrupt, hostNow, hostPollStop } from './host';
 import {
   RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, STOP_LIMIT, STOP_REQUESTED, STOP_TIME, STOP_UNTIL, clearBlockExit,
-  clearFault, executedCount, exitBlock, interruptNumber, setStopRequested, stopRequested,
+  clearFault, executedCount, exitBlock, interruptNumber, pcOverridden, setStopRequested, stopRequested,
 } from './status';
 
 /** Instructions between looks at the clock and the stop flag (well under a millisecond unhooked). */
@@ -79,7 +79,10 @@ export function run(begin: u64, until: u64, limit: u64, timeLimitMs: f64): i32 {
     let status: i32;
     let executed: u32 = 0;
     if ((load<u32>(block, BLOCK_FLAGS) & BLOCK_HOOKED) == 0) {
-      status = executeBlock(block, 0, count);
+      // Later blocks may be chained while the budget and the next clock check allow.
+      const room = min<u64>(budget - <u64>count, <u64>max<i64>(countdown - <i64>count, 0));
+      setChainLimits(<u32>min<u64>(room, 0x7fff_ffff), until);
+      status = executeBlock(block, pc, 0, count);
       executed = executedCount;
       countdown -= <i64>executed;
     } else {
@@ -89,13 +92,16 @@ export function run(begin: u64, until: u64, limit: u64, timeLimitMs: f64): i32 {
         if (codeHookCovers(address)) {
           writePc(address);
           hostCodeHook(<f64>address, instructionSize(block, i));
-          // The hook stopped the run, moved pc or changed code: this instruction has not run.
-          if (exitBlock) {
+          // The hook stopped the run or moved pc: this instruction does not run. If it only wrote
+          // code, the instruction still runs as decoded (as Unicorn runs its translation) and the
+          // block ends after it, so the next instruction is decoded afresh.
+          if (stopRequested || pcOverridden) {
             status = RUN_EXIT;
             break;
           }
         }
-        status = executeBlock(block, i, i + 1);
+        setChainLimits(0, until);
+        status = executeBlock(block, pc, i, i + 1);
         executed += executedCount;
         if (status != RUN_OK || exitBlock) break;
       }

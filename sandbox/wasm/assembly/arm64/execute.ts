@@ -2,7 +2,7 @@
 // entry (register slot addresses, resolved immediates), so the common instructions are a handful of
 // loads and stores. Memory instructions check for a fault before writing any register, and leave the
 // block after the instruction when a host callback or a code write asked for it.
-import { BLOCK_ENTRIES, BLOCK_PC } from '../block-cache';
+import { BLOCK_COUNT, BLOCK_ENTRIES, chainTarget } from '../block-cache';
 import { read16, read32, read64, read8, readSized, write16, write32, write64, write8, writeSized } from '../memory';
 import {
   RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, RUN_UNSUPPORTED, exitBlock, faulted, pcOverridden, setExecuted, setInterrupt,
@@ -223,12 +223,16 @@ function crc32(accumulator: u32, value: u64, bytes: u32, castagnoli: bool): u32 
 // ---- the interpreter ----
 
 /** Runs entries [first, last) of `block`; see arch.ts executeBlock. */
-export function executeArm64(block: usize, first: u32, last: u32): i32 {
-  const base = <usize>load<u32>(block, BLOCK_ENTRIES);
-  const blockPc = load<u64>(block, BLOCK_PC);
+export function executeArm64(block: usize, blockPc: u64, first: u32, last: u32): i32 {
+  let base = <usize>load<u32>(block, BLOCK_ENTRIES);
   let p = base + (<usize>first << ENTRY_SHIFT);
-  const end = base + (<usize>last << ENTRY_SHIFT);
+  let end = base + (<usize>last << ENTRY_SHIFT);
+  chained = 0;
+  // Set by branches: where to, and which successor link of the block remembers it.
+  let target: u64 = 0;
+  let link: usize = 0;
   while (p < end) {
+    let jumped = false;
     switch (<i32>load<u16>(p)) {
       case OP_NOP: break;
       case OP_MOVI: set(p, E_RD, immediate(p)); break;
@@ -466,32 +470,44 @@ export function executeArm64(block: usize, first: u32, last: u32): i32 {
         break;
       }
 
-      // ---- branches: the last entry of their block ----
-      case OP_B: return branch(p, base, first, immediate(p));
+      // ---- branches: the last entry of their block; see the chaining after the switch ----
+      case OP_B: target = immediate(p); jumped = true; break;
       case OP_BL: {
         store<u64>(LINK, load<u64>(p, E_IMM2));
-        return branch(p, base, first, immediate(p));
+        target = immediate(p);
+        jumped = true;
+        break;
       }
       case OP_B_COND: {
-        return branch(p, base, first, conditionHolds(fieldA(p)) ? immediate(p) : load<u64>(p, E_IMM2));
+        const taken = conditionHolds(fieldA(p));
+        target = taken ? immediate(p) : load<u64>(p, E_IMM2);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
       }
-      case OP_CBZ_X: return branch(p, base, first, get(p, E_RN) == 0 ? immediate(p) : load<u64>(p, E_IMM2));
-      case OP_CBZ_W: return branch(p, base, first, getW(p, E_RN) == 0 ? immediate(p) : load<u64>(p, E_IMM2));
-      case OP_CBNZ_X: return branch(p, base, first, get(p, E_RN) != 0 ? immediate(p) : load<u64>(p, E_IMM2));
-      case OP_CBNZ_W: return branch(p, base, first, getW(p, E_RN) != 0 ? immediate(p) : load<u64>(p, E_IMM2));
-      case OP_TBZ: {
+      case OP_CBZ_X: case OP_CBZ_W: case OP_CBNZ_X: case OP_CBNZ_W: {
+        const op = <i32>load<u16>(p);
+        const value = op == OP_CBZ_X || op == OP_CBNZ_X ? get(p, E_RN) : <u64>getW(p, E_RN);
+        const taken = (value == 0) == (op == OP_CBZ_X || op == OP_CBZ_W);
+        target = taken ? immediate(p) : load<u64>(p, E_IMM2);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_TBZ: case OP_TBNZ: {
         const clear = ((get(p, E_RN) >> <u64>fieldB(p)) & 1) == 0;
-        return branch(p, base, first, clear ? immediate(p) : load<u64>(p, E_IMM2));
+        const taken = clear == (<i32>load<u16>(p) == OP_TBZ);
+        target = taken ? immediate(p) : load<u64>(p, E_IMM2);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
       }
-      case OP_TBNZ: {
-        const clear = ((get(p, E_RN) >> <u64>fieldB(p)) & 1) == 0;
-        return branch(p, base, first, clear ? load<u64>(p, E_IMM2) : immediate(p));
-      }
-      case OP_BR: return branch(p, base, first, get(p, E_RN));
+      case OP_BR: target = get(p, E_RN); jumped = true; break;
       case OP_BLR: {
-        const target = get(p, E_RN);
+        target = get(p, E_RN);
         store<u64>(LINK, load<u64>(p, E_IMM2));
-        return branch(p, base, first, target);
+        jumped = true;
+        break;
       }
       case OP_SVC: {
         // Unicorn reports svc with pc already past it.
@@ -749,12 +765,33 @@ export function executeArm64(block: usize, first: u32, last: u32): i32 {
         return stopAt(p, base, first, pc, RUN_UNSUPPORTED);
       }
     }
-    p += ENTRY_SIZE;
+    if (!jumped) {
+      p += ENTRY_SIZE;
+      continue;
+    }
+    // A branch completed. Go on into the target's block if it is decoded and may run now.
+    chained += indexOf(p, base) + 1 - first;
+    const next = chainTarget(block, target, link);
+    if (next == 0) {
+      store<u64>(PC, target);
+      setExecuted(chained);
+      return RUN_OK;
+    }
+    block = next;
+    blockPc = target;
+    base = <usize>load<u32>(next, BLOCK_ENTRIES);
+    p = base;
+    end = base + (<usize>load<u32>(next, BLOCK_COUNT) << ENTRY_SHIFT);
+    first = 0;
+    link = 0;
   }
   store<u64>(PC, blockPc + <u64>((end - base) >> (ENTRY_SHIFT - 2)));
-  setExecuted(last - first);
+  setExecuted(chained + <u32>((end - base) >> ENTRY_SHIFT) - first);
   return RUN_OK;
 }
+
+/** Instructions completed in blocks the interpreter chained through before the current one. */
+let chained: u32 = 0;
 
 // ---- leaving the interpreter ----
 
@@ -766,17 +803,17 @@ export function executeArm64(block: usize, first: u32, last: u32): i32 {
   return blockPc + <u64>((p - base) >> (ENTRY_SHIFT - 2));
 }
 
-/** The instruction at p branched (or fell through) to `target`; it counts as executed. */
+/** The instruction at p moved to `target`; it counts as executed. */
 @inline function branch(p: usize, base: usize, first: u32, target: u64): i32 {
   store<u64>(PC, target);
-  setExecuted(indexOf(p, base) + 1 - first);
+  setExecuted(chained + indexOf(p, base) + 1 - first);
   return RUN_OK;
 }
 
 /** Stops before the instruction at p (it did not complete). */
 function stopAt(p: usize, base: usize, first: u32, pc: u64, status: i32): i32 {
   store<u64>(PC, pc);
-  setExecuted(indexOf(p, base) - first);
+  setExecuted(chained + indexOf(p, base) - first);
   return status;
 }
 
@@ -788,14 +825,14 @@ function fault(p: usize, base: usize, first: u32, blockPc: u64): i32 {
 function exception(p: usize, base: usize, first: u32, blockPc: u64, number: i32): i32 {
   setInterrupt(number);
   store<u64>(PC, pcOf(p, base, blockPc));
-  setExecuted(indexOf(p, base) + 1 - first);
+  setExecuted(chained + indexOf(p, base) + 1 - first);
   return RUN_INTERRUPT;
 }
 
 /** The instruction at p completed, but something asked to leave the block. */
 function exitAfter(p: usize, base: usize, first: u32, blockPc: u64): i32 {
   if (!pcOverridden) store<u64>(PC, pcOf(p, base, blockPc) + 4);
-  setExecuted(indexOf(p, base) + 1 - first);
+  setExecuted(chained + indexOf(p, base) + 1 - first);
   return RUN_EXIT;
 }
 

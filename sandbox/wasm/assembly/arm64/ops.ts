@@ -1,4 +1,4 @@
-// Operations of decoded AArch64 instructions. One instruction word becomes one 32-byte entry:
+// Operations of decoded AArch64 instructions, numbered densely so that dispatch is one jump table. One instruction word becomes one 32-byte entry:
 //   +0 u16 op   +2 u8 a   +3 u8 b   +4 u16 rd   +6 u16 rn   +8 u16 rm   +10 u16 ra
 //   +12 u32 the instruction word   +16 u64 imm   +24 u64 imm2
 // Register fields hold absolute addresses of register slots (arm64/state.ts), with XZR mapped to a
@@ -31,156 +31,156 @@ export const OP_MOV_X: i32 = 5; // rd = rm
 export const OP_MOV_W: i32 = 6;
 
 // Add/subtract: *_IMM use imm; *_REG use rm through operand2 (a = shift or extend kind, b = amount).
-export const OP_ADD_IMM_X: i32 = 10;
-export const OP_ADD_IMM_W: i32 = 11;
-export const OP_ADDS_IMM_X: i32 = 12;
-export const OP_ADDS_IMM_W: i32 = 13;
-export const OP_SUBS_IMM_X: i32 = 14;
-export const OP_SUBS_IMM_W: i32 = 15;
-export const OP_ADD_REG_X: i32 = 16;
-export const OP_ADD_REG_W: i32 = 17;
-export const OP_ADDS_REG_X: i32 = 18;
-export const OP_ADDS_REG_W: i32 = 19;
-export const OP_SUB_REG_X: i32 = 20;
-export const OP_SUB_REG_W: i32 = 21;
-export const OP_SUBS_REG_X: i32 = 22;
-export const OP_SUBS_REG_W: i32 = 23;
-export const OP_ADC_X: i32 = 24;
-export const OP_ADC_W: i32 = 25;
-export const OP_ADCS_X: i32 = 26;
-export const OP_ADCS_W: i32 = 27;
-export const OP_SBC_X: i32 = 28;
-export const OP_SBC_W: i32 = 29;
-export const OP_SBCS_X: i32 = 30;
-export const OP_SBCS_W: i32 = 31;
+export const OP_ADD_IMM_X: i32 = 7;
+export const OP_ADD_IMM_W: i32 = 8;
+export const OP_ADDS_IMM_X: i32 = 9;
+export const OP_ADDS_IMM_W: i32 = 10;
+export const OP_SUBS_IMM_X: i32 = 11;
+export const OP_SUBS_IMM_W: i32 = 12;
+export const OP_ADD_REG_X: i32 = 13;
+export const OP_ADD_REG_W: i32 = 14;
+export const OP_ADDS_REG_X: i32 = 15;
+export const OP_ADDS_REG_W: i32 = 16;
+export const OP_SUB_REG_X: i32 = 17;
+export const OP_SUB_REG_W: i32 = 18;
+export const OP_SUBS_REG_X: i32 = 19;
+export const OP_SUBS_REG_W: i32 = 20;
+export const OP_ADC_X: i32 = 21;
+export const OP_ADC_W: i32 = 22;
+export const OP_ADCS_X: i32 = 23;
+export const OP_ADCS_W: i32 = 24;
+export const OP_SBC_X: i32 = 25;
+export const OP_SBC_W: i32 = 26;
+export const OP_SBCS_X: i32 = 27;
+export const OP_SBCS_W: i32 = 28;
 
 // Logical: immediate forms use imm (already sized); register forms shift rm (a = type, b = amount).
-export const OP_AND_IMM: i32 = 32; // zero-extended imm keeps W results 32-bit
-export const OP_ORR_IMM_X: i32 = 33;
-export const OP_ORR_IMM_W: i32 = 34;
-export const OP_EOR_IMM_X: i32 = 35;
-export const OP_EOR_IMM_W: i32 = 36;
-export const OP_ANDS_IMM_X: i32 = 37;
-export const OP_ANDS_IMM_W: i32 = 38;
-export const OP_AND_X: i32 = 39;
-export const OP_AND_W: i32 = 40;
-export const OP_ORR_X: i32 = 41;
-export const OP_ORR_W: i32 = 42;
-export const OP_EOR_X: i32 = 43;
-export const OP_EOR_W: i32 = 44;
-export const OP_ANDS_X: i32 = 45;
-export const OP_ANDS_W: i32 = 46;
-export const OP_BIC_X: i32 = 47;
-export const OP_BIC_W: i32 = 48;
-export const OP_ORN_X: i32 = 49;
-export const OP_ORN_W: i32 = 50;
-export const OP_EON_X: i32 = 51;
-export const OP_EON_W: i32 = 52;
-export const OP_BICS_X: i32 = 53;
-export const OP_BICS_W: i32 = 54;
+export const OP_AND_IMM: i32 = 29; // zero-extended imm keeps W results 32-bit
+export const OP_ORR_IMM_X: i32 = 30;
+export const OP_ORR_IMM_W: i32 = 31;
+export const OP_EOR_IMM_X: i32 = 32;
+export const OP_EOR_IMM_W: i32 = 33;
+export const OP_ANDS_IMM_X: i32 = 34;
+export const OP_ANDS_IMM_W: i32 = 35;
+export const OP_AND_X: i32 = 36;
+export const OP_AND_W: i32 = 37;
+export const OP_ORR_X: i32 = 38;
+export const OP_ORR_W: i32 = 39;
+export const OP_EOR_X: i32 = 40;
+export const OP_EOR_W: i32 = 41;
+export const OP_ANDS_X: i32 = 42;
+export const OP_ANDS_W: i32 = 43;
+export const OP_BIC_X: i32 = 44;
+export const OP_BIC_W: i32 = 45;
+export const OP_ORN_X: i32 = 46;
+export const OP_ORN_W: i32 = 47;
+export const OP_EON_X: i32 = 48;
+export const OP_EON_W: i32 = 49;
+export const OP_BICS_X: i32 = 50;
+export const OP_BICS_W: i32 = 51;
 
 // Bitfield (a = immr, b = imms, imm = wmask, imm2 = tmask), shifts by immediate (b = amount), extract
-export const OP_UBFM_X: i32 = 55;
-export const OP_UBFM_W: i32 = 56;
-export const OP_SBFM_X: i32 = 57;
-export const OP_SBFM_W: i32 = 58;
-export const OP_BFM_X: i32 = 59;
-export const OP_BFM_W: i32 = 60;
-export const OP_LSL_IMM_X: i32 = 61;
-export const OP_LSL_IMM_W: i32 = 62;
-export const OP_LSR_IMM_X: i32 = 63;
-export const OP_LSR_IMM_W: i32 = 64;
-export const OP_ASR_IMM_X: i32 = 65;
-export const OP_ASR_IMM_W: i32 = 66;
-export const OP_EXTR_X: i32 = 67; // b = lsb
-export const OP_EXTR_W: i32 = 68;
+export const OP_UBFM_X: i32 = 52;
+export const OP_UBFM_W: i32 = 53;
+export const OP_SBFM_X: i32 = 54;
+export const OP_SBFM_W: i32 = 55;
+export const OP_BFM_X: i32 = 56;
+export const OP_BFM_W: i32 = 57;
+export const OP_LSL_IMM_X: i32 = 58;
+export const OP_LSL_IMM_W: i32 = 59;
+export const OP_LSR_IMM_X: i32 = 60;
+export const OP_LSR_IMM_W: i32 = 61;
+export const OP_ASR_IMM_X: i32 = 62;
+export const OP_ASR_IMM_W: i32 = 63;
+export const OP_EXTR_X: i32 = 64; // b = lsb
+export const OP_EXTR_W: i32 = 65;
 
 // Shifts by register
-export const OP_LSLV_X: i32 = 69;
-export const OP_LSLV_W: i32 = 70;
-export const OP_LSRV_X: i32 = 71;
-export const OP_LSRV_W: i32 = 72;
-export const OP_ASRV_X: i32 = 73;
-export const OP_ASRV_W: i32 = 74;
-export const OP_RORV_X: i32 = 75;
-export const OP_RORV_W: i32 = 76;
+export const OP_LSLV_X: i32 = 66;
+export const OP_LSLV_W: i32 = 67;
+export const OP_LSRV_X: i32 = 68;
+export const OP_LSRV_W: i32 = 69;
+export const OP_ASRV_X: i32 = 70;
+export const OP_ASRV_W: i32 = 71;
+export const OP_RORV_X: i32 = 72;
+export const OP_RORV_W: i32 = 73;
 
 // Multiply and divide (ra = addend)
-export const OP_MADD_X: i32 = 77;
-export const OP_MADD_W: i32 = 78;
-export const OP_MSUB_X: i32 = 79;
-export const OP_MSUB_W: i32 = 80;
-export const OP_SMADDL: i32 = 81;
-export const OP_SMSUBL: i32 = 82;
-export const OP_UMADDL: i32 = 83;
-export const OP_UMSUBL: i32 = 84;
-export const OP_SMULH: i32 = 85;
-export const OP_UMULH: i32 = 86;
-export const OP_UDIV_X: i32 = 87;
-export const OP_UDIV_W: i32 = 88;
-export const OP_SDIV_X: i32 = 89;
-export const OP_SDIV_W: i32 = 90;
+export const OP_MADD_X: i32 = 74;
+export const OP_MADD_W: i32 = 75;
+export const OP_MSUB_X: i32 = 76;
+export const OP_MSUB_W: i32 = 77;
+export const OP_SMADDL: i32 = 78;
+export const OP_SMSUBL: i32 = 79;
+export const OP_UMADDL: i32 = 80;
+export const OP_UMSUBL: i32 = 81;
+export const OP_SMULH: i32 = 82;
+export const OP_UMULH: i32 = 83;
+export const OP_UDIV_X: i32 = 84;
+export const OP_UDIV_W: i32 = 85;
+export const OP_SDIV_X: i32 = 86;
+export const OP_SDIV_W: i32 = 87;
 
 // One source
-export const OP_CLZ_X: i32 = 91;
-export const OP_CLZ_W: i32 = 92;
-export const OP_CLS_X: i32 = 93;
-export const OP_CLS_W: i32 = 94;
-export const OP_RBIT_X: i32 = 95;
-export const OP_RBIT_W: i32 = 96;
-export const OP_REV16_X: i32 = 97;
-export const OP_REV16_W: i32 = 98;
-export const OP_REV32_X: i32 = 99;
-export const OP_REV_W: i32 = 100;
-export const OP_REV_X: i32 = 101;
-export const OP_CRC32: i32 = 102; // a = bytes, b = 1 for CRC32C
+export const OP_CLZ_X: i32 = 88;
+export const OP_CLZ_W: i32 = 89;
+export const OP_CLS_X: i32 = 90;
+export const OP_CLS_W: i32 = 91;
+export const OP_RBIT_X: i32 = 92;
+export const OP_RBIT_W: i32 = 93;
+export const OP_REV16_X: i32 = 94;
+export const OP_REV16_W: i32 = 95;
+export const OP_REV32_X: i32 = 96;
+export const OP_REV_W: i32 = 97;
+export const OP_REV_X: i32 = 98;
+export const OP_CRC32: i32 = 99; // a = bytes, b = 1 for CRC32C
 
 // Conditional select (a = condition) and compare (a = condition, b = nzcv; imm for immediate forms)
-export const OP_CSEL_X: i32 = 103;
-export const OP_CSEL_W: i32 = 104;
-export const OP_CSINC_X: i32 = 105;
-export const OP_CSINC_W: i32 = 106;
-export const OP_CSINV_X: i32 = 107;
-export const OP_CSINV_W: i32 = 108;
-export const OP_CSNEG_X: i32 = 109;
-export const OP_CSNEG_W: i32 = 110;
-export const OP_CCMP_X: i32 = 111;
-export const OP_CCMP_W: i32 = 112;
-export const OP_CCMN_X: i32 = 113;
-export const OP_CCMN_W: i32 = 114;
-export const OP_CCMP_IMM_X: i32 = 115;
-export const OP_CCMP_IMM_W: i32 = 116;
-export const OP_CCMN_IMM_X: i32 = 117;
-export const OP_CCMN_IMM_W: i32 = 118;
+export const OP_CSEL_X: i32 = 100;
+export const OP_CSEL_W: i32 = 101;
+export const OP_CSINC_X: i32 = 102;
+export const OP_CSINC_W: i32 = 103;
+export const OP_CSINV_X: i32 = 104;
+export const OP_CSINV_W: i32 = 105;
+export const OP_CSNEG_X: i32 = 106;
+export const OP_CSNEG_W: i32 = 107;
+export const OP_CCMP_X: i32 = 108;
+export const OP_CCMP_W: i32 = 109;
+export const OP_CCMN_X: i32 = 110;
+export const OP_CCMN_W: i32 = 111;
+export const OP_CCMP_IMM_X: i32 = 112;
+export const OP_CCMP_IMM_W: i32 = 113;
+export const OP_CCMN_IMM_X: i32 = 114;
+export const OP_CCMN_IMM_W: i32 = 115;
 
 // Branches: imm = target, imm2 = address of the next instruction
-export const OP_B: i32 = 120;
-export const OP_BL: i32 = 121;
-export const OP_B_COND: i32 = 122;
-export const OP_CBZ_X: i32 = 123;
-export const OP_CBZ_W: i32 = 124;
-export const OP_CBNZ_X: i32 = 125;
-export const OP_CBNZ_W: i32 = 126;
-export const OP_TBZ: i32 = 127; // b = bit
-export const OP_TBNZ: i32 = 128;
-export const OP_BR: i32 = 129;
-export const OP_BLR: i32 = 130;
-export const OP_SVC: i32 = 131;
-export const OP_BRK: i32 = 132;
+export const OP_B: i32 = 116;
+export const OP_BL: i32 = 117;
+export const OP_B_COND: i32 = 118;
+export const OP_CBZ_X: i32 = 119;
+export const OP_CBZ_W: i32 = 120;
+export const OP_CBNZ_X: i32 = 121;
+export const OP_CBNZ_W: i32 = 122;
+export const OP_TBZ: i32 = 123; // b = bit
+export const OP_TBNZ: i32 = 124;
+export const OP_BR: i32 = 125;
+export const OP_BLR: i32 = 126;
+export const OP_SVC: i32 = 127;
+export const OP_BRK: i32 = 128;
 
 // System
-export const OP_MRS_NZCV: i32 = 133;
-export const OP_MSR_NZCV: i32 = 134;
-export const OP_MRS: i32 = 135; // rd = u64 at address imm (a system register slot)
-export const OP_MSR: i32 = 136; // u64 at address imm = rn & imm2
-export const OP_CLREX: i32 = 137;
-export const OP_DC_ZVA: i32 = 138;
+export const OP_MRS_NZCV: i32 = 129;
+export const OP_MSR_NZCV: i32 = 130;
+export const OP_MRS: i32 = 131; // rd = u64 at address imm (a system register slot)
+export const OP_MSR: i32 = 132; // u64 at address imm = rn & imm2
+export const OP_CLREX: i32 = 133;
+export const OP_DC_ZVA: i32 = 134;
 
 // Exclusive and ordered accesses (a = access size in bytes; rm = status register)
-export const OP_LDX: i32 = 140;
-export const OP_STX: i32 = 141;
-export const OP_LDXP: i32 = 142;
-export const OP_STXP: i32 = 143;
+export const OP_LDX: i32 = 135;
+export const OP_STX: i32 = 136;
+export const OP_LDXP: i32 = 137;
+export const OP_STXP: i32 = 138;
 
 // Single-register loads and stores. Kind + OP_MEM_IMM: address = rn + imm (rn = zero slot for
 // literals). Kind + OP_MEM_INDEXED: a = mode (pre, post, register; b = extend, imm = shift for register).
@@ -207,8 +207,8 @@ export const MEM_VST16: i32 = 19;
 export const MEM_VST32: i32 = 20;
 export const MEM_VST64: i32 = 21;
 export const MEM_VST128: i32 = 22;
-export const OP_MEM_IMM: i32 = 150;
-export const OP_MEM_INDEXED: i32 = 180;
+export const OP_MEM_IMM: i32 = 139;
+export const OP_MEM_INDEXED: i32 = 162;
 
 export const MODE_PRE: u8 = 0;
 export const MODE_POST: u8 = 1;
@@ -216,35 +216,35 @@ export const MODE_REGISTER: u8 = 2;
 export const MODE_OFFSET: u8 = 3;
 
 // Pairs (a = mode: pre, post or offset; imm = offset), rd = first register, ra = second
-export const OP_LDP_X: i32 = 210;
-export const OP_LDP_W: i32 = 211;
-export const OP_LDPSW: i32 = 212;
-export const OP_STP_X: i32 = 213;
-export const OP_STP_W: i32 = 214;
-export const OP_LDP_V32: i32 = 215;
-export const OP_LDP_V64: i32 = 216;
-export const OP_LDP_V128: i32 = 217;
-export const OP_STP_V32: i32 = 218;
-export const OP_STP_V64: i32 = 219;
-export const OP_STP_V128: i32 = 220;
+export const OP_LDP_X: i32 = 185;
+export const OP_LDP_W: i32 = 186;
+export const OP_LDPSW: i32 = 187;
+export const OP_STP_X: i32 = 188;
+export const OP_STP_W: i32 = 189;
+export const OP_LDP_V32: i32 = 190;
+export const OP_LDP_V64: i32 = 191;
+export const OP_LDP_V128: i32 = 192;
+export const OP_STP_V32: i32 = 193;
+export const OP_STP_V64: i32 = 194;
+export const OP_STP_V128: i32 = 195;
 
 // SIMD and floating-point moves and the integer vector operations compilers emit
-export const OP_V_TO_GPR: i32 = 230; // rd = lane b of size a of vn, zero-extended (fmov, umov)
-export const OP_V_TO_GPR_SIGNED_X: i32 = 231; // smov to X
-export const OP_V_TO_GPR_SIGNED_W: i32 = 232; // smov to W
-export const OP_GPR_TO_V: i32 = 233; // vd = low a bytes of rn, rest zero (fmov)
-export const OP_GPR_TO_LANE: i32 = 234; // lane b of size a of vd = rn (ins, fmov v.d[1])
-export const OP_V_MOVE: i32 = 235; // vd = low a bytes of vn, rest zero (fmov between registers)
-export const OP_V_CONST: i32 = 236; // vd = imm:imm2
-export const OP_V_ORR_CONST: i32 = 237; // vd |= imm:imm2
-export const OP_V_BIC_CONST: i32 = 238; // vd &= ~(imm:imm2)
-export const OP_V_DUP_GPR: i32 = 239; // a = lane bytes, b = 16 or 8 bytes written
-export const OP_V_DUP_LANE: i32 = 240; // a = lane bytes, b = bytes written, imm = source lane
-export const OP_V_INS_LANE: i32 = 241; // a = lane bytes, b = destination lane, imm = source lane
-export const OP_V_LOGIC: i32 = 242; // b = operation, a = bytes written
-export const OP_V_ARITH: i32 = 243; // b = operation, a = lane bytes, imm = bytes written
-export const OP_V_UNARY: i32 = 244; // b = operation, a = lane bytes, imm = bytes written (or upper half)
-export const OP_V_SHIFT: i32 = 245; // b = operation, a = lane bytes, imm = amount, imm2 = bytes written or upper half
-export const OP_V_PERMUTE: i32 = 246; // b = operation, a = lane bytes, imm = bytes written
-export const OP_V_REDUCE: i32 = 247; // b = operation, a = lane bytes, imm = bytes read
-export const OP_V_EXT: i32 = 248; // imm = byte index, a = bytes written
+export const OP_V_TO_GPR: i32 = 196; // rd = lane b of size a of vn, zero-extended (fmov, umov)
+export const OP_V_TO_GPR_SIGNED_X: i32 = 197; // smov to X
+export const OP_V_TO_GPR_SIGNED_W: i32 = 198; // smov to W
+export const OP_GPR_TO_V: i32 = 199; // vd = low a bytes of rn, rest zero (fmov)
+export const OP_GPR_TO_LANE: i32 = 200; // lane b of size a of vd = rn (ins, fmov v.d[1])
+export const OP_V_MOVE: i32 = 201; // vd = low a bytes of vn, rest zero (fmov between registers)
+export const OP_V_CONST: i32 = 202; // vd = imm:imm2
+export const OP_V_ORR_CONST: i32 = 203; // vd |= imm:imm2
+export const OP_V_BIC_CONST: i32 = 204; // vd &= ~(imm:imm2)
+export const OP_V_DUP_GPR: i32 = 205; // a = lane bytes, b = 16 or 8 bytes written
+export const OP_V_DUP_LANE: i32 = 206; // a = lane bytes, b = bytes written, imm = source lane
+export const OP_V_INS_LANE: i32 = 207; // a = lane bytes, b = destination lane, imm = source lane
+export const OP_V_LOGIC: i32 = 208; // b = operation, a = bytes written
+export const OP_V_ARITH: i32 = 209; // b = operation, a = lane bytes, imm = bytes written
+export const OP_V_UNARY: i32 = 210; // b = operation, a = lane bytes, imm = bytes written (or upper half)
+export const OP_V_SHIFT: i32 = 211; // b = operation, a = lane bytes, imm = amount, imm2 = bytes written or upper half
+export const OP_V_PERMUTE: i32 = 212; // b = operation, a = lane bytes, imm = bytes written
+export const OP_V_REDUCE: i32 = 213; // b = operation, a = lane bytes, imm = bytes read
+export const OP_V_EXT: i32 = 214; // imm = byte index, a = bytes written

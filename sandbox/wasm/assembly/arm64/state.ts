@@ -39,4 +39,5 @@ export const STATE_USED: usize = 1024;
 export function resetArm64State(): void {
   memory.fill(STATE, 0, STATE_USED);
   store<u64>(EXCLUSIVE_ADDRESS, 0xffff_ffff_ffff_ffff);
+  store<u32>(FLAG_Z, 1); // as Unicorn starts: its flag encoding reads as Z set when zeroed
 }
