@@ -2,21 +2,24 @@ import { defineConfig, type Plugin } from 'vitest/config';
 import { serviceWorkerManifest } from './web/build/service-worker-manifest.ts';
 
 /**
- * Keystone's and Capstone's Emscripten scripts `require("node:fs")` (and Keystone "node:crypto") in a
- * branch that runs only under Node; in the page those imports resolve to an empty module.
+ * Node-only branches import Node's modules: Keystone's and Capstone's Emscripten scripts
+ * (`require("node:fs")`, "node:crypto") and the engine's and CPU's loaders (`import("node:fs/promises")`
+ * for file: URLs). Those branches never run in the page, where the imports resolve to an empty module.
  */
+const NODE_ONLY = new Set(['node:fs', 'node:fs/promises', 'node:crypto']);
+
 function emptyNodeBuiltins(): Plugin {
-  const EMPTY = '\0empty-node-builtin';
+  const EMPTY = '\0empty-node-builtin:';
   return {
     name: 'empty-node-builtins',
     enforce: 'pre',
     // Page builds only: tests run the same scripts under Node, where these modules are real.
     apply: () => !process.env.VITEST,
     resolveId(id) {
-      return id === 'node:fs' || id === 'node:crypto' ? EMPTY : null;
+      return NODE_ONLY.has(id) ? EMPTY + id : null;
     },
     load(id) {
-      return id === EMPTY ? 'export default {};' : null;
+      return id.startsWith(EMPTY) ? 'export default {};' : null;
     },
   };
 }

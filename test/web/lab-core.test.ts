@@ -6,16 +6,20 @@ import { ARCHES, type Arch } from '../../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { assembleProgram } from '../../toolchain/program.ts';
 import { LabCore } from '../../web/src/lab/lab-core.ts';
+import { BACKENDS } from '../helpers.ts';
 import type { ProgramSpec } from '../../web/src/lab/protocol.ts';
 
 const unicorn = { create: (arch: Arch) => new UnicornSandbox(arch), backend: 'unicorn' };
-const NO_PLANNER = { reason: 'no planner in this test' };
+const NO_PLANNER = async () => ({ reason: 'no planner in this test' });
+/** Every sandbox backend, on each architecture it runs. */
+const CASES = BACKENDS.flatMap((b) => b.arches.map((arch) => ({ backend: b.name, arch, cpu: { backend: b.name, create: b.create } })));
+const NO_CPU = { backend: 'none', create: (): never => { throw new Error('no CPU in this build'); } };
 
 function priceTax(arch: Arch): ProgramSpec {
   return { arch, files: [{ name: 'pricing.s', text: readFileSync(`examples/price-tax/${arch}/pricing.s`, 'utf8') }] };
 }
 
-/** The same program run straight through by GuestProcess, as the CLI runs it. */
+/** The same program run straight through by GuestProcess on Unicorn, as the CLI runs it: the oracle. */
 async function reference(arch: Arch): Promise<{ output: string; instructions: number; calls: Map<string, number> }> {
   const modules = await assembleProgram(priceTax(arch).files.map((f) => ({ file: f.name, text: f.text })), arch);
   const process = new GuestProcess(new UnicornSandbox(arch), { modules });
@@ -34,12 +38,12 @@ async function stepUntilCall(core: LabCore, arch: Arch): Promise<void> {
   throw new Error('no call within 100 instructions of the entry');
 }
 
-describe.each(ARCHES)('lab core on Unicorn, %s', (arch) => {
+describe.each(CASES)('lab core on $backend, $arch', ({ arch, cpu }) => {
   it('loads a program at its entry, with the disassembly around pc and no register marked', async () => {
-    const core = new LabCore(unicorn, NO_PLANNER);
+    const core = new LabCore(cpu, NO_PLANNER);
     const report = await core.load(priceTax(arch), 1_000_000);
     expect(report.ok).toBe(true);
-    expect(report.cpu).toEqual({ available: true, backend: 'unicorn' });
+    expect(report.cpu).toEqual({ available: true, backend: cpu.backend });
     const main = report.modules[0]!.symbols.find((s) => s.name === 'main')!;
     const snapshot = await core.snapshot(true);
     expect(snapshot.state).toBe('ready');
@@ -51,7 +55,7 @@ describe.each(ARCHES)('lab core on Unicorn, %s', (arch) => {
   });
 
   it('steps one instruction and marks exactly the registers that changed', async () => {
-    const core = new LabCore(unicorn, NO_PLANNER);
+    const core = new LabCore(cpu, NO_PLANNER);
     await core.load(priceTax(arch), 1_000_000);
     const first = (await core.snapshot(true)).disassembly[0]!;
     core.step();
@@ -66,7 +70,7 @@ describe.each(ARCHES)('lab core on Unicorn, %s', (arch) => {
   });
 
   it('steps over a call: the same place and instruction count as single-stepping through it', async () => {
-    const over = new LabCore(unicorn, NO_PLANNER);
+    const over = new LabCore(cpu, NO_PLANNER);
     await over.load(priceTax(arch), 1_000_000);
     await stepUntilCall(over, arch);
     const callAt = over.guest!.pc;
@@ -76,7 +80,7 @@ describe.each(ARCHES)('lab core on Unicorn, %s', (arch) => {
     expect(afterOver.pc).toBe(callAt + callLine.bytes.length / 2);
     expect(afterOver.note).toMatch(/^stepped over (call|bl) /);
 
-    const single = new LabCore(unicorn, NO_PLANNER);
+    const single = new LabCore(cpu, NO_PLANNER);
     await single.load(priceTax(arch), 1_000_000);
     while (single.guest!.pc !== afterOver.pc) single.step();
     const afterSingle = await single.snapshot(true);
@@ -86,7 +90,7 @@ describe.each(ARCHES)('lab core on Unicorn, %s', (arch) => {
 
   it('runs to the end in slices with the output and call counts of a straight run', async () => {
     const expected = await reference(arch);
-    const core = new LabCore(unicorn, NO_PLANNER);
+    const core = new LabCore(cpu, NO_PLANNER);
     await core.load(priceTax(arch), 10_000_000);
     let end;
     do end = core.runSlice(97); while (end === 'running');
@@ -100,7 +104,7 @@ describe.each(ARCHES)('lab core on Unicorn, %s', (arch) => {
   });
 
   it('pauses when the instruction budget is used up, and reset starts over', async () => {
-    const core = new LabCore(unicorn, NO_PLANNER);
+    const core = new LabCore(cpu, NO_PLANNER);
     await core.load(priceTax(arch), 250);
     expect(core.runSlice(1_000_000)).toBe('budget');
     let snapshot = await core.snapshot(true);
@@ -113,7 +117,7 @@ describe.each(ARCHES)('lab core on Unicorn, %s', (arch) => {
   });
 
   it('shows a memory window with the bytes as loaded next to the live ones', async () => {
-    const core = new LabCore(unicorn, NO_PLANNER);
+    const core = new LabCore(cpu, NO_PLANNER);
     const report = await core.load(priceTax(arch), 1000);
     const fn = report.modules[0]!.symbols.find((s) => s.name === 'price_with_tax')!;
     core.watchMemory(fn.address, 32);
@@ -130,10 +134,10 @@ describe.each(ARCHES)('lab core on Unicorn, %s', (arch) => {
 
 describe('lab core without a CPU', () => {
   it('still assembles and shows the entry function from the assembled image, without pretending to run', async () => {
-    const core = new LabCore({ reason: 'no CPU in this build' }, NO_PLANNER);
+    const core = new LabCore(NO_CPU, NO_PLANNER);
     const report = await core.load(priceTax('x64'), 1000);
     expect(report.ok).toBe(true);
-    expect(report.cpu).toEqual({ available: false, reason: 'no CPU in this build' });
+    expect(report.cpu).toEqual({ available: false, reason: 'Programs cannot run here: no CPU in this build.' });
     const snapshot = await core.snapshot(true);
     expect(snapshot.state).toBe('ready');
     expect(snapshot.registers).toEqual([]);
@@ -143,7 +147,7 @@ describe('lab core without a CPU', () => {
   });
 
   it('reports an assembler error on its file and line', async () => {
-    const core = new LabCore({ reason: 'none' }, NO_PLANNER);
+    const core = new LabCore(NO_CPU, NO_PLANNER);
     const program = priceTax('arm64');
     const lines = program.files[0]!.text.split('\n');
     const at = lines.findIndex((l) => l.includes('.func price_with_tax')) + 1;
@@ -183,7 +187,7 @@ const FIX: Record<Arch, string> = {
 
 describe.each(ARCHES)('patch sources in the lab, %s', (arch) => {
   it('builds a patch against the loaded program, and puts a bad line of it on its line', async () => {
-    const core = new LabCore({ reason: 'none' }, NO_PLANNER);
+    const core = new LabCore(NO_CPU, NO_PLANNER);
     await core.load(priceTax(arch), 10);
     const bad = FIX[arch].replace('.redirect price_with_tax -> price_with_tax_fixed', '.redirect price_with_tax -> nowhere');
     const [good, broken] = await core.checkPatches([{ name: 'fix.s', text: FIX[arch] }, { name: 'bad.s', text: bad }]);

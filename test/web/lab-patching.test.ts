@@ -1,17 +1,25 @@
-// The lab applying patches through the engine's transaction on real Unicorn: the views of the
-// journal, stepping through it, rollback, refusals, and call counters. The redirect planner here
-// is the small test one (test/web/jump-planner.ts); the transaction, the patch builder and the
-// CPU are the real ones.
+// The lab applying patches through the engine's transaction, on every sandbox backend: the views
+// of the journal, stepping through it, rollback, refusals, and call counters. The planner is the
+// engine's (as the page gets it); for an architecture whose planner is not built yet, the small
+// test planner (test/web/jump-planner.ts) stands in, and the transaction, the patch builder and the
+// CPU are still the real ones.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ARCHES, type Arch } from '../../sandbox/sandbox.ts';
+import type { Arch } from '../../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { LabCore } from '../../web/src/lab/lab-core.ts';
 import type { ProgramSpec } from '../../web/src/lab/protocol.ts';
+import { engineParts } from '../../web/src/lab/engine-parts.ts';
+import type { EngineParts } from '../../web/src/lab/patch-lab.ts';
+import { BACKENDS } from '../helpers.ts';
 import { jumpPlanner } from './jump-planner.ts';
 
+const engine = async (arch: Arch): Promise<EngineParts> => {
+  const parts = await engineParts(arch);
+  return parts.planner ? parts : { planner: jumpPlanner, trampolineSize: 64 };
+};
+const CASES = BACKENDS.flatMap((b) => b.arches.map((arch) => ({ backend: b.name, arch, cpu: { backend: b.name, create: b.create } })));
 const unicorn = { create: (arch: Arch) => new UnicornSandbox(arch), backend: 'unicorn' };
-const engine = { planner: jumpPlanner, trampolineSize: 64 };
 
 const source = (arch: Arch) => readFileSync(`examples/price-tax/${arch}/pricing.s`, 'utf8');
 const program = (arch: Arch, text = source(arch)): ProgramSpec => ({ arch, files: [{ name: 'pricing.s', text }] });
@@ -76,10 +84,10 @@ const entryOf = (core: LabCore) => core.loadedModules[0]!.symbols.find((s) => s.
 const entryBytes = (core: LabCore) => core.guest!.sandbox.read(entryOf(core).address, 8);
 const loadedEntry = (core: LabCore) => core.loadedModules[0]!.code.slice(entryOf(core).address - 0x400000, entryOf(core).address - 0x400000 + 8);
 
-describe.each(ARCHES)('patching in the lab, %s', (arch) => {
+describe.each(CASES)('patching in the lab on $backend, $arch', ({ arch, cpu }) => {
   it('applies a patch mid-run: later calls take the new code, counters show calls moving', async () => {
     const [buggy, fixed] = await Promise.all([outputOf(arch, source(arch)), outputOf(arch, fixedSource(arch))]);
-    const core = new LabCore(unicorn, engine);
+    const core = new LabCore(cpu, engine);
     await core.load(program(arch), 1_000_000);
     runUntilCall(core, 5);
     const view = await core.applyPatch(fix(arch), false);
@@ -106,7 +114,7 @@ describe.each(ARCHES)('patching in the lab, %s', (arch) => {
   });
 
   it('steps through the journal forwards and backwards, the guest waiting until it is complete', async () => {
-    const core = new LabCore(unicorn, engine);
+    const core = new LabCore(cpu, engine);
     await core.load(program(arch), 1_000_000);
     runUntilCall(core, 3);
     const regions = core.guest!.sandbox.regions().length;
@@ -139,7 +147,7 @@ describe.each(ARCHES)('patching in the lab, %s', (arch) => {
   });
 
   it('rolls back to the loaded bytes, refuses a stale sequence, and changes nothing when refusing', async () => {
-    const core = new LabCore(unicorn, engine);
+    const core = new LabCore(cpu, engine);
     await core.load(program(arch), 1_000_000);
     runUntilCall(core, 2);
     expect((await core.applyPatch(fix(arch), false)).status).toBe('applied');

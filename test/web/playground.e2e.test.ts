@@ -4,6 +4,10 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, newContext, type PageServer, screenshot, servePage, watchErrors } from './browser.ts';
+import { GuestProcess } from '../../sandbox/process.ts';
+import type { Arch } from '../../sandbox/sandbox.ts';
+import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
+import { assembleProgram } from '../../toolchain/program.ts';
 
 let server: PageServer;
 let browser: Browser;
@@ -199,12 +203,12 @@ describe('the playground page', () => {
     await page.context().close();
   });
 
-  it('says plainly that guests cannot run while the build has no in-browser CPU', async () => {
+  it('says plainly when the in-browser CPU cannot run the architecture', async () => {
     const { page } = await open('#example=price-tax&arch=x64');
     await editorReady(page);
     await expect(page.locator('#run').isDisabled()).resolves.toBe(true);
     await expect(page.locator('#step').isDisabled()).resolves.toBe(true);
-    await expect(page.locator('#cpu-notice').textContent()).resolves.toMatch(/no in-browser CPU/);
+    await expect(page.locator('#cpu-notice').textContent()).resolves.toBe('Programs cannot run here: the WASM CPU does not run x64 guests yet.');
     await expect(page.locator('#run kbd').textContent()).resolves.toBe('F8');
     await page.context().close();
   });
@@ -248,6 +252,156 @@ describe('the playground page', () => {
     await page.waitForFunction(() => document.querySelector('#assembly-status')?.textContent?.includes('Assembled pricing'));
     await screenshot(page, 'playground-offline');
     expect(errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED'))).toEqual([]);
+    await page.context().close();
+  });
+});
+
+/** The program's output when run straight through on Unicorn in Node: the oracle for the page. */
+async function unicornOutput(arch: Arch, text: string): Promise<string[]> {
+  const modules = await assembleProgram([{ file: 'pricing.s', text }], arch);
+  const process = new GuestProcess(new UnicornSandbox(arch), { modules });
+  process.run();
+  const output = process.io.text();
+  process.close();
+  return output.trimEnd().split('\n');
+}
+
+const ARM64_FIX = ['// round to the nearest cent', '.patch pricing', '.sequence 1', '.redirect price_with_tax -> fixed', '',
+  '.func fixed', 'mov w1, #120', 'mul w0, w0, w1', 'add w0, w0, #50', 'mov w1, #100', 'udiv w0, w0, w1', 'ret', '.endfunc', ''];
+
+async function writePatch(page: Page, lines: string[]): Promise<void> {
+  await page.click('#editor-tabs button[data-key="patch:0"]');
+  await page.locator('.monaco-editor .view-line').first().click();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.insertText(lines.join('\n'));
+  await page.waitForFunction(() => document.querySelector('#assembly-status')?.textContent?.startsWith('Patch patch.s builds'),
+    null, { timeout: 15_000 });
+}
+
+const outputLines = (page: Page) => page.evaluate(() => (document.querySelector('#output')?.textContent ?? '').trimEnd().split('\n').filter(Boolean));
+
+describe('running and patching ARM64 programs on the in-browser CPU', () => {
+  const source = readFileSync('examples/price-tax/arm64/pricing.s', 'utf8');
+  let buggy: string[];
+  let fixed: string[];
+
+  beforeAll(async () => {
+    buggy = await unicornOutput('arm64', source);
+    fixed = await unicornOutput('arm64', source.replace('add w0, w0, #100', 'add w0, w0, #50'));
+    expect(fixed).not.toEqual(buggy);
+  });
+
+  it('runs, steps with changed registers marked, steps over a call, and prints what Unicorn prints', async () => {
+    const { page, errors } = await open('#example=price-tax&arch=arm64');
+    await editorReady(page);
+    await expect(page.locator('#run').isDisabled()).resolves.toBe(false);
+    await page.keyboard.press('F11');
+    await page.waitForFunction(() => document.querySelector('#run-state')?.textContent?.includes('1 instructions'));
+    await expect(page.locator('#registers .changed .name').allTextContents()).resolves.toEqual(['sp', 'pc']);
+    // Step until the call to price_with_tax, then over it.
+    for (let i = 0; i < 40; i++) {
+      const current = await page.locator('#disassembly li.current .mnemonic').textContent();
+      if (current === 'bl') break;
+      await page.click('#step');
+      await page.waitForFunction((n) => document.querySelector('#run-state')?.textContent?.includes(`${n} instructions`), i + 2);
+    }
+    await expect(page.locator('#disassembly li.current').textContent()).resolves.toContain('<pricing!price_with_tax>');
+    await page.keyboard.press('F10');
+    await page.waitForFunction(() => document.querySelector('#run-state')?.textContent?.startsWith('stepped over bl'));
+    await expect(page.locator('#registers .changed .name').allTextContents()).resolves.toContain('x0');
+    await screenshot(page, 'playground-stepped');
+    await page.selectOption('#speed', '0');
+    await page.keyboard.press('F8');
+    await page.waitForSelector('html[data-run-state="exited"]', { timeout: 30_000 });
+    expect(await outputLines(page)).toEqual(buggy);
+    await expect(page.locator('#calls tr[data-function="pricing!price_with_tax"] td.count').textContent()).resolves.toBe('12');
+    await screenshot(page, 'playground-run-exited');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('applies a patch while the program runs: later prices come out right, calls move to the new function', async () => {
+    const { page, errors } = await open('#example=price-tax&arch=arm64');
+    await editorReady(page);
+    await writePatch(page, ARM64_FIX);
+    await page.selectOption('#speed', '200');
+    await page.keyboard.press('F8');
+    await page.waitForFunction(() => (document.querySelector('#output')?.textContent ?? '').split('\n').length > 3, null, { timeout: 30_000 });
+    await page.keyboard.press('F6');
+    await page.waitForSelector('html[data-transaction="applied"]', { timeout: 30_000 });
+    await expect(page.locator('#patch-summary').textContent()).resolves.toMatch(/^Patch patch\.s: \d+ steps; pricing sequence 1 is live\./);
+    await expect(page.locator('#patch-steps li').allTextContents()).resolves.toEqual(expect.arrayContaining(['4. Write the jump over the entry']));
+    await expect(page.locator('#patch-detail h3').textContent()).resolves.toMatch(/Write the jump over the entry/);
+    await expect(page.locator('#patch-detail .code-diff li.changed .mnemonic').first().textContent()).resolves.toBe('b');
+    await expect(page.locator('#patch-diagram svg').getAttribute('aria-label')).resolves
+      .toBe('pricing!price_with_tax redirected to pricing patch 1!fixed');
+    await screenshot(page, 'playground-patch-applied');
+    // The run goes on after the transaction.
+    await page.selectOption('#speed', '0');
+    await page.waitForSelector('html[data-run-state="exited"]', { timeout: 30_000 });
+    const lines = await outputLines(page);
+    const switchedAt = lines.findIndex((line, i) => line !== buggy[i]);
+    expect(switchedAt).toBeGreaterThanOrEqual(3);
+    expect(lines).toEqual([...buggy.slice(0, switchedAt), ...fixed.slice(switchedAt)]);
+    await page.click('#pane-program');
+    const count = (name: string) => page.locator(`#calls tr[data-function="${name}"] td.count`).textContent();
+    await expect(count('pricing!price_with_tax')).resolves.toBe(`${switchedAt} +${12 - switchedAt} \u2192`);
+    await expect(count('pricing patch 1!fixed')).resolves.toBe(String(12 - switchedAt));
+    await screenshot(page, 'playground-patched-run');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('steps through a transaction and back, rolls back, and shows a refusal', async () => {
+    const { page, errors } = await open('#example=price-tax&arch=arm64');
+    await editorReady(page);
+    await writePatch(page, ARM64_FIX);
+    await page.selectOption('#memory-at', { label: 'pricing!price_with_tax (0x400100)' }).catch(() => undefined);
+    for (let i = 0; i < 5; i++) await page.keyboard.press('F11');
+    await page.click('#pane-patch');
+    await page.click('#apply-stepwise');
+    await page.waitForSelector('html[data-transaction="applied"]', { timeout: 30_000 });
+    await expect(page.locator('#patch-summary').textContent()).resolves.toContain('0 of');
+    await expect(page.locator('#patch-steps li.done').count()).resolves.toBe(0);
+    // The program waits while the transaction is half replayed.
+    await expect(page.locator('#run').isDisabled()).resolves.toBe(true);
+    const changedBytes = () => page.locator('#memory .byte.changed').count();
+    expect(await changedBytes()).toBe(0);
+    const total = await page.locator('#patch-steps li').count();
+    for (let i = 1; i <= total; i++) {
+      await page.keyboard.press('F7');
+      await page.waitForFunction((n) => document.querySelectorAll('#patch-steps li.done').length === n, i);
+      const stage = await page.locator('#patch-steps li.selected').getAttribute('data-stage');
+      if (stage === 'entry-jump') {
+        await page.waitForFunction(() => document.querySelectorAll('#memory .byte.changed').length > 0);
+        await expect(page.locator('#patch-detail .badge').textContent()).resolves.toBe('in effect');
+        await screenshot(page, 'playground-transaction-step');
+        await page.keyboard.press('Shift+F7');
+        await page.waitForFunction((n) => document.querySelectorAll('#patch-steps li.done').length === n, i - 1);
+        await page.waitForFunction(() => document.querySelectorAll('#memory .byte.changed').length === 0);
+        await page.keyboard.press('F7');
+        await page.waitForFunction((n) => document.querySelectorAll('#patch-steps li.done').length === n, i);
+      }
+    }
+    expect(await changedBytes()).toBe(4);
+    await expect(page.locator('#run').isDisabled()).resolves.toBe(false);
+    // The same sequence again is refused, and nothing changes.
+    await page.click('#apply');
+    await page.waitForSelector('html[data-transaction="refused"]');
+    await expect(page.locator('[data-testid="refusal"]').textContent()).resolves
+      .toMatch(/^Patch patch\.s was refused \(stale-sequence\): patch sequence 1 for pricing is not newer than the active patch/);
+    await screenshot(page, 'playground-refusal');
+    expect(await changedBytes()).toBe(4);
+    await page.click('#rollback');
+    await page.waitForSelector('html[data-transaction="applied"]');
+    await expect(page.locator('#patch-summary').textContent()).resolves.toMatch(/^Rollback of pricing: \d+ steps; pricing is back to its original code\./);
+    await page.waitForFunction(() => document.querySelectorAll('#memory .byte.changed').length === 0);
+    await screenshot(page, 'playground-rolled-back');
+    await page.selectOption('#speed', '0');
+    await page.keyboard.press('F8');
+    await page.waitForSelector('html[data-run-state="exited"]', { timeout: 30_000 });
+    expect(await outputLines(page)).toEqual(buggy);
+    expect(errors).toEqual([]);
     await page.context().close();
   });
 });

@@ -133,7 +133,9 @@ export class Playground {
 
   private updateControls(): void {
     const state = this.snapshot?.state ?? 'empty';
-    this.controls.update(this.loaded ? state : 'ready', this.cpu, this.loadedKey !== undefined);
+    const stepping = this.snapshot?.stepping;
+    this.controls.update(this.loaded ? state : 'ready', this.cpu, this.loadedKey !== undefined,
+      stepping !== undefined && stepping.position < stepping.total);
     this.patchPane.setStatus(this.patching, this.loaded);
   }
 
@@ -175,7 +177,9 @@ export class Playground {
 
   private showSnapshot(snapshot: Snapshot): void {
     this.snapshot = snapshot;
-    renderDisassembly(byId('disassembly'), snapshot.disassembly, snapshot.state === 'empty' ? undefined : snapshot.pc);
+    // An ended program has no next instruction to point at.
+    const current = snapshot.state === 'empty' || snapshot.state === 'exited' ? undefined : snapshot.pc;
+    renderDisassembly(byId('disassembly'), snapshot.disassembly, current);
     byId('where').textContent = snapshot.disassembly.length > 0 ? `${snapshot.where}` : '';
     renderRegisters(byId('registers'), snapshot.registers);
     renderMemory(byId('memory'), snapshot.memory);

@@ -1,9 +1,15 @@
-// The CPU that runs guests in the page. The WebAssembly CPU (sandbox/wasm/) is its intended
-// backend; until it is part of the build, the page assembles, disassembles and shows programs but
-// says plainly that it cannot run them.
+// The CPU that runs guests in the page: our WebAssembly CPU (sandbox/wasm/), behind the same
+// sandbox interface as Unicorn. cpu.wasm is compiled once, when the lab worker starts.
+import { loadWasmCpu } from '../../../sandbox/wasm/cpu-module.ts';
+import { WasmSandbox } from '../../../sandbox/wasm/wasm-sandbox.ts';
 import type { CpuProvider } from './lab-core.ts';
 
 export const browserCpu: CpuProvider = {
-  reason: 'This build has no in-browser CPU yet, so programs cannot run here; '
-    + 'assembling, disassembly and the memory view work. From a terminal, "npx hotpatch run" runs examples on Unicorn.',
+  backend: 'wasm-cpu',
+  create: (arch) => new WasmSandbox(arch),
 };
+
+/** Compiles cpu.wasm; until it is done (or if it fails), creating a sandbox throws and says why. */
+export function prepareBrowserCpu(): Promise<unknown> {
+  return loadWasmCpu().catch((error: unknown) => error);
+}

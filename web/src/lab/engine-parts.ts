@@ -1,7 +1,14 @@
-// The engine's redirect planner, which the transaction needs to apply patches. Until the planners
-// (engine/host/redirect.ts) are part of the build, patches are built and checked but not applied.
+// The engine's parts a transaction needs, per architecture: the redirect planner and the room a
+// hook's trampoline may take. An architecture whose planner is not built yet says so.
+import { planRedirect, trampolineSizeBound } from '../../../engine/host/redirect.ts';
+import type { Arch } from '../../../sandbox/sandbox.ts';
 import type { EngineParts } from './patch-lab.ts';
 
-export const engineParts: EngineParts = {
-  reason: 'This build has no redirect planner yet, so patches are built and checked here but cannot be applied.',
-};
+export async function engineParts(arch: Arch): Promise<EngineParts> {
+  try {
+    return { planner: planRedirect, trampolineSize: await trampolineSizeBound(arch) };
+  } catch (error) {
+    return { reason: `Patches cannot be applied to ${arch === 'x64' ? 'x86-64' : 'ARM64'} programs in this build: ` +
+      `${error instanceof Error ? error.message : String(error)}.` };
+  }
+}

@@ -18,8 +18,14 @@ import type {
   PatchingStatus, PatchReport, ProgramSpec, RegisterValue, RunState, Snapshot, TransactionView,
 } from './protocol.ts';
 
-/** Creates the CPU guests run on; absent when this build has none for the platform. */
-export type CpuProvider = { create: (arch: Arch) => Sandbox; backend: string } | { create?: undefined; reason: string };
+/** Creates the CPU guests run on; `create` throws, saying why, for an architecture it cannot run. */
+export interface CpuProvider {
+  backend: string;
+  create(arch: Arch): Sandbox;
+}
+
+/** The engine's parts for patching programs of an architecture. */
+export type EngineProvider = (arch: Arch) => Promise<EngineParts>;
 
 /** Lines of disassembly shown before and after the program counter. */
 const LINES_BEFORE = 6;
@@ -38,15 +44,13 @@ export class LabCore {
   private note: string | undefined;
   private memoryRequest: { address: number; length: number } | undefined;
   private patches: PatchLab | undefined;
+  private cpuStatus: CpuStatus = { available: false, reason: 'no program is loaded' };
+  private engine: EngineParts = { reason: 'no program is loaded' };
 
-  constructor(private readonly cpu: CpuProvider, private readonly engine: EngineParts) {}
-
-  get cpuStatus(): CpuStatus {
-    return this.cpu.create ? { available: true, backend: this.cpu.backend } : { available: false, reason: this.cpu.reason };
-  }
+  constructor(private readonly cpu: CpuProvider, private readonly engineFor: EngineProvider) {}
 
   get patchingStatus(): PatchingStatus {
-    if (!this.cpu.create) return { available: false, reason: this.cpu.reason };
+    if (!this.cpuStatus.available) return { available: false, reason: this.cpuStatus.reason };
     if (!this.engine.planner) return { available: false, reason: this.engine.reason };
     return { available: true };
   }
@@ -98,15 +102,16 @@ export class LabCore {
     const { report, modules } = await this.assemble(program);
     this.program = program;
     this.modules = modules;
-    const status = { cpu: this.cpuStatus, patching: this.patchingStatus };
-    if (!report.ok) return { ...report, ...status };
+    this.engine = await this.engineFor(program.arch);
+    if (!report.ok) return { ...report, cpu: this.cpuStatus, patching: this.patchingStatus };
     try {
       this.start(budget);
     } catch (error) {
       this.modules = [];
-      return { ok: false, diagnostics: [diagnose(error, program.files[0]?.name ?? '')], modules: [], ...status };
+      return { ok: false, diagnostics: [diagnose(error, program.files[0]?.name ?? '')], modules: [],
+        cpu: this.cpuStatus, patching: this.patchingStatus };
     }
-    return { ...report, ...status };
+    return { ...report, cpu: this.cpuStatus, patching: this.patchingStatus };
   }
 
   /** Back to the entry point with the program as loaded; code patches are gone with the old CPU. */
@@ -119,8 +124,16 @@ export class LabCore {
     this.budgetLeft = budget;
     this.note = undefined;
     this.previousRegisters.clear();
-    if (!this.cpu.create || !this.program) return;
-    const process = new GuestProcess(this.cpu.create(this.program.arch), { modules: this.modules });
+    if (!this.program) return;
+    let sandbox: Sandbox;
+    try {
+      sandbox = this.cpu.create(this.program.arch);
+      this.cpuStatus = { available: true, backend: this.cpu.backend };
+    } catch (error) {
+      this.cpuStatus = { available: false, reason: `Programs cannot run here: ${error instanceof Error ? error.message : String(error)}.` };
+      return;
+    }
+    const process = new GuestProcess(sandbox, { modules: this.modules });
     this.process = process;
     if (this.engine.planner) {
       this.patches = new PatchLab(process, this.modules, this.engine, (address) => this.symbolize(address));

@@ -5,7 +5,7 @@ import capstoneWasm from '@alexaltea/capstone-js/dist/capstone.wasm?url';
 import keystoneWasm from '@alexaltea/keystone-js/dist/keystone.wasm?url';
 import { capstoneHandle, setCapstoneWasmUrl } from '../../../toolchain/capstone.ts';
 import { keystoneAssemble, setKeystoneWasmUrl } from '../../../toolchain/keystone.ts';
-import { browserCpu } from './browser-cpu.ts';
+import { browserCpu, prepareBrowserCpu } from './browser-cpu.ts';
 import { engineParts } from './engine-parts.ts';
 import { disassembleAll } from './disassembly.ts';
 import { fromHex } from './hex.ts';
@@ -24,7 +24,8 @@ let running = false;
 let queue: Promise<unknown> = Promise.resolve();
 
 post({ kind: 'status', toolchain: 'loading' });
-Promise.all([keystoneAssemble('x64', 'nop', 0), capstoneHandle('x64')])
+const cpuReady = prepareBrowserCpu();
+Promise.all([keystoneAssemble('x64', 'nop', 0), capstoneHandle('x64'), cpuReady])
   .then(() => post({ kind: 'status', toolchain: 'ready' }))
   .catch((error) => post({ kind: 'status', toolchain: 'failed', message: String(error) }));
 
@@ -39,18 +40,20 @@ self.onmessage = (event: MessageEvent<{ id: number; request: LabRequest }>) => {
     return;
   }
   // Anything that changes the guest ends a run first; reads (assemble, disassemble) do not.
+  const wasRunning = running;
   if (!['assemble', 'check-patches', 'disassemble', 'watch-memory'].includes(request.type)) stopRunning();
-  queue = queue.then(() => handle(request)).then(
+  queue = queue.then(() => handle(request, wasRunning)).then(
     (reply) => post({ kind: 'reply', id, reply }),
     (error: unknown) => post({ kind: 'reply', id, reply: { type: 'failed', message: error instanceof Error ? error.message : String(error) } }),
   );
 };
 
-async function handle(request: LabRequest): Promise<LabReply> {
+async function handle(request: LabRequest, wasRunning: boolean): Promise<LabReply> {
   switch (request.type) {
     case 'assemble': return { type: 'assembled', report: (await core.assemble(request.program)).report };
     case 'check-patches': return { type: 'patches-checked', reports: await core.checkPatches(request.patches) };
     case 'load': {
+      await cpuReady;
       const report = await core.load(request.program, request.settings.budget);
       await publish(true);
       return { type: 'loaded', report };
@@ -64,8 +67,7 @@ async function handle(request: LabRequest): Promise<LabReply> {
     case 'apply-patch':
     case 'rollback-patch': {
       // A patch goes in while the program runs: the run pauses for the transaction and goes on after it.
-      const resume = running && !request.stepwise;
-      stopRunning();
+      const resume = wasRunning && !request.stepwise;
       const view = request.type === 'apply-patch' ? await core.applyPatch(request.patch, request.stepwise)
         : await core.rollbackPatch(request.module, request.stepwise);
       await publish(true);

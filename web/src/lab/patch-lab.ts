@@ -49,7 +49,7 @@ export class PatchLab {
   private readonly patchCounters: { key: string; count: number }[] = [];
 
   constructor(private readonly process: GuestProcess, private readonly modules: readonly GuestModule[],
-    private readonly engine: EngineParts & { planner: Planner }, private readonly symbolize: (address: number) => string) {}
+    private readonly engine: { planner: Planner; trampolineSize: number }, private readonly symbolize: (address: number) => string) {}
 
   private get sandbox(): Sandbox {
     return this.process.sandbox;

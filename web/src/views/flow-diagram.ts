@@ -18,50 +18,58 @@ export interface RedirectDrawing {
   live: boolean;
 }
 
-const BOX_W = 190;
+const BOX_W = 210;
 const BOX_H = 46;
+const GAP = 90;
+const COLUMN = [10, 10 + BOX_W + GAP, 10 + 2 * (BOX_W + GAP)] as const;
+const WIDTH = COLUMN[2] + BOX_W + 10;
 
 function box(x: number, y: number, title: string, detail: string, kind = ''): SVGGElement {
   return svg('g', { class: `node ${kind}` },
     svg('rect', { class: `box ${kind}`, x, y, width: BOX_W, height: BOX_H, rx: 6 }),
     svg('text', { x: x + 10, y: y + 19 }, title),
-    svg('text', { x: x + 10, y: y + 36, opacity: 0.7 }, detail));
+    svg('text', { x: x + 10, y: y + 36, opacity: 0.75 }, detail));
 }
 
-function arrow(points: [number, number][], label: string, kind = ''): SVGGElement {
-  const d = points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x},${y}`).join(' ');
-  const [lx, ly] = points[Math.floor(points.length / 2) - (points.length % 2 === 0 ? 1 : 0)]!;
-  const [nx, ny] = points[Math.floor(points.length / 2) + (points.length % 2 === 0 ? 0 : 0)]!;
+/** A straight arrow from (x1, y1) to (x2, y2), its label beside its middle. */
+function arrow(x1: number, y1: number, x2: number, y2: number, label: string, kind = ''): SVGGElement {
+  const horizontal = y1 === y2;
   return svg('g', {},
-    svg('path', { class: `arrow ${kind}`, d, 'marker-end': `url(#head${kind ? '-' + kind : ''})` }),
-    svg('text', { x: (lx + nx) / 2 + 4, y: (ly + ny) / 2 - 6 }, label));
+    svg('path', { class: `arrow ${kind}`, d: `M${x1},${y1} L${x2},${y2}`, 'marker-end': `url(#head${kind ? '-' + kind : ''})` }),
+    svg('text', horizontal
+      ? { x: (x1 + x2) / 2, y: y1 - 7, 'text-anchor': 'middle' }
+      : { x: x1 + 8, y: (y1 + y2) / 2 + 4 }, label));
+}
+
+function marker(id: string, kind: string): SVGMarkerElement {
+  return svg('marker', { id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+    svg('path', { d: 'M0,0 L10,5 L0,10 z', class: `arrowhead ${kind}` }));
 }
 
 export function renderFlowDiagram(r: RedirectDrawing): SVGSVGElement {
   const hook = r.mode === 'hook' && r.trampoline !== undefined;
-  const height = hook ? 230 : 130;
-  const defs = svg('defs', {},
-    svg('marker', { id: 'head', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
-      svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrowhead' })),
-    svg('marker', { id: 'head-old', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
-      svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrowhead old' })));
-  const y = 20;
-  const caller = box(10, y, 'caller', 'call ' + r.targetName, '');
-  const entry = box(260, y, r.targetName, `${address(r.target)}: ${r.live ? r.form : 'original entry'}`, r.live ? 'patched' : '');
-  const replacement = box(510, y, r.replacementName, address(r.replacement), 'new');
-  const parts: SVGElement[] = [defs, caller, entry, replacement,
-    arrow([[200, y + BOX_H / 2], [258, y + BOX_H / 2]], 'call'),
-    arrow([[450, y + BOX_H / 2], [508, y + BOX_H / 2]], r.live ? 'jump' : 'not yet', r.live ? '' : 'old'),
-    arrow([[355, y + BOX_H], [355, y + BOX_H + 40]], r.live ? 'old body, unreached' : 'old body', r.live ? 'old' : ''),
+  const y = 24;
+  const mid = y + BOX_H / 2;
+  const parts: SVGElement[] = [
+    svg('defs', {}, marker('head', ''), marker('head-old', 'old')),
+    box(COLUMN[0], y, 'caller', `bl/call ${r.targetName.split('!').at(-1)}`),
+    box(COLUMN[1], y, r.targetName, `${address(r.target)}: ${r.live ? r.form : 'original entry'}`, r.live ? 'patched' : ''),
+    box(COLUMN[2], y, r.replacementName, address(r.replacement), 'new'),
+    arrow(COLUMN[0] + BOX_W, mid, COLUMN[1] - 2, mid, 'call'),
+    arrow(COLUMN[1] + BOX_W, mid, COLUMN[2] - 2, mid, r.live ? 'jump' : 'not yet', r.live ? '' : 'old'),
+    arrow(COLUMN[1] + 40, y + BOX_H, COLUMN[1] + 40, y + BOX_H + 38, r.live ? 'old body: no longer reached' : 'old body',
+      r.live ? 'old' : ''),
   ];
+  let height = y + BOX_H + 46;
   if (hook) {
-    const ty = y + 130;
+    const ty = y + BOX_H + 70;
     parts.push(
-      box(510, ty, 'trampoline', `${address(r.trampoline!)}: displaced + jmp back`, 'new'),
-      arrow([[605, y + BOX_H], [605, ty - 2]], 'call original'),
-      arrow([[508, ty + BOX_H / 2], [380, ty + BOX_H / 2], [380, y + BOX_H + 42]], `back to +${r.overwritten}`),
+      box(COLUMN[2], ty, 'trampoline', `${address(r.trampoline!)}: moved code`, 'new'),
+      arrow(COLUMN[2] + 40, y + BOX_H, COLUMN[2] + 40, ty - 2, 'calls the original'),
+      arrow(COLUMN[2] - 2, ty + BOX_H / 2, COLUMN[1] + BOX_W / 2 + 40, ty + BOX_H / 2, `jump back to +${r.overwritten}`),
     );
+    height = ty + BOX_H + 10;
   }
-  return svg('svg', { class: 'flow', viewBox: `0 0 720 ${height}`, role: 'img',
+  return svg('svg', { class: 'flow', viewBox: `0 0 ${WIDTH} ${height}`, role: 'img',
     'aria-label': `${r.targetName} redirected to ${r.replacementName}${hook ? ' with a trampoline back to the original' : ''}` }, ...parts);
 }

@@ -3,7 +3,8 @@ import { fill, h } from '../dom.ts';
 import { address } from '../lab/hex.ts';
 import type { MemoryWindow } from '../lab/protocol.ts';
 
-const ROW = 16;
+/** Bytes per row: eight fit the panel beside the registers. */
+const ROW = 8;
 
 export function renderMemory(container: HTMLElement, memory: MemoryWindow | undefined): void {
   if (!memory) { fill(container); return; }

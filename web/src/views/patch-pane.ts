@@ -163,10 +163,12 @@ export class PatchPane {
         h('p', {}, 'Nothing was written: guest memory is exactly as it was.')), wait);
       return;
     }
+    const replaying = this.stepping !== undefined && view.position < view.steps.length;
+    const will = replaying ? 'will be' : 'is';
     const sequence = view.action === 'apply'
-      ? `${view.module} sequence ${view.sequence} is live${view.previous ? `, replacing sequence ${view.previous}` : ''}`
-      : `${view.module} is back to ${view.sequence === null ? 'its original code' : `patch sequence ${view.sequence}`}`;
-    const progress = this.stepping && view.position < view.steps.length
+      ? `${view.module} sequence ${view.sequence} ${replaying ? 'will be' : 'is'} live${view.previous ? `, replacing sequence ${view.previous}` : ''}`
+      : `${view.module} ${will} back to ${view.sequence === null ? 'its original code' : `patch sequence ${view.sequence}`}`;
+    const progress = replaying
       ? ` Replaying the journal: ${view.position} of ${view.steps.length} steps in effect; the program waits until the last one.`
       : '';
     fill(this.summary, h('div', { class: 'applied' }, h('strong', {}, `${what}: `), `${view.steps.length} steps; ${sequence}.`, progress), wait);
