@@ -1,6 +1,6 @@
 // Host API of the ARM64 engine: the A64 decoder's answers and the redirect planner, over engine.wasm.
 import { type Engine, loadEngine } from './engine.ts';
-import { type PlanResult, type RedirectRequest, decodeEngineJson, hexToBytes } from './plan.ts';
+import { type PlanResult, type RedirectRequest, decodePlanResult, hexToBytes } from './plan.ts';
 
 /** Instruction forms, numbered as in engine/assembly/arm64/forms.ts. */
 export const Arm64Form = {
@@ -104,7 +104,7 @@ export function planArm64RedirectWith(engine: Engine, request: RedirectRequest):
   const answer = engine.exports.arm64PlanRedirect(padding.length, bytes.length, BigInt(request.target.address),
     request.target.name ?? '', BigInt(request.replacement), request.mode === 'hook' ? 1 : 0,
     hasTrampoline, BigInt(request.trampolineAddress ?? 0));
-  return decodeEngineJson<PlanResult>(engine.string(answer));
+  return decodePlanResult(engine.string(answer));
 }
 
 /** The encodings the ARM64 writer emits (numbers shared with engine/assembly/arm64/exports.ts). */

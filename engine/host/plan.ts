@@ -108,6 +108,51 @@ export function decodeEngineJson<T>(json: string): T {
   }) as T;
 }
 
+/**
+ * Reads a PlanResult answer: the same result as decodeEngineJson, converting only the fields the
+ * contract defines as addresses and bytes, without a reviver call per value (plans are planned in
+ * loops, and their explanations are long).
+ */
+export function decodePlanResult(json: string): PlanResult {
+  const result = JSON.parse(json) as RawPlanResult;
+  if (!result.ok) {
+    if (result.refusal.address !== undefined) result.refusal.address = address(result.refusal.address);
+    return result as PlanResult;
+  }
+  const plan = result.plan;
+  plan.target = address(plan.target);
+  plan.replacement = address(plan.replacement);
+  plan.overwritten.address = address(plan.overwritten.address);
+  for (const moved of plan.displaced) {
+    moved.address = address(moved.address);
+    if (moved.relocatedAddress !== undefined) moved.relocatedAddress = address(moved.relocatedAddress);
+    if (moved.relocatedBytes !== undefined) moved.relocatedBytes = bytes(moved.relocatedBytes);
+  }
+  if (plan.trampoline) {
+    plan.trampoline.address = address(plan.trampoline.address);
+    plan.trampoline.bytes = bytes(plan.trampoline.bytes);
+  }
+  for (const step of plan.steps) {
+    step.address = address(step.address);
+    step.before = bytes(step.before);
+    step.after = bytes(step.after);
+  }
+  return result as PlanResult;
+}
+
+/** A PlanResult as JSON.parse gives it: addresses and bytes still strings. */
+type Raw<T> = T extends Uint8Array ? Uint8Array | string : T extends number ? number | string
+  : T extends (infer E)[] ? Raw<E>[] : T extends object ? { -readonly [K in keyof T]: Raw<T[K]> } : T;
+type RawPlanResult = Raw<PlanResult>;
+
+function address(value: number | string): number {
+  return typeof value === 'number' ? value : Number(BigInt(value));
+}
+
+function bytes(value: Uint8Array | string): Uint8Array {
+  return typeof value === 'string' ? hexToBytes(value) : value;
+}
+
 const BYTE_FIELDS = new Set(['bytes', 'before', 'after', 'relocatedBytes']);
 
 export function hexToBytes(hex: string): Uint8Array {

@@ -1,41 +1,115 @@
 // A small JSON writer: the engine answers the host in JSON text, which is easy to read in tests
-// and in the page's step view.
+// and in the page's step view. Text goes straight into one growing UTF-16 buffer, so an answer of
+// a few kilobytes costs a handful of allocations rather than one per token.
+
+const HEX_DIGITS = '0123456789abcdef';
 
 export class JsonWriter {
-  private parts: string[] = [];
+  private units: Uint16Array = new Uint16Array(2048);
+  private length: i32 = 0;
   private needsComma: bool[] = [false];
+
+  private reserve(count: i32): void {
+    if (this.length + count <= this.units.length) return;
+    const grown = new Uint16Array(max(this.units.length * 2, this.length + count));
+    memory.copy(grown.dataStart, this.units.dataStart, <usize>this.length << 1);
+    this.units = grown;
+  }
+
+  private unit(code: u16): void {
+    this.reserve(1);
+    store<u16>(this.units.dataStart + (<usize>this.length << 1), code);
+    this.length++;
+  }
+
+  private raw(text: string): void {
+    const count = text.length;
+    this.reserve(count);
+    memory.copy(this.units.dataStart + (<usize>this.length << 1), changetype<usize>(text), <usize>count << 1);
+    this.length += count;
+  }
+
+  private quoted(text: string): void {
+    const count = text.length;
+    this.reserve(count + 2);
+    this.unit(0x22);
+    const source = changetype<usize>(text);
+    let start = 0;
+    for (let i = 0; i < count; i++) {
+      const c = load<u16>(source + (<usize>i << 1));
+      if (c != 0x22 && c != 0x5c && c >= 0x20) continue;
+      this.rawRange(source, start, i);
+      if (c == 0x22) this.raw('\\"');
+      else if (c == 0x5c) this.raw('\\\\');
+      else {
+        this.raw('\\u00');
+        this.unit(<u16>HEX_DIGITS.charCodeAt(c >> 4));
+        this.unit(<u16>HEX_DIGITS.charCodeAt(c & 15));
+      }
+      start = i + 1;
+    }
+    this.rawRange(source, start, count);
+    this.unit(0x22);
+  }
+
+  private rawRange(source: usize, start: i32, end: i32): void {
+    const count = end - start;
+    if (count <= 0) return;
+    this.reserve(count);
+    memory.copy(this.units.dataStart + (<usize>this.length << 1), source + (<usize>start << 1), <usize>count << 1);
+    this.length += count;
+  }
 
   private separate(): void {
     const top = this.needsComma.length - 1;
-    if (this.needsComma[top]) this.parts.push(',');
+    if (this.needsComma[top]) this.unit(0x2c);
     this.needsComma[top] = true;
   }
 
-  beginObject(): JsonWriter { this.separate(); this.parts.push('{'); this.needsComma.push(false); return this; }
-  endObject(): JsonWriter { this.parts.push('}'); this.needsComma.pop(); return this; }
-  beginArray(): JsonWriter { this.separate(); this.parts.push('['); this.needsComma.push(false); return this; }
-  endArray(): JsonWriter { this.parts.push(']'); this.needsComma.pop(); return this; }
+  beginObject(): JsonWriter { this.separate(); this.unit(0x7b); this.needsComma.push(false); return this; }
+  endObject(): JsonWriter { this.unit(0x7d); this.needsComma.pop(); return this; }
+  beginArray(): JsonWriter { this.separate(); this.unit(0x5b); this.needsComma.push(false); return this; }
+  endArray(): JsonWriter { this.unit(0x5d); this.needsComma.pop(); return this; }
 
   /** The key of the next value inside an object. */
   key(name: string): JsonWriter {
     this.separate();
-    this.parts.push(quote(name));
-    this.parts.push(':');
+    this.quoted(name);
+    this.unit(0x3a);
     this.needsComma[this.needsComma.length - 1] = false;
     return this;
   }
 
-  string(value: string): JsonWriter { this.separate(); this.parts.push(quote(value)); return this; }
-  bool(value: bool): JsonWriter { this.separate(); this.parts.push(value ? 'true' : 'false'); return this; }
-  int(value: i64): JsonWriter { this.separate(); this.parts.push(value.toString()); return this; }
+  string(value: string): JsonWriter { this.separate(); this.quoted(value); return this; }
+  bool(value: bool): JsonWriter { this.separate(); this.raw(value ? 'true' : 'false'); return this; }
+  int(value: i64): JsonWriter { this.separate(); this.raw(value.toString()); return this; }
+
   /** Addresses and other 64-bit values travel as hex strings: JSON numbers lose precision past 2^53. */
-  hex(value: u64): JsonWriter { this.separate(); this.parts.push('"0x' + value.toString(16) + '"'); return this; }
-  bytes(data: Uint8Array): JsonWriter { this.separate(); this.parts.push('"' + toHex(data) + '"'); return this; }
+  hex(value: u64): JsonWriter {
+    this.separate();
+    this.raw('"0x');
+    let shift = 60;
+    while (shift > 0 && ((value >> u64(shift)) & 15) == 0) shift -= 4;
+    for (; shift >= 0; shift -= 4) this.unit(<u16>HEX_DIGITS.charCodeAt(i32((value >> u64(shift)) & 15)));
+    this.unit(0x22);
+    return this;
+  }
 
-  toString(): string { return this.parts.join(''); }
+  bytes(data: Uint8Array): JsonWriter {
+    this.separate();
+    this.reserve(data.length * 2 + 2);
+    this.unit(0x22);
+    for (let i = 0; i < data.length; i++) {
+      const b = data[i];
+      this.unit(<u16>HEX_DIGITS.charCodeAt(b >> 4));
+      this.unit(<u16>HEX_DIGITS.charCodeAt(b & 15));
+    }
+    this.unit(0x22);
+    return this;
+  }
+
+  toString(): string { return String.UTF16.decodeUnsafe(this.units.dataStart, <usize>this.length << 1); }
 }
-
-const HEX_DIGITS = '0123456789abcdef';
 
 export function toHex(data: Uint8Array): string {
   // Two UTF-16 code units per byte, written in place: concatenating per byte is quadratic.
@@ -47,29 +121,4 @@ export function toHex(data: Uint8Array): string {
     units[i * 2 + 1] = HEX_DIGITS.charCodeAt(b & 15);
   }
   return String.UTF16.decodeUnsafe(units.dataStart, length * 4);
-}
-
-function quote(value: string): string {
-  let plain = true;
-  const units = changetype<usize>(value);
-  for (let i = 0, n = value.length; i < n; i++) {
-    const c = load<u16>(units + (<usize>i << 1));
-    if (c == 0x22 || c == 0x5c || c < 0x20) { plain = false; break; }
-  }
-  if (plain) return '"' + value + '"';
-  // Escapes are rare: join the runs between them.
-  const parts: string[] = ['"'];
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c != 0x22 && c != 0x5c && c >= 0x20) continue;
-    parts.push(value.substring(start, i));
-    if (c == 0x22) parts.push('\\"');
-    else if (c == 0x5c) parts.push('\\\\');
-    else parts.push('\\u00' + HEX_DIGITS.charAt(c >> 4) + HEX_DIGITS.charAt(c & 15));
-    start = i + 1;
-  }
-  parts.push(value.substring(start));
-  parts.push('"');
-  return parts.join('');
 }

@@ -2,7 +2,8 @@
 // with its message. Plans that are carried out are run on Unicorn.
 import { describe, expect, it } from 'vitest';
 import { arm64TrampolineMaxSize, planArm64Redirect } from '../../../engine/host/arm64.ts';
-import type { PlanResult, RedirectPlan, RedirectRequest } from '../../../engine/host/plan.ts';
+import { loadEngine } from '../../../engine/host/engine.ts';
+import { decodeEngineJson, decodePlanResult, type PlanResult, type RedirectPlan, type RedirectRequest } from '../../../engine/host/plan.ts';
 import { planRedirect, trampolineSizeBound } from '../../../engine/host/redirect.ts';
 import { Prot } from '../../../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../../../sandbox/unicorn/unicorn-sandbox.ts';
@@ -235,6 +236,24 @@ describe('ARM64 planner entry forms and steps', () => {
     expect(await planRedirect(request)).toEqual(await planArm64Redirect(request));
     expect(await trampolineSizeBound('arm64')).toBe(104);
     await expect(planRedirect({ ...request, arch: 'x64' })).rejects.toThrow('x86-64 planner not available yet');
+  });
+
+  it('reads the engine\'s answer exactly as the generic JSON reading does, escapes included', async () => {
+    const engine = await loadEngine();
+    const cases: [string, string, number, bigint][] = [
+      [LOOP, 'f', 1, BigInt(FAR)], [LOOP, 'f', 1, BigInt(NEAR)], ['ldr x0, .+8\nret\n.quad 7\nnop', 'odd "name"\\\n\u0001', 1, BigInt(FAR)],
+      [LOOP, 'f', 0, BigInt(FAR)], ['nop', 'short', 1, BigInt(FAR)],
+    ];
+    for (const [source, name, mode, replacement] of cases) {
+      const bytes = await assembleStatements(source, 'arm64', F);
+      engine.input(bytes.length).set(bytes);
+      const json = engine.string(engine.exports.arm64PlanRedirect(0, bytes.length, BigInt(F), name, replacement, mode, true,
+        replacement + 0x800n));
+      expect(decodePlanResult(json)).toEqual(decodeEngineJson<PlanResult>(json));
+      const result = decodePlanResult(json);
+      const text = result.ok ? result.plan.steps.at(-2)!.explanation : result.refusal.message;
+      expect(text).toContain(name);
+    }
   });
 
   it('plans without touching the bytes it was given', async () => {
