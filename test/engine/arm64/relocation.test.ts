@@ -13,16 +13,17 @@ import { callFunction, RETURN_ADDRESS } from '../../corpus/corpus.ts';
 import { applyPlan } from '../apply-plan.ts';
 import { hookReplacement } from './guest.ts';
 
-const F = 0x10_0000;
+/** High enough that trampolines go both below and above it. */
+const F = 0x3_0000_0000;
 const REGION = 0x1_0000;
 /** Functions that cannot return through x30 return through x7, which the tests set. */
 const RETURN = BigInt(RETURN_ADDRESS);
 
 const PLACEMENTS = {
-  near: F + 0x4_0000, // 256 KiB: every form reaches, except TBZ/TBNZ (±32 KiB)
-  beyond1MiB: F + 0x400_0000, // 64 MiB
-  beyond128MiB: F + 0x4000_0000, // 1 GiB
-  beyond4GiB: F + 0x2_0000_0000, // 8 GiB
+  near: F + 0x4_0000, // 256 KiB above: every form reaches, except TBZ/TBNZ (±32 KiB)
+  beyond1MiB: F - 0x400_0000, // 64 MiB below
+  beyond128MiB: F + 0x4000_0000, // 1 GiB above
+  beyond4GiB: F - 0x2_0000_0000, // 8 GiB below
 } as const;
 type Placement = keyof typeof PLACEMENTS;
 const ALL: Placement[] = ['near', 'beyond1MiB', 'beyond128MiB', 'beyond4GiB'];
