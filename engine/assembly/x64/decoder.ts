@@ -202,8 +202,10 @@ function setFlow(opcode: u32, out: X64Instruction): void {
         const reg = (<u32>out.modrm >> 3) & 7;
         if (reg == 2 || reg == 3) out.flow = X64Flow.CALL_INDIRECT;
         else if (reg == 4 || reg == 5) out.flow = X64Flow.JMP_INDIRECT;
-        // Near indirect branches are always 64-bit; far ones keep the operand size (m16:16/32/64).
+        // Near indirect branches are always 64-bit; far ones keep the operand size (m16:16/32/64);
+        // push r/m defaults to 64-bit like the other stack operations (16-bit with 66).
         if (reg == 2 || reg == 4) out.operandSize = 8;
+        else if (reg == 6 && out.operandSize == 4) out.operandSize = 8;
         return;
       }
     }
@@ -214,6 +216,9 @@ function setFlow(opcode: u32, out: X64Instruction): void {
     switch (opcode) {
       case 0x05: case 0x07: case 0x34: case 0x35: case 0x0b: case 0xb9: case 0xff:
         out.flow = X64Flow.INTERRUPT;
+        return;
+      case 0x20: case 0x21: case 0x22: case 0x23:
+        out.operandSize = 8; // control and debug registers move 64 bits in 64-bit mode
         return;
       case 0x78: case 0x79:
         if (out.mandatoryPrefix == 0) out.operandSize = 8; // vmread / vmwrite are 64-bit in 64-bit mode

@@ -210,6 +210,12 @@ describe('x86-64 decoder: prefixes', () => {
     expect(decode('66 01 c0').operandSize).toBe(2);
     expect(decode('66 0f 58 c1').operandSize).toBe(4); // 66 is addpd's mandatory prefix, not an operand size
     expect(decode('66 0f 58 c1').mandatoryPrefix).toBe(0x66);
+    expect(decode('ff 30').operandSize).toBe(8); // push qword [rax]
+    expect(decode('66 ff 30').operandSize).toBe(2); // push word [rax]
+    expect(decode('8f 00').operandSize).toBe(8); // pop qword [rax]
+    expect(decode('c8 10 00 00').operandSize).toBe(8); // enter
+    expect(decode('0f 20 c0').operandSize).toBe(8); // mov rax, cr0
+    expect(decode('48 0f 78 c1').operandSize).toBe(8); // vmread
   });
 
   it('LOCK only on read-modify-write instructions with a memory destination', () => {
