@@ -2,5 +2,8 @@
 import { arm64Decoder, arm64RedirectPlanning } from './arm64.ts';
 import { unicornTightLoop } from './unicorn.ts';
 import { x64DecoderThroughput } from './x64-decoder.ts';
+import { x64RedirectPlanning } from './x64-redirect.ts';
 
-export const figures: (() => Promise<string[]>)[] = [unicornTightLoop, x64DecoderThroughput, arm64Decoder, arm64RedirectPlanning];
+export const figures: (() => Promise<string[]>)[] = [
+  unicornTightLoop, x64DecoderThroughput, x64RedirectPlanning, arm64Decoder, arm64RedirectPlanning,
+];

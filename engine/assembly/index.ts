@@ -8,7 +8,7 @@ export function interfaceVersion(): i32 {
   return INTERFACE_VERSION;
 }
 
-export { x64Encode } from './x64/api';
+export { x64Encode, x64PlanRedirect, x64TrampolineMaxSize } from './x64/api';
 export { patchImageBuffer, parsePatchImage } from './patch/exports';
 export { inputBuffer } from './common/input';
 export { arm64Encode, arm64PlanRedirect, arm64TrampolineMaxSize, decodeArm64Words } from './arm64/exports';

@@ -1,6 +1,6 @@
 // Host API of the x86-64 engine: typed wrappers over engine.wasm's x64 exports.
 import { loadEngine } from './engine.ts';
-import { hexToBytes } from './plan.ts';
+import { type PlanResult, type RedirectRequest, decodeEngineJson, hexToBytes } from './plan.ts';
 
 /** The encodings the engine's x86-64 writer emits (numbers shared with engine/assembly/x64/api.ts). */
 export const X64_FORMS = {
@@ -35,4 +35,28 @@ export async function encodeX64(form: X64Form, address: number | bigint, options
   const hex = engine.exports.x64Encode(X64_FORMS[form], BigInt(address), BigInt(options.target ?? 0),
     options.condition ?? 0, options.count ?? 0);
   return hex === '' ? undefined : hexToBytes(hex);
+}
+
+/** The largest trampoline an x86-64 hook plan can need: reserve this much before planning. */
+export async function x64TrampolineMaxSize(): Promise<number> {
+  return (await loadEngine()).exports.x64TrampolineMaxSize();
+}
+
+/**
+ * Plans redirecting an x86-64 function (see RedirectRequest). Never throws for a function that
+ * cannot be redirected: the answer is then a refusal with a reason.
+ */
+export async function planX64Redirect(request: RedirectRequest): Promise<PlanResult> {
+  if (request.arch !== 'x64') throw new Error(`planX64Redirect plans x64 functions, not ${request.arch}`);
+  const engine = await loadEngine();
+  const padding = request.padding ?? new Uint8Array(0);
+  const { bytes } = request.target;
+  const input = engine.input(padding.length + bytes.length);
+  input.set(padding, 0);
+  input.set(bytes, padding.length);
+  const hasTrampoline = request.trampolineAddress !== undefined;
+  const json = engine.exports.x64PlanRedirect(padding.length, bytes.length, BigInt(request.target.address),
+    request.target.name ?? '', BigInt(request.replacement), request.mode === 'hook' ? 1 : 0,
+    hasTrampoline, BigInt(request.trampolineAddress ?? 0));
+  return decodeEngineJson<PlanResult>(json);
 }

@@ -1,5 +1,7 @@
 // The x86-64 engine's exports to the host.
+import { inputBytes } from '../common/input';
 import { toHex } from '../common/json';
+import { RedirectMode, X64RedirectRequest, X64_TRAMPOLINE_MAX_SIZE, planX64Redirect } from './planner';
 import { X64Writer } from './writer';
 
 /** Forms `x64Encode` can emit (the host mirrors these numbers). */
@@ -37,4 +39,31 @@ export function x64Encode(form: i32, address: u64, target: u64, condition: i32, 
     default: ok = false;
   }
   return ok ? toHex(w.toBytes()) : '';
+}
+
+/**
+ * Plans redirecting the function at `address` to `replacement` (mode 0 replace, 1 hook) and answers
+ * with the plan contract's PlanResult as JSON. The input buffer holds the `paddingLength` bytes of
+ * padding before the function, then the function's `functionLength` bytes.
+ */
+export function x64PlanRedirect(
+  paddingLength: i32, functionLength: i32, address: u64, name: string, replacement: u64, mode: i32,
+  hasTrampoline: bool, trampoline: u64,
+): string {
+  const request = new X64RedirectRequest();
+  request.code = inputBytes(0, paddingLength + functionLength).dataStart;
+  request.paddingLength = paddingLength;
+  request.functionLength = functionLength;
+  request.address = address;
+  request.name = name;
+  request.replacement = replacement;
+  request.mode = mode == 1 ? RedirectMode.Hook : RedirectMode.Replace;
+  request.hasTrampoline = hasTrampoline;
+  request.trampoline = trampoline;
+  return planX64Redirect(request);
+}
+
+/** The largest trampoline a hook plan can ask for, in bytes. */
+export function x64TrampolineMaxSize(): i32 {
+  return X64_TRAMPOLINE_MAX_SIZE;
 }

@@ -184,8 +184,13 @@ export class X64Writer {
   }
 
   toBytes(): Uint8Array {
-    const out = new Uint8Array(this.data.length);
-    for (let i = 0; i < this.data.length; i++) out[i] = this.data[i];
+    return this.bytesFrom(0);
+  }
+
+  /** The bytes written from offset `start` on. */
+  bytesFrom(start: i32): Uint8Array {
+    const out = new Uint8Array(this.data.length - start);
+    for (let i = start; i < this.data.length; i++) out[i - start] = this.data[i];
     return out;
   }
 }

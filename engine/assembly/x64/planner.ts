@@ -1,0 +1,398 @@
+// x86-64 redirect planner: decides how to send a function's callers to a replacement, checks that
+// doing so is safe, and answers with the plan (the shared contract of engine/host/plan.ts) as JSON.
+import { JsonWriter, toHex } from '../common/json';
+import { X64Instruction, decodeX64 } from './decoder';
+import { InstructionKind, SourceInstruction } from './facts';
+import { Relocation, hex, relocateX64 } from './relocator';
+import { JMP_ABSOLUTE_SIZE, JMP_REL32_SIZE, JMP_REL8_SIZE, X64Writer, fitsRel32 } from './writer';
+
+export const enum RedirectMode {
+  Replace = 0,
+  Hook = 1,
+}
+
+/** What the host asks for; the bytes (padding, then the function) sit in linear memory at `code`. */
+export class X64RedirectRequest {
+  code: usize = 0;
+  paddingLength: i32 = 0;
+  functionLength: i32 = 0;
+  /** The function's address (its first byte follows the padding). */
+  address: u64 = 0;
+  name: string = '';
+  replacement: u64 = 0;
+  mode: RedirectMode = RedirectMode.Replace;
+  hasTrampoline: bool = false;
+  trampoline: u64 = 0;
+}
+
+/** How the entry is redirected. */
+const enum EntryForm {
+  /** The jump over the function's first bytes. */
+  Direct,
+  /** Long jump in the padding, 2-byte short jump at the entry. */
+  HotPatch,
+}
+
+/**
+ * The largest trampoline the relocator can produce: at most 14 overwritten bytes, so displaced
+ * instructions starting at offsets 0..13 (28 bytes at most), each growing by at most 16 bytes
+ * (loop over a 14-byte jump), then a 14-byte jump back.
+ */
+export const X64_TRAMPOLINE_MAX_SIZE: i32 = 28 + 14 * 16 + JMP_ABSOLUTE_SIZE;
+
+class Refusal {
+  constructor(readonly code: string, readonly message: string, readonly address: u64) {}
+}
+
+export function planX64Redirect(request: X64RedirectRequest): string {
+  const planner = new Planner(request);
+  const refusal = planner.plan();
+  if (refusal != null) return refusalJson(refusal);
+  return planner.json();
+}
+
+class Planner {
+  private readonly functionStart: usize;
+  private instructions: SourceInstruction[] = [];
+  private form: EntryForm = EntryForm.Direct;
+  private formName: string = '';
+  /** Bytes changed at the entry. */
+  private overwritten: i32 = 0;
+  private displacedCount: i32 = 0;
+  private entryBytes: Uint8Array = new Uint8Array(0);
+  private paddingJump: Uint8Array = new Uint8Array(0);
+  private paddingJumpName: string = '';
+  private relocation: Relocation | null = null;
+  /** Why the first undecodable bytes did not decode (the decoder's sentence). */
+  private undecodableReason: string = '';
+
+  constructor(private readonly request: X64RedirectRequest) {
+    this.functionStart = request.code + <usize>request.paddingLength;
+  }
+
+  private get label(): string {
+    const r = this.request;
+    return r.name.length > 0 ? r.name + ' (' + hex(r.address) + ')' : 'the function at ' + hex(r.address);
+  }
+
+  /** "0x401004 (name+0x4)" */
+  private where(address: u64): string {
+    const r = this.request;
+    const offset = address - r.address;
+    return hex(address) + ' (' + (r.name.length > 0 ? r.name : 'function') + '+0x' + offset.toString(16) + ')';
+  }
+
+  plan(): Refusal | null {
+    const r = this.request;
+    const bad = this.checkRequest();
+    if (bad != null) return bad;
+
+    // Every instruction of the function: the displaced ones are moved, and all of them are checked
+    // for branches into the bytes the redirect overwrites.
+    const undecodable = this.decodeFunction();
+
+    const nearReplacement = fitsRel32(r.address + <u64>JMP_REL32_SIZE, r.replacement);
+    const entryJumpSize = nearReplacement ? JMP_REL32_SIZE : JMP_ABSOLUTE_SIZE;
+    // The padding jump ends where the function starts.
+    const paddingJumpSize = fitsRel32(r.address, r.replacement) ? JMP_REL32_SIZE : JMP_ABSOLUTE_SIZE;
+    const paddingFits = r.paddingLength >= paddingJumpSize;
+    const firstLength = this.instructions.length > 0 ? this.instructions[0].insn.length : 0;
+
+    if (paddingFits && firstLength == 2) {
+      this.form = EntryForm.HotPatch;
+      this.overwritten = JMP_REL8_SIZE;
+    } else if (r.functionLength >= entryJumpSize) {
+      this.form = EntryForm.Direct;
+      this.overwritten = entryJumpSize;
+    } else if (paddingFits && r.functionLength >= JMP_REL8_SIZE) {
+      this.form = EntryForm.HotPatch;
+      this.overwritten = JMP_REL8_SIZE;
+    } else {
+      return this.tooShort(entryJumpSize, paddingJumpSize, nearReplacement);
+    }
+
+    // The displaced instructions: those that overlap the overwritten bytes.
+    let covered = 0;
+    while (covered < this.overwritten) {
+      if (this.displacedCount >= this.instructions.length) {
+        const at = r.address + <u64>covered;
+        return new Refusal('undecodable', 'The bytes at ' + this.where(at) + ' (' + this.hexAt(at, 8) +
+          ') are not a valid x86-64 instruction' + this.because() + ', so the first instructions of ' + this.label +
+          ' cannot be moved out of the way of the jump.', at);
+      }
+      covered += this.instructions[this.displacedCount].insn.length;
+      this.displacedCount++;
+    }
+    if (undecodable != 0) {
+      return new Refusal('undecodable', 'The bytes at ' + this.where(undecodable) + ' (' + this.hexAt(undecodable, 8) +
+        ') are not a valid x86-64 instruction' + this.because() + ', so ' + this.label +
+        ' cannot be checked for branches into its first ' + this.overwritten.toString() + ' bytes.', undecodable);
+    }
+
+    const flow = this.checkDisplacedFlow();
+    if (flow != null) return flow;
+    const into = this.checkBranchesInto();
+    if (into != null) return into;
+
+    if (r.mode == RedirectMode.Hook) {
+      const last = this.instructions[this.displacedCount - 1];
+      const relocation = relocateX64(this.instructions.slice(0, this.displacedCount), r.trampoline, last.end);
+      if (relocation.failure != null) {
+        const f = relocation.failure!;
+        return new Refusal(f.code, f.message, f.address);
+      }
+      this.relocation = relocation;
+    }
+    this.writeJumps(nearReplacement, paddingJumpSize);
+    return null;
+  }
+
+  private checkRequest(): Refusal | null {
+    const r = this.request;
+    if (r.functionLength <= 0) {
+      return new Refusal('bad-request', 'No bytes were given for ' + this.label + '.', r.address);
+    }
+    if (r.paddingLength < 0 || <u64>r.paddingLength > r.address) {
+      return new Refusal('bad-request', 'The padding before ' + this.label + ' would start below address 0.', r.address);
+    }
+    const start = r.address - <u64>r.paddingLength;
+    const end = r.address + <u64>r.functionLength;
+    if (r.replacement >= r.address && r.replacement < end) {
+      return new Refusal('bad-request', 'The replacement ' + hex(r.replacement) + ' lies inside ' + this.label +
+        ' itself.', r.replacement);
+    }
+    if (r.mode == RedirectMode.Hook) {
+      if (!r.hasTrampoline) {
+        return new Refusal('bad-request', 'Hook mode needs a trampoline address: the relocated first instructions of ' +
+          this.label + ' are written there.', r.address);
+      }
+      const tEnd = r.trampoline + <u64>X64_TRAMPOLINE_MAX_SIZE;
+      if (r.trampoline < end && tEnd > start) {
+        return new Refusal('bad-request', 'The trampoline at ' + hex(r.trampoline) + ' overlaps ' + this.label +
+          ' or its padding.', r.trampoline);
+      }
+    }
+    return null;
+  }
+
+  /** Decodes the function front to back; returns the address of the first undecodable byte, or 0. */
+  private decodeFunction(): u64 {
+    const r = this.request;
+    let offset = 0;
+    while (offset < r.functionLength) {
+      const insn = new X64Instruction();
+      const address = r.address + <u64>offset;
+      const ptr = this.functionStart + <usize>offset;
+      if (!decodeX64(ptr, r.functionLength - offset, address, insn)) {
+        this.undecodableReason = insn.reason;
+        return address;
+      }
+      this.instructions.push(new SourceInstruction(address, ptr, insn));
+      offset += insn.length;
+    }
+    return 0;
+  }
+
+  private tooShort(entryJumpSize: i32, paddingJumpSize: i32, near: bool): Refusal {
+    const r = this.request;
+    let message = this.label + ' is ' + r.functionLength.toString() + ' byte' + (r.functionLength == 1 ? '' : 's') +
+      ' long, shorter than the ' + entryJumpSize.toString() + '-byte ' +
+      (near ? 'jmp rel32' : 'jmp [rip+0] abs64 (the replacement is more than 2 GiB away)') + ' its entry would need';
+    if (r.paddingLength == 0) {
+      message += ', and it has no padding before it for the hot-patch form.';
+    } else if (r.paddingLength < paddingJumpSize) {
+      message += ', and its ' + r.paddingLength.toString() + ' bytes of padding are fewer than the ' +
+        paddingJumpSize.toString() + ' the hot-patch form needs for its long jump.';
+    } else {
+      message += ', and even the hot-patch form needs 2 bytes at the entry.';
+    }
+    return new Refusal('too-short', message, r.address);
+  }
+
+  /** A displaced ret or jump must be the last displaced instruction: what follows it is reached some other way. */
+  private checkDisplacedFlow(): Refusal | null {
+    const r = this.request;
+    for (let i = 0; i < this.displacedCount - 1; i++) {
+      const source = this.instructions[i];
+      if (source.fallsThrough) continue;
+      const after = <i32>(source.end - r.address);
+      const what = source.kind == InstructionKind.Ret ? 'returns' : 'jumps away';
+      return new Refusal('unmovable-instruction', this.label + ' ' + what + ' with ' + source.describe() + ' at ' +
+        this.where(source.address) + ', before the end of the ' + this.overwritten.toString() +
+        ' bytes the jump overwrites; the ' + (this.overwritten - after).toString() +
+        ' bytes after it belong to code reached some other way, which the jump would destroy.', source.address);
+    }
+    return null;
+  }
+
+  /** No other instruction of the function may branch into the overwritten bytes (the entry itself is fine). */
+  private checkBranchesInto(): Refusal | null {
+    const r = this.request;
+    const last = this.instructions[this.displacedCount - 1];
+    const displacedEnd = last.end;
+    for (let i = this.displacedCount; i < this.instructions.length; i++) {
+      const source = this.instructions[i];
+      if (!source.isRelativeBranch) continue;
+      const target = source.insn.branchTarget;
+      if (target > r.address && target < displacedEnd) {
+        return new Refusal('branch-into-overwritten', source.describe() + ' at ' +
+          this.where(source.address) + ' branches to ' + this.where(target) + ', inside the first ' +
+          (<i32>(displacedEnd - r.address)).toString() + ' bytes that the redirect replaces; it would land in the middle of the new jump.',
+          source.address);
+      }
+    }
+    return null;
+  }
+
+  private writeJumps(nearReplacement: bool, paddingJumpSize: i32): void {
+    const r = this.request;
+    if (this.form == EntryForm.Direct) {
+      const w = new X64Writer(r.address);
+      if (nearReplacement) {
+        w.putJmpRel32(r.replacement);
+        this.formName = 'jmp rel32';
+      } else {
+        w.putJmpAbsolute(r.replacement);
+        this.formName = 'jmp [rip+0] abs64';
+      }
+      this.entryBytes = w.toBytes();
+      return;
+    }
+    const padAddress = r.address - <u64>paddingJumpSize;
+    const pad = new X64Writer(padAddress);
+    if (paddingJumpSize == JMP_REL32_SIZE) {
+      pad.putJmpRel32(r.replacement);
+      this.paddingJumpName = 'jmp rel32';
+    } else {
+      pad.putJmpAbsolute(r.replacement);
+      this.paddingJumpName = 'jmp [rip+0] abs64';
+    }
+    this.paddingJump = pad.toBytes();
+    const entry = new X64Writer(r.address);
+    entry.putJmpRel8(padAddress);
+    this.entryBytes = entry.toBytes();
+    this.formName = 'hot-patch short jump';
+  }
+
+  private because(): string {
+    return this.undecodableReason.length > 0 ? ' (' + this.undecodableReason + ')' : '';
+  }
+
+  private hexAt(address: u64, count: i32): string {
+    const r = this.request;
+    const offset = <i32>(address - r.address);
+    const n = min(count, r.functionLength - offset);
+    return spacedHex(this.functionStart + <usize>offset, n);
+  }
+
+  /** The plan as JSON (PlanResult with ok: true). */
+  json(): string {
+    const r = this.request;
+    const j = new JsonWriter();
+    j.beginObject().key('ok').bool(true).key('plan').beginObject();
+    j.key('arch').string('x64');
+    j.key('mode').string(r.mode == RedirectMode.Hook ? 'hook' : 'replace');
+    j.key('target').hex(r.address);
+    j.key('replacement').hex(r.replacement);
+    j.key('form').string(this.formName);
+    j.key('overwritten').beginObject().key('address').hex(r.address).key('length').int(this.overwritten).endObject();
+
+    const relocation = this.relocation;
+    j.key('displaced').beginArray();
+    for (let i = 0; i < this.displacedCount; i++) {
+      const source = this.instructions[i];
+      j.beginObject().key('address').hex(source.address).key('length').int(source.insn.length);
+      if (relocation != null) {
+        const moved = relocation.instructions[i];
+        j.key('relocatedAddress').hex(moved.relocatedAddress);
+        j.key('relocatedBytes').bytes(moved.bytes);
+        j.key('relocation').string(moved.relocation);
+      } else {
+        j.key('relocation').string('overwritten; replace mode keeps no copy');
+      }
+      j.endObject();
+    }
+    j.endArray();
+
+    if (relocation != null) {
+      j.key('trampoline').beginObject().key('address').hex(r.trampoline).key('bytes').bytes(relocation.bytes).endObject();
+    }
+
+    j.key('steps').beginArray();
+    if (relocation != null) {
+      const resume = this.instructions[this.displacedCount - 1].end;
+      let text = 'The trampoline: the ' + this.displacedCount.toString() + ' displaced instruction' +
+        (this.displacedCount == 1 ? '' : 's') + ', relocated';
+      if (relocation.jumpBack == 'none') {
+        text += '; it needs no jump back, since the last of them never continues to the next instruction.';
+      } else {
+        text += ', then a ' + relocation.jumpBack + ' back to ' + this.where(resume) + ', the first instruction left in place.';
+      }
+      text += ' Calling ' + hex(r.trampoline) + ' runs the original ' + this.label + '.';
+      this.step(j, 'trampoline', r.trampoline, new Uint8Array(relocation.bytes.length), relocation.bytes, false, text);
+    }
+    if (this.form == EntryForm.HotPatch) {
+      const padAddress = r.address - <u64>this.paddingJump.length;
+      const before = copyOut(this.functionStart - <usize>this.paddingJump.length, this.paddingJump.length);
+      this.step(j, 'padding-jump', padAddress, before, this.paddingJump, false,
+        'A ' + this.paddingJumpName + ' to the replacement ' + hex(r.replacement) + ' goes into the padding just before ' +
+        this.label + ', which nothing executes, so writing it changes no behaviour yet.');
+      const atomic = (r.address & 63) != 63;
+      this.step(j, 'entry-jump', r.address, copyOut(this.functionStart, JMP_REL8_SIZE), this.entryBytes, atomic,
+        'A 2-byte jmp rel8 at the entry sends callers back to that long jump. Only these 2 bytes of the function change' +
+        (atomic
+          ? ', in a single 2-byte store (it does not cross a cache line), so a thread sees either the old first instruction or the short jump, never half of each.'
+          : '; they cross a cache line here, so the 2-byte store is not atomic and no thread may run the entry while it is written.'));
+    } else {
+      const size = this.entryBytes.length;
+      const atomic = <i32>(r.address & 7) + size <= 8;
+      this.step(j, 'entry-jump', r.address, copyOut(this.functionStart, size), this.entryBytes, atomic,
+        'A ' + this.formName + ' to the replacement ' + hex(r.replacement) + ' overwrites the first ' + size.toString() +
+        ' bytes of ' + this.label + (nearReplacement(this.formName)
+          ? ''
+          : ' (the replacement is more than 2 GiB away, so the jump reads its target from the 8 bytes after it)') +
+        (atomic
+          ? '; they lie in one aligned 8-byte word, so one 8-byte store writes them atomically.'
+          : '; they span more than one aligned 8-byte word, so no thread may run them while they are written.'));
+    }
+    j.endArray();
+    j.endObject().endObject();
+    return j.toString();
+  }
+
+  private step(j: JsonWriter, kind: string, address: u64, before: Uint8Array, after: Uint8Array, atomic: bool, explanation: string): void {
+    j.beginObject();
+    j.key('kind').string(kind).key('address').hex(address);
+    j.key('before').bytes(before).key('after').bytes(after);
+    j.key('atomic').bool(atomic).key('explanation').string(explanation);
+    j.endObject();
+  }
+}
+
+function nearReplacement(formName: string): bool {
+  return formName == 'jmp rel32';
+}
+
+function refusalJson(refusal: Refusal): string {
+  const j = new JsonWriter();
+  j.beginObject().key('ok').bool(false).key('refusal').beginObject();
+  j.key('code').string(refusal.code).key('message').string(refusal.message).key('address').hex(refusal.address);
+  j.endObject().endObject();
+  return j.toString();
+}
+
+function copyOut(ptr: usize, length: i32): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = load<u8>(ptr + <usize>i);
+  return out;
+}
+
+function spacedHex(ptr: usize, length: i32): string {
+  const bytes = copyOut(ptr, length);
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    if (i > 0) out += ' ';
+    out += toHex(bytes.subarray(i, i + 1));
+  }
+  return out;
+}

@@ -1,0 +1,231 @@
+// x86-64 relocator: moves the instructions a redirect jump displaces into a trampoline at another
+// address so that they mean the same there, then jumps back to the first instruction left in place.
+import {
+  CALL_ABSOLUTE_SIZE, CALL_REL32_SIZE, JCC_ABSOLUTE_SIZE, JCC_REL32_SIZE, JMP_ABSOLUTE_SIZE, JMP_REL32_SIZE,
+  JMP_REL8_SIZE, X64Writer, distance, fitsRel32,
+} from './writer';
+import { InstructionKind, SourceInstruction } from './facts';
+
+/** What was done to one instruction, for the plan. */
+export class RelocatedInstruction {
+  relocatedAddress: u64 = 0;
+  bytes: Uint8Array = new Uint8Array(0);
+  relocation: string = '';
+}
+
+export class RelocationFailure {
+  constructor(
+    /** A refusal code of the plan contract. */
+    readonly code: string,
+    readonly message: string,
+    readonly address: u64,
+  ) {}
+}
+
+export class Relocation {
+  failure: RelocationFailure | null = null;
+  instructions: RelocatedInstruction[] = [];
+  /** The whole trampoline: relocated instructions and the jump back. */
+  bytes: Uint8Array = new Uint8Array(0);
+  /** How the trampoline returns to the function ("jmp rel32", "jmp [rip+0] abs64" or "none"). */
+  jumpBack: string = '';
+}
+
+/** How each instruction is rewritten; `Far` forms reach any address, at a larger size. */
+const enum Shape {
+  Copy,
+  Near,
+  Far,
+}
+
+export function hex(value: u64): string {
+  return '0x' + value.toString(16);
+}
+
+/**
+ * Relocates `sources` (consecutive instructions ending at `resume`) to `trampoline`. Branches
+ * between the displaced instructions stay inside the trampoline; everything else keeps its
+ * original target.
+ */
+export function relocateX64(sources: SourceInstruction[], trampoline: u64, resume: u64): Relocation {
+  const result = new Relocation();
+  const count = sources.length;
+  const blockStart = sources[0].address;
+  const blockEnd = sources[count - 1].end;
+
+  // Refuse what cannot run elsewhere before laying anything out.
+  for (let i = 0; i < count; i++) {
+    const source = sources[i];
+    const kind = source.kind;
+    if (kind == InstructionKind.Unmovable) {
+      result.failure = new RelocationFailure('unmovable-instruction',
+        source.describe() + ' cannot run from another address.', source.address);
+      return result;
+    }
+    if (source.isRelativeBranch) {
+      const target = source.insn.branchTarget;
+      if (target > blockStart && target < blockEnd && indexAt(sources, target) < 0) {
+        result.failure = new RelocationFailure('unmovable-instruction',
+          source.describe() + ' at ' + hex(source.address) + ' jumps to ' + hex(target) +
+          ', into the middle of another displaced instruction.', source.address);
+        return result;
+      }
+    }
+  }
+
+  // Layout: every instruction starts in its smallest shape; shapes only grow until all reach.
+  const shapes = new Array<Shape>(count + 1);
+  for (let i = 0; i < count; i++) shapes[i] = sources[i].isRelativeBranch ? Shape.Near : Shape.Copy;
+  shapes[count] = Shape.Near; // the jump back
+  const offsets = new Array<i32>(count + 2);
+  const jumpBack = sources[count - 1].fallsThrough;
+  for (let round = 0; ; round++) {
+    let offset = 0;
+    for (let i = 0; i < count; i++) {
+      offsets[i] = offset;
+      offset += sizeOf(sources[i], shapes[i]);
+    }
+    offsets[count] = offset;
+    offsets[count + 1] = offset + (jumpBack ? (shapes[count] == Shape.Far ? JMP_ABSOLUTE_SIZE : JMP_REL32_SIZE) : 0);
+    let grew = false;
+    for (let i = 0; i < count; i++) {
+      if (shapes[i] != Shape.Near) continue;
+      const source = sources[i];
+      // Branches between displaced instructions stay inside the trampoline: rel32 always reaches.
+      if (isInternal(source, blockStart, blockEnd)) continue;
+      const target = source.insn.branchTarget;
+      const end = trampoline + <u64>(offsets[i] + nearBranchEnd(source));
+      if (!fitsRel32(end, target)) {
+        shapes[i] = Shape.Far;
+        grew = true;
+      }
+    }
+    if (jumpBack && shapes[count] == Shape.Near && !fitsRel32(trampoline + <u64>(offsets[count] + JMP_REL32_SIZE), resume)) {
+      shapes[count] = Shape.Far;
+      grew = true;
+    }
+    if (!grew) break;
+  }
+
+  // Emit at the final offsets.
+  const w = new X64Writer(trampoline);
+  for (let i = 0; i < count; i++) {
+    const source = sources[i];
+    const record = new RelocatedInstruction();
+    record.relocatedAddress = w.pc;
+    const start = w.length;
+    const note = emit(w, source, shapes[i], sources, offsets, trampoline, blockStart, blockEnd);
+    if (note.length == 0) {
+      const ripTarget = source.insn.ripTarget;
+      result.failure = new RelocationFailure('out-of-range',
+        source.describe() + ' at ' + hex(source.address) + ' addresses memory at ' + hex(ripTarget) +
+        ' relative to the instruction pointer; the trampoline at ' + hex(trampoline) +
+        ' is more than 2 GiB away from it, so the instruction cannot be moved there. Place the trampoline within 2 GiB of the function.',
+        source.address);
+      return result;
+    }
+    record.relocation = note;
+    record.bytes = w.bytesFrom(start);
+    result.instructions.push(record);
+  }
+  if (jumpBack) {
+    if (shapes[count] == Shape.Far) {
+      w.putJmpAbsolute(resume);
+      result.jumpBack = 'jmp [rip+0] abs64';
+    } else {
+      w.putJmpRel32(resume);
+      result.jumpBack = 'jmp rel32';
+    }
+  } else {
+    result.jumpBack = 'none';
+  }
+  result.bytes = w.toBytes();
+  return result;
+}
+
+function isInternal(source: SourceInstruction, blockStart: u64, blockEnd: u64): bool {
+  const target = source.insn.branchTarget;
+  return target >= blockStart && target < blockEnd;
+}
+
+function indexAt(sources: SourceInstruction[], address: u64): i32 {
+  for (let i = 0; i < sources.length; i++) if (sources[i].address == address) return i;
+  return -1;
+}
+
+/** Offset, within the rewritten form, of the end of the rel32 branch whose reach matters. */
+function nearBranchEnd(source: SourceInstruction): i32 {
+  const kind = source.kind;
+  if (kind == InstructionKind.JmpRel) return JMP_REL32_SIZE;
+  if (kind == InstructionKind.JccRel) return JCC_REL32_SIZE;
+  if (kind == InstructionKind.CallRel) return CALL_REL32_SIZE;
+  // loop/jrcxz: the original instruction, a short jump over the long one, then the long jump.
+  return source.insn.length + JMP_REL8_SIZE + JMP_REL32_SIZE;
+}
+
+function sizeOf(source: SourceInstruction, shape: Shape): i32 {
+  if (shape == Shape.Copy) return source.insn.length;
+  const kind = source.kind;
+  const far = shape == Shape.Far;
+  if (kind == InstructionKind.JmpRel) return far ? JMP_ABSOLUTE_SIZE : JMP_REL32_SIZE;
+  if (kind == InstructionKind.JccRel) return far ? JCC_ABSOLUTE_SIZE : JCC_REL32_SIZE;
+  if (kind == InstructionKind.CallRel) return far ? CALL_ABSOLUTE_SIZE : CALL_REL32_SIZE;
+  return source.insn.length + JMP_REL8_SIZE + (far ? JMP_ABSOLUTE_SIZE : JMP_REL32_SIZE);
+}
+
+/** Writes one instruction in its shape; returns what was done, or "" when it cannot be moved. */
+function emit(
+  w: X64Writer, source: SourceInstruction, shape: Shape, sources: SourceInstruction[], offsets: i32[],
+  trampoline: u64, blockStart: u64, blockEnd: u64,
+): string {
+  const insn = source.insn;
+  if (shape == Shape.Copy) {
+    const start = w.length;
+    w.putBytes(source.ptr, insn.length);
+    if (!insn.ripRelative) return 'copied';
+    const target = insn.ripTarget;
+    const end = w.pc;
+    // With 67h the sum wraps to 32 bits ([eip + disp32]), so any displacement reaches any target below 4 GiB.
+    if (insn.addressSize == 8 && !fitsRel32(end, target)) return '';
+    w.patchU32(start + insn.dispOffset, <u32>distance(end, target));
+    return 'copied, rip-relative displacement adjusted';
+  }
+
+  const kind = source.kind;
+  const internal = isInternal(source, blockStart, blockEnd);
+  const target = internal
+    ? trampoline + <u64>offsets[indexAt(sources, insn.branchTarget)]
+    : insn.branchTarget;
+  const where = internal ? ' (its target is displaced too, so it stays inside the trampoline)' : '';
+  const far = shape == Shape.Far;
+  const short = insn.relSize == 1;
+
+  if (kind == InstructionKind.JmpRel) {
+    if (far) { w.putJmpAbsolute(target); return 'jmp replaced by jmp [rip+0] abs64: the target is beyond 2 GiB' + where; }
+    w.putJmpRel32(target);
+    return (short ? 'jmp rel8 widened to rel32' : 'jmp rel32 re-targeted') + where;
+  }
+  if (kind == InstructionKind.JccRel) {
+    if (far) {
+      w.putJccAbsolute(insn.condition, target);
+      return 'jcc replaced by the inverted jcc over jmp [rip+0] abs64: the target is beyond 2 GiB' + where;
+    }
+    w.putJccRel32(insn.condition, target);
+    return (short ? 'jcc rel8 widened to rel32' : 'jcc rel32 re-targeted') + where;
+  }
+  if (kind == InstructionKind.CallRel) {
+    if (far) { w.putCallAbsolute(target); return 'call replaced by call [rip+2] over an abs64 literal: the target is beyond 2 GiB' + where; }
+    w.putCallRel32(target);
+    return 'call rel32 re-targeted' + where;
+  }
+  // loop/loope/loopne/jrcxz keep their own test (and any address-size prefix) but branch two bytes
+  // ahead, to a long jump; the not-taken path skips the long jump with a short one.
+  const start = w.length;
+  w.putBytes(source.ptr, insn.length);
+  w.patchU8(start + insn.relOffset, JMP_REL8_SIZE);
+  w.putU8(0xeb);
+  w.putU8(<u32>(far ? JMP_ABSOLUTE_SIZE : JMP_REL32_SIZE));
+  if (far) w.putJmpAbsolute(target);
+  else w.putJmpRel32(target);
+  return 'loop/jrcxz rewritten as a short branch to a ' + (far ? 'jmp [rip+0] abs64' : 'jmp rel32') + ' over a short jump' + where;
+}
