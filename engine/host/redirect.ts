@@ -2,6 +2,7 @@
 import type { Arch } from '../../sandbox/sandbox.ts';
 import { arm64TrampolineMaxSize, planArm64Redirect } from './arm64.ts';
 import type { PlanResult, RedirectRequest } from './plan.ts';
+import { planX64Redirect, x64TrampolineMaxSize } from './x64.ts';
 
 /**
  * Plans redirecting `request.target` to `request.replacement` with the planner of `request.arch`.
@@ -10,7 +11,7 @@ import type { PlanResult, RedirectRequest } from './plan.ts';
 export async function planRedirect(request: RedirectRequest): Promise<PlanResult> {
   switch (request.arch) {
     case 'arm64': return planArm64Redirect(request);
-    case 'x64': throw new Error('x86-64 planner not available yet');
+    case 'x64': return planX64Redirect(request);
   }
 }
 
@@ -21,6 +22,6 @@ export async function planRedirect(request: RedirectRequest): Promise<PlanResult
 export async function trampolineSizeBound(arch: Arch): Promise<number> {
   switch (arch) {
     case 'arm64': return arm64TrampolineMaxSize();
-    case 'x64': throw new Error('x86-64 planner not available yet');
+    case 'x64': return x64TrampolineMaxSize();
   }
 }

@@ -51,43 +51,60 @@ const NOPS: StaticArray<u8> = [
 export const LONGEST_NOP: i32 = 9;
 
 export class X64Writer {
-  private data: Array<u8> = [];
+  private data: Uint8Array = new Uint8Array(64);
+  private size: i32 = 0;
 
   /** `base`: the address the first written byte will have when the code runs. */
   constructor(readonly base: u64) {}
 
   /** Address of the next byte to be written. */
   get pc(): u64 {
-    return this.base + <u64>this.data.length;
+    return this.base + <u64>this.size;
   }
 
   get length(): i32 {
-    return this.data.length;
+    return this.size;
+  }
+
+  private reserve(count: i32): void {
+    if (this.size + count <= this.data.length) return;
+    const grown = new Uint8Array(max(this.data.length * 2, this.size + count));
+    grown.set(this.data);
+    this.data = grown;
   }
 
   putU8(value: u32): void {
-    this.data.push(<u8>value);
+    this.reserve(1);
+    this.data[this.size++] = <u8>value;
   }
 
   putU32(value: u32): void {
-    for (let i = 0; i < 4; i++) this.data.push(<u8>(value >> (8 * i)));
+    this.reserve(4);
+    store<u32>(this.data.dataStart + <usize>this.size, value);
+    this.size += 4;
   }
 
   putU64(value: u64): void {
-    for (let i = 0; i < 8; i++) this.data.push(<u8>(value >> (8 * i)));
+    this.reserve(8);
+    store<u64>(this.data.dataStart + <usize>this.size, value);
+    this.size += 8;
   }
 
   /** Copies `length` bytes from linear memory. */
   putBytes(ptr: usize, length: i32): void {
-    for (let i = 0; i < length; i++) this.data.push(load<u8>(ptr + <usize>i));
+    this.reserve(length);
+    memory.copy(this.data.dataStart + <usize>this.size, ptr, <usize>length);
+    this.size += length;
   }
 
   /** Overwrites a 32-bit field already written at `offset` (from the start of this writer). */
   patchU32(offset: i32, value: u32): void {
-    for (let i = 0; i < 4; i++) this.data[offset + i] = <u8>(value >> (8 * i));
+    assert(offset >= 0 && offset + 4 <= this.size);
+    store<u32>(this.data.dataStart + <usize>offset, value);
   }
 
   patchU8(offset: i32, value: u32): void {
+    assert(offset >= 0 && offset < this.size);
     this.data[offset] = <u8>value;
   }
 
@@ -187,10 +204,8 @@ export class X64Writer {
     return this.bytesFrom(0);
   }
 
-  /** The bytes written from offset `start` on. */
+  /** A copy of the bytes written from offset `start` on. */
   bytesFrom(start: i32): Uint8Array {
-    const out = new Uint8Array(this.data.length - start);
-    for (let i = start; i < this.data.length; i++) out[i - start] = this.data[i];
-    return out;
+    return this.data.slice(start, this.size);
   }
 }

@@ -1,9 +1,7 @@
-// Shared by the x86-64 redirect tests: applying a plan to a sandbox, and replacement functions
-// assembled by Keystone that count their calls and call the original through the trampoline.
+// Shared by the x86-64 redirect tests: applying a plan to a sandbox and reading its outcome.
 import { expect } from 'vitest';
 import type { PlanResult, RedirectPlan, RedirectRefusal } from '../../../engine/host/plan.ts';
 import type { Sandbox } from '../../../sandbox/sandbox.ts';
-import { asm } from '../../helpers.ts';
 
 /** Writes the plan's steps in order, checking first that memory holds each step's `before` bytes. */
 export function applyPlan(sandbox: Sandbox, plan: RedirectPlan): void {
@@ -24,32 +22,6 @@ export function refusalOf(result: PlanResult): RedirectRefusal {
   return result.refusal;
 }
 
-/**
- * A hook-mode replacement: counts its calls in the 8 bytes at `counter`, calls the original through
- * `trampoline` with the caller's arguments, and returns its result.
- */
-export function hookReplacement(address: number, trampoline: number, counter: number): Promise<Uint8Array> {
-  return asm('x64', [
-    `mov rax, ${counter}`,
-    'inc qword ptr [rax]',
-    'sub rsp, 8', // keeps the stack 16-byte aligned at the original's entry
-    `mov rax, ${trampoline}`,
-    'call rax',
-    'add rsp, 8',
-    'ret',
-  ].join('\n'), address);
-}
-
-/** A replace-mode replacement: counts its calls and returns its first argument plus `k`. */
-export function replaceReplacement(address: number, counter: number, k: number): Promise<Uint8Array> {
-  return asm('x64', [
-    `mov rax, ${counter}`,
-    'inc qword ptr [rax]',
-    `lea rax, [rdi + ${k}]`,
-    'ret',
-  ].join('\n'), address);
-}
-
 export function readU64(sandbox: Sandbox, address: number): bigint {
   const bytes = sandbox.read(address, 8);
   return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
@@ -58,3 +30,5 @@ export function readU64(sandbox: Sandbox, address: number): bigint {
 export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
+
+export { hookReplacement, replaceReplacement } from './replacements.ts';
