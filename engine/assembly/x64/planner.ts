@@ -47,8 +47,9 @@ class Refusal {
 export function planX64Redirect(request: X64RedirectRequest): string {
   const planner = new Planner(request);
   const refusal = planner.plan();
-  if (refusal != null) return refusalJson(refusal);
-  return planner.json();
+  const answer = refusal != null ? refusalJson(refusal) : planner.json();
+  planner.release();
+  return answer;
 }
 
 class Planner {
@@ -184,13 +185,20 @@ class Planner {
       const address = r.address + <u64>offset;
       const ptr = this.functionStart + <usize>offset;
       if (!decodeX64(ptr, r.functionLength - offset, address, insn)) {
-        this.undecodableReason = insn.reason;
+        this.undecodableReason = insn.reason; // a literal in static memory: outlives the record
+        heap.free(changetype<usize>(insn));
         return address;
       }
       this.instructions.push(new SourceInstruction(address, ptr, insn));
       offset += insn.length;
     }
     return 0;
+  }
+
+  /** Decoded instructions are unmanaged records: give their memory back once the answer is written. */
+  release(): void {
+    for (let i = 0; i < this.instructions.length; i++) heap.free(changetype<usize>(this.instructions[i].insn));
+    this.instructions = [];
   }
 
   private tooShort(entryJumpSize: i32, paddingJumpSize: i32, near: bool): Refusal {

@@ -20,3 +20,21 @@ describe('planRedirect for x86-64', () => {
     expect(result.plan.trampoline!.bytes.length).toBeLessThanOrEqual(bound);
   });
 });
+
+describe('x86-64 planning memory', () => {
+  it('gives back the decoded instructions: thousands of plans leave the engine\'s memory as it was', async () => {
+    const { loadCorpus } = await import('../../corpus/corpus.ts');
+    const { loadEngine } = await import('../../../engine/host/engine.ts');
+    const build = loadCorpus('x64').find((b) => b.name === 'x64-gcc-O0')!;
+    const plan = (i: number) => {
+      const fn = build.functions[i % build.functions.length]!;
+      return planX64Redirect({ arch: 'x64', target: { address: fn.address, bytes: fn.bytes }, replacement: 0x1000_0000,
+        mode: 'hook', trampolineAddress: 0x1010_0000 });
+    };
+    for (let i = 0; i < 200; i++) await plan(i); // settle the heap
+    const memory = (await loadEngine()).exports.memory;
+    const before = memory.buffer.byteLength;
+    for (let i = 0; i < 3000; i++) await plan(i); // about 80,000 decoded instructions
+    expect(memory.buffer.byteLength).toBe(before);
+  });
+});
