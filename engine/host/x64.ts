@@ -1,6 +1,6 @@
 // Host API of the x86-64 engine: typed wrappers over engine.wasm's x64 exports.
 import { loadEngine } from './engine.ts';
-import { type PlanResult, type RedirectRequest, decodeEngineJson, hexToBytes } from './plan.ts';
+import { type PlanResult, type RedirectRequest, decodePlanResult, hexToBytes } from './plan.ts';
 
 /** The encodings the engine's x86-64 writer emits (numbers shared with engine/assembly/x64/api.ts). */
 export const X64_FORMS = {
@@ -58,5 +58,5 @@ export async function planX64Redirect(request: RedirectRequest): Promise<PlanRes
   const json = engine.exports.x64PlanRedirect(padding.length, bytes.length, BigInt(request.target.address),
     request.target.name ?? '', BigInt(request.replacement), request.mode === 'hook' ? 1 : 0,
     hasTrampoline, BigInt(request.trampolineAddress ?? 0));
-  return decodeEngineJson<PlanResult>(json);
+  return decodePlanResult(json);
 }
