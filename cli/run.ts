@@ -3,7 +3,6 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type EventRecord, runTimeline, type TimelineEvent } from '../engine/host/live-patching.ts';
-import { MAX_TRAMPOLINE_SIZE, planRedirect } from '../engine/host/redirect.ts';
 import { Hotpatcher } from '../engine/host/transaction.ts';
 import { GuestProcess, type RunLimits } from '../sandbox/process.ts';
 import { type Arch, ARCHES } from '../sandbox/sandbox.ts';
@@ -97,9 +96,7 @@ async function runLive(process_: GuestProcess, modules: GuestModule[], timeline:
   } finally {
     unpatched.close();
   }
-  const hotpatcher = await Hotpatcher.create(process_.sandbox, modules, {
-    planner: planRedirect, trampolineSize: MAX_TRAMPOLINE_SIZE,
-  });
+  const hotpatcher = await Hotpatcher.create(process_.sandbox, modules);
   const records = await runTimeline(process_, hotpatcher, timeline, limits, json ? {} : {
     output: (text) => process.stdout.write(text),
     event: (record) => process.stderr.write(formatEvent(record).join('\n') + '\n'),

@@ -16,16 +16,17 @@ import { type Engine, loadEngine } from './engine.ts';
 import { Journal, type JournalStep, type StepStage } from './journal.ts';
 import { type PatchImage, type PatchImageError, parsePatchImageWith } from './patch-image.ts';
 import { alignToPage, choosePlacement } from './placement.ts';
+import { planRedirect, trampolineSizeBound } from './redirect.ts';
 import type { PlanResult, PlanStep, RedirectPlan, RedirectRefusal, RedirectRequest } from './plan.ts';
 import { type GuestThread, type Hazard, type UnsafeThread, currentThread, describeUnsafeThread, findUnsafeThread } from './safe-point.ts';
 
 export type Planner = (request: RedirectRequest) => Promise<PlanResult>;
 
 export interface HotpatcherOptions {
-  /** Plans one redirect (engine/host/redirect.ts). */
-  planner: Planner;
-  /** Bytes reserved per hook trampoline; plans with longer trampolines are refused. */
-  trampolineSize: number;
+  /** Plans one redirect; default: the engine's planner for the sandbox's architecture. */
+  planner?: Planner;
+  /** Bytes reserved per hook trampoline (plans with longer ones are refused); default: the planner's bound. */
+  trampolineSize?: number;
   /** Every guest thread, read when a transaction checks its safe point. Default: the running CPU state. */
   threads?: () => GuestThread[];
 }
@@ -104,8 +105,9 @@ interface BaseWrite {
   fn: ModuleSymbol;
 }
 
-class Refusal extends Error {
-  constructor(readonly result: RefusedTransaction) { super(result.message); }
+/** Thrown from deep inside a transaction to return a refusal; not an Error, so no stack is captured. */
+class Refusal {
+  constructor(readonly result: RefusedTransaction) {}
 }
 
 function refuse(code: TransactionRefusalCode, message: string, extra: Partial<RefusedTransaction> = {}): never {
@@ -125,14 +127,16 @@ export class Hotpatcher {
   private readonly readThreads: () => GuestThread[];
 
   private constructor(readonly sandbox: Sandbox, private readonly engine: Engine, private readonly modules: LoadedModule[],
-    private readonly options: HotpatcherOptions) {
-    this.readThreads = options.threads ?? (() => [currentThread(sandbox)]);
+    private readonly options: Required<Omit<HotpatcherOptions, 'threads'>>, threads: HotpatcherOptions['threads']) {
+    this.readThreads = threads ?? (() => [currentThread(sandbox)]);
   }
 
   /** A hotpatcher for the modules loaded in `sandbox` (their identities are computed once, here). */
-  static async create(sandbox: Sandbox, modules: readonly GuestModule[], options: HotpatcherOptions): Promise<Hotpatcher> {
+  static async create(sandbox: Sandbox, modules: readonly GuestModule[], options: HotpatcherOptions = {}): Promise<Hotpatcher> {
     const loaded = await Promise.all(modules.map(async (module) => ({ module, identity: await moduleIdentity(module) })));
-    return new Hotpatcher(sandbox, await loadEngine(), loaded, options);
+    const planner = options.planner ?? planRedirect;
+    const trampolineSize = options.trampolineSize ?? await trampolineSizeBound(sandbox.arch);
+    return new Hotpatcher(sandbox, await loadEngine(), loaded, { planner, trampolineSize }, options.threads);
   }
 
   /** Sequence number of the patch active for `module`, if any. */
