@@ -68,7 +68,7 @@ const COUNTED_SCALE: Record<Arch, string> = {
 };
 
 /** Patch sources, by name. */
-export function patchSource(arch: Arch, name: 'fix' | 'cumulative' | 'tiny'): string {
+export function patchSource(arch: Arch, name: 'fix' | 'cumulative' | 'unpatchable'): string {
   switch (name) {
     case 'fix': return `
 .patch app
@@ -87,10 +87,10 @@ ${THRICE[arch]}`;
 .baseref calls = counter
 ${TAX_FIXED[arch]}
 ${COUNTED_SCALE[arch]}`;
-    case 'tiny': return `
+    case 'unpatchable': return `
 .patch app
 .sequence 1
-.redirect tiny -> other
+.redirect unpatchable -> other
 .func other
     ret
 .endfunc`;
@@ -108,7 +108,7 @@ export interface Fixture {
   threads: GuestThread[];
   address(name: string): number;
   call(name: string, arg: bigint): bigint;
-  build(name: 'fix' | 'cumulative' | 'tiny', edit?: (source: string) => string): Promise<Uint8Array>;
+  build(name: 'fix' | 'cumulative' | 'unpatchable', edit?: (source: string) => string): Promise<Uint8Array>;
 }
 
 export async function programModules(arch: Arch, appEdit: (s: string) => string = (s) => s): Promise<GuestModule[]> {
