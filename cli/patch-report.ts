@@ -37,6 +37,7 @@ export function formatStep(step: JournalStep): string {
 export function formatEvent(record: EventRecord): string[] {
   const what = record.action === 'apply' ? `apply ${record.name}` : `roll back ${record.name}`;
   const lines = [`== ${describeMoment(record.at)}: ${what}`];
+  if (record.note) lines.push(`   (${record.note})`);
   if (!record.reached) return [...lines, '   the program ended before this moment'];
   lines.push(`   the program is at ${record.reached.where}` +
     (record.reached.instructions !== null ? `, ${record.reached.instructions.toLocaleString('en-US')} instructions in` : '') +

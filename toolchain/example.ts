@@ -45,8 +45,9 @@ export async function buildExampleTimeline(dir: string, arch: Arch, manifest: Ex
       throw new Error(`${where} needs "at" and one of "apply" or "rollback"`);
     }
     const expect = entry.expect ?? 'applied';
+    const note = entry.note === undefined ? {} : { note: entry.note };
     if (entry.rollback !== undefined) {
-      events.push({ at: entry.at, action: { kind: 'rollback', module: entry.rollback }, expect });
+      events.push({ at: entry.at, action: { kind: 'rollback', module: entry.rollback }, expect, ...note });
       continue;
     }
     const file = join(dir, arch, entry.apply!);
@@ -58,7 +59,7 @@ export async function buildExampleTimeline(dir: string, arch: Arch, manifest: Ex
       base = await assembleModule(await readFile(against, 'utf8'), arch, { file: against, externals });
     }
     const built = await buildPatch(await readFile(file, 'utf8'), arch, { file, modules, ...(base ? { base } : {}) });
-    events.push({ at: entry.at, action: { kind: 'apply', name: basename(file), image: built.image }, expect });
+    events.push({ at: entry.at, action: { kind: 'apply', name: basename(file), image: built.image }, expect, ...note });
   }
   return events;
 }

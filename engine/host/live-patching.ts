@@ -19,6 +19,8 @@ export interface TimelineEvent {
   action: TimelineAction;
   /** What the example expects; another outcome is an error. */
   expect: 'applied' | 'refused';
+  /** What the moment shows, for people. */
+  note?: string;
 }
 
 export interface EventRecord {
@@ -33,6 +35,7 @@ export interface EventRecord {
   result: TransactionResult | null;
   /** True when the outcome is the one the timeline expects. */
   asExpected: boolean;
+  note?: string;
 }
 
 /** A transaction waits for at most this many single-instruction steps of the guest. */
@@ -65,7 +68,7 @@ export async function runTimeline(process: GuestProcess, hotpatcher: Hotpatcher,
       at: event.at, action: event.action.kind, name: event.action.kind === 'apply' ? event.action.name : event.action.module,
       reached: reached ? { instructions: process.instructions ?? null, pc: process.pc, where: hotpatcher.symbolize(process.pc),
         outputLines: process.io.text().split('\n').length - 1 } : null,
-      wait: null, result: null, asExpected: false,
+      wait: null, result: null, asExpected: false, ...(event.note === undefined ? {} : { note: event.note }),
     };
     if (reached) {
       const attempt = () => event.action.kind === 'apply' ? hotpatcher.apply(event.action.image) : hotpatcher.rollback(event.action.module);

@@ -11,7 +11,7 @@ import { moduleIdentity } from '../../toolchain/identity.ts';
 import { writePatchImage } from '../../toolchain/patch-image-writer.ts';
 import { buildPatch } from '../../toolchain/patch.ts';
 import {
-  expectApplied, type Fixture, loadFixture, memoryDifference, type MemorySnapshot, patchSource, programModules, snapshotMemory,
+  expectApplied, type Fixture, loadFixture, THRICE, memoryDifference, type MemorySnapshot, patchSource, programModules, snapshotMemory,
 } from './hotpatch-fixture.ts';
 
 const ARCHES: Arch[] = ['x64', 'arm64'];
@@ -104,6 +104,21 @@ describe.each(ARCHES)('hotpatch transaction (%s)', (arch) => {
     expectApplied(await f.hotpatcher.rollback('app'));
     expect(memoryDifference(stackless(original), stackless(snapshotMemory(f.sandbox)))).toBeUndefined();
     expect(f.call('tax', 1000n)).toBe(1201n);
+  });
+
+  it('keeps an earlier patch\'s call into the base working when the callee is patched next', async () => {
+    const f = await loadFixture(arch);
+    const viaTwice = arch === 'x64'
+      ? '.func scale_via_twice\n    jmp qword ptr [rip + twice_entry]\n.endfunc'
+      : '.func scale_via_twice\n    adrp x16, twice_entry\n    ldr x16, [x16, :lo12:twice_entry]\n    br x16\n.endfunc';
+    const first = `.patch app\n.sequence 1\n.redirect scale -> scale_via_twice\n.baseref twice_entry = twice\n${viaTwice}`;
+    // Cumulative: the same new scale, and twice patched too.
+    const second = first.replace('.sequence 1', '.sequence 2') + `\n.redirect twice -> thrice\n${THRICE[arch]}`;
+    expectApplied(await f.hotpatcher.apply((await buildPatch(first, arch, { base: f.app })).image));
+    expect(f.call('scale', 5n)).toBe(10n); // the new scale calls twice through the base reference
+    expectApplied(await f.hotpatcher.apply((await buildPatch(second, arch, { base: f.app })).image));
+    expect(f.call('twice', 5n)).toBe(15n);
+    expect(f.call('scale', 5n)).toBe(15n); // ... which now enters the patched twice
   });
 
   describe('refusals change nothing', () => {
