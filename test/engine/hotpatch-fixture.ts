@@ -120,9 +120,14 @@ export async function programModules(arch: Arch, appEdit: (s: string) => string 
   ], arch);
 }
 
-export async function loadFixture(arch: Arch, options: Partial<HotpatcherOptions> & { sandbox?: (s: Sandbox) => Sandbox } = {}): Promise<Fixture> {
+export async function loadFixture(arch: Arch, options: Partial<HotpatcherOptions> & {
+  /** Wraps the sandbox the hotpatcher sees (fault injection, change tracking). */
+  sandbox?: (s: Sandbox) => Sandbox;
+  /** The CPU; default real Unicorn. */
+  backend?: (arch: Arch) => Sandbox;
+} = {}): Promise<Fixture> {
   const modules = await programModules(arch);
-  const unicorn = new UnicornSandbox(arch);
+  const unicorn = options.backend ? options.backend(arch) : new UnicornSandbox(arch);
   const process = new GuestProcess(unicorn, { modules, countInstructions: false });
   const sandbox = options.sandbox ? options.sandbox(unicorn) : unicorn;
   const threads: GuestThread[] = [];

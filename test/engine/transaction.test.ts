@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { contextThreads } from '../../engine/host/safe-point.ts';
 import type { TransactionResult } from '../../engine/host/transaction.ts';
 import { STACK_SIZE, STACK_TOP } from '../../sandbox/loader.ts';
+import { WasmSandbox } from '../../sandbox/wasm/wasm-sandbox.ts';
 import { PC_REGISTER, SP_REGISTER } from '../../sandbox/registers.ts';
 import type { Arch, Sandbox } from '../../sandbox/sandbox.ts';
 import { moduleIdentity } from '../../toolchain/identity.ts';
@@ -356,3 +357,22 @@ describe.each(ARCHES)('hotpatch transaction (%s)', (arch) => {
   });
 });
 
+describe('hotpatch transaction on the in-browser CPU', () => {
+  it('applies, runs and rolls back the same patches on the WASM CPU (arm64)', async () => {
+    const f = await loadFixture('arm64', { backend: (arch) => new WasmSandbox(arch) });
+    expect(f.sandbox.backend).not.toMatch(/unicorn/);
+    const original = snapshotMemory(f.sandbox);
+    expect(f.call('tax', 1000n)).toBe(1201n);
+    expectApplied(await f.hotpatcher.apply(await f.build('fix')));
+    expect(f.call('tax', 1000n)).toBe(1200n);
+    expectApplied(await f.hotpatcher.apply(await f.build('cumulative')));
+    expect(f.call('scale', 5n)).toBe(15n);
+    expectApplied(await f.hotpatcher.rollback('app'));
+    expectApplied(await f.hotpatcher.rollback('app'));
+    const stackless = (s: MemorySnapshot) => ({ ...s, bytes: s.bytes.map((b, i) =>
+      s.regions[i]!.address === STACK_TOP - STACK_SIZE ? Buffer.alloc(0) : b) });
+    f.sandbox.write(f.address('counter'), new Uint8Array(8));
+    expect(memoryDifference(stackless(original), stackless(snapshotMemory(f.sandbox)))).toBeUndefined();
+    expect(f.call('tax', 1000n)).toBe(1201n);
+  });
+});
