@@ -275,8 +275,9 @@ async function writePatch(page: Page, lines: string[]): Promise<void> {
   await page.locator('.monaco-editor .view-line').first().click();
   await page.keyboard.press('Control+a');
   await page.keyboard.insertText(lines.join('\n'));
-  await page.waitForFunction(() => document.querySelector('#assembly-status')?.textContent?.startsWith('Patch patch.s builds'),
-    null, { timeout: 15_000 });
+  // The example's patch tab holds its own fix-rounding.s; wait for the rewritten patch's build.
+  await page.waitForFunction(() => document.querySelector('#assembly-status')?.textContent
+    ?.startsWith('Patch fix-rounding.s builds: for pricing, sequence 1, 1 new function (fixed)'), null, { timeout: 15_000 });
 }
 
 const outputLines = (page: Page) => page.evaluate(() => (document.querySelector('#output')?.textContent ?? '').trimEnd().split('\n').filter(Boolean));
@@ -330,7 +331,7 @@ describe('running and patching ARM64 programs on the in-browser CPU', () => {
     await page.waitForFunction(() => (document.querySelector('#output')?.textContent ?? '').split('\n').length > 3, null, { timeout: 30_000 });
     await page.keyboard.press('F6');
     await page.waitForSelector('html[data-transaction="applied"]', { timeout: 30_000 });
-    await expect(page.locator('#patch-summary').textContent()).resolves.toMatch(/^Patch patch\.s: \d+ steps; pricing sequence 1 is live\./);
+    await expect(page.locator('#patch-summary').textContent()).resolves.toMatch(/^Patch fix-rounding\.s: \d+ steps; pricing sequence 1 is live\./);
     await expect(page.locator('#patch-steps li').allTextContents()).resolves.toEqual(expect.arrayContaining(['4. Write the jump over the entry']));
     await expect(page.locator('#patch-detail h3').textContent()).resolves.toMatch(/Write the jump over the entry/);
     await expect(page.locator('#patch-detail .code-diff li.changed .mnemonic').first().textContent()).resolves.toBe('b');
@@ -390,7 +391,7 @@ describe('running and patching ARM64 programs on the in-browser CPU', () => {
     await page.click('#apply');
     await page.waitForSelector('html[data-transaction="refused"]');
     await expect(page.locator('[data-testid="refusal"]').textContent()).resolves
-      .toMatch(/^Patch patch\.s was refused \(stale-sequence\): patch sequence 1 for pricing is not newer than the active patch/);
+      .toMatch(/^Patch fix-rounding\.s was refused \(stale-sequence\): patch sequence 1 for pricing is not newer than the active patch/);
     await screenshot(page, 'playground-refusal');
     expect(await changedBytes()).toBe(4);
     await page.click('#rollback');
