@@ -2,14 +2,20 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { GuestProcess } from '../sandbox/process.ts';
+import { type EventRecord, runTimeline, type TimelineEvent } from '../engine/host/live-patching.ts';
+import { Hotpatcher } from '../engine/host/transaction.ts';
+import { GuestProcess, type RunLimits } from '../sandbox/process.ts';
 import { type Arch, ARCHES } from '../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
-import { assembleExample, assembleProgram, readExampleManifest } from '../toolchain/example.ts';
+import { assembleExample, assembleProgram, buildExampleTimeline, readExampleManifest } from '../toolchain/example.ts';
+import type { GuestModule } from '../toolchain/module.ts';
+import { type BehaviourChange, describeMoment, firstDifference, formatEvent, resultToJson } from './patch-report.ts';
 import { readFile } from 'node:fs/promises';
 
 export const RUN_USAGE = `  run <example-dir | module.s> [options]
       Assemble the example's modules, load them, run the entry point and print the guest's output.
+      When the example has a timeline, build its patches and apply them while the program runs,
+      printing each transaction's steps and where the output starts to differ from an unpatched run.
       --arch x64|arm64          architecture (default: the example's first)
       --max-instructions N      stop a program that runs longer (default 10000000)
       --time-limit MS           stop a program that runs longer (default 10000)
@@ -25,6 +31,11 @@ export interface RunRecord {
   instructions: number | null;
   calls: Record<string, number>;
   error: string | null;
+  /** Examples with a timeline: each event and its transaction. */
+  events?: unknown[];
+  /** Output of the same program without patches, and the first line where the patched run differs. */
+  unpatchedOutput?: string;
+  behaviourChange?: BehaviourChange | null;
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -46,10 +57,13 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new Error(`--arch must be one of ${ARCHES.join(', ')}, not "${values.arch}"`);
   }
 
-  const { name, arch, modules } = await loadTarget(target, values.arch as Arch | undefined);
+  const { name, arch, modules, timeline } = await loadTarget(target, values.arch as Arch | undefined);
   const process_ = new GuestProcess(new UnicornSandbox(arch), { modules });
   try {
-    process_.run({ maxInstructions, timeLimitMs });
+    let live: LiveRun | undefined;
+    if (timeline.length > 0) live = await runLive(process_, modules, timeline, { maxInstructions, timeLimitMs }, values.json!);
+    else process_.run({ maxInstructions, timeLimitMs });
+    if (live) return report(process_, name, values.json!, null, live);
     if (process_.state === 'paused') {
       process_.error = undefined;
       const limit = process_.instructions !== undefined && process_.instructions >= maxInstructions
@@ -66,8 +80,35 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
 }
 
-function report(p: GuestProcess, example: string, json: boolean, limitError: string | null): number {
-  const error = limitError ?? p.error?.message ?? null;
+interface LiveRun {
+  records: EventRecord[];
+  unpatchedOutput: string;
+}
+
+/** Runs the program with its timeline (printing output and events as they happen) and once without. */
+async function runLive(process_: GuestProcess, modules: GuestModule[], timeline: TimelineEvent[], limits: RunLimits,
+  json: boolean): Promise<LiveRun> {
+  const unpatched = new GuestProcess(new UnicornSandbox(process_.arch), { modules, countInstructions: false });
+  let unpatchedOutput: string;
+  try {
+    unpatched.run(limits);
+    unpatchedOutput = unpatched.io.text();
+  } finally {
+    unpatched.close();
+  }
+  const hotpatcher = await Hotpatcher.create(process_.sandbox, modules);
+  const records = await runTimeline(process_, hotpatcher, timeline, limits, json ? {} : {
+    output: (text) => process.stdout.write(text),
+    event: (record) => process.stderr.write(formatEvent(record).join('\n') + '\n'),
+  });
+  return { records, unpatchedOutput };
+}
+
+function report(p: GuestProcess, example: string, json: boolean, limitError: string | null, live?: LiveRun): number {
+  const unfinished = live && p.state === 'paused' ? 'the program did not finish within its limits; stopped at ' + p.symbolize(p.pc) : null;
+  const unexpected = live?.records.find((r) => !r.asExpected);
+  const error = limitError ?? p.error?.message ?? unfinished ??
+    (unexpected ? `${describeMoment(unexpected.at)}: ${unexpected.action} ${unexpected.name} did not go as the example expects` : null);
   const record: RunRecord = {
     example,
     arch: p.arch,
@@ -78,14 +119,26 @@ function report(p: GuestProcess, example: string, json: boolean, limitError: str
     calls: Object.fromEntries(p.calls),
     error,
   };
+  const change = live ? firstDifference(live.unpatchedOutput, record.output) : null;
+  if (live) {
+    record.events = live.records.map((r) => ({ ...r, result: resultToJson(r.result) }));
+    record.unpatchedOutput = live.unpatchedOutput;
+    record.behaviourChange = change;
+  }
   if (json) {
     process.stdout.write(JSON.stringify(record, null, 2) + '\n');
   } else {
-    process.stdout.write(record.output);
+    if (!live) process.stdout.write(record.output);
     const calls = Object.entries(record.calls).filter(([, n]) => n > 0).map(([f, n]) => `${f} ${n}`).join(', ');
     const ending = error ? `error: ${error}` : `exit code ${record.exitCode}`;
     process.stderr.write(`-- ${example} (${p.arch}, ${record.backend}): ${ending} after ` +
       `${record.instructions?.toLocaleString('en-US')} instructions\n-- calls: ${calls}\n`);
+    if (live) {
+      process.stderr.write(change
+        ? `-- behaviour changed at output line ${change.line}: unpatched ${JSON.stringify(change.unpatched)}, ` +
+          `patched ${JSON.stringify(change.patched)} (${change.differingLines} of ${change.lines} lines differ)\n`
+        : '-- the output is the same as without patches\n');
+    }
   }
   if (error) return 1;
   return record.exitCode ?? 1;
@@ -98,11 +151,12 @@ async function loadTarget(target: string, arch: Arch | undefined) {
     const manifest = await readExampleManifest(target);
     const chosen = arch ?? manifest.arches[0]!;
     const { modules } = await assembleExample(target, chosen);
-    return { name: basename(target), arch: chosen, modules };
+    const timeline = await buildExampleTimeline(target, chosen, manifest, modules);
+    return { name: basename(target), arch: chosen, modules, timeline };
   }
   const chosen = arch ?? 'x64';
   const modules = await assembleProgram([{ file: target, text: await readFile(target, 'utf8') }], chosen);
-  return { name: basename(target), arch: chosen, modules };
+  return { name: basename(target), arch: chosen, modules, timeline: [] };
 }
 
 function positiveInteger(text: string, option: string): number {

@@ -54,6 +54,7 @@ export class GuestProcess {
   readonly calls = new Map<string, number>();
   error: ProcessError | undefined;
   private stopAfterSlice = false;
+  private callStop: { key: string; count: number } | undefined;
 
   constructor(readonly sandbox: Sandbox, options: ProcessOptions) {
     this.arch = sandbox.arch;
@@ -101,8 +102,26 @@ export class GuestProcess {
   private countCalls(module: GuestModule, fn: ModuleSymbol): void {
     const key = `${module.name}!${fn.name}`;
     this.calls.set(key, 0);
-    this.sandbox.addHook({ type: 'code', begin: fn.address, end: fn.address,
-      callback: () => this.calls.set(key, this.calls.get(key)! + 1) });
+    this.sandbox.addHook({ type: 'code', begin: fn.address, end: fn.address, callback: () => {
+      const count = this.calls.get(key)! + 1;
+      this.calls.set(key, count);
+      if (this.callStop?.key === key && this.callStop.count === count) {
+        // Stopping from a code hook leaves the instruction unrun: it is counted again when it runs.
+        this.calls.set(key, count - 1);
+        if (this.instructions !== undefined) this.instructions--;
+        this.callStop = undefined;
+        this.requestStop();
+      }
+    } });
+  }
+
+  /**
+   * Ends the next slice at the entry of call number `count` of `key` ("module!function"), before
+   * that call runs: exactly `count - 1` calls will have run.
+   */
+  stopAtCall(key: string, count: number): void {
+    if (!this.calls.has(key)) throw new ProcessError(`no function "${key}" is loaded`, 'setup');
+    this.callStop = { key, count };
   }
 
   /** Ends the current slice after the instruction being executed (callable from hooks). */

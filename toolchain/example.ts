@@ -1,10 +1,13 @@
 // Examples: a directory with example.json and, per architecture, the module sources it lists.
 // Reads files (Node only); browsers get the sources bundled and call assembleProgram directly.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Arch } from '../sandbox/sandbox.ts';
+import type { TimelineEvent } from '../engine/host/live-patching.ts';
+import { assembleModule } from './assemble.ts';
 import type { GuestModule } from './module.ts';
 import { checkExampleManifest, type ExampleManifest } from './example-manifest.ts';
+import { buildPatch } from './patch.ts';
 import { assembleProgram } from './program.ts';
 
 export { assembleProgram, type ExampleManifest };
@@ -29,4 +32,34 @@ export async function assembleExample(dir: string, arch: Arch): Promise<{ manife
     return { file, text: await readFile(file, 'utf8') };
   }));
   return { manifest, modules: await assembleProgram(sources, arch) };
+}
+
+/** The example's timeline for `arch`, with every patch built (against the running modules unless said otherwise). */
+export async function buildExampleTimeline(dir: string, arch: Arch, manifest: ExampleManifest,
+  modules: GuestModule[]): Promise<TimelineEvent[]> {
+  const listed = Array.isArray(manifest.timeline) ? manifest.timeline : manifest.timeline?.[arch] ?? [];
+  const events: TimelineEvent[] = [];
+  for (const [i, entry] of listed.entries()) {
+    const where = `${join(dir, 'example.json')}: timeline entry ${i + 1}`;
+    if (!entry.at || (entry.apply === undefined) === (entry.rollback === undefined)) {
+      throw new Error(`${where} needs "at" and one of "apply" or "rollback"`);
+    }
+    const expect = entry.expect ?? 'applied';
+    const note = entry.note === undefined ? {} : { note: entry.note };
+    if (entry.rollback !== undefined) {
+      events.push({ at: entry.at, action: { kind: 'rollback', module: entry.rollback }, expect, ...note });
+      continue;
+    }
+    const file = join(dir, arch, entry.apply!);
+    let base: GuestModule | undefined;
+    if (entry.builtAgainst !== undefined) {
+      // Another build of the module, assembled with the same view of the modules loaded before it.
+      const against = join(dir, arch, entry.builtAgainst);
+      const externals = new Map(modules.flatMap((m) => m.exports.map((name) => [name, m.symbols.find((s) => s.name === name)!.address] as const)));
+      base = await assembleModule(await readFile(against, 'utf8'), arch, { file: against, externals });
+    }
+    const built = await buildPatch(await readFile(file, 'utf8'), arch, { file, modules, ...(base ? { base } : {}) });
+    events.push({ at: entry.at, action: { kind: 'apply', name: basename(file), image: built.image }, expect, ...note });
+  }
+  return events;
 }

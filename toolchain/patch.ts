@@ -26,9 +26,9 @@ const TRIAL_BASES = [0x1000_0000, 0x2345_6000];
 
 export interface PatchBuildOptions {
   file?: string;
-  /** The base module the patch is built against (its identity goes into the image). */
-  base: GuestModule;
-  /** Other modules of the program, to check imports at build time (the engine checks again when applying). */
+  /** The base module the patch is built against (its identity goes into the image); default: the module `.patch` names in `modules`. */
+  base?: GuestModule;
+  /** The program's modules, to find the base and check imports at build time (the engine checks again when applying). */
   modules?: readonly GuestModule[];
 }
 
@@ -68,7 +68,8 @@ export async function buildPatch(source: string, arch: Arch, options: PatchBuild
   const header = readPatchHeader(parsed.extraDirectives, fail);
   if (!header.module) fail('the source has no ".patch <module>" line naming the module it patches');
   if (header.sequence === undefined) fail('the source has no ".sequence <n>" line (n >= 1, higher than the patch it replaces)');
-  const base = options.base;
+  const base = options.base ?? options.modules?.find((m) => m.name === header.module)
+    ?? fail(`the patch is for module "${header.module}", which is not among the program's modules`);
   if (base.arch !== arch) fail(`the base module ${base.name} is ${base.arch} code, the patch is being built for ${arch}`);
   if (base.name !== header.module) {
     fail(`the patch is for module "${header.module}" but is being built against module "${base.name}"`);

@@ -16,16 +16,17 @@ import { type Engine, loadEngine } from './engine.ts';
 import { Journal, type JournalStep, type StepStage } from './journal.ts';
 import { type PatchImage, type PatchImageError, parsePatchImageWith } from './patch-image.ts';
 import { alignToPage, choosePlacement } from './placement.ts';
+import { planRedirect, trampolineSizeBound } from './redirect.ts';
 import type { PlanResult, PlanStep, RedirectPlan, RedirectRefusal, RedirectRequest } from './plan.ts';
 import { type GuestThread, type Hazard, type UnsafeThread, currentThread, describeUnsafeThread, findUnsafeThread } from './safe-point.ts';
 
 export type Planner = (request: RedirectRequest) => Promise<PlanResult>;
 
 export interface HotpatcherOptions {
-  /** Plans one redirect (engine/host/redirect.ts). */
-  planner: Planner;
-  /** Bytes reserved per hook trampoline; plans with longer trampolines are refused. */
-  trampolineSize: number;
+  /** Plans one redirect; default: the engine's planner for the sandbox's architecture. */
+  planner?: Planner;
+  /** Bytes reserved per hook trampoline (plans with longer ones are refused); default: the planner's bound. */
+  trampolineSize?: number;
   /** Every guest thread, read when a transaction checks its safe point. Default: the running CPU state. */
   threads?: () => GuestThread[];
 }
@@ -79,6 +80,20 @@ export type TransactionResult = AppliedTransaction | RefusedTransaction | Waitin
 interface LoadedModule {
   module: GuestModule;
   identity: string;
+  /** Symbols by name, and for each function where the function before it ends (for its padding). */
+  symbols: Map<string, ModuleSymbol>;
+  previousEnd: Map<ModuleSymbol, number>;
+}
+
+async function loadedModule(module: GuestModule): Promise<LoadedModule> {
+  const functions = module.symbols.filter((s) => s.kind === 'function').sort((a, b) => a.address - b.address);
+  const previousEnd = new Map<ModuleSymbol, number>();
+  let end = module.base;
+  for (const fn of functions) {
+    previousEnd.set(fn, end);
+    end = Math.max(end, fn.address + fn.size);
+  }
+  return { module, identity: await moduleIdentity(module), symbols: new Map(module.symbols.map((s) => [s.name, s])), previousEnd };
 }
 
 type RegionKind = 'code' | 'data' | 'trampolines';
@@ -104,8 +119,9 @@ interface BaseWrite {
   fn: ModuleSymbol;
 }
 
-class Refusal extends Error {
-  constructor(readonly result: RefusedTransaction) { super(result.message); }
+/** Thrown from deep inside a transaction to return a refusal; not an Error, so no stack is captured. */
+class Refusal {
+  constructor(readonly result: RefusedTransaction) {}
 }
 
 function refuse(code: TransactionRefusalCode, message: string, extra: Partial<RefusedTransaction> = {}): never {
@@ -125,14 +141,16 @@ export class Hotpatcher {
   private readonly readThreads: () => GuestThread[];
 
   private constructor(readonly sandbox: Sandbox, private readonly engine: Engine, private readonly modules: LoadedModule[],
-    private readonly options: HotpatcherOptions) {
-    this.readThreads = options.threads ?? (() => [currentThread(sandbox)]);
+    private readonly options: Required<Omit<HotpatcherOptions, 'threads'>>, threads: HotpatcherOptions['threads']) {
+    this.readThreads = threads ?? (() => [currentThread(sandbox)]);
   }
 
   /** A hotpatcher for the modules loaded in `sandbox` (their identities are computed once, here). */
-  static async create(sandbox: Sandbox, modules: readonly GuestModule[], options: HotpatcherOptions): Promise<Hotpatcher> {
-    const loaded = await Promise.all(modules.map(async (module) => ({ module, identity: await moduleIdentity(module) })));
-    return new Hotpatcher(sandbox, await loadEngine(), loaded, options);
+  static async create(sandbox: Sandbox, modules: readonly GuestModule[], options: HotpatcherOptions = {}): Promise<Hotpatcher> {
+    const loaded = await Promise.all(modules.map(loadedModule));
+    const planner = options.planner ?? planRedirect;
+    const trampolineSize = options.trampolineSize ?? await trampolineSizeBound(sandbox.arch);
+    return new Hotpatcher(sandbox, await loadEngine(), loaded, { planner, trampolineSize }, options.threads);
   }
 
   /** Sequence number of the patch active for `module`, if any. */
@@ -179,10 +197,10 @@ export class Hotpatcher {
         `(sequence ${active.sequence}); a replacement needs a higher sequence number`);
     }
 
-    const targets = image.redirects.map((r) => this.resolveTarget(module, r));
+    const targets = image.redirects.map((r) => this.resolveTarget(loaded, r));
     const importAddresses = image.imports.map((entry) => this.resolveImport(entry.module, entry.symbol));
     const baseRefAddresses = image.baseReferences.map((entry) => {
-      const symbol = module.symbols.find((s) => s.name === entry.symbol)
+      const symbol = loaded.symbols.get(entry.symbol)
         ?? refuse('missing-base-symbol', `the patch refers to ${module.name}!${entry.symbol}, which the module does not define`);
       return symbol.address;
     });
@@ -208,7 +226,7 @@ export class Hotpatcher {
     let hookIndex = 0;
     for (const [i, redirect] of image.redirects.entries()) {
       const fn = targets[i]!;
-      const padding = this.paddingBefore(module, fn);
+      const padding = this.paddingBefore(loaded, fn);
       const trampoline = redirect.mode === 'hook' ? trampolineAddress + hookIndex++ * this.options.trampolineSize : undefined;
       const request: RedirectRequest = {
         arch, target: { address: fn.address, bytes: this.original(module, fn.address, fn.size), name: `${module.name}!${fn.name}` },
@@ -370,9 +388,9 @@ export class Hotpatcher {
       message: `step ${failedAt} failed (${message}); the ${failedAt} steps were undone and memory is as it was` };
   }
 
-  private resolveTarget(module: GuestModule, redirect: PatchImage['redirects'][number]): ModuleSymbol {
-    const fn = module.symbols.find((s) => s.name === redirect.base && s.kind === 'function')
-      ?? refuse('missing-base-symbol', `the patch redirects ${module.name}!${redirect.base}, which is not a function of the module`);
+  private resolveTarget({ module, symbols }: LoadedModule, redirect: PatchImage['redirects'][number]): ModuleSymbol {
+    const symbol = symbols.get(redirect.base);
+    const fn = symbol?.kind === 'function' ? symbol : refuse('missing-base-symbol', `the patch redirects ${module.name}!${redirect.base}, which is not a function of the module`);
     if (fn.address - module.base !== redirect.baseOffset || fn.size !== redirect.baseSize) {
       refuse('inconsistent-image', `the patch places ${module.name}!${redirect.base} at +${hex(redirect.baseOffset)} ` +
         `(${redirect.baseSize} bytes) but the module has it at +${hex(fn.address - module.base)} (${fn.size} bytes)`);
@@ -394,10 +412,9 @@ export class Hotpatcher {
   }
 
   /** x86-64: the int3/nop fill between the previous function's end and this one, which a redirect may use. */
-  private paddingBefore(module: GuestModule, fn: ModuleSymbol): Uint8Array {
+  private paddingBefore({ module, previousEnd: ends }: LoadedModule, fn: ModuleSymbol): Uint8Array {
     if (module.arch !== 'x64') return new Uint8Array(0);
-    const previousEnd = Math.max(module.base, ...module.symbols
-      .filter((s) => s.kind === 'function' && s.address < fn.address).map((s) => s.address + s.size));
+    const previousEnd = ends.get(fn)!;
     let start = fn.address;
     while (start > previousEnd && fn.address - start < 32 && [0xcc, 0x90].includes(module.code[start - 1 - module.base]!)) start--;
     return this.original(module, start, fn.address - start);

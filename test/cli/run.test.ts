@@ -15,9 +15,14 @@ async function hotpatch(...args: string[]): Promise<{ code: number; stdout: stri
   }
 }
 
-const EXPECTED_OUTPUT = [
+const UNPATCHED_OUTPUT = [
   '10.00 -> 12.01', '19.99 -> 23.99', '2.50 -> 3.01', '0.05 -> 0.07', '123.45 -> 148.15', '0.99 -> 1.19',
   '42.00 -> 50.41', '0.01 -> 0.02', '7.77 -> 9.33', '1000.00 -> 1200.01', '33.33 -> 40.00', '0.60 -> 0.73',
+].join('\n') + '\n';
+/** The example applies its fix after four prices: from the fifth on, they are right. */
+const EXPECTED_OUTPUT = [
+  '10.00 -> 12.01', '19.99 -> 23.99', '2.50 -> 3.01', '0.05 -> 0.07', '123.45 -> 148.14', '0.99 -> 1.19',
+  '42.00 -> 50.40', '0.01 -> 0.01', '7.77 -> 9.32', '1000.00 -> 1200.00', '33.33 -> 40.00', '0.60 -> 0.72',
 ].join('\n') + '\n';
 
 describe('hotpatch run', () => {
@@ -34,7 +39,7 @@ describe('hotpatch run', () => {
     expect(result.code).toBe(0);
     const record = JSON.parse(result.stdout);
     expect(record).toMatchObject({
-      example: 'price-tax', arch: 'arm64', output: EXPECTED_OUTPUT, exitCode: 0, error: null,
+      example: 'price-tax', arch: 'arm64', output: EXPECTED_OUTPUT, unpatchedOutput: UNPATCHED_OUTPUT, exitCode: 0, error: null,
       calls: { 'pricing!main': 1, 'pricing!format_cents': 24, 'pricing!price_with_tax': 12 },
     });
     expect(record.instructions).toBeGreaterThan(1000);

@@ -170,6 +170,7 @@ describe('the playground page', () => {
   it('builds a patch written in the patch tab, and marks the line of a bad directive', async () => {
     const { page, errors } = await open('#example=price-tax&arch=x64');
     await editorReady(page);
+    // The example's own patch tab (fix-rounding.s, from its timeline), rewritten here.
     await page.click('#editor-tabs button[data-key="patch:0"]');
     await page.locator('.monaco-editor .view-line').first().click();
     await page.keyboard.press('Control+a');
@@ -178,9 +179,9 @@ describe('the playground page', () => {
       // The editor indents new lines like the one before; the instructions get their indentation from it.
       '.func fixed', '    imul eax, edi, 120', 'add eax, 50', 'xor edx, edx', 'mov ecx, 100', 'div ecx', 'ret',
       '.endfunc', ''].join('\n'));
-    await page.waitForFunction(() => document.querySelector('#assembly-status')?.textContent?.startsWith('Patch patch.s builds'));
+    await page.waitForFunction(() => document.querySelector('#assembly-status')?.textContent?.startsWith('Patch fix-rounding.s builds: for pricing, sequence 1, 1 new function (fixed)'));
     await expect(page.locator('#assembly-status').textContent()).resolves
-      .toMatch(/^Patch patch\.s builds: for pricing, sequence 1, 1 new function \(fixed\), \d+ bytes of code$/);
+      .toMatch(/^Patch fix-rounding\.s builds: for pricing, sequence 1, 1 new function \(fixed\), \d+ bytes of code$/);
     // Directives of the patch header are highlighted like the module's.
     const colour = (text: string) => page.$$eval('.monaco-editor .view-line span span', (spans, wanted) =>
       getComputedStyle(spans.find((s) => s.textContent === wanted)!).color, text);
@@ -191,9 +192,9 @@ describe('the playground page', () => {
     await page.keyboard.type('_missing');
     const error = page.locator('[data-testid="assembly-error"]');
     await error.waitFor({ timeout: 15_000 });
-    await expect(error.textContent()).resolves.toMatch(/^patch\.s line 4: the new function "fixed_missing" is not defined in the patch/);
+    await expect(error.textContent()).resolves.toMatch(/^fix-rounding\.s line 4: the new function "fixed_missing" is not defined in the patch/);
     await page.locator('.monaco-editor .squiggly-error').waitFor();
-    await expect(page.locator('#editor-tabs button.has-error').textContent()).resolves.toBe('patch: patch.s');
+    await expect(page.locator('#editor-tabs button.has-error').textContent()).resolves.toBe('patch: fix-rounding.s');
     await screenshot(page, 'playground-patch-error');
     // The patch pane says why the patch cannot be applied in this build.
     await page.click('#pane-patch');
@@ -274,8 +275,9 @@ async function writePatch(page: Page, lines: string[]): Promise<void> {
   await page.locator('.monaco-editor .view-line').first().click();
   await page.keyboard.press('Control+a');
   await page.keyboard.insertText(lines.join('\n'));
-  await page.waitForFunction(() => document.querySelector('#assembly-status')?.textContent?.startsWith('Patch patch.s builds'),
-    null, { timeout: 15_000 });
+  // The example's patch tab holds its own fix-rounding.s; wait for the rewritten patch's build.
+  await page.waitForFunction(() => document.querySelector('#assembly-status')?.textContent
+    ?.startsWith('Patch fix-rounding.s builds: for pricing, sequence 1, 1 new function (fixed)'), null, { timeout: 15_000 });
 }
 
 const outputLines = (page: Page) => page.evaluate(() => (document.querySelector('#output')?.textContent ?? '').trimEnd().split('\n').filter(Boolean));
@@ -329,7 +331,7 @@ describe('running and patching ARM64 programs on the in-browser CPU', () => {
     await page.waitForFunction(() => (document.querySelector('#output')?.textContent ?? '').split('\n').length > 3, null, { timeout: 30_000 });
     await page.keyboard.press('F6');
     await page.waitForSelector('html[data-transaction="applied"]', { timeout: 30_000 });
-    await expect(page.locator('#patch-summary').textContent()).resolves.toMatch(/^Patch patch\.s: \d+ steps; pricing sequence 1 is live\./);
+    await expect(page.locator('#patch-summary').textContent()).resolves.toMatch(/^Patch fix-rounding\.s: \d+ steps; pricing sequence 1 is live\./);
     await expect(page.locator('#patch-steps li').allTextContents()).resolves.toEqual(expect.arrayContaining(['4. Write the jump over the entry']));
     await expect(page.locator('#patch-detail h3').textContent()).resolves.toMatch(/Write the jump over the entry/);
     await expect(page.locator('#patch-detail .code-diff li.changed .mnemonic').first().textContent()).resolves.toBe('b');
@@ -389,7 +391,7 @@ describe('running and patching ARM64 programs on the in-browser CPU', () => {
     await page.click('#apply');
     await page.waitForSelector('html[data-transaction="refused"]');
     await expect(page.locator('[data-testid="refusal"]').textContent()).resolves
-      .toMatch(/^Patch patch\.s was refused \(stale-sequence\): patch sequence 1 for pricing is not newer than the active patch/);
+      .toMatch(/^Patch fix-rounding\.s was refused \(stale-sequence\): patch sequence 1 for pricing is not newer than the active patch/);
     await screenshot(page, 'playground-refusal');
     expect(await changedBytes()).toBe(4);
     await page.click('#rollback');

@@ -1,0 +1,114 @@
+// Time to apply a patch (median) with a 1-function and a 1,000-function patch, next to the time
+// of the same memory changes (the transaction's own maps and writes) made directly.
+import { Hotpatcher } from '../engine/host/transaction.ts';
+import type { JournalStep } from '../engine/host/journal.ts';
+import { GuestProcess } from '../sandbox/process.ts';
+import type { Arch, Sandbox } from '../sandbox/sandbox.ts';
+import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
+import { assembleStatements } from '../toolchain/assemble.ts';
+import { moduleIdentity } from '../toolchain/identity.ts';
+import type { GuestModule } from '../toolchain/module.ts';
+import { writePatchImage } from '../toolchain/patch-image-writer.ts';
+import { callFunction } from '../test/corpus/corpus.ts';
+import { figure, median } from './format.ts';
+
+const BASE = 0x40_0000;
+const SLOT = 16; // bytes per function, base and patch alike
+const RUNS = 21;
+
+/** The function every base slot holds (f(x) = 3x + 1) and the one every patch slot holds (f(x) = 5x). */
+const FUNCTIONS: Record<Arch, { base: string; patched: string; fill: number }> = {
+  x64: { base: 'imul eax, edi, 3\nadd eax, 1\nret', patched: 'imul eax, edi, 5\nret', fill: 0xcc },
+  arm64: { base: 'mov w1, #3\nmul w0, w0, w1\nadd w0, w0, #1\nret', patched: 'mov w1, #5\nmul w0, w0, w1\nret', fill: 0 },
+};
+
+/** Repeats one function `count` times, each in a 16-byte slot padded like a compiler pads. */
+async function repeated(arch: Arch, source: string, count: number): Promise<{ code: Uint8Array; size: number }> {
+  const fn = await assembleStatements(source, arch, BASE);
+  const code = new Uint8Array(count * SLOT).fill(FUNCTIONS[arch].fill);
+  for (let i = 0; i < count; i++) code.set(fn, i * SLOT);
+  return { code, size: fn.length };
+}
+
+/** A module of `count` functions f0..f{count-1}, built directly (Keystone takes at most a few thousand lines). */
+async function baseModule(arch: Arch, count: number): Promise<GuestModule> {
+  const { code, size } = await repeated(arch, FUNCTIONS[arch].base, count);
+  return {
+    name: 'many', arch, base: BASE, code, dataAddress: BASE + Math.ceil(code.length / 0x1000) * 0x1000, data: new Uint8Array(0),
+    symbols: Array.from({ length: count }, (_, i) => ({ name: `f${i}`, address: BASE + i * SLOT, size, kind: 'function' as const })),
+    exports: [],
+  };
+}
+
+async function patchImage(arch: Arch, module: GuestModule, count: number): Promise<Uint8Array> {
+  const { code, size } = await repeated(arch, FUNCTIONS[arch].patched, count);
+  return writePatchImage({
+    arch, sequence: 1, module: module.name, baseIdentity: await moduleIdentity(module), code, data: new Uint8Array(0),
+    redirects: Array.from({ length: count }, (_, i) => ({
+      base: `f${i}`, baseOffset: i * SLOT, baseSize: module.symbols[i]!.size, newOffset: i * SLOT, newSize: size, mode: 'replace' as const,
+    })),
+    imports: [], baseReferences: [],
+  });
+}
+
+/** The transaction's memory changes, made directly. */
+function replay(sandbox: Sandbox, steps: JournalStep[]): void {
+  for (const step of steps) {
+    if (step.action === 'map') {
+      sandbox.map(step.address, step.size, step.prot!);
+      if (step.after.length > 0) sandbox.write(step.address, step.after);
+    } else if (step.action === 'write') {
+      sandbox.write(step.address, step.after);
+    }
+  }
+}
+
+function undoReplay(sandbox: Sandbox, steps: JournalStep[]): void {
+  for (const step of [...steps].reverse()) {
+    if (step.action === 'map') sandbox.unmap(step.address, step.size);
+    else if (step.action === 'write') sandbox.write(step.address, step.before);
+  }
+}
+
+async function applyTimes(arch: Arch, functions: number): Promise<{ apply: number; raw: number; writes: number }> {
+  const module = await baseModule(arch, functions);
+  const image = await patchImage(arch, module, functions);
+  const process = new GuestProcess(new UnicornSandbox(arch), { modules: [module], entry: 'f0', countInstructions: false });
+  const sandbox = process.sandbox;
+  const hotpatcher = await Hotpatcher.create(sandbox, [module]);
+  const last = module.symbols[functions - 1]!.address;
+  if (callFunction(sandbox, last, [7n]) !== 22n) throw new Error('the base function does not compute 3x + 1');
+  const applyTimes: number[] = [];
+  const rawTimes: number[] = [];
+  let steps: JournalStep[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const started = performance.now();
+    const result = await hotpatcher.apply(image);
+    applyTimes.push(performance.now() - started);
+    if (result.status !== 'applied') throw new Error(`the benchmark patch was not applied: ${result.message}`);
+    if (run === 0 && callFunction(sandbox, last, [7n]) !== 35n) throw new Error('the patched function does not compute 5x');
+    steps = result.steps;
+    const rollback = await hotpatcher.rollback(module.name);
+    if (rollback.status !== 'applied') throw new Error(`the benchmark patch was not rolled back: ${rollback.message}`);
+
+    const rawStarted = performance.now();
+    replay(sandbox, steps);
+    rawTimes.push(performance.now() - rawStarted);
+    undoReplay(sandbox, steps);
+  }
+  process.close();
+  return { apply: median(applyTimes), raw: median(rawTimes), writes: steps.filter((s) => s.action !== 'note').length };
+}
+
+export async function hotpatchApply(): Promise<string[]> {
+  const lines: string[] = [];
+  for (const arch of ['x64', 'arm64'] as const) {
+    for (const functions of [1, 1000]) {
+      const { apply, raw, writes } = await applyTimes(arch, functions);
+      const label = `${functions.toLocaleString('en-US')}-function patch`;
+      lines.push(figure(`hotpatch ${arch} apply ${label} (median)`, apply, 'ms',
+        { name: `the same ${writes.toLocaleString('en-US')} raw maps and writes, ${raw.toPrecision(3)} ms`, value: raw }));
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,93 @@
+// How `hotpatch run` shows live patching: each timeline event with its transaction's steps, and
+// the point where the program's output starts to differ from an unpatched run.
+import type { EventRecord, PatchMoment } from '../engine/host/live-patching.ts';
+import type { JournalStep } from '../engine/host/journal.ts';
+import { bytesToHex } from '../engine/host/plan.ts';
+import type { TransactionResult } from '../engine/host/transaction.ts';
+import { Prot, hex } from '../sandbox/sandbox.ts';
+
+export function describeMoment(at: PatchMoment): string {
+  if ('afterInstructions' in at) return `after ${at.afterInstructions.toLocaleString('en-US')} instructions`;
+  const more = at.thenInstructions ? ` and ${at.thenInstructions} instruction${at.thenInstructions === 1 ? '' : 's'}` : '';
+  return `after ${at.afterCalls} call${at.afterCalls === 1 ? '' : 's'} of ${at.of}${more}`;
+}
+
+function protection(prot: number | undefined): string {
+  if (prot === undefined) return '';
+  return (prot & Prot.READ ? 'r' : '-') + (prot & Prot.WRITE ? 'w' : '-') + (prot & Prot.EXEC ? 'x' : '-');
+}
+
+function spacedHex(bytes: Uint8Array, max = 16): string {
+  const shown = Array.from(bytes.subarray(0, max), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  return bytes.length > max ? `${shown} ...` : shown;
+}
+
+export function formatStep(step: JournalStep): string {
+  const head = `${String(step.step).padStart(4)}  ${step.stage.padEnd(15)}`;
+  switch (step.action) {
+    case 'note': return `${head} ${step.explanation}`;
+    case 'map': return `${head} ${hex(step.address)} +${hex(step.size)} ${protection(step.prot)}  ${step.explanation}`;
+    case 'unmap': return `${head} ${hex(step.address)} +${hex(step.size)}  ${step.explanation}`;
+    case 'write': return `${head} ${hex(step.address)}  ${spacedHex(step.before)} -> ${spacedHex(step.after)}` +
+      `${step.atomic ? ' (one atomic store)' : ''}\n${' '.repeat(22)}${step.explanation}`;
+  }
+}
+
+/** The lines printed for one event of the timeline. */
+export function formatEvent(record: EventRecord): string[] {
+  const what = record.action === 'apply' ? `apply ${record.name}` : `roll back ${record.name}`;
+  const lines = [`== ${describeMoment(record.at)}: ${what}`];
+  if (record.note) lines.push(`   (${record.note})`);
+  if (!record.reached) return [...lines, '   the program ended before this moment'];
+  lines.push(`   the program is at ${record.reached.where}` +
+    (record.reached.instructions !== null ? `, ${record.reached.instructions.toLocaleString('en-US')} instructions in` : '') +
+    `, ${record.reached.outputLines} output line${record.reached.outputLines === 1 ? '' : 's'} printed`);
+  if (record.wait) {
+    lines.push(`   wait: ${record.wait.message}`,
+      `   stepped the guest ${record.wait.steppedInstructions} instruction${record.wait.steppedInstructions === 1 ? '' : 's'} ` +
+      `and retried; it is now at ${record.wait.resumedAt}`);
+  }
+  const result = record.result!;
+  switch (result.status) {
+    case 'applied': {
+      const state = result.sequence === null ? `${result.module} runs its original code`
+        : `${result.module} patch ${result.sequence} is live`;
+      lines.push(`   ${result.action === 'apply' ? 'applied' : 'rolled back'} in ${result.steps.length} steps; ${state}:`);
+      for (const step of result.steps) lines.push(...formatStep(step).split('\n').map((l) => `  ${l}`));
+      break;
+    }
+    case 'refused': lines.push(`   refused (${result.code}): ${result.message}`); break;
+    case 'wait': lines.push(`   still waiting after the most steps allowed: ${result.message}`); break;
+  }
+  if (!record.asExpected) lines.push('   this is not what the example expects');
+  return lines;
+}
+
+export interface BehaviourChange {
+  /** 1-based output line where the patched run first differs from the unpatched one. */
+  line: number;
+  unpatched: string | null;
+  patched: string | null;
+  /** How many lines differ in all, out of how many. */
+  differingLines: number;
+  lines: number;
+}
+
+export function firstDifference(unpatched: string, patched: string): BehaviourChange | null {
+  const a = unpatched.replace(/\n$/, '').split('\n');
+  const b = patched.replace(/\n$/, '').split('\n');
+  const lines = Math.max(a.length, b.length);
+  const differing = Array.from({ length: lines }, (_, i) => i).filter((i) => a[i] !== b[i]);
+  if (differing.length === 0) return null;
+  const i = differing[0]!;
+  return { line: i + 1, unpatched: a[i] ?? null, patched: b[i] ?? null, differingLines: differing.length, lines };
+}
+
+/** A transaction result as JSON: bytes as hex strings, addresses as "0x.." strings. */
+export function resultToJson(result: TransactionResult | null): unknown {
+  return JSON.parse(JSON.stringify(result, (key, value: unknown) => {
+    if (value instanceof Uint8Array) return bytesToHex(value);
+    if (typeof value === 'number' && /address|^pc$|^target$|^replacement$|^code$|^data$|^trampolines$/i.test(key)) return hex(value);
+    return value;
+  }));
+}

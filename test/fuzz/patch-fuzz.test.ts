@@ -1,0 +1,18 @@
+// 100,000 mutated patch images through the parser and the transaction on real Unicorn: no trap,
+// no hang, no partial write (`npm run fuzz:patch` runs millions).
+import { describe, expect, it } from 'vitest';
+import type { Arch } from '../../sandbox/sandbox.ts';
+import { fuzzPatchTransactions } from './patch-fuzzer.ts';
+
+const CASES_PER_ARCH = 50_000;
+
+describe('patch image and transaction fuzzing', () => {
+  it.each(['x64', 'arm64'] as Arch[])(`applies ${CASES_PER_ARCH.toLocaleString('en-US')} mutated images on %s without a trap or a trace`, async (arch) => {
+    const report = await fuzzPatchTransactions(arch, CASES_PER_ARCH, arch === 'x64' ? 1 : 2);
+    expect(report.cases).toBe(CASES_PER_ARCH);
+    // The mutations reach past the parser: identity and linking refusals, and images applied and rolled back.
+    expect(report.outcomes['applied']).toBeGreaterThan(CASES_PER_ARCH / 50);
+    expect(report.outcomes['wrong-base']).toBeGreaterThan(0);
+    expect(Object.keys(report.outcomes).filter((o) => o.startsWith('bad-image:')).length).toBeGreaterThan(10);
+  }, 600_000);
+});

@@ -1,0 +1,185 @@
+// Fuzzes the patch image parser and the transaction together: valid images built by the toolchain
+// are mutated (bit flips, interesting values in header and table fields, truncation, extension,
+// splices) and applied to a program loaded on real Unicorn. For every image:
+//   - apply never throws (no trap in engine.wasm, no exception in the host), and returns quickly;
+//   - a refusal leaves guest memory byte for byte as it was (regions and contents);
+//   - an accepted image is rolled back, after which memory is byte for byte as it was.
+// Memory is checked through a sandbox wrapper that remembers the original bytes of everything a
+// transaction writes, so checking costs as much as the transaction itself.
+import type { TransactionResult } from '../../engine/host/transaction.ts';
+import type { Arch, Sandbox } from '../../sandbox/sandbox.ts';
+import { HEADER_FIELDS } from '../../toolchain/patch-image-writer.ts';
+import { type Fixture, loadFixture } from '../engine/hotpatch-fixture.ts';
+
+export interface FuzzReport {
+  cases: number;
+  /** Outcomes: "applied", "wait", or the refusal code (with the parser's code for bad images). */
+  outcomes: Record<string, number>;
+  /** Cases whose transaction changed memory before it was refused or rolled back. */
+  undone: number;
+  slowestMs: number;
+  elapsedMs: number;
+}
+
+/** xorshift64*: the same cases for the same seed. */
+export class Random {
+  private state: bigint;
+  constructor(seed: number) { this.state = BigInt(seed) * 0x9e3779b97f4a7c15n | 1n; }
+  next(): number {
+    this.state ^= this.state >> 12n;
+    this.state ^= (this.state << 25n) & 0xffffffffffffffffn;
+    this.state ^= this.state >> 27n;
+    return Number(((this.state * 0x2545f4914f6cdd1dn) & 0xffffffffffffffffn) >> 32n);
+  }
+  below(n: number): number { return this.next() % n; }
+  pick<T>(items: readonly T[]): T { return items[this.below(items.length)]!; }
+}
+
+const HEADER_U32_FIELDS = [8, 12, 16, 20, 56, 60, 64, 68, 72, 76, 80, 84, 88, 92, 96, 100, 104, 108];
+
+function interestingU32(random: Random, image: Uint8Array): number {
+  return random.pick([0, 1, 2, 7, 8, 0x7f, 0x80, 0xff, 0x100, 0xfff, 0x1000, 0x7fffffff, 0x80000000, 0xfffffff8, 0xffffffff,
+    image.length, image.length - 1, image.length + 1, 128, 127, random.below(image.length + 1), random.next() >>> 0]);
+}
+
+/** One random mutation of `image`; `seeds` provide material for splices. */
+export function mutate(random: Random, image: Uint8Array, seeds: readonly Uint8Array[]): Uint8Array {
+  let out = image.slice();
+  const view = () => new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const rounds = 1 + random.below(3);
+  for (let round = 0; round < rounds; round++) {
+    const kind = random.below(10);
+    if (out.length === 0) out = image.slice(0, random.below(image.length));
+    if (kind <= 1 && out.length > 0) { // flip a bit anywhere
+      const at = random.below(out.length);
+      out[at]! ^= 1 << random.below(8);
+    } else if (kind === 2 && out.length >= HEADER_FIELDS.reserved) { // a header field
+      view().setUint32(random.pick(HEADER_U32_FIELDS), interestingU32(random, out), true);
+    } else if (kind === 3 && out.length >= 8) { // version and architecture
+      view().setUint16(random.pick([4, 6]), random.pick([0, 1, 2, 3, 0xffff]), true);
+    } else if (kind <= 5 && out.length >= 4) { // a 32-bit field in the tables, at any 4-byte boundary
+      const at = 4 * random.below(out.length >> 2);
+      view().setUint32(at, interestingU32(random, out), true);
+    } else if (kind === 6 && out.length > 0) { // an interesting byte (UTF-8 lead bytes, controls, modes)
+      out[random.below(out.length)] = random.pick([0, 1, 2, 0x0a, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff]);
+    } else if (kind === 7) { // truncate, sometimes keeping the size field consistent
+      out = out.slice(0, random.below(out.length + 1));
+      if (random.below(2) === 0 && out.length >= 16) view().setUint32(HEADER_FIELDS.imageSize, out.length, true);
+    } else if (kind === 8) { // extend
+      const extra = Uint8Array.from({ length: 1 + random.below(64) }, () => random.below(256));
+      out = Uint8Array.from([...out, ...extra]);
+      if (random.below(2) === 0 && out.length >= 16) view().setUint32(HEADER_FIELDS.imageSize, out.length, true);
+    } else { // splice a chunk of another seed
+      const other = random.pick(seeds);
+      const length = 1 + random.below(32);
+      const from = random.below(Math.max(1, other.length - length));
+      const to = random.below(Math.max(1, out.length - length));
+      out.set(other.subarray(from, from + length).subarray(0, Math.max(0, out.length - to)), to);
+    }
+  }
+  return out;
+}
+
+/** A sandbox that remembers the first original bytes of every address a transaction writes. */
+class ChangeTracker {
+  readonly originals = new Map<number, number>();
+  changes = 0;
+  /** Memory that existed before the transactions: only its bytes can be compared afterwards. */
+  existing: { address: number; size: number }[] = [];
+
+  wrap(inner: Sandbox): Sandbox {
+    const tracker = this;
+    return new Proxy(inner, {
+      get(target, property) {
+        const value = Reflect.get(target, property) as unknown;
+        if (typeof value !== 'function') return value;
+        if (property === 'write') {
+          return (address: number, bytes: Uint8Array) => {
+            tracker.changes++;
+            const mapped = tracker.existing.some((r) => address >= r.address && address + bytes.length <= r.address + r.size);
+            if (mapped) {
+              const before = target.read(address, bytes.length);
+              before.forEach((b, i) => { if (!tracker.originals.has(address + i)) tracker.originals.set(address + i, b); });
+            }
+            target.write(address, bytes);
+          };
+        }
+        if (property === 'map' || property === 'unmap' || property === 'protect') {
+          return (...args: unknown[]) => { tracker.changes++; return (value as (...a: unknown[]) => unknown).apply(target, args); };
+        }
+        return (value as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+  }
+
+  /** Where memory differs from before the transaction, if anywhere. */
+  difference(sandbox: Sandbox, regionsBefore: string): string | undefined {
+    const regions = describeRegions(sandbox);
+    if (regions !== regionsBefore) return `regions differ: ${regions} instead of ${regionsBefore}`;
+    for (const [address, byte] of this.originals) {
+      if (sandbox.read(address, 1)[0] !== byte) return `byte at 0x${address.toString(16)} differs`;
+    }
+    return undefined;
+  }
+
+  reset(): void {
+    this.originals.clear();
+    this.changes = 0;
+  }
+}
+
+function describeRegions(sandbox: Sandbox): string {
+  return sandbox.regions().sort((a, b) => a.address - b.address).map((r) => `0x${r.address.toString(16)}+0x${r.size.toString(16)}/${r.prot}`).join(' ');
+}
+
+function outcomeName(result: TransactionResult): string {
+  if (result.status !== 'refused') return result.status;
+  return result.imageError ? `bad-image:${result.imageError.code}` : result.code;
+}
+
+/** Builds the seed images for `arch` and fuzzes `cases` mutations of them; throws on the first violation. */
+export async function fuzzPatchTransactions(arch: Arch, cases: number, seed: number): Promise<FuzzReport> {
+  const tracker = new ChangeTracker();
+  const fixture: Fixture = await loadFixture(arch, { sandbox: (inner) => tracker.wrap(inner) });
+  try {
+    const seeds = [await fixture.build('fix'), await fixture.build('cumulative')];
+    const real = fixture.sandbox;
+    const regionsBefore = describeRegions(real);
+    tracker.existing = real.regions();
+    const random = new Random(seed);
+    const report: FuzzReport = { cases: 0, outcomes: {}, undone: 0, slowestMs: 0, elapsedMs: 0 };
+    const started = performance.now();
+    for (let i = 0; i < cases; i++) {
+      const image = mutate(random, random.pick(seeds), seeds);
+      tracker.reset();
+      const caseStart = performance.now();
+      let result: TransactionResult;
+      try {
+        result = await fixture.hotpatcher.apply(image);
+        if (result.status === 'applied') {
+          const rollback = await fixture.hotpatcher.rollback(result.module);
+          if (rollback.status !== 'applied') throw new Error(`rollback ${rollback.status}: ${rollback.message}`);
+        }
+      } catch (error) {
+        throw new Error(`case ${i} (seed ${seed}, ${arch}) threw: ${error instanceof Error ? error.stack : String(error)}\n` +
+          `image: ${Buffer.from(image).toString('hex')}`);
+      }
+      report.slowestMs = Math.max(report.slowestMs, performance.now() - caseStart);
+      const outcome = outcomeName(result);
+      report.outcomes[outcome] = (report.outcomes[outcome] ?? 0) + 1;
+      if (tracker.changes > 0) {
+        report.undone++;
+        const difference = tracker.difference(real, regionsBefore);
+        if (difference) {
+          throw new Error(`case ${i} (seed ${seed}, ${arch}, ${outcome}) left memory changed: ${difference}\n` +
+            `image: ${Buffer.from(image).toString('hex')}`);
+        }
+      }
+      report.cases++;
+    }
+    report.elapsedMs = performance.now() - started;
+    return report;
+  } finally {
+    fixture.process.close();
+  }
+}
