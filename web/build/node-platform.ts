@@ -2,8 +2,9 @@
 // engine's planners.
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import type { DemoDependencies } from '../src/embed/demo-core.ts';
+import { enginePatching } from '../src/embed/engine-patching.ts';
 
 export const nodePlatform: Omit<DemoDependencies, 'disassemble'> = {
   cpu: { create: (arch) => new UnicornSandbox(arch), backend: 'unicorn' },
-  patching: { reason: 'this build has no redirect planner' },
+  patching: enginePatching,
 };

@@ -2,8 +2,9 @@
 // disassembly recorded at build time.
 import { browserCpu } from '../lab/browser-cpu.ts';
 import type { DemoDependencies } from './demo-core.ts';
+import { enginePatching } from './engine-patching.ts';
 
 export const browserPlatform: Omit<DemoDependencies, 'disassemble'> = {
   cpu: browserCpu,
-  patching: { reason: 'this build has no redirect planner' },
+  patching: enginePatching,
 };

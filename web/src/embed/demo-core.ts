@@ -33,8 +33,6 @@ export const MAX_SHOWN_BYTES = 64;
 const MAX_WAIT_STEPS = 100_000;
 const LINES_BEFORE = 4;
 const LINES_AFTER = 9;
-/** Bytes listed from a place that belongs to no known function. */
-const LOOSE_LISTING_BYTES = 32;
 
 interface CodeRange { name: string; address: number; size: number }
 
@@ -44,9 +42,13 @@ interface LivePatch {
   module: string;
   sequence: number;
   functions: CodeRange[];
+  /** Hook trampolines: the displaced instructions and the jump back into the original. */
+  trampolines: CodeRange[];
   regions: { address: number; size: number }[];
   redirects: RedirectDrawing[];
   hooks: HookHandle[];
+  /** The patch this one replaced: live again when this one is rolled back. */
+  previous?: LivePatch;
 }
 
 interface Stepping {
@@ -102,10 +104,16 @@ export class DemoCore {
     const process = new GuestProcess(this.deps.cpu.create(this.arch), { modules: this.modules });
     this.process = process;
     const patching = this.deps.patching;
-    if (patching.planner) {
-      this.hotpatcher = await Hotpatcher.create(process.sandbox, this.modules,
-        { planner: patching.planner, trampolineSize: await patching.trampolineSize(this.arch) });
+    if (!patching.planner) return;
+    let trampolineSize: number;
+    try {
+      trampolineSize = await patching.trampolineSize(this.arch);
+    } catch (error) {
+      // No planner for this architecture: the program runs, patches cannot be applied.
+      this.patchingReason = error instanceof Error ? error.message : String(error);
+      return;
     }
+    this.hotpatcher = await Hotpatcher.create(process.sandbox, this.modules, { planner: patching.planner, trampolineSize });
   }
 
   get state(): RunState {
@@ -234,9 +242,20 @@ export class DemoCore {
     const removed = action === 'rollback' ? this.live.findLast((p) => p.module === name) : undefined;
     const added = action === 'apply' ? this.livePatch(patch!, result) : undefined;
     const replaced = action === 'apply' ? this.live.findLast((p) => p.module === added!.module) : undefined;
-    if (removed) this.forget(removed);
+    if (removed) {
+      this.forget(removed);
+      // Rolling back a replacement brings the patch it replaced back, at the same addresses.
+      const back = removed.previous;
+      if (back && back.sequence === result.sequence) {
+        back.hooks = this.countCalls(back.functions);
+        this.live.push(back);
+      }
+    }
     if (replaced) this.forget(replaced);
-    if (added) this.live.push(added);
+    if (added) {
+      if (replaced) added.previous = replaced;
+      this.live.push(added);
+    }
     const drawings = (added ?? removed)?.redirects ?? [];
     const view: TransactionView = {
       id, action, name, status: 'applied', message: this.summary(result, added, removed), ...(waited ? { waited } : {}),
@@ -276,20 +295,26 @@ export class DemoCore {
     const stem = patch.file.replace(/\.s$/, '');
     const functions = patch.functions.map((f) => ({ name: `${stem}!${f.name}`, address: code + f.offset, size: f.size }));
     const process = this.process!;
-    const hooks = functions.map((fn) => {
-      this.patchCalls.set(fn.name, 0);
-      return process.sandbox.addHook({ type: 'code', begin: fn.address, end: fn.address,
-        callback: () => this.patchCalls.set(fn.name, (this.patchCalls.get(fn.name) ?? 0) + 1) });
-    });
+    for (const fn of functions) this.patchCalls.set(fn.name, 0);
     const functionName = (address: number) => functions.find((f) => f.address === address)?.name ?? hex(address);
     const redirects = result.plans.map((plan): RedirectDrawing => ({
       mode: plan.mode, targetName: process.symbolize(plan.target), target: plan.target, form: plan.form,
       replacementName: functionName(plan.replacement), replacement: plan.replacement, overwritten: plan.overwritten.length,
       ...(plan.trampoline ? { trampoline: plan.trampoline.address } : {}), live: true,
     }));
+    const trampolines = result.plans.flatMap((plan) => plan.trampoline
+      ? [{ name: `trampoline of ${process.symbolize(plan.target)}`, address: plan.trampoline.address, size: plan.trampoline.bytes.length }]
+      : []);
     const placement = result.placement;
     const regions = placement ? [{ address: placement.code, size: placement.size }] : [];
-    return { file: patch.file, module: result.module, sequence: result.sequence!, functions, regions, redirects, hooks };
+    return { file: patch.file, module: result.module, sequence: result.sequence!, functions, trampolines, regions, redirects,
+      hooks: this.countCalls(functions) };
+  }
+
+  /** Counts entries into a patch's functions (they are not the modules', so the process does not). */
+  private countCalls(functions: readonly CodeRange[]): HookHandle[] {
+    return functions.map((fn) => this.process!.sandbox.addHook({ type: 'code', begin: fn.address, end: fn.address,
+      callback: () => this.patchCalls.set(fn.name, (this.patchCalls.get(fn.name) ?? 0) + 1) }));
   }
 
   private forget(patch: LivePatch): void {
@@ -388,6 +413,11 @@ export class DemoCore {
 
   // ---- what the views show
 
+  /** Why patches cannot be applied here (no planner for the architecture, no CPU), if they cannot. */
+  get patchingUnavailable(): string | undefined {
+    return this.patchingBlocked();
+  }
+
   get activePatches(): { module: string; sequence: number; file: string }[] {
     return this.live.map((p) => ({ module: p.module, sequence: p.sequence, file: p.file }));
   }
@@ -395,7 +425,7 @@ export class DemoCore {
   /** Lists every function, base and patch, as it is now (the build step records what this decodes). */
   async listEverything(): Promise<void> {
     const ranges: CodeRange[] = [...this.modules.flatMap((m) => m.symbols.filter((s) => s.kind === 'function')
-      .map((s) => ({ name: s.name, address: s.address, size: s.size }))), ...this.live.flatMap((p) => p.functions)];
+      .map((s) => ({ name: s.name, address: s.address, size: s.size }))), ...this.live.flatMap((p) => [...p.functions, ...p.trampolines])];
     for (const range of ranges) await this.list(range.address, this.readCode(range.address, range.size));
   }
 
@@ -405,7 +435,7 @@ export class DemoCore {
       if (s) return { name: `${module.name}!${s.name}`, address: s.address, size: s.size };
     }
     for (const patch of this.live) {
-      const f = patch.functions.find((fn) => address >= fn.address && address < fn.address + fn.size);
+      const f = [...patch.functions, ...patch.trampolines].find((fn) => address >= fn.address && address < fn.address + fn.size);
       if (f) return f;
     }
     return undefined;
@@ -434,11 +464,11 @@ export class DemoCore {
     return fn ? `${operands} <${this.place(Number(target[1]))}>` : operands;
   }
 
+  /** The function (or trampoline) around pc; nothing where no code of the program is (the exit stub). */
   private async disassemblyAround(pc: number): Promise<DisassemblyLine[]> {
     const fn = this.functionAt(pc);
-    const start = fn ? fn.address : pc;
-    const bytes = this.readCode(start, fn ? fn.size : LOOSE_LISTING_BYTES);
-    const lines = await this.list(start, bytes);
+    if (!fn) return [];
+    const lines = await this.list(fn.address, this.readCode(fn.address, fn.size));
     const at = Math.max(0, lines.findIndex((l) => l.address >= pc));
     return lines.slice(Math.max(0, at - LINES_BEFORE), at + LINES_AFTER);
   }

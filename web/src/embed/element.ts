@@ -171,6 +171,8 @@ export class HotpatchDemo extends HTMLElement {
     if (this.client === client) {
       this.view.setEnabled(true);
       this.dataset.state = client.last?.state ?? 'ready';
+      // For the benchmark: when the demo became usable, on the page's clock.
+      performance.mark('hotpatch-demo-interactive', { detail: scenario.id });
       this.emit('hotpatch-ready', { example: scenario.example, arch: scenario.arch, id: scenario.id,
         cpu: client.last?.cpu, patches: scenario.patches.map((p) => p.file) });
     }
