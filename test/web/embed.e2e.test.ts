@@ -131,7 +131,7 @@ describe('the documentation page', () => {
     await context.close();
   });
 
-  it('is reachable by keyboard: Tab walks into the demo's controls, with a visible focus ring', async () => {
+  it('is reachable by keyboard: Tab walks into the demo controls, with a visible focus ring', async () => {
     const context = await browser.newContext({ viewport: { width: 1000, height: 1200 } });
     const page = await context.newPage();
     await page.goto(`${server.url}docs/`);

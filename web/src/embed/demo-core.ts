@@ -5,7 +5,7 @@
 import type { JournalStep } from '../../../engine/host/journal.ts';
 import { type AppliedTransaction, Hotpatcher, type Planner, type TransactionResult } from '../../../engine/host/transaction.ts';
 import { GuestProcess } from '../../../sandbox/process.ts';
-import { type Arch, type HookHandle, Prot, hex } from '../../../sandbox/sandbox.ts';
+import { type Arch, type HookHandle, Prot, type Sandbox, hex } from '../../../sandbox/sandbox.ts';
 import type { GuestModule } from '../../../toolchain/module.ts';
 import { fromHex, toHex } from '../lab/hex.ts';
 import { JournalStepper } from '../lab/journal-stepper.ts';
@@ -77,6 +77,8 @@ export class DemoCore {
   private lastTransaction: TransactionView | undefined;
   private note: string | undefined;
   private patchingReason: string | undefined;
+  /** Why this architecture cannot run here, when the CPU lacks it. */
+  private cpuReason: string | undefined;
 
   constructor(readonly scenario: Scenario, private readonly deps: DemoDependencies) {
     this.arch = scenario.arch;
@@ -86,6 +88,7 @@ export class DemoCore {
 
   get cpuStatus(): CpuStatus {
     const cpu = this.deps.cpu;
+    if (this.cpuReason) return { available: false, reason: this.cpuReason };
     return cpu.create ? { available: true, backend: cpu.backend } : { available: false, reason: cpu.reason };
   }
 
@@ -101,7 +104,15 @@ export class DemoCore {
     this.lastTransaction = undefined;
     this.note = undefined;
     if (!this.deps.cpu.create) return;
-    const process = new GuestProcess(this.deps.cpu.create(this.arch), { modules: this.modules });
+    let sandbox: Sandbox;
+    try {
+      sandbox = this.deps.cpu.create(this.arch);
+    } catch (error) {
+      // A CPU without this architecture: the scenario is shown, not run.
+      this.cpuReason = `${error instanceof Error ? error.message : String(error)}; the program is shown but cannot run here`;
+      return;
+    }
+    const process = new GuestProcess(sandbox, { modules: this.modules });
     this.process = process;
     const patching = this.deps.patching;
     if (!patching.planner) return;

@@ -7,6 +7,8 @@ import { DemoCore } from './demo-core.ts';
 import type { DemoMessage, DemoRequest, RunOptions } from './demo-protocol.ts';
 import { InstructionTable } from './instruction-table.ts';
 
+/** Loaded once, as soon as the worker starts. */
+const platform = browserPlatform();
 let core: DemoCore | undefined;
 let table = new InstructionTable();
 let runGeneration = 0;
@@ -34,7 +36,7 @@ self.onmessage = (event: MessageEvent<{ id: number; request: DemoRequest }>) => 
 async function handle(request: DemoRequest): Promise<void> {
   if (request.type === 'load') {
     table = new InstructionTable(request.scenario.instructions);
-    core = new DemoCore(request.scenario, { ...browserPlatform, disassemble: table.disassemble });
+    core = new DemoCore(request.scenario, { ...(await platform), disassemble: table.disassemble });
     await core.reset();
     await publish();
     return;
