@@ -60,21 +60,7 @@ describe.each(['x64', 'arm64'] as Arch[])('a scenario on %s', (arch) => {
   it('shows the disassembly Capstone gives, at every instruction of the run', async () => {
     const { core, table } = coreFor(scenario);
     await core.reset();
-    let steps = 0;
-    while (core.state !== 'exited' && steps < 500) {
-      const snapshot = await core.snapshot();
-      const first = snapshot.disassembly.find((l) => l.label) ?? snapshot.disassembly[0]!;
-      const last = snapshot.disassembly.at(-1)!;
-      const end = last.address + last.bytes.length / 2;
-      const bytes = core.guest!.sandbox.read(first.address, end - first.address);
-      const capstone = await disassembleAll(arch, bytes, first.address);
-      const shown = snapshot.disassembly.filter((l) => l.address >= first.address);
-      expect(shown.map((l) => [l.address, l.bytes, l.mnemonic])).toEqual(capstone.map((l) => [l.address, l.bytes, l.mnemonic]));
-      expect(snapshot.disassembly.some((l) => l.address === snapshot.pc)).toBe(true);
-      core.step();
-      steps++;
-    }
-    expect(core.state).toBe('exited');
+    await stepAllAgainstCapstone(core, arch);
     expect(table.misses).toBe(0);
   });
 });
@@ -93,14 +79,26 @@ describe('patching a scenario (ARM64, whose planner the engine has)', () => {
     const view = await core.apply(undefined, false);
     expect(view.status).toBe('applied');
     expect(view.position).toBe(view.steps.length);
-    expect(view.redirects).toMatchObject([{ mode: 'hook', targetName: 'shop!classify', replacementName: 'upper!classify_upper', live: true }]);
+    expect(view.redirects).toMatchObject([{ mode: 'hook', targetName: 'shop!classify', replacementName: 'shop patch 1!classify_upper' }]);
     expect(view.steps.map((s) => s.stage)).toContain('trampoline');
-    expect(view.steps.find((s) => s.stage === 'entry-jump')?.listing?.after[0]?.mnemonic).toBe('b');
+    expect(view.steps.find((s) => s.stage === 'entry-jump')?.code?.after[0]?.mnemonic).toBe('b');
     runToEnd(core);
     const snapshot = await core.snapshot();
     expect(snapshot.output).toBe('OOOOOOOO');
-    expect(snapshot.calls.find((c) => c.name === 'upper!classify_upper')?.calls).toBe(8);
+    expect(snapshot.calls.find((c) => c.name === 'shop patch 1!classify_upper')?.calls).toBe(8);
+    // Every call still enters the old entry, and is sent on; the original runs through the trampoline.
+    expect(snapshot.calls.find((c) => c.name === 'shop!classify')).toMatchObject({ calls: 8, redirected: 8 });
     expect(snapshot.next).toMatchObject({ kind: 'apply', name: 'replace.s' });
+    expect(table.misses).toBe(0);
+  });
+
+  it('shows the disassembly Capstone gives in patched code too: the new function and the trampoline', async () => {
+    const { core, table } = coreFor(scenario);
+    await core.reset();
+    expect((await core.apply(undefined, false)).status).toBe('applied');
+    const places = await stepAllAgainstCapstone(core, arch);
+    expect([...places]).toEqual(expect.arrayContaining(['shop!main', 'shop!classify', 'shop patch 1!classify_upper',
+      'trampoline of shop!classify']));
     expect(table.misses).toBe(0);
   });
 
@@ -121,8 +119,7 @@ describe('patching a scenario (ARM64, whose planner the engine has)', () => {
       expect(now.position).toBe(k);
       const entryBytes = toHexString(sandbox.read(entry.address, entry.size));
       expect(entryBytes).toBe(k >= entry.step ? entry.after : entry.before);
-      const live = now.redirects[0]!.live;
-      expect(live).toBe(k >= entry.step);
+      expect(k >= now.redirects[0]!.liveAtStep).toBe(k >= entry.step);
     }
     expect(sandbox.regions().length).toBe(regionsBefore + 3);
     expect(core.steppingTransaction).toBe(false);
@@ -185,6 +182,26 @@ describe('patching a scenario (ARM64, whose planner the engine has)', () => {
     expect(older).toMatchObject({ status: 'refused', code: 'stale-sequence' });
   });
 });
+
+/** Runs the program one instruction at a time; the code shown at each stop must be what Capstone decodes there. */
+async function stepAllAgainstCapstone(core: DemoCore, arch: Arch): Promise<Set<string>> {
+  const places = new Set<string>();
+  for (let steps = 0; core.state !== 'exited' && steps < 1000; steps++) {
+    const snapshot = await core.snapshot();
+    const first = snapshot.disassembly.find((l) => l.label) ?? snapshot.disassembly[0]!;
+    const last = snapshot.disassembly.at(-1)!;
+    const bytes = core.guest!.sandbox.read(first.address, last.address + last.bytes.length / 2 - first.address);
+    const capstone = await disassembleAll(arch, bytes, first.address);
+    const shown = snapshot.disassembly.filter((l) => l.address >= first.address);
+    expect(shown.map((l) => [l.address, l.bytes, l.mnemonic, l.operands.replace(/ <.*>$/, '')]))
+      .toEqual(capstone.map((l) => [l.address, l.bytes, l.mnemonic, l.operands]));
+    expect(snapshot.disassembly.some((l) => l.address === snapshot.pc)).toBe(true);
+    places.add(snapshot.where.replace(/\+0x[0-9a-f]+$/, ''));
+    core.step();
+  }
+  expect(core.state).toBe('exited');
+  return places;
+}
 
 function toHexString(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');

@@ -1,46 +1,7 @@
 // What a demo (one scenario in an embed) shows and what it can be asked to do. Plain data: it
 // crosses postMessage between the embed and its worker.
-import type { JournalStep } from '../../../engine/host/journal.ts';
-import type { CallCounter, CpuStatus, DisassemblyLine, RunState } from '../lab/protocol.ts';
-import type { RedirectDrawing } from '../views/flow-diagram.ts';
+import type { CallCounter, CpuStatus, DisassemblyLine, RunState, TransactionView } from '../lab/protocol.ts';
 import type { Scenario } from './scenario.ts';
-
-/** One journal step as the step view shows it. */
-export interface StepView {
-  step: number;
-  action: JournalStep['action'];
-  stage: JournalStep['stage'];
-  address: number;
-  size: number;
-  explanation: string;
-  /** Bytes before and after (hex), at most MAX_SHOWN_BYTES of them. */
-  before: string;
-  after: string;
-  /** What the address is, e.g. "pricing!price_with_tax" or "fix-rounding code". */
-  place: string;
-  /** For code: the disassembly of the range around the write, before and after it. */
-  listing?: { before: DisassemblyLine[]; after: DisassemblyLine[] };
-}
-
-export interface TransactionView {
-  /** Increases with every transaction, so views know when to redraw. */
-  id: number;
-  action: 'apply' | 'rollback';
-  /** The patch file applied, or the module rolled back. */
-  name: string;
-  status: 'applied' | 'refused' | 'wait';
-  /** One sentence: what happened, or why not. */
-  message: string;
-  /** Refusal code, when refused. */
-  code?: string;
-  /** The guest was stepped to a safe point first. */
-  waited?: string;
-  steps: StepView[];
-  /** Steps written so far; equals steps.length once the transaction is complete. */
-  position: number;
-  /** The redirects this transaction makes live (apply) or takes away (rollback), as drawn at `position`. */
-  redirects: RedirectDrawing[];
-}
 
 /** The next thing the example's timeline does. */
 export interface NextEvent {
@@ -71,7 +32,10 @@ export interface DemoSnapshot {
   next?: NextEvent;
   /** Active patches, oldest first. */
   active: { module: string; sequence: number; file: string }[];
+  /** The last transaction (apply or rollback), as the playground's patch view has it. */
   transaction?: TransactionView;
+  /** Transactions so far: a new number means a new transaction. */
+  transactionCount: number;
   /** Disassembly lines the build-time table did not hold (should stay 0). */
   listingMisses: number;
 }

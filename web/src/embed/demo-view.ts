@@ -9,7 +9,8 @@ import { renderBytesDiff } from '../views/bytes-diff.ts';
 import { renderCalls } from '../views/calls-view.ts';
 import { renderDisassembly } from '../views/disassembly-view.ts';
 import { renderFlowDiagram } from '../views/flow-diagram.ts';
-import type { DemoSnapshot, StepView, TransactionView } from './demo-protocol.ts';
+import type { TransactionStepView, TransactionView } from '../lab/protocol.ts';
+import type { DemoSnapshot } from './demo-protocol.ts';
 
 export const ARCH_NAMES: Record<Arch, string> = { x64: 'x86-64', arm64: 'ARM64' };
 
@@ -171,40 +172,41 @@ export class DemoView {
     this.showNotice(!snapshot.cpu.available ? snapshot.cpu.reason
       : snapshot.patchingUnavailable ? `Patches cannot be applied here: ${snapshot.patchingUnavailable}.`
         : next?.note && snapshot.state === 'paused' ? next.note : undefined);
-    this.showTransaction(snapshot.transaction);
+    this.showTransaction(snapshot.transaction, snapshot.transactionCount);
   }
 
-  private showTransaction(transaction: TransactionView | undefined): void {
+  private showTransaction(transaction: TransactionView | undefined, count = this.shownTransaction): void {
     this.emptyPatch.hidden = transaction !== undefined;
     this.patchMessage.hidden = transaction === undefined;
     const hasSteps = transaction !== undefined && transaction.steps.length > 0;
     this.stepBar.hidden = !hasSteps;
     this.patchLayout.hidden = !hasSteps;
     if (!transaction) { fill(this.diagram); return; }
-    this.patchMessage.className = `patch-message ${transaction.status === 'applied' ? '' : 'refused'}`;
-    this.patchMessage.textContent = (transaction.status === 'applied' ? '' : transaction.status === 'wait' ? 'Waiting: ' : 'Refused: ')
-      + transaction.message + (transaction.waited ? ` (${transaction.waited})` : '');
-    const fresh = transaction.id !== this.shownTransaction;
+    const applied = transaction.status === 'applied';
+    this.patchMessage.className = `patch-message ${applied ? '' : 'refused'}`;
+    this.patchMessage.textContent = summarize(transaction);
+    const fresh = count !== this.shownTransaction;
     const following = fresh || this.selected === 0 || this.selected === this.lastPosition;
-    this.shownTransaction = transaction.id;
+    this.shownTransaction = count;
     this.lastPosition = transaction.position;
     if (following) this.selected = Math.max(1, transaction.position);
     const total = transaction.steps.length;
     this.position.textContent = `step ${transaction.position} of ${total}`;
     const stepping = transaction.position < total;
-    this.backButton.disabled = !stepping || transaction.position === 0;
-    this.forwardButton.disabled = !stepping;
-    this.finishButton.disabled = !stepping;
+    this.backButton.disabled = !this.ready || !stepping || transaction.position === 0;
+    this.forwardButton.disabled = !this.ready || !stepping;
+    this.finishButton.disabled = !this.ready || !stepping;
     fill(this.steps, ...transaction.steps.map((step) => {
       const done = step.step <= transaction.position;
       const selected = step.step === this.selected;
+      const name = STAGE_NAMES[step.stage] ?? step.title;
       return h('li', { class: `${done ? 'done' : 'pending'}${selected ? ' selected' : ''}`, dataset: { step: String(step.step) } },
         h('button', { 'aria-current': selected ? 'step' : undefined, tabindex: selected ? 0 : -1,
-          'aria-label': `Step ${step.step}, ${STAGE_NAMES[step.stage] ?? step.stage}${done ? ', done' : ', not yet written'}` },
-        h('span', { class: 'number' }, String(step.step)), STAGE_NAMES[step.stage] ?? step.stage));
+          'aria-label': `Step ${step.step}, ${step.title}${done ? ', written' : ', not written yet'}` },
+        h('span', { class: 'number' }, String(step.step)), name));
     }));
     this.showStep(transaction.steps[this.selected - 1], transaction.position);
-    fill(this.diagram, ...transaction.redirects.map((r) => renderFlowDiagram(r)));
+    fill(this.diagram, ...transaction.redirects.map((r) => renderFlowDiagram({ ...r, live: transaction.position >= r.liveAtStep })));
   }
 
   private lastPosition = 0;
@@ -225,38 +227,47 @@ export class DemoView {
     this.select(Math.min(total, Math.max(1, this.selected + move)));
   }
 
-  private showStep(step: StepView | undefined, position: number): void {
+  private showStep(step: TransactionStepView | undefined, position: number): void {
     if (!step) { fill(this.detail); return; }
     const written = step.step <= position;
     const parts: (HTMLElement | string)[] = [
-      h('p', {}, h('strong', {}, `${step.step}. ${STAGE_NAMES[step.stage] ?? step.stage}`), written ? '' : ' (not written yet)'),
+      h('p', {}, h('strong', {}, `${step.step}. ${step.title}`), written ? '' : ' (not written yet)'),
       h('p', {}, step.explanation),
     ];
     if (step.action !== 'note') {
-      parts.push(h('p', { class: 'place' }, `${step.action} ${address(step.address)}, ${step.size} byte${step.size === 1 ? '' : 's'}`
-        + (step.place ? ` (${step.place})` : '')));
+      parts.push(h('p', { class: 'place' }, `${step.action} ${address(step.address)}, ${step.size} byte${step.size === 1 ? '' : 's'}`));
       if (step.action === 'write') parts.push(renderBytesDiff(step.address, step.before, step.after));
     }
-    if (step.listing) {
-      const before = h('ol', { class: 'disassembly', 'aria-label': 'Before' });
-      const after = h('ol', { class: 'disassembly', 'aria-label': 'After' });
-      renderDisassembly(before, step.listing.before, undefined, { scroll: false });
-      renderDisassembly(after, step.listing.after, undefined, { scroll: false });
-      markDifferences(before, step.listing.before, step.listing.after, 'changed');
-      markDifferences(after, step.listing.after, step.listing.before, 'added');
+    if (step.code) {
+      const before = h('ol', { class: 'disassembly', 'aria-label': 'Code before the step' });
+      const after = h('ol', { class: 'disassembly', 'aria-label': 'Code after the step' });
+      renderDisassembly(before, step.code.before, undefined, { scroll: false });
+      renderDisassembly(after, step.code.after, undefined, { scroll: false });
+      markLines(after, step.code.changed);
       parts.push(h('div', { class: 'listing-pair' },
-        h('div', {}, h('h4', {}, 'before'), step.listing.before.length ? before : h('p', { class: 'patch-empty' }, 'not mapped')),
-        h('div', {}, h('h4', {}, 'after'), step.listing.after.length ? after : h('p', { class: 'patch-empty' }, 'not mapped'))));
+        h('div', {}, h('h4', {}, 'before'), step.code.before.length ? before : h('p', { class: 'patch-empty' }, 'not mapped yet')),
+        h('div', {}, h('h4', {}, 'after'), after)));
     }
     fill(this.detail, ...parts);
   }
 }
 
-/** Marks the lines of `list` that the other listing does not have (same address and bytes). */
-function markDifferences(list: HTMLElement, lines: DisassemblyLine[], other: DisassemblyLine[], mark: string): void {
-  const kept = new Set(other.map((l) => `${l.address}:${l.bytes}`));
+/** One sentence about a transaction: what it did, or why it did not. */
+function summarize(t: TransactionView): string {
+  const wait = t.wait ? ` (first ${t.wait.message}; the program ran ${t.wait.instructions} more instruction${t.wait.instructions === 1 ? '' : 's'} to a safe point)` : '';
+  if (t.status !== 'applied') return `${t.subject ? `${t.subject}: ` : ''}refused: ${t.message ?? t.status}${wait}`;
+  const steps = `${t.steps.length} step${t.steps.length === 1 ? '' : 's'}`;
+  if (t.action === 'rollback') {
+    return `${t.subject} rolled back in ${steps}: ${t.sequence === null || t.sequence === undefined ? 'the original code runs again' : `patch ${t.sequence} is live again`}${wait}`;
+  }
+  const redirects = t.redirects.map((r) => `${r.targetName} \u2192 ${r.replacementName}${r.mode === 'hook' ? ' (hook)' : ''}`).join(', ');
+  return `${t.subject} applied in ${steps}: ${redirects}${t.previous !== null && t.previous !== undefined ? `; it replaces patch ${t.previous}` : ''}${wait}`;
+}
+
+/** Marks the lines of `list` a step rewrote (indexes into its lines, label lines aside). */
+function markLines(list: HTMLElement, indexes: number[]): void {
   const items = [...list.querySelectorAll('li:not(.label-line)')];
-  lines.forEach((line, i) => { if (!kept.has(`${line.address}:${line.bytes}`)) items[i]?.classList.add(mark); });
+  for (const i of indexes) items[i]?.classList.add('changed');
 }
 
 function describe(s: DemoSnapshot): string {

@@ -190,21 +190,21 @@ export class HotpatchDemo extends HTMLElement {
     }
     const transaction = snapshot.transaction;
     if (!transaction) return;
-    const before = previous?.transaction;
-    const fresh = before?.id !== transaction.id;
+    const fresh = previous?.transactionCount !== snapshot.transactionCount;
     if (fresh) {
-      this.emit('hotpatch-transaction', { id: transaction.id, action: transaction.action, name: transaction.name,
-        status: transaction.status, message: transaction.message, ...(transaction.code ? { code: transaction.code } : {}),
-        steps: transaction.steps.length, position: transaction.position, active: snapshot.active });
+      this.emit('hotpatch-transaction', { id: snapshot.transactionCount, action: transaction.action, name: transaction.subject,
+        status: transaction.status, ...(transaction.message ? { message: transaction.message } : {}),
+        ...(transaction.code ? { code: transaction.code } : {}), steps: transaction.steps.length, position: transaction.position,
+        active: snapshot.active });
     }
     // A fresh stepwise transaction starts at step 0; one applied at once has written them all.
-    let from = fresh ? 0 : before!.position;
+    let from = fresh ? 0 : previous!.transaction?.position ?? 0;
     const to = transaction.position;
     while (from !== to) {
       const direction = to > from ? 1 : -1;
       const step = transaction.steps[direction === 1 ? from : from - 1]!;
       from += direction;
-      const detail: StepEventDetail = { transaction: transaction.id, action: transaction.action, name: transaction.name,
+      const detail: StepEventDetail = { transaction: snapshot.transactionCount, action: transaction.action, name: transaction.subject,
         step: step.step, stage: step.stage, explanation: step.explanation, direction, position: from, total: transaction.steps.length };
       this.emit('hotpatch-step', detail);
     }
