@@ -1,5 +1,10 @@
+import { resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
+import { embedScenarios } from './web/build/embed-scenarios.ts';
 import { serviceWorkerManifest } from './web/build/service-worker-manifest.ts';
+
+/** The custom element's script, at a stable address documentation sites can load. */
+const EMBED_ELEMENT = 'hotpatch-demo';
 
 /**
  * Node-only branches import Node's modules: Keystone's and Capstone's Emscripten scripts
@@ -27,7 +32,7 @@ function emptyNodeBuiltins(): Plugin {
 export default defineConfig({
   root: 'web',
   base: './',
-  plugins: [emptyNodeBuiltins(), serviceWorkerManifest()],
+  plugins: [emptyNodeBuiltins(), serviceWorkerManifest(), embedScenarios()],
   worker: { format: 'es', plugins: () => [emptyNodeBuiltins()] },
   build: {
     outDir: '../dist',
@@ -35,6 +40,18 @@ export default defineConfig({
     target: 'es2022',
     // keystone.wasm and capstone.wasm are large by nature; they load lazily, in the lab worker.
     chunkSizeWarningLimit: 4000,
+    rolldownOptions: {
+      // Pages: the playground, the iframe embed, the documentation page; and the embed's element script.
+      input: {
+        main: resolve('web/index.html'),
+        embed: resolve('web/embed/index.html'),
+        docs: resolve('web/docs/index.html'),
+        [EMBED_ELEMENT]: resolve('web/src/embed/element.ts'),
+      },
+      output: {
+        entryFileNames: (chunk) => chunk.name === EMBED_ELEMENT ? `embed/${EMBED_ELEMENT}.js` : 'assets/[name]-[hash].js',
+      },
+    },
   },
   preview: { host: '0.0.0.0', port: 5173 },
   test: {

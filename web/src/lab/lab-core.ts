@@ -136,7 +136,7 @@ export class LabCore {
     const process = new GuestProcess(sandbox, { modules: this.modules });
     this.process = process;
     if (this.engine.planner) {
-      this.patches = new PatchLab(process, this.modules, this.engine, (address) => this.symbolize(address));
+      this.patches = new PatchLab(process, this.modules, this.engine, (address) => this.symbolize(address), disassembleAll);
     }
     this.rememberRegisters();
   }

@@ -5,12 +5,20 @@ import { type JournalStep, undoStep } from '../../../engine/host/journal.ts';
 import type { RedirectPlan } from '../../../engine/host/plan.ts';
 import { type AppliedTransaction, Hotpatcher, type Planner, type TransactionResult } from '../../../engine/host/transaction.ts';
 import type { GuestProcess } from '../../../sandbox/process.ts';
-import { type Sandbox, hex } from '../../../sandbox/sandbox.ts';
+import { type Arch, type Sandbox, hex } from '../../../sandbox/sandbox.ts';
 import type { GuestModule, ModuleSymbol } from '../../../toolchain/module.ts';
 import type { BuiltPatch } from '../../../toolchain/patch.ts';
-import { disassembleAll } from './disassembly.ts';
 import { toHex } from './hex.ts';
-import type { CallCounter, RedirectView, TransactionStepView, TransactionView } from './protocol.ts';
+import type { CallCounter, DisassemblyLine, RedirectView, TransactionStepView, TransactionView } from './protocol.ts';
+
+/**
+ * Turns code bytes into lines: Capstone in the playground (disassembly.ts), the listings recorded at
+ * build time in the embeds, which load no disassembler.
+ */
+export type CodeDisassembler = (arch: Arch, bytes: Uint8Array, address: number) => Promise<DisassemblyLine[]>;
+
+/** What a transaction needs of a built patch: its image, and its functions to name and count. */
+export type PatchBuild = Pick<BuiltPatch, 'image' | 'module' | 'sequence' | 'functions'>;
 
 /** The engine's parts a transaction needs; absent from builds that do not have them yet. */
 export type EngineParts = { planner: Planner; trampolineSize: number } | { planner?: undefined; reason: string };
@@ -47,9 +55,12 @@ export class PatchLab {
   /** Patch functions: address -> counter; a later patch mapped at the same place takes the address over. */
   private readonly patchFunctions = new Map<number, { key: string; count: number }>();
   private readonly patchCounters: { key: string; count: number }[] = [];
+  /** Code the transactions brought in (new functions, trampolines), newest last. */
+  private readonly newCode: { name: string; address: number; size: number }[] = [];
 
   constructor(private readonly process: GuestProcess, private readonly modules: readonly GuestModule[],
-    private readonly engine: { planner: Planner; trampolineSize: number }, private readonly symbolize: (address: number) => string) {}
+    private readonly engine: { planner: Planner; trampolineSize: number }, private readonly symbolize: (address: number) => string,
+    private readonly disassembleAll: CodeDisassembler) {}
 
   private get sandbox(): Sandbox {
     return this.process.sandbox;
@@ -88,7 +99,7 @@ export class PatchLab {
    * Applies a built patch. A transaction that must wait for a thread steps the guest one
    * instruction at a time (`stepGuest`) and tries again, as the engine's safe-point rules expect.
    */
-  async apply(file: string, built: BuiltPatch, stepwise: boolean, stepGuest: () => boolean): Promise<TransactionView> {
+  async apply(file: string, built: PatchBuild, stepwise: boolean, stepGuest: () => boolean): Promise<TransactionView> {
     this.closeStepping();
     const hotpatcher = await this.patcher();
     const { result, wait } = await this.untilSafe(() => hotpatcher.apply(built.image), stepGuest);
@@ -147,7 +158,7 @@ export class PatchLab {
   }
 
   /** Hooks for the counters of what a transaction connected: redirected entries, trampolines, new functions. */
-  private connect(result: AppliedTransaction, built: BuiltPatch): void {
+  private connect(result: AppliedTransaction, built: PatchBuild): void {
     for (const plan of result.plans) {
       if (!this.redirected.has(plan.target)) {
         const fn = this.functionAt(plan.target);
@@ -156,6 +167,10 @@ export class PatchLab {
         this.redirected.set(plan.target, counter);
         this.sandbox.addHook({ type: 'code', begin: plan.target, end: plan.target,
           callback: () => { if (this.live.has(plan.target)) counter.count++; } });
+      }
+      if (plan.trampoline) {
+        this.newCode.push({ name: `trampoline of ${this.symbolize(plan.target)}`, address: plan.trampoline.address,
+          size: plan.trampoline.bytes.length });
       }
       if (plan.trampoline && !this.trampolines.has(plan.trampoline.address)) {
         this.trampolines.set(plan.trampoline.address, plan.target);
@@ -173,6 +188,7 @@ export class PatchLab {
       const address = code + fn.offset;
       const counter = { key: `${built.module} patch ${built.sequence}!${fn.name}`, count: 0 };
       this.patchCounters.push(counter);
+      this.newCode.push({ name: counter.key, address, size: fn.size });
       const known = this.patchFunctions.has(address);
       this.patchFunctions.set(address, counter);
       if (!known) {
@@ -180,6 +196,12 @@ export class PatchLab {
           callback: () => { const c = this.patchFunctions.get(address); if (c) c.count++; } });
       }
     }
+  }
+
+  /** Functions and trampolines patches brought in, the latest at each address (it may be unmapped by now). */
+  patchCode(): { name: string; address: number; size: number }[] {
+    const latest = new Map(this.newCode.map((code) => [code.address, code]));
+    return [...latest.values()];
   }
 
   /** The call counters, base functions corrected for redirected entries, then the patches' functions. */
@@ -219,7 +241,7 @@ export class PatchLab {
   }
 
   private async view(action: 'apply' | 'rollback', subject: string, result: TransactionResult,
-    wait: { message: string; instructions: number } | undefined, built?: BuiltPatch): Promise<TransactionView> {
+    wait: { message: string; instructions: number } | undefined, built?: PatchBuild): Promise<TransactionView> {
     const base = { action, subject, steps: [], redirects: [], position: 0, ...(wait ? { wait } : {}) };
     if (result.status === 'refused') return { ...base, status: 'refused', code: result.code, message: result.message };
     if (result.status === 'wait') {
@@ -231,7 +253,7 @@ export class PatchLab {
       steps, redirects, position: steps.length };
   }
 
-  private redirectView(plan: RedirectPlan, result: AppliedTransaction, built: BuiltPatch | undefined): RedirectView {
+  private redirectView(plan: RedirectPlan, result: AppliedTransaction, built: PatchBuild | undefined): RedirectView {
     const offset = result.placement ? plan.replacement - result.placement.code : -1;
     const fn = built?.functions.find((f) => f.offset === offset);
     const jump = result.steps.find((s) => s.stage === 'entry-jump' && s.address === plan.target);
@@ -263,7 +285,7 @@ export class PatchLab {
     const step = steps[index]!;
     const arch = this.sandbox.arch;
     if (step.action === 'map') {
-      const after = await disassembleAll(arch, step.after.subarray(0, 256), step.address);
+      const after = await this.disassembleAll(arch, step.after.subarray(0, 256), step.address);
       return { before: [], after: after.slice(0, MAX_LINES), changed: after.slice(0, MAX_LINES).map((_, i) => i) };
     }
     const fn = this.functionAt(step.address) ?? this.functionAt(step.address + step.size);
@@ -283,7 +305,7 @@ export class PatchLab {
     const before = after.slice();
     overlay(before, step.address, step.address, step.before);
     const [linesBefore, linesAfter] = await Promise.all([
-      disassembleAll(arch, before, step.address), disassembleAll(arch, after, step.address)]);
+      this.disassembleAll(arch, before, step.address), this.disassembleAll(arch, after, step.address)]);
     const changed = linesAfter.map((l, i) => (l.address < step.address + step.size ? i : -1)).filter((i) => i >= 0);
     return { before: linesBefore.slice(0, MAX_LINES), after: linesAfter.slice(0, MAX_LINES), changed };
   }

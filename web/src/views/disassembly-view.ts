@@ -3,7 +3,9 @@ import { fill, h } from '../dom.ts';
 import { address } from '../lab/hex.ts';
 import type { DisassemblyLine } from '../lab/protocol.ts';
 
-export function renderDisassembly(list: HTMLElement, lines: DisassemblyLine[], pc: number | undefined): void {
+/** `scroll: false` keeps the page where it is (an embed must never scroll the page around it). */
+export function renderDisassembly(list: HTMLElement, lines: DisassemblyLine[], pc: number | undefined,
+  options: { scroll?: boolean } = {}): void {
   const items: HTMLElement[] = [];
   for (const line of lines) {
     if (line.label) items.push(h('li', { class: 'label-line' }, `${line.label}:`));
@@ -16,5 +18,5 @@ export function renderDisassembly(list: HTMLElement, lines: DisassemblyLine[], p
       h('span', { class: 'mnemonic' }, line.mnemonic), line.operands ? ' ' + line.operands : '')));
   }
   fill(list, ...items);
-  list.querySelector('.current')?.scrollIntoView({ block: 'nearest' });
+  if (options.scroll ?? true) list.querySelector('.current')?.scrollIntoView({ block: 'nearest' });
 }

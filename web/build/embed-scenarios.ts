@@ -1,0 +1,63 @@
+// Vite plugin: the embeds' scenarios, prepared at build time (scenario-builder.ts) and served as
+// modules, one chunk per scenario, so an embed downloads only the scenario it shows.
+//   virtual:hotpatch-scenarios                 the list: id, example, arch, title, load()
+//   virtual:hotpatch-scenario/<example>/<arch> one scenario (default export)
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Plugin } from 'vite';
+import type { Arch } from '../../sandbox/sandbox.ts';
+import type { Scenario } from '../src/embed/scenario.ts';
+
+const REGISTRY = 'virtual:hotpatch-scenarios';
+const ONE = 'virtual:hotpatch-scenario/';
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+export function embedScenarios(examplesDir = resolve('examples')): Plugin {
+  const built = new Map<string, Promise<Scenario>>();
+  const scenario = async (example: string, arch: Arch): Promise<Scenario> => {
+    const key = `${example}/${arch}`;
+    let promise = built.get(key);
+    if (!promise) {
+      // Loaded here, not at the top: the Vite config is also read by tests, which need none of it.
+      promise = import('./scenario-builder.ts').then(({ buildScenario }) => buildScenario(examplesDir, example, arch));
+      built.set(key, promise);
+    }
+    return promise;
+  };
+  return {
+    name: 'embed-scenarios',
+    resolveId(id) {
+      return id === REGISTRY || id.startsWith(ONE) ? `\0${id}` : null;
+    },
+    async load(id) {
+      if (id === `\0${REGISTRY}`) {
+        const { listExamples } = await import('./scenario-builder.ts');
+        const choices = await listExamples(examplesDir);
+        this.addWatchFile(examplesDir);
+        const entries = choices.map(({ example, arch }) => {
+          const manifest = JSON.parse(readFileSync(join(examplesDir, example, 'example.json'), 'utf8')) as { title: string };
+          return `  { id: ${JSON.stringify(`${example}/${arch}`)}, example: ${JSON.stringify(example)}, arch: ${JSON.stringify(arch)}, ` +
+            `title: ${JSON.stringify(manifest.title)}, load: () => import(${JSON.stringify(`${ONE}${example}/${arch}`)}).then((m) => m.default) },`;
+        });
+        return `export const SCENARIOS = [\n${entries.join('\n')}\n];\n`;
+      }
+      if (id.startsWith(`\0${ONE}`)) {
+        const [example, arch] = id.slice(ONE.length + 1).split('/') as [string, Arch];
+        for (const file of filesUnder(join(examplesDir, example))) this.addWatchFile(file);
+        const data = await scenario(example, arch);
+        // JSON.parse of a string literal is faster to start than the same object as JavaScript.
+        return `export default JSON.parse(${JSON.stringify(JSON.stringify(data))});\n`;
+      }
+      return null;
+    },
+    watchChange(id) {
+      if (id.startsWith(examplesDir)) built.clear();
+    },
+  };
+}

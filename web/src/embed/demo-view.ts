@@ -1,0 +1,284 @@
+// What an embed shows, drawn into its shadow root: the scenario, run controls, the program (code
+// around the program counter, output, calls per function) and the patch, step by step, with the
+// redirection diagram. Only the embed's own buttons and keys act: it installs no global shortcut.
+import type { Arch } from '../../../sandbox/sandbox.ts';
+import { fill, h } from '../dom.ts';
+import { address } from '../lab/hex.ts';
+import type { DisassemblyLine } from '../lab/protocol.ts';
+import { renderBytesDiff } from '../views/bytes-diff.ts';
+import { renderCalls } from '../views/calls-view.ts';
+import { renderDisassembly } from '../views/disassembly-view.ts';
+import { renderFlowDiagram } from '../views/flow-diagram.ts';
+import type { TransactionStepView, TransactionView } from '../lab/protocol.ts';
+import type { DemoSnapshot } from './demo-protocol.ts';
+
+export const ARCH_NAMES: Record<Arch, string> = { x64: 'x86-64', arm64: 'ARM64' };
+
+export const SPEEDS: readonly { value: number; label: string }[] = [
+  { value: 100, label: 'slow' },
+  { value: 600, label: 'normal' },
+  { value: 5000, label: 'fast' },
+  { value: 0, label: 'full speed' },
+];
+const DEFAULT_SPEED = 600;
+
+export type ViewAction =
+  | 'run' | 'step-instruction' | 'reset' | 'apply' | 'apply-stepwise' | 'rollback'
+  | 'transaction-back' | 'transaction-forward' | 'transaction-finish';
+
+export interface ViewHeader {
+  title: string;
+  summary: string;
+  arch: Arch;
+  playgroundLink: string;
+}
+
+const STAGE_NAMES: Record<string, string> = {
+  identity: 'Check the build', 'safe-point': 'Check the threads', 'map-code': 'Map the new code',
+  'map-data': 'Map the new data', 'map-trampolines': 'Room for trampolines', slot: 'Fill a slot',
+  trampoline: 'Write the trampoline', 'padding-jump': 'Jump in the padding', 'entry-jump': 'Jump at the entry',
+  'flush-icache': 'Flush the caches', restore: 'Put bytes back', unmap: 'Unmap old memory',
+};
+
+export class DemoView {
+  readonly root: HTMLElement;
+  private readonly title = h('h2', {});
+  private readonly arch = h('span', { class: 'arch' });
+  private readonly link = h('a', { class: 'open', target: '_blank', rel: 'noopener' }, 'Open in playground \u2197');
+  private readonly summary = h('p', { class: 'summary' });
+  private readonly runButton = h('button', { class: 'primary', 'data-action': 'run' }, 'Run');
+  private readonly stepButton = h('button', { 'data-action': 'step-instruction', title: 'Run one instruction' }, 'Step');
+  private readonly resetButton = h('button', { 'data-action': 'reset', title: 'Back to the start, unpatched' }, 'Reset');
+  private readonly speed = h('select', { 'aria-label': 'Speed' },
+    ...SPEEDS.map((s) => h('option', { value: String(s.value), selected: s.value === DEFAULT_SPEED }, s.label)));
+  private readonly applyButton = h('button', { class: 'primary', 'data-action': 'apply' }, 'Apply patch');
+  private readonly stepwiseButton = h('button', { 'data-action': 'apply-stepwise', title: 'Apply the patch one journal step at a time' }, 'Step through');
+  private readonly rollbackButton = h('button', { 'data-action': 'rollback', title: 'Take the active patch back out' }, 'Roll back');
+  private readonly status = h('div', { class: 'status', role: 'status', 'aria-live': 'polite' });
+  private readonly notice = h('div', { class: 'notice', hidden: true });
+  private readonly where = h('span', { class: 'where' });
+  private readonly disassembly = h('ol', { class: 'disassembly', 'aria-label': 'Code around the program counter' });
+  private readonly output = h('pre', { class: 'output', 'aria-label': 'Program output', tabindex: 0 });
+  private readonly calls = h('table', { class: 'calls', 'aria-label': 'Calls per function' }, h('tbody', {}));
+  private readonly patchMessage = h('p', { class: 'patch-message', role: 'status', 'aria-live': 'polite' });
+  private readonly backButton = h('button', { 'data-action': 'transaction-back', 'aria-label': 'Previous step' }, '\u25C0 Back');
+  private readonly position = h('span', { class: 'position' });
+  private readonly forwardButton = h('button', { 'data-action': 'transaction-forward', 'aria-label': 'Next step' }, 'Next \u25B6');
+  private readonly finishButton = h('button', { 'data-action': 'transaction-finish', title: 'Write the remaining steps' }, 'Finish');
+  private readonly stepBar = h('div', { class: 'patch-bar', role: 'toolbar', 'aria-label': 'Transaction steps' },
+    this.backButton, this.position, this.forwardButton, this.finishButton);
+  private readonly steps = h('ol', { class: 'steps', 'aria-label': 'Journal steps' });
+  private readonly detail = h('div', { class: 'detail' });
+  private readonly diagram = h('div', { class: 'diagram' });
+  private readonly patchLayout = h('div', { class: 'patch-layout' }, this.steps, this.detail);
+  private readonly emptyPatch = h('p', { class: 'patch-empty' }, 'Apply the patch to see each step the engine takes, and the redirection it makes.');
+
+  private snapshot: DemoSnapshot | undefined;
+  /** The step whose detail is shown (1-based); follows the stepping unless the reader picked one. */
+  private selected = 0;
+  private shownTransaction = -1;
+  private ready = false;
+
+  constructor(private readonly perform: (action: ViewAction) => void) {
+    this.root = h('div', { class: 'demo', role: 'region' },
+      h('div', { class: 'head' }, this.arch, this.title, h('span', { class: 'spacer' }), this.link),
+      this.summary,
+      h('div', { class: 'controls', role: 'toolbar', 'aria-label': 'Run controls' },
+        this.runButton, this.stepButton, this.resetButton,
+        h('label', {}, 'Speed', this.speed),
+        h('span', { class: 'divider', 'aria-hidden': 'true' }),
+        this.applyButton, this.stepwiseButton, this.rollbackButton),
+      this.status,
+      this.notice,
+      h('div', { class: 'panels' },
+        h('section', { class: 'panel', 'aria-label': 'Code' }, h('h3', {}, 'Code', this.where), this.disassembly),
+        h('div', { class: 'side' },
+          h('section', { class: 'panel', 'aria-label': 'Output' }, h('h3', {}, 'Output'), this.output),
+          h('section', { class: 'panel', 'aria-label': 'Calls per function' }, h('h3', {}, 'Calls'), this.calls))),
+      h('section', { class: 'panel patch', 'aria-label': 'The patch, step by step' },
+        h('h3', {}, 'The patch, step by step'), this.emptyPatch, this.patchMessage, this.stepBar, this.patchLayout, this.diagram));
+    this.root.addEventListener('click', (event) => {
+      const button = (event.target as Element).closest<HTMLButtonElement>('button[data-action]');
+      if (button && !button.disabled) this.perform(button.dataset.action as ViewAction);
+    });
+    this.steps.addEventListener('click', (event) => {
+      const item = (event.target as Element).closest<HTMLElement>('li[data-step]');
+      if (item) this.select(Number(item.dataset.step));
+    });
+    this.steps.addEventListener('keydown', (event) => this.stepKeys(event));
+    this.showTransaction(undefined);
+    this.setEnabled(false);
+  }
+
+  get speedValue(): number {
+    return Number(this.speed.value);
+  }
+
+  showHeader(header: ViewHeader): void {
+    this.title.textContent = header.title;
+    this.arch.textContent = ARCH_NAMES[header.arch];
+    this.summary.textContent = header.summary;
+    this.link.setAttribute('href', header.playgroundLink);
+    this.root.setAttribute('aria-label', `Hotpatch demo: ${header.title} (${ARCH_NAMES[header.arch]})`);
+  }
+
+  /** Before the worker is up: the code the program starts with. */
+  showPreview(lines: DisassemblyLine[], where: string): void {
+    renderDisassembly(this.disassembly, lines, lines[0]?.address, { scroll: false });
+    this.where.textContent = where;
+  }
+
+  showStatus(text: string): void {
+    this.status.textContent = text;
+  }
+
+  showNotice(text: string | undefined): void {
+    this.notice.textContent = text ?? '';
+    this.notice.hidden = !text;
+  }
+
+  setEnabled(ready: boolean): void {
+    this.ready = ready;
+    for (const button of this.root.querySelectorAll<HTMLButtonElement>('.controls button')) button.disabled = !ready;
+    if (this.snapshot && ready) this.update(this.snapshot);
+  }
+
+  update(snapshot: DemoSnapshot): void {
+    this.snapshot = snapshot;
+    const canRun = snapshot.cpu.available && snapshot.state !== 'exited' && snapshot.state !== 'failed';
+    const stepping = snapshot.transaction !== undefined && snapshot.transaction.position < snapshot.transaction.steps.length
+      && snapshot.transaction.status === 'applied';
+    const patching = snapshot.cpu.available && !snapshot.patchingUnavailable;
+    this.runButton.textContent = snapshot.state === 'running' ? 'Pause'
+      : snapshot.state === 'paused' ? 'Continue' : snapshot.state === 'exited' || snapshot.state === 'failed' ? 'Run again' : 'Run';
+    this.runButton.disabled = !this.ready || !snapshot.cpu.available;
+    this.stepButton.disabled = !this.ready || !canRun || snapshot.state === 'running';
+    this.resetButton.disabled = !this.ready || !snapshot.cpu.available;
+    const next = snapshot.next;
+    this.applyButton.textContent = next?.kind === 'apply' ? `Apply ${next.name}` : 'Apply patch';
+    this.applyButton.disabled = !this.ready || !patching || next?.kind !== 'apply' || stepping;
+    this.stepwiseButton.disabled = !this.ready || !patching || next === undefined || stepping;
+    this.rollbackButton.disabled = !this.ready || !patching || snapshot.active.length === 0 || stepping;
+
+    renderDisassembly(this.disassembly, snapshot.disassembly, snapshot.pc, { scroll: false });
+    this.where.textContent = snapshot.where;
+    const atBottom = this.output.scrollTop + this.output.clientHeight >= this.output.scrollHeight - 4;
+    if (this.output.textContent !== snapshot.output) {
+      this.output.textContent = snapshot.output;
+      if (atBottom) this.output.scrollTop = this.output.scrollHeight;
+    }
+    renderCalls(this.calls, snapshot.calls);
+    this.showStatus(describe(snapshot));
+    this.showNotice(!snapshot.cpu.available ? snapshot.cpu.reason
+      : snapshot.patchingUnavailable ? `Patches cannot be applied here: ${snapshot.patchingUnavailable}.`
+        : next?.note && snapshot.state === 'paused' ? next.note : undefined);
+    this.showTransaction(snapshot.transaction, snapshot.transactionCount);
+  }
+
+  private showTransaction(transaction: TransactionView | undefined, count = this.shownTransaction): void {
+    this.emptyPatch.hidden = transaction !== undefined;
+    this.patchMessage.hidden = transaction === undefined;
+    const hasSteps = transaction !== undefined && transaction.steps.length > 0;
+    this.stepBar.hidden = !hasSteps;
+    this.patchLayout.hidden = !hasSteps;
+    if (!transaction) { fill(this.diagram); return; }
+    const applied = transaction.status === 'applied';
+    this.patchMessage.className = `patch-message ${applied ? '' : 'refused'}`;
+    this.patchMessage.textContent = summarize(transaction);
+    const fresh = count !== this.shownTransaction;
+    const following = fresh || this.selected === 0 || this.selected === this.lastPosition;
+    this.shownTransaction = count;
+    this.lastPosition = transaction.position;
+    if (following) this.selected = Math.max(1, transaction.position);
+    const total = transaction.steps.length;
+    this.position.textContent = `step ${transaction.position} of ${total}`;
+    const stepping = transaction.position < total;
+    this.backButton.disabled = !this.ready || !stepping || transaction.position === 0;
+    this.forwardButton.disabled = !this.ready || !stepping;
+    this.finishButton.disabled = !this.ready || !stepping;
+    fill(this.steps, ...transaction.steps.map((step) => {
+      const done = step.step <= transaction.position;
+      const selected = step.step === this.selected;
+      const name = STAGE_NAMES[step.stage] ?? step.title;
+      return h('li', { class: `${done ? 'done' : 'pending'}${selected ? ' selected' : ''}`, dataset: { step: String(step.step) } },
+        h('button', { 'aria-current': selected ? 'step' : undefined, tabindex: selected ? 0 : -1,
+          'aria-label': `Step ${step.step}, ${step.title}${done ? ', written' : ', not written yet'}` },
+        h('span', { class: 'number' }, String(step.step)), name));
+    }));
+    this.showStep(transaction.steps[this.selected - 1], transaction.position);
+    fill(this.diagram, ...transaction.redirects.map((r) => renderFlowDiagram({ ...r, live: transaction.position >= r.liveAtStep })));
+  }
+
+  private lastPosition = 0;
+
+  private select(step: number): void {
+    this.selected = step;
+    if (this.snapshot) this.showTransaction(this.snapshot.transaction);
+    this.steps.querySelector<HTMLButtonElement>('li.selected button')?.focus();
+  }
+
+  /** Arrow keys move through the steps list (one tab stop for the whole list). */
+  private stepKeys(event: KeyboardEvent): void {
+    const total = this.snapshot?.transaction?.steps.length ?? 0;
+    const moves: Record<string, number> = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1, Home: -total, End: total };
+    const move = moves[event.key];
+    if (move === undefined || total === 0) return;
+    event.preventDefault();
+    this.select(Math.min(total, Math.max(1, this.selected + move)));
+  }
+
+  private showStep(step: TransactionStepView | undefined, position: number): void {
+    if (!step) { fill(this.detail); return; }
+    const written = step.step <= position;
+    const parts: (HTMLElement | string)[] = [
+      h('p', {}, h('strong', {}, `${step.step}. ${step.title}`), written ? '' : ' (not written yet)'),
+      h('p', {}, step.explanation),
+    ];
+    if (step.action !== 'note') {
+      parts.push(h('p', { class: 'place' }, `${step.action} ${address(step.address)}, ${step.size} byte${step.size === 1 ? '' : 's'}`));
+      if (step.action === 'write') parts.push(renderBytesDiff(step.address, step.before, step.after));
+    }
+    if (step.code) {
+      const before = h('ol', { class: 'disassembly', 'aria-label': 'Code before the step' });
+      const after = h('ol', { class: 'disassembly', 'aria-label': 'Code after the step' });
+      renderDisassembly(before, step.code.before, undefined, { scroll: false });
+      renderDisassembly(after, step.code.after, undefined, { scroll: false });
+      markLines(after, step.code.changed);
+      parts.push(h('div', { class: 'listing-pair' },
+        h('div', {}, h('h4', {}, 'before'), step.code.before.length ? before : h('p', { class: 'patch-empty' }, 'not mapped yet')),
+        h('div', {}, h('h4', {}, 'after'), after)));
+    }
+    fill(this.detail, ...parts);
+  }
+}
+
+/** One sentence about a transaction: what it did, or why it did not. */
+function summarize(t: TransactionView): string {
+  const wait = t.wait ? ` (first ${t.wait.message}; the program ran ${t.wait.instructions} more instruction${t.wait.instructions === 1 ? '' : 's'} to a safe point)` : '';
+  if (t.status !== 'applied') return `${t.subject ? `${t.subject}: ` : ''}refused: ${t.message ?? t.status}${wait}`;
+  const steps = `${t.steps.length} step${t.steps.length === 1 ? '' : 's'}`;
+  if (t.action === 'rollback') {
+    return `${t.subject} rolled back in ${steps}: ${t.sequence === null || t.sequence === undefined ? 'the original code runs again' : `patch ${t.sequence} is live again`}${wait}`;
+  }
+  const redirects = t.redirects.map((r) => `${r.targetName} \u2192 ${r.replacementName}${r.mode === 'hook' ? ' (hook)' : ''}`).join(', ');
+  return `${t.subject} applied in ${steps}: ${redirects}${t.previous !== null && t.previous !== undefined ? `; it replaces patch ${t.previous}` : ''}${wait}`;
+}
+
+/** Marks the lines of `list` a step rewrote (indexes into its lines, label lines aside). */
+function markLines(list: HTMLElement, indexes: number[]): void {
+  const items = [...list.querySelectorAll('li:not(.label-line)')];
+  for (const i of indexes) items[i]?.classList.add('changed');
+}
+
+function describe(s: DemoSnapshot): string {
+  const count = `${s.instructions.toLocaleString('en-US')} instructions`;
+  const next = s.next && s.state !== 'exited' ? ` · next: ${s.next.kind === 'apply' ? 'apply' : 'roll back'} ${s.next.name} ${s.next.moment}` : '';
+  switch (s.state) {
+    case 'empty':
+    case 'ready': return s.cpu.available ? `ready at ${s.where}${next}` : `starts at ${s.where}`;
+    case 'running': return `running · ${count}`;
+    case 'paused': return `${s.note ?? 'paused'} · at ${s.where} · ${count}${next}`;
+    case 'exited': return `exited with code ${s.exitCode} · ${count}`;
+    case 'failed': return `stopped: ${s.error ?? 'fault'}`;
+  }
+}

@@ -1,0 +1,94 @@
+// A scenario: one example on one architecture, prepared at build time (web/build/embed-scenarios.ts)
+// so that an embed needs neither the assembler nor the disassembler: module images, patch images,
+// the example's timeline, and the disassembly of every byte range the embed can show.
+import type { Arch } from '../../../sandbox/sandbox.ts';
+import type { GuestModule, ModuleSymbol } from '../../../toolchain/module.ts';
+import { fromHex, toHex } from '../lab/hex.ts';
+import type { InstructionRecord } from './instruction-table.ts';
+
+/** Bumped when the shape changes. */
+export const SCENARIO_FORMAT = 1;
+
+export interface ScenarioModule {
+  name: string;
+  file: string;
+  base: number;
+  /** Hex. */
+  code: string;
+  dataAddress: number;
+  /** Hex. */
+  data: string;
+  symbols: ModuleSymbol[];
+  exports: string[];
+  entry?: string;
+}
+
+export interface ScenarioPatch {
+  /** Source file name, e.g. "fix-rounding.s". */
+  file: string;
+  module: string;
+  sequence: number;
+  /** The patch image (hex), as the toolchain built it. */
+  image: string;
+  /** Functions of the patch by offset in its code section. */
+  functions: { name: string; offset: number; size: number }[];
+  /** The base functions it redirects, as its image says. */
+  redirects: { base: string; mode: 'replace' | 'hook' }[];
+}
+
+/** When a timeline event happens (engine/host/live-patching.ts: PatchMoment). */
+export type ScenarioMoment = { afterCalls: number; of: string; thenInstructions?: number } | { afterInstructions: number };
+
+export interface ScenarioEvent {
+  at: ScenarioMoment;
+  /** Index into `patches` for an apply; absent for a rollback. */
+  patch?: number;
+  /** Module whose active patch a rollback removes. */
+  rollback?: string;
+  expect: 'applied' | 'refused';
+  note?: string;
+}
+
+export interface Scenario {
+  format: number;
+  /** "price-tax/x64". */
+  id: string;
+  example: string;
+  arch: Arch;
+  title: string;
+  summary: string;
+  modules: ScenarioModule[];
+  patches: ScenarioPatch[];
+  timeline: ScenarioEvent[];
+  /** Disassembly of every state of every range the embed shows, recorded from Capstone at build time. */
+  instructions: InstructionRecord[];
+}
+
+/** What the scenario registry (virtual:hotpatch-scenarios) lists without loading any scenario. */
+export interface ScenarioEntry {
+  id: string;
+  example: string;
+  arch: Arch;
+  title: string;
+  load: () => Promise<Scenario>;
+}
+
+export function scenarioId(example: string, arch: Arch): string {
+  return `${example}/${arch}`;
+}
+
+export function toScenarioModule(module: GuestModule, file: string): ScenarioModule {
+  return {
+    name: module.name, file, base: module.base, code: toHex(module.code), dataAddress: module.dataAddress,
+    data: toHex(module.data), symbols: module.symbols.map((s) => ({ ...s })), exports: [...module.exports],
+    ...(module.entry ? { entry: module.entry } : {}),
+  };
+}
+
+export function guestModule(module: ScenarioModule, arch: Arch): GuestModule {
+  return {
+    name: module.name, arch, base: module.base, code: fromHex(module.code), dataAddress: module.dataAddress,
+    data: fromHex(module.data), symbols: module.symbols, exports: module.exports,
+    ...(module.entry ? { entry: module.entry } : {}),
+  };
+}
