@@ -14,7 +14,7 @@ export interface Backend {
 /** Every backend behind the sandbox interface; the same tests run against each. */
 export const BACKENDS: Backend[] = [
   { name: 'unicorn', arches: ['x64', 'arm64'], create: (arch) => new UnicornSandbox(arch) },
-  { name: 'wasm', arches: ['arm64'], create: (arch) => new WasmSandbox(arch) },
+  { name: 'wasm', arches: ['x64', 'arm64'], create: (arch) => new WasmSandbox(arch) },
 ];
 
 /** Assembles statements without a module header. */

@@ -7,7 +7,10 @@ import {
 } from '../sandbox.ts';
 import { canonicalRegister, isKnownRegister } from '../registers.ts';
 import { wasmCpuModule } from './cpu-module.ts';
-import { ARM64_FLAGS_OFFSET, REGISTER_LAYOUTS, type RegisterLayout } from './registers.ts';
+import { nameX64Instruction } from './x64-instruction-names.ts';
+import {
+  ARM64_FLAGS_OFFSET, REGISTER_LAYOUTS, type RegisterLayout, X64_FLAGS_FIXED, X64_LAZY_KIND_OFFSET,
+} from './registers.ts';
 
 /** Must equal CPU_INTERFACE_VERSION in sandbox/wasm/assembly/index.ts. */
 const INTERFACE_VERSION = 1;
@@ -41,11 +44,13 @@ const UC_ERRORS: Record<number, [string, string]> = {
   12: ['UC_ERR_WRITE_PROT', 'Write to write-protected memory'],
   13: ['UC_ERR_READ_PROT', 'Read from non-readable memory'],
   14: ['UC_ERR_FETCH_PROT', 'Fetch from non-executable memory'],
+  10: ['UC_ERR_INSN_INVALID', 'Invalid instruction'],
   15: ['UC_ERR_ARG', 'Invalid argument'],
 };
 const UC_ERR_NOMEM = 1;
 const UC_ERR_READ_UNMAPPED = 6;
 const UC_ERR_WRITE_UNMAPPED = 7;
+const UC_ERR_INSN_INVALID = 10;
 const UC_ERR_MAP = 11;
 const UC_ERR_ARG = 15;
 
@@ -87,6 +92,8 @@ interface CpuExports {
   lastInterrupt(): number;
   lastUnsupportedWord(): number;
   lastUnsupportedAddress(): number;
+  lastUnsupportedLength(): number;
+  settleFlags(): void;
 }
 
 type AnyHook = HookSpec & { handle: HookHandle };
@@ -264,6 +271,7 @@ export class WasmSandbox implements Sandbox {
       for (let i = 0; i < 4; i++) nzcv |= BigInt(view.getUint32(ARM64_FLAGS_OFFSET + 4 * i, true) & 1) << BigInt(31 - i);
       return nzcv;
     }
+    if (canonical === 'rflags') this.cpu.settleFlags();
     const vector = this.layout.vector[canonical];
     if (vector !== undefined) {
       return view.getBigUint64(vector, true) | (view.getBigUint64(vector + 8, true) << 64n);
@@ -281,6 +289,9 @@ export class WasmSandbox implements Sandbox {
       const at = this.layout.vector[canonical]!;
       view.setBigUint64(at, BigInt.asUintN(64, v), true);
       view.setBigUint64(at + 8, BigInt.asUintN(64, v >> 64n), true);
+    } else if (canonical === 'rflags') {
+      view.setBigUint64(this.layout.gpr[canonical]!, BigInt.asUintN(64, v) | X64_FLAGS_FIXED, true);
+      view.setUint32(X64_LAZY_KIND_OFFSET, 0, true);
     } else {
       view.setBigUint64(this.layout.gpr[canonical]!, BigInt.asUintN(64, v), true);
     }
@@ -362,15 +373,22 @@ export class WasmSandbox implements Sandbox {
 
   private guestFault(pc: number): SandboxError {
     const code = this.cpu.lastFaultCode();
-    if (code === UC_ERR_MAP) return new SandboxError(`${ucMessage(code)} at pc ${hex(pc)}`, ucName(code), pc, pc);
+    if (code === UC_ERR_MAP || code === UC_ERR_INSN_INVALID) return new SandboxError(`${ucMessage(code)} at pc ${hex(pc)}`, ucName(code), pc, pc);
     const address = this.cpu.lastFaultAddress();
     return new SandboxError(`${ucMessage(code)} at ${hex(address)} (pc ${hex(pc)})`, ucName(code), address, pc);
   }
 
   private unsupported(pc: number): SandboxError {
     const address = this.cpu.lastUnsupportedAddress();
-    const word = this.cpu.lastUnsupportedWord();
-    const shown = this.arch === 'arm64' ? '0x' + word.toString(16).padStart(8, '0') : hex(word);
+    let shown: string;
+    if (this.arch === 'arm64') {
+      shown = '0x' + this.cpu.lastUnsupportedWord().toString(16).padStart(8, '0');
+    } else {
+      // The bytes were just fetched from guest memory, so they can be read back.
+      const bytes = this.read(address, this.cpu.lastUnsupportedLength());
+      const name = nameX64Instruction(bytes);
+      shown = `${name ? name + ' ' : ''}(${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ')})`;
+    }
     return new SandboxError(`unsupported instruction ${shown} at ${hex(address)}: the WASM CPU does not implement it`,
       'UNSUPPORTED_INSTRUCTION', address, pc);
   }

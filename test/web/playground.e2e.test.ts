@@ -204,13 +204,17 @@ describe('the playground page', () => {
     await page.context().close();
   });
 
-  it('says plainly when the in-browser CPU cannot run the architecture', async () => {
-    const { page } = await open('#example=price-tax&arch=x64');
+  it('runs an x86-64 program on the in-browser CPU and prints what Unicorn prints', async () => {
+    const expected = await unicornOutput('x64', readFileSync('examples/price-tax/x64/pricing.s', 'utf8'));
+    const { page, errors } = await open('#example=price-tax&arch=x64');
     await editorReady(page);
-    await expect(page.locator('#run').isDisabled()).resolves.toBe(true);
-    await expect(page.locator('#step').isDisabled()).resolves.toBe(true);
-    await expect(page.locator('#cpu-notice').textContent()).resolves.toBe('Programs cannot run here: the WASM CPU does not run x64 guests yet.');
-    await expect(page.locator('#run kbd').textContent()).resolves.toBe('F8');
+    await expect(page.locator('#run').isDisabled()).resolves.toBe(false);
+    await page.selectOption('#speed', '0');
+    await page.keyboard.press('F8');
+    await page.waitForSelector('html[data-run-state="exited"]', { timeout: 30_000 });
+    expect(await outputLines(page)).toEqual(expected);
+    await expect(page.locator('#calls tr[data-function="pricing!price_with_tax"] td.count').textContent()).resolves.toBe('12');
+    expect(errors).toEqual([]);
     await page.context().close();
   });
 

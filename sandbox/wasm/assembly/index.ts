@@ -3,7 +3,9 @@ import { PAGE_BITS, STATE, STATE_SIZE, TRANSFER_SIZE } from './layout';
 import { copyIn, copyOut, firstUnmapped, flushTlb, initMemory, mapPages, protectPages, unmapPages } from './memory';
 import { flushBlocks, initBlockCache, invalidateCodePages, refreshHookFlags } from './block-cache';
 import { addCodeHook, clearCodeHooks, setMemoryHooks } from './hooks';
-import { selectArch } from './arch';
+import { ARCH_X64, currentArch, selectArch } from './arch';
+import { materializeFlags } from './x64/flags';
+import { unsupportedLength } from './x64/execute';
 import { instructionsRun, requestStop, run } from './run';
 import {
   exitBlock, faultAddress, overridePc, faultCode, interruptNumber, requestBlockExit, unsupportedAddress, unsupportedWord,
@@ -72,3 +74,8 @@ export function lastInterrupt(): i32 { return interruptNumber; }
 export function lastUnsupportedWord(): f64 { return <f64>unsupportedWord; }
 export function lastUnsupportedAddress(): f64 { return <f64>unsupportedAddress; }
 export function blockExitPending(): bool { return exitBlock; }
+
+// x86-64 keeps its arithmetic flags lazily: fold them into RFLAGS before the host reads it.
+export function settleFlags(): void { if (currentArch == ARCH_X64) materializeFlags(); }
+/** Bytes of the last unsupported instruction (x86-64 lengths vary; AArch64 words are 4). */
+export function lastUnsupportedLength(): u32 { return currentArch == ARCH_X64 ? unsupportedLength : 4; }

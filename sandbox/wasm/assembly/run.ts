@@ -6,7 +6,7 @@ import {
   hasRoomFor, nextEntries, nextHeader, setChainLimits,
 } from './block-cache';
 import {
-  executeBlock, instructionAddress, instructionIndex, instructionSize, maxBlockEntryBytes, readPc, translateBlock,
+  executeBlock, finishInterrupt, instructionAddress, instructionIndex, instructionSize, maxBlockEntryBytes, readPc, translateBlock,
   writePc,
 } from './arch';
 import { codeHookCovers } from './hooks';
@@ -111,6 +111,7 @@ export function run(begin: u64, until: u64, limit: u64, timeLimitMs: f64): i32 {
     instructionsRun += <u64>executed;
     if (status == RUN_INTERRUPT) {
       hostInterrupt(interruptNumber);
+      finishInterrupt(interruptNumber);
     } else if (status != RUN_OK && status != RUN_EXIT) {
       return status;
     }

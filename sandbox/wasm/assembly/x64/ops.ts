@@ -1,0 +1,227 @@
+// Decoded x86-64 instructions. One instruction becomes one 64-byte entry:
+//   +0  u16 op          +2 u8 size (operand bytes)   +3 u8 length (instruction bytes)
+//   +4  u16 offset of the instruction from the block's first address
+//   +6  u8  sub (ALU kind, shift kind, condition, string kind, SSE operation)
+//   +7  u8  flags (F_*)
+//   +8  u16 reg: slot of the ModRM.reg (or opcode) register operand
+//   +10 u16 rm: slot of a register r/m operand, 0 when r/m is memory
+//   +12 u16 base, +14 u16 index: slots of the address registers (the zero slot when absent)
+//   +16 u8  scale (shift count)  +17 u8 size2 (source size of movzx/movsx, second operand size)
+//   +18 u16 segment: slot of the fs/gs base (the zero slot otherwise)
+//   +20 u32 unused
+//   +24 i64 displacement (RIP-relative operands: the absolute address)
+//   +32 i64 immediate (branch target for relative branches)
+//   +40 i64 second immediate (enter's level, shld/shrd's count)
+//   +48 u64 address of the next instruction
+//   +56 u64 the instruction's first eight bytes (reported for unsupported instructions)
+// Register fields hold absolute state addresses, byte registers AH..BH included (slot + 1), so the
+// interpreter never decodes register numbers.
+
+export const ENTRY_SIZE: usize = 64;
+export const ENTRY_SHIFT: u32 = 6;
+
+export const E_OP: usize = 0;
+export const E_SIZE: usize = 2;
+export const E_LENGTH: usize = 3;
+export const E_OFFSET: usize = 4;
+export const E_SUB: usize = 6;
+export const E_FLAGS: usize = 7;
+export const E_REG: usize = 8;
+export const E_RM: usize = 10;
+export const E_BASE: usize = 12;
+export const E_INDEX: usize = 14;
+export const E_SCALE: usize = 16;
+export const E_SIZE2: usize = 17;
+export const E_SEGMENT: usize = 18;
+export const E_DISP: usize = 24;
+export const E_IMM: usize = 32;
+export const E_IMM2: usize = 40;
+export const E_NEXT: usize = 48;
+export const E_BYTES: usize = 56;
+
+/** The address is computed in 32 bits (67 prefix). */
+export const F_ADDR32: u8 = 1;
+/** Shift or rotate count comes from CL rather than the immediate. */
+export const F_COUNT_CL: u8 = 2;
+/** rep / repe prefix (F3) on a string instruction. */
+export const F_REP: u8 = 4;
+/** repne prefix (F2) on a string instruction. */
+export const F_REPNE: u8 = 8;
+/** The memory operand must be aligned to its size (movaps, movdqa, cmpxchg16b: #GP otherwise). */
+export const F_ALIGNED: u8 = 16;
+
+// Outside the implemented set; undefined (Unicorn: invalid instruction); nothing to do.
+export const OP_UNSUPPORTED: u16 = 0;
+export const OP_INVALID: u16 = 1;
+export const OP_NOP: u16 = 2;
+
+// Moves
+export const OP_MOV_RR: u16 = 3; // reg = rm register
+export const OP_LOAD: u16 = 4; // reg = [ea]
+export const OP_STORE: u16 = 5; // [ea] = reg
+export const OP_MOV_RI: u16 = 6; // rm register = imm
+export const OP_STORE_I: u16 = 7; // [ea] = imm
+export const OP_MOVZX: u16 = 8; // reg = zero-extended r/m of size2
+export const OP_MOVSX: u16 = 9; // reg = sign-extended r/m of size2
+export const OP_LEA: u16 = 10;
+export const OP_XCHG: u16 = 11; // reg <-> r/m
+export const OP_CBW: u16 = 12; // cbw / cwde / cdqe by size
+export const OP_CWD: u16 = 13; // cwd / cdq / cqo by size
+export const OP_BSWAP: u16 = 14; // rm register
+export const OP_XLAT: u16 = 15;
+
+// Arithmetic and logic: sub = 0 add, 1 or, 2 adc, 3 sbb, 4 and, 5 sub, 6 xor, 7 cmp
+export const OP_ALU_RR: u16 = 20; // rm register op= reg
+export const OP_ALU_MR: u16 = 21; // [ea] op= reg
+export const OP_ALU_R_RM: u16 = 22; // reg op= r/m
+export const OP_ALU_RI: u16 = 23; // rm register op= imm
+export const OP_ALU_MI: u16 = 24; // [ea] op= imm
+export const OP_TEST_R: u16 = 25; // r/m & reg
+export const OP_TEST_I: u16 = 26; // r/m & imm
+export const OP_INC: u16 = 27;
+export const OP_DEC: u16 = 28;
+export const OP_NOT: u16 = 29;
+export const OP_NEG: u16 = 30;
+
+// Shifts and rotates: sub = 0 rol, 1 ror, 2 rcl, 3 rcr, 4 shl, 5 shr, 6 sal (shl), 7 sar
+export const OP_SHIFT: u16 = 31; // count = imm, or CL with F_COUNT_CL
+export const OP_SHIFT_DOUBLE: u16 = 32; // sub = 0 shld, 1 shrd; count = imm2 or CL
+
+// Multiply and divide
+export const OP_MUL: u16 = 33; // F6/F7 /4: rdx:rax = rax * r/m
+export const OP_IMUL1: u16 = 34; // F6/F7 /5
+export const OP_DIV: u16 = 35;
+export const OP_IDIV: u16 = 36;
+export const OP_IMUL_R_RM: u16 = 37; // reg = reg * r/m
+export const OP_IMUL_R_RM_I: u16 = 38; // reg = r/m * imm
+
+// Bits: sub = 0 bt, 1 bts, 2 btr, 3 btc
+export const OP_BT_R: u16 = 40; // bit offset from reg (memory operands reach beyond the operand)
+export const OP_BT_I: u16 = 41;
+export const OP_BSF: u16 = 42;
+export const OP_BSR: u16 = 43;
+export const OP_TZCNT: u16 = 44;
+export const OP_LZCNT: u16 = 45;
+export const OP_POPCNT: u16 = 46;
+
+// Conditions: sub = condition code
+export const OP_CMOV: u16 = 50;
+export const OP_SETCC: u16 = 51;
+export const OP_JCC: u16 = 52; // imm = target
+export const OP_LOOP: u16 = 53; // sub = 0 loopne, 1 loope, 2 loop, 3 jrcxz; size = counter size
+
+// Flow
+export const OP_JMP: u16 = 55; // imm = target
+export const OP_JMP_RM: u16 = 56;
+export const OP_CALL: u16 = 57; // imm = target
+export const OP_CALL_RM: u16 = 58;
+export const OP_RET: u16 = 59; // imm = bytes to release
+
+// Stack
+export const OP_PUSH_RM: u16 = 60; // push r/m (register or memory), size 8 or 2
+export const OP_PUSH_I: u16 = 61;
+export const OP_POP_RM: u16 = 62;
+export const OP_LEAVE: u16 = 63;
+export const OP_ENTER: u16 = 64; // imm = frame size, imm2 = nesting level
+export const OP_PUSHF: u16 = 65;
+export const OP_POPF: u16 = 66;
+
+// Flag instructions: sub = 0 clc, 1 stc, 2 cmc, 3 cld, 4 std, 5 lahf, 6 sahf
+export const OP_FLAG: u16 = 67;
+
+// Strings: sub = 0 movs, 1 cmps, 2 stos, 3 lods, 4 scas; F_REP / F_REPNE
+export const OP_STRING: u16 = 70;
+
+// Atomics (LOCK changes nothing for a single CPU)
+export const OP_CMPXCHG: u16 = 72;
+export const OP_XADD: u16 = 73;
+export const OP_CMPXCHG_DOUBLE: u16 = 74; // cmpxchg8b (size 4) / cmpxchg16b (size 8)
+
+// Exceptions and system
+export const OP_SYSCALL: u16 = 80;
+export const OP_INT: u16 = 81; // imm = vector (int3 = 3), raised after the instruction
+export const OP_HLT: u16 = 82;
+
+// SSE: reg = xmm slot, rm = xmm (or general register) slot, or memory; sub = SSE_*
+export const OP_SSE: u16 = 90;
+
+export const SSE_LOAD128: u8 = 0; // xmm = r/m 128 (movups, movaps, movdqu, movdqa, movupd, movapd)
+export const SSE_STORE128: u8 = 1; // r/m 128 = xmm
+export const SSE_MOVQ_LOAD: u8 = 2; // xmm = zero-extended r/m 64 (movq xmm, xmm/m64)
+export const SSE_MOVQ_STORE: u8 = 3; // r/m 64 = low xmm (movq xmm/m64, xmm)
+export const SSE_MOVD_TO_XMM: u8 = 4; // xmm = zero-extended r/m of size (movd/movq xmm, r/m)
+export const SSE_MOVD_FROM_XMM: u8 = 5; // r/m of size = low xmm (movd/movq r/m, xmm)
+export const SSE_MOVSS_LOAD: u8 = 6; // movss xmm, m32 (zeroes the rest) or xmm, xmm (merges)
+export const SSE_MOVSD_LOAD: u8 = 7; // movsd xmm, m64 / xmm, xmm
+export const SSE_MOVSS_STORE: u8 = 8;
+export const SSE_MOVSD_STORE: u8 = 9;
+export const SSE_MOVLP_LOAD: u8 = 10; // movlps/movlpd xmm, m64 (low half)
+export const SSE_MOVHP_LOAD: u8 = 11; // movhps/movhpd xmm, m64 (high half)
+export const SSE_MOVLP_STORE: u8 = 12; // m64 = low half
+export const SSE_MOVHP_STORE: u8 = 13; // m64 = high half
+export const SSE_MOVHLPS: u8 = 14; // low of xmm = high of xmm2
+export const SSE_MOVLHPS: u8 = 15; // high of xmm = low of xmm2
+// Two-operand integer operations on 128 bits: xmm = xmm op r/m128 (below SSE_BINARY_END)
+export const SSE_PXOR: u8 = 20;
+export const SSE_POR: u8 = 21;
+export const SSE_PAND: u8 = 22;
+export const SSE_PANDN: u8 = 23;
+export const SSE_PADDB: u8 = 24;
+export const SSE_PADDW: u8 = 25;
+export const SSE_PADDD: u8 = 26;
+export const SSE_PADDQ: u8 = 27;
+export const SSE_PSUBB: u8 = 28;
+export const SSE_PSUBW: u8 = 29;
+export const SSE_PSUBD: u8 = 30;
+export const SSE_PSUBQ: u8 = 31;
+export const SSE_PMULLW: u8 = 32;
+export const SSE_PMULUDQ: u8 = 33;
+export const SSE_PCMPEQB: u8 = 34;
+export const SSE_PCMPEQW: u8 = 35;
+export const SSE_PCMPEQD: u8 = 36;
+export const SSE_PCMPGTB: u8 = 37;
+export const SSE_PCMPGTW: u8 = 38;
+export const SSE_PCMPGTD: u8 = 39;
+export const SSE_PUNPCKLBW: u8 = 40;
+export const SSE_PUNPCKLWD: u8 = 41;
+export const SSE_PUNPCKLDQ: u8 = 42;
+export const SSE_PUNPCKLQDQ: u8 = 43;
+export const SSE_PUNPCKHBW: u8 = 44;
+export const SSE_PUNPCKHWD: u8 = 45;
+export const SSE_PUNPCKHDQ: u8 = 46;
+export const SSE_PUNPCKHQDQ: u8 = 47;
+export const SSE_PACKUSWB: u8 = 48;
+export const SSE_PACKSSWB: u8 = 49;
+export const SSE_PACKSSDW: u8 = 50;
+export const SSE_PMINUB: u8 = 51;
+export const SSE_PMAXUB: u8 = 52;
+export const SSE_PSUBUSB: u8 = 53;
+export const SSE_PADDUSB: u8 = 54;
+export const SSE_BINARY_END: u8 = 60;
+// With an 8-bit immediate (imm)
+export const SSE_PSHUFD: u8 = 60;
+export const SSE_PSHUFLW: u8 = 61;
+export const SSE_PSHUFHW: u8 = 62;
+export const SSE_SHUFPS: u8 = 63;
+export const SSE_SHUFPD: u8 = 64;
+// Shifts of xmm (reg) by an immediate count: imm
+export const SSE_PSRLW_I: u8 = 70;
+export const SSE_PSRLD_I: u8 = 71;
+export const SSE_PSRLQ_I: u8 = 72;
+export const SSE_PSRAW_I: u8 = 73;
+export const SSE_PSRAD_I: u8 = 74;
+export const SSE_PSLLW_I: u8 = 75;
+export const SSE_PSLLD_I: u8 = 76;
+export const SSE_PSLLQ_I: u8 = 77;
+export const SSE_PSRLDQ_I: u8 = 78;
+export const SSE_PSLLDQ_I: u8 = 79;
+// Shifts by a count in xmm/m128 (its low 64 bits)
+export const SSE_PSRLW: u8 = 80;
+export const SSE_PSRLD: u8 = 81;
+export const SSE_PSRLQ: u8 = 82;
+export const SSE_PSRAW: u8 = 83;
+export const SSE_PSRAD: u8 = 84;
+export const SSE_PSLLW: u8 = 85;
+export const SSE_PSLLD: u8 = 86;
+export const SSE_PSLLQ: u8 = 87;
+export const SSE_PMOVMSKB: u8 = 90; // general register = byte sign mask of xmm

@@ -1,0 +1,294 @@
+// Lockstep: the same x86-64 program on real Unicorn and on the WASM CPU, one instruction at a time,
+// comparing after each instruction every general register, rip, the flags the manual defines for
+// that instruction, the xmm registers an SSE instruction may change, and the data and stack memory.
+//
+// Flags the manual leaves undefined are masked per instruction (UNDEFINED_FLAGS below); after such
+// an instruction the WASM CPU takes Unicorn's flags, so later flag readers see the same values.
+import { type Sandbox, Prot, SandboxError } from '../../sandbox/sandbox.ts';
+import { type DisassembledInstruction, disassemble } from '../../toolchain/capstone.ts';
+
+export const CF = 0x1n;
+export const PF = 0x4n;
+export const AF = 0x10n;
+export const ZF = 0x40n;
+export const SF = 0x80n;
+export const OF = 0x800n;
+const ALL = CF | PF | AF | ZF | SF | OF;
+
+const GPRS = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
+
+/**
+ * Flags the Intel manual (vol. 2, each instruction's "Flags Affected") leaves undefined, by
+ * mnemonic. Count-dependent cases (shifts, rotates, double shifts) are in undefinedFlags().
+ */
+const UNDEFINED_FLAGS: Record<string, bigint> = {
+  and: AF, or: AF, xor: AF, test: AF,
+  mul: SF | ZF | AF | PF, imul: SF | ZF | AF | PF,
+  div: ALL, idiv: ALL,
+  bt: OF | SF | AF | PF, bts: OF | SF | AF | PF, btr: OF | SF | AF | PF, btc: OF | SF | AF | PF,
+  bsf: CF | OF | SF | AF | PF, bsr: CF | OF | SF | AF | PF,
+  tzcnt: OF | SF | AF | PF, lzcnt: OF | SF | AF | PF,
+};
+
+const SHIFTS = new Set(['shl', 'sal', 'shr', 'sar']);
+const ROTATES = new Set(['rol', 'ror', 'rcl', 'rcr']);
+
+/** Operand width in bits of the first operand, from Capstone's text. */
+function firstOperandBits(operands: string): number {
+  const first = operands.split(',')[0]!.trim();
+  const ptr = /^(byte|word|dword|qword)/.exec(first);
+  if (ptr) return { byte: 8, word: 16, dword: 32, qword: 64 }[ptr[1] as 'byte']!;
+  if (/^(r\d+b|[abcd]l|[abcd]h|spl|bpl|sil|dil)$/.test(first)) return 8;
+  if (/^(r\d+w|[abcd]x|sp|bp|si|di)$/.test(first)) return 16;
+  if (/^(r\d+d|e\w\w)$/.test(first)) return 32;
+  return 64;
+}
+
+/** The shift count an instruction will use: its immediate, 1, or cl (read before it runs). */
+function shiftCount(insn: DisassembledInstruction, rcx: bigint): number {
+  const parts = insn.operands.split(',').map((s) => s.trim());
+  const last = parts[parts.length - 1]!;
+  if (parts.length === 1) return 1;
+  if (last === 'cl') return Number(rcx & 0xffn);
+  if (/^(0x[0-9a-f]+|\d+)$/.test(last)) return Number(last);
+  return 1;
+}
+
+/** Flags undefined after `insn`, given rcx before it (for shift counts in cl). */
+export function undefinedFlags(insn: DisassembledInstruction, rcx: bigint): bigint {
+  const mnemonic = insn.mnemonic.replace(/^lock /, '');
+  const fixed = UNDEFINED_FLAGS[mnemonic];
+  if (fixed !== undefined) return fixed;
+  const bits = firstOperandBits(insn.operands);
+  if (SHIFTS.has(mnemonic) || ROTATES.has(mnemonic) || mnemonic === 'shld' || mnemonic === 'shrd') {
+    const masked = shiftCount(insn, rcx) & (bits === 64 ? 63 : 31);
+    if (masked === 0) return 0n;
+    let mask = masked === 1 ? 0n : OF;
+    if (SHIFTS.has(mnemonic) || mnemonic === 'shld' || mnemonic === 'shrd') mask |= AF;
+    // shl/shr by at least the operand width (8- and 16-bit operands): CF is undefined.
+    if ((mnemonic === 'shl' || mnemonic === 'sal' || mnemonic === 'shr') && masked >= bits) mask |= CF;
+    // shld/shrd by more than the operand width (16-bit operands): result and flags undefined.
+    if ((mnemonic === 'shld' || mnemonic === 'shrd') && masked > bits) mask |= ALL;
+    return mask;
+  }
+  return 0n;
+}
+
+const SSE_OPERAND = /xmm/;
+
+export interface LockstepState {
+  gprs: bigint[];
+  rip: bigint;
+  flags: bigint;
+  xmm: bigint[] | undefined;
+}
+
+function readState(sandbox: Sandbox, withXmm: boolean): LockstepState {
+  return {
+    gprs: GPRS.map((name) => sandbox.readRegister(name)),
+    rip: sandbox.readRegister('rip'),
+    flags: sandbox.readRegister('rflags'),
+    xmm: withXmm ? Array.from({ length: 16 }, (_, i) => sandbox.readRegister(`xmm${i}`)) : undefined,
+  };
+}
+
+export interface MemoryWindow {
+  address: number;
+  size: number;
+}
+
+/** What one step did on one backend. */
+interface StepOutcome {
+  kind: 'ok' | 'interrupt' | 'error';
+  detail: string;
+}
+
+export interface Divergence {
+  step: number;
+  address: number;
+  instruction: string;
+  differences: string[];
+  /** Registers before the instruction (as Unicorn had them), when known. */
+  before: string | undefined;
+}
+
+export interface ProgramRun {
+  /** Instructions both backends executed and that compared equal. */
+  executed: number;
+  /** Instructions where Unicorn differs from the manual in a documented way, by case. */
+  documented: Record<string, number>;
+  divergence: Divergence | undefined;
+  /** How the program ended: reached its end, raised an exception, or stopped on an error. */
+  ending: string;
+}
+
+const hex = (v: bigint | number) => '0x' + v.toString(16);
+
+function describe(insn: DisassembledInstruction | undefined): string {
+  return insn ? `${insn.mnemonic} ${insn.operands}`.trim() : '(not decodable by Capstone)';
+}
+
+/**
+ * Steps `reference` (Unicorn) and `subject` (the WASM CPU) from `start` until `end`, comparing after
+ * every instruction. Both must hold the same program and initial state.
+ */
+export class LockstepRunner {
+  private interruptSeen: Record<string, number | undefined> = {};
+
+  constructor(
+    private readonly reference: Sandbox,
+    private readonly subject: Sandbox,
+    private readonly windows: MemoryWindow[],
+  ) {
+    for (const [name, sandbox] of [['reference', reference], ['subject', subject]] as const) {
+      sandbox.addHook({ type: 'interrupt', callback: (n) => { this.interruptSeen[name] = n; sandbox.stop(); } });
+    }
+  }
+
+  private step(sandbox: Sandbox, name: string, pc: number, isHlt: boolean): StepOutcome {
+    this.interruptSeen[name] = undefined;
+    try {
+      const result = sandbox.start(pc, { maxInstructions: 1 });
+      const interrupt = this.interruptSeen[name];
+      if (interrupt !== undefined) return { kind: 'interrupt', detail: `interrupt ${interrupt}` };
+      // The Unicorn backend guesses 'halted' from an F4 byte before the pc, which can be the last
+      // byte of any instruction: only a hlt halts.
+      return { kind: 'ok', detail: result.reason === 'halted' && isHlt ? 'halted' : 'ok' };
+    } catch (error) {
+      if (error instanceof SandboxError) return { kind: 'error', detail: error.code };
+      throw error;
+    }
+  }
+
+  /** Runs one program; `instructions` maps addresses to Capstone's view of the code. */
+  run(instructions: Map<number, DisassembledInstruction>, start: number, end: number, maxSteps: number): ProgramRun {
+    let pc = start;
+    let executed = 0;
+    const documented: Record<string, number> = {};
+    let previous: LockstepState = readState(this.reference, false);
+    for (let stepIndex = 0; stepIndex < maxSteps; stepIndex++) {
+      if (pc === end) return { executed, documented, divergence: undefined, ending: 'end' };
+      const insn = instructions.get(pc);
+      const rcx = this.reference.readRegister('rcx');
+      const sse = insn !== undefined && SSE_OPERAND.test(insn.operands);
+      const isHlt = insn?.mnemonic === 'hlt';
+      let expected = this.step(this.reference, 'reference', pc, isHlt);
+      // Stepped one instruction at a time, Unicorn ends a repeated string instruction whose count
+      // reached zero with one more, empty, execution of it: count that as the same instruction.
+      if (expected.kind === 'ok' && insn && /^rep/.test(insn.mnemonic) &&
+        Number(this.reference.readRegister('rip')) === pc && this.reference.readRegister('rcx') === 0n) {
+        expected = this.step(this.reference, 'reference', pc, isHlt);
+      }
+      const actual = this.step(this.subject, 'subject', pc, isHlt);
+      const before = stepIndex;
+      const diverge = (differences: string[]): ProgramRun => ({
+        executed,
+        documented,
+        divergence: {
+          step: before, address: pc, instruction: describe(insn), differences,
+          before: GPRS.map((name, i) => `${name}=${hex(previous.gprs[i]!)}`).join(' ') + ` rflags=${hex(previous.flags)}`,
+        },
+        ending: 'divergence',
+      });
+      if (expected.kind !== actual.kind || expected.detail !== actual.detail) {
+        return diverge([`outcome: unicorn ${expected.detail}, wasm ${actual.detail}`]);
+      }
+      const a = readState(this.reference, sse);
+      const b = readState(this.subject, sse);
+      const differences: string[] = [];
+      GPRS.forEach((name, i) => {
+        if (a.gprs[i] !== b.gprs[i]) differences.push(`${name}: unicorn ${hex(a.gprs[i]!)}, wasm ${hex(b.gprs[i]!)}`);
+      });
+      if (a.rip !== b.rip) differences.push(`rip: unicorn ${hex(a.rip)}, wasm ${hex(b.rip)}`);
+      const undefinedMask = insn ? undefinedFlags(insn, rcx) : 0n;
+      if (((a.flags ^ b.flags) & ~undefinedMask) !== 0n) {
+        differences.push(`rflags: unicorn ${hex(a.flags)}, wasm ${hex(b.flags)} (undefined ${hex(undefinedMask)})`);
+      }
+      if (a.xmm && b.xmm) {
+        a.xmm.forEach((value, i) => {
+          if (value !== b.xmm![i]) differences.push(`xmm${i}: unicorn ${hex(value)}, wasm ${hex(b.xmm![i]!)}`);
+        });
+      }
+      // Memory can only change through a memory operand or the stack and string instructions.
+      const touchesMemory = insn === undefined || insn.operands.includes('[') ||
+        /^(push|call|enter|rep|stos|movs|lock)/.test(insn.mnemonic);
+      for (const window of touchesMemory ? this.windows : []) {
+        const left = this.reference.read(window.address, window.size);
+        const right = this.subject.read(window.address, window.size);
+        if (Buffer.compare(left, right) !== 0) {
+          const at = left.findIndex((byte, i) => byte !== right[i]);
+          differences.push(`memory at ${hex(window.address + at)}: unicorn ${hex(left[at]!)}, wasm ${hex(right[at]!)}`);
+        }
+      }
+      if (differences.length > 0) {
+        const known = insn && documentedDifference(insn, previous, a, b);
+        if (!known) return diverge(differences);
+        // Unicorn is the one that is wrong here: continue from the manual's values.
+        documented[known] = (documented[known] ?? 0) + 1;
+        GPRS.forEach((name, i) => { if (a.gprs[i] !== b.gprs[i]) this.reference.writeRegister(name, b.gprs[i]!); });
+        a.gprs = [...b.gprs];
+      }
+      // Undefined flags: continue from Unicorn's values so later readers agree.
+      if (a.flags !== b.flags) this.subject.writeRegister('rflags', a.flags);
+      if (expected.kind === 'ok' && expected.detail === 'ok') executed++;
+      if (expected.kind !== 'ok' || expected.detail === 'halted') {
+        return { executed, documented, divergence: undefined, ending: expected.detail };
+      }
+      pc = Number(a.rip);
+      previous = a;
+    }
+    return { executed, documented, divergence: undefined, ending: 'step limit' };
+  }
+}
+
+const REGISTER_32 = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'r8d', 'r9d', 'r10d', 'r11d', 'r12d', 'r13d',
+  'r14d', 'r15d'];
+
+/**
+ * Differences where Unicorn 2.0.1 departs from the manual in a known way (listed in the README).
+ * Returns the case's name when every difference between Unicorn (`a`) and the WASM CPU (`b`) is
+ * explained by it, else undefined.
+ *
+ * - `cmpxchg-32-zero-extension`: a 32-bit cmpxchg writes the accumulator only when the comparison
+ *   fails and a register destination only when it succeeds; Unicorn writes both every time, which
+ *   clears the upper half of the one that should be untouched.
+ */
+export function documentedDifference(insn: DisassembledInstruction, before: LockstepState, a: LockstepState,
+  b: LockstepState): string | undefined {
+  const mnemonic = insn.mnemonic.replace(/^lock /, '');
+  if (mnemonic !== 'cmpxchg' || firstOperandBits(insn.operands) !== 32) return undefined;
+  if (a.rip !== b.rip || a.flags !== b.flags) return undefined;
+  const destination = REGISTER_32.indexOf(insn.operands.split(',')[0]!.trim());
+  for (let i = 0; i < GPRS.length; i++) {
+    if (a.gprs[i] === b.gprs[i]) continue;
+    if (i !== 0 && i !== destination) return undefined;
+    const low = (v: bigint) => v & 0xffff_ffffn;
+    // The WASM CPU left the register untouched; Unicorn wrote back its own low half, zero-extended.
+    if (b.gprs[i] !== before.gprs[i] || a.gprs[i] !== low(before.gprs[i]!)) return undefined;
+  }
+  return 'cmpxchg-32-zero-extension';
+}
+
+/** Capstone's view of the program, by address. */
+export async function instructionMap(code: Uint8Array, address: number): Promise<Map<number, DisassembledInstruction>> {
+  const map = new Map<number, DisassembledInstruction>();
+  let offset = 0;
+  while (offset < code.length) {
+    const batch = await disassemble('x64', code.subarray(offset), address + offset);
+    if (batch.length === 0) {
+      offset++; // a byte Capstone does not decode (the generator's ud2 is decodable; data is not)
+      continue;
+    }
+    for (const insn of batch) map.set(insn.address, insn);
+    const last = batch[batch.length - 1]!;
+    offset = last.address + last.size - address;
+  }
+  return map;
+}
+
+/** Maps the same regions on both sandboxes. */
+export function mapBoth(sandboxes: Sandbox[], regions: { address: number; size: number; prot: number }[]): void {
+  for (const sandbox of sandboxes) for (const r of regions) sandbox.map(r.address, r.size, r.prot);
+}
+
+export { Prot };
