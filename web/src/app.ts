@@ -8,6 +8,7 @@ import { LabSession } from './lab/lab-session.ts';
 import type { CpuStatus, LoadReport, ModuleSummary, PatchingStatus, ProgramSpec, Snapshot } from './lab/protocol.ts';
 import { editorCommands, installShortcuts, type Action } from './shortcuts.ts';
 import { emptyPatch, type LabState, LabStore, type SourceFile } from './state/lab-state.ts';
+import { reach } from './milestones.ts';
 import { encodeState } from './state/share.ts';
 import { renderCalls } from './views/calls-view.ts';
 import { renderDisassembly } from './views/disassembly-view.ts';
@@ -62,7 +63,7 @@ export class Playground {
     installShortcuts((action) => this.perform(action));
     this.session.on('snapshot', (snapshot) => this.showSnapshot(snapshot));
     this.session.on('toolchain', (status) => {
-      document.documentElement.dataset.toolchain = status.state;
+      reach('toolchain', status.state);
       if (status.state === 'loading') this.editors.showMessage('Loading the assembler and disassembler (Keystone, Capstone)…');
       if (status.state === 'failed') this.editors.showMessage(`The assembler could not be loaded: ${status.message}`, true);
     });
@@ -118,7 +119,7 @@ export class Playground {
       this.fillMemoryChoices();
       // Patches are built against the program: only a program that assembles can tell about them.
       if (report.ok) void this.checkPatches();
-      document.documentElement.dataset.program = report.ok ? 'loaded' : 'error';
+      reach('program', report.ok ? 'loaded' : 'error');
       this.updateControls();
       return report;
     } catch (error) {

@@ -1,6 +1,7 @@
 // Boot: read the link's state, draw the page, then load the heavy parts (lab worker, Monaco) in the
 // background. The page is usable (examples, plain editing) before any of them arrive.
 import { byId } from './dom.ts';
+import { reach } from './milestones.ts';
 import { EXAMPLES, findExample } from './examples/catalog.ts';
 import { Playground, stateForExample } from './app.ts';
 import { DEFAULT_VIEW, type LabState } from './state/lab-state.ts';
@@ -48,7 +49,7 @@ async function boot(): Promise<void> {
       + 'patches programs with WebAssembly, so only reading and editing the sources works here.');
   }
   const playground = new Playground(await initialState(), webAssembly);
-  document.documentElement.dataset.shell = 'ready';
+  reach('shell', 'ready');
   // Let the first paint happen before the downloads start.
   requestAnimationFrame(() => setTimeout(() => playground.startBackgroundLoads(), 0));
   if (import.meta.env.PROD && 'serviceWorker' in navigator) {

@@ -72,6 +72,11 @@ export class LabCore {
     if (!arch || this.modules.length === 0) {
       return fail({ file: patch.name, message: 'the program does not assemble, so the patch cannot be built against it' });
     }
+    if (!globalThis.crypto?.subtle) {
+      // Module identities are SHA-256 digests from WebCrypto, which browsers offer to secure pages only.
+      return fail({ file: patch.name, message: 'building patches needs WebCrypto, which the browser offers only to pages ' +
+        'served over https:// or from localhost; open the playground that way' });
+    }
     const target = /^\s*\.patch\s+([\w.$]+)/m.exec(stripComments(patch.text, arch))?.[1];
     const base = this.modules.find((m) => m.name === target) ?? this.modules[0]!;
     try {

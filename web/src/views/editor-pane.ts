@@ -5,6 +5,7 @@ import type { EditorCommand, EditorDocument } from '../editor/source-editor.ts';
 import { SourceEditor } from '../editor/source-editor.ts';
 import type { Monaco } from '../editor/monaco-loader.ts';
 import { address } from '../lab/hex.ts';
+import { reach } from '../milestones.ts';
 import type { AssembleReport, Diagnostic, PatchReport } from '../lab/protocol.ts';
 import { type LabState, type LabStore, patchIndex } from '../state/lab-state.ts';
 
@@ -66,7 +67,7 @@ export class EditorPane {
 
   upgrade(monaco: Monaco, theme: string, commands: EditorCommand[]): void {
     this.editor.upgrade(monaco, theme, commands);
-    document.documentElement.dataset.editor = 'monaco';
+    reach('editor', 'monaco');
   }
 
   setTheme(theme: string): void {
