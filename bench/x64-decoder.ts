@@ -17,17 +17,24 @@ function concatenate(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Bytes per second of `run` over `bytes`, median of five timed rounds of at least 100 ms. */
-function rate(bytes: Uint8Array, run: () => void): number {
-  run(); // warm up
-  const rates: number[] = [];
-  for (let round = 0; round < 5; round++) {
-    let repeats = 0;
-    const started = performance.now();
-    do { run(); repeats++; } while (performance.now() - started < 100);
-    rates.push((bytes.length * repeats) / ((performance.now() - started) / 1000));
-  }
-  return median(rates);
+/** Bytes per second of one timed round of `run` over `bytes` (at least 100 ms). */
+function round(bytes: Uint8Array, run: () => void): number {
+  let repeats = 0;
+  const started = performance.now();
+  do { run(); repeats++; } while (performance.now() - started < 100);
+  return (bytes.length * repeats) / ((performance.now() - started) / 1000);
+}
+
+/**
+ * Medians of seven rounds of each, the rounds interleaved so that both see the same load on a
+ * shared machine.
+ */
+function rates(bytes: Uint8Array, ours: () => void, reference: () => void): [number, number] {
+  ours(); reference(); // warm up
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < 7; i++) { a.push(round(bytes, ours)); b.push(round(bytes, reference)); }
+  return [median(a), median(b)];
 }
 
 async function measure(name: string, bytes: Uint8Array): Promise<string> {
@@ -36,8 +43,7 @@ async function measure(name: string, bytes: Uint8Array): Promise<string> {
   const ours = decoder.countRun(bytes, ADDRESS);
   const theirs = capstone.disasm(bytes, ADDRESS).length;
   if (ours !== theirs) throw new Error(`${name}: the decoder finds ${ours} instructions, Capstone ${theirs}`);
-  const decoderRate = rate(bytes, () => decoder.countRun(bytes, ADDRESS));
-  const capstoneRate = rate(bytes, () => capstone.disasm(bytes, ADDRESS));
+  const [decoderRate, capstoneRate] = rates(bytes, () => decoder.countRun(bytes, ADDRESS), () => capstone.disasm(bytes, ADDRESS));
   return figure(`x64 decoder, ${name} (${ours.toLocaleString('en-US')} instructions)`, decoderRate / 1e6, 'MB/s',
     { name: 'Capstone disassembly', value: capstoneRate / 1e6 });
 }

@@ -16,6 +16,7 @@ import { isThreeDNowSuffix } from './three-dnow';
 import { readVectorPrefix } from './vector-prefixes';
 import { finishVectorOperands, vectorOpcodeDescriptor } from './vector-opcodes';
 import { checkVexForm } from './vex-forms';
+import { checkEvexForm } from './evex-forms';
 
 export { X64Instruction } from './instruction';
 
@@ -85,6 +86,7 @@ export function decodeX64(ptr: usize, available: i32, address: u64, out: X64Inst
   }
 
   if ((out.encoding == X64Encoding.VEX2 || out.encoding == X64Encoding.VEX3) && !checkVexForm(out)) return false;
+  if (out.encoding == X64Encoding.EVEX && !checkEvexForm(out)) return false;
 
   let immediate = descriptor & IMM_MASK;
   if ((descriptor & GROUP) && out.encoding == X64Encoding.LEGACY) {
