@@ -79,8 +79,11 @@ describe('the playground page', () => {
     await page.waitForFunction(() => document.querySelector('#assembly-status')?.textContent?.includes('Assembled pricing'));
     await waitForLine(page, '.arch arm64');
     // Our directives, mnemonics and registers are coloured differently from each other.
-    const colour = (text: string) => page.$$eval('.monaco-editor .view-line span span', (spans, wanted) =>
-      getComputedStyle(spans.find((s) => s.textContent === wanted)!).color, text);
+    // Monaco tokenizes in the background: wait until the word is a token of its own.
+    const colour = async (text: string) => (await page.waitForFunction((wanted) => {
+      const token = [...document.querySelectorAll('.monaco-editor .view-line span span')].find((s) => s.textContent === wanted);
+      return token ? getComputedStyle(token).color : null;
+    }, text, { timeout: 10_000 })).jsonValue();
     const directive = await colour('.module');
     const mnemonic = await colour('stp');
     const register = await colour('x29');
@@ -183,8 +186,11 @@ describe('the playground page', () => {
     await expect(page.locator('#assembly-status').textContent()).resolves
       .toMatch(/^Patch fix-rounding\.s builds: for pricing, sequence 1, 1 new function \(fixed\), \d+ bytes of code$/);
     // Directives of the patch header are highlighted like the module's.
-    const colour = (text: string) => page.$$eval('.monaco-editor .view-line span span', (spans, wanted) =>
-      getComputedStyle(spans.find((s) => s.textContent === wanted)!).color, text);
+    // Monaco tokenizes in the background: wait until the word is a token of its own.
+    const colour = async (text: string) => (await page.waitForFunction((wanted) => {
+      const token = [...document.querySelectorAll('.monaco-editor .view-line span span')].find((s) => s.textContent === wanted);
+      return token ? getComputedStyle(token).color : null;
+    }, text, { timeout: 10_000 })).jsonValue();
     expect(await colour('.redirect')).toBe(await colour('.func'));
     // A redirect to a function the patch does not define is refused on its line.
     await page.locator('.monaco-editor .view-line', { hasText: '.redirect' }).click();
