@@ -1,11 +1,14 @@
-// `npm run lockstep:x64 [instructions] [first seed]`: runs random x86-64 programs (and the compiler
-// corpus) on real Unicorn and on the WASM CPU one instruction at a time, comparing registers, flags
-// and memory after each, until the instruction target is reached. Prints the figures and every
-// divergence; exits non-zero if there was one.
+// `npm run lockstep:x64 [instructions] [first seed] [calls per corpus function]`: the WASM CPU against
+// real Unicorn, one instruction at a time, on random template programs until the instruction target
+// is reached, then on the whole x86-64 compiler corpus (each call also run whole at full speed).
+// Prints the figures and every divergence; exits non-zero if there was one.
+import { loadCorpus } from '../test/corpus/corpus.ts';
+import { emptyCorpusTally, runX64CorpusBuild } from '../test/lockstep/x64-corpus.ts';
 import { runRandomLockstep } from '../test/lockstep/x64-random.ts';
 
 const target = Number(process.argv[2] ?? 1_000_000);
 const firstSeed = Number(process.argv[3] ?? 1);
+const callsPerFunction = Number(process.argv[4] ?? 3);
 const PROGRAMS_PER_BATCH = 25;
 
 const started = performance.now();
@@ -32,10 +35,27 @@ while (instructions < target) {
   process.stderr.write(`\r${instructions.toLocaleString('en')} instructions, ${programs} programs, ${seconds.toFixed(0)} s`);
 }
 process.stderr.write('\n');
+const randomSeconds = (performance.now() - started) / 1000;
 
+const corpus = emptyCorpusTally();
+const builds = loadCorpus('x64');
+for (const build of builds) {
+  await runX64CorpusBuild(build, corpus, { seed: firstSeed, callsPerFunction, maxSteps: 500_000 });
+}
+for (const d of corpus.divergences) console.log(`DIVERGENCE ${d}`);
+for (const [name, n] of Object.entries(corpus.documented)) documented[name] = (documented[name] ?? 0) + n;
 const seconds = (performance.now() - started) / 1000;
-console.log(`x64 lockstep, random programs (seeds ${firstSeed}..${seed - 1}): ${instructions.toLocaleString('en')} instructions ` +
-  `in ${programs} runs, ${divergences} divergences, ${seconds.toFixed(0)} s`);
-console.log(`  endings: ${Object.entries(endings).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-console.log(`  documented Unicorn departures from the manual: ${Object.entries(documented).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
-if (divergences > 0) process.exitCode = 1;
+
+const list = (counts: Record<string, number>) => Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+const total = instructions + corpus.instructions;
+const allDivergences = divergences + corpus.divergences.length;
+console.log(`random programs (seeds ${firstSeed}..${seed - 1}): ${instructions.toLocaleString('en')} instructions ` +
+  `in ${programs} runs, ${divergences} divergences (${randomSeconds.toFixed(0)} s)`);
+console.log(`  endings: ${list(endings)}`);
+console.log(`compiler corpus: ${builds.length} builds, ${corpus.calls} calls (${corpus.wholeRuns} also run whole), ` +
+  `${corpus.instructions.toLocaleString('en')} instructions, ${corpus.divergences.length} divergences`);
+console.log(`  endings: ${list(corpus.endings)}`);
+console.log(`  documented Unicorn departures from the manual: ${list(documented)}`);
+console.log(`lockstep x64: ${total.toLocaleString('en')} instructions compared with Unicorn, ${allDivergences} divergences ` +
+  `(${seconds.toFixed(0)} s)`);
+if (allDivergences > 0) process.exitCode = 1;

@@ -1,7 +1,9 @@
 // A sample of the x86-64 lockstep (`npm run lockstep:x64` runs a million instructions): random
-// programs on Unicorn and the WASM CPU, compared after every instruction.
+// programs and compiler output on Unicorn and the WASM CPU, compared after every instruction.
 import { describe, expect, it } from 'vitest';
 import { disassemble } from '../../toolchain/capstone.ts';
+import { loadCorpus } from '../corpus/corpus.ts';
+import { emptyCorpusTally, runX64CorpusBuild } from './x64-corpus.ts';
 import { runRandomLockstep } from './x64-random.ts';
 import { CF, OF, undefinedFlags } from './x64-lockstep.ts';
 
@@ -12,6 +14,16 @@ describe('x86-64 lockstep against Unicorn', () => {
       `seed ${d.seed}/${d.state} at ${d.divergence.address.toString(16)} ${d.divergence.instruction}: ${d.divergence.differences.join('; ')}`);
     expect(report).toEqual([]);
     expect(result.instructions).toBeGreaterThan(1500);
+  }, 120_000);
+
+  it('agrees on compiler output (gcc and clang, with and without CET), stepped and run whole', async () => {
+    const tally = emptyCorpusTally();
+    const builds = loadCorpus('x64').filter((b) => ['x64-gcc-O2-cet', 'x64-clang-Os'].includes(b.name));
+    expect(builds).toHaveLength(2);
+    for (const build of builds) await runX64CorpusBuild(build, tally, { seed: 3, callsPerFunction: 1, maxSteps: 100_000 });
+    expect(tally.divergences).toEqual([]);
+    expect(tally.wholeRuns).toBe(tally.calls);
+    expect(tally.instructions).toBeGreaterThan(10_000);
   }, 120_000);
 
   it('masks only the flags the manual leaves undefined', async () => {

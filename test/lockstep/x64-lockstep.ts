@@ -5,7 +5,7 @@
 // Flags the manual leaves undefined are masked per instruction (UNDEFINED_FLAGS below); after such
 // an instruction the WASM CPU takes Unicorn's flags, so later flag readers see the same values.
 import { type Sandbox, Prot, SandboxError } from '../../sandbox/sandbox.ts';
-import { type DisassembledInstruction, disassemble } from '../../toolchain/capstone.ts';
+import { type CapstoneHandle, type DisassembledInstruction, capstoneHandle, disassemble } from '../../toolchain/capstone.ts';
 
 export const CF = 0x1n;
 export const PF = 0x4n;
@@ -145,10 +145,11 @@ export class LockstepRunner {
     }
   }
 
-  private step(sandbox: Sandbox, name: string, pc: number, isHlt: boolean): StepOutcome {
+  /** `end` matters even for one step: Unicorn honours an end address only in code it translates with it. */
+  private step(sandbox: Sandbox, name: string, pc: number, end: number, isHlt: boolean): StepOutcome {
     this.interruptSeen[name] = undefined;
     try {
-      const result = sandbox.start(pc, { maxInstructions: 1 });
+      const result = sandbox.start(pc, { maxInstructions: 1, until: end });
       const interrupt = this.interruptSeen[name];
       if (interrupt !== undefined) return { kind: 'interrupt', detail: `interrupt ${interrupt}` };
       // The Unicorn backend guesses 'halted' from an F4 byte before the pc, which can be the last
@@ -160,8 +161,8 @@ export class LockstepRunner {
     }
   }
 
-  /** Runs one program; `instructions` maps addresses to Capstone's view of the code. */
-  run(instructions: Map<number, DisassembledInstruction>, start: number, end: number, maxSteps: number): ProgramRun {
+  /** Runs one program; `instructions` gives Capstone's view of the instruction at an address. */
+  run(instructions: InstructionLookup, start: number, end: number, maxSteps: number): ProgramRun {
     let pc = start;
     let executed = 0;
     const documented: Record<string, number> = {};
@@ -172,14 +173,14 @@ export class LockstepRunner {
       const rcx = this.reference.readRegister('rcx');
       const sse = insn !== undefined && SSE_OPERAND.test(insn.operands);
       const isHlt = insn?.mnemonic === 'hlt';
-      let expected = this.step(this.reference, 'reference', pc, isHlt);
+      let expected = this.step(this.reference, 'reference', pc, end, isHlt);
       // Stepped one instruction at a time, Unicorn ends a repeated string instruction whose count
       // reached zero with one more, empty, execution of it: count that as the same instruction.
       if (expected.kind === 'ok' && insn && /^rep/.test(insn.mnemonic) &&
         Number(this.reference.readRegister('rip')) === pc && this.reference.readRegister('rcx') === 0n) {
-        expected = this.step(this.reference, 'reference', pc, isHlt);
+        expected = this.step(this.reference, 'reference', pc, end, isHlt);
       }
-      const actual = this.step(this.subject, 'subject', pc, isHlt);
+      const actual = this.step(this.subject, 'subject', pc, end, isHlt);
       const before = stepIndex;
       const diverge = (differences: string[]): ProgramRun => ({
         executed,
@@ -267,6 +268,42 @@ export function documentedDifference(insn: DisassembledInstruction, before: Lock
     if (b.gprs[i] !== before.gprs[i] || a.gprs[i] !== low(before.gprs[i]!)) return undefined;
   }
   return 'cmpxchg-32-zero-extension';
+}
+
+/** Capstone's view of the instruction at an address. */
+export interface InstructionLookup {
+  get(address: number): DisassembledInstruction | undefined;
+}
+
+/**
+ * Capstone's view of whatever code `sandbox` holds at an address, disassembled when first asked
+ * for: compiled code reaches functions and bytes no symbol describes.
+ */
+export class LiveInstructions implements InstructionLookup {
+  private readonly cache = new Map<number, DisassembledInstruction | undefined>();
+
+  private constructor(private readonly sandbox: Sandbox, private readonly handle: CapstoneHandle) {}
+
+  static async of(sandbox: Sandbox): Promise<LiveInstructions> {
+    return new LiveInstructions(sandbox, await capstoneHandle('x64'));
+  }
+
+  get(address: number): DisassembledInstruction | undefined {
+    if (this.cache.has(address)) return this.cache.get(address);
+    let bytes: Uint8Array;
+    try {
+      bytes = this.sandbox.read(address, 15);
+    } catch {
+      // The instruction ends on the last mapped page: read what there is.
+      const room = 0x1000 - (address & 0xfff);
+      try { bytes = this.sandbox.read(address, room); } catch { bytes = new Uint8Array(0); }
+    }
+    const [insn] = this.handle.disasm(bytes, address, 1);
+    const found = insn && { address: Number(insn.address), size: insn.size, bytes: Uint8Array.from(insn.bytes),
+      mnemonic: insn.mnemonic, operands: insn.op_str };
+    this.cache.set(address, found);
+    return found;
+  }
 }
 
 /** Capstone's view of the program, by address. */
