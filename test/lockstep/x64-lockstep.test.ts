@@ -6,6 +6,7 @@ import { loadCorpus } from '../corpus/corpus.ts';
 import { emptyCorpusTally, runX64CorpusBuild } from './x64-corpus.ts';
 import { runRandomLockstep } from './x64-random.ts';
 import { CF, OF, undefinedFlags } from './x64-lockstep.ts';
+import { type LockstepState, documentedDifference, documentedRefusal, negFlags } from './x64-departures.ts';
 
 describe('x86-64 lockstep against Unicorn', () => {
   it('runs random programs with no divergence', async () => {
@@ -33,5 +34,24 @@ describe('x86-64 lockstep against Unicorn', () => {
     expect(undefinedFlags(shl5!, 0n) & OF).toBe(OF);
     expect(undefinedFlags(shlCl!, 0n)).toBe(0n); // a zero count changes no flag
     expect(undefinedFlags(rol!, 0n) & CF).toBe(0n);
+  });
+
+  it('accepts a Unicorn departure only when the WASM CPU has the manual\'s result', async () => {
+    // popcnt eax, ecx (Unicorn refuses it) and lock neg dword ptr [rbx]
+    const [popcnt, neg] = await disassemble('x64', Uint8Array.of(0xf3, 0x0f, 0xb8, 0xc1, 0xf0, 0xf7, 0x1b), 0x1000);
+    const state = (gprs: Record<number, bigint>, flags: bigint, rip: number): LockstepState =>
+      ({ gprs: Array.from({ length: 16 }, (_, i) => gprs[i] ?? 0n), flags, rip: BigInt(rip), xmm: undefined });
+    const before = state({ 0: 0xffff_ffff_0000_0000n, 1: 0xf0f0_0101n, 3: 0x2000n }, 0x2n | CF, 0x1000);
+    const noMemory = () => { throw new Error('no memory operand'); };
+    expect(documentedRefusal(popcnt!, before, state({ 0: 10n, 1: 0xf0f0_0101n, 3: 0x2000n }, 0x2n, 0x1004), noMemory))
+      .toBe('popcnt-refused');
+    expect(documentedRefusal(popcnt!, before, state({ 0: 9n, 1: 0xf0f0_0101n, 3: 0x2000n }, 0x2n, 0x1004), noMemory)).toBeUndefined();
+    expect(documentedRefusal(popcnt!, before, state({ 0: 10n, 1: 0xf0f0_0101n, 3: 0x2000n }, 0x3n, 0x1004), noMemory)).toBeUndefined();
+    // neg of 0x80000000 gives 0x80000000: CF, SF, OF and PF (low byte 0) set.
+    const memory = () => Uint8Array.of(0, 0, 0, 0x80);
+    expect(negFlags(0x8000_0000n, 32)).toBe(0x885n);
+    const after = (flags: bigint) => state({ 0: 0xffff_ffff_0000_0000n, 1: 0xf0f0_0101n, 3: 0x2000n }, flags, 0x1007);
+    expect(documentedDifference(neg!, before, after(0x2n), after(0x887n), memory)).toBe('lock-neg-flags');
+    expect(documentedDifference(neg!, before, after(0x2n), after(0x886n), memory)).toBeUndefined();
   });
 });

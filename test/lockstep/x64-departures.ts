@@ -1,0 +1,175 @@
+// Where Unicorn 2.0.1 departs from the Intel manual (vol. 2) on x86-64. The lockstep accepts a
+// difference only when the WASM CPU's result is the manual's, computed here from the state before
+// the instruction; it counts each case by name and continues from the manual's values.
+//
+// - `cmpxchg-32-zero-extension`: a 32-bit cmpxchg writes the accumulator only when the comparison
+//   fails and the destination only when it succeeds ("Operation": TEMP := DEST; IF accumulator =
+//   TEMP THEN DEST := SRC ELSE accumulator := TEMP), and only a written 32-bit register is
+//   zero-extended. Unicorn writes both every time, clearing the upper half of the untouched one.
+// - `lock-neg-flags`: "CF flag set to 0 if the source operand is 0; otherwise it is set to 1. The
+//   OF, SF, ZF, AF, and PF flags are set according to the result." With a lock prefix Unicorn
+//   computes them from another value (the memory result itself is right).
+// - `popcnt-refused`: Unicorn's x86 CPU leaves POPCNT out of its CPUID features, so it raises #UD
+//   (the manual's rule for a CPU without CPUID.01H:ECX.POPCNT). Compilers emit it for any target of
+//   the last fifteen years, so the WASM CPU runs it: "DEST := count of bits set in SRC; OF, SF, ZF,
+//   AF, CF, PF cleared, then ZF set if SRC = 0".
+import type { DisassembledInstruction } from '../../toolchain/capstone.ts';
+
+export const CF = 0x1n;
+export const PF = 0x4n;
+export const AF = 0x10n;
+export const ZF = 0x40n;
+export const SF = 0x80n;
+export const OF = 0x800n;
+export const ARITHMETIC_FLAGS = CF | PF | AF | ZF | SF | OF;
+
+export const GPRS = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
+const GPRS_32 = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'r8d', 'r9d', 'r10d', 'r11d', 'r12d', 'r13d', 'r14d', 'r15d'];
+const GPRS_16 = ['ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di', 'r8w', 'r9w', 'r10w', 'r11w', 'r12w', 'r13w', 'r14w', 'r15w'];
+const GPRS_8 = ['al', 'cl', 'dl', 'bl', 'spl', 'bpl', 'sil', 'dil', 'r8b', 'r9b', 'r10b', 'r11b', 'r12b', 'r13b', 'r14b', 'r15b'];
+const HIGH_8 = ['ah', 'ch', 'dh', 'bh'];
+
+export interface LockstepState {
+  gprs: bigint[];
+  rip: bigint;
+  flags: bigint;
+  xmm: bigint[] | undefined;
+}
+
+/** Reads guest memory (the WASM CPU's; the departures never differ in memory). */
+export type MemoryReader = (address: number, size: number) => Uint8Array;
+
+interface RegisterOperand { index: number; bits: number; shift: number }
+
+/** A general register named as Capstone prints it. */
+export function registerOperand(name: string): RegisterOperand | undefined {
+  for (const [names, bits] of [[GPRS, 64], [GPRS_32, 32], [GPRS_16, 16], [GPRS_8, 8]] as const) {
+    const index = names.indexOf(name);
+    if (index >= 0) return { index, bits, shift: 0 };
+  }
+  const high = HIGH_8.indexOf(name);
+  return high >= 0 ? { index: high, bits: 8, shift: 8 } : undefined;
+}
+
+const mask = (bits: number) => (1n << BigInt(bits)) - 1n;
+
+/** The address of a memory operand such as `qword ptr [r12 + r14*4 + 0x10]`, from the registers before. */
+export function memoryAddress(operand: string, gprs: bigint[], nextRip: bigint): number | undefined {
+  const inside = /\[(.*)\]/.exec(operand)?.[1];
+  if (inside === undefined || /:/.test(operand)) return undefined; // segment overrides: not needed here
+  let sum = 0n;
+  for (const [, sign, term] of inside.replace(/\s+/g, '').matchAll(/([+-]?)([^+-]+)/g)) {
+    const [name, scale] = term!.split('*');
+    let value: bigint;
+    if (name === 'rip') value = nextRip;
+    else if (/^(0x[0-9a-f]+|\d+)$/.test(name!)) value = BigInt(name!);
+    else {
+      const register = registerOperand(name!);
+      if (!register || register.bits !== 64) return undefined;
+      value = gprs[register.index]!;
+    }
+    if (scale !== undefined) value *= BigInt(scale);
+    sum += sign === '-' ? -value : value;
+  }
+  return Number(sum & mask(64));
+}
+
+function littleEndian(bytes: Uint8Array): bigint {
+  let value = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]!);
+  return value;
+}
+
+/** The value of a register or memory operand of `bits` bits, in the state before the instruction. */
+function operandValue(operand: string, bits: number, before: LockstepState, nextRip: bigint, read: MemoryReader): bigint | undefined {
+  const register = registerOperand(operand);
+  if (register) return (before.gprs[register.index]! >> BigInt(register.shift)) & mask(register.bits);
+  const address = memoryAddress(operand, before.gprs, nextRip);
+  return address === undefined ? undefined : littleEndian(read(address, bits / 8));
+}
+
+function parity(value: bigint): boolean {
+  let bits = 0;
+  for (let v = Number(value & 0xffn); v; v >>= 1) bits += v & 1;
+  return bits % 2 === 0;
+}
+
+function operands(insn: DisassembledInstruction): string[] {
+  return insn.operands.split(',').map((s) => s.trim());
+}
+
+function operandBits(operand: string): number {
+  const ptr = /^(byte|word|dword|qword)/.exec(operand);
+  if (ptr) return { byte: 8, word: 16, dword: 32, qword: 64 }[ptr[1] as 'byte']!;
+  return registerOperand(operand)?.bits ?? 64;
+}
+
+/** Only these registers differ between Unicorn (`a`) and the WASM CPU (`b`). */
+function onlyDiffer(a: LockstepState, b: LockstepState, allowed: number[]): boolean {
+  return a.gprs.every((value, i) => value === b.gprs[i] || allowed.includes(i));
+}
+
+/** The manual's flags after `neg` of a `bits`-bit operand whose result is `result`. */
+export function negFlags(result: bigint, bits: number): bigint {
+  const source = (-result) & mask(bits);
+  const top = 1n << BigInt(bits - 1);
+  let flags = 0n;
+  if (source !== 0n) flags |= CF;
+  if (parity(result)) flags |= PF;
+  if (((source ^ result) & 0x10n) !== 0n) flags |= AF;
+  if (result === 0n) flags |= ZF;
+  if ((result & top) !== 0n) flags |= SF;
+  if (source === top) flags |= OF;
+  return flags;
+}
+
+/**
+ * The documented case that explains every difference between Unicorn (`a`) and the WASM CPU (`b`)
+ * after `insn`, given the state before it, or undefined.
+ */
+export function documentedDifference(insn: DisassembledInstruction, before: LockstepState, a: LockstepState,
+  b: LockstepState, read: MemoryReader): string | undefined {
+  const mnemonic = insn.mnemonic;
+  const [first] = operands(insn);
+  if (a.rip !== b.rip) return undefined;
+  if (mnemonic === 'lock neg') {
+    if (!onlyDiffer(a, b, [])) return undefined;
+    const bits = operandBits(first!);
+    const address = memoryAddress(first!, before.gprs, b.rip);
+    if (address === undefined) return undefined;
+    const result = littleEndian(read(address, bits / 8));
+    const manual = (before.flags & ~ARITHMETIC_FLAGS) | negFlags(result, bits);
+    return b.flags === manual ? 'lock-neg-flags' : undefined;
+  }
+  if (mnemonic.replace(/^lock /, '') !== 'cmpxchg' || operandBits(first!) !== 32 || a.flags !== b.flags) return undefined;
+  const destination = registerOperand(first!)?.index ?? -1;
+  for (let i = 0; i < GPRS.length; i++) {
+    if (a.gprs[i] === b.gprs[i]) continue;
+    if (i !== 0 && i !== destination) return undefined;
+    // The WASM CPU left the register untouched; Unicorn wrote back its own low half, zero-extended.
+    if (b.gprs[i] !== before.gprs[i] || a.gprs[i] !== (before.gprs[i]! & mask(32))) return undefined;
+  }
+  return 'cmpxchg-32-zero-extension';
+}
+
+/**
+ * The documented case where Unicorn refuses `insn` (raising #UD) and the WASM CPU ran it to `b`, the
+ * manual's result; or undefined.
+ */
+export function documentedRefusal(insn: DisassembledInstruction, before: LockstepState, b: LockstepState,
+  read: MemoryReader): string | undefined {
+  if (insn.mnemonic !== 'popcnt') return undefined;
+  const [destination, source] = operands(insn);
+  const target = registerOperand(destination!);
+  const nextRip = BigInt(insn.address + insn.size);
+  if (!target || b.rip !== nextRip) return undefined;
+  const value = operandValue(source!, target.bits, before, nextRip, read);
+  if (value === undefined) return undefined;
+  let count = 0n;
+  for (let v = value; v; v >>= 1n) count += v & 1n;
+  const old = before.gprs[target.index]!;
+  const written = target.bits === 16 ? (old & ~0xffffn) | count : count; // a 32-bit write zero-extends
+  if (!onlyDiffer(before, b, [target.index]) || b.gprs[target.index] !== written) return undefined;
+  const flags = (before.flags & ~ARITHMETIC_FLAGS) | (value === 0n ? ZF : 0n);
+  return b.flags === flags ? 'popcnt-refused' : undefined;
+}
