@@ -9,6 +9,10 @@
 // - `lock-neg-flags`: "CF flag set to 0 if the source operand is 0; otherwise it is set to 1. The
 //   OF, SF, ZF, AF, and PF flags are set according to the result." With a lock prefix Unicorn
 //   computes them from another value (the memory result itself is right).
+// - `shld-shrd-rip-count-byte`: a RIP-relative address is relative to the end of the instruction,
+//   count byte included ("RIP + displacement", RIP holding the next instruction's address). For
+//   shld/shrd with an immediate count Unicorn leaves the count byte out and shifts the memory one
+//   byte too low.
 // - `popcnt-refused`: Unicorn's x86 CPU leaves POPCNT out of its CPUID features, so it raises #UD
 //   (the manual's rule for a CPU without CPUID.01H:ECX.POPCNT). Compilers emit it for any target of
 //   the last fifteen years, so the WASM CPU runs it: "DEST := count of bits set in SRC; OF, SF, ZF,
@@ -123,15 +127,48 @@ export function negFlags(result: bigint, bits: number): bigint {
   return flags;
 }
 
+/** The instructions whose memory operand the lockstep must read before they run (see documentedDifference). */
+export function needsOperandBefore(insn: DisassembledInstruction): boolean {
+  const [first, , count] = operands(insn);
+  return (insn.mnemonic === 'shld' || insn.mnemonic === 'shrd') && first!.includes('rip') && count !== 'cl';
+}
+
+/** The manual's shld/shrd of a `bits`-bit destination by `count` (1 to bits - 1): result and defined flags. */
+export function doubleShift(left: boolean, destination: bigint, source: bigint, count: number, bits: number):
+  { result: bigint; flags: bigint; defined: bigint } {
+  const n = BigInt(bits);
+  const c = BigInt(count);
+  const result = (left ? (destination << c) | (source >> (n - c)) : (destination >> c) | (source << (n - c))) & mask(bits);
+  const carry = left ? (destination >> (n - c)) & 1n : (destination >> (c - 1n)) & 1n;
+  const top = 1n << (n - 1n);
+  let flags = carry ? CF : 0n;
+  if (parity(result)) flags |= PF;
+  if (result === 0n) flags |= ZF;
+  if (result & top) flags |= SF;
+  if (count === 1 && ((result ^ destination) & top)) flags |= OF; // OF: did the sign change (a 1-bit shift only)
+  return { result, flags, defined: CF | PF | ZF | SF | (count === 1 ? OF : 0n) };
+}
+
 /**
  * The documented case that explains every difference between Unicorn (`a`) and the WASM CPU (`b`)
- * after `insn`, given the state before it, or undefined.
+ * after `insn`, given the state before it (and the memory operand before it, for the instructions
+ * needsOperandBefore() names), or undefined.
  */
 export function documentedDifference(insn: DisassembledInstruction, before: LockstepState, a: LockstepState,
-  b: LockstepState, read: MemoryReader): string | undefined {
+  b: LockstepState, read: MemoryReader, operandBefore?: Uint8Array): string | undefined {
   const mnemonic = insn.mnemonic;
-  const [first] = operands(insn);
+  const [first, second, third] = operands(insn);
   if (a.rip !== b.rip) return undefined;
+  if (operandBefore && needsOperandBefore(insn)) {
+    const bits = operandBits(first!);
+    const count = Number(third) & (bits === 64 ? 63 : 31);
+    const source = registerOperand(second!);
+    const address = memoryAddress(first!, before.gprs, b.rip);
+    if (!onlyDiffer(a, b, []) || !source || address === undefined || count === 0 || count >= bits) return undefined;
+    const manual = doubleShift(mnemonic === 'shld', littleEndian(operandBefore.subarray(0, bits / 8)), before.gprs[source.index]! & mask(bits), count, bits);
+    const written = littleEndian(read(address, bits / 8));
+    return written === manual.result && (b.flags & manual.defined) === manual.flags ? 'shld-shrd-rip-count-byte' : undefined;
+  }
   if (mnemonic === 'lock neg') {
     if (!onlyDiffer(a, b, [])) return undefined;
     const bits = operandBits(first!);

@@ -6,7 +6,7 @@ import { loadCorpus } from '../corpus/corpus.ts';
 import { emptyCorpusTally, runX64CorpusBuild } from './x64-corpus.ts';
 import { runRandomLockstep } from './x64-random.ts';
 import { CF, OF, undefinedFlags } from './x64-lockstep.ts';
-import { type LockstepState, documentedDifference, documentedRefusal, negFlags } from './x64-departures.ts';
+import { type LockstepState, documentedDifference, documentedRefusal, doubleShift, negFlags } from './x64-departures.ts';
 
 describe('x86-64 lockstep against Unicorn', () => {
   it('runs random programs with no divergence', async () => {
@@ -53,5 +53,8 @@ describe('x86-64 lockstep against Unicorn', () => {
     const after = (flags: bigint) => state({ 0: 0xffff_ffff_0000_0000n, 1: 0xf0f0_0101n, 3: 0x2000n }, flags, 0x1007);
     expect(documentedDifference(neg!, before, after(0x2n), after(0x887n), memory)).toBe('lock-neg-flags');
     expect(documentedDifference(neg!, before, after(0x2n), after(0x886n), memory)).toBeUndefined();
+    // shld of 0x44332211 by 4 from 0x12345678: 0x43322111, the last bit out (0) in CF.
+    expect(doubleShift(true, 0x4433_2211n, 0x1234_5678n, 4, 32)).toEqual({ result: 0x4332_2111n, flags: 0x4n, defined: 0xc5n });
+    expect(doubleShift(false, 0x8000_0001n, 0n, 1, 32)).toEqual({ result: 0x4000_0000n, flags: 0x805n, defined: 0x8c5n });
   });
 });

@@ -9,7 +9,7 @@ import { type CapstoneHandle, type DisassembledInstruction, capstoneHandle, disa
 
 import {
   AF, ARITHMETIC_FLAGS as ALL, CF, GPRS, type LockstepState, OF, PF, SF, ZF, documentedDifference, documentedRefusal,
-  type MemoryReader,
+  type MemoryReader, memoryAddress, needsOperandBefore,
 } from './x64-departures.ts';
 
 export { CF, OF, type LockstepState };
@@ -151,6 +151,16 @@ export class LockstepRunner {
     }
   }
 
+  /** The bytes of the first (memory) operand of `insn` before it runs, or undefined when unmapped. */
+  private operandBefore(insn: DisassembledInstruction, before: LockstepState): Uint8Array | undefined {
+    const address = memoryAddress(insn.operands.split(',')[0]!, before.gprs, BigInt(insn.address + insn.size));
+    try {
+      return address === undefined ? undefined : this.subject.read(address, 8);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Runs one program; `instructions` gives Capstone's view of the instruction at an address. */
   run(instructions: InstructionLookup, start: number, end: number, maxSteps: number): ProgramRun {
     let pc = start;
@@ -163,6 +173,7 @@ export class LockstepRunner {
       const rcx = this.reference.readRegister('rcx');
       const sse = insn !== undefined && SSE_OPERAND.test(insn.operands);
       const isHlt = insn?.mnemonic === 'hlt';
+      const operandBefore = insn && needsOperandBefore(insn) ? this.operandBefore(insn, previous) : undefined;
       let expected = this.step(this.reference, 'reference', pc, end, isHlt);
       // Stepped one instruction at a time, Unicorn ends a repeated string instruction whose count
       // reached zero with one more, empty, execution of it: count that as the same instruction.
@@ -225,10 +236,11 @@ export class LockstepRunner {
         }
       }
       if (differences.length > 0) {
-        const known = insn && documentedDifference(insn, previous, a, b, read);
+        const known = insn && documentedDifference(insn, previous, a, b, read, operandBefore);
         if (!known) return diverge(differences);
         // Unicorn is the one that is wrong here: continue from the manual's values.
         documented[known] = (documented[known] ?? 0) + 1;
+        for (const window of this.windows) this.reference.write(window.address, this.subject.read(window.address, window.size));
         GPRS.forEach((name, i) => { if (a.gprs[i] !== b.gprs[i]) this.reference.writeRegister(name, b.gprs[i]!); });
         if (a.flags !== b.flags) this.reference.writeRegister('rflags', b.flags);
         a.gprs = [...b.gprs];
