@@ -37,13 +37,13 @@ class CorpusPair {
   readonly windows: MemoryWindow[];
   readonly runner: LockstepRunner;
 
-  constructor(build: CorpusBuild) {
+  constructor(build: CorpusBuild, mnemonics?: Map<string, number>) {
     for (const sandbox of this.both) loadBuild(sandbox, build);
     const writable = build.elf.segments.filter((segment) => segment.writable);
     const start = Math.floor(Math.min(...writable.map((w) => w.address)) / 0x1000) * 0x1000;
     const end = Math.ceil(Math.max(...writable.map((w) => w.address + w.memorySize)) / 0x1000) * 0x1000;
     this.windows = [{ address: start, size: end - start }, STACK_WINDOW];
-    this.runner = new LockstepRunner(this.reference, this.subject, this.windows);
+    this.runner = new LockstepRunner(this.reference, this.subject, this.windows, mnemonics);
   }
 
   get both(): Sandbox[] {
@@ -109,10 +109,12 @@ class CorpusPair {
 /** Calls every function of an x86-64 `build` with random arguments on both CPUs in lockstep. */
 export async function runX64CorpusBuild(build: CorpusBuild, tally: CorpusLockstepTally, options: {
   seed: number; callsPerFunction: number; maxSteps: number;
+  /** Counts the instructions both CPUs agreed on, by mnemonic. */
+  mnemonics?: Map<string, number>;
 }): Promise<void> {
   if (build.arch !== 'x64') throw new Error(`${build.name} is not an x86-64 build`);
   const next = randomArguments(options.seed);
-  let pair = new CorpusPair(build);
+  let pair = new CorpusPair(build, options.mnemonics);
   let instructions = await LiveInstructions.of(pair.reference);
   try {
     for (const fn of build.functions) {
@@ -136,7 +138,7 @@ export async function runX64CorpusBuild(build: CorpusBuild, tally: CorpusLockste
         if (run.ending !== 'end') {
           // After an exception Unicorn's CPU keeps state (a later one becomes a double fault): start afresh.
           pair.close();
-          pair = new CorpusPair(build);
+          pair = new CorpusPair(build, options.mnemonics);
           instructions = await LiveInstructions.of(pair.reference);
           continue;
         }

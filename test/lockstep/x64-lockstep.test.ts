@@ -4,8 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { disassemble } from '../../toolchain/capstone.ts';
 import { loadCorpus } from '../corpus/corpus.ts';
 import { emptyCorpusTally, runX64CorpusBuild } from './x64-corpus.ts';
-import { runRandomLockstep } from './x64-random.ts';
-import { CF, OF, undefinedFlags } from './x64-lockstep.ts';
+import { TEMPLATE_NAMES } from './x64-programs.ts';
+import { X64LockstepPair, runRandomLockstep } from './x64-random.ts';
+import { X64_CODE } from './x64-programs.ts';
+import { assembleStatements } from '../../toolchain/assemble.ts';
+import { CF, OF, instructionMap, undefinedFlags } from './x64-lockstep.ts';
 import { type LockstepState, documentedDifference, documentedRefusal, doubleShift, negFlags } from './x64-departures.ts';
 
 describe('x86-64 lockstep against Unicorn', () => {
@@ -17,6 +20,16 @@ describe('x86-64 lockstep against Unicorn', () => {
     expect(result.instructions).toBeGreaterThan(1500);
   }, 120_000);
 
+  it('agrees on every template', async () => {
+    const mnemonics = new Map<string, number>();
+    for (const [i, name] of TEMPLATE_NAMES.entries()) {
+      const result = await runRandomLockstep({ firstSeed: 5000 + 10 * i, programs: 2, steps: 25, statesPerProgram: 2, only: [name], mnemonics });
+      expect(result.divergences.map((d) => `${name}: ${d.divergence.instruction} ${d.divergence.differences.join('; ')}`)).toEqual([]);
+      expect(result.programs).toBe(4);
+    }
+    expect(mnemonics.size).toBeGreaterThan(100);
+  }, 120_000);
+
   it('agrees on compiler output (gcc and clang, with and without CET), stepped and run whole', async () => {
     const tally = emptyCorpusTally();
     const builds = loadCorpus('x64').filter((b) => ['x64-gcc-O2-cet', 'x64-clang-Os'].includes(b.name));
@@ -26,6 +39,17 @@ describe('x86-64 lockstep against Unicorn', () => {
     expect(tally.wholeRuns).toBe(tally.calls);
     expect(tally.instructions).toBeGreaterThan(10_000);
   }, 120_000);
+
+  it('reports a difference when the two CPUs disagree', async () => {
+    const pair = new X64LockstepPair();
+    const code = await assembleStatements('add rax, 1\nnop', 'x64', X64_CODE);
+    for (const sandbox of [pair.reference, pair.subject]) sandbox.write(X64_CODE, code);
+    pair.subject.writeRegister('rbx', 1);
+    const run = pair.runner.run(await instructionMap(code, X64_CODE), X64_CODE, X64_CODE + code.length - 1, 10);
+    pair.close();
+    expect(run.ending).toBe('divergence');
+    expect(run.divergence?.differences).toEqual(['rbx: unicorn 0x0, wasm 0x1']);
+  });
 
   it('masks only the flags the manual leaves undefined', async () => {
     const [shl1, shl5, shlCl, rol] = await disassemble('x64',

@@ -129,6 +129,8 @@ export class LockstepRunner {
     private readonly reference: Sandbox,
     private readonly subject: Sandbox,
     private readonly windows: MemoryWindow[],
+    /** Counts the instructions both agreed on, by Capstone's mnemonic (coverage figures). */
+    private readonly mnemonics?: Map<string, number>,
   ) {
     for (const [name, sandbox] of [['reference', reference], ['subject', subject]] as const) {
       sandbox.addHook({ type: 'interrupt', callback: (n) => { this.interruptSeen[name] = n; sandbox.stop(); } });
@@ -149,6 +151,11 @@ export class LockstepRunner {
       if (error instanceof SandboxError) return { kind: 'error', detail: error.code };
       throw error;
     }
+  }
+
+  private count(insn: DisassembledInstruction | undefined): void {
+    if (!this.mnemonics || !insn) return;
+    this.mnemonics.set(insn.mnemonic, (this.mnemonics.get(insn.mnemonic) ?? 0) + 1);
   }
 
   /** The bytes of the first (memory) operand of `insn` before it runs, or undefined when unmapped. */
@@ -204,6 +211,7 @@ export class LockstepRunner {
         this.reference.writeRegister('rflags', b.flags);
         this.reference.writeRegister('rip', b.rip);
         executed++;
+        this.count(insn);
         pc = Number(b.rip);
         previous = b;
         continue;
@@ -249,6 +257,7 @@ export class LockstepRunner {
       // Undefined flags: continue from Unicorn's values so later readers agree.
       if (a.flags !== b.flags) this.subject.writeRegister('rflags', a.flags);
       if (expected.kind === 'ok' && expected.detail === 'ok') executed++;
+      this.count(insn);
       if (expected.kind !== 'ok' || expected.detail === 'halted') {
         return { executed, documented, divergence: undefined, ending: expected.detail };
       }

@@ -89,6 +89,21 @@ const MULTI_BYTE_NOPS = [
 /** Instructions that end a run: a breakpoint, a halt, a system call, an undefined opcode, a software interrupt. */
 const TRAPS = ['int3', 'hlt', 'syscall', 'ud2', 'int 0x80'];
 
+/** The templates and their share of a mixed program, in percent. */
+const TEMPLATE_SHARES: [string, number][] = [
+  ['alu', 14], ['move', 8], ['unary', 5], ['shift', 8], ['multiply-divide', 6], ['bit', 5], ['condition', 7],
+  ['flow', 7], ['stack', 6], ['string', 5], ['atomic', 6], ['misc', 4], ['sse', 12], ['flag', 7],
+];
+export const TEMPLATE_NAMES = TEMPLATE_SHARES.map(([name]) => name);
+
+function pickByShare(percent: number): string {
+  for (const [name, share] of TEMPLATE_SHARES) {
+    if (percent < share) return name;
+    percent -= share;
+  }
+  throw new Error('the template shares do not add up to 100');
+}
+
 /** Builds the statements of one program; `size` is about how many random instructions it has. */
 export class ProgramBuilder {
   private readonly lines: string[] = [];
@@ -181,24 +196,17 @@ export class ProgramBuilder {
     return this.rng.pick(WIDTHS);
   }
 
-  /** Adds one template's worth of instructions. */
-  step(): void {
-    const r = this.rng;
-    const t = r.int(100);
-    if (t < 14) return this.aluTemplate();
-    if (t < 22) return this.moveTemplate();
-    if (t < 27) return this.unaryTemplate();
-    if (t < 35) return this.shiftTemplate();
-    if (t < 41) return this.multiplyDivideTemplate();
-    if (t < 46) return this.bitTemplate();
-    if (t < 53) return this.conditionTemplate();
-    if (t < 60) return this.flowTemplate();
-    if (t < 66) return this.stackTemplate();
-    if (t < 71) return this.stringTemplate();
-    if (t < 77) return this.atomicTemplate();
-    if (t < 81) return this.miscTemplate();
-    if (t < 93) return this.sseTemplate();
-    return this.flagTemplate();
+  /** Adds one template's worth of instructions: any template by its share, or one of `only`. */
+  step(only?: readonly string[]): void {
+    const name = only ? this.rng.pick(only) : pickByShare(this.rng.int(100));
+    const template = {
+      alu: this.aluTemplate, move: this.moveTemplate, unary: this.unaryTemplate, shift: this.shiftTemplate,
+      'multiply-divide': this.multiplyDivideTemplate, bit: this.bitTemplate, condition: this.conditionTemplate,
+      flow: this.flowTemplate, stack: this.stackTemplate, string: this.stringTemplate, atomic: this.atomicTemplate,
+      misc: this.miscTemplate, sse: this.sseTemplate, flag: this.flagTemplate,
+    }[name];
+    if (!template) throw new Error(`no template named ${name}`);
+    template.call(this);
   }
 
   private aluTemplate(): void {
@@ -647,10 +655,10 @@ export interface InitialState {
   flags: bigint;
 }
 
-/** The text of a random program of about `steps` templates. */
-export function generateSource(seed: number, steps: number): string {
+/** The text of a random program of about `steps` templates (drawn from `only` when given). */
+export function generateSource(seed: number, steps: number, only?: readonly string[]): string {
   const builder = new ProgramBuilder(new Random(seed));
-  for (let i = 0; i < steps; i++) builder.step();
+  for (let i = 0; i < steps; i++) builder.step(only);
   return builder.finish();
 }
 
