@@ -2,10 +2,9 @@
 // difference only when the WASM CPU's result is the manual's, computed here from the state before
 // the instruction; it counts each case by name and continues from the manual's values.
 //
-// - `cmpxchg-32-zero-extension`: a 32-bit cmpxchg writes the accumulator only when the comparison
-//   fails and the destination only when it succeeds ("Operation": TEMP := DEST; IF accumulator =
-//   TEMP THEN DEST := SRC ELSE accumulator := TEMP), and only a written 32-bit register is
-//   zero-extended. Unicorn writes both every time, clearing the upper half of the untouched one.
+// - `cmpxchg-32-accumulator`: cmpxchg writes the accumulator only when the comparison fails
+//   ("Operation": TEMP := DEST; IF accumulator = TEMP THEN DEST := SRC ELSE accumulator := TEMP;
+//   DEST := TEMP). On a match Unicorn writes a 32-bit accumulator too, clearing the upper half of rax.
 // - `lock-neg-flags`: "CF flag set to 0 if the source operand is 0; otherwise it is set to 1. The
 //   OF, SF, ZF, AF, and PF flags are set according to the result." With a lock prefix Unicorn
 //   computes them from another value (the memory result itself is right).
@@ -179,14 +178,9 @@ export function documentedDifference(insn: DisassembledInstruction, before: Lock
     return b.flags === manual ? 'lock-neg-flags' : undefined;
   }
   if (mnemonic.replace(/^lock /, '') !== 'cmpxchg' || operandBits(first!) !== 32 || a.flags !== b.flags) return undefined;
-  const destination = registerOperand(first!)?.index ?? -1;
-  for (let i = 0; i < GPRS.length; i++) {
-    if (a.gprs[i] === b.gprs[i]) continue;
-    if (i !== 0 && i !== destination) return undefined;
-    // The WASM CPU left the register untouched; Unicorn wrote back its own low half, zero-extended.
-    if (b.gprs[i] !== before.gprs[i] || a.gprs[i] !== (before.gprs[i]! & mask(32))) return undefined;
-  }
-  return 'cmpxchg-32-zero-extension';
+  // Only rax differs, after a match (ZF set): the WASM CPU left it untouched, Unicorn wrote its own low half back.
+  if (!onlyDiffer(a, b, [0]) || (b.flags & ZF) === 0n) return undefined;
+  return b.gprs[0] === before.gprs[0] && a.gprs[0] === (before.gprs[0]! & mask(32)) ? 'cmpxchg-32-accumulator' : undefined;
 }
 
 /**
