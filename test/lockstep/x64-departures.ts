@@ -12,6 +12,9 @@
 //   count byte included ("RIP + displacement", RIP holding the next instruction's address). For
 //   shld/shrd with an immediate count Unicorn leaves the count byte out and shifts the memory one
 //   byte too low.
+// - `sse-alignment-unchecked`: a legacy SSE instruction with a 128-bit memory operand that is not
+//   16-byte aligned raises #GP(0) ("If a memory operand is not aligned on a 16-byte boundary"),
+//   except the unaligned moves; Unicorn runs it (its interrupt 13 comes only for cmpxchg16b).
 // - `popcnt-refused`: Unicorn's x86 CPU leaves POPCNT out of its CPUID features, so it raises #UD
 //   (the manual's rule for a CPU without CPUID.01H:ECX.POPCNT). Compilers emit it for any target of
 //   the last fifteen years, so the WASM CPU runs it: "DEST := count of bits set in SRC; OF, SF, ZF,
@@ -203,4 +206,18 @@ export function documentedRefusal(insn: DisassembledInstruction, before: Lockste
   if (!onlyDiffer(before, b, [target.index]) || b.gprs[target.index] !== written) return undefined;
   const flags = (before.flags & ~ARITHMETIC_FLAGS) | (value === 0n ? ZF : 0n);
   return b.flags === flags ? 'popcnt-refused' : undefined;
+}
+
+/** Moves the manual lets have any alignment; other legacy SSE instructions fault on a misaligned 128-bit operand. */
+const UNALIGNED_MOVES = new Set(['movups', 'movupd', 'movdqu', 'lddqu']);
+
+/**
+ * The documented case where Unicorn ran `insn` and the WASM CPU raised interrupt `vector`, as the
+ * manual says it must, given the state before it; or undefined.
+ */
+export function documentedFault(insn: DisassembledInstruction, before: LockstepState, vector: number): string | undefined {
+  const memory = operands(insn).find((operand) => operand.startsWith('xmmword ptr'));
+  if (vector !== 13 || !memory || UNALIGNED_MOVES.has(insn.mnemonic) || insn.mnemonic.startsWith('cmpxchg')) return undefined;
+  const address = memoryAddress(memory, before.gprs, BigInt(insn.address + insn.size));
+  return address !== undefined && address % 16 !== 0 ? 'sse-alignment-unchecked' : undefined;
 }

@@ -9,7 +9,9 @@ import { X64LockstepPair, runRandomLockstep } from './x64-random.ts';
 import { X64_CODE } from './x64-programs.ts';
 import { assembleStatements } from '../../toolchain/assemble.ts';
 import { CF, OF, instructionMap, undefinedFlags } from './x64-lockstep.ts';
-import { type LockstepState, documentedDifference, documentedRefusal, doubleShift, negFlags } from './x64-departures.ts';
+import {
+  type LockstepState, documentedDifference, documentedFault, documentedRefusal, doubleShift, negFlags,
+} from './x64-departures.ts';
 
 describe('x86-64 lockstep against Unicorn', () => {
   it('runs random programs with no divergence', async () => {
@@ -79,6 +81,13 @@ describe('x86-64 lockstep against Unicorn', () => {
     expect(documentedDifference(neg!, before, after(0x2n), after(0x886n), memory)).toBeUndefined();
     // shld of 0x44332211 by 4 from 0x12345678: 0x43322111, the last bit out (0) in CF.
     expect(doubleShift(true, 0x4433_2211n, 0x1234_5678n, 4, 32)).toEqual({ result: 0x4332_2111n, flags: 0x4n, defined: 0xc5n });
+    // movaps xmm0, [rbx] and movups xmm0, [rbx]: only the first must be aligned.
+    const [movaps, movups] = await disassemble('x64', Uint8Array.of(0x0f, 0x28, 0x03, 0x0f, 0x10, 0x03), 0x1000);
+    const at = (rbx: bigint) => state({ 3: rbx }, 0x2n, 0x1000);
+    expect(documentedFault(movaps!, at(0x2008n), 13)).toBe('sse-alignment-unchecked');
+    expect(documentedFault(movaps!, at(0x2010n), 13)).toBeUndefined();
+    expect(documentedFault(movaps!, at(0x2008n), 14)).toBeUndefined();
+    expect(documentedFault(movups!, at(0x2008n), 13)).toBeUndefined();
     expect(doubleShift(false, 0x8000_0001n, 0n, 1, 32)).toEqual({ result: 0x4000_0000n, flags: 0x805n, defined: 0x8c5n });
   });
 });

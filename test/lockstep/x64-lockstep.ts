@@ -8,7 +8,7 @@ import { type Sandbox, Prot, SandboxError } from '../../sandbox/sandbox.ts';
 import { type CapstoneHandle, type DisassembledInstruction, capstoneHandle, disassemble } from '../../toolchain/capstone.ts';
 
 import {
-  AF, ARITHMETIC_FLAGS as ALL, CF, GPRS, type LockstepState, OF, PF, SF, ZF, documentedDifference, documentedRefusal,
+  AF, ARITHMETIC_FLAGS as ALL, CF, GPRS, type LockstepState, OF, PF, SF, ZF, documentedDifference, documentedFault, documentedRefusal,
   type MemoryReader, memoryAddress, needsOperandBefore,
 } from './x64-departures.ts';
 
@@ -201,6 +201,14 @@ export class LockstepRunner {
       });
       const read: MemoryReader = (address, size) => this.subject.read(address, size);
       if (expected.kind !== actual.kind || expected.detail !== actual.detail) {
+        const vector = /^interrupt (\d+)$/.exec(actual.detail)?.[1];
+        const fault = insn && expected.detail === 'ok' && vector !== undefined &&
+          documentedFault(insn, previous, Number(vector));
+        if (fault) {
+          // The WASM CPU raised the exception the manual requires where Unicorn ran on: the run ends here.
+          documented[fault] = (documented[fault] ?? 0) + 1;
+          return { executed, documented, divergence: undefined, ending: actual.detail };
+        }
         const refused = insn && expected.detail === 'UC_ERR_INSN_INVALID' && actual.detail === 'ok' &&
           documentedRefusal(insn, previous, readState(this.subject, false), read);
         if (!refused) return diverge([`outcome: unicorn ${expected.detail}, wasm ${actual.detail}`]);

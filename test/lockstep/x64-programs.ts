@@ -185,6 +185,11 @@ export class ProgramBuilder {
     return `${ptr} ptr [rip + 0x${(X64_DATA - X64_CODE + this.rng.int(0x400)).toString(16)}]`;
   }
 
+  /** 16 for operands that must be aligned; now and then 1, so the #GP for a misaligned one is checked too. */
+  private sseAlignment(): number {
+    return this.rng.chance(0.03) ? 1 : 16;
+  }
+
   private imm(width: Width): string {
     const value = this.rng.value(width === 64 ? 32 : width);
     // Keystone wants 64-bit immediates sign-extended from 32 bits; give it small or negative forms.
@@ -596,8 +601,8 @@ export class ProgramBuilder {
     switch (r.int(10)) {
       case 0: this.emit(`${r.pick(['movdqu', 'movups', 'movupd'])} ${x()}, ${r.chance(0.5) ? x() : this.mem(128, true)}`); break;
       case 1: this.emit(`${r.pick(['movdqu', 'movups', 'movupd'])} ${this.mem(128)}, ${x()}`); break;
-      case 2: this.emit(`${r.pick(['movdqa', 'movaps', 'movapd'])} ${x()}, ${r.chance(0.5) ? x() : this.mem(128, true, 16)}`); break;
-      case 3: this.emit(`${r.pick(['movdqa', 'movaps', 'movapd', 'movntdq', 'movntps'])} ${this.mem(128, false, 16)}, ${x()}`); break;
+      case 2: this.emit(`${r.pick(['movdqa', 'movaps', 'movapd'])} ${x()}, ${r.chance(0.5) ? x() : this.mem(128, true, this.sseAlignment())}`); break;
+      case 3: this.emit(`${r.pick(['movdqa', 'movaps', 'movapd', 'movntdq', 'movntps'])} ${this.mem(128, false, this.sseAlignment())}, ${x()}`); break;
       case 4: {
         const forms = [
           `movq ${x()}, ${this.src(64)}`, `movq ${this.dst(64)}, ${x()}`, `movd ${x()}, ${this.src(32)}`,
@@ -618,12 +623,12 @@ export class ProgramBuilder {
           'pcmpgtb', 'pcmpgtw', 'pcmpgtd', 'punpcklbw', 'punpcklwd', 'punpckldq', 'punpcklqdq', 'punpckhbw',
           'punpckhwd', 'punpckhdq', 'punpckhqdq', 'packuswb', 'packsswb', 'packssdw', 'pminub', 'pmaxub', 'psubusb',
           'paddusb', 'psrlw', 'psrld', 'psrlq', 'psraw', 'psrad', 'psllw', 'pslld', 'psllq']);
-        this.emit(`${op} ${x()}, ${r.chance(0.7) ? x() : this.mem(128, true, 16)}`);
+        this.emit(`${op} ${x()}, ${r.chance(0.7) ? x() : this.mem(128, true, this.sseAlignment())}`);
         break;
       }
       case 8: {
         const op = r.pick(['pshufd', 'pshuflw', 'pshufhw', 'shufps', 'shufpd']);
-        this.emit(`${op} ${x()}, ${r.chance(0.7) ? x() : this.mem(128, true, 16)}, ${r.int(256)}`);
+        this.emit(`${op} ${x()}, ${r.chance(0.7) ? x() : this.mem(128, true, this.sseAlignment())}, ${r.int(256)}`);
         break;
       }
       default: {
