@@ -179,6 +179,21 @@ describe('WASM CPU against Unicorn', () => {
     expect(traces[1]).toEqual(traces[0]);
   });
 
+  it('stops a loop that is one block after exactly the instruction count, as Unicorn does', async () => {
+    // The loop body is one block that branches to itself; x1 counts rounds, x2 sums them.
+    const source = 'mov x1, #0\nmov x2, #0\nloop: add x1, x1, #1\nadd x2, x2, x1\nb loop';
+    for (const limit of [1, 2, 3, 4, 5, 6, 100, 65_537, 200_003]) {
+      const seen = await Promise.all(both().map(async ([, sandbox]) => {
+        await loaded(sandbox, source);
+        const { reason, pc } = sandbox.start(CODE, { maxInstructions: limit });
+        const state = `${reason} ${pc} ${sandbox.readRegister('x1')} ${sandbox.readRegister('x2')}`;
+        sandbox.close();
+        return state;
+      }));
+      expect(seen[1], `limit ${limit}`).toBe(seen[0]);
+    }
+  });
+
   it('lets another thread stop a runaway guest through a shared flag', async () => {
     const flag = new Int32Array(new SharedArrayBuffer(4));
     const sandbox = new WasmSandbox('arm64', { stopFlag: flag });
