@@ -16,6 +16,8 @@ export interface RedirectDrawing {
   trampoline?: number;
   /** Whether the jump is written yet (while stepping through a transaction it may not be). */
   live: boolean;
+  /** Rolled back: the original entry is back and the new code is gone. */
+  restored?: boolean;
 }
 
 const BOX_W = 210;
@@ -47,18 +49,20 @@ function marker(id: string, kind: string): SVGMarkerElement {
 }
 
 export function renderFlowDiagram(r: RedirectDrawing): SVGSVGElement {
-  const hook = r.mode === 'hook' && r.trampoline !== undefined;
+  const hook = r.mode === 'hook' && r.trampoline !== undefined && !r.restored;
   const y = 24;
   const mid = y + BOX_H / 2;
+  const jumps = r.live && !r.restored;
+  const entry = r.restored ? 'original entry restored' : r.live ? r.form : 'original entry';
   const parts: SVGElement[] = [
     svg('defs', {}, marker('head', ''), marker('head-old', 'old')),
     box(COLUMN[0], y, 'caller', `bl/call ${r.targetName.split('!').at(-1)}`),
-    box(COLUMN[1], y, r.targetName, `${address(r.target)}: ${r.live ? r.form : 'original entry'}`, r.live ? 'patched' : ''),
-    box(COLUMN[2], y, r.replacementName, address(r.replacement), 'new'),
+    box(COLUMN[1], y, r.targetName, `${address(r.target)}: ${entry}`, jumps ? 'patched' : ''),
+    box(COLUMN[2], y, r.replacementName, `${address(r.replacement)}${r.restored ? ' (removed)' : ''}`, r.restored ? 'removed' : 'new'),
     arrow(COLUMN[0] + BOX_W, mid, COLUMN[1] - 2, mid, 'call'),
-    arrow(COLUMN[1] + BOX_W, mid, COLUMN[2] - 2, mid, r.live ? 'jump' : 'not yet', r.live ? '' : 'old'),
-    arrow(COLUMN[1] + 40, y + BOX_H, COLUMN[1] + 40, y + BOX_H + 38, r.live ? 'old body: no longer reached' : 'old body',
-      r.live ? 'old' : ''),
+    arrow(COLUMN[1] + BOX_W, mid, COLUMN[2] - 2, mid, r.restored ? 'jump removed' : r.live ? 'jump' : 'not yet', jumps ? '' : 'old'),
+    arrow(COLUMN[1] + 40, y + BOX_H, COLUMN[1] + 40, y + BOX_H + 38,
+      r.restored ? 'old body runs again' : r.live ? 'old body: no longer reached' : 'old body: still runs', jumps ? 'old' : ''),
   ];
   let height = y + BOX_H + 46;
   if (hook) {
@@ -70,6 +74,8 @@ export function renderFlowDiagram(r: RedirectDrawing): SVGSVGElement {
     );
     height = ty + BOX_H + 10;
   }
-  return svg('svg', { class: 'flow', viewBox: `0 0 ${WIDTH} ${height}`, role: 'img',
-    'aria-label': `${r.targetName} redirected to ${r.replacementName}${hook ? ' with a trampoline back to the original' : ''}` }, ...parts);
+  const label = r.restored
+    ? `${r.targetName} back to its original code; the redirect to ${r.replacementName} is removed`
+    : `${r.targetName} redirected to ${r.replacementName}${hook ? ' with a trampoline back to the original' : ''}`;
+  return svg('svg', { class: 'flow', viewBox: `0 0 ${WIDTH} ${height}`, role: 'img', 'aria-label': label }, ...parts);
 }
