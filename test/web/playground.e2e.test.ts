@@ -360,7 +360,7 @@ describe.each(['x64', 'arm64'] as const)('patching a running %s program on the i
     expect(lines).toEqual([...buggy.slice(0, old.calls), ...fixed.slice(old.calls)]);
     await expect(counter(page, 'pricing patch 1!price_with_tax_fixed')).resolves.toEqual({ calls: 12 - old.calls, redirected: 0 });
     await expect(page.locator('#calls caption').textContent()).resolves
-      .toBe(`pricing!price_with_tax: ${old.calls} calls ran its own code; +${12 - old.calls} \u2192 more reached its entry and jumped on to the new code.`);
+      .toBe(`pricing!price_with_tax: ${old.calls} calls ran its own code; +${12 - old.calls} \u2192 reached its entry while it was redirected, and ran the new code.`);
     await screenshot(page, `playground-${arch}-patched-run`);
     expect(errors).toEqual([]);
     await page.context().close();
@@ -593,8 +593,10 @@ describe('two patches in a row on x86-64, then a rollback to the first', () => {
     await page.click('#rollback');
     await page.waitForFunction(() => /^Rollback of checkout: \d+ steps; checkout is back to patch sequence 1\./
       .test(document.querySelector('#patch-summary')?.textContent ?? ''), null, { timeout: 30_000 });
-    await expect(page.locator('#patch-diagram svg').getAttribute('aria-label')).resolves
-      .toBe('checkout!price_with_tax redirected to checkout patch 1!price_with_tax_fixed');
+    await expect(page.locator('#patch-diagram svg').evaluateAll((svgs) => svgs.map((s) => s.getAttribute('aria-label')))).resolves.toEqual([
+      'checkout!price_with_tax redirected to checkout patch 1!price_with_tax_fixed',
+      'checkout!shipping back to its original code; the redirect to checkout patch 2!shipping_fixed is removed',
+    ]);
     await screenshot(page, 'playground-rollback-to-first-patch');
     await runToExit(page, 'stopped');
     expect(await outputLines(page)).toEqual([
@@ -639,6 +641,7 @@ describe.each(['x64', 'arm64'] as const)('bad patches on %s', (arch) => {
     await page.keyboard.press('End');
     await page.keyboard.press('Enter');
     await page.keyboard.type('frobnicate');
+    await page.locator('[data-testid="assembly-error"]').waitFor({ timeout: 15_000 });
     await page.keyboard.press('F6');
     await page.waitForSelector('html[data-transaction="not-built"]', { timeout: 15_000 });
     await expect(page.locator('[data-testid="refusal"]').textContent()).resolves

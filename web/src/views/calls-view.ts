@@ -18,6 +18,6 @@ export function renderCalls(table: HTMLTableElement, calls: CallCounter[]): void
   table.deleteCaption();
   if (redirected) {
     table.createCaption().textContent = `${redirected.name}: ${redirected.calls.toLocaleString('en-US')} calls ran its own code; ` +
-      `+${redirected.redirected.toLocaleString('en-US')} \u2192 more reached its entry and jumped on to the new code.`;
+      `+${redirected.redirected.toLocaleString('en-US')} \u2192 reached its entry while it was redirected, and ran the new code.`;
   }
 }

@@ -21,17 +21,23 @@ export interface RedirectDrawing {
 }
 
 const MIN_BOX_WIDTH = 210;
-const BOX_H = 46;
-const GAP = 90;
+const BOX_H = 62;
+const GAP = 84;
 /** Width of a character of the diagram's 12px monospace font, and the boxes' inner margins. */
 const CHAR_W = 7.3;
 const PADDING = 20;
 
-function box(x: number, y: number, width: number, title: string, detail: string, kind = ''): SVGGElement {
+/** A box of up to three lines: the function's name, its module, and where it is and what its entry holds. */
+function box(x: number, y: number, width: number, lines: string[], kind = ''): SVGGElement {
   return svg('g', { class: `node ${kind}` },
     svg('rect', { class: `box ${kind}`, x, y, width, height: BOX_H, rx: 6 }),
-    svg('text', { x: x + 10, y: y + 19 }, title),
-    svg('text', { x: x + 10, y: y + 36, opacity: 0.75 }, detail));
+    ...lines.map((line, i) => svg('text', { x: x + 10, y: y + 19 + i * 16, ...(i > 0 ? { opacity: 0.75 } : { 'font-weight': 600 }) }, line)));
+}
+
+/** "module!function" as [function, module]. */
+function split(name: string): [string, string] {
+  const at = name.lastIndexOf('!');
+  return at < 0 ? [name, ''] : [name.slice(at + 1), name.slice(0, at)];
 }
 
 /** A straight arrow from (x1, y1) to (x2, y2), its label beside its middle. */
@@ -51,21 +57,27 @@ function marker(id: string, kind: string): SVGMarkerElement {
 
 export function renderFlowDiagram(r: RedirectDrawing): SVGSVGElement {
   const hook = r.mode === 'hook' && r.trampoline !== undefined && !r.restored;
-  // Boxes as wide as the longest name in them, so that long names are not cut off.
-  const longest = Math.max(r.targetName.length + 12, r.replacementName.length, `${address(r.target)}: ${r.form}`.length,
-    'original entry restored'.length + 10);
+  const entry = r.restored ? 'restored' : r.live ? r.form : 'original entry';
+  const [targetFn, targetModule] = split(r.targetName);
+  const [newFn, newModule] = split(r.replacementName);
+  const lines = {
+    caller: ['caller', '', `bl/call ${targetFn}`],
+    target: [targetFn, targetModule, `${address(r.target)}: ${entry}`],
+    replacement: [newFn, newModule, `${address(r.replacement)}${r.restored ? ': removed' : ''}`],
+  };
+  // Boxes as wide as the longest line in them, so that long names are not cut off.
+  const longest = Math.max(...Object.values(lines).flat().map((line) => line.length));
   const boxWidth = Math.max(MIN_BOX_WIDTH, Math.ceil(longest * CHAR_W + PADDING));
   const column = [10, 10 + boxWidth + GAP, 10 + 2 * (boxWidth + GAP)] as const;
   const width = column[2] + boxWidth + 10;
   const y = 24;
   const mid = y + BOX_H / 2;
   const jumps = r.live && !r.restored;
-  const entry = r.restored ? 'original entry restored' : r.live ? r.form : 'original entry';
   const parts: SVGElement[] = [
     svg('defs', {}, marker('head', ''), marker('head-old', 'old')),
-    box(column[0], y, boxWidth, 'caller', `bl/call ${r.targetName.split('!').at(-1)}`),
-    box(column[1], y, boxWidth, r.targetName, `${address(r.target)}: ${entry}`, jumps ? 'patched' : ''),
-    box(column[2], y, boxWidth, r.replacementName, `${address(r.replacement)}${r.restored ? ' (removed)' : ''}`, r.restored ? 'removed' : 'new'),
+    box(column[0], y, boxWidth, lines.caller.filter(Boolean)),
+    box(column[1], y, boxWidth, lines.target, jumps ? 'patched' : ''),
+    box(column[2], y, boxWidth, lines.replacement, r.restored ? 'removed' : 'new'),
     arrow(column[0] + boxWidth, mid, column[1] - 2, mid, 'call'),
     arrow(column[1] + boxWidth, mid, column[2] - 2, mid, r.restored ? 'jump removed' : r.live ? 'jump' : 'not yet', jumps ? '' : 'old'),
     arrow(column[1] + 40, y + BOX_H, column[1] + 40, y + BOX_H + 38,
@@ -75,7 +87,7 @@ export function renderFlowDiagram(r: RedirectDrawing): SVGSVGElement {
   if (hook) {
     const ty = y + BOX_H + 70;
     parts.push(
-      box(column[2], ty, boxWidth, 'trampoline', `${address(r.trampoline!)}: moved code`, 'new'),
+      box(column[2], ty, boxWidth, ['trampoline', 'moved entry code', address(r.trampoline!)], 'new'),
       arrow(column[2] + 40, y + BOX_H, column[2] + 40, ty - 2, 'calls the original'),
       arrow(column[2] - 2, ty + BOX_H / 2, column[1] + boxWidth / 2 + 40, ty + BOX_H / 2, `jump back to +${r.overwritten}`),
     );

@@ -8,7 +8,7 @@ import type { DisassemblyLine, PatchingStatus, RedirectView, RunSettings, Snapsh
 import { type LabStore, patchIndex } from '../state/lab-state.ts';
 import { renderBytesDiff } from './bytes-diff.ts';
 import { renderFlowDiagram } from './flow-diagram.ts';
-import { INTRO_STORY, plainStory, REFUSAL_STORY } from './step-story.ts';
+import { INTRO_STORY, NOT_BUILT_STORY, plainStory, REFUSAL_STORY } from './step-story.ts';
 
 export class PatchPane {
   private readonly choice = byId<HTMLSelectElement>('patch-choice');
@@ -24,6 +24,7 @@ export class PatchPane {
   private readonly stepList = byId('patch-steps');
   private readonly detail = byId('patch-detail');
   private readonly layout = byId('patch-layout');
+  private readonly journalControls = byId('journal-controls');
   private status: PatchingStatus | undefined;
   private loaded = false;
   private busy = false;
@@ -143,18 +144,19 @@ export class PatchPane {
   private render(): void {
     this.updateButtons();
     const view = this.view;
+    // Without steps to go through (nothing applied yet, or a refusal), the step list and its buttons are left out.
+    this.layout.classList.toggle('no-steps', !view || view.steps.length === 0);
+    this.journalControls.hidden = !view || view.steps.length === 0;
     if (!view) { fill(this.detail, h('p', { class: 'story' }, INTRO_STORY)); return; }
     this.renderSummary(view);
     fill(this.diagram, ...this.drawings(view).map(renderFlowDiagram));
-    // A refused transaction has no steps: say what a refusal means instead.
-    this.layout.classList.toggle('no-steps', view.steps.length === 0);
     fill(this.stepList, ...view.steps.map((step, i) => h('li', {
       class: [i < view.position ? 'done' : '', i === this.selected ? 'selected' : ''].join(' ').trim(),
       dataset: { stage: step.stage },
     }, h('button', { onclick: () => { this.selected = i; this.render(); }, 'aria-current': i === this.selected ? 'step' : undefined },
       `${step.step}. ${step.title}`))));
     const step = view.steps[this.selected];
-    if (view.status !== 'applied') fill(this.detail, h('p', { class: 'story' }, REFUSAL_STORY));
+    if (view.status !== 'applied') fill(this.detail, h('p', { class: 'story' }, view.status === 'not-built' ? NOT_BUILT_STORY : REFUSAL_STORY));
     else fill(this.detail, ...(step ? this.renderStep(step, view, this.selected < view.position) : []));
   }
 
@@ -164,13 +166,12 @@ export class PatchPane {
     if (view.action === 'apply') return view.redirects.map((r) => ({ ...r, live: view.position >= r.liveAtStep }));
     const restoreAt = view.steps.findIndex((s) => s.stage === 'restore') + 1;
     const done = restoreAt > 0 && view.position >= restoreAt;
-    if (view.sequence !== null && view.sequence !== undefined) {
-      // Back to an earlier patch: its redirects are what is live once the bytes are restored.
-      const back = this.redirectsOf.get(`${view.module}#${view.sequence}`) ?? [];
-      if (done) return back.map((r) => ({ ...r, live: true }));
-    }
     const removed = this.redirectsOf.get(`${view.module}#${view.previous}`) ?? [];
-    return removed.map((r) => ({ ...r, live: true, restored: done }));
+    if (!done) return removed.map((r) => ({ ...r, live: true }));
+    // Back to an earlier patch: its redirects are live again; functions it left alone are back to their own code.
+    const back = view.sequence === null || view.sequence === undefined ? [] : this.redirectsOf.get(`${view.module}#${view.sequence}`) ?? [];
+    return [...back.map((r) => ({ ...r, live: true })),
+      ...removed.filter((r) => !back.some((b) => b.target === r.target)).map((r) => ({ ...r, live: true, restored: true }))];
   }
 
   private renderSummary(view: TransactionView): void {

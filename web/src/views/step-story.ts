@@ -43,13 +43,20 @@ export function plainStory(step: TransactionStepView, view: TransactionView): st
       return 'The processor may still hold the old instructions in its instruction cache; flushing it makes every core ' +
         'fetch the new bytes.';
     case 'restore':
-      return 'The original first bytes are written back over the jump: calls reach the original code again.';
+      return view.sequence === null || view.sequence === undefined
+        ? 'The original first bytes are written back over the jump: calls reach the original code again.'
+        : `The bytes this entry had before patch ${view.previous ?? ''} are written back: calls go where patch ` +
+          `${view.sequence} sent them, or to the original code if patch ${view.sequence} left this function alone.`;
     case 'unmap':
       return 'The memory of the patch that is no longer live is released.';
     default:
       return '';
   }
 }
+
+/** What a patch that does not build means. */
+export const NOT_BUILT_STORY = 'The patch source does not assemble, so there is nothing to apply: fix the line named above. ' +
+  'Nothing was written: the program goes on running its old code.';
 
 /** What a refusal means, whatever its reason. */
 export const REFUSAL_STORY = 'The engine checks a patch completely before it writes a single byte. This one failed a ' +
