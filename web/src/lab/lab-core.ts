@@ -259,7 +259,7 @@ export class LabCore {
       return { ...none, status: 'not-built', message: d ? `${d.file}${d.line ? ` line ${d.line}` : ''}: ${d.message}` : 'the patch does not build' };
     }
     const view = await patches.apply(patch.name, built, stepwise, () => this.stepGuest());
-    this.note = view.status === 'applied' ? `patch ${patch.name} applied` : this.note;
+    if (view.status === 'applied') this.note = stepwise ? `patch ${patch.name} going in step by step` : `patch ${patch.name} applied`;
     return view;
   }
 
