@@ -636,6 +636,10 @@ describe.each(['x64', 'arm64'] as const)('bad patches on %s', (arch) => {
       'the patch was built for pricing sha256:[0-9a-f]{64}, but the running pricing is sha256:[0-9a-f]{64}: it belongs to another build and nothing was written'));
     await expect(page.locator('#rollback').isDisabled()).resolves.toBe(true);
     await screenshot(page, `playground-${arch}-refusal-wrong-build`);
+    // A link keeps what the patch is built against (checked at the end: opened elsewhere, it is refused the same way).
+    await page.click('#share');
+    await page.waitForFunction(() => document.querySelector('#share')?.getAttribute('data-link')?.includes('#s='));
+    const link = (await page.locator('#share').getAttribute('data-link'))!;
     // A patch that does not assemble is refused too, with the line that is wrong.
     await page.locator('.monaco-editor .view-line', { hasText: /^\s*ret\b/ }).first().click();
     await page.keyboard.press('End');
@@ -655,5 +659,16 @@ describe.each(['x64', 'arm64'] as const)('bad patches on %s', (arch) => {
     await expect(counter(page, 'pricing!price_with_tax')).resolves.toEqual({ calls: 12, redirected: 0 });
     expect(errors).toEqual([]);
     await page.context().close();
+    const { page: other, errors: otherErrors } = await open(link.slice(link.indexOf('#')));
+    await editorReady(other);
+    await other.click('#editor-tabs button[data-key="patch:0"]');
+    await other.waitForFunction(() => document.querySelector('#assembly-status')?.textContent
+      ?.includes('Built against pricing-1.0.s, another build of pricing than the one loaded'), null, { timeout: 15_000 });
+    await other.click('#pane-patch');
+    await other.click('#apply');
+    await other.waitForSelector('html[data-transaction="refused"]');
+    await expect(other.locator('[data-testid="refusal"]').textContent()).resolves.toMatch(/^Patch fix-rounding\.s was refused \(wrong-base\)/);
+    expect(otherErrors).toEqual([]);
+    await other.context().close();
   });
 });

@@ -274,7 +274,10 @@ export class LabCore {
 
   transactionStep(to: 'next' | 'back' | 'end'): { position: number; total: number } {
     if (!this.patches) throw new Error('no transaction is being stepped through');
-    return this.patches.step(to);
+    const state = this.patches.step(to);
+    this.note = state.position === state.total ? 'every step of the transaction is in: the program may go on'
+      : `${state.position} of ${state.total} transaction steps in, the program waits`;
+    return state;
   }
 
   private unavailable(): string {
