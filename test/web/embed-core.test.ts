@@ -65,8 +65,7 @@ describe.each(['x64', 'arm64'] as Arch[])('a scenario on %s', (arch) => {
   });
 });
 
-describe('patching a scenario (ARM64, whose planner the engine has)', () => {
-  const arch = 'arm64';
+describe.each(['x64', 'arm64'] as Arch[])('patching a scenario on %s', (arch) => {
   let scenario: Scenario;
   beforeAll(async () => {
     scenario = await buildScenario(EXAMPLES, 'shop', arch);
@@ -81,7 +80,7 @@ describe('patching a scenario (ARM64, whose planner the engine has)', () => {
     expect(view.position).toBe(view.steps.length);
     expect(view.redirects).toMatchObject([{ mode: 'hook', targetName: 'shop!classify', replacementName: 'shop patch 1!classify_upper' }]);
     expect(view.steps.map((s) => s.stage)).toContain('trampoline');
-    expect(view.steps.find((s) => s.stage === 'entry-jump')?.code?.after[0]?.mnemonic).toBe('b');
+    expect(view.steps.find((s) => s.stage === 'entry-jump')?.code?.after[0]?.mnemonic).toBe(arch === 'arm64' ? 'b' : 'jmp');
     runToEnd(core);
     const snapshot = await core.snapshot();
     expect(snapshot.output).toBe('OOOOOOOO');
@@ -167,6 +166,28 @@ describe('patching a scenario (ARM64, whose planner the engine has)', () => {
     runToEnd(core);
     expect((await core.snapshot()).output).toBe('OnOOOOOO');
     expect(table.misses).toBe(0);
+  });
+
+  it('stops a run at the moment of each timeline event, once', async () => {
+    const { core } = coreFor(scenario);
+    await core.reset();
+    const runUntilStopped = () => {
+      let end = core.runSlice(7, 0, true);
+      for (let i = 0; i < 10_000 && end === 'running'; i++) end = core.runSlice(7, 0, true);
+      return end;
+    };
+    // Before call 4 of classify: three letters printed, the fourth call not yet entered.
+    expect(runUntilStopped()).toBe('stopped');
+    const calls = () => core.guest!.calls.get('shop!classify');
+    expect(calls()).toBe(3);
+    expect(core.guest!.pc).toBe(scenario.modules[0]!.symbols.find((s) => s.name === 'classify')!.address);
+    expect((await core.snapshot()).note).toBe('paused after 3 calls of shop!classify, where the example applies upper.s');
+    expect((await core.apply(undefined, false)).status).toBe('applied');
+    expect(runUntilStopped()).toBe('stopped');
+    expect(calls()).toBe(5);
+    // Not applying: running on passes the moment, and stops at the next one only once it is next.
+    expect(runUntilStopped()).toBe('exited');
+    expect((await core.snapshot()).output).toBe('oooOOOOO');
   });
 
   it('refuses what it cannot do, and says why', async () => {
