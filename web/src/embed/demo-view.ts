@@ -68,7 +68,7 @@ export class DemoView {
   private readonly keys = h('p', { class: 'keys' }, 'Keys, with the focus in the demo: ',
     ...([['R', 'run/pause'], ['I', 'one instruction'], ['A', 'apply'], ['S', 'step through'], ['B', 'step back'],
       ['F', 'finish'], ['U', 'roll back'], ['0', 'reset']] as const).flatMap(([key, what], i) =>
-      [i ? ' \u00B7 ' : '', h('kbd', {}, key), ` ${what}`]));
+      [i ? ' \u00B7 ' : '', h('span', {}, h('kbd', {}, key), ` ${what}`)]));
   private readonly stepBar = h('div', { class: 'patch-bar', role: 'toolbar', 'aria-label': 'Transaction steps' },
     this.backButton, this.position, this.forwardButton, this.finishButton);
   private readonly steps = h('ol', { class: 'steps', 'aria-label': 'Journal steps' });
@@ -161,12 +161,14 @@ export class DemoView {
     this.stepButton.disabled = !this.ready || !canRun || snapshot.state === 'running';
     this.resetButton.disabled = !this.ready || !snapshot.cpu.available;
     const next = snapshot.next;
-    this.applyButton.textContent = next?.kind === 'apply' ? `Apply ${next.name}` : 'Apply patch';
+    this.applyButton.title = `Apply ${next?.kind === 'apply' ? next.name : 'the patch'} at once (A)`;
     this.applyButton.disabled = !this.ready || !patching || next?.kind !== 'apply' || stepping;
     this.stepwiseButton.disabled = !this.ready || !patching || next === undefined || stepping;
     this.rollbackButton.disabled = !this.ready || !patching || snapshot.active.length === 0 || stepping;
 
-    renderDisassembly(this.disassembly, snapshot.disassembly, snapshot.pc, { scroll: false });
+    // A program that has ended has no current instruction: the last code it ran stays, unmarked.
+    const finished = snapshot.state === 'exited' || snapshot.state === 'failed';
+    renderDisassembly(this.disassembly, snapshot.disassembly, finished ? undefined : snapshot.pc, { scroll: false });
     this.where.textContent = snapshot.where;
     const atBottom = this.output.scrollTop + this.output.clientHeight >= this.output.scrollHeight - 4;
     if (this.output.textContent !== snapshot.output) {
@@ -174,6 +176,11 @@ export class DemoView {
       if (atBottom) this.output.scrollTop = this.output.scrollHeight;
     }
     renderCalls(this.calls, snapshot.calls);
+    // "module!function" may break after the "!" in a narrow column.
+    for (const cell of this.calls.querySelectorAll('td:first-child')) {
+      const [module, name] = (cell.textContent ?? '').split('!');
+      if (name !== undefined) fill(cell as HTMLElement, `${module}!`, h('wbr', {}), name);
+    }
     this.showStatus(describe(snapshot));
     this.showNotice(!snapshot.cpu.available ? snapshot.cpu.reason
       : snapshot.patchingUnavailable ? `Patches cannot be applied here: ${snapshot.patchingUnavailable}.`
