@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Frame, Page } from 'playwright-core';
 import { launchChromium, type PageServer, SCREENSHOTS, screenshot, servePage, watchErrors } from './browser.ts';
 import { loadEmbedPage } from './embed-load.ts';
 
@@ -33,6 +33,15 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
 });
+
+/** The docs page in a fresh context (empty cache); with `ready`, once that demo can be used. */
+async function openDocs(options: BrowserContextOptions = {}, ready?: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 1400 }, ...options });
+  const page = await context.newPage();
+  await page.goto(`${server.url}docs/`);
+  if (ready) await page.waitForSelector(`${ready}[data-state="ready"]`);
+  return { context, page };
+}
 
 /** The demo element's state, read through its shadow root. */
 function demoState(page: Page | Frame, selector: string) {
@@ -217,9 +226,7 @@ describe('the documentation page', () => {
   });
 
   it('opens the same scenario in the playground from its link', async () => {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
-    const page = await context.newPage();
-    await page.goto(`${server.url}docs/`);
+    const { context, page } = await openDocs({ viewport: { width: 1440, height: 960 } });
     const frameElement = await page.waitForSelector('#demo-frame');
     await frameElement.scrollIntoViewIfNeeded();
     const frame = (await frameElement.contentFrame())!;
@@ -228,14 +235,18 @@ describe('the documentation page', () => {
     await playground!.waitForFunction(() => document.querySelector('#example-title')?.textContent === 'Two cumulative patches, then a rollback · x86-64');
     expect(await playground!.getAttribute('#arch-x64', 'aria-checked')).toBe('true');
     expect(await playground!.getAttribute('#pane-patch', 'aria-selected')).toBe('true');
+    // An example whose program and patch are another example's files (wrong-base uses price-tax's).
+    await page.goto(`${server.url}embed/?example=wrong-base&arch=arm64`);
+    await page.waitForSelector('hotpatch-demo[data-state="ready"]');
+    const [shared] = await Promise.all([context.waitForEvent('page'), page.locator('hotpatch-demo a.open').click()]);
+    await shared!.waitForFunction(() => document.querySelector('#example-title')?.textContent === 'Patch refused: built for another build · ARM64');
+    await shared!.waitForFunction(() => document.querySelector('#patch-choice')?.textContent === 'fix-rounding.s');
+    expect(await shared!.$eval('#editor-tabs', (tabs) => tabs.textContent)).toContain('pricing.s');
     await context.close();
   });
 
   it('keeps its styles and the demos\' apart', async () => {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 1200 } });
-    const page = await context.newPage();
-    await page.goto(`${server.url}docs/`);
-    await page.waitForSelector('#demo-replace[data-state="ready"]');
+    const { context, page } = await openDocs({ viewport: { width: 1000, height: 1200 } }, '#demo-replace');
     const styles = await page.evaluate(() => {
       const demo = document.querySelector('#demo-replace')!;
       const inner = demo.shadowRoot!.querySelector('button')!;
@@ -257,9 +268,7 @@ describe('the documentation page', () => {
   });
 
   it('sizes the iframe demo to the height it reports', async () => {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 3000 } });
-    const page = await context.newPage();
-    await page.goto(`${server.url}docs/`);
+    const { context, page } = await openDocs({ viewport: { width: 1000, height: 3000 } });
     const frame = await (await page.waitForSelector('#demo-frame')).contentFrame();
     await frame!.waitForSelector('hotpatch-demo[data-state="ready"]');
     await page.waitForFunction(() => document.querySelector<HTMLIFrameElement>('#demo-frame')!.style.height !== '');
@@ -281,10 +290,7 @@ describe('the documentation page', () => {
   });
 
   it('is reachable by keyboard: Tab walks into the demo controls, with a visible focus ring', async () => {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 1200 } });
-    const page = await context.newPage();
-    await page.goto(`${server.url}docs/`);
-    await page.waitForSelector('#demo-replace[data-state="ready"]');
+    const { context, page } = await openDocs({ viewport: { width: 1000, height: 1200 } }, '#demo-replace');
     await page.focus('#theme');
     const focused: string[] = [];
     for (let i = 0; i < 4; i++) {
@@ -304,9 +310,7 @@ describe('the documentation page', () => {
   });
 
   it('runs, steps through the patch, and rolls it back from the keyboard, with keys heard only inside the demo', async () => {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 1400 } });
-    const page = await context.newPage();
-    await page.goto(`${server.url}docs/`);
+    const { context, page } = await openDocs({ viewport: { width: 1000, height: 1400 } });
     const demo = '#demo-replace';
     await page.waitForSelector(`${demo}[data-state="ready"]`);
     await recordEvents(page, demo);
@@ -348,10 +352,7 @@ describe('the documentation page', () => {
   });
 
   it('is not changed by a hostile host stylesheet', async () => {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 1400 } });
-    const page = await context.newPage();
-    await page.goto(`${server.url}docs/`);
-    await page.waitForSelector('#demo-replace[data-state="ready"]');
+    const { context, page } = await openDocs({ viewport: { width: 1000, height: 1400 } }, '#demo-replace');
     const inside = () => page.$eval('#demo-replace', (demo) => {
       const properties = ['font-family', 'font-size', 'font-style', 'font-weight', 'letter-spacing', 'word-spacing', 'text-transform',
         'color', 'background-color', 'line-height', 'text-align', 'text-shadow', 'visibility', 'direction', 'cursor', 'display',
@@ -378,9 +379,7 @@ describe('the documentation page', () => {
 
   it('fits a phone: no sideways scrolling, panels stacked (screenshots)', async () => {
     for (const dark of [false, true]) {
-      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: dark ? 'dark' : 'light', isMobile: true, hasTouch: true });
-      const page = await context.newPage();
-      await page.goto(`${server.url}docs/`);
+      const { context, page } = await openDocs({ viewport: { width: 390, height: 844 }, colorScheme: dark ? 'dark' : 'light', isMobile: true, hasTouch: true });
       const demo = '#demo-hook';
       await page.locator(demo).scrollIntoViewIfNeeded();
       await page.waitForSelector(`${demo}[data-state="ready"]`);
@@ -407,10 +406,7 @@ describe('the documentation page', () => {
 
   for (const dark of [false, true]) {
     it(`looks right in the ${dark ? 'dark' : 'light'} theme (screenshots)`, async () => {
-      const context = await browser.newContext({ viewport: { width: 1000, height: 1400 }, colorScheme: dark ? 'dark' : 'light' });
-      const page = await context.newPage();
-      await page.goto(`${server.url}docs/`);
-      await page.waitForSelector('#demo-replace[data-state="ready"]');
+      const { context, page } = await openDocs({ viewport: { width: 1000, height: 1400 }, colorScheme: dark ? 'dark' : 'light' }, '#demo-replace');
       const background = await page.$eval('#demo-replace', (d) => getComputedStyle(d.shadowRoot!.querySelector('.demo')!).backgroundColor);
       expect(background).toBe(dark ? 'rgb(22, 24, 28)' : 'rgb(247, 247, 245)');
       await page.locator('#demo-replace').screenshot({ path: `test-results/screenshots/embed-element-${dark ? 'dark' : 'light'}.png` });
