@@ -1,12 +1,14 @@
 // The embed's scenario core on real Unicorn: scenarios built at build time run like the program
 // does on its own, transactions can be walked step by step with memory exactly as the journal
 // says, and the disassembly the embed shows (recorded at build time) is what Capstone decodes.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GuestProcess } from '../../sandbox/process.ts';
 import type { Arch } from '../../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { nodePlatform } from '../../web/build/node-platform.ts';
-import { buildScenario } from '../../web/build/scenario-builder.ts';
+import { buildScenario, listExamples } from '../../web/build/scenario-builder.ts';
 import { DemoCore } from '../../web/src/embed/demo-core.ts';
 import { InstructionTable } from '../../web/src/embed/instruction-table.ts';
 import { guestModule, type Scenario } from '../../web/src/embed/scenario.ts';
@@ -227,3 +229,33 @@ async function stepAllAgainstCapstone(core: DemoCore, arch: Arch): Promise<Set<s
 function toHexString(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
+
+/** What `hotpatch run --json` reports for an example: its output and each transaction's outcome. */
+async function commandLine(example: string, arch: Arch): Promise<{ output: string; events: { name: string; result: { status: string } | null }[] }> {
+  const { stdout } = await promisify(execFile)('node', ['bin/hotpatch.js', 'run', `examples/${example}`, '--arch', arch, '--json'],
+    { timeout: 60_000 });
+  return JSON.parse(stdout) as { output: string; events: { name: string; result: { status: string } | null }[] };
+}
+
+describe('every example as an embed plays it', async () => {
+  const choices = await listExamples('examples');
+  it.each(choices.map((c) => [c.example, c.arch] as const))('%s on %s: pausing at each moment and doing what the timeline says prints what the command line prints', async (example, arch) => {
+    const [scenario, expected] = await Promise.all([buildScenario('examples', example, arch), commandLine(example, arch)]);
+    const { core, table } = coreFor(scenario);
+    await core.reset();
+    const outcomes: [string, string][] = [];
+    for (let i = 0; i < 100_000; i++) {
+      const end = core.runSlice(5_000, 0, true);
+      if (end === 'exited' || end === 'failed') break;
+      if (end !== 'stopped') continue;
+      const next = core.next!;
+      const view = next.kind === 'apply' ? await core.apply(undefined, false) : await core.rollback(next.name, false);
+      outcomes.push([view.subject, view.status]);
+    }
+    const snapshot = await core.snapshot();
+    expect(snapshot.state).toBe('exited');
+    expect(snapshot.output).toBe(expected.output);
+    expect(outcomes).toEqual(expected.events.map((e) => [e.name, e.result?.status]));
+    expect(table.misses).toBe(0);
+  });
+});
