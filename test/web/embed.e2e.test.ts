@@ -2,6 +2,8 @@
 // preview: the docs page with its three demos, the iframe form and its postMessage API, the
 // isolation from the host page's styles, the size budget. Screenshots go to test-results/screenshots/.
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, BrowserContextOptions, Frame, Page } from 'playwright-core';
@@ -418,6 +420,50 @@ describe('the documentation page', () => {
       await context.close();
     });
   }
+});
+
+describe('the element on a documentation site of another origin', () => {
+  it('starts its worker and fetches everything from its own origin, and patches', async () => {
+    // A site of its own (another port, another origin) with one page; the demo's files come from the server.
+    const siteServer = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end(`<!doctype html><meta charset="utf-8"><title>A guide elsewhere</title>
+        <script type="module" src="${server.url}embed/hotpatch-demo.js"></script>
+        <h1>Guide</h1><hotpatch-demo id="elsewhere" example="price-tax" arch="x64"></hotpatch-demo>`);
+    });
+    await new Promise<void>((resolve) => siteServer.listen(0, 'localhost', resolve));
+    const site = `http://localhost:${(siteServer.address() as AddressInfo).port}`;
+    const context = await browser.newContext({ viewport: { width: 1000, height: 1400 } });
+    const requests = requestLog(context);
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${site}/guide.html`);
+    await page.waitForSelector('#elsewhere[data-state="ready"]');
+    const { output } = await playWithButtons(page, '#elsewhere');
+    expect(output).toBe((await cliOutput('price-tax', 'x64')).output);
+    expect((await demoState(page, '#elsewhere')).link).toBe(`${server.url}#example=price-tax&arch=x64&pane=patch`);
+    const own = new URL(server.url).origin;
+    expect(requests.filter((url) => !url.startsWith(`${site}/`) && !url.startsWith(`${own}/`) && !url.startsWith('blob:'))).toEqual([]);
+    expect(requests.some((url) => url.startsWith(`${own}/`) && url.includes('demo-worker'))).toBe(true);
+    expect(errors).toEqual([]);
+    await context.close();
+    await new Promise((resolve) => siteServer.close(resolve));
+  });
+});
+
+describe('failures', () => {
+  it('says in the demo when its worker cannot start, and names an unknown scenario', async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 1400 } });
+    await context.route('**/assets/demo-worker-*.js', (route) => route.abort());
+    const page = await context.newPage();
+    await page.goto(`${server.url}embed/?example=price-tax&arch=arm64`);
+    await page.waitForSelector('hotpatch-demo[data-state="error"]');
+    expect((await demoState(page, 'hotpatch-demo')).notice).toBe('The demo could not start: the demo worker failed to start');
+    await page.goto(`${server.url}embed/?example=no-such-example`);
+    await page.waitForSelector('hotpatch-demo[data-state="error"]');
+    expect((await demoState(page, 'hotpatch-demo')).notice).toMatch(/^There is no scenario "no-such-example"; the scenarios are: base-global, cumulative, /);
+    await context.close();
+  });
 });
 
 describe('the iframe form and its postMessage API', () => {

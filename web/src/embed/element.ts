@@ -147,11 +147,12 @@ export class HotpatchDemo extends HTMLElement {
 
   private startWhenVisible(): void {
     this.visibility?.disconnect();
-    if (typeof IntersectionObserver === 'undefined') { void this.ensureStarted(); return; }
+    if (typeof IntersectionObserver === 'undefined') { this.ensureStarted().catch(() => undefined); return; }
     this.visibility = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) {
         this.visibility?.disconnect();
-        void this.ensureStarted();
+        // A failure is shown in the demo itself.
+        this.ensureStarted().catch(() => undefined);
       }
     }, { rootMargin: '200px' });
     this.visibility.observe(this);
@@ -167,7 +168,19 @@ export class HotpatchDemo extends HTMLElement {
     this.client = client;
     client.onSnapshot((snapshot) => this.received(snapshot));
     this.view.showStatus('Starting…');
-    await client.request({ type: 'load', scenario });
+    try {
+      await client.request({ type: 'load', scenario });
+    } catch (error) {
+      // The worker did not start (a browser policy, a missing file): say so in the demo, not only in the console.
+      if (this.client === client) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.dataset.state = 'error';
+        this.view.showStatus('');
+        this.view.showNotice(`The demo could not start: ${message}`);
+        this.emit('hotpatch-error', { message });
+      }
+      throw error;
+    }
     if (this.client === client) {
       this.view.setEnabled(true);
       this.dataset.state = client.last?.state ?? 'ready';
