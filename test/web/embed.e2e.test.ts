@@ -413,10 +413,18 @@ describe('the documentation page', () => {
       expect(background).toBe(dark ? 'rgb(22, 24, 28)' : 'rgb(247, 247, 245)');
       await page.locator('#demo-replace').screenshot({ path: `test-results/screenshots/embed-element-${dark ? 'dark' : 'light'}.png` });
       await screenshot(page, `embed-docs-${dark ? 'dark' : 'light'}`);
-      // The attribute overrides the reader's preference.
-      await page.$eval('#demo-replace', (d) => d.setAttribute('theme', 'light'));
+      // The attribute overrides the reader's preference, and so does the iframe's URL parameter.
+      await page.$eval('#demo-replace', (d, other) => d.setAttribute('theme', other), dark ? 'light' : 'dark');
       expect(await page.$eval('#demo-replace', (d) => getComputedStyle(d.shadowRoot!.querySelector('.demo')!).backgroundColor))
-        .toBe('rgb(247, 247, 245)');
+        .toBe(dark ? 'rgb(247, 247, 245)' : 'rgb(22, 24, 28)');
+      await page.goto(`${server.url}embed/?example=price-tax&arch=x64&theme=${dark ? 'light' : 'dark'}&playground=https%3A%2F%2Fplay.example%2Flab%2F`);
+      await page.waitForSelector('hotpatch-demo[data-state="ready"]');
+      expect(await page.$eval('hotpatch-demo', (d) => getComputedStyle(d.shadowRoot!.querySelector('.demo')!).backgroundColor))
+        .toBe(dark ? 'rgb(247, 247, 245)' : 'rgb(22, 24, 28)');
+      // The playground parameter moves the link.
+      expect((await demoState(page, 'hotpatch-demo')).link).toBe('https://play.example/lab/#example=price-tax&arch=x64&pane=patch');
+      await page.$eval('hotpatch-demo', (d) => d.setAttribute('playground', 'https://play.example/v2/'));
+      expect((await demoState(page, 'hotpatch-demo')).link).toBe('https://play.example/v2/#example=price-tax&arch=x64&pane=patch');
       await context.close();
     });
   }

@@ -47,7 +47,7 @@ export interface StepEventDetail {
 }
 
 export class HotpatchDemo extends HTMLElement {
-  static readonly observedAttributes = ['example', 'arch'];
+  static readonly observedAttributes = ['example', 'arch', 'playground'];
   private readonly shadow: ShadowRoot;
   private readonly view: DemoView;
   private client: DemoClient | undefined;
@@ -78,8 +78,10 @@ export class HotpatchDemo extends HTMLElement {
     this.previous = undefined;
   }
 
-  attributeChangedCallback(_name: string, before: string | null, after: string | null): void {
-    if (before !== after && this.isConnected) void this.loadFromAttributes();
+  attributeChangedCallback(name: string, before: string | null, after: string | null): void {
+    if (before === after || !this.isConnected) return;
+    if (name === 'playground') { if (this.scenario) this.showHeader(this.scenario); return; }
+    void this.loadFromAttributes();
   }
 
   /** The last state the worker published. */
@@ -127,10 +129,15 @@ export class HotpatchDemo extends HTMLElement {
     return this.loading;
   }
 
-  private showScenario(scenario: Scenario): void {
+  /** The title, summary and the link that opens the same scenario in the playground. */
+  private showHeader(scenario: Scenario): void {
     const link = new URL(this.getAttribute('playground') ?? APP_ROOT, location.href);
     link.hash = `example=${encodeURIComponent(scenario.example)}&arch=${scenario.arch}&pane=patch`;
     this.view.showHeader({ title: scenario.title, summary: scenario.summary, arch: scenario.arch, playgroundLink: link.href });
+  }
+
+  private showScenario(scenario: Scenario): void {
+    this.showHeader(scenario);
     // The entry function, from the build-time disassembly, while the worker starts.
     const entryModule = scenario.modules.find((m) => m.entry) ?? scenario.modules[0];
     const entry = entryModule?.symbols.find((s) => s.name === entryModule.entry) ?? entryModule?.symbols[0];
