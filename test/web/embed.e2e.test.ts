@@ -249,6 +249,10 @@ describe('the documentation page', () => {
 
   it('keeps its styles and the demos\' apart', async () => {
     const { context, page } = await openDocs({ viewport: { width: 1000, height: 1200 } }, '#demo-replace');
+    // The page's style sheets are its own: the demos added none to the document.
+    expect(await page.evaluate(() => [[...document.styleSheets].map((sheet) => new URL(sheet.href ?? 'inline:', location.href).pathname),
+      document.adoptedStyleSheets.length, document.querySelectorAll('style').length]))
+      .toEqual([[expect.stringMatching(/\/assets\/docs-[\w-]+\.css$/)], 0, 0]);
     const styles = await page.evaluate(() => {
       const demo = document.querySelector('#demo-replace')!;
       const inner = demo.shadowRoot!.querySelector('button')!;
