@@ -1,7 +1,7 @@
 // The examples gallery's data: every examples/*/example.json and its sources, bundled at build time
 // so an example paints without any request.
 import type { Arch } from '../../../sandbox/sandbox.ts';
-import { checkExampleManifest, type ExampleManifest } from '../../../toolchain/example-manifest.ts';
+import { checkExampleManifest, exampleFileName, exampleFilePath, type ExampleManifest } from '../../../toolchain/example-manifest.ts';
 import type { PatchFile, SourceFile } from '../state/lab-state.ts';
 
 /** One moment of an example's timeline: a patch applied or rolled back while the program runs. */
@@ -30,11 +30,10 @@ export interface Example {
 const manifests = import.meta.glob<unknown>('../../../examples/*/example.json', { eager: true, import: 'default' });
 const sources = import.meta.glob<string>('../../../examples/*/**/*.s', { eager: true, query: '?raw', import: 'default' });
 
-/** A file an example names: in the architecture's directory, or a path with "{arch}". */
+/** A file an example names: its own, or another example's ("price-tax:pricing.s"). */
 function source(id: string, arch: Arch, name: string): SourceFile | undefined {
-  const path = name.includes('{arch}') ? name.replaceAll('{arch}', arch) : `${arch}/${name}`;
-  const text = sources[`../../../examples/${id}/${path}`];
-  return text === undefined ? undefined : { name: path.split('/').at(-1)!, text };
+  const text = sources[`../../../examples/${exampleFilePath(id, arch, name)}`];
+  return text === undefined ? undefined : { name: exampleFileName(name), text };
 }
 
 function timelineFor(manifest: Manifest, arch: Arch): ExampleEvent[] {
