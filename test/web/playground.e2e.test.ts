@@ -7,6 +7,7 @@ import { launchChromium, newContext, type PageServer, screenshot, servePage, wat
 import { GuestProcess } from '../../sandbox/process.ts';
 import type { Arch } from '../../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
+import { exampleFilePath } from '../../toolchain/example-manifest.ts';
 import { assembleProgram } from '../../toolchain/program.ts';
 
 let server: PageServer;
@@ -618,7 +619,8 @@ describe('two patches in a row on x86-64, then a rollback to the first', () => {
 
 describe.each(['x64', 'arm64'] as const)('bad patches on %s', (arch) => {
   it('refuses a patch built for another build of the module, and one that does not build; memory stays as it was', async () => {
-    const expected = await unicornOutput(arch, readFileSync(`examples/wrong-base/${arch}/pricing.s`, 'utf8'));
+    const [program] = (JSON.parse(readFileSync('examples/wrong-base/example.json', 'utf8')) as { modules: string[] }).modules;
+    const expected = await unicornOutput(arch, readFileSync(`examples/${exampleFilePath('wrong-base', arch, program!)}`, 'utf8'));
     const { page, errors } = await open(`#example=wrong-base&arch=${arch}`);
     await editorReady(page);
     await page.click('#editor-tabs button[data-key="patch:0"]');
