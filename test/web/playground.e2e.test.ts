@@ -672,3 +672,28 @@ describe.each(['x64', 'arm64'] as const)('bad patches on %s', (arch) => {
     await other.context().close();
   });
 });
+
+describe('a hook on x86-64', () => {
+  it('draws the trampoline back into the original, and the hooked calls still run the original code', async () => {
+    const { page, errors } = await open('#example=hook-original&arch=x64');
+    await editorReady(page);
+    await page.selectOption('#speed', '200');
+    await page.keyboard.press('F8');
+    await waitForCalls(page, 'discounts!discounted', 2);
+    await pause(page);
+    const before = (await counter(page, 'discounts!discounted')).calls;
+    await page.click('#pane-patch');
+    await page.click('#apply');
+    await page.waitForSelector('html[data-transaction="applied"]', { timeout: 30_000 });
+    await expect(page.locator('#patch-diagram svg').getAttribute('aria-label')).resolves.toMatch(/^discounts!discounted redirected to discounts patch 1!\w+ with a trampoline back to the original$/);
+    await expect(page.locator('#patch-steps li').evaluateAll((items) => items.map((li) => li.getAttribute('data-stage')))).resolves.toContain('trampoline');
+    await screenshot(page, 'playground-hook-applied');
+    await runToExit(page, 'stopped');
+    // Every later entry is sent on to the hook, which calls the original through the trampoline.
+    const after = await counter(page, 'discounts!discounted');
+    expect(after.redirected).toBeGreaterThan(0);
+    expect(after.calls).toBe(before + after.redirected);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
