@@ -1,12 +1,14 @@
-// `hotpatch run <example>`: assemble an example, load it into real Unicorn, run it, print its output.
+// `hotpatch run <example>`: assemble an example, load it into a CPU (real Unicorn, or the WASM CPU the
+// page uses), run it, print its output.
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type EventRecord, runTimeline, type TimelineEvent } from '../engine/host/live-patching.ts';
 import { Hotpatcher } from '../engine/host/transaction.ts';
 import { GuestProcess, type RunLimits } from '../sandbox/process.ts';
-import { type Arch, ARCHES } from '../sandbox/sandbox.ts';
+import { type Arch, ARCHES, type Sandbox } from '../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
+import { WasmSandbox } from '../sandbox/wasm/wasm-sandbox.ts';
 import { assembleExample, assembleProgram, buildExampleTimeline, readExampleManifest } from '../toolchain/example.ts';
 import type { GuestModule } from '../toolchain/module.ts';
 import { type BehaviourChange, describeMoment, firstDifference, formatEvent, resultToJson } from './patch-report.ts';
@@ -17,6 +19,7 @@ export const RUN_USAGE = `  run <example-dir | module.s> [options]
       When the example has a timeline, build its patches and apply them while the program runs,
       printing each transaction's steps and where the output starts to differ from an unpatched run.
       --arch x64|arm64          architecture (default: the example's first)
+      --cpu unicorn|wasm        run on real Unicorn (default) or on the WebAssembly CPU the page uses
       --max-instructions N      stop a program that runs longer (default 10000000)
       --time-limit MS           stop a program that runs longer (default 10000)
       --json                    print one JSON record instead of the output and a summary
@@ -44,6 +47,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       arch: { type: 'string' },
+      cpu: { type: 'string', default: 'unicorn' },
       'max-instructions': { type: 'string', default: '10000000' },
       'time-limit': { type: 'string', default: '10000' },
       json: { type: 'boolean', default: false },
@@ -56,29 +60,33 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (values.arch !== undefined && !ARCHES.includes(values.arch as Arch)) {
     throw new Error(`--arch must be one of ${ARCHES.join(', ')}, not "${values.arch}"`);
   }
+  const cpu = values.cpu!;
+  if (!(cpu in CPUS)) throw new Error(`--cpu must be one of ${Object.keys(CPUS).join(', ')}, not "${cpu}"`);
+  const newSandbox = CPUS[cpu as keyof typeof CPUS];
 
   const { name, arch, modules, timeline } = await loadTarget(target, values.arch as Arch | undefined);
-  const process_ = new GuestProcess(new UnicornSandbox(arch), { modules });
+  const process_ = new GuestProcess(newSandbox(arch), { modules });
   try {
-    let live: LiveRun | undefined;
-    if (timeline.length > 0) live = await runLive(process_, modules, timeline, { maxInstructions, timeLimitMs }, values.json!);
-    else process_.run({ maxInstructions, timeLimitMs });
-    if (live) return report(process_, name, values.json!, null, live);
-    if (process_.state === 'paused') {
-      process_.error = undefined;
-      const limit = process_.instructions !== undefined && process_.instructions >= maxInstructions
-        ? `${maxInstructions} instructions (--max-instructions)` : `${timeLimitMs} ms (--time-limit)`;
-      throw Object.assign(new Error(`the program did not finish within ${limit}; stopped at ` +
-        process_.symbolize(process_.pc)), { partial: true });
+    if (timeline.length > 0) {
+      const live = await runLive(process_, newSandbox, modules, timeline, { maxInstructions, timeLimitMs }, values.json!);
+      return report(process_, name, values.json!, null, live);
     }
-    return report(process_, name, values.json!, null);
-  } catch (error) {
-    if (error instanceof Error && 'partial' in error) return report(process_, name, values.json!, error.message);
-    throw error;
+    process_.run({ maxInstructions, timeLimitMs });
+    if (process_.state !== 'paused') return report(process_, name, values.json!, null);
+    // Stopped by a limit: report what the program printed so far, and which limit ended it.
+    const limit = process_.instructions !== undefined && process_.instructions >= maxInstructions
+      ? `${maxInstructions} instructions (--max-instructions)` : `${timeLimitMs} ms (--time-limit)`;
+    return report(process_, name, values.json!,
+      `the program did not finish within ${limit}; stopped at ${process_.symbolize(process_.pc)}`);
   } finally {
     process_.close();
   }
 }
+
+const CPUS = {
+  unicorn: (arch: Arch): Sandbox => new UnicornSandbox(arch),
+  wasm: (arch: Arch): Sandbox => new WasmSandbox(arch),
+};
 
 interface LiveRun {
   records: EventRecord[];
@@ -86,9 +94,9 @@ interface LiveRun {
 }
 
 /** Runs the program with its timeline (printing output and events as they happen) and once without. */
-async function runLive(process_: GuestProcess, modules: GuestModule[], timeline: TimelineEvent[], limits: RunLimits,
-  json: boolean): Promise<LiveRun> {
-  const unpatched = new GuestProcess(new UnicornSandbox(process_.arch), { modules, countInstructions: false });
+async function runLive(process_: GuestProcess, newSandbox: (arch: Arch) => Sandbox, modules: GuestModule[],
+  timeline: TimelineEvent[], limits: RunLimits, json: boolean): Promise<LiveRun> {
+  const unpatched = new GuestProcess(newSandbox(process_.arch), { modules, countInstructions: false });
   let unpatchedOutput: string;
   try {
     unpatched.run(limits);

@@ -1,6 +1,7 @@
 // Every patching example from the CLI, on both architectures: the output changes where the
 // example says, and the record says how (transactions, waits, refusals).
 import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
@@ -116,4 +117,20 @@ describe('patching examples as a person sees them', () => {
     expect(stderr).toMatch(/entry-jump\s+0x[0-9a-f]+\s+6b c7 78 83 c0 -> e9 [0-9a-f ]+\n\s+A jmp rel32 to the replacement/);
     expect(stderr).toContain('-- behaviour changed at output line 7: unpatched "42.00 -> 50.41", patched "42.00 -> 50.40"');
   });
+});
+
+describe.each(['x64', 'arm64'])('every example on the WebAssembly CPU (%s)', (arch) => {
+  it('prints the same record as on Unicorn: output, calls, instruction count, each transaction and wait', async () => {
+    const run = async (example: string, cpu: string) => {
+      const { stdout } = await exec('node', ['bin/hotpatch.js', 'run', `examples/${example}`, '--arch', arch, '--cpu', cpu, '--json'],
+        { timeout: 60_000 }).catch((failed: { stdout: string }) => failed);
+      const { backend, ...record } = JSON.parse(stdout) as { backend: string };
+      return { backend, record };
+    };
+    for (const example of readdirSync('examples')) {
+      const [unicorn, wasm] = await Promise.all([run(example, 'unicorn'), run(example, 'wasm')]);
+      expect([unicorn.backend, wasm.backend]).toEqual([expect.stringMatching(/^unicorn /), 'wasm-cpu']);
+      expect(wasm.record, example).toEqual(unicorn.record);
+    }
+  }, 300_000);
 });

@@ -60,6 +60,9 @@ describe('hotpatch run', () => {
       /error: unknown system call 999 at 0x400005 \(sys!main\+0x5\)/],
     ['a missing example', ['examples/nope'], /^hotpatch: examples\/nope: no such example directory or file\n$/],
     ['a bad option value', ['examples/price-tax', '--arch', 'mips'], /^hotpatch: --arch must be one of x64, arm64, not "mips"\n$/],
+    ['an unknown CPU', ['examples/price-tax', '--cpu', 'qemu'], /^hotpatch: --cpu must be one of unicorn, wasm, not "qemu"\n$/],
+    ['an infinite loop on the WebAssembly CPU', ['test/fixtures/spin.s', '--cpu', 'wasm', '--max-instructions', '20000'],
+      /error: the program did not finish within 20000 instructions \(--max-instructions\); stopped at spin!main/],
   ];
   it.each(failures)('fails clearly on %s', async (_name, args, message) => {
     const result = await hotpatch('run', ...args);
