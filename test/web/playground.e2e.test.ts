@@ -97,22 +97,25 @@ describe('the playground page', () => {
     await page.context().close();
   });
 
-  it('marks a bad instruction on its line and names it under the editor', async () => {
-    const { page } = await open('#example=price-tax&arch=x64');
+  it.each([
+    { arch: 'x64', comment: '; item index', bad: 'frobnicate eax, 1', shot: 'playground-assembler-error' },
+    { arch: 'arm64', comment: '// item index', bad: 'frobnicate x0, #1', shot: 'playground-arm64-assembler-error' },
+  ])('marks a bad $arch instruction on its line and names it under the editor', async ({ arch, comment, bad: typed, shot }) => {
+    const { page, errors } = await open(`#example=price-tax&arch=${arch}`);
     await editorReady(page);
-    // The new line goes after the one that ends in "; item index".
-    const source = readFileSync('examples/price-tax/x64/pricing.s', 'utf8').split('\n');
-    const badLine = source.findIndex((l) => l.endsWith('; item index')) + 2;
+    // The new line goes after the one that ends in the "item index" comment.
+    const source = readFileSync(`examples/price-tax/${arch}/pricing.s`, 'utf8').split('\n');
+    const badLine = source.findIndex((l) => l.endsWith(comment)) + 2;
     expect(badLine).toBeGreaterThan(2);
     // Click the line, go to its end, and add a line Keystone cannot assemble.
     const line = page.locator('.monaco-editor .view-line', { hasText: 'item index' });
     await line.click();
     await page.keyboard.press('End');
     await page.keyboard.press('Enter');
-    await page.keyboard.type('frobnicate eax, 1');
+    await page.keyboard.type(typed);
     const error = page.locator('[data-testid="assembly-error"]');
     await error.waitFor({ timeout: 15_000 });
-    await expect(error.textContent()).resolves.toBe(`pricing.s line ${badLine}: cannot assemble "frobnicate eax, 1": Invalid mnemonic (KS_ERR_ASM_MNEMONICFAIL)`);
+    await expect(error.textContent()).resolves.toBe(`pricing.s line ${badLine}: cannot assemble "${typed}": Invalid mnemonic (KS_ERR_ASM_MNEMONICFAIL)`);
     // The squiggle sits on the line with the bad instruction.
     const squiggle = page.locator('.monaco-editor .squiggly-error');
     await squiggle.waitFor();
@@ -120,11 +123,14 @@ describe('the playground page', () => {
     const [squiggleBox, badBox] = [await squiggle.boundingBox(), await bad.boundingBox()];
     expect(Math.abs(squiggleBox!.y - badBox!.y)).toBeLessThan(4);
     await expect(page.locator('#editor-tabs button.has-error').textContent()).resolves.toBe('pricing.s');
-    await screenshot(page, 'playground-assembler-error');
+    // The program cannot run until it assembles.
+    await expect(page.locator('#run').isDisabled()).resolves.toBe(true);
+    await screenshot(page, shot);
     // Removing it clears the marker.
     await page.keyboard.press('Control+z');
     await page.waitForFunction(() => !document.querySelector('.monaco-editor .squiggly-error'), null, { timeout: 15_000 });
     await page.waitForFunction(() => document.querySelector('#assembly-status')?.textContent?.includes('Assembled pricing'));
+    expect(errors).toEqual([]);
     await page.context().close();
   });
 
