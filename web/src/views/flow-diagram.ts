@@ -79,7 +79,7 @@ export function renderFlowDiagram(r: RedirectDrawing): SVGSVGElement {
     box(column[1], y, boxWidth, lines.target, jumps ? 'patched' : ''),
     box(column[2], y, boxWidth, lines.replacement, r.restored ? 'removed' : 'new'),
     arrow(column[0] + boxWidth, mid, column[1] - 2, mid, 'call'),
-    arrow(column[1] + boxWidth, mid, column[2] - 2, mid, r.restored ? 'jump removed' : r.live ? 'jump' : 'not yet', jumps ? '' : 'old'),
+    arrow(column[1] + boxWidth, mid, column[2] - 2, mid, r.restored ? 'removed' : r.live ? 'jump' : 'not yet', jumps ? '' : 'old'),
   ];
   // A hook's old body still runs, entered from the trampoline (drawn below); a replaced one is left behind.
   if (!(hook && jumps)) {
