@@ -98,22 +98,25 @@ describe('the playground page', () => {
     await page.context().close();
   });
 
-  it('marks a bad instruction on its line and names it under the editor', async () => {
-    const { page } = await open('#example=price-tax&arch=x64');
+  it.each([
+    { arch: 'x64', comment: '; item index', bad: 'frobnicate eax, 1', shot: 'playground-assembler-error' },
+    { arch: 'arm64', comment: '// item index', bad: 'frobnicate x0, #1', shot: 'playground-arm64-assembler-error' },
+  ])('marks a bad $arch instruction on its line and names it under the editor', async ({ arch, comment, bad: typed, shot }) => {
+    const { page, errors } = await open(`#example=price-tax&arch=${arch}`);
     await editorReady(page);
-    // The new line goes after the one that ends in "; item index".
-    const source = readFileSync('examples/price-tax/x64/pricing.s', 'utf8').split('\n');
-    const badLine = source.findIndex((l) => l.endsWith('; item index')) + 2;
+    // The new line goes after the one that ends in the "item index" comment.
+    const source = readFileSync(`examples/price-tax/${arch}/pricing.s`, 'utf8').split('\n');
+    const badLine = source.findIndex((l) => l.endsWith(comment)) + 2;
     expect(badLine).toBeGreaterThan(2);
     // Click the line, go to its end, and add a line Keystone cannot assemble.
     const line = page.locator('.monaco-editor .view-line', { hasText: 'item index' });
     await line.click();
     await page.keyboard.press('End');
     await page.keyboard.press('Enter');
-    await page.keyboard.type('frobnicate eax, 1');
+    await page.keyboard.type(typed);
     const error = page.locator('[data-testid="assembly-error"]');
     await error.waitFor({ timeout: 15_000 });
-    await expect(error.textContent()).resolves.toBe(`pricing.s line ${badLine}: cannot assemble "frobnicate eax, 1": Invalid mnemonic (KS_ERR_ASM_MNEMONICFAIL)`);
+    await expect(error.textContent()).resolves.toBe(`pricing.s line ${badLine}: cannot assemble "${typed}": Invalid mnemonic (KS_ERR_ASM_MNEMONICFAIL)`);
     // The squiggle sits on the line with the bad instruction.
     const squiggle = page.locator('.monaco-editor .squiggly-error');
     await squiggle.waitFor();
@@ -121,11 +124,14 @@ describe('the playground page', () => {
     const [squiggleBox, badBox] = [await squiggle.boundingBox(), await bad.boundingBox()];
     expect(Math.abs(squiggleBox!.y - badBox!.y)).toBeLessThan(4);
     await expect(page.locator('#editor-tabs button.has-error').textContent()).resolves.toBe('pricing.s');
-    await screenshot(page, 'playground-assembler-error');
+    // The program cannot run until it assembles.
+    await expect(page.locator('#run').isDisabled()).resolves.toBe(true);
+    await screenshot(page, shot);
     // Removing it clears the marker.
     await page.keyboard.press('Control+z');
     await page.waitForFunction(() => !document.querySelector('.monaco-editor .squiggly-error'), null, { timeout: 15_000 });
     await page.waitForFunction(() => document.querySelector('#assembly-status')?.textContent?.includes('Assembled pricing'));
+    expect(errors).toEqual([]);
     await page.context().close();
   });
 
@@ -381,6 +387,11 @@ describe('the ARM64 price list on the in-browser CPU', () => {
   it('runs, steps with changed registers marked, steps over a call, and prints what Unicorn prints', async () => {
     const { page, errors } = await open('#example=price-tax&arch=arm64');
     await editorReady(page);
+    // Every shortcut is shown on its button, and tested below (F6 and F7 in the patch tests).
+    const shortcuts = await page.locator('button[aria-keyshortcuts]').evaluateAll((buttons) =>
+      buttons.map((b) => [b.id, b.getAttribute('aria-keyshortcuts'), b.querySelector('kbd')?.textContent]));
+    expect(shortcuts).toEqual([['run', 'F8', 'F8'], ['step', 'F11', 'F11'], ['step-over', 'F10', 'F10'], ['reset', 'Shift+F8', '\u21E7F8'],
+      ['apply', 'F6', 'F6'], ['patch-back', 'Shift+F7', '\u21E7F7'], ['patch-forward', 'F7', 'F7']]);
     await expect(page.locator('#run').isDisabled()).resolves.toBe(false);
     await page.keyboard.press('F11');
     await page.waitForFunction(() => document.querySelector('#run-state')?.textContent?.includes('1 instructions'));
@@ -672,5 +683,30 @@ describe.each(['x64', 'arm64'] as const)('bad patches on %s', (arch) => {
     await expect(other.locator('[data-testid="refusal"]').textContent()).resolves.toMatch(/^Patch fix-rounding\.s was refused \(wrong-base\)/);
     expect(otherErrors).toEqual([]);
     await other.context().close();
+  });
+});
+
+describe('a hook on x86-64', () => {
+  it('draws the trampoline back into the original, and the hooked calls still run the original code', async () => {
+    const { page, errors } = await open('#example=hook-original&arch=x64');
+    await editorReady(page);
+    await page.selectOption('#speed', '200');
+    await page.keyboard.press('F8');
+    await waitForCalls(page, 'discounts!discounted', 2);
+    await pause(page);
+    const before = (await counter(page, 'discounts!discounted')).calls;
+    await page.click('#pane-patch');
+    await page.click('#apply');
+    await page.waitForSelector('html[data-transaction="applied"]', { timeout: 30_000 });
+    await expect(page.locator('#patch-diagram svg').getAttribute('aria-label')).resolves.toMatch(/^discounts!discounted redirected to discounts patch 1!\w+ with a trampoline back to the original$/);
+    await expect(page.locator('#patch-steps li').evaluateAll((items) => items.map((li) => li.getAttribute('data-stage')))).resolves.toContain('trampoline');
+    await screenshot(page, 'playground-hook-applied');
+    await runToExit(page, 'stopped');
+    // Every later entry is sent on to the hook, which calls the original through the trampoline.
+    const after = await counter(page, 'discounts!discounted');
+    expect(after.redirected).toBeGreaterThan(0);
+    expect(after.calls).toBe(before + after.redirected);
+    expect(errors).toEqual([]);
+    await page.context().close();
   });
 });

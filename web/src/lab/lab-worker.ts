@@ -42,13 +42,15 @@ self.onmessage = (event: MessageEvent<{ id: number; request: LabRequest }>) => {
   // Anything that changes the guest ends a run first; reads (assemble, disassemble) do not.
   const wasRunning = running;
   if (!['assemble', 'check-patches', 'disassemble', 'watch-memory'].includes(request.type)) stopRunning();
-  queue = queue.then(() => handle(request, wasRunning)).then(
+  const generation = runGeneration;
+  queue = queue.then(() => handle(request, wasRunning, generation)).then(
     (reply) => post({ kind: 'reply', id, reply }),
     (error: unknown) => post({ kind: 'reply', id, reply: { type: 'failed', message: error instanceof Error ? error.message : String(error) } }),
   );
 };
 
-async function handle(request: LabRequest, wasRunning: boolean): Promise<LabReply> {
+/** `generation`: the run generation when the request came in; a later pause or request changes it. */
+async function handle(request: LabRequest, wasRunning: boolean, generation: number): Promise<LabReply> {
   switch (request.type) {
     case 'assemble': return { type: 'assembled', report: (await core.assemble(request.program)).report };
     case 'check-patches': return { type: 'patches-checked', reports: await core.checkPatches(request.patches) };
@@ -70,8 +72,10 @@ async function handle(request: LabRequest, wasRunning: boolean): Promise<LabRepl
       const resume = wasRunning && !request.stepwise;
       const view = request.type === 'apply-patch' ? await core.applyPatch(request.patch, request.stepwise)
         : await core.rollbackPatch(request.module, request.stepwise);
-      await publish(true);
-      if (resume) void runLoop(request.settings);
+      // Paused (or asked anything else) while the transaction went in: the run stays stopped.
+      // Otherwise it goes on, and its first snapshot shows the transaction's effects.
+      if (resume && generation === runGeneration) void runLoop(request.settings);
+      else await publish(true);
       return { type: 'transaction', view };
     }
     case 'transaction-step': core.transactionStep(request.to); await publish(true); return { type: 'done' };

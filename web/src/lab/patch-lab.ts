@@ -35,7 +35,7 @@ const STEP_TITLES: Record<string, string> = {
   'map-code': 'Map the patch code', 'map-data': 'Map the patch data', 'map-trampolines': 'Map room for trampolines',
   slot: 'Fill a slot', trampoline: 'Write the trampoline', 'padding-jump': 'Write a jump into the padding',
   'entry-jump': 'Write the jump over the entry', 'flush-icache': 'Flush the instruction cache',
-  restore: 'Put original bytes back', unmap: 'Unmap the old patch',
+  restore: 'Put the earlier bytes back', unmap: 'Unmap the old patch',
 };
 const CODE_STAGES = new Set(['map-code', 'trampoline', 'padding-jump', 'entry-jump', 'restore']);
 

@@ -42,12 +42,12 @@ function split(name: string): [string, string] {
 
 /** A straight arrow from (x1, y1) to (x2, y2), its label beside its middle. */
 function arrow(x1: number, y1: number, x2: number, y2: number, label: string, kind = ''): SVGGElement {
-  const horizontal = y1 === y2;
+  const place: Record<string, string | number> = y1 === y2 ? { x: (x1 + x2) / 2, y: y1 - 7, 'text-anchor': 'middle' }
+    : x1 === x2 ? { x: x1 + 8, y: (y1 + y2) / 2 + 4 }
+    : { x: (x1 + x2) / 2 - 8, y: (y1 + y2) / 2 + 18, 'text-anchor': 'end' };
   return svg('g', {},
     svg('path', { class: `arrow ${kind}`, d: `M${x1},${y1} L${x2},${y2}`, 'marker-end': `url(#head${kind ? '-' + kind : ''})` }),
-    svg('text', horizontal
-      ? { x: (x1 + x2) / 2, y: y1 - 7, 'text-anchor': 'middle' }
-      : { x: x1 + 8, y: (y1 + y2) / 2 + 4 }, label));
+    svg('text', place, label));
 }
 
 function marker(id: string, kind: string): SVGMarkerElement {
@@ -79,17 +79,20 @@ export function renderFlowDiagram(r: RedirectDrawing): SVGSVGElement {
     box(column[1], y, boxWidth, lines.target, jumps ? 'patched' : ''),
     box(column[2], y, boxWidth, lines.replacement, r.restored ? 'removed' : 'new'),
     arrow(column[0] + boxWidth, mid, column[1] - 2, mid, 'call'),
-    arrow(column[1] + boxWidth, mid, column[2] - 2, mid, r.restored ? 'jump removed' : r.live ? 'jump' : 'not yet', jumps ? '' : 'old'),
-    arrow(column[1] + 40, y + BOX_H, column[1] + 40, y + BOX_H + 38,
-      r.restored ? 'old body runs again' : r.live ? 'old body: no longer reached' : 'old body: still runs', jumps ? 'old' : ''),
+    arrow(column[1] + boxWidth, mid, column[2] - 2, mid, r.restored ? 'removed' : r.live ? 'jump' : 'not yet', jumps ? '' : 'old'),
   ];
+  // A hook's old body still runs, entered from the trampoline (drawn below); a replaced one is left behind.
+  if (!(hook && jumps)) {
+    parts.push(arrow(column[1] + 40, y + BOX_H, column[1] + 40, y + BOX_H + 38,
+      r.restored ? 'old body runs again' : r.live ? 'old body: no longer reached' : 'old body: still runs', jumps ? 'old' : ''));
+  }
   let height = y + BOX_H + 46;
   if (hook) {
     const ty = y + BOX_H + 70;
     parts.push(
       box(column[2], ty, boxWidth, ['trampoline', 'moved entry code', address(r.trampoline!)], 'new'),
       arrow(column[2] + 40, y + BOX_H, column[2] + 40, ty - 2, 'calls the original'),
-      arrow(column[2] - 2, ty + BOX_H / 2, column[1] + boxWidth / 2 + 40, ty + BOX_H / 2, `jump back to +${r.overwritten}`),
+      arrow(column[2] - 2, ty + BOX_H / 2, column[1] + boxWidth / 2, y + BOX_H + 2, `jump back into the original at +${r.overwritten}`),
     );
     height = ty + BOX_H + 10;
   }

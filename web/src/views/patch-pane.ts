@@ -129,10 +129,10 @@ export class PatchPane {
     this.render();
   }
 
-  /** The step worth looking at first: the one that makes a redirect live, else the last. */
+  /** The step worth looking at first: the one that makes a redirect live, or for a rollback the one that undoes it. */
   private focusStep(view: TransactionView): number {
-    const jump = view.steps.findIndex((s) => s.stage === 'entry-jump');
-    return jump >= 0 ? jump : view.steps.length - 1;
+    const key = view.steps.findIndex((s) => s.stage === (view.action === 'apply' ? 'entry-jump' : 'restore'));
+    return key >= 0 ? key : view.steps.length - 1;
   }
 
   async move(to: 'next' | 'back' | 'end'): Promise<void> {

@@ -38,7 +38,9 @@ export function plainStory(step: TransactionStepView, view: TransactionView): st
         'only has room for a short jump, which will lead there.';
     case 'entry-jump':
       return `This is the moment the patch takes effect. The first instruction of ${fn.old} is overwritten with a jump to ` +
-        `${fn.new}. Every call from now on lands on the jump and runs the new code; the old body stays in memory, unreached.`;
+        `${fn.new}. Every call from now on lands on the jump and runs the new code` + (view.redirects[0]?.mode === 'hook'
+        ? `, which can still run the original ${fn.old} through the trampoline.`
+        : '; the old body stays in memory, unreached.');
     case 'flush-icache':
       return 'The processor may still hold the old instructions in its instruction cache; flushing it makes every core ' +
         'fetch the new bytes.';
