@@ -1,12 +1,13 @@
 // The benchmarks, each a function that returns printed lines.
 import { arm64Decoder, arm64RedirectPlanning } from './arm64.ts';
+import { embedLoading } from './embed.ts';
 import { hotpatchApply } from './hotpatch.ts';
 import { playgroundLoading } from './playground.ts';
-import { unicornTightLoop } from './unicorn.ts';
+import { cpuCorpus, cpuStopLatency, cpuTightLoop } from './wasm-cpu.ts';
 import { x64DecoderThroughput } from './x64-decoder.ts';
 import { x64RedirectPlanning } from './x64-redirect.ts';
 
 export const figures: (() => Promise<string[]>)[] = [
-  unicornTightLoop, x64DecoderThroughput, x64RedirectPlanning, arm64Decoder, arm64RedirectPlanning, hotpatchApply,
-  playgroundLoading,
+  cpuTightLoop, cpuCorpus, cpuStopLatency, x64DecoderThroughput, x64RedirectPlanning, arm64Decoder, arm64RedirectPlanning, hotpatchApply,
+  playgroundLoading, embedLoading,
 ];

@@ -1,12 +1,13 @@
 // Backend 2: the CPU of our own, AssemblyScript compiled to cpu.wasm, behind the same sandbox
 // interface as Unicorn and behaving like it: Unicorn's error codes and messages, hook semantics,
-// stop reasons and mapping granules. It runs in Node and in the browser (see worker.ts).
+// stop reasons and mapping granules. It runs in Node and in the page's lab worker (web/src/lab/).
 import {
   type Arch, type HookHandle, type HookSpec, type MemoryAccess, type MemoryRegion, type Sandbox, type SandboxContext,
   type StartOptions, type StartResult, SandboxError, assertAddress, hex, interruptName,
 } from '../sandbox.ts';
 import { canonicalRegister, isKnownRegister } from '../registers.ts';
 import { wasmCpuModule } from './cpu-module.ts';
+import { nameArm64Instruction } from './arm64-instruction-names.ts';
 import { nameX64Instruction } from './x64-instruction-names.ts';
 import {
   ARM64_FLAGS_OFFSET, REGISTER_LAYOUTS, type RegisterLayout, X64_FLAGS_FIXED, X64_LAZY_KIND_OFFSET,
@@ -383,7 +384,9 @@ export class WasmSandbox implements Sandbox {
     const address = this.cpu.lastUnsupportedAddress();
     let shown: string;
     if (this.arch === 'arm64') {
-      shown = '0x' + this.cpu.lastUnsupportedWord().toString(16).padStart(8, '0');
+      const word = this.cpu.lastUnsupportedWord() >>> 0;
+      const name = nameArm64Instruction(word);
+      shown = name ? `${name} (0x${word.toString(16).padStart(8, '0')})` : `0x${word.toString(16).padStart(8, '0')}`;
     } else {
       // The bytes were just fetched from guest memory, so they can be read back.
       const bytes = this.read(address, this.cpu.lastUnsupportedLength());

@@ -98,16 +98,28 @@ describe('WASM CPU against Unicorn', () => {
     expect(results).toEqual([10n + 16n * 10n, 10n + 16n * 10n]);
   });
 
-  it('stops at an instruction outside its set with the word and address, after committing the ones before', async () => {
+  it('stops at an instruction outside its set with its class, word and address, after committing the ones before', async () => {
     const sandbox = new WasmSandbox('arm64');
     await loaded(sandbox, 'mov x0, #7\nfadd d0, d1, d2\nmov x0, #8');
     const error = (() => { try { sandbox.start(CODE, { until: CODE + 12 }); } catch (e) { return e; } })();
     expect(error).toBeInstanceOf(SandboxError);
     expect((error as SandboxError).code).toBe('UNSUPPORTED_INSTRUCTION');
-    expect((error as Error).message).toBe('unsupported instruction 0x1e622820 at 0x100004: the WASM CPU does not implement it');
+    expect((error as Error).message).toBe('unsupported instruction scalar floating-point (0x1e622820) at 0x100004: the WASM CPU does not implement it');
     expect((error as SandboxError).address).toBe(CODE + 4);
     expect(sandbox.readRegister('x0')).toBe(7n);
     expect(sandbox.readRegister('pc')).toBe(BigInt(CODE + 4));
+  });
+
+  it('names the class of a refused instruction: structure loads, system registers, vector floating point', async () => {
+    const refused: [string, string][] = [['ld1 {v0.16b}, [x1]', 'SIMD structure load/store'],
+      ['mrs x0, midr_el1', 'system register access'], ['fadd v0.4s, v1.4s, v2.4s', 'Advanced SIMD']];
+    for (const [source, name] of refused) {
+      const sandbox = new WasmSandbox('arm64');
+      const [word] = new Uint32Array((await loaded(sandbox, source)).slice().buffer);
+      expect(() => sandbox.start(CODE, { until: CODE + 4 }))
+        .toThrow(`unsupported instruction ${name} (0x${word!.toString(16).padStart(8, '0')}) at 0x100000`);
+      sandbox.close();
+    }
   });
 
   it('raises the undefined-instruction exception where Unicorn\'s Armv8.0 CPU has no instruction', async () => {
@@ -165,6 +177,21 @@ describe('WASM CPU against Unicorn', () => {
       sandbox.close();
     }
     expect(traces[1]).toEqual(traces[0]);
+  });
+
+  it('stops a loop that is one block after exactly the instruction count, as Unicorn does', async () => {
+    // The loop body is one block that branches to itself; x1 counts rounds, x2 sums them.
+    const source = 'mov x1, #0\nmov x2, #0\nloop: add x1, x1, #1\nadd x2, x2, x1\nb loop';
+    for (const limit of [1, 2, 3, 4, 5, 6, 100, 65_537, 200_003]) {
+      const seen = await Promise.all(both().map(async ([, sandbox]) => {
+        await loaded(sandbox, source);
+        const { reason, pc } = sandbox.start(CODE, { maxInstructions: limit });
+        const state = `${reason} ${pc} ${sandbox.readRegister('x1')} ${sandbox.readRegister('x2')}`;
+        sandbox.close();
+        return state;
+      }));
+      expect(seen[1], `limit ${limit}`).toBe(seen[0]);
+    }
   });
 
   it('lets another thread stop a runaway guest through a shared flag', async () => {

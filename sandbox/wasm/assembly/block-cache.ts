@@ -168,6 +168,10 @@ export let chainBudget: u32 = 0;
 /** The run's end address: never chained into. */
 export let chainUntil: u64 = 0;
 
+@inline export function setChainBudget(budget: u32): void {
+  chainBudget = budget;
+}
+
 export function setChainLimits(budget: u32, until: u64): void {
   chainBudget = budget;
   chainUntil = until;

@@ -2,7 +2,7 @@
 // entry (register slot addresses, resolved immediates), so the common instructions are a handful of
 // loads and stores. Memory instructions check for a fault before writing any register, and leave the
 // block after the instruction when a host callback or a code write asked for it.
-import { BLOCK_COUNT, BLOCK_ENTRIES, chainTarget } from '../block-cache';
+import { BLOCK_COUNT, BLOCK_ENTRIES, chainBudget, chainTarget, chainUntil, setChainBudget } from '../block-cache';
 import { read16, read32, read64, read8, readSized, write16, write32, write64, write8, writeSized } from '../memory';
 import {
   RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, RUN_UNSUPPORTED, exitBlock, faulted, pcOverridden, setExecuted, setInterrupt,
@@ -771,6 +771,18 @@ export function executeArm64(block: usize, blockPc: u64, first: u32, last: u32):
     }
     // A branch completed. Go on into the target's block if it is decoded and may run now.
     chained += indexOf(p, base) + 1 - first;
+    if (target == blockPc) {
+      // A loop within one block, which is running unhooked: only the budget and the end address
+      // can stop it going round again.
+      const count = <u32>((end - base) >> ENTRY_SHIFT);
+      if (count <= chainBudget && chainUntil - target >= <u64>(count << 2)) {
+        setChainBudget(chainBudget - count);
+        p = base;
+        first = 0;
+        link = 0;
+        continue;
+      }
+    }
     const next = chainTarget(block, target, link);
     if (next == 0) {
       store<u64>(PC, target);

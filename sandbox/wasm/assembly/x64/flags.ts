@@ -115,6 +115,8 @@ export function setFlagBits(mask: u64, value: u64): void {
   const kind = load<u32>(LAZY_KIND);
   if (kind == LAZY_SUB) return load<u64>(LAZY_A) < load<u64>(LAZY_B) ? 1 : 0;
   if (kind == LAZY_ADD) return load<u64>(LAZY_RESULT) < load<u64>(LAZY_A) ? 1 : 0;
+  // inc/dec keep CF in aux, and results with known flags have it there: no need to build them all.
+  if (kind >= LAZY_INC) return load<u64>(LAZY_AUX) & CF;
   return arithmeticFlags() & CF;
 }
 
