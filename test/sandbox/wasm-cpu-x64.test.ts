@@ -167,6 +167,14 @@ describe('x86-64 WASM CPU against Unicorn', () => {
       }
       expect(outcomes.slice(outcomes.length / 2), source).toEqual(outcomes.slice(0, outcomes.length / 2));
     }
+    // A hlt just before the end address: Unicorn reports the end address first.
+    const endings: string[] = [];
+    for (const [, sandbox] of both()) {
+      await loaded(sandbox, 'mov eax, 2\nhlt\nnop');
+      endings.push(JSON.stringify(sandbox.start(CODE, { until: CODE + 6 })), JSON.stringify(sandbox.start(CODE, { until: CODE + 7 })));
+      sandbox.close();
+    }
+    expect(endings).toEqual(Array(2).fill([`{"reason":"until","pc":${CODE + 6}}`, `{"reason":"halted","pc":${CODE + 6}}`]).flat());
   });
 
   it('reports memory accesses to hooks as Unicorn does, stack, string and atomic instructions included', async () => {
