@@ -1,5 +1,6 @@
 // The benchmarks, each a function that returns printed lines.
 import { arm64Decoder, arm64RedirectPlanning } from './arm64.ts';
+import { embedLoading } from './embed.ts';
 import { hotpatchApply } from './hotpatch.ts';
 import { playgroundLoading } from './playground.ts';
 import { cpuCorpus, cpuStopLatency, cpuTightLoop } from './wasm-cpu.ts';
@@ -8,5 +9,5 @@ import { x64RedirectPlanning } from './x64-redirect.ts';
 
 export const figures: (() => Promise<string[]>)[] = [
   cpuTightLoop, cpuCorpus, cpuStopLatency, x64DecoderThroughput, x64RedirectPlanning, arm64Decoder, arm64RedirectPlanning, hotpatchApply,
-  playgroundLoading,
+  playgroundLoading, embedLoading,
 ];

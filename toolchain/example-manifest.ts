@@ -15,7 +15,7 @@ export interface ExampleManifest {
 /** One moment of an example's timeline (see engine/host/live-patching.ts). */
 export interface ExampleEvent {
   at: PatchMoment;
-  /** Patch source to build and apply, in the architecture's directory. */
+  /** Patch source to build and apply (a file name, see `exampleFilePath`). */
   apply?: string;
   /** Name of the module whose active patch is rolled back. */
   rollback?: string;
@@ -35,4 +35,20 @@ export function checkExampleManifest(value: unknown, where: string): ExampleMani
     throw new Error(`${where} must list "arches" and "modules"`);
   }
   return manifest;
+}
+
+/**
+ * Where a file an example names lives, relative to the examples directory. A plain name is in the
+ * example's own directory for the architecture ("pricing.s" -> "price-tax/x64/pricing.s"); "other:name"
+ * is the file of the same architecture in another example, so examples that start from the same
+ * program share one copy of its sources ("price-tax:pricing.s" -> "price-tax/x64/pricing.s").
+ */
+export function exampleFilePath(example: string, arch: Arch, name: string): string {
+  const shared = /^([\w.-]+):([^:]+)$/.exec(name);
+  return shared ? `${shared[1]}/${arch}/${shared[2]}` : `${example}/${arch}/${name}`;
+}
+
+/** The name a file goes by in listings, tabs and patch names: "price-tax:pricing.s" is "pricing.s". */
+export function exampleFileName(name: string): string {
+  return name.split(/[/:]/).at(-1)!;
 }

@@ -1,16 +1,21 @@
 // Examples: a directory with example.json and, per architecture, the module sources it lists.
 // Reads files (Node only); browsers get the sources bundled and call assembleProgram directly.
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Arch } from '../sandbox/sandbox.ts';
 import type { TimelineEvent } from '../engine/host/live-patching.ts';
 import { assembleModule } from './assemble.ts';
 import type { GuestModule } from './module.ts';
-import { checkExampleManifest, type ExampleManifest } from './example-manifest.ts';
+import { checkExampleManifest, exampleFilePath, type ExampleManifest } from './example-manifest.ts';
 import { buildPatch } from './patch.ts';
 import { assembleProgram } from './program.ts';
 
 export { assembleProgram, type ExampleManifest };
+
+/** The path of a file the example in `dir` names (see exampleFilePath): its own, or another example's. */
+export function exampleFile(dir: string, arch: Arch, name: string): string {
+  return join(dir, '..', exampleFilePath(basename(resolve(dir)), arch, name));
+}
 
 export async function readExampleManifest(dir: string): Promise<ExampleManifest> {
   let text: string;
@@ -28,7 +33,7 @@ export async function assembleExample(dir: string, arch: Arch): Promise<{ manife
     throw new Error(`example "${manifest.title}" exists for ${manifest.arches.join(', ')}, not ${arch}`);
   }
   const sources = await Promise.all(manifest.modules.map(async (name) => {
-    const file = join(dir, arch, name);
+    const file = exampleFile(dir, arch, name);
     return { file, text: await readFile(file, 'utf8') };
   }));
   return { manifest, modules: await assembleProgram(sources, arch) };
@@ -50,11 +55,11 @@ export async function buildExampleTimeline(dir: string, arch: Arch, manifest: Ex
       events.push({ at: entry.at, action: { kind: 'rollback', module: entry.rollback }, expect, ...note });
       continue;
     }
-    const file = join(dir, arch, entry.apply!);
+    const file = exampleFile(dir, arch, entry.apply!);
     let base: GuestModule | undefined;
     if (entry.builtAgainst !== undefined) {
       // Another build of the module, assembled with the same view of the modules loaded before it.
-      const against = join(dir, arch, entry.builtAgainst);
+      const against = exampleFile(dir, arch, entry.builtAgainst);
       const externals = new Map(modules.flatMap((m) => m.exports.map((name) => [name, m.symbols.find((s) => s.name === name)!.address] as const)));
       base = await assembleModule(await readFile(against, 'utf8'), arch, { file: against, externals });
     }

@@ -355,7 +355,8 @@ export class WasmSandbox implements Sandbox {
       case STOP_LIMIT: return { reason: 'instruction-limit', pc };
       case STOP_TIME: return { reason: 'time-limit', pc };
       case STOP_REQUESTED: return { reason: 'stopped', pc };
-      case STOP_HALTED: return { reason: 'halted', pc };
+      // Unicorn checks the end address first: a hlt just before it ends the run there.
+      case STOP_HALTED: return { reason: pc === until ? 'until' : 'halted', pc };
       case RUN_FAULT: throw this.guestFault(pc);
       case RUN_UNSUPPORTED: throw this.unsupported(pc);
     }

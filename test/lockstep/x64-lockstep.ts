@@ -5,17 +5,14 @@
 // Flags the manual leaves undefined are masked per instruction (UNDEFINED_FLAGS below); after such
 // an instruction the WASM CPU takes Unicorn's flags, so later flag readers see the same values.
 import { type Sandbox, Prot, SandboxError } from '../../sandbox/sandbox.ts';
-import { type DisassembledInstruction, disassemble } from '../../toolchain/capstone.ts';
+import { type CapstoneHandle, type DisassembledInstruction, capstoneHandle, disassemble } from '../../toolchain/capstone.ts';
 
-export const CF = 0x1n;
-export const PF = 0x4n;
-export const AF = 0x10n;
-export const ZF = 0x40n;
-export const SF = 0x80n;
-export const OF = 0x800n;
-const ALL = CF | PF | AF | ZF | SF | OF;
+import {
+  AF, ARITHMETIC_FLAGS as ALL, CF, GPRS, type LockstepState, OF, PF, SF, ZF, documentedDifference, documentedFault, documentedRefusal,
+  type MemoryReader, memoryAddress, needsOperandBefore,
+} from './x64-departures.ts';
 
-const GPRS = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
+export { CF, OF, type LockstepState };
 
 /**
  * Flags the Intel manual (vol. 2, each instruction's "Flags Affected") leaves undefined, by
@@ -76,13 +73,6 @@ export function undefinedFlags(insn: DisassembledInstruction, rcx: bigint): bigi
 
 const SSE_OPERAND = /xmm/;
 
-export interface LockstepState {
-  gprs: bigint[];
-  rip: bigint;
-  flags: bigint;
-  xmm: bigint[] | undefined;
-}
-
 function readState(sandbox: Sandbox, withXmm: boolean): LockstepState {
   return {
     gprs: GPRS.map((name) => sandbox.readRegister(name)),
@@ -139,16 +129,19 @@ export class LockstepRunner {
     private readonly reference: Sandbox,
     private readonly subject: Sandbox,
     private readonly windows: MemoryWindow[],
+    /** Counts the instructions both agreed on, by Capstone's mnemonic (coverage figures). */
+    private readonly mnemonics?: Map<string, number>,
   ) {
     for (const [name, sandbox] of [['reference', reference], ['subject', subject]] as const) {
       sandbox.addHook({ type: 'interrupt', callback: (n) => { this.interruptSeen[name] = n; sandbox.stop(); } });
     }
   }
 
-  private step(sandbox: Sandbox, name: string, pc: number, isHlt: boolean): StepOutcome {
+  /** `end` matters even for one step: Unicorn honours an end address only in code it translates with it. */
+  private step(sandbox: Sandbox, name: string, pc: number, end: number, isHlt: boolean): StepOutcome {
     this.interruptSeen[name] = undefined;
     try {
-      const result = sandbox.start(pc, { maxInstructions: 1 });
+      const result = sandbox.start(pc, { maxInstructions: 1, until: end });
       const interrupt = this.interruptSeen[name];
       if (interrupt !== undefined) return { kind: 'interrupt', detail: `interrupt ${interrupt}` };
       // The Unicorn backend guesses 'halted' from an F4 byte before the pc, which can be the last
@@ -160,8 +153,23 @@ export class LockstepRunner {
     }
   }
 
-  /** Runs one program; `instructions` maps addresses to Capstone's view of the code. */
-  run(instructions: Map<number, DisassembledInstruction>, start: number, end: number, maxSteps: number): ProgramRun {
+  private count(insn: DisassembledInstruction | undefined): void {
+    if (!this.mnemonics || !insn) return;
+    this.mnemonics.set(insn.mnemonic, (this.mnemonics.get(insn.mnemonic) ?? 0) + 1);
+  }
+
+  /** The bytes of the first (memory) operand of `insn` before it runs, or undefined when unmapped. */
+  private operandBefore(insn: DisassembledInstruction, before: LockstepState): Uint8Array | undefined {
+    const address = memoryAddress(insn.operands.split(',')[0]!, before.gprs, BigInt(insn.address + insn.size));
+    try {
+      return address === undefined ? undefined : this.subject.read(address, 8);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Runs one program; `instructions` gives Capstone's view of the instruction at an address. */
+  run(instructions: InstructionLookup, start: number, end: number, maxSteps: number): ProgramRun {
     let pc = start;
     let executed = 0;
     const documented: Record<string, number> = {};
@@ -172,14 +180,15 @@ export class LockstepRunner {
       const rcx = this.reference.readRegister('rcx');
       const sse = insn !== undefined && SSE_OPERAND.test(insn.operands);
       const isHlt = insn?.mnemonic === 'hlt';
-      let expected = this.step(this.reference, 'reference', pc, isHlt);
+      const operandBefore = insn && needsOperandBefore(insn) ? this.operandBefore(insn, previous) : undefined;
+      let expected = this.step(this.reference, 'reference', pc, end, isHlt);
       // Stepped one instruction at a time, Unicorn ends a repeated string instruction whose count
       // reached zero with one more, empty, execution of it: count that as the same instruction.
       if (expected.kind === 'ok' && insn && /^rep/.test(insn.mnemonic) &&
         Number(this.reference.readRegister('rip')) === pc && this.reference.readRegister('rcx') === 0n) {
-        expected = this.step(this.reference, 'reference', pc, isHlt);
+        expected = this.step(this.reference, 'reference', pc, end, isHlt);
       }
-      const actual = this.step(this.subject, 'subject', pc, isHlt);
+      const actual = this.step(this.subject, 'subject', pc, end, isHlt);
       const before = stepIndex;
       const diverge = (differences: string[]): ProgramRun => ({
         executed,
@@ -190,8 +199,30 @@ export class LockstepRunner {
         },
         ending: 'divergence',
       });
+      const read: MemoryReader = (address, size) => this.subject.read(address, size);
       if (expected.kind !== actual.kind || expected.detail !== actual.detail) {
-        return diverge([`outcome: unicorn ${expected.detail}, wasm ${actual.detail}`]);
+        const vector = /^interrupt (\d+)$/.exec(actual.detail)?.[1];
+        const fault = insn && expected.detail === 'ok' && vector !== undefined &&
+          documentedFault(insn, previous, Number(vector));
+        if (fault) {
+          // The WASM CPU raised the exception the manual requires where Unicorn ran on: the run ends here.
+          documented[fault] = (documented[fault] ?? 0) + 1;
+          return { executed, documented, divergence: undefined, ending: actual.detail };
+        }
+        const refused = insn && expected.detail === 'UC_ERR_INSN_INVALID' && actual.detail === 'ok' &&
+          documentedRefusal(insn, previous, readState(this.subject, false), read);
+        if (!refused) return diverge([`outcome: unicorn ${expected.detail}, wasm ${actual.detail}`]);
+        // Unicorn refused an instruction the manual defines: continue from the manual's result.
+        documented[refused] = (documented[refused] ?? 0) + 1;
+        const b = readState(this.subject, false);
+        GPRS.forEach((name, i) => this.reference.writeRegister(name, b.gprs[i]!));
+        this.reference.writeRegister('rflags', b.flags);
+        this.reference.writeRegister('rip', b.rip);
+        executed++;
+        this.count(insn);
+        pc = Number(b.rip);
+        previous = b;
+        continue;
       }
       const a = readState(this.reference, sse);
       const b = readState(this.subject, sse);
@@ -221,16 +252,20 @@ export class LockstepRunner {
         }
       }
       if (differences.length > 0) {
-        const known = insn && documentedDifference(insn, previous, a, b);
+        const known = insn && documentedDifference(insn, previous, a, b, read, operandBefore);
         if (!known) return diverge(differences);
         // Unicorn is the one that is wrong here: continue from the manual's values.
         documented[known] = (documented[known] ?? 0) + 1;
+        for (const window of this.windows) this.reference.write(window.address, this.subject.read(window.address, window.size));
         GPRS.forEach((name, i) => { if (a.gprs[i] !== b.gprs[i]) this.reference.writeRegister(name, b.gprs[i]!); });
+        if (a.flags !== b.flags) this.reference.writeRegister('rflags', b.flags);
         a.gprs = [...b.gprs];
+        a.flags = b.flags;
       }
       // Undefined flags: continue from Unicorn's values so later readers agree.
       if (a.flags !== b.flags) this.subject.writeRegister('rflags', a.flags);
       if (expected.kind === 'ok' && expected.detail === 'ok') executed++;
+      this.count(insn);
       if (expected.kind !== 'ok' || expected.detail === 'halted') {
         return { executed, documented, divergence: undefined, ending: expected.detail };
       }
@@ -241,32 +276,40 @@ export class LockstepRunner {
   }
 }
 
-const REGISTER_32 = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'r8d', 'r9d', 'r10d', 'r11d', 'r12d', 'r13d',
-  'r14d', 'r15d'];
+/** Capstone's view of the instruction at an address. */
+export interface InstructionLookup {
+  get(address: number): DisassembledInstruction | undefined;
+}
 
 /**
- * Differences where Unicorn 2.0.1 departs from the manual in a known way (listed in the README).
- * Returns the case's name when every difference between Unicorn (`a`) and the WASM CPU (`b`) is
- * explained by it, else undefined.
- *
- * - `cmpxchg-32-zero-extension`: a 32-bit cmpxchg writes the accumulator only when the comparison
- *   fails and a register destination only when it succeeds; Unicorn writes both every time, which
- *   clears the upper half of the one that should be untouched.
+ * Capstone's view of whatever code `sandbox` holds at an address, disassembled when first asked
+ * for: compiled code reaches functions and bytes no symbol describes.
  */
-export function documentedDifference(insn: DisassembledInstruction, before: LockstepState, a: LockstepState,
-  b: LockstepState): string | undefined {
-  const mnemonic = insn.mnemonic.replace(/^lock /, '');
-  if (mnemonic !== 'cmpxchg' || firstOperandBits(insn.operands) !== 32) return undefined;
-  if (a.rip !== b.rip || a.flags !== b.flags) return undefined;
-  const destination = REGISTER_32.indexOf(insn.operands.split(',')[0]!.trim());
-  for (let i = 0; i < GPRS.length; i++) {
-    if (a.gprs[i] === b.gprs[i]) continue;
-    if (i !== 0 && i !== destination) return undefined;
-    const low = (v: bigint) => v & 0xffff_ffffn;
-    // The WASM CPU left the register untouched; Unicorn wrote back its own low half, zero-extended.
-    if (b.gprs[i] !== before.gprs[i] || a.gprs[i] !== low(before.gprs[i]!)) return undefined;
+export class LiveInstructions implements InstructionLookup {
+  private readonly cache = new Map<number, DisassembledInstruction | undefined>();
+
+  private constructor(private readonly sandbox: Sandbox, private readonly handle: CapstoneHandle) {}
+
+  static async of(sandbox: Sandbox): Promise<LiveInstructions> {
+    return new LiveInstructions(sandbox, await capstoneHandle('x64'));
   }
-  return 'cmpxchg-32-zero-extension';
+
+  get(address: number): DisassembledInstruction | undefined {
+    if (this.cache.has(address)) return this.cache.get(address);
+    let bytes: Uint8Array;
+    try {
+      bytes = this.sandbox.read(address, 15);
+    } catch {
+      // The instruction ends on the last mapped page: read what there is.
+      const room = 0x1000 - (address & 0xfff);
+      try { bytes = this.sandbox.read(address, room); } catch { bytes = new Uint8Array(0); }
+    }
+    const [insn] = this.handle.disasm(bytes, address, 1);
+    const found = insn && { address: Number(insn.address), size: insn.size, bytes: Uint8Array.from(insn.bytes),
+      mnemonic: insn.mnemonic, operands: insn.op_str };
+    this.cache.set(address, found);
+    return found;
+  }
 }
 
 /** Capstone's view of the program, by address. */

@@ -27,6 +27,10 @@ export interface RandomLockstepOptions {
   steps: number;
   /** Random initial states each program runs from (assembling costs more than running). */
   statesPerProgram: number;
+  /** Draw every program's templates from these only. */
+  only?: readonly string[];
+  /** Counts the instructions both CPUs agreed on, by mnemonic. */
+  mnemonics?: Map<string, number>;
   /** Stop after this many divergences. */
   maxDivergences?: number;
   onProgress?: (result: RandomLockstepResult) => void;
@@ -38,7 +42,7 @@ export class X64LockstepPair {
   readonly subject: Sandbox = new WasmSandbox('x64');
   readonly runner: LockstepRunner;
 
-  constructor() {
+  constructor(mnemonics?: Map<string, number>) {
     for (const sandbox of [this.reference, this.subject]) {
       sandbox.map(X64_CODE, CODE_SIZE, Prot.READ | Prot.EXEC);
       sandbox.map(X64_DATA, X64_DATA_SIZE, Prot.READ | Prot.WRITE);
@@ -47,7 +51,7 @@ export class X64LockstepPair {
     this.runner = new LockstepRunner(this.reference, this.subject, [
       { address: X64_DATA, size: X64_DATA_SIZE },
       { address: X64_STACK_POINTER - 0x1000, size: 0x1100 },
-    ]);
+    ], mnemonics);
   }
 
   close(): void {
@@ -58,10 +62,10 @@ export class X64LockstepPair {
 
 export async function runRandomLockstep(options: RandomLockstepOptions): Promise<RandomLockstepResult> {
   const result: RandomLockstepResult = { programs: 0, instructions: 0, divergences: [], endings: {}, documented: {} };
-  let pair = new X64LockstepPair();
+  let pair = new X64LockstepPair(options.mnemonics);
   try {
     for (let seed = options.firstSeed; seed < options.firstSeed + options.programs; seed++) {
-      const source = generateSource(seed, options.steps);
+      const source = generateSource(seed, options.steps, options.only);
       let code: Uint8Array;
       try {
         code = await assembleStatements(source, 'x64', X64_CODE);
@@ -91,7 +95,7 @@ export async function runRandomLockstep(options: RandomLockstepOptions): Promise
         if (run.ending !== 'end') {
           // After an exception Unicorn's CPU keeps state (a later #DE becomes a double fault): start afresh.
           pair.close();
-          pair = new X64LockstepPair();
+          pair = new X64LockstepPair(options.mnemonics);
         }
         if (run.divergence) {
           result.divergences.push({ seed, state: k, divergence: run.divergence, source });

@@ -1,12 +1,14 @@
 // The embed's scenario core on real Unicorn: scenarios built at build time run like the program
 // does on its own, transactions can be walked step by step with memory exactly as the journal
 // says, and the disassembly the embed shows (recorded at build time) is what Capstone decodes.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GuestProcess } from '../../sandbox/process.ts';
 import type { Arch } from '../../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { nodePlatform } from '../../web/build/node-platform.ts';
-import { buildScenario } from '../../web/build/scenario-builder.ts';
+import { buildScenario, listExamples } from '../../web/build/scenario-builder.ts';
 import { DemoCore } from '../../web/src/embed/demo-core.ts';
 import { InstructionTable } from '../../web/src/embed/instruction-table.ts';
 import { guestModule, type Scenario } from '../../web/src/embed/scenario.ts';
@@ -65,8 +67,7 @@ describe.each(['x64', 'arm64'] as Arch[])('a scenario on %s', (arch) => {
   });
 });
 
-describe('patching a scenario (ARM64, whose planner the engine has)', () => {
-  const arch = 'arm64';
+describe.each(['x64', 'arm64'] as Arch[])('patching a scenario on %s', (arch) => {
   let scenario: Scenario;
   beforeAll(async () => {
     scenario = await buildScenario(EXAMPLES, 'shop', arch);
@@ -81,7 +82,7 @@ describe('patching a scenario (ARM64, whose planner the engine has)', () => {
     expect(view.position).toBe(view.steps.length);
     expect(view.redirects).toMatchObject([{ mode: 'hook', targetName: 'shop!classify', replacementName: 'shop patch 1!classify_upper' }]);
     expect(view.steps.map((s) => s.stage)).toContain('trampoline');
-    expect(view.steps.find((s) => s.stage === 'entry-jump')?.code?.after[0]?.mnemonic).toBe('b');
+    expect(view.steps.find((s) => s.stage === 'entry-jump')?.code?.after[0]?.mnemonic).toBe(arch === 'arm64' ? 'b' : 'jmp');
     runToEnd(core);
     const snapshot = await core.snapshot();
     expect(snapshot.output).toBe('OOOOOOOO');
@@ -169,6 +170,28 @@ describe('patching a scenario (ARM64, whose planner the engine has)', () => {
     expect(table.misses).toBe(0);
   });
 
+  it('stops a run at the moment of each timeline event, once', async () => {
+    const { core } = coreFor(scenario);
+    await core.reset();
+    const runUntilStopped = () => {
+      let end = core.runSlice(7, 0, true);
+      for (let i = 0; i < 10_000 && end === 'running'; i++) end = core.runSlice(7, 0, true);
+      return end;
+    };
+    // Before call 4 of classify: three letters printed, the fourth call not yet entered.
+    expect(runUntilStopped()).toBe('stopped');
+    const calls = () => core.guest!.calls.get('shop!classify');
+    expect(calls()).toBe(3);
+    expect(core.guest!.pc).toBe(scenario.modules[0]!.symbols.find((s) => s.name === 'classify')!.address);
+    expect((await core.snapshot()).note).toBe('paused after 3 calls of shop!classify, where the example applies upper.s');
+    expect((await core.apply(undefined, false)).status).toBe('applied');
+    expect(runUntilStopped()).toBe('stopped');
+    expect(calls()).toBe(5);
+    // Not applying: running on passes the moment, and stops at the next one only once it is next.
+    expect(runUntilStopped()).toBe('exited');
+    expect((await core.snapshot()).output).toBe('oooOOOOO');
+  });
+
   it('refuses what it cannot do, and says why', async () => {
     const { core } = coreFor(scenario);
     await core.reset();
@@ -206,3 +229,33 @@ async function stepAllAgainstCapstone(core: DemoCore, arch: Arch): Promise<Set<s
 function toHexString(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
+
+/** What `hotpatch run --json` reports for an example: its output and each transaction's outcome. */
+async function commandLine(example: string, arch: Arch): Promise<{ output: string; events: { name: string; result: { status: string } | null }[] }> {
+  const { stdout } = await promisify(execFile)('node', ['bin/hotpatch.js', 'run', `examples/${example}`, '--arch', arch, '--json'],
+    { timeout: 60_000 });
+  return JSON.parse(stdout) as { output: string; events: { name: string; result: { status: string } | null }[] };
+}
+
+describe('every example as an embed plays it', async () => {
+  const choices = await listExamples('examples');
+  it.each(choices.map((c) => [c.example, c.arch] as const))('%s on %s: pausing at each moment and doing what the timeline says prints what the command line prints', async (example, arch) => {
+    const [scenario, expected] = await Promise.all([buildScenario('examples', example, arch), commandLine(example, arch)]);
+    const { core, table } = coreFor(scenario);
+    await core.reset();
+    const outcomes: [string, string][] = [];
+    for (let i = 0; i < 100_000; i++) {
+      const end = core.runSlice(5_000, 0, true);
+      if (end === 'exited' || end === 'failed') break;
+      if (end !== 'stopped') continue;
+      const next = core.next!;
+      const view = next.kind === 'apply' ? await core.apply(undefined, false) : await core.rollback(next.name, false);
+      outcomes.push([view.subject, view.status]);
+    }
+    const snapshot = await core.snapshot();
+    expect(snapshot.state).toBe('exited');
+    expect(snapshot.output).toBe(expected.output);
+    expect(outcomes).toEqual(expected.events.map((e) => [e.name, e.result?.status]));
+    expect(table.misses).toBe(0);
+  });
+});

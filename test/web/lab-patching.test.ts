@@ -172,3 +172,25 @@ describe.each(CASES)('patching in the lab on $backend, $arch', ({ arch, cpu }) =
     expect(counters.get('pricing patch 1!price_with_tax_fixed')).toMatchObject({ calls: 0 });
   });
 });
+
+describe.each(CASES)('a patch built against another build, on $backend, $arch', ({ arch, cpu }) => {
+  it('is refused before anything is written, naming the build that differs', async () => {
+    const core = new LabCore(cpu, engine);
+    await core.load(program(arch), 1_000_000);
+    runUntilCall(core, 3);
+    const other = { name: 'pricing-1.0.s', text: readFileSync(`examples/wrong-base/${arch}/pricing-1.0.s`, 'utf8') };
+    const patch = { ...fix(arch), builtAgainst: other };
+    const [report] = await core.checkPatches([patch]);
+    expect(report).toMatchObject({ ok: true, module: 'pricing', builtAgainst: 'pricing-1.0.s' });
+    const allMemory = () => Buffer.concat(core.guest!.sandbox.regions().map((r) => core.guest!.sandbox.read(r.address, r.size)));
+    const memory = allMemory();
+    const regions = core.guest!.sandbox.regions().length;
+    const view = await core.applyPatch(patch, false);
+    expect(view).toMatchObject({ status: 'refused', code: 'wrong-base', steps: [] });
+    expect(view.message).toMatch(/^the patch was built for pricing sha256:[0-9a-f]+, but the running pricing is sha256:[0-9a-f]+/);
+    expect(core.guest!.sandbox.regions().length).toBe(regions);
+    expect(allMemory().equals(memory)).toBe(true);
+    // The same source built against the loaded module goes in.
+    expect((await core.applyPatch(fix(arch), false)).status).toBe('applied');
+  });
+});

@@ -49,7 +49,8 @@ export function embedScenarios(examplesDir = resolve('examples')): Plugin {
       }
       if (id.startsWith(`\0${ONE}`)) {
         const [example, arch] = id.slice(ONE.length + 1).split('/') as [string, Arch];
-        for (const file of filesUnder(join(examplesDir, example))) this.addWatchFile(file);
+        // A scenario may use another example's sources ("price-tax:pricing.s"): every example is watched.
+        for (const file of filesUnder(examplesDir)) this.addWatchFile(file);
         const data = await scenario(example, arch);
         // JSON.parse of a string literal is faster to start than the same object as JavaScript.
         return `export default JSON.parse(${JSON.stringify(JSON.stringify(data))});\n`;

@@ -7,7 +7,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePatchImage } from '../../engine/host/patch-image.ts';
 import type { Arch } from '../../sandbox/sandbox.ts';
-import { assembleExample } from '../../toolchain/example.ts';
+import { assembleExample, exampleFile } from '../../toolchain/example.ts';
+import { exampleFileName } from '../../toolchain/example-manifest.ts';
 import type { GuestModule } from '../../toolchain/module.ts';
 import { buildPatch } from '../../toolchain/patch.ts';
 import { disassembleAll } from '../src/lab/disassembly.ts';
@@ -50,10 +51,6 @@ export async function listExamples(examplesDir: string): Promise<ExampleChoice[]
   return choices;
 }
 
-function exampleFile(dir: string, arch: Arch, name: string): string {
-  return name.includes('{arch}') ? join(dir, name.replaceAll('{arch}', arch)) : join(dir, arch, name);
-}
-
 async function buildPatches(dir: string, arch: Arch, modules: GuestModule[], timeline: TimelineEntry[]):
   Promise<{ patches: ScenarioPatch[]; events: ScenarioEvent[] }> {
   const patches: ScenarioPatch[] = [];
@@ -83,10 +80,10 @@ async function buildPatches(dir: string, arch: Arch, modules: GuestModule[], tim
     const built = await buildPatch(source, arch, { file, base, modules });
     const parsed = await parsePatchImage(built.image, arch);
     if (!parsed.ok) throw new Error(`${file}: the toolchain built an image the engine rejects: ${parsed.error.message}`);
-    let index = patches.findIndex((p) => p.file === entry.apply && p.image === toHex(built.image));
+    let index = patches.findIndex((p) => p.file === exampleFileName(entry.apply!) && p.image === toHex(built.image));
     if (index < 0) {
       index = patches.push({
-        file: file.split('/').at(-1)!, module: built.module, sequence: built.sequence, image: toHex(built.image),
+        file: exampleFileName(entry.apply!), module: built.module, sequence: built.sequence, image: toHex(built.image),
         functions: built.functions, redirects: parsed.image.redirects.map((r) => ({ base: r.base, mode: r.mode })),
       }) - 1;
     }

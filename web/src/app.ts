@@ -135,8 +135,9 @@ export class Playground {
   private updateControls(): void {
     const state = this.snapshot?.state ?? 'empty';
     const stepping = this.snapshot?.stepping;
+    const budgetSpent = this.loaded && state === 'paused' && this.snapshot!.budgetLeft <= 0;
     this.controls.update(this.loaded ? state : 'ready', this.cpu, this.loadedKey !== undefined,
-      stepping !== undefined && stepping.position < stepping.total);
+      stepping !== undefined && stepping.position < stepping.total, budgetSpent);
     this.patchPane.setStatus(this.patching, this.loaded);
   }
 
@@ -198,7 +199,9 @@ export class Playground {
       case 'empty': return '';
       case 'ready': return this.cpu?.available ? `ready at ${s.where}` : `entry: ${s.where}`;
       case 'running': return `running · ${count}`;
-      case 'paused': return `${s.note ?? 'paused'} · at ${s.where} · ${count}`;
+      case 'paused': return s.budgetLeft <= 0
+        ? `stopped: the instruction budget is used up · at ${s.where} · ${count} · Reset (\u21E7F8) starts over with a new budget`
+        : `${s.note ?? 'paused'} · at ${s.where} · ${count}`;
       case 'exited': return `exited with code ${s.exitCode} · ${count}`;
       case 'failed': return `stopped: ${s.error ?? 'fault'}`;
     }

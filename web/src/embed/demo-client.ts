@@ -1,5 +1,7 @@
 // The embed's handle on its worker: requests with replies, and the snapshots it publishes.
 import type { DemoMessage, DemoRequest, DemoSnapshot } from './demo-protocol.ts';
+// Under the global's name: the bundler finds `new Worker(new URL(...))` and bundles the worker script.
+import { ModuleWorker as Worker } from './module-worker.ts';
 
 export class DemoClient {
   private worker: Worker | undefined;
@@ -40,7 +42,11 @@ export class DemoClient {
   }
 
   request(request: DemoRequest): Promise<void> {
-    this.start();
+    try {
+      this.start();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

@@ -42,6 +42,8 @@ export class DemoCore {
   private transactionCount = 0;
   private transaction: TransactionView | undefined;
   private note: string | undefined;
+  /** The timeline event whose moment the guest has reached (or -1): running on does not stop there again. */
+  private momentReached = -1;
 
   constructor(readonly scenario: Scenario, private readonly deps: DemoDependencies) {
     this.arch = scenario.arch;
@@ -65,6 +67,7 @@ export class DemoCore {
     this.nextEvent = 0;
     this.transaction = undefined;
     this.note = undefined;
+    this.momentReached = -1;
     this.cpuReason = undefined;
     let sandbox: Sandbox;
     try {
@@ -98,15 +101,41 @@ export class DemoCore {
     this.note = note;
   }
 
-  /** Runs at most `maxInstructions`; a transaction half stepped through is written to its end first. */
-  runSlice(maxInstructions: number, timeLimitMs = 0): SliceEnd {
+  /**
+   * Runs at most `maxInstructions`; a transaction half stepped through is written to its end first.
+   * With `stopAtMoment`, the slice ends ('stopped') where the next timeline event happens.
+   */
+  runSlice(maxInstructions: number, timeLimitMs = 0, stopAtMoment = false): SliceEnd {
     const process = this.process;
     if (!process || process.finished) return process?.state === 'failed' ? 'failed' : 'exited';
     this.finishTransaction();
     this.patches?.closeStepping();
-    const outcome = process.run({ maxInstructions, timeLimitMs });
+    const event = stopAtMoment && this.nextEvent !== this.momentReached ? this.scenario.timeline[this.nextEvent] : undefined;
+    const at = event?.at;
+    let limit = maxInstructions;
+    let watchedCall: string | undefined;
+    if (at && 'afterInstructions' in at) {
+      const left = at.afterInstructions - (process.instructions ?? 0);
+      if (left > 0) limit = Math.min(limit, left);
+    } else if (at && (process.calls.get(at.of) ?? 0) <= at.afterCalls) {
+      process.stopAtCall(at.of, at.afterCalls + 1);
+      watchedCall = at.of;
+    }
+    const outcome = process.run({ maxInstructions: limit, timeLimitMs });
+    // A stop armed for this slice and not reached must not fire later, after the timeline moved on.
+    if (watchedCall && outcome.reason !== 'stopped') process.stopAtCall(watchedCall, Number.MAX_SAFE_INTEGER);
     if (outcome.state === 'exited') { this.note = `the program exited with code ${process.io.exitCode}`; return 'exited'; }
     if (outcome.state === 'failed') { this.note = process.error?.message; return 'failed'; }
+    const reached = at !== undefined && ('afterInstructions' in at ? process.instructions === at.afterInstructions
+      : watchedCall !== undefined && outcome.reason === 'stopped');
+    if (reached) {
+      if (!('afterInstructions' in at) && at.thenInstructions) process.run({ maxInstructions: at.thenInstructions });
+      if (process.finished) return process.state === 'failed' ? 'failed' : 'exited';
+      this.momentReached = this.nextEvent;
+      const next = this.next!;
+      this.note = `paused ${next.moment}, where the example ${next.kind === 'apply' ? `applies ${next.name}` : `rolls back ${next.name}`}`;
+      return 'stopped';
+    }
     return outcome.reason === 'stopped' ? 'stopped' : 'running';
   }
 

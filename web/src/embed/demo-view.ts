@@ -46,14 +46,14 @@ export class DemoView {
   private readonly arch = h('span', { class: 'arch' });
   private readonly link = h('a', { class: 'open', target: '_blank', rel: 'noopener' }, 'Open in playground \u2197');
   private readonly summary = h('p', { class: 'summary' });
-  private readonly runButton = h('button', { class: 'primary', 'data-action': 'run' }, 'Run');
-  private readonly stepButton = h('button', { 'data-action': 'step-instruction', title: 'Run one instruction' }, 'Step');
-  private readonly resetButton = h('button', { 'data-action': 'reset', title: 'Back to the start, unpatched' }, 'Reset');
+  private readonly runButton = h('button', { class: 'primary', 'data-action': 'run', title: 'Run or pause (R)', 'aria-keyshortcuts': 'R' }, 'Run');
+  private readonly stepButton = h('button', { 'data-action': 'step-instruction', title: 'Run one instruction (I)', 'aria-keyshortcuts': 'I' }, 'Step');
+  private readonly resetButton = h('button', { 'data-action': 'reset', title: 'Back to the start, unpatched (0)', 'aria-keyshortcuts': '0' }, 'Reset');
   private readonly speed = h('select', { 'aria-label': 'Speed' },
     ...SPEEDS.map((s) => h('option', { value: String(s.value), selected: s.value === DEFAULT_SPEED }, s.label)));
-  private readonly applyButton = h('button', { class: 'primary', 'data-action': 'apply' }, 'Apply patch');
-  private readonly stepwiseButton = h('button', { 'data-action': 'apply-stepwise', title: 'Apply the patch one journal step at a time' }, 'Step through');
-  private readonly rollbackButton = h('button', { 'data-action': 'rollback', title: 'Take the active patch back out' }, 'Roll back');
+  private readonly applyButton = h('button', { class: 'primary', 'data-action': 'apply', title: 'Apply the patch at once (A)', 'aria-keyshortcuts': 'A' }, 'Apply patch');
+  private readonly stepwiseButton = h('button', { 'data-action': 'apply-stepwise', title: 'Apply the patch one journal step at a time (S)', 'aria-keyshortcuts': 'S' }, 'Step through');
+  private readonly rollbackButton = h('button', { 'data-action': 'rollback', title: 'Take the active patch back out (U)', 'aria-keyshortcuts': 'U' }, 'Roll back');
   private readonly status = h('div', { class: 'status', role: 'status', 'aria-live': 'polite' });
   private readonly notice = h('div', { class: 'notice', hidden: true });
   private readonly where = h('span', { class: 'where' });
@@ -61,10 +61,14 @@ export class DemoView {
   private readonly output = h('pre', { class: 'output', 'aria-label': 'Program output', tabindex: 0 });
   private readonly calls = h('table', { class: 'calls', 'aria-label': 'Calls per function' }, h('tbody', {}));
   private readonly patchMessage = h('p', { class: 'patch-message', role: 'status', 'aria-live': 'polite' });
-  private readonly backButton = h('button', { 'data-action': 'transaction-back', 'aria-label': 'Previous step' }, '\u25C0 Back');
+  private readonly backButton = h('button', { 'data-action': 'transaction-back', 'aria-label': 'Previous step', title: 'Take the last step back (B)', 'aria-keyshortcuts': 'B' }, '\u25C0 Back');
   private readonly position = h('span', { class: 'position' });
-  private readonly forwardButton = h('button', { 'data-action': 'transaction-forward', 'aria-label': 'Next step' }, 'Next \u25B6');
-  private readonly finishButton = h('button', { 'data-action': 'transaction-finish', title: 'Write the remaining steps' }, 'Finish');
+  private readonly forwardButton = h('button', { 'data-action': 'transaction-forward', 'aria-label': 'Next step', title: 'Write the next step (S)', 'aria-keyshortcuts': 'S' }, 'Next \u25B6');
+  private readonly finishButton = h('button', { 'data-action': 'transaction-finish', title: 'Write the remaining steps (F)', 'aria-keyshortcuts': 'F' }, 'Finish');
+  private readonly keys = h('p', { class: 'keys' }, 'Keys, with the focus in the demo: ',
+    ...([['R', 'run/pause'], ['I', 'one instruction'], ['A', 'apply'], ['S', 'step through'], ['B', 'step back'],
+      ['F', 'finish'], ['U', 'roll back'], ['0', 'reset']] as const).flatMap(([key, what], i) =>
+      [i ? ' \u00B7 ' : '', h('span', {}, h('kbd', {}, key), ` ${what}`)]));
   private readonly stepBar = h('div', { class: 'patch-bar', role: 'toolbar', 'aria-label': 'Transaction steps' },
     this.backButton, this.position, this.forwardButton, this.finishButton);
   private readonly steps = h('ol', { class: 'steps', 'aria-label': 'Journal steps' });
@@ -96,7 +100,8 @@ export class DemoView {
           h('section', { class: 'panel', 'aria-label': 'Output' }, h('h3', {}, 'Output'), this.output),
           h('section', { class: 'panel', 'aria-label': 'Calls per function' }, h('h3', {}, 'Calls'), this.calls))),
       h('section', { class: 'panel patch', 'aria-label': 'The patch, step by step' },
-        h('h3', {}, 'The patch, step by step'), this.emptyPatch, this.patchMessage, this.stepBar, this.patchLayout, this.diagram));
+        h('h3', {}, 'The patch, step by step'), this.emptyPatch, this.patchMessage, this.stepBar, this.patchLayout, this.diagram),
+      this.keys);
     this.root.addEventListener('click', (event) => {
       const button = (event.target as Element).closest<HTMLButtonElement>('button[data-action]');
       if (button && !button.disabled) this.perform(button.dataset.action as ViewAction);
@@ -106,6 +111,7 @@ export class DemoView {
       if (item) this.select(Number(item.dataset.step));
     });
     this.steps.addEventListener('keydown', (event) => this.stepKeys(event));
+    this.root.addEventListener('keydown', (event) => this.shortcut(event));
     this.showTransaction(undefined);
     this.setEnabled(false);
   }
@@ -155,12 +161,14 @@ export class DemoView {
     this.stepButton.disabled = !this.ready || !canRun || snapshot.state === 'running';
     this.resetButton.disabled = !this.ready || !snapshot.cpu.available;
     const next = snapshot.next;
-    this.applyButton.textContent = next?.kind === 'apply' ? `Apply ${next.name}` : 'Apply patch';
+    this.applyButton.title = `Apply ${next?.kind === 'apply' ? next.name : 'the patch'} at once (A)`;
     this.applyButton.disabled = !this.ready || !patching || next?.kind !== 'apply' || stepping;
     this.stepwiseButton.disabled = !this.ready || !patching || next === undefined || stepping;
     this.rollbackButton.disabled = !this.ready || !patching || snapshot.active.length === 0 || stepping;
 
-    renderDisassembly(this.disassembly, snapshot.disassembly, snapshot.pc, { scroll: false });
+    // A program that has ended has no current instruction: the last code it ran stays, unmarked.
+    const finished = snapshot.state === 'exited' || snapshot.state === 'failed';
+    renderDisassembly(this.disassembly, snapshot.disassembly, finished ? undefined : snapshot.pc, { scroll: false });
     this.where.textContent = snapshot.where;
     const atBottom = this.output.scrollTop + this.output.clientHeight >= this.output.scrollHeight - 4;
     if (this.output.textContent !== snapshot.output) {
@@ -168,6 +176,11 @@ export class DemoView {
       if (atBottom) this.output.scrollTop = this.output.scrollHeight;
     }
     renderCalls(this.calls, snapshot.calls);
+    // "module!function" may break after the "!" in a narrow column.
+    for (const cell of this.calls.querySelectorAll('td:first-child')) {
+      const [module, name] = (cell.textContent ?? '').split('!');
+      if (name !== undefined) fill(cell as HTMLElement, `${module}!`, h('wbr', {}), name);
+    }
     this.showStatus(describe(snapshot));
     this.showNotice(!snapshot.cpu.available ? snapshot.cpu.reason
       : snapshot.patchingUnavailable ? `Patches cannot be applied here: ${snapshot.patchingUnavailable}.`
@@ -215,6 +228,24 @@ export class DemoView {
     this.selected = step;
     if (this.snapshot) this.showTransaction(this.snapshot.transaction);
     this.steps.querySelector<HTMLButtonElement>('li.selected button')?.focus();
+  }
+
+  /**
+   * One key per control, heard only while the focus is inside this demo (never on the host page):
+   * the key acts as a click on its button would, so a disabled control ignores its key too.
+   */
+  private shortcut(event: KeyboardEvent): void {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if ((event.target as Element).closest('select, input, textarea')) return;
+    const stepping = !this.stepBar.hidden && !this.forwardButton.disabled;
+    const buttons: Record<string, HTMLButtonElement> = {
+      r: this.runButton, i: this.stepButton, '0': this.resetButton, a: this.applyButton, u: this.rollbackButton,
+      s: stepping ? this.forwardButton : this.stepwiseButton, b: this.backButton, f: this.finishButton,
+    };
+    const button = buttons[event.key.toLowerCase()];
+    if (!button) return;
+    event.preventDefault();
+    if (!button.disabled && !button.closest('[hidden]')) this.perform(button.dataset.action as ViewAction);
   }
 
   /** Arrow keys move through the steps list (one tab stop for the whole list). */

@@ -78,11 +78,11 @@ async function runLoop(demo: DemoCore, options: RunOptions): Promise<void> {
   let end: SliceEnd = 'running';
   while (generation === runGeneration && end === 'running') {
     if (options.speed === 0) {
-      end = demo.runSlice(200_000, 20);
+      end = demo.runSlice(200_000, 20, options.stopAtMoments);
       await yieldToMessages();
     } else {
       // Twenty slices a second at the chosen speed.
-      end = demo.runSlice(Math.max(1, Math.round(options.speed / 20)));
+      end = demo.runSlice(Math.max(1, Math.round(options.speed / 20)), 0, options.stopAtMoments);
       await sleep(50);
     }
     if (performance.now() - lastPublished > SNAPSHOT_INTERVAL_MS) {

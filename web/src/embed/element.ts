@@ -47,7 +47,7 @@ export interface StepEventDetail {
 }
 
 export class HotpatchDemo extends HTMLElement {
-  static readonly observedAttributes = ['example', 'arch'];
+  static readonly observedAttributes = ['example', 'arch', 'playground'];
   private readonly shadow: ShadowRoot;
   private readonly view: DemoView;
   private client: DemoClient | undefined;
@@ -78,8 +78,10 @@ export class HotpatchDemo extends HTMLElement {
     this.previous = undefined;
   }
 
-  attributeChangedCallback(_name: string, before: string | null, after: string | null): void {
-    if (before !== after && this.isConnected) void this.loadFromAttributes();
+  attributeChangedCallback(name: string, before: string | null, after: string | null): void {
+    if (before === after || !this.isConnected) return;
+    if (name === 'playground') { if (this.scenario) this.showHeader(this.scenario); return; }
+    void this.loadFromAttributes();
   }
 
   /** The last state the worker published. */
@@ -127,10 +129,15 @@ export class HotpatchDemo extends HTMLElement {
     return this.loading;
   }
 
-  private showScenario(scenario: Scenario): void {
+  /** The title, summary and the link that opens the same scenario in the playground. */
+  private showHeader(scenario: Scenario): void {
     const link = new URL(this.getAttribute('playground') ?? APP_ROOT, location.href);
     link.hash = `example=${encodeURIComponent(scenario.example)}&arch=${scenario.arch}&pane=patch`;
     this.view.showHeader({ title: scenario.title, summary: scenario.summary, arch: scenario.arch, playgroundLink: link.href });
+  }
+
+  private showScenario(scenario: Scenario): void {
+    this.showHeader(scenario);
     // The entry function, from the build-time disassembly, while the worker starts.
     const entryModule = scenario.modules.find((m) => m.entry) ?? scenario.modules[0];
     const entry = entryModule?.symbols.find((s) => s.name === entryModule.entry) ?? entryModule?.symbols[0];
@@ -147,11 +154,12 @@ export class HotpatchDemo extends HTMLElement {
 
   private startWhenVisible(): void {
     this.visibility?.disconnect();
-    if (typeof IntersectionObserver === 'undefined') { void this.ensureStarted(); return; }
+    if (typeof IntersectionObserver === 'undefined') { this.ensureStarted().catch(() => undefined); return; }
     this.visibility = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) {
         this.visibility?.disconnect();
-        void this.ensureStarted();
+        // A failure is shown in the demo itself.
+        this.ensureStarted().catch(() => undefined);
       }
     }, { rootMargin: '200px' });
     this.visibility.observe(this);
@@ -167,7 +175,19 @@ export class HotpatchDemo extends HTMLElement {
     this.client = client;
     client.onSnapshot((snapshot) => this.received(snapshot));
     this.view.showStatus('Starting…');
-    await client.request({ type: 'load', scenario });
+    try {
+      await client.request({ type: 'load', scenario });
+    } catch (error) {
+      // The worker did not start (a browser policy, a missing file): say so in the demo, not only in the console.
+      if (this.client === client) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.dataset.state = 'error';
+        this.view.showStatus('');
+        this.view.showNotice(`The demo could not start: ${message}`);
+        this.emit('hotpatch-error', { message });
+      }
+      throw error;
+    }
     if (this.client === client) {
       this.view.setEnabled(true);
       this.dataset.state = client.last?.state ?? 'ready';

@@ -7,6 +7,7 @@ import type { Arch, Sandbox } from '../../../sandbox/sandbox.ts';
 import { disassemble } from '../../../toolchain/capstone.ts';
 import type { GuestModule } from '../../../toolchain/module.ts';
 import { moduleImage } from '../../../toolchain/module.ts';
+import { assembleModule } from '../../../toolchain/assemble.ts';
 import { type BuiltPatch, buildPatch } from '../../../toolchain/patch.ts';
 import { assembleProgram } from '../../../toolchain/program.ts';
 import { AssemblyError, stripComment } from '../../../toolchain/source.ts';
@@ -32,6 +33,13 @@ const LINES_BEFORE = 6;
 const LINES_AFTER = 14;
 /** A view never disassembles more than this many bytes of one function. */
 const MAX_FUNCTION_BYTES = 4096;
+
+/** A patch source, and optionally another build of its module to build it against. */
+export interface PatchSource {
+  name: string;
+  text: string;
+  builtAgainst?: { name: string; text: string };
+}
 
 export type SliceEnd = 'running' | 'budget' | 'stopped' | 'exited' | 'failed';
 
@@ -66,7 +74,7 @@ export class LabCore {
   }
 
   /** Builds a patch source against the loaded program (the module its ".patch" line names). */
-  async buildPatch(patch: { name: string; text: string }): Promise<{ report: PatchReport; built?: BuiltPatch }> {
+  async buildPatch(patch: PatchSource): Promise<{ report: PatchReport; built?: BuiltPatch }> {
     const arch = this.program?.arch;
     const fail = (diagnostic: Diagnostic) => ({ report: { file: patch.name, ok: false, diagnostics: [diagnostic] } });
     if (!arch || this.modules.length === 0) {
@@ -78,21 +86,30 @@ export class LabCore {
         'served over https:// or from localhost; open the playground that way' });
     }
     const target = /^\s*\.patch\s+([\w.$]+)/m.exec(stripComments(patch.text, arch))?.[1];
-    const base = this.modules.find((m) => m.name === target) ?? this.modules[0]!;
+    const loaded = this.modules.find((m) => m.name === target) ?? this.modules[0]!;
     try {
+      const base = patch.builtAgainst ? await this.otherBuild(patch.builtAgainst, loaded, arch) : loaded;
       const built = await buildPatch(patch.text, arch, { file: patch.name, base, modules: this.modules });
       return {
         built,
         report: { file: patch.name, ok: true, diagnostics: [], module: built.module, sequence: built.sequence,
-          functions: built.functions.map((f) => f.name), codeSize: built.assembled.code.length },
+          functions: built.functions.map((f) => f.name), codeSize: built.assembled.code.length,
+          ...(patch.builtAgainst ? { builtAgainst: patch.builtAgainst.name } : {}) },
       };
     } catch (error) {
       return fail(diagnose(error, patch.name));
     }
   }
 
+  /** Another build of a loaded module, assembled with the same view of the other modules' exports. */
+  private async otherBuild(source: { name: string; text: string }, loaded: GuestModule, arch: Arch): Promise<GuestModule> {
+    const externals = new Map(this.modules.filter((m) => m !== loaded).flatMap((m) =>
+      m.exports.map((name) => [name, m.symbols.find((s) => s.name === name)!.address] as const)));
+    return assembleModule(source.text, arch, { file: source.name, externals });
+  }
+
   /** Builds each patch for its markers; a source of nothing but comments is not an error yet. */
-  async checkPatches(patches: { name: string; text: string }[]): Promise<PatchReport[]> {
+  async checkPatches(patches: PatchSource[]): Promise<PatchReport[]> {
     const reports: PatchReport[] = [];
     for (const patch of patches) {
       const empty = this.program && stripComments(patch.text, this.program.arch).trim() === '';
@@ -231,7 +248,7 @@ export class LabCore {
   }
 
   /** Builds a patch source and applies it to the running guest through the engine's transaction. */
-  async applyPatch(patch: { name: string; text: string }, stepwise: boolean): Promise<TransactionView> {
+  async applyPatch(patch: PatchSource, stepwise: boolean): Promise<TransactionView> {
     const none = { action: 'apply' as const, subject: patch.name, steps: [], redirects: [], position: 0 };
     const patches = this.patches;
     if (!patches) return { ...none, status: 'refused', code: 'unavailable', message: this.unavailable() };
@@ -242,7 +259,7 @@ export class LabCore {
       return { ...none, status: 'not-built', message: d ? `${d.file}${d.line ? ` line ${d.line}` : ''}: ${d.message}` : 'the patch does not build' };
     }
     const view = await patches.apply(patch.name, built, stepwise, () => this.stepGuest());
-    this.note = view.status === 'applied' ? `patch ${patch.name} applied` : this.note;
+    if (view.status === 'applied') this.note = stepwise ? `patch ${patch.name} going in step by step` : `patch ${patch.name} applied`;
     return view;
   }
 
@@ -257,7 +274,10 @@ export class LabCore {
 
   transactionStep(to: 'next' | 'back' | 'end'): { position: number; total: number } {
     if (!this.patches) throw new Error('no transaction is being stepped through');
-    return this.patches.step(to);
+    const state = this.patches.step(to);
+    this.note = state.position === state.total ? 'every step of the transaction is in: the program may go on'
+      : `${state.position} of ${state.total} transaction steps in, the program waits`;
+    return state;
   }
 
   private unavailable(): string {

@@ -4,7 +4,7 @@ import type {
   AssembleReport, DisassemblyLine, LabMessage, LabReply, LabRequest, LoadReport, PatchReport, ProgramSpec, RunSettings,
   Snapshot, TransactionView,
 } from './protocol.ts';
-import type { SourceFile } from '../state/lab-state.ts';
+import type { PatchFile } from '../state/lab-state.ts';
 import type { Arch } from '../../../sandbox/sandbox.ts';
 import { toHex } from './hex.ts';
 
@@ -80,7 +80,7 @@ export class LabSession {
     return reply.report;
   }
 
-  async checkPatches(patches: SourceFile[]): Promise<PatchReport[]> {
+  async checkPatches(patches: PatchFile[]): Promise<PatchReport[]> {
     const reply = await this.request({ type: 'check-patches', patches });
     if (reply.type !== 'patches-checked') throw new Error(`unexpected reply ${reply.type}`);
     return reply.reports;
@@ -98,7 +98,7 @@ export class LabSession {
     return reply.lines;
   }
 
-  async applyPatch(patch: SourceFile, stepwise: boolean, settings: RunSettings): Promise<TransactionView> {
+  async applyPatch(patch: PatchFile, stepwise: boolean, settings: RunSettings): Promise<TransactionView> {
     const reply = await this.request({ type: 'apply-patch', patch, stepwise, settings });
     if (reply.type !== 'transaction') throw new Error(`unexpected reply ${reply.type}`);
     return reply.view;

@@ -1,7 +1,7 @@
 // What the lab (assembler, CPU, hotpatch engine; in a Web Worker) tells the page, and what the page
 // asks of it. Plain data only: everything here crosses postMessage.
 import type { Arch } from '../../../sandbox/sandbox.ts';
-import type { SourceFile } from '../state/lab-state.ts';
+import type { PatchFile, SourceFile } from '../state/lab-state.ts';
 
 export interface ProgramSpec {
   arch: Arch;
@@ -50,6 +50,8 @@ export interface PatchReport {
   sequence?: number;
   functions?: string[];
   codeSize?: number;
+  /** The other build of the module the patch was built against, when not the loaded one. */
+  builtAgainst?: string;
 }
 
 /** Whether patches can be applied here, and if not, why. */
@@ -187,7 +189,7 @@ export interface RunSettings {
 
 export type LabRequest =
   | { type: 'assemble'; program: ProgramSpec }
-  | { type: 'check-patches'; patches: SourceFile[] }
+  | { type: 'check-patches'; patches: PatchFile[] }
   | { type: 'load'; program: ProgramSpec; settings: RunSettings }
   | { type: 'reset'; settings: RunSettings }
   | { type: 'run'; settings: RunSettings }
@@ -196,7 +198,7 @@ export type LabRequest =
   | { type: 'step-over' }
   | { type: 'watch-memory'; address: number; length: number }
   | { type: 'disassemble'; arch: Arch; bytes: string; address: number }
-  | { type: 'apply-patch'; patch: SourceFile; stepwise: boolean; settings: RunSettings }
+  | { type: 'apply-patch'; patch: PatchFile; stepwise: boolean; settings: RunSettings }
   | { type: 'rollback-patch'; module: string; stepwise: boolean; settings: RunSettings }
   | { type: 'transaction-step'; to: 'next' | 'back' | 'end' };
 

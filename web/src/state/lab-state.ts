@@ -7,6 +7,12 @@ export interface SourceFile {
   text: string;
 }
 
+/** A patch source; `builtAgainst` is another build of the module it patches, to build it against
+ * instead of the loaded one (the engine then refuses it: the build identities differ). */
+export interface PatchFile extends SourceFile {
+  builtAgainst?: SourceFile;
+}
+
 export type Pane = 'program' | 'patch';
 
 export interface ViewState {
@@ -24,7 +30,7 @@ export interface LabState {
   /** Base program modules, in load order. */
   files: SourceFile[];
   /** Patch sources, in the order they are meant to be applied (at least one). */
-  patches: SourceFile[];
+  patches: PatchFile[];
   view: ViewState;
 }
 
@@ -58,7 +64,7 @@ export class LabStore {
 
 export const DEFAULT_VIEW: ViewState = { editor: 0, pane: 'program', gallery: false };
 
-export function emptyPatch(arch: Arch): SourceFile {
+export function emptyPatch(arch: Arch): PatchFile {
   const comment = arch === 'x64' ? ';' : '//';
   return { name: 'patch.s', text: `${comment} Write a patch here, or pick an example that has one.\n` };
 }

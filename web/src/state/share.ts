@@ -2,7 +2,7 @@
 //   #s=<base64url of deflate-raw(JSON)>   the whole state (CompressionStream, no library)
 //   #example=price-tax&arch=arm64          a short link to an unedited example
 import { ARCHES, type Arch } from '../../../sandbox/sandbox.ts';
-import { DEFAULT_VIEW, type LabState, type Pane, type SourceFile, type ViewState } from './lab-state.ts';
+import { DEFAULT_VIEW, type LabState, type Pane, type PatchFile, type SourceFile, type ViewState } from './lab-state.ts';
 
 /** Bumped when the encoded shape changes; older links are still read. */
 const FORMAT = 1;
@@ -12,7 +12,8 @@ interface Encoded {
   a: Arch;
   e?: string;
   f: [string, string][];
-  p: [string, string][];
+  /** Name and text, and for a patch built against another build, that build's name and text. */
+  p: ([string, string] | [string, string, string, string])[];
   w: [number, Pane, 0 | 1];
 }
 
@@ -22,7 +23,7 @@ export async function encodeState(state: LabState): Promise<string> {
     a: state.arch,
     ...(state.example ? { e: state.example } : {}),
     f: state.files.map((f) => [f.name, f.text]),
-    p: state.patches.map((f) => [f.name, f.text]),
+    p: state.patches.map((f) => f.builtAgainst ? [f.name, f.text, f.builtAgainst.name, f.builtAgainst.text] : [f.name, f.text]),
     w: [state.view.editor, state.view.pane, state.view.gallery ? 1 : 0],
   };
   const json = new TextEncoder().encode(JSON.stringify(encoded));
@@ -75,7 +76,11 @@ function readEncoded(value: unknown): LabState {
   if (!Array.isArray(e.f) || e.f.length === 0) throw new Error('the link has no sources');
   const files = e.f.map(file);
   if (!Array.isArray(e.p) || e.p.length === 0) throw new Error('the link has no patch sources');
-  const patches = e.p.map(file);
+  const patches = e.p.map((entry): PatchFile => {
+    const patch = file(entry);
+    const against = (entry as unknown[]).length === 4 ? file((entry as unknown[]).slice(2)) : undefined;
+    return against ? { ...patch, builtAgainst: against } : patch;
+  });
   const [editor, pane, gallery] = Array.isArray(e.w) ? e.w : [];
   return {
     arch: e.a,

@@ -13,4 +13,11 @@ export function renderCalls(table: HTMLTableElement, calls: CallCounter[]): void
   h('td', { class: 'bars' },
     h('div', { class: 'bar', style: `width: ${(100 * c.calls) / most}%` }),
     c.redirected > 0 ? h('div', { class: 'bar redirected-bar', style: `width: ${(100 * c.redirected) / most}%` }) : null))));
+  // What "+N \u2192" means, once there is something redirected to read it on.
+  const redirected = calls.find((c) => c.redirected > 0);
+  table.deleteCaption();
+  if (redirected) {
+    table.createCaption().textContent = `${redirected.name}: ${redirected.calls.toLocaleString('en-US')} calls ran its own code; ` +
+      `+${redirected.redirected.toLocaleString('en-US')} \u2192 reached its entry while it was redirected, and ran the new code.`;
+  }
 }

@@ -115,7 +115,9 @@ export class EditorPane {
     if ('file' in report && report.ok) {
       fill(this.status, `Patch ${report.file} builds: for ${report.module}, sequence ${report.sequence}, `,
         `${report.functions?.length ?? 0} new function${report.functions?.length === 1 ? '' : 's'} `,
-        `(${report.functions?.join(', ')}), ${report.codeSize} bytes of code`);
+        `(${report.functions?.join(', ')}), ${report.codeSize} bytes of code`,
+        report.builtAgainst ? h('div', { class: 'built-against' }, `Built against ${report.builtAgainst}, another build of `,
+          `${report.module} than the one loaded: the engine checks the build identity and will refuse it.`) : '');
       return;
     }
     if (!('file' in report) && report.ok) {

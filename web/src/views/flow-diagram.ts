@@ -16,19 +16,28 @@ export interface RedirectDrawing {
   trampoline?: number;
   /** Whether the jump is written yet (while stepping through a transaction it may not be). */
   live: boolean;
+  /** Rolled back: the original entry is back and the new code is gone. */
+  restored?: boolean;
 }
 
-const BOX_W = 210;
-const BOX_H = 46;
-const GAP = 90;
-const COLUMN = [10, 10 + BOX_W + GAP, 10 + 2 * (BOX_W + GAP)] as const;
-const WIDTH = COLUMN[2] + BOX_W + 10;
+const MIN_BOX_WIDTH = 210;
+const BOX_H = 62;
+const GAP = 84;
+/** Width of a character of the diagram's 12px monospace font, and the boxes' inner margins. */
+const CHAR_W = 7.3;
+const PADDING = 20;
 
-function box(x: number, y: number, title: string, detail: string, kind = ''): SVGGElement {
+/** A box of up to three lines: the function's name, its module, and where it is and what its entry holds. */
+function box(x: number, y: number, width: number, lines: string[], kind = ''): SVGGElement {
   return svg('g', { class: `node ${kind}` },
-    svg('rect', { class: `box ${kind}`, x, y, width: BOX_W, height: BOX_H, rx: 6 }),
-    svg('text', { x: x + 10, y: y + 19 }, title),
-    svg('text', { x: x + 10, y: y + 36, opacity: 0.75 }, detail));
+    svg('rect', { class: `box ${kind}`, x, y, width, height: BOX_H, rx: 6 }),
+    ...lines.map((line, i) => svg('text', { x: x + 10, y: y + 19 + i * 16, ...(i > 0 ? { opacity: 0.75 } : { 'font-weight': 600 }) }, line)));
+}
+
+/** "module!function" as [function, module]. */
+function split(name: string): [string, string] {
+  const at = name.lastIndexOf('!');
+  return at < 0 ? [name, ''] : [name.slice(at + 1), name.slice(0, at)];
 }
 
 /** A straight arrow from (x1, y1) to (x2, y2), its label beside its middle. */
@@ -47,29 +56,45 @@ function marker(id: string, kind: string): SVGMarkerElement {
 }
 
 export function renderFlowDiagram(r: RedirectDrawing): SVGSVGElement {
-  const hook = r.mode === 'hook' && r.trampoline !== undefined;
+  const hook = r.mode === 'hook' && r.trampoline !== undefined && !r.restored;
+  const entry = r.restored ? 'restored' : r.live ? r.form : 'original entry';
+  const [targetFn, targetModule] = split(r.targetName);
+  const [newFn, newModule] = split(r.replacementName);
+  const lines = {
+    caller: ['caller', '', `bl/call ${targetFn}`],
+    target: [targetFn, targetModule, `${address(r.target)}: ${entry}`],
+    replacement: [newFn, newModule, `${address(r.replacement)}${r.restored ? ': removed' : ''}`],
+  };
+  // Boxes as wide as the longest line in them, so that long names are not cut off.
+  const longest = Math.max(...Object.values(lines).flat().map((line) => line.length));
+  const boxWidth = Math.max(MIN_BOX_WIDTH, Math.ceil(longest * CHAR_W + PADDING));
+  const column = [10, 10 + boxWidth + GAP, 10 + 2 * (boxWidth + GAP)] as const;
+  const width = column[2] + boxWidth + 10;
   const y = 24;
   const mid = y + BOX_H / 2;
+  const jumps = r.live && !r.restored;
   const parts: SVGElement[] = [
     svg('defs', {}, marker('head', ''), marker('head-old', 'old')),
-    box(COLUMN[0], y, 'caller', `bl/call ${r.targetName.split('!').at(-1)}`),
-    box(COLUMN[1], y, r.targetName, `${address(r.target)}: ${r.live ? r.form : 'original entry'}`, r.live ? 'patched' : ''),
-    box(COLUMN[2], y, r.replacementName, address(r.replacement), 'new'),
-    arrow(COLUMN[0] + BOX_W, mid, COLUMN[1] - 2, mid, 'call'),
-    arrow(COLUMN[1] + BOX_W, mid, COLUMN[2] - 2, mid, r.live ? 'jump' : 'not yet', r.live ? '' : 'old'),
-    arrow(COLUMN[1] + 40, y + BOX_H, COLUMN[1] + 40, y + BOX_H + 38, r.live ? 'old body: no longer reached' : 'old body',
-      r.live ? 'old' : ''),
+    box(column[0], y, boxWidth, lines.caller.filter(Boolean)),
+    box(column[1], y, boxWidth, lines.target, jumps ? 'patched' : ''),
+    box(column[2], y, boxWidth, lines.replacement, r.restored ? 'removed' : 'new'),
+    arrow(column[0] + boxWidth, mid, column[1] - 2, mid, 'call'),
+    arrow(column[1] + boxWidth, mid, column[2] - 2, mid, r.restored ? 'jump removed' : r.live ? 'jump' : 'not yet', jumps ? '' : 'old'),
+    arrow(column[1] + 40, y + BOX_H, column[1] + 40, y + BOX_H + 38,
+      r.restored ? 'old body runs again' : r.live ? 'old body: no longer reached' : 'old body: still runs', jumps ? 'old' : ''),
   ];
   let height = y + BOX_H + 46;
   if (hook) {
     const ty = y + BOX_H + 70;
     parts.push(
-      box(COLUMN[2], ty, 'trampoline', `${address(r.trampoline!)}: moved code`, 'new'),
-      arrow(COLUMN[2] + 40, y + BOX_H, COLUMN[2] + 40, ty - 2, 'calls the original'),
-      arrow(COLUMN[2] - 2, ty + BOX_H / 2, COLUMN[1] + BOX_W / 2 + 40, ty + BOX_H / 2, `jump back to +${r.overwritten}`),
+      box(column[2], ty, boxWidth, ['trampoline', 'moved entry code', address(r.trampoline!)], 'new'),
+      arrow(column[2] + 40, y + BOX_H, column[2] + 40, ty - 2, 'calls the original'),
+      arrow(column[2] - 2, ty + BOX_H / 2, column[1] + boxWidth / 2 + 40, ty + BOX_H / 2, `jump back to +${r.overwritten}`),
     );
     height = ty + BOX_H + 10;
   }
-  return svg('svg', { class: 'flow', viewBox: `0 0 ${WIDTH} ${height}`, role: 'img',
-    'aria-label': `${r.targetName} redirected to ${r.replacementName}${hook ? ' with a trampoline back to the original' : ''}` }, ...parts);
+  const label = r.restored
+    ? `${r.targetName} back to its original code; the redirect to ${r.replacementName} is removed`
+    : `${r.targetName} redirected to ${r.replacementName}${hook ? ' with a trampoline back to the original' : ''}`;
+  return svg('svg', { class: 'flow', viewBox: `0 0 ${width} ${height}`, style: `max-width: ${width}px`, role: 'img', 'aria-label': label }, ...parts);
 }

@@ -4,10 +4,11 @@
 import { byId, fill, h } from '../dom.ts';
 import { address } from '../lab/hex.ts';
 import type { LabSession } from '../lab/lab-session.ts';
-import type { DisassemblyLine, PatchingStatus, RunSettings, Snapshot, TransactionStepView, TransactionView } from '../lab/protocol.ts';
+import type { DisassemblyLine, PatchingStatus, RedirectView, RunSettings, Snapshot, TransactionStepView, TransactionView } from '../lab/protocol.ts';
 import { type LabStore, patchIndex } from '../state/lab-state.ts';
 import { renderBytesDiff } from './bytes-diff.ts';
 import { renderFlowDiagram } from './flow-diagram.ts';
+import { INTRO_STORY, NOT_BUILT_STORY, plainStory, REFUSAL_STORY } from './step-story.ts';
 
 export class PatchPane {
   private readonly choice = byId<HTMLSelectElement>('patch-choice');
@@ -22,6 +23,8 @@ export class PatchPane {
   private readonly diagram = byId('patch-diagram');
   private readonly stepList = byId('patch-steps');
   private readonly detail = byId('patch-detail');
+  private readonly layout = byId('patch-layout');
+  private readonly journalControls = byId('journal-controls');
   private status: PatchingStatus | undefined;
   private loaded = false;
   private busy = false;
@@ -30,6 +33,8 @@ export class PatchPane {
   private stepping: { position: number; total: number } | undefined;
   private selected = 0;
   private live: { module: string; sequence: number }[] = [];
+  /** Redirects of each patch applied, by "module#sequence", to draw what a rollback undoes or brings back. */
+  private readonly redirectsOf = new Map<string, RedirectView[]>();
 
   constructor(private readonly session: LabSession, private readonly store: LabStore,
     private readonly settings: () => RunSettings) {
@@ -110,6 +115,9 @@ export class PatchPane {
     this.updateButtons();
     try {
       this.view = await run();
+      if (this.view.status === 'applied' && this.view.action === 'apply') {
+        this.redirectsOf.set(`${this.view.module}#${this.view.sequence}`, this.view.redirects);
+      }
       this.selected = this.view.position > 0 ? this.focusStep(this.view) : 0;
     } catch (error) {
       this.view = { action: 'apply', subject: '', status: 'refused', code: 'error',
@@ -136,20 +144,34 @@ export class PatchPane {
   private render(): void {
     this.updateButtons();
     const view = this.view;
-    if (!view) return;
+    // Without steps to go through (nothing applied yet, or a refusal), the step list and its buttons are left out.
+    this.layout.classList.toggle('no-steps', !view || view.steps.length === 0);
+    this.journalControls.hidden = !view || view.steps.length === 0;
+    if (!view) { fill(this.detail, h('p', { class: 'story' }, INTRO_STORY)); return; }
     this.renderSummary(view);
-    fill(this.diagram, ...view.redirects.map((r) => renderFlowDiagram({
-      mode: r.mode, targetName: r.targetName, target: r.target, form: r.form, replacementName: r.replacementName,
-      replacement: r.replacement, overwritten: r.overwritten, ...(r.trampoline !== undefined ? { trampoline: r.trampoline } : {}),
-      live: view.action === 'apply' && view.position >= r.liveAtStep,
-    })));
+    fill(this.diagram, ...this.drawings(view).map(renderFlowDiagram));
     fill(this.stepList, ...view.steps.map((step, i) => h('li', {
       class: [i < view.position ? 'done' : '', i === this.selected ? 'selected' : ''].join(' ').trim(),
       dataset: { stage: step.stage },
     }, h('button', { onclick: () => { this.selected = i; this.render(); }, 'aria-current': i === this.selected ? 'step' : undefined },
       `${step.step}. ${step.title}`))));
     const step = view.steps[this.selected];
-    fill(this.detail, ...(step ? this.renderStep(step, this.selected < view.position) : []));
+    if (view.status !== 'applied') fill(this.detail, h('p', { class: 'story' }, view.status === 'not-built' ? NOT_BUILT_STORY : REFUSAL_STORY));
+    else fill(this.detail, ...(step ? this.renderStep(step, view, this.selected < view.position) : []));
+  }
+
+  /** The redirections to draw: an apply's own; for a rollback, the patch it removes or the one it brings back. */
+  private drawings(view: TransactionView): Parameters<typeof renderFlowDiagram>[0][] {
+    if (view.status !== 'applied') return [];
+    if (view.action === 'apply') return view.redirects.map((r) => ({ ...r, live: view.position >= r.liveAtStep }));
+    const restoreAt = view.steps.findIndex((s) => s.stage === 'restore') + 1;
+    const done = restoreAt > 0 && view.position >= restoreAt;
+    const removed = this.redirectsOf.get(`${view.module}#${view.previous}`) ?? [];
+    if (!done) return removed.map((r) => ({ ...r, live: true }));
+    // Back to an earlier patch: its redirects are live again; functions it left alone are back to their own code.
+    const back = view.sequence === null || view.sequence === undefined ? [] : this.redirectsOf.get(`${view.module}#${view.sequence}`) ?? [];
+    return [...back.map((r) => ({ ...r, live: true })),
+      ...removed.filter((r) => !back.some((b) => b.target === r.target)).map((r) => ({ ...r, live: true, restored: true }))];
   }
 
   private renderSummary(view: TransactionView): void {
@@ -174,10 +196,13 @@ export class PatchPane {
     fill(this.summary, h('div', { class: 'applied' }, h('strong', {}, `${what}: `), `${view.steps.length} steps; ${sequence}.`, progress), wait);
   }
 
-  private renderStep(step: TransactionStepView, done: boolean): HTMLElement[] {
+  private renderStep(step: TransactionStepView, view: TransactionView, done: boolean): HTMLElement[] {
+    const story = plainStory(step, view);
     const parts: HTMLElement[] = [
-      h('h3', {}, `Step ${step.step}: ${step.title}`, h('span', { class: done ? 'badge done' : 'badge' }, done ? 'in effect' : 'not yet')),
-      h('p', { class: 'explanation' }, step.explanation),
+      h('h3', {}, `Step ${step.step} of ${view.steps.length}: ${step.title}`,
+        h('span', { class: done ? 'badge done' : 'badge' }, done ? 'in effect' : 'not yet')),
+      ...(story ? [h('p', { class: 'story' }, story)] : []),
+      h('p', { class: 'explanation' }, h('span', { class: 'explanation-label' }, 'The engine\'s journal: '), step.explanation),
     ];
     if (step.action !== 'note') {
       parts.push(h('p', { class: 'where' }, `${step.action} ${step.size} byte${step.size === 1 ? '' : 's'} at ${address(step.address)}`));

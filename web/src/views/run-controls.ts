@@ -31,9 +31,9 @@ export class RunControls {
     return { speed: Number(this.speed.value), budget: Number.isFinite(budget) && budget > 0 ? budget : 10_000_000 };
   }
 
-  /** `midTransaction`: a transaction is half replayed, and the guest waits for it. */
-  update(state: RunState, cpu: CpuStatus | undefined, loaded: boolean, midTransaction = false): void {
-    const canRun = cpu?.available === true && loaded && !midTransaction;
+  /** `midTransaction`: a transaction is half replayed, and the guest waits for it; `budgetSpent`: only Reset goes on. */
+  update(state: RunState, cpu: CpuStatus | undefined, loaded: boolean, midTransaction = false, budgetSpent = false): void {
+    const canRun = cpu?.available === true && loaded && !midTransaction && !budgetSpent;
     this.run.querySelector('.label')!.textContent = RUN_LABEL[state];
     this.run.classList.toggle('running', state === 'running');
     this.run.disabled = !canRun;

@@ -858,11 +858,13 @@ function compareExchange(p: usize): bool {
   const old = rm != 0 ? readReg(rm, size) : readSized(address = addressOf(p), size);
   if (faulted) return false;
   const equal = old == accumulator;
+  // The manual's operation: DEST := SRC on a match, else DEST := TEMP (written back: a 32-bit
+  // register is zero-extended either way) and accumulator := TEMP.
   if (rm == 0) {
     writeSized(address, size, equal ? source : old);
     if (faulted) return false;
-  } else if (equal) {
-    writeReg(rm, size, source);
+  } else {
+    writeReg(rm, size, equal ? source : old);
   }
   if (!equal) writeReg(RAX, size, old);
   setLazy(LAZY_SUB, size, (accumulator - old) & sizeMask(size), accumulator, old);

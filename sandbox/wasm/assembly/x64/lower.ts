@@ -585,6 +585,7 @@ function lowerSse(insn: X64Instruction, p: usize, opcode: u32, prefix: u32): u16
       // andps/andpd, andnps/andnpd, orps/orpd, xorps/xorpd: bitwise, the same as the integer forms
       if (prefix != 0 && prefix != 0x66) return OP_UNSUPPORTED;
       setXmmRm(insn, p);
+      addFlag(p, F_ALIGNED);
       return sse(p, opcode == 0x54 ? SSE_PAND : opcode == 0x55 ? SSE_PANDN : opcode == 0x56 ? SSE_POR : SSE_PXOR, 16);
     }
     case 0x6e: case 0x7e: {
@@ -617,6 +618,7 @@ function lowerSse(insn: X64Instruction, p: usize, opcode: u32, prefix: u32): u16
     case 0x70: {
       setXmmRm(insn, p);
       setImm(p, insn.imm & 0xff);
+      addFlag(p, F_ALIGNED);
       if (prefix == 0x66) return sse(p, SSE_PSHUFD, 16);
       if (prefix == 0xf2) return sse(p, SSE_PSHUFLW, 16);
       if (prefix == 0xf3) return sse(p, SSE_PSHUFHW, 16);
@@ -626,6 +628,7 @@ function lowerSse(insn: X64Instruction, p: usize, opcode: u32, prefix: u32): u16
       if (prefix != 0 && prefix != 0x66) return OP_UNSUPPORTED;
       setXmmRm(insn, p);
       setImm(p, insn.imm & 0xff);
+      addFlag(p, F_ALIGNED);
       return sse(p, prefix == 0 ? SSE_SHUFPS : SSE_SHUFPD, 16);
     }
     case 0x71: case 0x72: case 0x73: {
@@ -696,5 +699,8 @@ function lowerSse(insn: X64Instruction, p: usize, opcode: u32, prefix: u32): u16
     default: return OP_UNSUPPORTED;
   }
   setXmmRm(insn, p);
+  // Legacy SSE operations on a 128-bit memory operand need it 16-byte aligned (#GP otherwise); only
+  // the unaligned moves (movups, movupd, movdqu) and the 64- and 32-bit forms do not.
+  addFlag(p, F_ALIGNED);
   return sse(p, sub, 16);
 }
