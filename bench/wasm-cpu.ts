@@ -2,11 +2,12 @@
 // per second on the tight loop and on calls into the compiler-output corpus, and how soon a stop
 // request from another thread ends a runaway guest.
 import { Worker } from 'node:worker_threads';
-import { PC_REGISTER, SP_REGISTER } from '../sandbox/registers.ts';
 import { type Arch, Prot, type Sandbox } from '../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
 import { WasmSandbox } from '../sandbox/wasm/wasm-sandbox.ts';
-import { type CorpusBuild, RETURN_ADDRESS, loadBuild, loadCorpus, randomArguments } from '../test/corpus/corpus.ts';
+import {
+  type CorpusBuild, RETURN_ADDRESS, loadBuild, loadCorpus, prepareCall, randomArguments,
+} from '../test/corpus/corpus.ts';
 import { assembleStatements } from '../toolchain/assemble.ts';
 import { figure, median } from './format.ts';
 import { tightLoopRate } from './unicorn.ts';
@@ -36,30 +37,8 @@ export async function cpuTightLoop(): Promise<string[]> {
 const CALLS_PER_FUNCTION = 4;
 /** A call that runs longer is left out (random arguments can make a loop count huge). */
 const MAX_CALL_INSTRUCTIONS = 1_000_000;
-const STACK_TOP = 0x7fff_0000;
-const ARGUMENT_REGISTERS: Record<Arch, string[]> = {
-  x64: ['rdi', 'rsi', 'rdx', 'rcx', 'r8', 'r9'],
-  arm64: ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7'],
-};
 
 interface Call { address: number; args: bigint[] }
-
-/** Sets up a call as the ABI has it (arguments, stack, return address) without running it. */
-function prepareCall(sandbox: Sandbox, call: Call): void {
-  const arch = sandbox.arch;
-  call.args.forEach((value, i) => sandbox.writeRegister(ARGUMENT_REGISTERS[arch][i]!, value));
-  if (arch === 'x64') {
-    const sp = STACK_TOP - 0x100 - 8;
-    const ret = new Uint8Array(8);
-    new DataView(ret.buffer).setBigUint64(0, BigInt(RETURN_ADDRESS), true);
-    sandbox.write(sp, ret);
-    sandbox.writeRegister(SP_REGISTER.x64, sp);
-  } else {
-    sandbox.writeRegister(SP_REGISTER.arm64, STACK_TOP - 0x100);
-    sandbox.writeRegister('lr', RETURN_ADDRESS);
-  }
-  sandbox.writeRegister(PC_REGISTER[arch], call.address);
-}
 
 /** The build loaded into a fresh sandbox, with a way to put its writable data back as loaded. */
 function loaded(create: (arch: Arch) => Sandbox, build: CorpusBuild): { sandbox: Sandbox; resetData: () => void } {
@@ -83,7 +62,7 @@ function returningCalls(build: CorpusBuild): { calls: Call[]; instructions: numb
   for (const call of candidates) {
     const ok = both.every(({ sandbox, resetData }) => {
       resetData();
-      prepareCall(sandbox, call);
+      prepareCall(sandbox, call.address, call.args);
       try {
         return sandbox.start(call.address, { until: RETURN_ADDRESS, maxInstructions: MAX_CALL_INSTRUCTIONS }).reason === 'until';
       } catch {
@@ -104,7 +83,7 @@ function runCalls(create: (arch: Arch) => Sandbox, build: CorpusBuild, calls: Ca
   let seconds = 0;
   for (const call of calls) {
     resetData();
-    prepareCall(sandbox, call);
+    prepareCall(sandbox, call.address, call.args);
     const started = performance.now();
     const result = sandbox.start(call.address, { until: RETURN_ADDRESS, maxInstructions: MAX_CALL_INSTRUCTIONS });
     seconds += (performance.now() - started) / 1000;

@@ -95,6 +95,16 @@ function floorPage(address: number): number {
 
 /** Calls `address` with integer arguments per the platform ABI; returns rax/x0. */
 export function callFunction(sandbox: Sandbox, address: number, args: bigint[], maxInstructions = 2_000_000): bigint {
+  prepareCall(sandbox, address, args);
+  const result = sandbox.start(address, { until: RETURN_ADDRESS, maxInstructions });
+  if (result.reason !== 'until') {
+    throw new Error(`call to 0x${address.toString(16)} did not return (${result.reason} at 0x${result.pc.toString(16)})`);
+  }
+  return sandbox.readRegister(sandbox.arch === 'x64' ? 'rax' : 'x0');
+}
+
+/** Sets up a call of `address` as the ABI has it (arguments, stack, return address), without running it. */
+export function prepareCall(sandbox: Sandbox, address: number, args: bigint[]): void {
   const arch = sandbox.arch;
   args.forEach((value, i) => sandbox.writeRegister(ARGUMENT_REGISTERS[arch][i]!, value));
   if (arch === 'x64') {
@@ -108,11 +118,6 @@ export function callFunction(sandbox: Sandbox, address: number, args: bigint[], 
     sandbox.writeRegister('lr', RETURN_ADDRESS);
   }
   sandbox.writeRegister(PC_REGISTER[arch], address);
-  const result = sandbox.start(address, { until: RETURN_ADDRESS, maxInstructions });
-  if (result.reason !== 'until') {
-    throw new Error(`call to 0x${address.toString(16)} did not return (${result.reason} at 0x${result.pc.toString(16)})`);
-  }
-  return sandbox.readRegister(arch === 'x64' ? 'rax' : 'x0');
 }
 
 /** The bytes of every global the functions can write, by name: their memory side effects. */
