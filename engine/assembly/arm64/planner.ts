@@ -319,8 +319,9 @@ class Planner {
     if (this.form == EntryForm.PaddingStub) {
       const stubAddress = r.address - u64(FAR_JUMP_SIZE);
       writeStep(j, 'padding-jump', stubAddress, copyOut(this.functionStart - FAR_JUMP_SIZE, FAR_JUMP_SIZE), this.stubBytes, false,
-        'ldr x16, #8; br x16; .quad ' + hex(r.replacement) + ' goes into the 16 bytes of padding just before ' + this.label +
-        ' (the replacement is beyond the ±128 MiB reach of a b). Nothing executes the padding, so this changes no behaviour yet.' +
+        'The replacement is beyond the ±128 MiB reach of a b, so ldr x16, #8; br x16; .quad ' + hex(r.replacement) +
+        ' goes into the 16 bytes of padding just before ' + this.label +
+        '. Nothing executes the padding, so this changes no behaviour yet.' +
         this.btiNote());
       this.flushStep(j, stubAddress, FAR_JUMP_SIZE, 'the padding');
     }
@@ -328,14 +329,14 @@ class Planner {
     const first = this.words[0];
     if (this.form == EntryForm.FarJump) {
       writeStep(j, 'entry-jump', r.address, before, this.entryBytes, false,
-        'ldr x16, #8; br x16; .quad ' + hex(r.replacement) + ' overwrites the first 16 bytes of ' + this.label +
-        ' (the replacement is beyond the ±128 MiB reach of a b). Four words take more than one store, so no thread may ' +
+        'The replacement is beyond the ±128 MiB reach of a b, so ldr x16, #8; br x16; .quad ' + hex(r.replacement) +
+        ' overwrites the first 16 bytes of ' + this.label + '. Four words take more than one store, so no thread may ' +
         'run them while they are written.' + this.btiNote());
     } else {
       const to = this.form == EntryForm.Branch ? 'the replacement ' + hex(r.replacement) : 'that jump at ' + hex(r.address - u64(FAR_JUMP_SIZE));
       writeStep(j, 'entry-jump', r.address, before, this.entryBytes, true,
-        'A b to ' + to + ' replaces the first instruction of ' + this.label + ' (' + formName(first.form, first.cond) +
-        '). It is one aligned 4-byte store, so a thread sees either the old instruction or the branch, never a mix.');
+        'A b to ' + to + ' replaces the first instruction of ' + this.label + ', ' + describeWord(first) +
+        '. It is one aligned 4-byte store, so a thread sees either the old instruction or the branch, never a mix.');
     }
     this.flushStep(j, r.address, this.overwritten, 'the entry');
     j.endArray();
@@ -359,12 +360,19 @@ class Planner {
     j.key('explanation').string('Make the ' + length.toString() + ' bytes just written to ' + what + ' at ' + range +
       ' visible to instruction fetch on every core: clean the data cache to the point of unification (dc cvau per line), ' +
       'wait (dsb ish), invalidate the instruction cache (ic ivau per line), wait (dsb ish), then resynchronise the ' +
-      'fetching core (isb). The sandbox discards Unicorn\'s translations of written code itself.');
+      'fetching core (isb). The sandbox itself drops any code it has already decoded or translated from the written ' +
+      'addresses, whichever CPU runs the guest.');
     j.key('cacheMaintenance').beginObject().key('length').int(length).key('sequence').beginArray();
     j.string('dc cvau, each line of ' + range).string('dsb ish').string('ic ivau, each line of ' + range).string('dsb ish').string('isb');
     j.endArray().endObject();
     j.endObject();
   }
+}
+
+/** "the word 0xd10083ff", or "the word 0xb4000040 (cbz)" when the decoder knows the instruction. */
+function describeWord(insn: Arm64Instruction): string {
+  const word = 'the word 0x' + hex8(insn.word);
+  return insn.form == Form.Other || insn.form == Form.Undefined ? word : word + ' (' + formName(insn.form, insn.cond) + ')';
 }
 
 function hex8(word: u32): string {

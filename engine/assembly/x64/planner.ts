@@ -117,16 +117,16 @@ class Planner {
     while (covered < this.overwritten) {
       if (this.displacedCount >= this.instructions.length) {
         const at = r.address + <u64>covered;
-        return new Refusal('undecodable', 'The bytes at ' + this.where(at) + ' (' + this.hexAt(at, 8) +
-          ') are not a valid x86-64 instruction' + this.because() + ', so the first instructions of ' + this.label +
+        return new Refusal('undecodable', 'The bytes ' + this.hexAt(at, 8) + ' at ' + this.where(at) +
+          ' are not a valid x86-64 instruction' + this.because() + ', so the first instructions of ' + this.label +
           ' cannot be moved out of the way of the jump.', at);
       }
       covered += this.instructions[this.displacedCount].insn.length;
       this.displacedCount++;
     }
     if (undecodable != 0) {
-      return new Refusal('undecodable', 'The bytes at ' + this.where(undecodable) + ' (' + this.hexAt(undecodable, 8) +
-        ') are not a valid x86-64 instruction' + this.because() + ', so ' + this.label +
+      return new Refusal('undecodable', 'The bytes ' + this.hexAt(undecodable, 8) + ' at ' + this.where(undecodable) +
+        ' are not a valid x86-64 instruction' + this.because() + ', so ' + this.label +
         ' cannot be checked for branches into its first ' + this.overwritten.toString() + ' bytes.', undecodable);
     }
 
@@ -355,10 +355,11 @@ class Planner {
       const size = this.entryBytes.length;
       const atomic = <i32>(r.address & 7) + size <= 8;
       this.step(j, 'entry-jump', r.address, copyOut(this.functionStart, size), this.entryBytes, atomic,
-        'A ' + this.formName + ' to the replacement ' + hex(r.replacement) + ' overwrites the first ' + size.toString() +
-        ' bytes of ' + this.label + (nearReplacement(this.formName)
-          ? ''
-          : ' (the replacement is more than 2 GiB away, so the jump reads its target from the 8 bytes after it)') +
+        (nearReplacement(this.formName)
+          ? 'A ' + this.formName + ' to the replacement ' + hex(r.replacement)
+          : 'The replacement ' + hex(r.replacement) + ' is more than 2 GiB away, so a ' + this.formName +
+            ', which reads its target from the 8 bytes after it,') +
+        ' overwrites the first ' + size.toString() + ' bytes of ' + this.label +
         (atomic
           ? '; they lie in one aligned 8-byte word, so one 8-byte store writes them atomically.'
           : '; they span more than one aligned 8-byte word, so no thread may run them while they are written.'));

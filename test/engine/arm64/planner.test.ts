@@ -266,3 +266,41 @@ describe('ARM64 planner entry forms and steps', () => {
     expect(bytes).toEqual(copy);
   });
 });
+
+describe('ARM64 step explanations read as sentences', () => {
+  const wordOf = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true).toString(16).padStart(8, '0');
+
+  it('names the replaced first instruction by its word, and its mnemonic when the decoder knows it', async () => {
+    const other = planned(await plan('add x0, x0, #1\nret', { mode: 'replace', trampolineAddress: undefined }));
+    const entry = other.steps.find((s) => s.kind === 'entry-jump')!;
+    expect(wordOf(entry.before)).toBe('91000400'); // add x0, x0, #1, read from the assembled bytes
+    expect(entry.explanation).toBe('A b to the replacement 0x500000 replaces the first instruction of f (0x400000), ' +
+      'the word 0x91000400. It is one aligned 4-byte store, so a thread sees either the old instruction or the branch, ' +
+      'never a mix.');
+    const known = planned(await plan('cbz x0, .+8\nret\nret', { mode: 'replace', trampolineAddress: undefined }));
+    const cbz = known.steps.find((s) => s.kind === 'entry-jump')!;
+    expect((await disassemble('arm64', cbz.before, F))[0]!.mnemonic).toBe('cbz');
+    expect(cbz.explanation).toContain(`of f (0x400000), the word 0x${wordOf(cbz.before)} (cbz). It is one`);
+  });
+
+  it('gives the far forms their reason first, with no parenthesis after the function\'s address', async () => {
+    const far = planned(await plan('add x0, x0, #1\nadd x0, x0, #2\nadd x0, x0, #3\nret', { mode: 'replace', far: true }));
+    expect(far.steps[0]!.explanation).toBe('The replacement is beyond the ±128 MiB reach of a b, so ldr x16, #8; br x16; ' +
+      '.quad 0x40000000 overwrites the first 16 bytes of f (0x400000). Four words take more than one store, so no thread ' +
+      'may run them while they are written.');
+    const padded = planned(await plan('umulh x0, x0, x1\nret', { mode: 'replace', far: true, padding: new Uint8Array(16) }));
+    expect(padded.steps.map((s) => s.explanation).join(' ')).not.toMatch(/\)\s*\(/);
+    expect(padded.steps[0]!.explanation).toBe('The replacement is beyond the ±128 MiB reach of a b, so ldr x16, #8; br x16; ' +
+      '.quad 0x40000000 goes into the 16 bytes of padding just before f (0x400000). Nothing executes the padding, so this ' +
+      'changes no behaviour yet.');
+    expect(padded.steps.find((s) => s.kind === 'entry-jump')!.explanation).toMatch(/^A b to that jump at 0x3ffff0 replaces /);
+  });
+
+  it('says the sandbox drops stale decoded code whichever CPU runs the guest', async () => {
+    const p = planned(await plan('add x0, x0, #1\nret'));
+    for (const step of p.steps.filter((s) => s.kind === 'flush-icache')) {
+      expect(step.explanation).toMatch(/The sandbox itself drops any code it has already decoded or translated from the written addresses, whichever CPU runs the guest\.$/);
+      expect(step.explanation).not.toContain('Unicorn');
+    }
+  });
+});

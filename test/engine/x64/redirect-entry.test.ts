@@ -38,3 +38,27 @@ describe('x86-64 planning memory', () => {
     expect(memory.buffer.byteLength).toBe(before);
   });
 });
+
+describe('x86-64 entry-jump explanations read as sentences', () => {
+  const address = 0x40_0100;
+  const source = 'lea rax, [rdi + 1]\nimul rax, rax, 3\nadd rax, 5\nadd rax, rdi\nret';
+  const entryText = async (replacement: number) => {
+    const result = await planX64Redirect({ arch: 'x64', target: { address, bytes: await asm('x64', source, address),
+      name: 'scale' }, replacement, mode: 'replace' });
+    if (!result.ok) throw new Error(result.refusal.message);
+    return result.plan.steps.find((s) => s.kind === 'entry-jump')!.explanation;
+  };
+
+  it('near: the jump, what it overwrites, and why the store is or is not atomic', async () => {
+    expect(await entryText(0x50_0000)).toBe('A jmp rel32 to the replacement 0x500000 overwrites the first 5 bytes of ' +
+      'scale (0x400100); they lie in one aligned 8-byte word, so one 8-byte store writes them atomically.');
+  });
+
+  it('far: the reason for the absolute form comes first, with no parenthesis after the function\'s address', async () => {
+    const text = await entryText(0x5_0000_0000);
+    expect(text).toBe('The replacement 0x500000000 is more than 2 GiB away, so a jmp [rip+0] abs64, which reads its ' +
+      'target from the 8 bytes after it, overwrites the first 14 bytes of scale (0x400100); they span more than one ' +
+      'aligned 8-byte word, so no thread may run them while they are written.');
+    expect(text).not.toMatch(/\)\s*\(/);
+  });
+});

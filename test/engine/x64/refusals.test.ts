@@ -52,14 +52,14 @@ describe('x86-64 planner refusals', () => {
     const atEntry = await request('nop');
     atEntry.target.bytes = Uint8Array.of(0x06, 0x90, 0x90, 0x90, 0x90, 0xc3); // push es: invalid in 64-bit mode
     expect(refusalOf(await planX64Redirect(atEntry))).toEqual({ code: 'undecodable', address: FN,
-      message: 'The bytes at 0x400100 (clamp+0x0) (06 90 90 90 90 c3) are not a valid x86-64 instruction (this opcode is ' +
+      message: 'The bytes 06 90 90 90 90 c3 at 0x400100 (clamp+0x0) are not a valid x86-64 instruction (this opcode is ' +
         'not valid in 64-bit mode), so the ' +
         'first instructions of clamp (0x400100) cannot be moved out of the way of the jump.' });
 
     const later = await request('nop');
     later.target.bytes = Uint8Array.of(0x48, 0x89, 0xf8, 0x90, 0x90, 0x90, 0x06, 0xc3);
     expect(refusalOf(await planX64Redirect(later))).toEqual({ code: 'undecodable', address: FN + 6,
-      message: 'The bytes at 0x400106 (clamp+0x6) (06 c3) are not a valid x86-64 instruction (this opcode is not valid ' +
+      message: 'The bytes 06 c3 at 0x400106 (clamp+0x6) are not a valid x86-64 instruction (this opcode is not valid ' +
         'in 64-bit mode), so clamp (0x400100) ' +
         'cannot be checked for branches into its first 5 bytes.' });
   });
