@@ -326,7 +326,6 @@ class Planner {
       this.flushStep(j, stubAddress, FAR_JUMP_SIZE, 'the padding');
     }
     const before = copyOut(this.functionStart, this.overwritten);
-    const first = this.words[0];
     if (this.form == EntryForm.FarJump) {
       writeStep(j, 'entry-jump', r.address, before, this.entryBytes, false,
         'The replacement is beyond the ±128 MiB reach of a b, so ldr x16, #8; br x16; .quad ' + hex(r.replacement) +
@@ -335,7 +334,7 @@ class Planner {
     } else {
       const to = this.form == EntryForm.Branch ? 'the replacement ' + hex(r.replacement) : 'that jump at ' + hex(r.address - u64(FAR_JUMP_SIZE));
       writeStep(j, 'entry-jump', r.address, before, this.entryBytes, true,
-        'A b to ' + to + ' replaces the first instruction of ' + this.label + ', ' + describeWord(first) +
+        'A b to ' + to + ' replaces the first instruction of ' + this.label +
         '. It is one aligned 4-byte store, so a thread sees either the old instruction or the branch, never a mix.');
     }
     this.flushStep(j, r.address, this.overwritten, 'the entry');
@@ -367,12 +366,6 @@ class Planner {
     j.endArray().endObject();
     j.endObject();
   }
-}
-
-/** "the word 0xd10083ff", or "the word 0xb4000040 (cbz)" when the decoder knows the instruction. */
-function describeWord(insn: Arm64Instruction): string {
-  const word = 'the word 0x' + hex8(insn.word);
-  return insn.form == Form.Other || insn.form == Form.Undefined ? word : word + ' (' + formName(insn.form, insn.cond) + ')';
 }
 
 function hex8(word: u32): string {
