@@ -368,24 +368,31 @@ export class LabCore {
     return undefined;
   }
 
-  symbolize(address: number): string {
+  /** The function holding an address: one of the program's, else code a patch brought in (new function or trampoline). */
+  private codeAt(address: number): { name: string; address: number; size: number } | undefined {
     const symbol = this.symbolAt(address);
-    if (!symbol) return '0x' + address.toString(16);
-    const offset = address - symbol.address;
-    return `${symbol.module.name}!${symbol.name}${offset ? '+0x' + offset.toString(16) : ''}`;
+    if (symbol) return { name: `${symbol.module.name}!${symbol.name}`, address: symbol.address, size: symbol.size };
+    return this.patches?.patchCode().find((code) => address >= code.address && address < code.address + Math.max(code.size, 1));
+  }
+
+  symbolize(address: number): string {
+    const code = this.codeAt(address);
+    if (!code) return '0x' + address.toString(16);
+    const offset = address - code.address;
+    return `${code.name}${offset ? '+0x' + offset.toString(16) : ''}`;
   }
 
   private labelAt = (address: number): string | undefined => {
-    const symbol = this.symbolAt(address);
-    return symbol && symbol.address === address ? `${symbol.module.name}!${symbol.name}` : undefined;
+    const code = this.codeAt(address);
+    return code && code.address === address ? code.name : undefined;
   };
 
-  /** Branch and call targets get their symbol: "call 0x4000c7" reads "call 0x4000c7 <pricing!price_with_tax>". */
+  /** Branch and call targets get their name: "call 0x4000c7" reads "call 0x4000c7 <pricing!price_with_tax>". */
   private nameTargets(operands: string): string {
     const target = /^#?(0x[0-9a-f]+)$/.exec(operands.trim());
     if (!target) return operands;
-    const symbol = this.symbolAt(Number(target[1]));
-    return symbol ? `${operands} <${this.symbolize(Number(target[1]))}>` : operands;
+    const address = Number(target[1]);
+    return this.codeAt(address) ? `${operands} <${this.symbolize(address)}>` : operands;
   }
 
   /** Reads guest memory as it is now, or, with no CPU, as the modules were assembled. */
@@ -414,7 +421,7 @@ export class LabCore {
   private async disassemblyAround(pc: number): Promise<DisassemblyLine[]> {
     const arch = this.program?.arch;
     if (!arch) return [];
-    const fn = this.symbolAt(pc);
+    const fn = this.codeAt(pc);
     // Decoding starts at the function's first byte so x86-64 instruction boundaries come out right.
     const start = fn ? Math.max(fn.address, pc - MAX_FUNCTION_BYTES / 2) : pc;
     const end = fn ? Math.min(fn.address + fn.size, start + MAX_FUNCTION_BYTES) : pc + 64;
