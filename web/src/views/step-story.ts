@@ -36,11 +36,17 @@ export function plainStory(step: TransactionStepView, view: TransactionView): st
     case 'padding-jump':
       return 'A long jump to the new code is written into the unused bytes just before the function: the entry itself ' +
         'only has room for a short jump, which will lead there.';
-    case 'entry-jump':
-      return `This is the moment the patch takes effect. The first instruction of ${fn.old} is overwritten with a jump to ` +
-        `${fn.new}. Every call from now on lands on the jump and runs the new code` + (view.redirects[0]?.mode === 'hook'
+    case 'entry-jump': {
+      // Over a live patch, the entry already holds that patch's jump (or its original bytes, if it left this function alone).
+      const over = !rollback && view.previous !== null && view.previous !== undefined ? view.previous : undefined;
+      const written = over === undefined
+        ? `The first instruction of ${fn.old} is overwritten with a jump to ${fn.new}.`
+        : `The entry of ${fn.old} gets a jump to ${fn.new}, in place of what patch ${over} left there.`;
+      return `This is the moment the patch takes effect. ${written} Every call from now on lands on the jump and runs the ` +
+        'new code' + (view.redirects[0]?.mode === 'hook'
         ? `, which can still run the original ${fn.old} through the trampoline.`
-        : '; the old body stays in memory, unreached.');
+        : over === undefined ? '; the old body stays in memory, unreached.' : '.');
+    }
     case 'flush-icache':
       return 'The processor may still hold the old instructions in its instruction cache; flushing it makes every core ' +
         'fetch the new bytes.';
