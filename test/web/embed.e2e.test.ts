@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, BrowserContextOptions, Frame, Page } from 'playwright-core';
 import { launchChromium, type PageServer, SCREENSHOTS, screenshot, servePage, watchErrors } from './browser.ts';
 import { loadEmbedPage } from './embed-load.ts';
+import { expectHookDrawing, flowGeometry } from './flow-geometry.ts';
 
 /** The three demos of the documentation page: where each is, and what it shows. */
 const DOCS_DEMOS = [
@@ -217,6 +218,8 @@ describe('the documentation page', () => {
       expect(patch.diagrams, demo.name).toBe(log.transactions.at(-1)!.action === 'apply' ? 1 : 0);
       // Every listing shown came from the build-time disassembly.
       expect(patch.misses).toBe(0);
+      // The same diagram as the playground's: a hook's jump back lands in the original's body.
+      if (demo.example === 'hook-original') expectHookDrawing(await scope.locator(`${demo.selector} .diagram svg`).evaluate(flowGeometry));
       await scope.locator(demo.selector).screenshot({ path: `${SCREENSHOTS}/embed-played-${demo.name}.png` });
     }
     // Running and patching loaded nothing from elsewhere, and neither the assembler nor the disassembler.

@@ -27,11 +27,15 @@ const GAP = 84;
 const CHAR_W = 7.3;
 const PADDING = 20;
 
-/** A box of up to three lines: the function's name, its module, and where it is and what its entry holds. */
+/** Height of a box with this many lines (three fill BOX_H). */
+const boxHeight = (lines: number) => BOX_H + Math.max(0, lines - 3) * LINE_H;
+const LINE_H = 16;
+
+/** A box of lines: the function's name, its module, where it is and what its entry holds (for a hook, where its body goes on). */
 function box(x: number, y: number, width: number, lines: string[], kind = ''): SVGGElement {
   return svg('g', { class: `node ${kind}` },
-    svg('rect', { class: `box ${kind}`, x, y, width, height: BOX_H, rx: 6 }),
-    ...lines.map((line, i) => svg('text', { x: x + 10, y: y + 19 + i * 16, ...(i > 0 ? { opacity: 0.75 } : { 'font-weight': 600 }) }, line)));
+    svg('rect', { class: `box ${kind}`, x, y, width, height: boxHeight(lines.length), rx: 6 }),
+    ...lines.map((line, i) => svg('text', { x: x + 10, y: y + 19 + i * LINE_H, ...(i > 0 ? { opacity: 0.75 } : { 'font-weight': 600 }) }, line)));
 }
 
 /** "module!function" as [function, module]. */
@@ -60,9 +64,11 @@ export function renderFlowDiagram(r: RedirectDrawing): SVGSVGElement {
   const entry = r.restored ? 'restored' : r.live ? r.form : 'original entry';
   const [targetFn, targetModule] = split(r.targetName);
   const [newFn, newModule] = split(r.replacementName);
+  // A hook's trampoline jumps back past the overwritten entry: its line in the box is where that arrow lands.
+  const body = `${address(r.target + r.overwritten)}: rest of the body`;
   const lines = {
     caller: ['caller', '', `bl/call ${targetFn}`],
-    target: [targetFn, targetModule, `${address(r.target)}: ${entry}`],
+    target: [targetFn, targetModule, `${address(r.target)}: ${entry}`, ...(hook ? [body] : [])],
     replacement: [newFn, newModule, `${address(r.replacement)}${r.restored ? ': removed' : ''}`],
   };
   // Boxes as wide as the longest line in them, so that long names are not cut off.
@@ -72,6 +78,7 @@ export function renderFlowDiagram(r: RedirectDrawing): SVGSVGElement {
   const width = column[2] + boxWidth + 10;
   const y = 24;
   const mid = y + BOX_H / 2;
+  const targetBottom = y + boxHeight(lines.target.length);
   const jumps = r.live && !r.restored;
   const parts: SVGElement[] = [
     svg('defs', {}, marker('head', ''), marker('head-old', 'old')),
@@ -83,16 +90,17 @@ export function renderFlowDiagram(r: RedirectDrawing): SVGSVGElement {
   ];
   // A hook's old body still runs, entered from the trampoline (drawn below); a replaced one is left behind.
   if (!(hook && jumps)) {
-    parts.push(arrow(column[1] + 40, y + BOX_H, column[1] + 40, y + BOX_H + 38,
+    parts.push(arrow(column[1] + 40, targetBottom, column[1] + 40, targetBottom + 38,
       r.restored ? 'old body runs again' : r.live ? 'old body: no longer reached' : 'old body: still runs', jumps ? 'old' : ''));
   }
-  let height = y + BOX_H + 46;
+  let height = targetBottom + 46;
   if (hook) {
-    const ty = y + BOX_H + 70;
+    const ty = targetBottom + 54;
     parts.push(
       box(column[2], ty, boxWidth, ['trampoline', 'moved entry code', address(r.trampoline!)], 'new'),
       arrow(column[2] + 40, y + BOX_H, column[2] + 40, ty - 2, 'calls the original'),
-      arrow(column[2] - 2, ty + BOX_H / 2, column[1] + boxWidth / 2, y + BOX_H + 2, `jump back into the original at +${r.overwritten}`),
+      // Up to the body line at the foot of the original's box, not to its entry.
+      arrow(column[2] - 2, ty + BOX_H / 2, column[1] + boxWidth / 2, targetBottom + 2, `jump back to +${r.overwritten}, into the body`),
     );
     height = ty + BOX_H + 10;
   }
