@@ -1,8 +1,10 @@
 // The playground in real headless Chromium, against the built page (dist/) served by vite preview.
 // Screenshots of the main states go to test-results/screenshots/.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { expectHookDrawing, flowGeometry } from './flow-geometry.ts';
 import { launchChromium, newContext, type PageServer, screenshot, servePage, watchErrors } from './browser.ts';
 import { GuestProcess } from '../../sandbox/process.ts';
 import type { Arch } from '../../sandbox/sandbox.ts';
@@ -469,62 +471,6 @@ describe('the ARM64 price list on the in-browser CPU', () => {
     await page.context().close();
   });
 
-  it('steps through a transaction forwards and all the way back, with a diagram and an explanation for each step', async () => {
-    const { page, errors } = await open('#example=price-tax&arch=arm64');
-    await editorReady(page);
-    for (let i = 1; i <= 5; i++) {
-      await page.keyboard.press('F11');
-      await page.waitForFunction((n) => document.querySelector('#run-state')?.textContent?.includes(`${n} instructions`), i);
-    }
-    await page.click('#pane-patch');
-    await expect(page.locator('#patch-detail .story').textContent()).resolves.toMatch(/^A hotpatch replaces a function while the program keeps running/);
-    await page.click('#apply-stepwise');
-    await page.waitForSelector('html[data-transaction="applied"]', { timeout: 30_000 });
-    await expect(page.locator('#patch-summary').textContent()).resolves.toContain('0 of');
-    await expect(page.locator('#patch-steps li.done').count()).resolves.toBe(0);
-    // The program waits while the transaction is half replayed.
-    await expect(page.locator('#run').isDisabled()).resolves.toBe(true);
-    const memoryBefore = await memoryText(page);
-    expect(await changedBytes(page)).toBe(0);
-    const stages = await page.locator('#patch-steps li').evaluateAll((items) => items.map((li) => li.getAttribute('data-stage')));
-    expect(stages).toEqual(['identity', 'safe-point', 'map-code', 'entry-jump', 'flush-icache']);
-    const diagram = () => page.locator('#patch-diagram svg text').allTextContents();
-    expect(await diagram()).toContain('not yet');
-    for (let i = 1; i <= stages.length; i++) {
-      await page.keyboard.press('F7');
-      await page.waitForFunction((n) => document.querySelectorAll('#patch-steps li.done').length === n, i);
-      await expect(page.locator('#patch-steps li.selected').getAttribute('data-stage')).resolves.toBe(stages[i - 1]);
-      await expect(page.locator('#patch-detail h3').textContent()).resolves.toMatch(new RegExp(`^Step ${i} of ${stages.length}: .*in effect$`));
-      expect((await page.locator('#patch-detail .story').textContent())!.length).toBeGreaterThan(60);
-      // The jump is drawn, and in memory, from the entry-jump step on.
-      const jumped = i >= stages.indexOf('entry-jump') + 1;
-      await page.waitForFunction((n) => (document.querySelectorAll('#memory .byte.changed').length > 0) === n, jumped);
-      expect(await diagram()).toContain(jumped ? 'jump' : 'not yet');
-      await screenshot(page, `playground-transaction-step-${i}-${stages[i - 1]}`);
-    }
-    expect(await changedBytes(page)).toBe(4);
-    // And all the way back: every step undone, memory as loaded.
-    for (let i = stages.length - 1; i >= 0; i--) {
-      await page.keyboard.press('Shift+F7');
-      await page.waitForFunction((n) => document.querySelectorAll('#patch-steps li.done').length === n, i);
-    }
-    await page.waitForFunction(() => document.querySelectorAll('#memory .byte.changed').length === 0);
-    expect(await memoryText(page)).toBe(memoryBefore);
-    expect(await diagram()).toContain('not yet');
-    await expect(page.locator('#patch-back').isDisabled()).resolves.toBe(true);
-    await screenshot(page, 'playground-transaction-stepped-back');
-    // Finish puts every step in at once, and the program may go on.
-    await page.click('#patch-finish');
-    await page.waitForFunction((n) => document.querySelectorAll('#patch-steps li.done').length === n, stages.length);
-    await expect(page.locator('#run').isDisabled()).resolves.toBe(false);
-    await runToExit(page, 'stopped');
-    // Patched before its first call: every price comes from the new function.
-    expect(await outputLines(page)).toEqual(fixed);
-    await expect(counter(page, 'pricing!price_with_tax')).resolves.toEqual({ calls: 0, redirected: 12 });
-    expect(errors).toEqual([]);
-    await page.context().close();
-  });
-
   it('refuses the same sequence again, then rolls back: later calls go back to the old function', async () => {
     const { page, errors } = await open('#example=price-tax&arch=arm64');
     await editorReady(page);
@@ -564,6 +510,177 @@ describe('the ARM64 price list on the in-browser CPU', () => {
     await expect(counter(page, 'pricing patch 1!price_with_tax_fixed')).resolves.toEqual({ calls: patched, redirected: 0 });
     await page.click('#pane-program');
     await screenshot(page, 'playground-rolled-back-run');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe.each(['x64', 'arm64'] as const)('a %s transaction, step by step', (arch) => {
+  let fixed: string[];
+
+  beforeAll(async () => {
+    fixed = await unicornOutput(arch, fixIn(readFileSync(`examples/price-tax/${arch}/pricing.s`, 'utf8'), FIX_ROUNDING[arch]));
+  });
+
+  it('steps through a transaction forwards and all the way back, with a diagram and an explanation for each step', async () => {
+    const { page, errors } = await open(`#example=price-tax&arch=${arch}`);
+    await editorReady(page);
+    for (let i = 1; i <= 5; i++) {
+      await page.keyboard.press('F11');
+      await page.waitForFunction((n) => document.querySelector('#run-state')?.textContent?.includes(`${n} instructions`), i);
+    }
+    await page.click('#pane-patch');
+    await expect(page.locator('#patch-detail .story').textContent()).resolves.toMatch(/^A hotpatch replaces a function while the program keeps running/);
+    await page.click('#apply-stepwise');
+    await page.waitForSelector('html[data-transaction="applied"]', { timeout: 30_000 });
+    await expect(page.locator('#patch-summary').textContent()).resolves.toContain('0 of');
+    await expect(page.locator('#patch-steps li.done').count()).resolves.toBe(0);
+    // The program waits while the transaction is half replayed.
+    await expect(page.locator('#run').isDisabled()).resolves.toBe(true);
+    const memoryBefore = await memoryText(page);
+    expect(await changedBytes(page)).toBe(0);
+    const stages = await page.locator('#patch-steps li').evaluateAll((items) => items.map((li) => li.getAttribute('data-stage')));
+    // ARM64 needs cache maintenance after each write; x86-64 keeps instruction fetch coherent by itself.
+    expect(stages).toEqual(['identity', 'safe-point', 'map-code', 'entry-jump', ...(arch === 'arm64' ? ['flush-icache'] : [])]);
+    const diagram = () => page.locator('#patch-diagram svg text').allTextContents();
+    expect(await diagram()).toContain('not yet');
+    for (let i = 1; i <= stages.length; i++) {
+      await page.keyboard.press('F7');
+      await page.waitForFunction((n) => document.querySelectorAll('#patch-steps li.done').length === n, i);
+      await expect(page.locator('#patch-steps li.selected').getAttribute('data-stage')).resolves.toBe(stages[i - 1]);
+      await expect(page.locator('#patch-detail h3').textContent()).resolves.toMatch(new RegExp(`^Step ${i} of ${stages.length}: .*in effect$`));
+      expect((await page.locator('#patch-detail .story').textContent())!.length).toBeGreaterThan(60);
+      // The jump is drawn, and in memory, from the entry-jump step on.
+      const jumped = i >= stages.indexOf('entry-jump') + 1;
+      await page.waitForFunction((n) => (document.querySelectorAll('#memory .byte.changed').length > 0) === n, jumped);
+      expect(await diagram()).toContain(jumped ? 'jump' : 'not yet');
+      await screenshot(page, `playground-${arch}-transaction-step-${i}-${stages[i - 1]}`);
+    }
+    // The entry jump: one b on ARM64, a jmp rel32 on x86-64.
+    expect(await changedBytes(page)).toBe(arch === 'arm64' ? 4 : 5);
+    // And all the way back: every step undone, memory as loaded.
+    for (let i = stages.length - 1; i >= 0; i--) {
+      await page.keyboard.press('Shift+F7');
+      await page.waitForFunction((n) => document.querySelectorAll('#patch-steps li.done').length === n, i);
+    }
+    await page.waitForFunction(() => document.querySelectorAll('#memory .byte.changed').length === 0);
+    expect(await memoryText(page)).toBe(memoryBefore);
+    expect(await diagram()).toContain('not yet');
+    await expect(page.locator('#patch-back').isDisabled()).resolves.toBe(true);
+    await screenshot(page, `playground-${arch}-transaction-stepped-back`);
+    // Finish puts every step in at once, and the program may go on.
+    await page.click('#patch-finish');
+    await page.waitForFunction((n) => document.querySelectorAll('#patch-steps li.done').length === n, stages.length);
+    await expect(page.locator('#run').isDisabled()).resolves.toBe(false);
+    await runToExit(page, 'stopped');
+    // Patched before its first call: every price comes from the new function.
+    expect(await outputLines(page)).toEqual(fixed);
+    await expect(counter(page, 'pricing!price_with_tax')).resolves.toEqual({ calls: 0, redirected: 12 });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
+
+/** What `hotpatch run --json` reports for an example: the oracle for the page's run of the same timeline. */
+interface CliRun {
+  output: string;
+  events: {
+    at: { afterCalls: number; of: string; thenInstructions?: number };
+    name: string;
+    reached: { instructions: number; pc: number; where: string };
+    wait?: { message: string; steppedInstructions: number; resumedAt: string };
+  }[];
+}
+
+function cliRun(example: string, arch: Arch): CliRun {
+  return JSON.parse(execFileSync(process.execPath, ['bin/hotpatch.js', 'run', `examples/${example}`, '--arch', arch, '--json'],
+    { encoding: 'utf8' })) as CliRun;
+}
+
+/** The instruction count the run state shows (0 before the first step). */
+const shownInstructions = async (page: Page) =>
+  Number(/([\d,]+) instructions$/.exec((await page.locator('#run-state').textContent()) ?? '')?.[1]?.replace(/,/g, '') ?? 0);
+
+/** One step (F11) or step over a call (F10), waiting until the page shows the guest paused further on. */
+async function stepOnce(page: Page, key: 'F10' | 'F11'): Promise<void> {
+  const before = await shownInstructions(page);
+  await page.keyboard.press(key);
+  await page.waitForFunction((n) => {
+    const match = /([\d,]+) instructions$/.exec(document.querySelector('#run-state')?.textContent ?? '');
+    return document.documentElement.dataset.runState === 'paused' && match !== null && Number(match[1]!.replace(/,/g, '')) > n;
+  }, before, { timeout: 30_000 });
+}
+
+/** Entries of a function so far: its own runs and those sent on to new code (no row yet: none). */
+async function entries(page: Page, name: string): Promise<number> {
+  if (await page.locator(`#calls tr[data-function="${name}"]`).count() === 0) return 0;
+  const { calls, redirected } = await counter(page, name);
+  return calls + redirected;
+}
+
+/** Steps the guest to a timeline moment: over calls until `of` has been entered `afterCalls` times, into the next one, then on. */
+async function stepToMoment(page: Page, at: CliRun['events'][number]['at']): Promise<void> {
+  for (let reached = false; !reached;) {
+    const current = page.locator('#disassembly li.current');
+    const mnemonic = await current.locator('.mnemonic').textContent();
+    const call = mnemonic === 'call' || mnemonic === 'bl';
+    reached = call && ((await current.textContent()) ?? '').includes(`<${at.of}>`) && await entries(page, at.of) === at.afterCalls;
+    await stepOnce(page, call && !reached ? 'F10' : 'F11');
+  }
+  for (let i = 0; i < (at.thenInstructions ?? 0); i++) await stepOnce(page, 'F11');
+}
+
+/**
+ * The page says where the guest is as the command line does ("pricing!price_with_tax+0x3"), except in
+ * a patch's code, which the page names by the patch function there rather than "pricing patch 1 code+0x0".
+ */
+async function expectSamePlace(page: Page, cliWhere: string): Promise<void> {
+  const where = (await page.locator('#where').textContent()) ?? '';
+  const patchCode = /^(.+ patch \d+) code\+0x[0-9a-f]+$/.exec(cliWhere);
+  if (patchCode) expect(where).toMatch(new RegExp(`^${patchCode[1]}!\\w+`));
+  else expect(where).toBe(cliWhere);
+}
+
+describe.each(['x64', 'arm64'] as const)('a patch that must wait for a thread, on %s', (arch) => {
+  it('stops where the timeline does, waits for a safe point, says how long, and prints what the command line prints', async () => {
+    const cli = cliRun('wait-for-thread', arch);
+    expect(cli.events.some((e) => e.wait)).toBe(true);
+    const { page, errors } = await open(`#example=wait-for-thread&arch=${arch}`);
+    await editorReady(page);
+    for (const [i, event] of cli.events.entries()) {
+      await page.click('#pane-program');
+      await stepToMoment(page, event.at);
+      // The same moment as the command line's run: as many instructions, the same place.
+      expect(await shownInstructions(page)).toBe(event.reached.instructions);
+      await expect(page.locator('#disassembly li.current').getAttribute('data-address').then(Number)).resolves.toBe(event.reached.pc);
+      await expectSamePlace(page, event.reached.where);
+      if (event.wait) await screenshot(page, `playground-${arch}-wait-for-thread-moment`);
+      await page.click('#pane-patch');
+      await page.selectOption('#patch-choice', { label: event.name });
+      await page.click('#apply');
+      await page.waitForFunction((name) => (document.querySelector('#patch-summary')?.textContent ?? '').startsWith(`Patch ${name}: `),
+        event.name, { timeout: 30_000 });
+      await expect(page.locator('#patch-summary').textContent()).resolves.toContain(`sequence ${i + 1} is live`);
+      // The page shows the entry jump's step; over a live patch it replaces that patch's jump, not the original instruction.
+      await expect(page.locator('#patch-detail .story').textContent()).resolves.toContain(i === 0
+        ? 'The first instruction of price_with_tax is overwritten with a jump to'
+        : `The entry of price_with_tax gets a jump to price_with_tax_madd, in place of what patch ${i} left there.`);
+      const wait = page.locator('#patch-summary .wait');
+      if (event.wait) {
+        const n = event.wait.steppedInstructions;
+        await expect(wait.textContent()).resolves
+          .toBe(`Waited ${n} instruction${n === 1 ? '' : 's'} for a safe point: ${event.wait.message}.`);
+        await expectSamePlace(page, event.wait.resumedAt);
+        await screenshot(page, `playground-${arch}-wait-for-thread-applied`);
+      } else {
+        await expect(wait.count()).resolves.toBe(0);
+      }
+    }
+    await runToExit(page, 'stopped');
+    expect(await outputLines(page)).toEqual(cli.output.trimEnd().split('\n'));
+    await expect(entries(page, 'pricing!price_with_tax')).resolves.toBe(12);
+    await page.click('#pane-program');
+    await screenshot(page, `playground-${arch}-wait-for-thread-run`);
     expect(errors).toEqual([]);
     await page.context().close();
   });
@@ -700,6 +817,7 @@ describe('a hook on x86-64', () => {
     await page.waitForSelector('html[data-transaction="applied"]', { timeout: 30_000 });
     await expect(page.locator('#patch-diagram svg').getAttribute('aria-label')).resolves.toMatch(/^discounts!discounted redirected to discounts patch 1!\w+ with a trampoline back to the original$/);
     await expect(page.locator('#patch-steps li').evaluateAll((items) => items.map((li) => li.getAttribute('data-stage')))).resolves.toContain('trampoline');
+    expectHookDrawing(await page.locator('#patch-diagram svg').evaluate(flowGeometry));
     await screenshot(page, 'playground-hook-applied');
     await runToExit(page, 'stopped');
     // Every later entry is sent on to the hook, which calls the original through the trampoline.
