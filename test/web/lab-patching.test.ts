@@ -103,6 +103,15 @@ describe.each(CASES)('patching in the lab on $backend, $arch', ({ arch, cpu }) =
     expect(jump.code!.after[0]!.mnemonic).toBe(arch === 'x64' ? 'jmp' : 'b');
     expect(jump.code!.after[0]!.operands).toContain(view.redirects[0]!.replacement.toString(16));
     expect(jump.code!.changed).toContain(0);
+    // After the jump, the listing goes on at the old instruction boundaries: a jump that ends inside an
+    // old instruction leaves its tail as data, and the next old instruction is shown where it was.
+    const jumpEnd = jump.address + jump.size;
+    const resume = jump.code!.before.find((l) => l.address >= jumpEnd)!;
+    const next = jump.code!.after.findIndex((l) => l.address === resume.address);
+    expect(jump.code!.after[next]).toEqual(resume);
+    expect(jump.code!.after.slice(1, next)).toEqual(resume.address === jumpEnd ? []
+      : [expect.objectContaining({ address: jumpEnd, mnemonic: '.byte', undecodable: true })]);
+    if (arch === 'x64') expect(resume.address).toBeGreaterThan(jumpEnd); // jmp rel32 (5) over imul (3) and add (3)
     expect((await core.snapshot(true)).patches).toEqual([{ module: 'pricing', sequence: 1 }]);
 
     await runToEnd(core);

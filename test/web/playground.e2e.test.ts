@@ -817,7 +817,18 @@ describe('a hook on x86-64', () => {
     await page.waitForSelector('html[data-transaction="applied"]', { timeout: 30_000 });
     await expect(page.locator('#patch-diagram svg').getAttribute('aria-label')).resolves.toMatch(/^discounts!discounted redirected to discounts patch 1!\w+ with a trampoline back to the original$/);
     await expect(page.locator('#patch-steps li').evaluateAll((items) => items.map((li) => li.getAttribute('data-stage')))).resolves.toContain('trampoline');
-    expectHookDrawing(await page.locator('#patch-diagram svg').evaluate(flowGeometry));
+    const drawing = await page.locator('#patch-diagram svg').evaluate(flowGeometry);
+    expectHookDrawing(drawing);
+    // The body line is where the trampoline's last jump goes, as Capstone reads the trampoline: past every
+    // displaced instruction, which on x86-64 may end beyond the 5 bytes of the entry jump.
+    await page.click('#patch-steps li[data-stage="trampoline"] button');
+    await page.waitForFunction(() => document.querySelector('#patch-detail h3')?.textContent?.includes('trampoline'));
+    const trampoline = await page.locator('#patch-detail .code-diff li').allTextContents();
+    const jumpBack = trampoline.map((line) => /jmp (0x[0-9a-f]+)$/.exec(line)?.[1]).filter(Boolean).at(-1);
+    expect(drawing.targetLines[3]?.text).toBe(`${jumpBack}: rest of the body`);
+    // The trampoline goes into fresh memory: there is no code before it to show.
+    await expect(page.locator('#patch-detail .code-diff h4').allTextContents()).resolves.toEqual(['After']);
+    await page.click('#patch-steps li[data-stage="entry-jump"] button');
     await screenshot(page, 'playground-hook-applied');
     await runToExit(page, 'stopped');
     // Every later entry is sent on to the hook, which calls the original through the trampoline.

@@ -261,7 +261,8 @@ export class PatchLab {
       mode: plan.mode, target: plan.target, targetName: this.symbolize(plan.target), replacement: plan.replacement,
       replacementName: fn && built ? `${built.module} patch ${built.sequence}!${fn.name}` : hex(plan.replacement),
       form: plan.form, overwritten: plan.overwritten.length,
-      ...(plan.trampoline ? { trampoline: plan.trampoline.address } : {}),
+      ...(plan.trampoline ? { trampoline: plan.trampoline.address,
+        resumesAt: Math.max(...plan.displaced.map((d) => d.address + d.length)) } : {}),
       liveAtStep: jump?.step ?? 0,
     };
   }
@@ -304,10 +305,32 @@ export class PatchLab {
     }
     const before = after.slice();
     overlay(before, step.address, step.address, step.before);
-    const [linesBefore, linesAfter] = await Promise.all([
+    const [linesBefore, wholeAfter] = await Promise.all([
       this.disassembleAll(arch, before, step.address), this.disassembleAll(arch, after, step.address)]);
+    const linesAfter = await this.realigned(linesBefore, after, step) ?? wholeAfter;
     const changed = linesAfter.map((l, i) => (l.address < step.address + step.size ? i : -1)).filter((i) => i >= 0);
-    return { before: linesBefore.slice(0, MAX_LINES), after: linesAfter.slice(0, MAX_LINES), changed };
+    // A trampoline is written into fresh, zeroed memory: decoding those zeroes would show code that never was.
+    const fresh = step.stage === 'trampoline' && step.before.every((b) => b === 0);
+    return { before: fresh ? [] : linesBefore.slice(0, MAX_LINES), after: linesAfter.slice(0, MAX_LINES), changed };
+  }
+
+  /**
+   * The code after a write whose instructions end inside an old instruction (a 5-byte jmp over a 3-byte
+   * and a 4-byte one): the written instructions, the old instruction's leftover bytes as data (nothing
+   * runs them), then the code from the next old boundary on. Decoded in one piece, the leftover would
+   * swallow the instructions after it. Undefined when the written bytes are not whole instructions.
+   */
+  private async realigned(linesBefore: DisassemblyLine[], after: Uint8Array, step: JournalStep): Promise<DisassemblyLine[] | undefined> {
+    const writtenEnd = step.address + step.size;
+    const resume = linesBefore.find((l) => l.address >= writtenEnd)?.address;
+    if (step.action !== 'write' || resume === undefined || resume === writtenEnd) return undefined;
+    const arch = this.sandbox.arch;
+    const written = await this.disassembleAll(arch, after.subarray(0, step.size), step.address);
+    if (written.some((l) => l.undecodable)) return undefined;
+    const leftover = after.subarray(step.size, resume - step.address);
+    const rest = await this.disassembleAll(arch, after.subarray(resume - step.address), resume);
+    return [...written, { address: writtenEnd, bytes: toHex(leftover), mnemonic: '.byte',
+      operands: Array.from(leftover, (b) => '0x' + b.toString(16).padStart(2, '0')).join(', '), undecodable: true }, ...rest];
   }
 }
 

@@ -131,6 +131,8 @@ export interface RedirectView {
   form: string;
   overwritten: number;
   trampoline?: number;
+  /** Hook mode: where the trampoline jumps back to, past the displaced instructions (they may cover more than the jump). */
+  resumesAt?: number;
   /** Step after which the redirect is live (its entry jump). */
   liveAtStep: number;
 }

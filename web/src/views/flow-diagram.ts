@@ -14,6 +14,8 @@ export interface RedirectDrawing {
   /** Bytes of the entry the jump overwrote. */
   overwritten: number;
   trampoline?: number;
+  /** Where the trampoline jumps back to: the first instruction after the displaced ones (default: after the overwritten bytes). */
+  resumesAt?: number;
   /** Whether the jump is written yet (while stepping through a transaction it may not be). */
   live: boolean;
   /** Rolled back: the original entry is back and the new code is gone. */
@@ -64,8 +66,9 @@ export function renderFlowDiagram(r: RedirectDrawing): SVGSVGElement {
   const entry = r.restored ? 'restored' : r.live ? r.form : 'original entry';
   const [targetFn, targetModule] = split(r.targetName);
   const [newFn, newModule] = split(r.replacementName);
-  // A hook's trampoline jumps back past the overwritten entry: its line in the box is where that arrow lands.
-  const body = `${address(r.target + r.overwritten)}: rest of the body`;
+  // A hook's trampoline jumps back past the displaced instructions: its line in the box is where that arrow lands.
+  const resumesAt = r.resumesAt ?? r.target + r.overwritten;
+  const body = `${address(resumesAt)}: rest of the body`;
   const lines = {
     caller: ['caller', '', `bl/call ${targetFn}`],
     target: [targetFn, targetModule, `${address(r.target)}: ${entry}`, ...(hook ? [body] : [])],
@@ -100,7 +103,7 @@ export function renderFlowDiagram(r: RedirectDrawing): SVGSVGElement {
       box(column[2], ty, boxWidth, ['trampoline', 'moved entry code', address(r.trampoline!)], 'new'),
       arrow(column[2] + 40, y + BOX_H, column[2] + 40, ty - 2, 'calls the original'),
       // Up to the body line at the foot of the original's box, not to its entry.
-      arrow(column[2] - 2, ty + BOX_H / 2, column[1] + boxWidth / 2, targetBottom + 2, `jump back to +${r.overwritten}, into the body`),
+      arrow(column[2] - 2, ty + BOX_H / 2, column[1] + boxWidth / 2, targetBottom + 2, `jump back to +${resumesAt - r.target}, into the body`),
     );
     height = ty + BOX_H + 10;
   }
