@@ -344,6 +344,9 @@ describe('the documentation page', () => {
     await stepsSoFar(1);
     await page.keyboard.press('s');
     await stepsSoFar(2);
+    // The status line follows the transaction while the program waits for it.
+    await page.waitForFunction((sel) => document.querySelector(sel)!.shadowRoot!.querySelector('.status')?.textContent
+      ?.match(/^fix-rounding\.s going in step by step: 2 of \d+ steps in · the program waits at pricing!/), demo);
     await page.keyboard.press('b');
     await stepsSoFar(3);
     await page.keyboard.press('f');

@@ -304,6 +304,11 @@ function markLines(list: HTMLElement, indexes: number[]): void {
 function describe(s: DemoSnapshot): string {
   const count = `${s.instructions.toLocaleString('en-US')} instructions`;
   const next = s.next && s.state !== 'exited' ? ` · next: ${s.next.kind === 'apply' ? 'apply' : 'roll back'} ${s.next.name} ${s.next.moment}` : '';
+  const t = s.transaction;
+  if (t && t.position < t.steps.length) {
+    const going = t.action === 'rollback' ? 'rolling back' : 'going in';
+    return `${t.subject ?? 'the patch'} ${going} step by step: ${t.position} of ${t.steps.length} steps in · the program waits at ${s.where}`;
+  }
   switch (s.state) {
     case 'empty':
     case 'ready': return s.cpu.available ? `ready at ${s.where}${next}` : `starts at ${s.where}`;
