@@ -5,9 +5,10 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, BrowserContextOptions, Frame, Page } from 'playwright-core';
-import { launchChromium, type PageServer, SCREENSHOTS, screenshot, servePage, watchErrors } from './browser.ts';
+import { describe, expect, it } from 'vitest';
+import type { BrowserContext, BrowserContextOptions, Frame, Page } from 'playwright-core';
+import { SCREENSHOTS, screenshot, watchErrors } from './browser.ts';
+import { useServedPage } from './served-page.ts';
 import { loadEmbedPage } from './embed-load.ts';
 import { expectHookDrawing, flowGeometry } from './flow-geometry.ts';
 
@@ -24,24 +25,13 @@ const HEAVY = /keystone|capstone|monaco|editor\.worker|lab-worker/i;
 /** What one demo (its scripts, styles, worker, scenario and WebAssembly) may transfer, gzip-compressed. */
 const BUDGET_BYTES = 250 * 1024;
 
-let server: PageServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await servePage();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const served = useServedPage();
 
 /** The docs page in a fresh context (empty cache); with `ready`, once that demo can be used. */
 async function openDocs(options: BrowserContextOptions = {}, ready?: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 1400 }, ...options });
+  const context = await served.browser.newContext({ viewport: { width: 1000, height: 1400 }, ...options });
   const page = await context.newPage();
-  await page.goto(`${server.url}docs/`);
+  await page.goto(`${served.server.url}docs/`);
   if (ready) await page.waitForSelector(`${ready}[data-state="ready"]`);
   return { context, page };
 }
@@ -143,9 +133,9 @@ async function playWithButtons(scope: Page | Frame, selector: string): Promise<{
  */
 async function hostPage(frameUrl: string): Promise<{ page: Page; hostOrigin: string;
   messages: () => Promise<{ origin: string; data: Record<string, unknown> }[]> }> {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const context = await served.browser.newContext({ viewport: { width: 1000, height: 900 } });
   const page = await context.newPage();
-  const host = server.url.replace('127.0.0.1', 'localhost');
+  const host = served.server.url.replace('127.0.0.1', 'localhost');
   await page.goto(`${host}docs/`);
   await page.evaluate((src) => {
     const received: unknown[] = [];
@@ -167,16 +157,16 @@ async function hostPage(frameUrl: string): Promise<{ page: Page; hostOrigin: str
 
 describe('the documentation page', () => {
   it('loads with its three demos, each interactive, all from its own origin, none with Keystone, Monaco or Capstone', async () => {
-    const loaded = await loadEmbedPage(browser, `${server.url}docs/`, { demos: 3, viewport: { width: 1000, height: 3000 } });
+    const loaded = await loadEmbedPage(served.browser, `${served.server.url}docs/`, { demos: 3, viewport: { width: 1000, height: 3000 } });
     const { page } = loaded;
     const errors = watchErrors(page);
-    const origin = new URL(server.url).origin;
+    const origin = new URL(served.server.url).origin;
     expect(loaded.resources.length).toBeGreaterThan(5);
     expect(loaded.resources.filter((r) => new URL(r.url).origin !== origin)).toEqual([]);
     expect(loaded.resources.filter((r) => HEAVY.test(r.url))).toEqual([]);
     const x64 = await demoState(page, '#demo-replace');
     expect(x64).toMatchObject({ state: 'ready', title: 'Price with tax', arch: 'x86-64' });
-    expect(x64.link).toBe(`${server.url}#example=price-tax&arch=x64&pane=patch`);
+    expect(x64.link).toBe(`${served.server.url}#example=price-tax&arch=x64&pane=patch`);
     // The disassembly comes from the build, matched against the program's bytes.
     expect(x64.code.join('\n')).toContain('push rbx');
     const arm64 = await demoState(page, '#demo-hook');
@@ -190,11 +180,11 @@ describe('the documentation page', () => {
   });
 
   it('runs each demo to the end with its patches applied, printing what the command line prints on Unicorn', async () => {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 3000 } });
+    const context = await served.browser.newContext({ viewport: { width: 1000, height: 3000 } });
     const requests = requestLog(context);
     const page = await context.newPage();
     const errors = watchErrors(page);
-    await page.goto(`${server.url}docs/`);
+    await page.goto(`${served.server.url}docs/`);
     for (const demo of DOCS_DEMOS) {
       const scope = demo.frame ? (await (await page.waitForSelector('#demo-frame')).contentFrame())! : page;
       await scope.waitForSelector(`${demo.selector}[data-state="ready"]`);
@@ -223,7 +213,7 @@ describe('the documentation page', () => {
       await scope.locator(demo.selector).screenshot({ path: `${SCREENSHOTS}/embed-played-${demo.name}.png` });
     }
     // Running and patching loaded nothing from elsewhere, and neither the assembler nor the disassembler.
-    expect(requests.filter((url) => !url.startsWith(new URL(server.url).origin) && !url.startsWith('data:') && !url.startsWith('blob:')))
+    expect(requests.filter((url) => !url.startsWith(new URL(served.server.url).origin) && !url.startsWith('data:') && !url.startsWith('blob:')))
       .toEqual([]);
     expect(requests.filter((url) => HEAVY.test(url))).toEqual([]);
     expect(errors).toEqual([]);
@@ -241,7 +231,7 @@ describe('the documentation page', () => {
     expect(await playground!.getAttribute('#arch-x64', 'aria-checked')).toBe('true');
     expect(await playground!.getAttribute('#pane-patch', 'aria-selected')).toBe('true');
     // An example whose program and patch are another example's files (wrong-base uses price-tax's).
-    await page.goto(`${server.url}embed/?example=wrong-base&arch=arm64`);
+    await page.goto(`${served.server.url}embed/?example=wrong-base&arch=arm64`);
     await page.waitForSelector('hotpatch-demo[data-state="ready"]');
     const [shared] = await Promise.all([context.waitForEvent('page'), page.locator('hotpatch-demo a.open').click()]);
     await shared!.waitForFunction(() => document.querySelector('#example-title')?.textContent === 'Patch refused: built for another build · ARM64');
@@ -427,7 +417,7 @@ describe('the documentation page', () => {
       await page.$eval('#demo-replace', (d, other) => d.setAttribute('theme', other), dark ? 'light' : 'dark');
       expect(await page.$eval('#demo-replace', (d) => getComputedStyle(d.shadowRoot!.querySelector('.demo')!).backgroundColor))
         .toBe(dark ? 'rgb(247, 247, 245)' : 'rgb(22, 24, 28)');
-      await page.goto(`${server.url}embed/?example=price-tax&arch=x64&theme=${dark ? 'light' : 'dark'}&playground=https%3A%2F%2Fplay.example%2Flab%2F`);
+      await page.goto(`${served.server.url}embed/?example=price-tax&arch=x64&theme=${dark ? 'light' : 'dark'}&playground=https%3A%2F%2Fplay.example%2Flab%2F`);
       await page.waitForSelector('hotpatch-demo[data-state="ready"]');
       expect(await page.$eval('hotpatch-demo', (d) => getComputedStyle(d.shadowRoot!.querySelector('.demo')!).backgroundColor))
         .toBe(dark ? 'rgb(247, 247, 245)' : 'rgb(22, 24, 28)');
@@ -446,12 +436,12 @@ describe('the element on a documentation site of another origin', () => {
     const siteServer = createServer((_request, response) => {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       response.end(`<!doctype html><meta charset="utf-8"><title>A guide elsewhere</title>
-        <script type="module" src="${server.url}embed/hotpatch-demo.js"></script>
+        <script type="module" src="${served.server.url}embed/hotpatch-demo.js"></script>
         <h1>Guide</h1><hotpatch-demo id="elsewhere" example="price-tax" arch="x64"></hotpatch-demo>`);
     });
     await new Promise<void>((resolve) => siteServer.listen(0, 'localhost', resolve));
     const site = `http://localhost:${(siteServer.address() as AddressInfo).port}`;
-    const context = await browser.newContext({ viewport: { width: 1000, height: 1400 } });
+    const context = await served.browser.newContext({ viewport: { width: 1000, height: 1400 } });
     const requests = requestLog(context);
     const page = await context.newPage();
     const errors = watchErrors(page);
@@ -459,8 +449,8 @@ describe('the element on a documentation site of another origin', () => {
     await page.waitForSelector('#elsewhere[data-state="ready"]');
     const { output } = await playWithButtons(page, '#elsewhere');
     expect(output).toBe((await cliOutput('price-tax', 'x64')).output);
-    expect((await demoState(page, '#elsewhere')).link).toBe(`${server.url}#example=price-tax&arch=x64&pane=patch`);
-    const own = new URL(server.url).origin;
+    expect((await demoState(page, '#elsewhere')).link).toBe(`${served.server.url}#example=price-tax&arch=x64&pane=patch`);
+    const own = new URL(served.server.url).origin;
     expect(requests.filter((url) => !url.startsWith(`${site}/`) && !url.startsWith(`${own}/`) && !url.startsWith('blob:'))).toEqual([]);
     expect(requests.some((url) => url.startsWith(`${own}/`) && url.includes('demo-worker'))).toBe(true);
     expect(errors).toEqual([]);
@@ -471,13 +461,13 @@ describe('the element on a documentation site of another origin', () => {
 
 describe('failures', () => {
   it('says in the demo when its worker cannot start, and names an unknown scenario', async () => {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 1400 } });
+    const context = await served.browser.newContext({ viewport: { width: 1000, height: 1400 } });
     await context.route('**/assets/demo-worker-*.js', (route) => route.abort());
     const page = await context.newPage();
-    await page.goto(`${server.url}embed/?example=price-tax&arch=arm64`);
+    await page.goto(`${served.server.url}embed/?example=price-tax&arch=arm64`);
     await page.waitForSelector('hotpatch-demo[data-state="error"]');
     expect((await demoState(page, 'hotpatch-demo')).notice).toBe('The demo could not start: the demo worker failed to start');
-    await page.goto(`${server.url}embed/?example=no-such-example`);
+    await page.goto(`${served.server.url}embed/?example=no-such-example`);
     await page.waitForSelector('hotpatch-demo[data-state="error"]');
     expect((await demoState(page, 'hotpatch-demo')).notice).toMatch(/^There is no scenario "no-such-example"; the scenarios are: base-global, cumulative, /);
     await context.close();
@@ -486,14 +476,14 @@ describe('failures', () => {
 
 describe('the iframe form and its postMessage API', () => {
   it('ignores commands from an origin it was not told to trust, and tells it nothing', async () => {
-    const { page, messages } = await hostPage(`${server.url}embed/?example=price-tax&arch=x64`);
+    const { page, messages } = await hostPage(`${served.server.url}embed/?example=price-tax&arch=x64`);
     const frame = await (await page.waitForSelector('#under-test')).contentFrame();
     await frame!.waitForSelector('hotpatch-demo[data-state="ready"]');
     await page.evaluate((target) => {
       const frame = document.querySelector<HTMLIFrameElement>('#under-test')!.contentWindow!;
       frame.postMessage({ hotpatch: 1, command: 'load', example: 'price-tax', arch: 'arm64', id: 1 }, target);
       frame.postMessage({ hotpatch: 1, command: 'theme', theme: 'dark', id: 2 }, target);
-    }, new URL(server.url).origin);
+    }, new URL(served.server.url).origin);
     await frame!.waitForFunction(() => document.documentElement.dataset.ignoredMessages === '2');
     expect(await demoState(frame!, 'hotpatch-demo')).toMatchObject({ arch: 'x86-64' });
     expect(await frame!.$eval('hotpatch-demo', (d) => d.getAttribute('theme'))).toBeNull();
@@ -502,11 +492,11 @@ describe('the iframe form and its postMessage API', () => {
   });
 
   it('takes commands from a trusted origin and answers it with events', async () => {
-    const parent = server.url.replace('127.0.0.1', 'localhost');
-    const { page, messages } = await hostPage(`${server.url}embed/?example=price-tax&arch=x64&parent=${encodeURIComponent(parent)}`);
+    const parent = served.server.url.replace('127.0.0.1', 'localhost');
+    const { page, messages } = await hostPage(`${served.server.url}embed/?example=price-tax&arch=x64&parent=${encodeURIComponent(parent)}`);
     const frame = await (await page.waitForSelector('#under-test')).contentFrame();
     await frame!.waitForSelector('hotpatch-demo[data-state="ready"]');
-    const origin = new URL(server.url).origin;
+    const origin = new URL(served.server.url).origin;
     const send = (message: object) => page.evaluate(([m, target]) =>
       document.querySelector<HTMLIFrameElement>('#under-test')!.contentWindow!.postMessage(m, target as string), [message, origin] as const);
     const waitFor = (predicate: (data: Record<string, unknown>) => boolean) => expect.poll(async () =>
@@ -561,7 +551,7 @@ describe('the iframe form and its postMessage API', () => {
 
 describe('size and speed', () => {
   it(`transfers less than ${BUDGET_BYTES / 1024} KB (gzip) for one demo, everything included`, async () => {
-    const loaded = await loadEmbedPage(browser, `${server.url}embed/?example=price-tax&arch=arm64`);
+    const loaded = await loadEmbedPage(served.browser, `${served.server.url}embed/?example=price-tax&arch=arm64`);
     const total = loaded.gzipBytes;
     expect(loaded.resources.some((r) => r.url.includes('demo-worker'))).toBe(true);
     expect(total).toBeGreaterThan(10 * 1024);

@@ -2,34 +2,24 @@
 // Screenshots of the main states go to test-results/screenshots/.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { expectHookDrawing, flowGeometry } from './flow-geometry.ts';
-import { launchChromium, newContext, type PageServer, screenshot, servePage, watchErrors } from './browser.ts';
+import { newContext, screenshot, watchErrors } from './browser.ts';
+import { useServedPage } from './served-page.ts';
 import { GuestProcess } from '../../sandbox/process.ts';
 import type { Arch } from '../../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { exampleFilePath } from '../../toolchain/example-manifest.ts';
 import { assembleProgram } from '../../toolchain/program.ts';
 
-let server: PageServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await servePage();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const served = useServedPage();
 
 async function open(hash = '', options: { dark?: boolean } = {}): Promise<{ page: Page; errors: string[] }> {
-  const context = await newContext(browser, options);
+  const context = await newContext(served.browser, options);
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await page.goto(server.url + hash);
+  await page.goto(served.server.url + hash);
   await page.waitForSelector('html[data-shell="ready"]');
   return { page, errors };
 }
@@ -47,14 +37,14 @@ async function waitForLine(page: Page, text: string): Promise<void> {
 
 describe('the playground page', () => {
   it('paints the examples gallery with x86-64 and ARM64 side by side, and can be edited before Monaco loads', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(served.browser);
     const page = await context.newPage();
     const errors = watchErrors(page);
     // Hold Monaco back until the plain editor has been used.
     let release = () => {};
     const held = new Promise<void>((resolve) => { release = resolve; });
     await page.route('**/assets/monaco-bundle-*.js', async (route) => { await held; await route.continue(); });
-    await page.goto(server.url);
+    await page.goto(served.server.url);
     await page.waitForSelector('html[data-shell="ready"]');
     const card = page.locator('.card[data-example="price-tax"]');
     await expect(card.locator('h3').textContent()).resolves.toBe('Price with tax');
@@ -138,10 +128,10 @@ describe('the playground page', () => {
   });
 
   it('copies a link that reproduces the sources, architecture and view in a fresh browser', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(served.browser);
     await context.grantPermissions(['clipboard-read', 'clipboard-write']);
     const page = await context.newPage();
-    await page.goto(server.url + '#example=price-tax&arch=arm64');
+    await page.goto(served.server.url + '#example=price-tax&arch=arm64');
     await editorReady(page);
     await page.locator('.monaco-editor .view-line', { hasText: '.entry main' }).click();
     await page.keyboard.press('End');
@@ -233,12 +223,12 @@ describe('the playground page', () => {
   });
 
   it('tells the reader when the browser has no WebAssembly', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(served.browser);
     // As in a browser where WebAssembly is switched off: the global is not there.
     await context.addInitScript(() => { Reflect.deleteProperty(globalThis, 'WebAssembly'); });
     const page = await context.newPage();
     const errors = watchErrors(page);
-    await page.goto(server.url + '#example=price-tax&arch=x64');
+    await page.goto(served.server.url + '#example=price-tax&arch=x64');
     await page.waitForSelector('html[data-shell="ready"]');
     await expect(page.locator('#notice').textContent()).resolves.toMatch(/does not run WebAssembly/);
     await expect(page.locator('#assembly-status').textContent()).resolves.toMatch(/WebAssembly is not available/);

@@ -1,23 +1,13 @@
 // A guest that never ends, in real headless Chromium: it runs in the lab worker, so the page keeps
 // painting and answering while it spins, pause stops it where it is, and the budget ends it.
 import { deflateRawSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, newContext, type PageServer, screenshot, servePage, watchErrors } from './browser.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { newContext, screenshot, watchErrors } from './browser.ts';
+import { useServedPage } from './served-page.ts';
 import type { Arch } from '../../sandbox/sandbox.ts';
 
-let server: PageServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await servePage();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const served = useServedPage();
 
 /** main calls tick forever. */
 const SPIN: Record<Arch, string> = {
@@ -51,10 +41,10 @@ async function framesPaintedWhile(page: Page, during: () => Promise<void>): Prom
 
 describe.each(['x64', 'arm64'] as const)('a guest that never ends (%s)', (arch) => {
   it('spins in the worker while the page paints and answers; pause stops it, and the budget ends it', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(served.browser);
     const page = await context.newPage();
     const errors = watchErrors(page);
-    await page.goto(server.url + linkTo(arch, SPIN[arch]));
+    await page.goto(served.server.url + linkTo(arch, SPIN[arch]));
     await page.waitForSelector('html[data-program="loaded"]', { timeout: 30_000 });
     await page.selectOption('#speed', '0');
     // A budget counts from the next reset: a large one, so only pause can stop this run.
