@@ -2,10 +2,10 @@
 // (gzip) it fetched by then, for a first visit and for a link to an example. Each figure is the
 // median of fresh visits (empty cache); references measured in the same run: the
 // page with scripts off for time, the whole build for bytes.
-import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { build } from 'vite';
 import { launchChromium, servePage } from '../test/web/browser.ts';
 import { figure, median } from './format.ts';
 
@@ -76,9 +76,7 @@ async function withoutScripts(url: string): Promise<number> {
 }
 
 export async function playgroundLoading(): Promise<string[]> {
-  // In its own process: the build runs the examples on Unicorn, whose FFI types this process has
-  // already declared for the CPU figures, and declaring them twice in one process fails.
-  execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'silent'], { stdio: 'inherit' });
+  await build({ configFile: 'vite.config.ts', logLevel: 'silent' });
   const whole = allFiles().filter((f) => f !== 'sw.js').reduce((n, f) => n + gzipSize(f), 0);
   const server = await servePage();
   try {

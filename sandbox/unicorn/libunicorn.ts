@@ -40,18 +40,27 @@ export const UC_CTL_TB_REMOVE_CACHE_WRITE = (1 << 30) | (2 << 26) | 9;
 
 export const UC_ERR_OK = 0;
 
-koffi.opaque('uc_engine');
-koffi.opaque('uc_context');
-const MemRegion = koffi.struct('uc_mem_region', { begin: 'uint64_t', end: 'uint64_t', perms: 'uint32_t' });
+/** koffi's named C types, declared once per process: koffi refuses a second declaration of a name,
+ * and a bundler (Vite's config loader, say) may evaluate this module a second time. */
+function declareTypes() {
+  koffi.opaque('uc_engine');
+  koffi.opaque('uc_context');
+  return {
+    MemRegion: koffi.struct('uc_mem_region', { begin: 'uint64_t', end: 'uint64_t', perms: 'uint32_t' }),
+    CodeHook: koffi.proto('void uc_cb_hookcode_t(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)'),
+    IntrHook: koffi.proto('void uc_cb_hookintr_t(uc_engine *uc, uint32_t intno, void *user_data)'),
+    SyscallHook: koffi.proto('void uc_cb_insn_syscall_t(uc_engine *uc, void *user_data)'),
+    MemHook: koffi.proto(
+      'void uc_cb_hookmem_t(uc_engine *uc, int type, uint64_t address, int size, int64_t value, void *user_data)'),
+    EventMemHook: koffi.proto(
+      'bool uc_cb_eventmem_t(uc_engine *uc, int type, uint64_t address, int size, int64_t value, void *user_data)'),
+  };
+}
 
-export const CodeHook = koffi.proto(
-  'void uc_cb_hookcode_t(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)');
-export const IntrHook = koffi.proto('void uc_cb_hookintr_t(uc_engine *uc, uint32_t intno, void *user_data)');
-export const SyscallHook = koffi.proto('void uc_cb_insn_syscall_t(uc_engine *uc, void *user_data)');
-export const MemHook = koffi.proto(
-  'void uc_cb_hookmem_t(uc_engine *uc, int type, uint64_t address, int size, int64_t value, void *user_data)');
-export const EventMemHook = koffi.proto(
-  'bool uc_cb_eventmem_t(uc_engine *uc, int type, uint64_t address, int size, int64_t value, void *user_data)');
+const TYPES = Symbol.for('hotpatch-playground.libunicorn-types');
+const types = ((globalThis as Record<symbol, unknown>)[TYPES] ??= declareTypes()) as ReturnType<typeof declareTypes>;
+const { MemRegion } = types;
+export const { CodeHook, IntrHook, SyscallHook, MemHook, EventMemHook } = types;
 
 let loaded: ReturnType<typeof bind> | undefined;
 
@@ -62,7 +71,7 @@ function bind() {
   } catch (cause) {
     throw new Error(
       'libunicorn.so.2 could not be loaded. Install Debian\'s libunicorn2 package ' +
-        '(scripts/setup-debian.sh does it).', { cause });
+        '(scripts/setup.sh does it).', { cause });
   }
   return {
     uc_version: lib.func('unsigned int uc_version(unsigned int *major, unsigned int *minor)'),
