@@ -4,13 +4,13 @@
 // on the emulated CPU); the block is left after any instruction that asked for it (code written,
 // a hook that stopped the run).
 import { BLOCK_COUNT, BLOCK_ENTRIES, chainTarget } from '../block-cache';
-import { read64, readSized, write64, writeSized } from '../memory';
+import { read32, read64, readSized, write32, write64, writeSized } from '../memory';
 import {
   RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, RUN_UNSUPPORTED, STOP_HALTED, exitBlock, faulted, pcOverridden,
   raiseFault, setExecuted, setInterrupt, setUnsupported,
 } from '../status';
 import {
-  ALU_CMP, alu, decrement, divideUnsigned128, increment, lastRemainder, multiplyHighSigned, multiplyHighUnsigned,
+  ALU_CMP, alu, aluInline, decrement, divideUnsigned128, increment, lastRemainder, multiplyHighSigned, multiplyHighUnsigned,
   negate, shift, shiftDouble, signExtend,
 } from './arith';
 import {
@@ -25,6 +25,7 @@ import {
   OP_MOV_RI, OP_MOV_RR, OP_MOVSX, OP_MOVZX, OP_MUL, OP_NEG, OP_NOP, OP_NOT, OP_POP_RM, OP_POPCNT, OP_POPF, OP_PUSH_I,
   OP_PUSH_RM, OP_PUSHF, OP_RET, OP_SETCC, OP_SHIFT, OP_SHIFT_DOUBLE, OP_SSE, OP_STORE, OP_STORE_I, OP_STRING,
   OP_SYSCALL, OP_TEST_I, OP_TEST_R, OP_TZCNT, OP_XADD, OP_XCHG, OP_XLAT,
+  OP_ALU_RI32, OP_ALU_RI64, OP_ALU_RM32, OP_ALU_RM64, OP_ALU_RR32, OP_ALU_RR64, OP_DEC32, OP_DEC64, OP_INC32, OP_INC64, OP_LEA32, OP_LEA64, OP_LOAD32, OP_LOAD64, OP_MOV_RI64, OP_MOV_RR32, OP_MOV_RR64, OP_STORE32, OP_STORE64, OP_TEST_RI32, OP_TEST_RI64, OP_TEST_RR32, OP_TEST_RR64,
 } from './ops';
 import { executeSse } from './sse';
 import {
@@ -93,6 +94,12 @@ export let unsupportedLength: u32 = 0;
   const address = load<u64>(<usize>load<u16>(p, E_BASE)) +
     (load<u64>(<usize>load<u16>(p, E_INDEX)) << <u64>load<u8>(p, E_SCALE)) + load<u64>(p, E_DISP);
   return (load<u8>(p, E_FLAGS) & F_ADDR32) != 0 ? address & 0xffff_ffff : address;
+}
+
+/** The address of a memory operand in the plain form: 64-bit arithmetic, no segment base. */
+@inline function plainAddress(p: usize): u64 {
+  return load<u64>(<usize>load<u16>(p, E_BASE)) +
+    (load<u64>(<usize>load<u16>(p, E_INDEX)) << <u64>load<u8>(p, E_SCALE)) + load<u64>(p, E_DISP);
 }
 
 /** Linear address of a memory operand: the offset plus the fs/gs base, if any. */
@@ -184,6 +191,95 @@ export function executeX64(block: usize, blockPc: u64, first: u32, last: u32): i
     let jumped = false;
     switch (<i32>load<u16>(p)) {
       case OP_NOP: break;
+
+      // ---- size-specific forms (specialise.ts); those that cannot reach the host skip the exit check ----
+      case OP_MOV_RR64: store<u64>(reg(p), load<u64>(rmSlot(p))); p += ENTRY_SIZE; continue;
+      case OP_MOV_RR32: store<u64>(reg(p), <u64>load<u32>(rmSlot(p))); p += ENTRY_SIZE; continue;
+      case OP_MOV_RI64: store<u64>(rmSlot(p), imm(p)); p += ENTRY_SIZE; continue;
+      case OP_LEA64: store<u64>(reg(p), plainAddress(p)); p += ENTRY_SIZE; continue;
+      case OP_LEA32: store<u64>(reg(p), plainAddress(p) & 0xffff_ffff); p += ENTRY_SIZE; continue;
+      case OP_LOAD64: {
+        const value = read64(plainAddress(p));
+        if (faulted) return fault(p, base, first);
+        store<u64>(reg(p), value);
+        break;
+      }
+      case OP_LOAD32: {
+        const value = read32(plainAddress(p));
+        if (faulted) return fault(p, base, first);
+        store<u64>(reg(p), value);
+        break;
+      }
+      case OP_STORE64: {
+        write64(plainAddress(p), load<u64>(reg(p)));
+        if (faulted) return fault(p, base, first);
+        break;
+      }
+      case OP_STORE32: {
+        write32(plainAddress(p), <u64>load<u32>(reg(p)));
+        if (faulted) return fault(p, base, first);
+        break;
+      }
+      case OP_ALU_RR64: {
+        const kind = sub(p);
+        const rm = rmSlot(p);
+        const r = aluInline(kind, 8, load<u64>(rm), load<u64>(reg(p)));
+        if (kind != ALU_CMP) store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        continue;
+      }
+      case OP_ALU_RR32: {
+        const kind = sub(p);
+        const rm = rmSlot(p);
+        const r = aluInline(kind, 4, <u64>load<u32>(rm), <u64>load<u32>(reg(p)));
+        if (kind != ALU_CMP) store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        continue;
+      }
+      case OP_ALU_RI64: {
+        const kind = sub(p);
+        const rm = rmSlot(p);
+        const r = aluInline(kind, 8, load<u64>(rm), imm(p));
+        if (kind != ALU_CMP) store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        continue;
+      }
+      case OP_ALU_RI32: {
+        const kind = sub(p);
+        const rm = rmSlot(p);
+        const r = aluInline(kind, 4, <u64>load<u32>(rm), imm(p));
+        if (kind != ALU_CMP) store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        continue;
+      }
+      case OP_ALU_RM64: {
+        const kind = sub(p);
+        const b = read64(plainAddress(p));
+        if (faulted) return fault(p, base, first);
+        const r = aluInline(kind, 8, load<u64>(reg(p)), b);
+        if (kind != ALU_CMP) store<u64>(reg(p), r);
+        break;
+      }
+      case OP_ALU_RM32: {
+        const kind = sub(p);
+        const b = read32(plainAddress(p));
+        if (faulted) return fault(p, base, first);
+        const r = aluInline(kind, 4, <u64>load<u32>(reg(p)), b);
+        if (kind != ALU_CMP) store<u64>(reg(p), r);
+        break;
+      }
+      case OP_TEST_RR64: setResultFlags(8, load<u64>(rmSlot(p)) & load<u64>(reg(p)), 0); p += ENTRY_SIZE; continue;
+      case OP_TEST_RR32: {
+        setResultFlags(4, <u64>(load<u32>(rmSlot(p)) & load<u32>(reg(p))), 0);
+        p += ENTRY_SIZE;
+        continue;
+      }
+      case OP_TEST_RI64: setResultFlags(8, load<u64>(rmSlot(p)) & imm(p), 0); p += ENTRY_SIZE; continue;
+      case OP_TEST_RI32: setResultFlags(4, <u64>load<u32>(rmSlot(p)) & imm(p), 0); p += ENTRY_SIZE; continue;
+      case OP_INC64: { const rm = rmSlot(p); store<u64>(rm, increment(8, load<u64>(rm))); p += ENTRY_SIZE; continue; }
+      case OP_INC32: { const rm = rmSlot(p); store<u64>(rm, increment(4, <u64>load<u32>(rm))); p += ENTRY_SIZE; continue; }
+      case OP_DEC64: { const rm = rmSlot(p); store<u64>(rm, decrement(8, load<u64>(rm))); p += ENTRY_SIZE; continue; }
+      case OP_DEC32: { const rm = rmSlot(p); store<u64>(rm, decrement(4, <u64>load<u32>(rm))); p += ENTRY_SIZE; continue; }
 
       // ---- moves ----
       case OP_MOV_RR: {
