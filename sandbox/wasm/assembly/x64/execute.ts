@@ -10,11 +10,12 @@ import {
   raiseFault, setExecuted, setInterrupt, setUnsupported,
 } from '../status';
 import {
-  ALU_CMP, alu, aluInline, decrement, divideUnsigned128, increment, lastRemainder, multiplyHighSigned, multiplyHighUnsigned,
+  ALU_AND, ALU_CMP, ALU_OR, ALU_SUB, ALU_XOR, alu, aluInline, decrement, divideUnsigned128, increment, lastRemainder, multiplyHighSigned, multiplyHighUnsigned,
   negate, shift, shiftDouble, signExtend,
 } from './arith';
 import {
-  LAZY_SUB, condition, materializeFlags, setFlagBits, setLazy, setResultFlags, sizeMask,
+  LAZY_SUB, condition, decrementCondition, logicCondition, materializeFlags, setFlagBits, setLazy, setResultFlags,
+  sizeMask, subtractCondition,
 } from './flags';
 import {
   E_BASE, E_BYTES, E_DISP, E_FLAGS, E_IMM, E_IMM2, E_INDEX, E_LENGTH, E_NEXT, E_REG, E_RM, E_SCALE, E_SEGMENT, E_SIZE,
@@ -26,6 +27,8 @@ import {
   OP_PUSH_RM, OP_PUSHF, OP_RET, OP_SETCC, OP_SHIFT, OP_SHIFT_DOUBLE, OP_SSE, OP_STORE, OP_STORE_I, OP_STRING,
   OP_SYSCALL, OP_TEST_I, OP_TEST_R, OP_TZCNT, OP_XADD, OP_XCHG, OP_XLAT,
   OP_ALU_RI32, OP_ALU_RI64, OP_ALU_RM32, OP_ALU_RM64, OP_ALU_RR32, OP_ALU_RR64, OP_DEC32, OP_DEC64, OP_INC32, OP_INC64, OP_LEA32, OP_LEA64, OP_LOAD32, OP_LOAD64, OP_MOV_RI64, OP_MOV_RR32, OP_MOV_RR64, OP_STORE32, OP_STORE64, OP_TEST_RI32, OP_TEST_RI64, OP_TEST_RR32, OP_TEST_RR64,
+  OP_ALU_RR64_JCC, OP_ALU_RR32_JCC, OP_ALU_RI64_JCC, OP_ALU_RI32_JCC, OP_TEST_RR64_JCC, OP_TEST_RR32_JCC, OP_TEST_RI64_JCC,
+  OP_TEST_RI32_JCC, OP_DEC64_JCC, OP_DEC32_JCC,
 } from './ops';
 import { executeSse } from './sse';
 import {
@@ -131,6 +134,13 @@ const SAVED_FLAGS: usize = memory.data(48, 8);
 
 @inline function restoreFlags(): void {
   memory.copy(RFLAGS, SAVED_FLAGS, 48);
+}
+
+/** The condition `cc` after ALU operation `kind` on a and b gave r (what its lazy record says). */
+@inline function aluCondition(kind: u32, size: u32, cc: u32, a: u64, b: u64, r: u64): bool {
+  if (kind == ALU_SUB || kind == ALU_CMP) return subtractCondition(size, cc, a, b, r);
+  if (kind == ALU_AND || kind == ALU_OR || kind == ALU_XOR) return logicCondition(size, cc, r);
+  return condition(cc);
 }
 
 // ---- leaving the block ----
@@ -280,6 +290,116 @@ export function executeX64(block: usize, blockPc: u64, first: u32, last: u32): i
       case OP_INC32: { const rm = rmSlot(p); store<u64>(rm, increment(4, <u64>load<u32>(rm))); p += ENTRY_SIZE; continue; }
       case OP_DEC64: { const rm = rmSlot(p); store<u64>(rm, decrement(8, load<u64>(rm))); p += ENTRY_SIZE; continue; }
       case OP_DEC32: { const rm = rmSlot(p); store<u64>(rm, decrement(4, <u64>load<u32>(rm))); p += ENTRY_SIZE; continue; }
+
+      // ---- the same, fused with the jcc after them (run alone when the jcc is not to run now) ----
+      case OP_ALU_RR64_JCC: {
+        const kind = sub(p);
+        const rm = rmSlot(p);
+        const a = load<u64>(rm);
+        const b = load<u64>(reg(p));
+        const r = aluInline(kind, 8, a, b);
+        if (kind != ALU_CMP) store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue;
+        const taken = aluCondition(kind, 8, sub(p), a, b, r);
+        target = taken ? imm(p) : load<u64>(p, E_NEXT);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_ALU_RR32_JCC: {
+        const kind = sub(p);
+        const rm = rmSlot(p);
+        const a = <u64>load<u32>(rm);
+        const b = <u64>load<u32>(reg(p));
+        const r = aluInline(kind, 4, a, b);
+        if (kind != ALU_CMP) store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue;
+        const taken = aluCondition(kind, 4, sub(p), a, b, r);
+        target = taken ? imm(p) : load<u64>(p, E_NEXT);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_ALU_RI64_JCC: {
+        const kind = sub(p);
+        const rm = rmSlot(p);
+        const a = load<u64>(rm);
+        const b = imm(p);
+        const r = aluInline(kind, 8, a, b);
+        if (kind != ALU_CMP) store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue;
+        const taken = aluCondition(kind, 8, sub(p), a, b, r);
+        target = taken ? imm(p) : load<u64>(p, E_NEXT);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_ALU_RI32_JCC: {
+        const kind = sub(p);
+        const rm = rmSlot(p);
+        const a = <u64>load<u32>(rm);
+        const b = imm(p);
+        const r = aluInline(kind, 4, a, b);
+        if (kind != ALU_CMP) store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue;
+        const taken = aluCondition(kind, 4, sub(p), a, b, r);
+        target = taken ? imm(p) : load<u64>(p, E_NEXT);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_TEST_RR64_JCC: case OP_TEST_RI64_JCC: {
+        const r = load<u64>(rmSlot(p)) & (<i32>load<u16>(p) == OP_TEST_RR64_JCC ? load<u64>(reg(p)) : imm(p));
+        setResultFlags(8, r, 0);
+        p += ENTRY_SIZE;
+        if (p >= end) continue;
+        const taken = logicCondition(8, sub(p), r);
+        target = taken ? imm(p) : load<u64>(p, E_NEXT);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_TEST_RR32_JCC: case OP_TEST_RI32_JCC: {
+        const r = <u64>load<u32>(rmSlot(p)) & (<i32>load<u16>(p) == OP_TEST_RR32_JCC ? <u64>load<u32>(reg(p)) : imm(p));
+        setResultFlags(4, r, 0);
+        p += ENTRY_SIZE;
+        if (p >= end) continue;
+        const taken = logicCondition(4, sub(p), r);
+        target = taken ? imm(p) : load<u64>(p, E_NEXT);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_DEC64_JCC: {
+        const rm = rmSlot(p);
+        const a = load<u64>(rm);
+        const r = decrement(8, a);
+        store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue;
+        const taken = decrementCondition(8, sub(p), a, r);
+        target = taken ? imm(p) : load<u64>(p, E_NEXT);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_DEC32_JCC: {
+        const rm = rmSlot(p);
+        const a = <u64>load<u32>(rm);
+        const r = decrement(4, a);
+        store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue;
+        const taken = decrementCondition(4, sub(p), a, r);
+        target = taken ? imm(p) : load<u64>(p, E_NEXT);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
 
       // ---- moves ----
       case OP_MOV_RR: {

@@ -169,6 +169,19 @@ export const OP_INC64: u16 = 119; // rm register
 export const OP_INC32: u16 = 120;
 export const OP_DEC64: u16 = 121;
 export const OP_DEC32: u16 = 122;
+// One of the forms above whose next entry is a jcc (specialise.ts): runs the jcc too, deciding it
+// from the operands in hand, whenever the jcc is also to run now. The jcc keeps its own entry, for
+// running one instruction at a time and for counting.
+export const OP_ALU_RR64_JCC: u16 = 123;
+export const OP_ALU_RR32_JCC: u16 = 124;
+export const OP_ALU_RI64_JCC: u16 = 125;
+export const OP_ALU_RI32_JCC: u16 = 126;
+export const OP_TEST_RR64_JCC: u16 = 127;
+export const OP_TEST_RR32_JCC: u16 = 128;
+export const OP_TEST_RI64_JCC: u16 = 129;
+export const OP_TEST_RI32_JCC: u16 = 130;
+export const OP_DEC64_JCC: u16 = 131;
+export const OP_DEC32_JCC: u16 = 132;
 
 // SSE: reg = xmm slot, rm = xmm (or general register) slot, or memory; sub = SSE_*
 export const OP_SSE: u16 = 90;

@@ -1,12 +1,14 @@
 // Picks the size-specific form of a lowered entry where one exists (64-bit operands, or 32-bit ones
-// zero-extended into the register), so the interpreter's commonest paths take no operand-size branch.
-// Runs once per instruction at decode time; entries it does not recognise stay as lowered.
+// zero-extended into the register), so the interpreter's commonest paths take no operand-size branch,
+// and the fused form of a flag-setting entry followed by a jcc. Runs once per instruction at decode
+// time; entries it does not recognise stay as lowered.
 import {
   E_FLAGS, E_IMM, E_OP, E_REG, E_RM, E_SEGMENT, E_SIZE, F_ADDR32, OP_ALU_R_RM, OP_ALU_RI, OP_ALU_RI32, OP_ALU_RI64,
   OP_ALU_RM32, OP_ALU_RM64, OP_ALU_RR, OP_ALU_RR32, OP_ALU_RR64, OP_DEC, OP_DEC32, OP_DEC64, OP_INC, OP_INC32, OP_INC64,
   OP_LEA, OP_LEA32, OP_LEA64, OP_LOAD, OP_LOAD32, OP_LOAD64, OP_MOV_RI, OP_MOV_RI64, OP_MOV_RR, OP_MOV_RR32,
   OP_MOV_RR64, OP_STORE, OP_STORE32, OP_STORE64, OP_TEST_I, OP_TEST_R, OP_TEST_RI32, OP_TEST_RI64, OP_TEST_RR32,
-  OP_TEST_RR64,
+  OP_TEST_RR64, OP_ALU_RR64_JCC, OP_ALU_RR32_JCC, OP_ALU_RI64_JCC, OP_ALU_RI32_JCC, OP_TEST_RR64_JCC, OP_TEST_RR32_JCC,
+  OP_TEST_RI64_JCC, OP_TEST_RI32_JCC, OP_DEC64_JCC, OP_DEC32_JCC,
 } from './ops';
 import { ZERO } from './state';
 
@@ -42,6 +44,24 @@ export function specialiseX64(p: usize): void {
     case OP_TEST_I: if (register) { truncateImmediate(p, wide); op = wide ? OP_TEST_RI64 : OP_TEST_RI32; } break;
     case OP_INC: if (register) op = wide ? OP_INC64 : OP_INC32; break;
     case OP_DEC: if (register) op = wide ? OP_DEC64 : OP_DEC32; break;
+  }
+  if (op != 0) store<u16>(p, op, E_OP);
+}
+
+/** Called when the entry after `p` is a jcc: turns `p` into its fused form, if it has one. */
+export function fuseWithBranchX64(p: usize): void {
+  let op: u16 = 0;
+  switch (load<u16>(p, E_OP)) {
+    case OP_ALU_RR64: op = OP_ALU_RR64_JCC; break;
+    case OP_ALU_RR32: op = OP_ALU_RR32_JCC; break;
+    case OP_ALU_RI64: op = OP_ALU_RI64_JCC; break;
+    case OP_ALU_RI32: op = OP_ALU_RI32_JCC; break;
+    case OP_TEST_RR64: op = OP_TEST_RR64_JCC; break;
+    case OP_TEST_RR32: op = OP_TEST_RR32_JCC; break;
+    case OP_TEST_RI64: op = OP_TEST_RI64_JCC; break;
+    case OP_TEST_RI32: op = OP_TEST_RI32_JCC; break;
+    case OP_DEC64: op = OP_DEC64_JCC; break;
+    case OP_DEC32: op = OP_DEC32_JCC; break;
   }
   if (op != 0) store<u16>(p, op, E_OP);
 }

@@ -9,8 +9,8 @@ import { PAGE_MASK, PAGE_SIZE } from '../layout';
 import { fetchPage, probeFetchPage } from '../memory';
 import { RUN_FAULT, RUN_OK } from '../status';
 import { lowerX64 } from './lower';
-import { ENTRY_SIZE } from './ops';
-import { specialiseX64 } from './specialise';
+import { E_OP, ENTRY_SIZE, OP_JCC } from './ops';
+import { fuseWithBranchX64, specialiseX64 } from './specialise';
 
 const MAX_BLOCK_INSTRUCTIONS: u32 = 64;
 const MAX_INSTRUCTION_BYTES: u32 = 15;
@@ -47,6 +47,7 @@ export function translateX64(pc: u64, header: usize, entries: usize): i32 {
     const entry = entries + <usize>count * ENTRY_SIZE;
     const ends = lowerX64(decoded, bytes, entry, pc);
     specialiseX64(entry);
+    if (count > 0 && load<u16>(entry, E_OP) == OP_JCC) fuseWithBranchX64(entry - ENTRY_SIZE);
     count++;
     address += ok ? <u64>decoded.length : 1;
     if (ends) break;
