@@ -28,7 +28,7 @@ import {
   OP_SYSCALL, OP_TEST_I, OP_TEST_R, OP_TZCNT, OP_XADD, OP_XCHG, OP_XLAT,
   OP_ALU_RI32, OP_ALU_RI64, OP_ALU_RM32, OP_ALU_RM64, OP_ALU_RR32, OP_ALU_RR64, OP_DEC32, OP_DEC64, OP_INC32, OP_INC64, OP_LEA32, OP_LEA64, OP_LOAD32, OP_LOAD64, OP_MOV_RI64, OP_MOV_RR32, OP_MOV_RR64, OP_STORE32, OP_STORE64, OP_TEST_RI32, OP_TEST_RI64, OP_TEST_RR32, OP_TEST_RR64,
   OP_ALU_RR64_JCC, OP_ALU_RR32_JCC, OP_ALU_RI64_JCC, OP_ALU_RI32_JCC, OP_TEST_RR64_JCC, OP_TEST_RR32_JCC, OP_TEST_RI64_JCC,
-  OP_TEST_RI32_JCC, OP_DEC64_JCC, OP_DEC32_JCC,
+  OP_TEST_RI32_JCC, OP_DEC64_JCC, OP_DEC32_JCC, OP_ALU_MI32, OP_ALU_MI64, OP_POP64, OP_PUSH64,
 } from './ops';
 import { executeSse } from './sse';
 import {
@@ -290,6 +290,52 @@ export function executeX64(block: usize, blockPc: u64, first: u32, last: u32): i
       case OP_INC32: { const rm = rmSlot(p); store<u64>(rm, increment(4, <u64>load<u32>(rm))); p += ENTRY_SIZE; continue; }
       case OP_DEC64: { const rm = rmSlot(p); store<u64>(rm, decrement(8, load<u64>(rm))); p += ENTRY_SIZE; continue; }
       case OP_DEC32: { const rm = rmSlot(p); store<u64>(rm, decrement(4, <u64>load<u32>(rm))); p += ENTRY_SIZE; continue; }
+      case OP_ALU_MI64: {
+        const kind = sub(p);
+        const address = plainAddress(p);
+        const a = read64(address);
+        if (faulted) return fault(p, base, first);
+        if (kind == ALU_CMP) {
+          const b = imm(p);
+          setLazy(LAZY_SUB, 8, a - b, a, b);
+          break;
+        }
+        saveFlags();
+        write64(address, alu(kind, 8, a, imm(p)));
+        if (faulted) { restoreFlags(); return fault(p, base, first); }
+        break;
+      }
+      case OP_ALU_MI32: {
+        const kind = sub(p);
+        const address = plainAddress(p);
+        const a = read32(address);
+        if (faulted) return fault(p, base, first);
+        if (kind == ALU_CMP) {
+          const b = imm(p);
+          setLazy(LAZY_SUB, 4, (a - b) & 0xffff_ffff, a, b);
+          break;
+        }
+        saveFlags();
+        write32(address, alu(kind, 4, a, imm(p)));
+        if (faulted) { restoreFlags(); return fault(p, base, first); }
+        break;
+      }
+      case OP_PUSH64: {
+        const value = load<u64>(rmSlot(p));
+        const sp = load<u64>(RSP) - 8;
+        write64(sp, value);
+        if (faulted) return fault(p, base, first);
+        store<u64>(RSP, sp);
+        break;
+      }
+      case OP_POP64: {
+        const sp = load<u64>(RSP);
+        const value = read64(sp);
+        if (faulted) return fault(p, base, first);
+        store<u64>(RSP, sp + 8);
+        store<u64>(rmSlot(p), value); // after rsp: pop rsp loads the popped value
+        break;
+      }
 
       // ---- the same, fused with the jcc after them (run alone when the jcc is not to run now) ----
       case OP_ALU_RR64_JCC: {

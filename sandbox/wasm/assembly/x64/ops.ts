@@ -169,6 +169,10 @@ export const OP_INC64: u16 = 119; // rm register
 export const OP_INC32: u16 = 120;
 export const OP_DEC64: u16 = 121;
 export const OP_DEC32: u16 = 122;
+export const OP_PUSH64: u16 = 133; // push of the rm register
+export const OP_POP64: u16 = 134; // pop into the rm register
+export const OP_ALU_MI64: u16 = 135; // [ea] op= imm
+export const OP_ALU_MI32: u16 = 136;
 // One of the forms above whose next entry is a jcc (specialise.ts): runs the jcc too, deciding it
 // from the operands in hand, whenever the jcc is also to run now. The jcc keeps its own entry, for
 // running one instruction at a time and for counting.

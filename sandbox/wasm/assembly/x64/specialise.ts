@@ -8,7 +8,8 @@ import {
   OP_LEA, OP_LEA32, OP_LEA64, OP_LOAD, OP_LOAD32, OP_LOAD64, OP_MOV_RI, OP_MOV_RI64, OP_MOV_RR, OP_MOV_RR32,
   OP_MOV_RR64, OP_STORE, OP_STORE32, OP_STORE64, OP_TEST_I, OP_TEST_R, OP_TEST_RI32, OP_TEST_RI64, OP_TEST_RR32,
   OP_TEST_RR64, OP_ALU_RR64_JCC, OP_ALU_RR32_JCC, OP_ALU_RI64_JCC, OP_ALU_RI32_JCC, OP_TEST_RR64_JCC, OP_TEST_RR32_JCC,
-  OP_TEST_RI64_JCC, OP_TEST_RI32_JCC, OP_DEC64_JCC, OP_DEC32_JCC,
+  OP_TEST_RI64_JCC, OP_TEST_RI32_JCC, OP_DEC64_JCC, OP_DEC32_JCC, OP_ALU_MI, OP_ALU_MI32, OP_ALU_MI64, OP_POP64,
+  OP_POP_RM, OP_PUSH64, OP_PUSH_RM,
 } from './ops';
 import { ZERO } from './state';
 
@@ -42,6 +43,9 @@ export function specialiseX64(p: usize): void {
     }
     case OP_TEST_R: if (register) op = wide ? OP_TEST_RR64 : OP_TEST_RR32; break;
     case OP_TEST_I: if (register) { truncateImmediate(p, wide); op = wide ? OP_TEST_RI64 : OP_TEST_RI32; } break;
+    case OP_ALU_MI: if (plain) { truncateImmediate(p, wide); op = wide ? OP_ALU_MI64 : OP_ALU_MI32; } break;
+    case OP_PUSH_RM: if (register && wide) op = OP_PUSH64; break; // push and pop are 8 or 2 bytes
+    case OP_POP_RM: if (register && wide) op = OP_POP64; break;
     case OP_INC: if (register) op = wide ? OP_INC64 : OP_INC32; break;
     case OP_DEC: if (register) op = wide ? OP_DEC64 : OP_DEC32; break;
   }
