@@ -3,7 +3,9 @@
 // instruction that faults changes no register or flag (memory written before the fault stays, as
 // on the emulated CPU); the block is left after any instruction that asked for it (code written,
 // a hook that stopped the run).
-import { BLOCK_COUNT, BLOCK_ENTRIES, chainTarget } from '../block-cache';
+import {
+  BLOCK_BYTES, BLOCK_COUNT, BLOCK_ENTRIES, BLOCK_PC, chainBudget, chainTarget, chainUntil, setChainBudget,
+} from '../block-cache';
 import { read32, read64, readSized, write32, write64, writeSized } from '../memory';
 import {
   RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, RUN_UNSUPPORTED, STOP_HALTED, exitBlock, faulted, pcOverridden,
@@ -917,6 +919,18 @@ export function executeX64(block: usize, blockPc: u64, first: u32, last: u32): i
       if (!pcOverridden) store<u64>(RIP, target);
       setExecuted(chained);
       return RUN_EXIT;
+    }
+    if (target == load<u64>(block, BLOCK_PC)) {
+      // A loop within one block, which is running unhooked: only the budget and the end address can
+      // stop it going round again.
+      const count = <u32>((end - base) >> ENTRY_SHIFT);
+      if (count <= chainBudget && chainUntil - target >= <u64>load<u32>(block, BLOCK_BYTES)) {
+        setChainBudget(chainBudget - count);
+        p = base;
+        first = 0;
+        link = 0;
+        continue;
+      }
     }
     const next = chainTarget(block, target, link);
     if (next == 0) {
