@@ -19,6 +19,11 @@ export const ALU_CMP: u32 = 7;
 
 /** One of the eight ALU operations; sets the flags and returns the result (cmp: a - b). */
 export function alu(kind: u32, size: u32, a: u64, b: u64): u64 {
+  return aluInline(kind, size, a, b);
+}
+
+/** alu() written out in place, for callers whose size is a constant. */
+@inline export function aluInline(kind: u32, size: u32, a: u64, b: u64): u64 {
   const mask = sizeMask(size);
   let r: u64;
   switch (kind) {

@@ -3,18 +3,21 @@
 // instruction that faults changes no register or flag (memory written before the fault stays, as
 // on the emulated CPU); the block is left after any instruction that asked for it (code written,
 // a hook that stopped the run).
-import { BLOCK_COUNT, BLOCK_ENTRIES, chainTarget } from '../block-cache';
-import { read64, readSized, write64, writeSized } from '../memory';
+import {
+  BLOCK_BYTES, BLOCK_COUNT, BLOCK_ENTRIES, BLOCK_PC, chainBudget, chainTarget, chainUntil, setChainBudget,
+} from '../block-cache';
+import { read32, read64, readSized, write32, write64, writeSized } from '../memory';
 import {
   RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, RUN_UNSUPPORTED, STOP_HALTED, exitBlock, faulted, pcOverridden,
   raiseFault, setExecuted, setInterrupt, setUnsupported,
 } from '../status';
 import {
-  ALU_CMP, alu, decrement, divideUnsigned128, increment, lastRemainder, multiplyHighSigned, multiplyHighUnsigned,
+  ALU_AND, ALU_CMP, ALU_OR, ALU_SUB, ALU_XOR, alu, aluInline, decrement, divideUnsigned128, increment, lastRemainder, multiplyHighSigned, multiplyHighUnsigned,
   negate, shift, shiftDouble, signExtend,
 } from './arith';
 import {
-  LAZY_SUB, condition, materializeFlags, setFlagBits, setLazy, setResultFlags, sizeMask,
+  LAZY_SUB, condition, decrementCondition, logicCondition, materializeFlags, setFlagBits, setLazy, setResultFlags,
+  sizeMask, subtractCondition,
 } from './flags';
 import {
   E_BASE, E_BYTES, E_DISP, E_FLAGS, E_IMM, E_IMM2, E_INDEX, E_LENGTH, E_NEXT, E_REG, E_RM, E_SCALE, E_SEGMENT, E_SIZE,
@@ -25,6 +28,9 @@ import {
   OP_MOV_RI, OP_MOV_RR, OP_MOVSX, OP_MOVZX, OP_MUL, OP_NEG, OP_NOP, OP_NOT, OP_POP_RM, OP_POPCNT, OP_POPF, OP_PUSH_I,
   OP_PUSH_RM, OP_PUSHF, OP_RET, OP_SETCC, OP_SHIFT, OP_SHIFT_DOUBLE, OP_SSE, OP_STORE, OP_STORE_I, OP_STRING,
   OP_SYSCALL, OP_TEST_I, OP_TEST_R, OP_TZCNT, OP_XADD, OP_XCHG, OP_XLAT,
+  OP_ALU_RI32, OP_ALU_RI64, OP_ALU_RM32, OP_ALU_RM64, OP_ALU_RR32, OP_ALU_RR64, OP_DEC32, OP_DEC64, OP_INC32, OP_INC64, OP_LEA32, OP_LEA64, OP_LOAD32, OP_LOAD64, OP_MOV_RI64, OP_MOV_RR32, OP_MOV_RR64, OP_STORE32, OP_STORE64, OP_TEST_RI32, OP_TEST_RI64, OP_TEST_RR32, OP_TEST_RR64,
+  OP_ALU_RR64_JCC, OP_ALU_RR32_JCC, OP_ALU_RI64_JCC, OP_ALU_RI32_JCC, OP_TEST_RR64_JCC, OP_TEST_RR32_JCC, OP_TEST_RI64_JCC,
+  OP_TEST_RI32_JCC, OP_DEC64_JCC, OP_DEC32_JCC, OP_ALU_MI32, OP_ALU_MI64, OP_POP64, OP_PUSH64,
 } from './ops';
 import { executeSse } from './sse';
 import {
@@ -95,6 +101,12 @@ export let unsupportedLength: u32 = 0;
   return (load<u8>(p, E_FLAGS) & F_ADDR32) != 0 ? address & 0xffff_ffff : address;
 }
 
+/** The address of a memory operand in the plain form: 64-bit arithmetic, no segment base. */
+@inline function plainAddress(p: usize): u64 {
+  return load<u64>(<usize>load<u16>(p, E_BASE)) +
+    (load<u64>(<usize>load<u16>(p, E_INDEX)) << <u64>load<u8>(p, E_SCALE)) + load<u64>(p, E_DISP);
+}
+
 /** Linear address of a memory operand: the offset plus the fs/gs base, if any. */
 @inline function addressOf(p: usize): u64 {
   return offsetOf(p) + load<u64>(<usize>load<u16>(p, E_SEGMENT));
@@ -124,6 +136,13 @@ const SAVED_FLAGS: usize = memory.data(48, 8);
 
 @inline function restoreFlags(): void {
   memory.copy(RFLAGS, SAVED_FLAGS, 48);
+}
+
+/** The condition `cc` after ALU operation `kind` on a and b gave r (what its lazy record says). */
+@inline function aluCondition(kind: u32, size: u32, cc: u32, a: u64, b: u64, r: u64): bool {
+  if (kind == ALU_SUB || kind == ALU_CMP) return subtractCondition(size, cc, a, b, r);
+  if (kind == ALU_AND || kind == ALU_OR || kind == ALU_XOR) return logicCondition(size, cc, r);
+  return condition(cc);
 }
 
 // ---- leaving the block ----
@@ -184,6 +203,251 @@ export function executeX64(block: usize, blockPc: u64, first: u32, last: u32): i
     let jumped = false;
     switch (<i32>load<u16>(p)) {
       case OP_NOP: break;
+
+      // ---- size-specific forms (specialise.ts); those that cannot reach the host skip the exit check ----
+      case OP_MOV_RR64: store<u64>(reg(p), load<u64>(rmSlot(p))); p += ENTRY_SIZE; continue;
+      case OP_MOV_RR32: store<u64>(reg(p), <u64>load<u32>(rmSlot(p))); p += ENTRY_SIZE; continue;
+      case OP_MOV_RI64: store<u64>(rmSlot(p), imm(p)); p += ENTRY_SIZE; continue;
+      case OP_LEA64: store<u64>(reg(p), plainAddress(p)); p += ENTRY_SIZE; continue;
+      case OP_LEA32: store<u64>(reg(p), plainAddress(p) & 0xffff_ffff); p += ENTRY_SIZE; continue;
+      case OP_LOAD64: {
+        const value = read64(plainAddress(p));
+        if (faulted) return fault(p, base, first);
+        store<u64>(reg(p), value);
+        break;
+      }
+      case OP_LOAD32: {
+        const value = read32(plainAddress(p));
+        if (faulted) return fault(p, base, first);
+        store<u64>(reg(p), value);
+        break;
+      }
+      case OP_STORE64: {
+        write64(plainAddress(p), load<u64>(reg(p)));
+        if (faulted) return fault(p, base, first);
+        break;
+      }
+      case OP_STORE32: {
+        write32(plainAddress(p), <u64>load<u32>(reg(p)));
+        if (faulted) return fault(p, base, first);
+        break;
+      }
+      case OP_ALU_RR64: {
+        const kind = sub(p);
+        const rm = rmSlot(p);
+        const r = aluInline(kind, 8, load<u64>(rm), load<u64>(reg(p)));
+        if (kind != ALU_CMP) store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        continue;
+      }
+      case OP_ALU_RR32: {
+        const kind = sub(p);
+        const rm = rmSlot(p);
+        const r = aluInline(kind, 4, <u64>load<u32>(rm), <u64>load<u32>(reg(p)));
+        if (kind != ALU_CMP) store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        continue;
+      }
+      case OP_ALU_RI64: {
+        const kind = sub(p);
+        const rm = rmSlot(p);
+        const r = aluInline(kind, 8, load<u64>(rm), imm(p));
+        if (kind != ALU_CMP) store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        continue;
+      }
+      case OP_ALU_RI32: {
+        const kind = sub(p);
+        const rm = rmSlot(p);
+        const r = aluInline(kind, 4, <u64>load<u32>(rm), imm(p));
+        if (kind != ALU_CMP) store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        continue;
+      }
+      case OP_ALU_RM64: {
+        const kind = sub(p);
+        const b = read64(plainAddress(p));
+        if (faulted) return fault(p, base, first);
+        const r = aluInline(kind, 8, load<u64>(reg(p)), b);
+        if (kind != ALU_CMP) store<u64>(reg(p), r);
+        break;
+      }
+      case OP_ALU_RM32: {
+        const kind = sub(p);
+        const b = read32(plainAddress(p));
+        if (faulted) return fault(p, base, first);
+        const r = aluInline(kind, 4, <u64>load<u32>(reg(p)), b);
+        if (kind != ALU_CMP) store<u64>(reg(p), r);
+        break;
+      }
+      case OP_TEST_RR64: setResultFlags(8, load<u64>(rmSlot(p)) & load<u64>(reg(p)), 0); p += ENTRY_SIZE; continue;
+      case OP_TEST_RR32: {
+        setResultFlags(4, <u64>(load<u32>(rmSlot(p)) & load<u32>(reg(p))), 0);
+        p += ENTRY_SIZE;
+        continue;
+      }
+      case OP_TEST_RI64: setResultFlags(8, load<u64>(rmSlot(p)) & imm(p), 0); p += ENTRY_SIZE; continue;
+      case OP_TEST_RI32: setResultFlags(4, <u64>load<u32>(rmSlot(p)) & imm(p), 0); p += ENTRY_SIZE; continue;
+      case OP_INC64: { const rm = rmSlot(p); store<u64>(rm, increment(8, load<u64>(rm))); p += ENTRY_SIZE; continue; }
+      case OP_INC32: { const rm = rmSlot(p); store<u64>(rm, increment(4, <u64>load<u32>(rm))); p += ENTRY_SIZE; continue; }
+      case OP_DEC64: { const rm = rmSlot(p); store<u64>(rm, decrement(8, load<u64>(rm))); p += ENTRY_SIZE; continue; }
+      case OP_DEC32: { const rm = rmSlot(p); store<u64>(rm, decrement(4, <u64>load<u32>(rm))); p += ENTRY_SIZE; continue; }
+      case OP_ALU_MI64: {
+        const kind = sub(p);
+        const address = plainAddress(p);
+        const a = read64(address);
+        if (faulted) return fault(p, base, first);
+        if (kind == ALU_CMP) {
+          const b = imm(p);
+          setLazy(LAZY_SUB, 8, a - b, a, b);
+          break;
+        }
+        saveFlags();
+        write64(address, alu(kind, 8, a, imm(p)));
+        if (faulted) { restoreFlags(); return fault(p, base, first); }
+        break;
+      }
+      case OP_ALU_MI32: {
+        const kind = sub(p);
+        const address = plainAddress(p);
+        const a = read32(address);
+        if (faulted) return fault(p, base, first);
+        if (kind == ALU_CMP) {
+          const b = imm(p);
+          setLazy(LAZY_SUB, 4, (a - b) & 0xffff_ffff, a, b);
+          break;
+        }
+        saveFlags();
+        write32(address, alu(kind, 4, a, imm(p)));
+        if (faulted) { restoreFlags(); return fault(p, base, first); }
+        break;
+      }
+      case OP_PUSH64: {
+        const value = load<u64>(rmSlot(p));
+        const sp = load<u64>(RSP) - 8;
+        write64(sp, value);
+        if (faulted) return fault(p, base, first);
+        store<u64>(RSP, sp);
+        break;
+      }
+      case OP_POP64: {
+        const sp = load<u64>(RSP);
+        const value = read64(sp);
+        if (faulted) return fault(p, base, first);
+        store<u64>(RSP, sp + 8);
+        store<u64>(rmSlot(p), value); // after rsp: pop rsp loads the popped value
+        break;
+      }
+
+      // ---- the same, fused with the jcc after them (run alone when the jcc is not to run now) ----
+      case OP_ALU_RR64_JCC: {
+        const kind = sub(p);
+        const rm = rmSlot(p);
+        const a = load<u64>(rm);
+        const b = load<u64>(reg(p));
+        const r = aluInline(kind, 8, a, b);
+        if (kind != ALU_CMP) store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue;
+        const taken = aluCondition(kind, 8, sub(p), a, b, r);
+        target = taken ? imm(p) : load<u64>(p, E_NEXT);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_ALU_RR32_JCC: {
+        const kind = sub(p);
+        const rm = rmSlot(p);
+        const a = <u64>load<u32>(rm);
+        const b = <u64>load<u32>(reg(p));
+        const r = aluInline(kind, 4, a, b);
+        if (kind != ALU_CMP) store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue;
+        const taken = aluCondition(kind, 4, sub(p), a, b, r);
+        target = taken ? imm(p) : load<u64>(p, E_NEXT);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_ALU_RI64_JCC: {
+        const kind = sub(p);
+        const rm = rmSlot(p);
+        const a = load<u64>(rm);
+        const b = imm(p);
+        const r = aluInline(kind, 8, a, b);
+        if (kind != ALU_CMP) store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue;
+        const taken = aluCondition(kind, 8, sub(p), a, b, r);
+        target = taken ? imm(p) : load<u64>(p, E_NEXT);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_ALU_RI32_JCC: {
+        const kind = sub(p);
+        const rm = rmSlot(p);
+        const a = <u64>load<u32>(rm);
+        const b = imm(p);
+        const r = aluInline(kind, 4, a, b);
+        if (kind != ALU_CMP) store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue;
+        const taken = aluCondition(kind, 4, sub(p), a, b, r);
+        target = taken ? imm(p) : load<u64>(p, E_NEXT);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_TEST_RR64_JCC: case OP_TEST_RI64_JCC: {
+        const r = load<u64>(rmSlot(p)) & (<i32>load<u16>(p) == OP_TEST_RR64_JCC ? load<u64>(reg(p)) : imm(p));
+        setResultFlags(8, r, 0);
+        p += ENTRY_SIZE;
+        if (p >= end) continue;
+        const taken = logicCondition(8, sub(p), r);
+        target = taken ? imm(p) : load<u64>(p, E_NEXT);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_TEST_RR32_JCC: case OP_TEST_RI32_JCC: {
+        const r = <u64>load<u32>(rmSlot(p)) & (<i32>load<u16>(p) == OP_TEST_RR32_JCC ? <u64>load<u32>(reg(p)) : imm(p));
+        setResultFlags(4, r, 0);
+        p += ENTRY_SIZE;
+        if (p >= end) continue;
+        const taken = logicCondition(4, sub(p), r);
+        target = taken ? imm(p) : load<u64>(p, E_NEXT);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_DEC64_JCC: {
+        const rm = rmSlot(p);
+        const a = load<u64>(rm);
+        const r = decrement(8, a);
+        store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue;
+        const taken = decrementCondition(8, sub(p), a, r);
+        target = taken ? imm(p) : load<u64>(p, E_NEXT);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_DEC32_JCC: {
+        const rm = rmSlot(p);
+        const a = <u64>load<u32>(rm);
+        const r = decrement(4, a);
+        store<u64>(rm, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue;
+        const taken = decrementCondition(4, sub(p), a, r);
+        target = taken ? imm(p) : load<u64>(p, E_NEXT);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
 
       // ---- moves ----
       case OP_MOV_RR: {
@@ -655,6 +919,18 @@ export function executeX64(block: usize, blockPc: u64, first: u32, last: u32): i
       if (!pcOverridden) store<u64>(RIP, target);
       setExecuted(chained);
       return RUN_EXIT;
+    }
+    if (target == load<u64>(block, BLOCK_PC)) {
+      // A loop within one block, which is running unhooked: only the budget and the end address can
+      // stop it going round again.
+      const count = <u32>((end - base) >> ENTRY_SHIFT);
+      if (count <= chainBudget && chainUntil - target >= <u64>load<u32>(block, BLOCK_BYTES)) {
+        setChainBudget(chainBudget - count);
+        p = base;
+        first = 0;
+        link = 0;
+        continue;
+      }
     }
     const next = chainTarget(block, target, link);
     if (next == 0) {

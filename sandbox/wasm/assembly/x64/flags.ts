@@ -157,3 +157,54 @@ export function condition(cc: u32): bool {
   }
   return (cc & 1) != 0 ? !holds : holds;
 }
+
+// ---- conditions straight from an operation's operands and result (a fused flag setter and jcc) ----
+// Each gives what condition(cc) would give on the lazy record the operation just wrote; the rare
+// conditions they do not cover (parity, and CF after dec) still ask condition().
+
+/** After sub or cmp: a - b = r, of `size` bytes. */
+@inline export function subtractCondition(size: u32, cc: u32, a: u64, b: u64, r: u64): bool {
+  const sign = signBit(size);
+  let holds: bool;
+  switch (cc >> 1) {
+    case 0: holds = ((a ^ b) & (a ^ r) & sign) != 0; break;
+    case 1: holds = a < b; break;
+    case 2: holds = a == b; break;
+    case 3: holds = a <= b; break;
+    case 4: holds = (r & sign) != 0; break;
+    case 5: return condition(cc);
+    case 6: holds = (a ^ sign) < (b ^ sign); break;
+    default: holds = (a ^ sign) <= (b ^ sign); break;
+  }
+  return (cc & 1) != 0 ? !holds : holds;
+}
+
+/** After and, or, xor or test giving r: CF and OF are clear. */
+@inline export function logicCondition(size: u32, cc: u32, r: u64): bool {
+  const negative = (r & signBit(size)) != 0;
+  let holds: bool;
+  switch (cc >> 1) {
+    case 0: case 1: holds = false; break;
+    case 2: case 3: holds = r == 0; break;
+    case 4: case 6: holds = negative; break;
+    case 5: return condition(cc);
+    default: holds = r == 0 || negative; break;
+  }
+  return (cc & 1) != 0 ? !holds : holds;
+}
+
+/** After dec: a - 1 = r; OF is set when a was the most negative value. CF is the one dec kept. */
+@inline export function decrementCondition(size: u32, cc: u32, a: u64, r: u64): bool {
+  const sign = signBit(size);
+  const negative = (r & sign) != 0;
+  let holds: bool;
+  switch (cc >> 1) {
+    case 0: holds = a == sign; break;
+    case 2: holds = r == 0; break;
+    case 4: holds = negative; break;
+    case 6: holds = negative != (a == sign); break;
+    case 7: holds = r == 0 || negative != (a == sign); break;
+    default: return condition(cc); // b, be, p
+  }
+  return (cc & 1) != 0 ? !holds : holds;
+}

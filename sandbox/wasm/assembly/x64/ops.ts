@@ -142,6 +142,51 @@ export const OP_SYSCALL: u16 = 80;
 export const OP_INT: u16 = 81; // imm = vector (int3 = 3), raised after the instruction
 export const OP_HLT: u16 = 82;
 
+// Size-specific forms of the commonest instructions, chosen at decode time (specialise.ts) so the
+// interpreter takes no operand-size branch on them: 64-bit operands, or 32-bit ones whose result is
+// zero-extended into the whole register. Their memory operands have no fs/gs base and a 64-bit
+// address; their immediates are already truncated to the operand size.
+export const OP_MOV_RR64: u16 = 100; // reg = rm register
+export const OP_MOV_RR32: u16 = 101;
+export const OP_MOV_RI64: u16 = 102; // rm register = imm (a 32-bit move's immediate is zero-extended)
+export const OP_LOAD64: u16 = 103; // reg = [ea]
+export const OP_LOAD32: u16 = 104;
+export const OP_STORE64: u16 = 105; // [ea] = reg
+export const OP_STORE32: u16 = 106;
+export const OP_LEA64: u16 = 107;
+export const OP_LEA32: u16 = 108;
+export const OP_ALU_RR64: u16 = 109; // rm register op= reg (reg op= r/m registers are turned round to this)
+export const OP_ALU_RR32: u16 = 110;
+export const OP_ALU_RI64: u16 = 111; // rm register op= imm
+export const OP_ALU_RI32: u16 = 112;
+export const OP_ALU_RM64: u16 = 113; // reg op= [ea]
+export const OP_ALU_RM32: u16 = 114;
+export const OP_TEST_RR64: u16 = 115; // rm register & reg
+export const OP_TEST_RR32: u16 = 116;
+export const OP_TEST_RI64: u16 = 117; // rm register & imm
+export const OP_TEST_RI32: u16 = 118;
+export const OP_INC64: u16 = 119; // rm register
+export const OP_INC32: u16 = 120;
+export const OP_DEC64: u16 = 121;
+export const OP_DEC32: u16 = 122;
+export const OP_PUSH64: u16 = 133; // push of the rm register
+export const OP_POP64: u16 = 134; // pop into the rm register
+export const OP_ALU_MI64: u16 = 135; // [ea] op= imm
+export const OP_ALU_MI32: u16 = 136;
+// One of the forms above whose next entry is a jcc (specialise.ts): runs the jcc too, deciding it
+// from the operands in hand, whenever the jcc is also to run now. The jcc keeps its own entry, for
+// running one instruction at a time and for counting.
+export const OP_ALU_RR64_JCC: u16 = 123;
+export const OP_ALU_RR32_JCC: u16 = 124;
+export const OP_ALU_RI64_JCC: u16 = 125;
+export const OP_ALU_RI32_JCC: u16 = 126;
+export const OP_TEST_RR64_JCC: u16 = 127;
+export const OP_TEST_RR32_JCC: u16 = 128;
+export const OP_TEST_RI64_JCC: u16 = 129;
+export const OP_TEST_RI32_JCC: u16 = 130;
+export const OP_DEC64_JCC: u16 = 131;
+export const OP_DEC32_JCC: u16 = 132;
+
 // SSE: reg = xmm slot, rm = xmm (or general register) slot, or memory; sub = SSE_*
 export const OP_SSE: u16 = 90;
 

@@ -9,7 +9,8 @@ import { PAGE_MASK, PAGE_SIZE } from '../layout';
 import { fetchPage, probeFetchPage } from '../memory';
 import { RUN_FAULT, RUN_OK } from '../status';
 import { lowerX64 } from './lower';
-import { ENTRY_SIZE } from './ops';
+import { E_OP, ENTRY_SIZE, OP_JCC } from './ops';
+import { fuseWithBranchX64, specialiseX64 } from './specialise';
 
 const MAX_BLOCK_INSTRUCTIONS: u32 = 64;
 const MAX_INSTRUCTION_BYTES: u32 = 15;
@@ -43,7 +44,10 @@ export function translateX64(pc: u64, header: usize, entries: usize): i32 {
       bytes = straddle;
       ok = decodeX64(bytes, <i32>MAX_INSTRUCTION_BYTES, address, decoded);
     }
-    const ends = lowerX64(decoded, bytes, entries + <usize>count * ENTRY_SIZE, pc);
+    const entry = entries + <usize>count * ENTRY_SIZE;
+    const ends = lowerX64(decoded, bytes, entry, pc);
+    specialiseX64(entry);
+    if (count > 0 && load<u16>(entry, E_OP) == OP_JCC) fuseWithBranchX64(entry - ENTRY_SIZE);
     count++;
     address += ok ? <u64>decoded.length : 1;
     if (ends) break;
