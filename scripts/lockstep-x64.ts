@@ -31,6 +31,7 @@ const started = performance.now();
 const mnemonics = new Map<string, number>();
 let instructions = 0;
 let programs = 0;
+let wholeRuns = 0;
 const documented: Record<string, number> = {};
 const endings: Record<string, number> = {};
 let divergences = 0;
@@ -38,6 +39,7 @@ let divergences = 0;
 function add(result: RandomLockstepResult): void {
   instructions += result.instructions;
   programs += result.programs;
+  wholeRuns += result.wholeRuns;
   for (const [name, n] of Object.entries(result.documented)) documented[name] = (documented[name] ?? 0) + n;
   for (const [name, n] of Object.entries(result.endings)) endings[name] = (endings[name] ?? 0) + n;
   for (const d of result.divergences) {
@@ -75,7 +77,8 @@ const total = instructions + corpus.instructions;
 const allDivergences = divergences + corpus.divergences.length;
 const missing = REQUIRED.filter((name) => !mnemonics.has(name));
 console.log(`random programs: ${programs} runs from ${TEMPLATE_NAMES.length} templates (each alone, then mixed from seed ` +
-  `${firstSeed} to ${seed - 1}), ${instructions.toLocaleString('en')} instructions, ${divergences} divergences ` +
+  `${firstSeed} to ${seed - 1}; ${wholeRuns} that reached their end also run whole), ` +
+  `${instructions.toLocaleString('en')} instructions, ${divergences} divergences ` +
   `(${randomSeconds.toFixed(0)} s)`);
 console.log(`  endings: ${list(endings)}`);
 console.log(`compiler corpus: ${builds.length} builds, ${corpus.calls} calls (${corpus.wholeRuns} also run whole), ` +

@@ -1,5 +1,7 @@
 // Random-program lockstep for x86-64: generates, assembles with Keystone and runs programs on both
-// backends (shared by `npm run lockstep:x64` and the sample in `npm test`).
+// backends (shared by `npm run lockstep:x64` and the sample in `npm test`). A program that reaches its
+// end is then run again on the WASM CPU at full speed, where blocks are chained, loops go round
+// without a lookup and compare-and-branch pairs run fused, and must end exactly as it did stepped.
 import { Prot, type Sandbox } from '../../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { WasmSandbox } from '../../sandbox/wasm/wasm-sandbox.ts';
@@ -14,6 +16,8 @@ const CODE_SIZE = 0x8000;
 export interface RandomLockstepResult {
   programs: number;
   instructions: number;
+  /** Programs also run whole on the WASM CPU and compared with their stepped run. */
+  wholeRuns: number;
   divergences: { seed: number; state: number; divergence: Divergence; source: string }[];
   endings: Record<string, number>;
   /** Instructions where Unicorn departs from the manual in a documented way, by case. */
@@ -61,7 +65,7 @@ export class X64LockstepPair {
 }
 
 export async function runRandomLockstep(options: RandomLockstepOptions): Promise<RandomLockstepResult> {
-  const result: RandomLockstepResult = { programs: 0, instructions: 0, divergences: [], endings: {}, documented: {} };
+  const result: RandomLockstepResult = { programs: 0, instructions: 0, wholeRuns: 0, divergences: [], endings: {}, documented: {} };
   let pair = new X64LockstepPair(options.mnemonics);
   try {
     for (let seed = options.firstSeed; seed < options.firstSeed + options.programs; seed++) {
@@ -79,15 +83,30 @@ export async function runRandomLockstep(options: RandomLockstepOptions): Promise
       const instructions = await instructionMap(code, X64_CODE);
       for (let k = 0; k < options.statesPerProgram; k++) {
         const state = generateState(seed * 1000 + k);
-        for (const sandbox of [pair.reference, pair.subject]) {
+        const load = (sandbox: Sandbox) => {
           sandbox.write(X64_CODE, padded);
           sandbox.write(X64_DATA, state.data);
           sandbox.write(X64_STACK, new Uint8Array(X64_STACK_SIZE));
           for (const [name, value] of Object.entries(state.registers)) sandbox.writeRegister(name, value);
           for (const [name, value] of Object.entries(state.xmm)) sandbox.writeRegister(name, value);
           sandbox.writeRegister('rflags', state.flags);
-        }
+        };
+        load(pair.reference);
+        load(pair.subject);
         const run = pair.runner.run(instructions, X64_CODE, end, 20_000);
+        if (run.ending === 'end' && !run.divergence) {
+          const stepped = finalState(pair.subject);
+          load(pair.subject);
+          const whole = pair.subject.start(X64_CODE, { until: end, maxInstructions: 20_000 });
+          const differences = whole.reason === 'until' && whole.pc === end
+            ? compareStates(stepped, finalState(pair.subject))
+            : [`the whole run ended with ${whole.reason} at 0x${whole.pc.toString(16)}, the stepped run at its end`];
+          result.wholeRuns++;
+          if (differences.length > 0) {
+            result.divergences.push({ seed, state: k, source, divergence: {
+              step: run.executed, address: end, instruction: 'the whole program at full speed', differences, before: undefined } });
+          }
+        }
         result.programs++;
         result.instructions += run.executed;
         result.endings[run.ending] = (result.endings[run.ending] ?? 0) + 1;
@@ -108,4 +127,35 @@ export async function runRandomLockstep(options: RandomLockstepOptions): Promise
     pair.close();
   }
   return result;
+}
+
+const WHOLE_RUN_REGISTERS = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13',
+  'r14', 'r15', 'rip', 'rflags', ...Array.from({ length: 16 }, (_, i) => `xmm${i}`)];
+
+interface FinalState {
+  registers: Map<string, bigint>;
+  data: Uint8Array;
+  stack: Uint8Array;
+}
+
+function finalState(sandbox: Sandbox): FinalState {
+  return {
+    registers: new Map(WHOLE_RUN_REGISTERS.map((name) => [name, sandbox.readRegister(name)])),
+    data: sandbox.read(X64_DATA, X64_DATA_SIZE),
+    stack: sandbox.read(X64_STACK, X64_STACK_SIZE),
+  };
+}
+
+/** What differs between the stepped run's end state and the whole run's, register by register. */
+function compareStates(stepped: FinalState, whole: FinalState): string[] {
+  const differences: string[] = [];
+  for (const [name, value] of stepped.registers) {
+    const other = whole.registers.get(name)!;
+    if (other !== value) differences.push(`${name}: stepped 0x${value.toString(16)}, whole 0x${other.toString(16)}`);
+  }
+  for (const [name, base, a, b] of [['data', X64_DATA, stepped.data, whole.data], ['stack', X64_STACK, stepped.stack, whole.stack]] as const) {
+    const at = a.findIndex((byte, i) => byte !== b[i]);
+    if (at >= 0) differences.push(`${name} memory first differs at 0x${(base + at).toString(16)}: stepped ${a[at]}, whole ${b[at]}`);
+  }
+  return differences;
 }
