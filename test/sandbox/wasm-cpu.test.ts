@@ -4,11 +4,9 @@
 // a runaway guest from another thread.
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { GuestProcess } from '../../sandbox/process.ts';
 import { Prot, type Sandbox, SandboxError } from '../../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { WasmSandbox } from '../../sandbox/wasm/wasm-sandbox.ts';
-import { assembleExample, readExampleManifest } from '../../toolchain/example.ts';
 import { asm } from '../helpers.ts';
 
 const CODE = 0x10_0000;
@@ -207,25 +205,5 @@ describe('WASM CPU against Unicorn', () => {
     expect(result.reason).toBe('stopped');
     expect(sandbox.readRegister('x0')).toBeGreaterThan(0n);
     expect(elapsed).toBeLessThan(30_000); // it stopped long before its own time limit; not a benchmark
-  });
-
-  it('runs every example to the same output and calls on both backends', async () => {
-    const root = new URL('../../examples/', import.meta.url).pathname;
-    const { readdirSync } = await import('node:fs');
-    for (const example of readdirSync(root)) {
-      const manifest = await readExampleManifest(`${root}${example}`);
-      if (!manifest.arches.includes('arm64')) continue;
-      const { modules } = await assembleExample(`${root}${example}`, 'arm64');
-      const runs = both().map(([, sandbox]) => {
-        const process = new GuestProcess(sandbox, { modules });
-        process.run({ maxInstructions: 10_000_000 });
-        const record = { state: process.state, output: process.io.text(), exit: process.io.exitCode,
-          instructions: process.instructions, calls: Object.fromEntries(process.calls) };
-        process.close();
-        return record;
-      });
-      expect(runs[1], example).toEqual(runs[0]);
-      expect(runs[0]!.state, example).toBe('exited');
-    }
   });
 });
