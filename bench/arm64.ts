@@ -2,7 +2,7 @@
 // time to plan a redirect, both measured in the same run.
 import { planArm64RedirectWith } from '../engine/host/arm64.ts';
 import { loadEngine } from '../engine/host/engine.ts';
-import { loadCorpus } from '../test/corpus/corpus.ts';
+import { loadCorpus } from '../harness/corpus/corpus.ts';
 import { capstoneHandle } from '../toolchain/capstone.ts';
 import { figure, median } from './format.ts';
 

@@ -6,8 +6,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
-import { launchChromium, servePage } from '../test/web/browser.ts';
-import { loadEmbedPage } from '../test/web/embed-load.ts';
+import { launchChromium, servePage } from '../harness/browser/browser.ts';
+import { loadEmbedPage } from '../harness/browser/embed-load.ts';
 import { figure, median } from './format.ts';
 
 const RUNS = 5;

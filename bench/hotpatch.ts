@@ -6,10 +6,10 @@ import { GuestProcess } from '../sandbox/process.ts';
 import type { Arch, Sandbox } from '../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
 import { assembleStatements } from '../toolchain/assemble.ts';
-import { moduleIdentity } from '../toolchain/identity.ts';
-import type { GuestModule } from '../toolchain/module.ts';
+import { moduleIdentity } from '../core/identity.ts';
+import type { GuestModule } from '../core/module.ts';
 import { writePatchImage } from '../toolchain/patch-image-writer.ts';
-import { callFunction } from '../test/corpus/corpus.ts';
+import { callFunction } from '../harness/corpus/corpus.ts';
 import { figure, median } from './format.ts';
 
 const BASE = 0x40_0000;

@@ -7,7 +7,7 @@ import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
 import { WasmSandbox } from '../sandbox/wasm/wasm-sandbox.ts';
 import {
   type CorpusBuild, RETURN_ADDRESS, loadBuild, loadCorpus, prepareCall, randomArguments,
-} from '../test/corpus/corpus.ts';
+} from '../harness/corpus/corpus.ts';
 import { assembleStatements } from '../toolchain/assemble.ts';
 import { figure, median } from './format.ts';
 import { tightLoopRate } from './unicorn.ts';

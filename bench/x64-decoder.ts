@@ -4,8 +4,8 @@
 import { existsSync } from 'node:fs';
 import { X64Decoder } from '../engine/host/x64-decoder.ts';
 import { capstoneHandle } from '../toolchain/capstone.ts';
-import { CORPUS_BUILD_DIR, loadCorpus } from '../test/corpus/corpus.ts';
-import { templateCorpus } from '../test/engine/x64/keystone-corpus.ts';
+import { CORPUS_BUILD_DIR, loadCorpus } from '../harness/corpus/corpus.ts';
+import { templateCorpus } from '../harness/corpus/x64-template-corpus.ts';
 import { figure, median } from './format.ts';
 
 const ADDRESS = 0x401000;

@@ -1,7 +1,7 @@
 // Time to plan an x86-64 redirect (hook mode, with trampoline) through the host API, per function of
 // a corpus build; the reference is Capstone disassembling the same function's bytes in the same run.
 import { planX64Redirect } from '../engine/host/x64.ts';
-import { loadCorpus } from '../test/corpus/corpus.ts';
+import { loadCorpus } from '../harness/corpus/corpus.ts';
 import { disassemble } from '../toolchain/capstone.ts';
 import { figure, median } from './format.ts';
 

@@ -10,7 +10,7 @@ import { type Arch, ARCHES, type Sandbox } from '../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
 import { WasmSandbox } from '../sandbox/wasm/wasm-sandbox.ts';
 import { assembleExample, assembleProgram, buildExampleTimeline, readExampleManifest } from '../toolchain/example.ts';
-import type { GuestModule } from '../toolchain/module.ts';
+import type { GuestModule } from '../core/module.ts';
 import { type BehaviourChange, describeMoment, firstDifference, formatEvent, resultToJson } from './patch-report.ts';
 import { readFile } from 'node:fs/promises';
 

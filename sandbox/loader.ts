@@ -1,7 +1,7 @@
 // Maps modules and a stack into a sandbox.
-import type { GuestModule } from '../toolchain/module.ts';
+import type { GuestModule } from '../core/module.ts';
 import { PAGE_SIZE, Prot, type Sandbox, SandboxError, hex } from './sandbox.ts';
-import { SP_REGISTER } from './registers.ts';
+import { SP_REGISTER } from '../core/registers.ts';
 
 export function pageAlign(size: number): number {
   return Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;

@@ -1,9 +1,9 @@
 // A guest process: modules loaded into a sandbox, a stack, the guest ABI, and counters,
 // run in resumable slices so that the host can act between them (apply a patch, draw the page).
-import type { GuestModule, ModuleSymbol } from '../toolchain/module.ts';
+import type { GuestModule, ModuleSymbol } from '../core/module.ts';
 import { GuestIO } from './guest-abi.ts';
 import { loadModule, mapStack } from './loader.ts';
-import { PC_REGISTER } from './registers.ts';
+import { PC_REGISTER } from '../core/registers.ts';
 import { type Arch, Prot, type Sandbox, SandboxError, type StopReason, hex } from './sandbox.ts';
 
 /** Where the entry function returns to: reaching it ends the program. */

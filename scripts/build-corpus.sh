@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds the compiler-output corpus: the C functions of test/corpus/src compiled by Debian's gcc and
+# Builds the compiler-output corpus: the C functions of harness/corpus/src compiled by Debian's gcc and
 # clang for x86-64 and AArch64 at several optimisation levels, each build linked into one static
 # ELF at a fixed address. Tests load these into the sandbox and call the functions.
 # Skips builds that are newer than every source.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-src=test/corpus/src
-out=test/corpus/build
+src=harness/corpus/src
+out=harness/corpus/build
 mkdir -p "$out"
 
 common=(-ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-asynchronous-unwind-tables

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { loadEngine } from '../engine/host/engine.ts';
 import {
   compareWithCapstone, emptyReport, randomCheckedGroupWords, randomWords,
-} from '../test/engine/arm64/capstone-oracle.ts';
+} from '../harness/oracles/arm64-capstone.ts';
 
 const { values } = parseArgs({ options: { words: { type: 'string', default: '20000000' }, seed: { type: 'string', default: '1' } } });
 const total = Number(values.words);

@@ -3,7 +3,7 @@
 // in guest memory, and prints the figures.
 import { parseArgs } from 'node:util';
 import type { Arch } from '../sandbox/sandbox.ts';
-import { fuzzPatchTransactions } from '../test/fuzz/patch-fuzzer.ts';
+import { fuzzPatchTransactions } from '../harness/fuzz/patch-fuzzer.ts';
 
 const { values } = parseArgs({ options: { cases: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '7' } } });
 const cases = Number(values.cases);

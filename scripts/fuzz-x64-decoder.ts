@@ -2,8 +2,8 @@
 // byte streams (default 20,000,000). Prints the figures and exits non-zero on any disagreement
 // that no documented difference explains.
 import { X64Decoder } from '../engine/host/x64-decoder.ts';
-import { loadCapstoneX64 } from '../test/engine/x64/capstone-x64.ts';
-import { compareWindows, newComparison, randomSource, randomWindows } from '../test/engine/x64/random-streams.ts';
+import { loadCapstoneX64 } from '../harness/oracles/x64-capstone.ts';
+import { compareWindows, newComparison, randomSource, randomWindows } from '../harness/fuzz/x64-random-streams.ts';
 
 const total = Number(process.argv[2] ?? 20_000_000);
 const seed = Number(process.argv[3] ?? Date.now() % 0xffffffff);

@@ -6,8 +6,8 @@ import { planX64Redirect } from '../engine/host/x64.ts';
 import { Prot } from '../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
 import { assembleStatements } from '../toolchain/assemble.ts';
-import { RETURN_ADDRESS, callFunction } from '../test/corpus/corpus.ts';
-import { hookReplacement } from '../test/engine/x64/replacements.ts';
+import { RETURN_ADDRESS, callFunction } from '../harness/corpus/corpus.ts';
+import { hookReplacement } from '../harness/fuzz/x64-replacements.ts';
 
 const COUNT = Number(process.argv[2] ?? 2000);
 let seed = BigInt(process.argv[3] ?? 1);

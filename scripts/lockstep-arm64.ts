@@ -4,9 +4,9 @@
 //   --seed S           first program seed (default 1)
 //   --calls N          calls per corpus function (default 3)
 import { parseArgs } from 'node:util';
-import { loadCorpus } from '../test/corpus/corpus.ts';
-import { TEMPLATE_NAMES } from '../test/lockstep/arm64-programs.ts';
-import { emptyTally, randomProgramLockstep, runCorpusBuild, runRandomPrograms } from '../test/lockstep/drivers.ts';
+import { loadCorpus } from '../harness/corpus/corpus.ts';
+import { TEMPLATE_NAMES } from '../harness/lockstep/arm64-programs.ts';
+import { emptyTally, randomProgramLockstep, runCorpusBuild, runRandomPrograms } from '../harness/lockstep/arm64-drivers.ts';
 
 const { values } = parseArgs({ options: {
   instructions: { type: 'string', default: '700000' },

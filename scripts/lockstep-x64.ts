@@ -3,10 +3,10 @@
 // rare ones are covered whatever the mix, then mixed programs) until the instruction target, then
 // the whole x86-64 compiler corpus (each call also run whole at full speed). Prints the figures, the
 // instructions covered, and every divergence; exits non-zero if there was one.
-import { loadCorpus } from '../test/corpus/corpus.ts';
-import { emptyCorpusTally, runX64CorpusBuild } from '../test/lockstep/x64-corpus.ts';
-import { TEMPLATE_NAMES } from '../test/lockstep/x64-programs.ts';
-import { type RandomLockstepResult, runRandomLockstep } from '../test/lockstep/x64-random.ts';
+import { loadCorpus } from '../harness/corpus/corpus.ts';
+import { emptyCorpusTally, runX64CorpusBuild } from '../harness/lockstep/x64-corpus.ts';
+import { TEMPLATE_NAMES } from '../harness/lockstep/x64-programs.ts';
+import { type RandomLockstepResult, runRandomLockstep } from '../harness/lockstep/x64-random.ts';
 
 const target = Number(process.argv[2] ?? 1_000_000);
 const firstSeed = Number(process.argv[3] ?? 1);

@@ -4,7 +4,7 @@
 // label after the program: the tail of the output is then the address of each label.
 import type { Arch } from '../sandbox/sandbox.ts';
 import { keystoneAssemble } from './keystone.ts';
-import type { GuestModule, ModuleSymbol } from './module.ts';
+import type { GuestModule, ModuleSymbol } from '../core/module.ts';
 import {
   AssemblyError, functionEndLabel, type ModuleSource, readModuleSource, type SourceStatement, stripComment,
 } from './source.ts';

@@ -5,7 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Arch } from '../sandbox/sandbox.ts';
 import type { TimelineEvent } from '../engine/host/live-patching.ts';
 import { assembleModule } from './assemble.ts';
-import type { GuestModule } from './module.ts';
+import type { GuestModule } from '../core/module.ts';
 import { checkExampleManifest, exampleFilePath, type ExampleManifest } from './example-manifest.ts';
 import { buildPatch } from './patch.ts';
 import { assembleProgram } from './program.ts';

@@ -13,8 +13,8 @@
 // applies the patch; code reaches them PC-relatively, so the image runs wherever it is mapped.
 import type { Arch } from '../sandbox/sandbox.ts';
 import { assembleParsed } from './assemble.ts';
-import { moduleIdentity } from './identity.ts';
-import type { GuestModule, ModuleSymbol } from './module.ts';
+import { moduleIdentity } from '../core/identity.ts';
+import type { GuestModule, ModuleSymbol } from '../core/module.ts';
 import { type PatchImageContents, writePatchImage } from './patch-image-writer.ts';
 import { AssemblyError, parseNumber, readModuleSource } from './source.ts';
 

@@ -1,7 +1,7 @@
 // A program: module sources assembled in load order. No file system here, so browsers use it too.
 import type { Arch } from '../sandbox/sandbox.ts';
 import { assembleModule } from './assemble.ts';
-import type { GuestModule } from './module.ts';
+import type { GuestModule } from '../core/module.ts';
 import { AssemblyError } from './source.ts';
 
 /** Assembles module sources in order; later modules can call the exports of earlier ones. */

@@ -8,7 +8,7 @@ export function interfaceVersion(): i32 {
   return INTERFACE_VERSION;
 }
 
-export { x64Encode, x64PlanRedirect, x64TrampolineMaxSize } from './x64/api';
+export { x64Encode, x64PlanRedirect, x64TrampolineMaxSize } from './x64/exports';
 export { patchImageBuffer, parsePatchImage } from './patch/exports';
 export { inputBuffer } from './common/input';
 export { arm64Encode, arm64PlanRedirect, arm64TrampolineMaxSize, decodeArm64Words } from './arm64/exports';
@@ -16,4 +16,4 @@ export { arm64Encode, arm64PlanRedirect, arm64TrampolineMaxSize, decodeArm64Word
 // x86-64 decoder: scratch buffer, single decode with a facts record, batch decodes.
 export {
   x64DecoderBuffer, x64FactCount, x64Decode, x64Facts, x64DecodeReason, x64DecodeRun, x64DecodeWindows,
-} from './x64/host-exports';
+} from './x64/decoder-exports';

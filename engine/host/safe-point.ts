@@ -8,7 +8,7 @@
 //     to be removed (an old patch's code or trampolines): it would return into unmapped memory.
 // The stack scan is conservative: a data word that happens to look like such an address also
 // makes the transaction wait, never the reverse.
-import { PC_REGISTER, SP_REGISTER } from '../../sandbox/registers.ts';
+import { PC_REGISTER, SP_REGISTER } from '../../core/registers.ts';
 import { type Sandbox, type SandboxContext, hex } from '../../sandbox/sandbox.ts';
 
 export interface GuestThread {

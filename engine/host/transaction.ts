@@ -10,8 +10,8 @@
 // Everything before the first write is pure, so a refusal or a wait changes nothing; a failure
 // during the writes undoes the journal. Only the Sandbox interface is used: any backend works.
 import { Prot, type Sandbox, hex } from '../../sandbox/sandbox.ts';
-import { moduleIdentity } from '../../toolchain/identity.ts';
-import type { GuestModule, ModuleSymbol } from '../../toolchain/module.ts';
+import { moduleIdentity } from '../../core/identity.ts';
+import type { GuestModule, ModuleSymbol } from '../../core/module.ts';
 import { type Engine, loadEngine } from './engine.ts';
 import { Journal, type JournalStep, type StepStage } from './journal.ts';
 import { type PatchImage, type PatchImageError, parsePatchImageWith } from './patch-image.ts';

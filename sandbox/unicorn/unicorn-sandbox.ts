@@ -5,7 +5,7 @@ import {
   type MemoryAccess, type MemoryRegion, type Sandbox, type SandboxContext, type StartOptions,
   type StartResult, type SyscallCallback, SandboxError, assertAddress, hex, interruptName,
 } from '../sandbox.ts';
-import { canonicalRegister, isKnownRegister, PC_REGISTER, registerWidth } from '../registers.ts';
+import { canonicalRegister, isKnownRegister, PC_REGISTER, registerWidth } from '../../core/registers.ts';
 import * as uc from './libunicorn.ts';
 import { UNICORN_REGISTER_IDS } from './unicorn-registers.ts';
 

@@ -5,7 +5,7 @@ import {
   type Arch, type HookHandle, type HookSpec, type MemoryAccess, type MemoryRegion, type Sandbox, type SandboxContext,
   type StartOptions, type StartResult, SandboxError, assertAddress, hex, interruptName,
 } from '../sandbox.ts';
-import { canonicalRegister, isKnownRegister } from '../registers.ts';
+import { canonicalRegister, isKnownRegister } from '../../core/registers.ts';
 import { wasmCpuModule } from './cpu-module.ts';
 import { nameArm64Instruction } from './arm64-instruction-names.ts';
 import { nameX64Instruction } from './x64-instruction-names.ts';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ARCHES } from '../../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
-import { callFunction, loadBuild, loadCorpus, randomArguments, snapshotData } from './corpus.ts';
+import { callFunction, loadBuild, loadCorpus, randomArguments, snapshotData } from '../../harness/corpus/corpus.ts';
 
 describe.each(ARCHES)('compiler corpus, %s', (arch) => {
   const builds = loadCorpus(arch);

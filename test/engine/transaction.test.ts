@@ -6,14 +6,14 @@ import { contextThreads } from '../../engine/host/safe-point.ts';
 import type { TransactionResult } from '../../engine/host/transaction.ts';
 import { STACK_SIZE, STACK_TOP } from '../../sandbox/loader.ts';
 import { WasmSandbox } from '../../sandbox/wasm/wasm-sandbox.ts';
-import { PC_REGISTER, SP_REGISTER } from '../../sandbox/registers.ts';
+import { PC_REGISTER, SP_REGISTER } from '../../core/registers.ts';
 import type { Arch, Sandbox } from '../../sandbox/sandbox.ts';
-import { moduleIdentity } from '../../toolchain/identity.ts';
+import { moduleIdentity } from '../../core/identity.ts';
 import { writePatchImage } from '../../toolchain/patch-image-writer.ts';
 import { buildPatch } from '../../toolchain/patch.ts';
 import {
   expectApplied, type Fixture, loadFixture, THRICE, memoryDifference, type MemorySnapshot, patchSource, programModules, snapshotMemory,
-} from './hotpatch-fixture.ts';
+} from '../../harness/fixtures/hotpatch-fixture.ts';
 
 const ARCHES: Arch[] = ['x64', 'arm64'];
 

@@ -2,7 +2,7 @@
 // no hang, no partial write (`npm run fuzz:patch` runs millions).
 import { describe, expect, it } from 'vitest';
 import type { Arch } from '../../sandbox/sandbox.ts';
-import { fuzzPatchTransactions } from './patch-fuzzer.ts';
+import { fuzzPatchTransactions } from '../../harness/fuzz/patch-fuzzer.ts';
 
 const CASES_PER_ARCH = 50_000;
 

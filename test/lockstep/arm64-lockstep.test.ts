@@ -4,10 +4,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Prot } from '../../sandbox/sandbox.ts';
 import { assembleStatements } from '../../toolchain/assemble.ts';
-import { loadCorpus } from '../corpus/corpus.ts';
-import { TEMPLATE_NAMES } from './arm64-programs.ts';
-import { emptyTally, randomProgramLockstep, runCorpusBuild, runRandomPrograms } from './drivers.ts';
-import { Arm64Lockstep } from './lockstep.ts';
+import { loadCorpus } from '../../harness/corpus/corpus.ts';
+import { TEMPLATE_NAMES } from '../../harness/lockstep/arm64-programs.ts';
+import { emptyTally, randomProgramLockstep, runCorpusBuild, runRandomPrograms } from '../../harness/lockstep/arm64-drivers.ts';
+import { Arm64Lockstep } from '../../harness/lockstep/arm64-lockstep.ts';
 
 describe('AArch64 lockstep against Unicorn', () => {
   const lockstep = randomProgramLockstep();

@@ -2,16 +2,16 @@
 // programs and compiler output on Unicorn and the WASM CPU, compared after every instruction.
 import { describe, expect, it } from 'vitest';
 import { disassemble } from '../../toolchain/capstone.ts';
-import { loadCorpus } from '../corpus/corpus.ts';
-import { emptyCorpusTally, runX64CorpusBuild } from './x64-corpus.ts';
-import { TEMPLATE_NAMES } from './x64-programs.ts';
-import { X64LockstepPair, runRandomLockstep } from './x64-random.ts';
-import { X64_CODE } from './x64-programs.ts';
+import { loadCorpus } from '../../harness/corpus/corpus.ts';
+import { emptyCorpusTally, runX64CorpusBuild } from '../../harness/lockstep/x64-corpus.ts';
+import { TEMPLATE_NAMES } from '../../harness/lockstep/x64-programs.ts';
+import { X64LockstepPair, runRandomLockstep } from '../../harness/lockstep/x64-random.ts';
+import { X64_CODE } from '../../harness/lockstep/x64-programs.ts';
 import { assembleStatements } from '../../toolchain/assemble.ts';
-import { CF, OF, instructionMap, undefinedFlags } from './x64-lockstep.ts';
+import { CF, OF, instructionMap, undefinedFlags } from '../../harness/lockstep/x64-lockstep.ts';
 import {
   type LockstepState, documentedDifference, documentedFault, documentedRefusal, doubleShift, negFlags,
-} from './x64-departures.ts';
+} from '../../harness/lockstep/x64-departures.ts';
 
 describe('x86-64 lockstep against Unicorn', () => {
   it('runs random programs with no divergence', async () => {

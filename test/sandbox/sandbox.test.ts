@@ -1,7 +1,7 @@
 // Every operation of the sandbox interface, on both architectures, against each backend.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Arch, ARCHES, Prot, type Sandbox, SandboxError } from '../../sandbox/sandbox.ts';
-import { GENERAL_REGISTERS, VECTOR_REGISTERS } from '../../sandbox/registers.ts';
+import { GENERAL_REGISTERS, VECTOR_REGISTERS } from '../../core/registers.ts';
 import { asm, BACKENDS, u64 } from '../helpers.ts';
 
 const CODE = 0x10_0000;

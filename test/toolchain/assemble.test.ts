@@ -5,7 +5,7 @@ import { assembleModule, assembleStatements } from '../../toolchain/assemble.ts'
 import { disassemble } from '../../toolchain/capstone.ts';
 import { assembleProgram } from '../../toolchain/example.ts';
 import { keystoneAssemble, MAX_KEYSTONE_LINES } from '../../toolchain/keystone.ts';
-import { moduleImage } from '../../toolchain/module.ts';
+import { moduleImage } from '../../core/module.ts';
 import { AssemblyError } from '../../toolchain/source.ts';
 import { GuestProcess } from '../../sandbox/process.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parsePatchImage } from '../../engine/host/patch-image.ts';
 import type { Arch } from '../../sandbox/sandbox.ts';
 import { assembleExample } from '../../toolchain/example.ts';
-import { moduleIdentity } from '../../toolchain/identity.ts';
-import type { GuestModule } from '../../toolchain/module.ts';
+import { moduleIdentity } from '../../core/identity.ts';
+import type { GuestModule } from '../../core/module.ts';
 import { buildPatch } from '../../toolchain/patch.ts';
 
 const SOURCES: Record<Arch, string> = {

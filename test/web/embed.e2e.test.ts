@@ -7,9 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { BrowserContext, BrowserContextOptions, Frame, Page } from 'playwright-core';
-import { SCREENSHOTS, screenshot, watchErrors } from './browser.ts';
-import { useServedPage } from './served-page.ts';
-import { loadEmbedPage } from './embed-load.ts';
+import { SCREENSHOTS, screenshot, watchErrors } from '../../harness/browser/browser.ts';
+import { useServedPage } from '../../harness/browser/served-page.ts';
+import { loadEmbedPage } from '../../harness/browser/embed-load.ts';
 import { expectHookDrawing, flowGeometry } from './flow-geometry.ts';
 
 /** The three demos of the documentation page: where each is, and what it shows. */

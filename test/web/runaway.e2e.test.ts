@@ -3,8 +3,8 @@
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { newContext, screenshot, watchErrors } from './browser.ts';
-import { useServedPage } from './served-page.ts';
+import { newContext, screenshot, watchErrors } from '../../harness/browser/browser.ts';
+import { useServedPage } from '../../harness/browser/served-page.ts';
 import type { Arch } from '../../sandbox/sandbox.ts';
 
 const served = useServedPage();

@@ -9,7 +9,7 @@ import { parsePatchImage } from '../../engine/host/patch-image.ts';
 import type { Arch } from '../../sandbox/sandbox.ts';
 import { assembleExample, exampleFile } from '../../toolchain/example.ts';
 import { exampleFileName } from '../../toolchain/example-manifest.ts';
-import type { GuestModule } from '../../toolchain/module.ts';
+import type { GuestModule } from '../../core/module.ts';
 import { buildPatch } from '../../toolchain/patch.ts';
 import { disassembleAll } from '../src/lab/disassembly.ts';
 import { DemoCore, type DemoDependencies } from '../src/embed/demo-core.ts';

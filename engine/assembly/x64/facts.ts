@@ -1,6 +1,6 @@
 // What the redirect engine needs to know about one decoded instruction: how it changes the flow of
 // execution, and a short name for it in messages.
-import { X64Flow, X64Instruction } from './instruction';
+import { X64Flow, X64Instruction } from '../../../isa/x64/instruction';
 import { toHex } from '../common/json';
 
 export const enum InstructionKind {

@@ -1,7 +1,7 @@
 // x86-64 redirect planner: decides how to send a function's callers to a replacement, checks that
 // doing so is safe, and answers with the plan (the shared contract of engine/host/plan.ts) as JSON.
 import { JsonWriter, toHex } from '../common/json';
-import { X64Instruction, decodeX64 } from './decoder';
+import { X64Instruction, decodeX64 } from '../../../isa/x64/decoder';
 import { InstructionKind, SourceInstruction } from './facts';
 import { Relocation, hex, relocateX64 } from './relocator';
 import { JMP_ABSOLUTE_SIZE, JMP_REL32_SIZE, JMP_REL8_SIZE, X64Writer, fitsRel32 } from './writer';

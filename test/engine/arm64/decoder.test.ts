@@ -5,7 +5,7 @@ import { type Arm64Decoded, Arm64Form, decodeArm64 } from '../../../engine/host/
 import { type Engine, loadEngine } from '../../../engine/host/engine.ts';
 import { disassemble } from '../../../toolchain/capstone.ts';
 import { keystoneAssemble } from '../../../toolchain/keystone.ts';
-import { compareWithCapstone, emptyReport, oracleFacts, randomCheckedGroupWords, randomWords } from './capstone-oracle.ts';
+import { compareWithCapstone, emptyReport, oracleFacts, randomCheckedGroupWords, randomWords } from '../../../harness/oracles/arm64-capstone.ts';
 
 /** High enough that no target wraps below zero, with ADRP's ±4 GiB on both sides. */
 const BASE = 0x10_0000_0000n;

@@ -10,7 +10,7 @@ import { Prot } from '../../../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../../../sandbox/unicorn/unicorn-sandbox.ts';
 import { assembleStatements } from '../../../toolchain/assemble.ts';
 import { disassemble } from '../../../toolchain/capstone.ts';
-import { callFunction, RETURN_ADDRESS } from '../../corpus/corpus.ts';
+import { callFunction, RETURN_ADDRESS } from '../../../harness/corpus/corpus.ts';
 import { applyPlan } from '../apply-plan.ts';
 import { hookReplacement, REPLACED_RESULT, replaceReplacement } from './guest.ts';
 

@@ -12,7 +12,7 @@ import { UnicornSandbox } from '../../../sandbox/unicorn/unicorn-sandbox.ts';
 import { disassemble } from '../../../toolchain/capstone.ts';
 import {
   callFunction, type CorpusBuild, type CorpusFunction, loadBuild, loadCorpus, randomArguments, snapshotData,
-} from '../../corpus/corpus.ts';
+} from '../../../harness/corpus/corpus.ts';
 import { applyPlan, revertPlan } from '../apply-plan.ts';
 import { hookReplacement, REPLACED_RESULT, replaceReplacement } from './guest.ts';
 

@@ -9,7 +9,7 @@ import type { RedirectPlan, RedirectRequest } from '../../../engine/host/plan.ts
 import { Prot, type Sandbox } from '../../../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../../../sandbox/unicorn/unicorn-sandbox.ts';
 import { assembleStatements } from '../../../toolchain/assemble.ts';
-import { callFunction, RETURN_ADDRESS } from '../../corpus/corpus.ts';
+import { callFunction, RETURN_ADDRESS } from '../../../harness/corpus/corpus.ts';
 import { applyPlan } from '../apply-plan.ts';
 import { hookReplacement } from './guest.ts';
 

@@ -9,7 +9,7 @@ import { Prot } from '../../../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../../../sandbox/unicorn/unicorn-sandbox.ts';
 import {
   type CorpusBuild, type CorpusFunction, callFunction, loadBuild, loadCorpus, randomArguments, snapshotData,
-} from '../../corpus/corpus.ts';
+} from '../../../harness/corpus/corpus.ts';
 import { disassemble } from '../../../toolchain/capstone.ts';
 import { applyPlan, hookReplacement, readU64, replaceReplacement } from './support.ts';
 

@@ -3,7 +3,7 @@
 // Capstone must agree on each length (except the documented differences).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { X64Decoder, type X64DecodedInstruction } from '../../../engine/host/x64-decoder.ts';
-import { capstoneDecode, loadCapstoneX64 } from './capstone-x64.ts';
+import { capstoneDecode, loadCapstoneX64 } from '../../../harness/oracles/x64-capstone.ts';
 
 let decoder: X64Decoder;
 beforeAll(async () => {

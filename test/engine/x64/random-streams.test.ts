@@ -3,9 +3,9 @@
 // RIP-relative targets agree, or a documented difference explains why not.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { X64Decoder } from '../../../engine/host/x64-decoder.ts';
-import { capstoneDecode, loadCapstoneX64 } from './capstone-x64.ts';
-import { KNOWN_DIFFERENCES } from './known-differences.ts';
-import { compareWindows, newComparison, randomSource, randomWindows } from './random-streams.ts';
+import { capstoneDecode, loadCapstoneX64 } from '../../../harness/oracles/x64-capstone.ts';
+import { KNOWN_DIFFERENCES } from '../../../harness/oracles/x64-known-differences.ts';
+import { compareWindows, newComparison, randomSource, randomWindows } from '../../../harness/fuzz/x64-random-streams.ts';
 
 let decoder: X64Decoder;
 beforeAll(async () => {

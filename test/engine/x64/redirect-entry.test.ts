@@ -23,7 +23,7 @@ describe('planRedirect for x86-64', () => {
 
 describe('x86-64 planning memory', () => {
   it('gives back the decoded instructions: thousands of plans leave the engine\'s memory as it was', async () => {
-    const { loadCorpus } = await import('../../corpus/corpus.ts');
+    const { loadCorpus } = await import('../../../harness/corpus/corpus.ts');
     const { loadEngine } = await import('../../../engine/host/engine.ts');
     const build = loadCorpus('x64').find((b) => b.name === 'x64-gcc-O0')!;
     const plan = (i: number) => {

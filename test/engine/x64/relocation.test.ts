@@ -7,7 +7,7 @@ import { planX64Redirect } from '../../../engine/host/x64.ts';
 import { Prot } from '../../../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../../../sandbox/unicorn/unicorn-sandbox.ts';
 import { disassemble } from '../../../toolchain/capstone.ts';
-import { RETURN_ADDRESS, callFunction } from '../../corpus/corpus.ts';
+import { RETURN_ADDRESS, callFunction } from '../../../harness/corpus/corpus.ts';
 import { asm } from '../../helpers.ts';
 import { applyPlan, hex, hookReplacement, planOf, readU64, replaceReplacement } from './support.ts';
 

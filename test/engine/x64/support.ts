@@ -31,4 +31,4 @@ export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
 
-export { hookReplacement, replaceReplacement } from './replacements.ts';
+export { hookReplacement, replaceReplacement } from '../../../harness/fuzz/x64-replacements.ts';

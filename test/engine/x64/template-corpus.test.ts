@@ -3,10 +3,10 @@
 // target, RIP-relative target and immediate agree with both.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { X64Decoder } from '../../../engine/host/x64-decoder.ts';
-import { capstoneDecode, loadCapstoneX64 } from './capstone-x64.ts';
-import { explainDifference } from './known-differences.ts';
-import { templateCorpus, type TemplateCorpus } from './keystone-corpus.ts';
-import { TEMPLATE_ADDRESS } from './keystone-templates.ts';
+import { capstoneDecode, loadCapstoneX64 } from '../../../harness/oracles/x64-capstone.ts';
+import { explainDifference } from '../../../harness/oracles/x64-known-differences.ts';
+import { templateCorpus, type TemplateCorpus } from '../../../harness/corpus/x64-template-corpus.ts';
+import { TEMPLATE_ADDRESS } from '../../../harness/corpus/x64-templates.ts';
 
 let decoder: X64Decoder;
 let corpus: TemplateCorpus;

@@ -5,7 +5,7 @@
 import { GuestProcess } from '../../../sandbox/process.ts';
 import type { Arch, Sandbox } from '../../../sandbox/sandbox.ts';
 import { hex } from '../../../sandbox/sandbox.ts';
-import type { GuestModule } from '../../../toolchain/module.ts';
+import type { GuestModule } from '../../../core/module.ts';
 import { fromHex } from '../lab/hex.ts';
 import type { CpuProvider, EngineProvider, SliceEnd } from '../lab/lab-core.ts';
 import { type CodeDisassembler, type EngineParts, PatchLab } from '../lab/patch-lab.ts';

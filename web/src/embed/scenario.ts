@@ -2,7 +2,7 @@
 // so that an embed needs neither the assembler nor the disassembler: module images, patch images,
 // the example's timeline, and the disassembly of every byte range the embed can show.
 import type { Arch } from '../../../sandbox/sandbox.ts';
-import type { GuestModule, ModuleSymbol } from '../../../toolchain/module.ts';
+import type { GuestModule, ModuleSymbol } from '../../../core/module.ts';
 import { fromHex, toHex } from '../lab/hex.ts';
 import type { InstructionRecord } from './instruction-table.ts';
 

@@ -1,12 +1,12 @@
 // The lab: assembles a program, runs it as a guest process on a sandbox CPU, and describes what the
 // page shows (registers, disassembly around pc, memory, output, call counters). No DOM and no
 // messaging here, so the same code runs in the page's worker and, on real Unicorn, in Node tests.
-import { GENERAL_REGISTERS, SP_REGISTER, registerWidth } from '../../../sandbox/registers.ts';
+import { GENERAL_REGISTERS, SP_REGISTER, registerWidth } from '../../../core/registers.ts';
 import { GuestProcess } from '../../../sandbox/process.ts';
 import type { Arch, Sandbox } from '../../../sandbox/sandbox.ts';
 import { disassemble } from '../../../toolchain/capstone.ts';
-import type { GuestModule } from '../../../toolchain/module.ts';
-import { moduleImage } from '../../../toolchain/module.ts';
+import type { GuestModule } from '../../../core/module.ts';
+import { moduleImage } from '../../../core/module.ts';
 import { assembleModule } from '../../../toolchain/assemble.ts';
 import { type BuiltPatch, buildPatch } from '../../../toolchain/patch.ts';
 import { assembleProgram } from '../../../toolchain/program.ts';

@@ -6,7 +6,7 @@ import type { RedirectPlan } from '../../../engine/host/plan.ts';
 import { type AppliedTransaction, Hotpatcher, type Planner, type TransactionResult } from '../../../engine/host/transaction.ts';
 import type { GuestProcess } from '../../../sandbox/process.ts';
 import { type Arch, type Sandbox, hex } from '../../../sandbox/sandbox.ts';
-import type { GuestModule, ModuleSymbol } from '../../../toolchain/module.ts';
+import type { GuestModule, ModuleSymbol } from '../../../core/module.ts';
 import type { BuiltPatch } from '../../../toolchain/patch.ts';
 import { toHex } from './hex.ts';
 import type { CallCounter, DisassemblyLine, RedirectView, TransactionStepView, TransactionView } from './protocol.ts';

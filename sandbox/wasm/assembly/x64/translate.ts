@@ -2,8 +2,8 @@
 // branch, an exception, a repeating string instruction, the end of the guest page, or the block
 // size limit. An instruction that continues onto the next page is decoded from a copy of both parts
 // and ends the block.
-import { decodeX64, X64Instruction } from '../../../../engine/assembly/x64/decoder';
-import { X64Error } from '../../../../engine/assembly/x64/instruction';
+import { decodeX64, X64Instruction } from '../../../../isa/x64/decoder';
+import { X64Error } from '../../../../isa/x64/instruction';
 import { BLOCK_BYTES, BLOCK_COUNT, BLOCK_ENTRY_BYTES } from '../block-cache';
 import { PAGE_MASK, PAGE_SIZE } from '../layout';
 import { fetchPage, probeFetchPage } from '../memory';

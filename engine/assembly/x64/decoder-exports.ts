@@ -1,8 +1,8 @@
 // The x86-64 decoder as seen by the TypeScript host: a scratch buffer the host fills, one decode
 // whose facts land in a fixed record of 64-bit slots, and batch decodes for tests and benchmarks
 // (one call decodes many instructions, so the wasm boundary costs nothing per instruction).
-import { decodeX64 } from './decoder';
-import { X64Instruction } from './instruction';
+import { decodeX64 } from '../../../isa/x64/decoder';
+import { X64Instruction } from '../../../isa/x64/instruction';
 
 const instruction = new X64Instruction();
 let scratch = new StaticArray<u8>(0);

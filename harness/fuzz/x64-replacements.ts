@@ -1,5 +1,5 @@
 // Replacement functions for the x86-64 redirect tests and the fuzz script, assembled by Keystone.
-import { assembleStatements } from '../../../toolchain/assemble.ts';
+import { assembleStatements } from '../../toolchain/assemble.ts';
 
 /**
  * A hook-mode replacement: counts its calls in the 8 bytes at `counter`, calls the original through

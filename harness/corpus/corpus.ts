@@ -2,7 +2,7 @@
 // architectures, loaded into a sandbox and called like C functions with random arguments.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PC_REGISTER, SP_REGISTER } from '../../sandbox/registers.ts';
+import { PC_REGISTER, SP_REGISTER } from '../../core/registers.ts';
 import { type Arch, PAGE_SIZE, Prot, type Sandbox } from '../../sandbox/sandbox.ts';
 import { type ElfFile, type ElfSymbol, readElf } from './elf.ts';
 

@@ -1,7 +1,7 @@
 // The template corpus: every form of keystone-templates.ts assembled by Keystone on its own, then
 // decoded by the engine and by Capstone. Shared by the test and the benchmark.
-import { keystoneAssemble } from '../../../toolchain/keystone.ts';
-import { templateForms, TEMPLATE_ADDRESS } from './keystone-templates.ts';
+import { keystoneAssemble } from '../../toolchain/keystone.ts';
+import { templateForms, TEMPLATE_ADDRESS } from './x64-templates.ts';
 
 export interface AssembledForm {
   source: string;

@@ -9,7 +9,7 @@
 import type { TransactionResult } from '../../engine/host/transaction.ts';
 import type { Arch, Sandbox } from '../../sandbox/sandbox.ts';
 import { HEADER_FIELDS } from '../../toolchain/patch-image-writer.ts';
-import { type Fixture, loadFixture } from '../engine/hotpatch-fixture.ts';
+import { type Fixture, loadFixture } from '../fixtures/hotpatch-fixture.ts';
 
 export interface FuzzReport {
   cases: number;

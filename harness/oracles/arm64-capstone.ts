@@ -10,9 +10,9 @@
 // In the other groups (SIMD and FP, SVE, SME, data processing with registers, loads and stores other
 // than literal loads) the engine does not check allocation: a word Capstone rejects there is counted,
 // not a mismatch; none of those groups holds a PC-relative form.
-import { type Arm64Decoded, Arm64Form, arm64FormName, decodeArm64Records, readRecord } from '../../../engine/host/arm64.ts';
-import type { Engine } from '../../../engine/host/engine.ts';
-import { capstoneHandle } from '../../../toolchain/capstone.ts';
+import { type Arm64Decoded, Arm64Form, arm64FormName, decodeArm64Records, readRecord } from '../../engine/host/arm64.ts';
+import type { Engine } from '../../engine/host/engine.ts';
+import { capstoneHandle } from '../../toolchain/capstone.ts';
 
 export interface OracleInstruction { mnemonic: string; operands: string }
 

@@ -1,8 +1,8 @@
 // Capstone as the oracle for the x86-64 decoder: one instruction at a time, with the facts the
 // decoder must agree on (length, relative-branch target, RIP-relative target, flow class)
 // read from Capstone's own disassembly text.
-import { capstoneHandle, type CapstoneHandle } from '../../../toolchain/capstone.ts';
-import type { X64Flow } from '../../../engine/host/x64-decoder.ts';
+import { capstoneHandle, type CapstoneHandle } from '../../toolchain/capstone.ts';
+import type { X64Flow } from '../../engine/host/x64-decoder.ts';
 
 export interface CapstoneFacts {
   length: number;

@@ -5,7 +5,7 @@ import { disassemble } from '../../toolchain/capstone.ts';
 import { keystoneAssemble } from '../../toolchain/keystone.ts';
 import { type CorpusBuild, RETURN_ADDRESS, randomArguments } from '../corpus/corpus.ts';
 import { CODE, DATA, DATA_MIDDLE, DATA_SIZE, Random, randomProgram } from './arm64-programs.ts';
-import { Arm64Lockstep, describeDivergence, type LockstepResult } from './lockstep.ts';
+import { Arm64Lockstep, describeDivergence, type LockstepResult } from './arm64-lockstep.ts';
 
 export interface LockstepTally {
   programs: number;

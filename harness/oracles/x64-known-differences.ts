@@ -3,8 +3,8 @@
 // the architecture manuals, an example, and a matcher that recognises it. The fuzz test fails on
 // any disagreement no entry explains, and a test pins this list, so it cannot grow silently.
 // The README's decoder section lists the same entries.
-import type { X64DecodedInstruction, X64Decoder } from '../../../engine/host/x64-decoder.ts';
-import { baseMnemonic, capstoneDecode, type CapstoneFacts } from './capstone-x64.ts';
+import type { X64DecodedInstruction, X64Decoder } from '../../engine/host/x64-decoder.ts';
+import { baseMnemonic, capstoneDecode, type CapstoneFacts } from './x64-capstone.ts';
 
 /** What a matcher may look at: both decodes, the bytes, and the decoder to try variants. */
 export interface DifferenceCase {

@@ -2,7 +2,7 @@
 // one instruction at a time. After every instruction both must agree on every general register, SP,
 // PC and NZCV, on the bytes the instruction wrote, and on any fault; vector registers are compared
 // after SIMD&FP instructions.
-import { GENERAL_REGISTERS } from '../../sandbox/registers.ts';
+import { GENERAL_REGISTERS } from '../../core/registers.ts';
 import { type Sandbox, SandboxError } from '../../sandbox/sandbox.ts';
 import { libunicorn } from '../../sandbox/unicorn/libunicorn.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';

@@ -1,5 +1,5 @@
 // Register names each architecture exposes through the sandbox, with their width in bytes.
-import type { Arch } from './sandbox.ts';
+import type { Arch } from '../sandbox/sandbox.ts';
 
 const X64_GPRS = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp',
   'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'] as const;

@@ -1,9 +1,9 @@
 // Random byte streams for comparing the x86-64 decoder with Capstone. Half are plain random
 // bytes; half are shaped like instructions (random legacy prefixes, REX, an escape or a
 // VEX/EVEX prefix, then random bytes) so that every opcode map is reached often.
-import { X64_FLOWS, type X64Decoder } from '../../../engine/host/x64-decoder.ts';
-import { capstoneDecode, type CapstoneFacts } from './capstone-x64.ts';
-import { explainDifference } from './known-differences.ts';
+import { X64_FLOWS, type X64Decoder } from '../../engine/host/x64-decoder.ts';
+import { capstoneDecode, type CapstoneFacts } from '../oracles/x64-capstone.ts';
+import { explainDifference } from '../oracles/x64-known-differences.ts';
 
 export const WINDOW = 16;
 const LEGACY_PREFIXES = [0xf0, 0xf2, 0xf3, 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65, 0x66, 0x67];
