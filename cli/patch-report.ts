@@ -1,16 +1,11 @@
 // How `hotpatch run` shows live patching: each timeline event with its transaction's steps, and
 // the point where the program's output starts to differ from an unpatched run.
-import type { EventRecord, PatchMoment } from '../engine/host/live-patching.ts';
+import { describeMoment } from '../core/timeline.ts';
+import type { EventRecord } from '../engine/host/timeline.ts';
 import type { JournalStep } from '../engine/host/journal.ts';
 import { bytesToHex } from '../engine/host/plan.ts';
 import type { TransactionResult } from '../engine/host/transaction.ts';
 import { Prot, hex } from '../sandbox/sandbox.ts';
-
-export function describeMoment(at: PatchMoment): string {
-  if ('afterInstructions' in at) return `after ${at.afterInstructions.toLocaleString('en-US')} instructions`;
-  const more = at.thenInstructions ? ` and ${at.thenInstructions} instruction${at.thenInstructions === 1 ? '' : 's'}` : '';
-  return `after ${at.afterCalls} call${at.afterCalls === 1 ? '' : 's'} of ${at.of}${more}`;
-}
 
 function protection(prot: number | undefined): string {
   if (prot === undefined) return '';

@@ -3,7 +3,8 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type EventRecord, runTimeline, type TimelineEvent } from '../engine/host/live-patching.ts';
+import { describeMoment } from '../core/timeline.ts';
+import { type EventRecord, runTimeline, type TimelineEvent } from '../engine/host/timeline.ts';
 import { Hotpatcher } from '../engine/host/transaction.ts';
 import { GuestProcess, type RunLimits } from '../sandbox/process.ts';
 import { type Arch, ARCHES, type Sandbox } from '../sandbox/sandbox.ts';
@@ -11,7 +12,7 @@ import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
 import { WasmSandbox } from '../sandbox/wasm/wasm-sandbox.ts';
 import { assembleExample, assembleProgram, buildExampleTimeline, readExampleManifest } from '../toolchain/example.ts';
 import type { GuestModule } from '../core/module.ts';
-import { type BehaviourChange, describeMoment, firstDifference, formatEvent, resultToJson } from './patch-report.ts';
+import { type BehaviourChange, firstDifference, formatEvent, resultToJson } from './patch-report.ts';
 import { readFile } from 'node:fs/promises';
 
 export const RUN_USAGE = `  run <example-dir | module.s> [options]

@@ -1,5 +1,5 @@
 // An example's example.json: what it is about and which module sources it loads, per architecture.
-import type { PatchMoment } from '../engine/host/live-patching.ts';
+import type { ExampleTimelineEntry } from '../core/timeline.ts';
 import type { Arch } from '../sandbox/sandbox.ts';
 
 export interface ExampleManifest {
@@ -9,22 +9,7 @@ export interface ExampleManifest {
   /** Module sources in load order; each module sees the exports of those before it. */
   modules: string[];
   /** Patches applied or rolled back while the program runs: one list, or one per architecture. */
-  timeline?: ExampleEvent[] | Partial<Record<Arch, ExampleEvent[]>>;
-}
-
-/** One moment of an example's timeline (see engine/host/live-patching.ts). */
-export interface ExampleEvent {
-  at: PatchMoment;
-  /** Patch source to build and apply (a file name, see `exampleFilePath`). */
-  apply?: string;
-  /** Name of the module whose active patch is rolled back. */
-  rollback?: string;
-  /** Build the patch against this module source instead of the running one: another build. */
-  builtAgainst?: string;
-  /** Default "applied". */
-  expect?: 'applied' | 'refused';
-  /** What the moment shows, for people. */
-  note?: string;
+  timeline?: ExampleTimelineEntry[] | Partial<Record<Arch, ExampleTimelineEntry[]>>;
 }
 
 /** Checks the fields every reader relies on; `where` names the file in the error. */

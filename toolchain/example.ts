@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Arch } from '../sandbox/sandbox.ts';
-import type { TimelineEvent } from '../engine/host/live-patching.ts';
+import type { TimelineEvent } from '../engine/host/timeline.ts';
 import { assembleModule } from './assemble.ts';
 import type { GuestModule } from '../core/module.ts';
 import { checkExampleManifest, exampleFilePath, type ExampleManifest } from './example-manifest.ts';

@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { resultToJson } from '../../cli/patch-report.ts';
-import { runTimeline } from '../../engine/host/live-patching.ts';
+import { runTimeline } from '../../engine/host/timeline.ts';
 import { Hotpatcher } from '../../engine/host/transaction.ts';
 import { GuestProcess } from '../../sandbox/process.ts';
 import { type Arch, ARCHES, type Sandbox } from '../../sandbox/sandbox.ts';

@@ -2,6 +2,8 @@
 // applied, stepped through and rolled back by the playground's PatchLab (the engine's transaction
 // and its journal). No DOM and no messaging, so the same code runs in the embed's worker and, on
 // real Unicorn, in Node (tests, and the build step that records the disassembly the embed shows).
+import { describeMoment } from '../../../core/timeline.ts';
+import { runToMoment, stepGuest } from '../../../engine/host/timeline.ts';
 import { GuestProcess } from '../../../sandbox/process.ts';
 import type { Arch, Sandbox } from '../../../sandbox/sandbox.ts';
 import { hex } from '../../../sandbox/sandbox.ts';
@@ -11,7 +13,7 @@ import type { CpuProvider, EngineProvider, SliceEnd } from '../lab/lab-core.ts';
 import { type CodeDisassembler, type EngineParts, PatchLab } from '../lab/patch-lab.ts';
 import type { CallCounter, CpuStatus, DisassemblyLine, RunState, TransactionView } from '../lab/protocol.ts';
 import type { DemoSnapshot, NextEvent } from './demo-protocol.ts';
-import { guestModule, type Scenario, type ScenarioMoment } from './scenario.ts';
+import { guestModule, type Scenario } from './scenario.ts';
 
 export interface DemoDependencies {
   /** The CPU; `create` throws for an architecture it does not have. */
@@ -24,12 +26,6 @@ const LINES_BEFORE = 4;
 const LINES_AFTER = 9;
 
 interface CodeRange { name: string; address: number; size: number }
-
-export function describeMoment(at: ScenarioMoment): string {
-  if ('afterInstructions' in at) return `after ${at.afterInstructions.toLocaleString('en-US')} instructions`;
-  const calls = `after ${at.afterCalls} call${at.afterCalls === 1 ? '' : 's'} of ${at.of}`;
-  return at.thenInstructions ? `${calls} and ${at.thenInstructions} more instructions` : calls;
-}
 
 export class DemoCore {
   readonly arch: Arch;
@@ -111,32 +107,19 @@ export class DemoCore {
     this.finishTransaction();
     this.patches?.closeStepping();
     const event = stopAtMoment && this.nextEvent !== this.momentReached ? this.scenario.timeline[this.nextEvent] : undefined;
-    const at = event?.at;
-    let limit = maxInstructions;
-    let watchedCall: string | undefined;
-    if (at && 'afterInstructions' in at) {
-      const left = at.afterInstructions - (process.instructions ?? 0);
-      if (left > 0) limit = Math.min(limit, left);
-    } else if (at && (process.calls.get(at.of) ?? 0) <= at.afterCalls) {
-      process.stopAtCall(at.of, at.afterCalls + 1);
-      watchedCall = at.of;
-    }
-    const outcome = process.run({ maxInstructions: limit, timeLimitMs });
-    // A stop armed for this slice and not reached must not fire later, after the timeline moved on.
-    if (watchedCall && outcome.reason !== 'stopped') process.stopAtCall(watchedCall, Number.MAX_SAFE_INTEGER);
-    if (outcome.state === 'exited') { this.note = `the program exited with code ${process.io.exitCode}`; return 'exited'; }
-    if (outcome.state === 'failed') { this.note = process.error?.message; return 'failed'; }
-    const reached = at !== undefined && ('afterInstructions' in at ? process.instructions === at.afterInstructions
-      : watchedCall !== undefined && outcome.reason === 'stopped');
-    if (reached) {
-      if (!('afterInstructions' in at) && at.thenInstructions) process.run({ maxInstructions: at.thenInstructions });
-      if (process.finished) return process.state === 'failed' ? 'failed' : 'exited';
+    const limits = { maxInstructions, timeLimitMs };
+    // A moment the guest is past already: the slice runs as any other.
+    const toMoment = event ? runToMoment(process, event.at, limits) : 'passed';
+    const outcome = toMoment === 'passed' ? process.run(limits) : undefined;
+    if (process.state === 'exited') { this.note = `the program exited with code ${process.io.exitCode}`; return 'exited'; }
+    if (process.state === 'failed') { this.note = process.error?.message; return 'failed'; }
+    if (toMoment === 'reached') {
       this.momentReached = this.nextEvent;
       const next = this.next!;
       this.note = `paused ${next.moment}, where the example ${next.kind === 'apply' ? `applies ${next.name}` : `rolls back ${next.name}`}`;
       return 'stopped';
     }
-    return outcome.reason === 'stopped' ? 'stopped' : 'running';
+    return outcome?.reason === 'stopped' ? 'stopped' : 'running';
   }
 
   step(): SliceEnd {
@@ -178,7 +161,7 @@ export class DemoCore {
     if (patchFile === undefined) this.nextEvent = index + 1;
     else if (timeline[this.nextEvent]?.patch === index) this.nextEvent++;
     const build = { image: fromHex(patch.image), module: patch.module, sequence: patch.sequence, functions: patch.functions };
-    return this.settle(await this.patches.apply(patch.file, build, stepwise, () => this.stepGuest()));
+    return this.settle(await this.patches.apply(patch.file, build, stepwise, () => this.stepWhileWaiting()));
   }
 
   /** Rolls back the newest active patch (or the module's). */
@@ -187,15 +170,12 @@ export class DemoCore {
     const target = module ?? this.patches?.activePatches().at(-1)?.module ?? this.scenario.patches[0]?.module ?? '';
     if (!this.patches) return this.refused('rollback', target, this.patchingUnavailable ?? 'patches cannot be rolled back');
     if (this.scenario.timeline[this.nextEvent]?.rollback === target) this.nextEvent++;
-    return this.settle(await this.patches.rollback(target, stepwise, () => this.stepGuest()));
+    return this.settle(await this.patches.rollback(target, stepwise, () => this.stepWhileWaiting()));
   }
 
   /** One instruction of the guest while a transaction waits for a safe point; false when it cannot run. */
-  private stepGuest(): boolean {
-    const process = this.process;
-    if (!process || process.finished) return false;
-    process.run({ maxInstructions: 1 });
-    return !process.finished;
+  private stepWhileWaiting(): boolean {
+    return this.process !== undefined && stepGuest(this.process);
   }
 
   private refused(action: 'apply' | 'rollback', subject: string, message: string): TransactionView {

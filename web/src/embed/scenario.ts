@@ -1,6 +1,7 @@
 // A scenario: one example on one architecture, prepared at build time (web/build/embed-scenarios.ts)
 // so that an embed needs neither the assembler nor the disassembler: module images, patch images,
 // the example's timeline, and the disassembly of every byte range the embed can show.
+import type { ExpectedOutcome, PatchMoment } from '../../../core/timeline.ts';
 import type { Arch } from '../../../sandbox/sandbox.ts';
 import type { GuestModule, ModuleSymbol } from '../../../core/module.ts';
 import { fromHex, toHex } from '../lab/hex.ts';
@@ -36,16 +37,13 @@ export interface ScenarioPatch {
   redirects: { base: string; mode: 'replace' | 'hook' }[];
 }
 
-/** When a timeline event happens (engine/host/live-patching.ts: PatchMoment). */
-export type ScenarioMoment = { afterCalls: number; of: string; thenInstructions?: number } | { afterInstructions: number };
-
 export interface ScenarioEvent {
-  at: ScenarioMoment;
+  at: PatchMoment;
   /** Index into `patches` for an apply; absent for a rollback. */
   patch?: number;
   /** Module whose active patch a rollback removes. */
   rollback?: string;
-  expect: 'applied' | 'refused';
+  expect: ExpectedOutcome;
   note?: string;
 }
 

@@ -3,6 +3,7 @@
 // asked to, and counts calls so they can be seen moving from old functions to new ones.
 import { type JournalStep, undoStep } from '../../../engine/host/journal.ts';
 import type { RedirectPlan } from '../../../engine/host/plan.ts';
+import { applyWhenSafe, type SafeOutcome } from '../../../engine/host/timeline.ts';
 import { type AppliedTransaction, Hotpatcher, type Planner, type TransactionResult } from '../../../engine/host/transaction.ts';
 import type { GuestProcess } from '../../../sandbox/process.ts';
 import { type Arch, type Sandbox, hex } from '../../../sandbox/sandbox.ts';
@@ -23,8 +24,6 @@ export type PatchBuild = Pick<BuiltPatch, 'image' | 'module' | 'sequence' | 'fun
 /** The engine's parts a transaction needs; absent from builds that do not have them yet. */
 export type EngineParts = { planner: Planner; trampolineSize: number } | { planner?: undefined; reason: string };
 
-/** A transaction that must wait steps the guest at most this many instructions. */
-export const MAX_WAIT_INSTRUCTIONS = 100_000;
 /** Bytes of a step shown in the view (a mapped code section can be large). */
 const DISPLAYED_BYTES = 96;
 const CONTEXT_BYTES = 24;
@@ -101,31 +100,16 @@ export class PatchLab {
    */
   async apply(file: string, built: PatchBuild, stepwise: boolean, stepGuest: () => boolean): Promise<TransactionView> {
     this.closeStepping();
-    const hotpatcher = await this.patcher();
-    const { result, wait } = await this.untilSafe(() => hotpatcher.apply(built.image), stepGuest);
-    const view = await this.view('apply', file, result, wait, built);
-    if (result.status === 'applied') this.connect(result, built);
-    return this.finish(view, result, stepwise);
+    const outcome = await applyWhenSafe(await this.patcher(), { kind: 'apply', image: built.image }, stepGuest);
+    const view = await this.view('apply', file, outcome, built);
+    if (outcome.result.status === 'applied') this.connect(outcome.result, built);
+    return this.finish(view, outcome.result, stepwise);
   }
 
   async rollback(module: string, stepwise: boolean, stepGuest: () => boolean): Promise<TransactionView> {
     this.closeStepping();
-    const hotpatcher = await this.patcher();
-    const { result, wait } = await this.untilSafe(() => hotpatcher.rollback(module), stepGuest);
-    return this.finish(await this.view('rollback', module, result, wait), result, stepwise);
-  }
-
-  private async untilSafe(attempt: () => Promise<TransactionResult>, stepGuest: () => boolean):
-    Promise<{ result: TransactionResult; wait?: { message: string; instructions: number } }> {
-    let result = await attempt();
-    if (result.status !== 'wait') return { result };
-    const message = result.message;
-    let instructions = 0;
-    while (result.status === 'wait' && instructions < MAX_WAIT_INSTRUCTIONS && stepGuest()) {
-      instructions++;
-      result = await attempt();
-    }
-    return { result, wait: { message, instructions } };
+    const outcome = await applyWhenSafe(await this.patcher(), { kind: 'rollback', module }, stepGuest);
+    return this.finish(await this.view('rollback', module, outcome), outcome.result, stepwise);
   }
 
   private finish(view: TransactionView, result: TransactionResult, stepwise: boolean): TransactionView {
@@ -240,12 +224,13 @@ export class PatchLab {
     return undefined;
   }
 
-  private async view(action: 'apply' | 'rollback', subject: string, result: TransactionResult,
-    wait: { message: string; instructions: number } | undefined, built?: PatchBuild): Promise<TransactionView> {
-    const base = { action, subject, steps: [], redirects: [], position: 0, ...(wait ? { wait } : {}) };
+  private async view(action: 'apply' | 'rollback', subject: string, { result, wait }: SafeOutcome,
+    built?: PatchBuild): Promise<TransactionView> {
+    const base = { action, subject, steps: [], redirects: [], position: 0,
+      ...(wait ? { wait: { message: wait.message, instructions: wait.steppedInstructions } } : {}) };
     if (result.status === 'refused') return { ...base, status: 'refused', code: result.code, message: result.message };
     if (result.status === 'wait') {
-      return { ...base, status: 'waited-too-long', message: `${result.message}; still waiting after ${wait?.instructions ?? 0} instructions` };
+      return { ...base, status: 'waited-too-long', message: `${result.message}; still waiting after ${wait?.steppedInstructions ?? 0} instructions` };
     }
     const steps = await Promise.all(result.steps.map((step, i) => this.stepView(result.steps, i)));
     const redirects = result.plans.map((plan) => this.redirectView(plan, result, built));

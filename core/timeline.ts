@@ -1,0 +1,44 @@
+// An example's timeline: at chosen moments while the program runs, a patch is applied or rolled
+// back. These are the words the command line, the playground and the embeds share: when (a moment),
+// what example.json says happens then, and the sentence that names a moment for people.
+
+/** When a timeline event happens. */
+export type PatchMoment =
+  /** Before call number `afterCalls + 1` of `of` ("module!function"), then `thenInstructions` more. */
+  | { afterCalls: number; of: string; thenInstructions?: number }
+  /** After this many instructions since the program started. */
+  | { afterInstructions: number };
+
+/** The outcome an example expects of a transaction; another outcome is an error. */
+export type ExpectedOutcome = 'applied' | 'refused';
+
+/** One entry of the timeline in example.json, as written there. */
+export interface ExampleTimelineEntry {
+  at: PatchMoment;
+  /** Patch source to build and apply (a file name, see toolchain/example-manifest.ts: exampleFilePath). */
+  apply?: string;
+  /** Name of the module whose active patch is rolled back. */
+  rollback?: string;
+  /** Build the patch against this module source instead of the running one: another build. */
+  builtAgainst?: string;
+  /** Default "applied". */
+  expect?: ExpectedOutcome;
+  /** What the moment shows, for people. */
+  note?: string;
+}
+
+/** A timeline event once read: its moment, what happens then (`Action`), and the outcome expected. */
+export interface TimelineEntry<Action> {
+  at: PatchMoment;
+  action: Action;
+  expect: ExpectedOutcome;
+  /** What the moment shows, for people. */
+  note?: string;
+}
+
+/** "after 4 calls of pricing!price_with_tax and 1 instruction", "after 1,000 instructions". */
+export function describeMoment(at: PatchMoment): string {
+  if ('afterInstructions' in at) return `after ${at.afterInstructions.toLocaleString('en-US')} instructions`;
+  const more = at.thenInstructions ? ` and ${at.thenInstructions} instruction${at.thenInstructions === 1 ? '' : 's'}` : '';
+  return `after ${at.afterCalls} call${at.afterCalls === 1 ? '' : 's'} of ${at.of}${more}`;
+}

@@ -1,0 +1,144 @@
+// Patching a program while it runs: the guest runs up to the moments a timeline chooses (after N
+// calls of a function, or after N instructions); at each, a transaction applies a patch or rolls one
+// back, and a transaction that must wait for a thread steps the guest one instruction at a time and
+// retries. runToMoment and applyWhenSafe are those two halves, shared by the command line (which runs
+// a whole timeline: runTimeline), the playground and the embeds.
+import type { PatchMoment, TimelineEntry } from '../../core/timeline.ts';
+import type { GuestProcess, RunLimits } from '../../sandbox/process.ts';
+import type { Hotpatcher, TransactionResult } from './transaction.ts';
+
+/** What a transaction does: apply a patch image, or roll back a module's active patch. */
+export type PatchAction = { kind: 'apply'; image: Uint8Array } | { kind: 'rollback'; module: string };
+
+export type TimelineAction = { kind: 'apply'; name: string; image: Uint8Array } | { kind: 'rollback'; module: string };
+
+export type TimelineEvent = TimelineEntry<TimelineAction>;
+
+export interface EventRecord {
+  at: PatchMoment;
+  action: 'apply' | 'rollback';
+  /** Patch source name, or the module rolled back. */
+  name: string;
+  /** Where the program was when the transaction started; null when it ended before that moment. */
+  reached: { instructions: number | null; pc: number; where: string; outputLines: number } | null;
+  /** The waits before the transaction went through: the first reason, and how many instructions the guest was stepped. */
+  wait: { message: string; steppedInstructions: number; resumedAt: string } | null;
+  result: TransactionResult | null;
+  /** True when the outcome is the one the timeline expects. */
+  asExpected: boolean;
+  note?: string;
+}
+
+/** A transaction waits for at most this many single-instruction steps of the guest. */
+export const MAX_WAIT_STEPS = 100_000;
+
+/**
+ * How a run toward a moment ended: at the moment; not run, the moment being behind the guest
+ * already; the program ended first; or a limit (or a stop) ended the run first, and running on may
+ * still reach the moment.
+ */
+export type MomentOutcome = 'reached' | 'passed' | 'ended' | 'short';
+
+/** Runs the guest to the moment, within `limits`. A call moment's stop is not left armed when the run ends short of it. */
+export function runToMoment(process: GuestProcess, at: PatchMoment, limits: RunLimits = {}): MomentOutcome {
+  if ('afterInstructions' in at) {
+    if (process.instructions === undefined) throw new Error('instruction moments need a process that counts instructions');
+    const left = at.afterInstructions - process.instructions;
+    if (left < 0) return 'passed';
+    if (left > 0) process.run({ ...limits, maxInstructions: Math.min(left, limits.maxInstructions ?? left) });
+    if (process.finished) return 'ended';
+    return process.instructions === at.afterInstructions ? 'reached' : 'short';
+  }
+  if ((process.calls.get(at.of) ?? 0) > at.afterCalls) return 'passed';
+  process.stopAtCall(at.of, at.afterCalls + 1);
+  const outcome = process.run(limits);
+  if (process.finished) return 'ended';
+  if (outcome.reason !== 'stopped') {
+    // Left armed, the stop would end some later run at that call.
+    process.stopAtCall(at.of, Number.MAX_SAFE_INTEGER);
+    return 'short';
+  }
+  if (at.thenInstructions) {
+    process.run({ maxInstructions: at.thenInstructions });
+    if (process.finished) return 'ended';
+  }
+  return 'reached';
+}
+
+/** Runs one instruction of the guest; false when it could not, or the program has ended with it. */
+export function stepGuest(process: GuestProcess): boolean {
+  if (process.finished) return false;
+  process.run({ maxInstructions: 1 });
+  return !process.finished;
+}
+
+export interface SafeOutcome {
+  result: TransactionResult;
+  /** When the transaction first answered `wait`: that reason, and how many instructions the guest was stepped. */
+  wait?: { message: string; steppedInstructions: number };
+}
+
+/**
+ * Applies or rolls back. While the transaction answers `wait` (a thread is where the transaction would
+ * write), `step` runs the guest one instruction (false when it cannot go on) and the transaction is
+ * tried again, at most `maxSteps` times; the last answer may still be `wait`.
+ */
+export async function applyWhenSafe(hotpatcher: Hotpatcher, action: PatchAction, step: () => boolean,
+  maxSteps = MAX_WAIT_STEPS): Promise<SafeOutcome> {
+  const attempt = () => action.kind === 'apply' ? hotpatcher.apply(action.image) : hotpatcher.rollback(action.module);
+  let result = await attempt();
+  if (result.status !== 'wait') return { result };
+  const message = result.message;
+  let steppedInstructions = 0;
+  while (result.status === 'wait' && steppedInstructions < maxSteps && step()) {
+    steppedInstructions++;
+    result = await attempt();
+  }
+  return { result, wait: { message, steppedInstructions } };
+}
+
+export interface TimelineHooks {
+  /** New guest output since the last call, in order with the events. */
+  output?(text: string): void;
+  event?(record: EventRecord): void;
+}
+
+/** Runs the program to its end (or `limits`), doing at each moment of `events` what it says. */
+export async function runTimeline(process: GuestProcess, hotpatcher: Hotpatcher, events: readonly TimelineEvent[],
+  limits: RunLimits, hooks: TimelineHooks = {}): Promise<EventRecord[]> {
+  let printed = 0;
+  const flush = () => {
+    const text = process.io.text();
+    if (text.length > printed) hooks.output?.(text.slice(printed));
+    printed = text.length;
+  };
+  const remaining = (): RunLimits => ({
+    maxInstructions: limits.maxInstructions === undefined || process.instructions === undefined ? limits.maxInstructions
+      : Math.max(1, limits.maxInstructions - process.instructions),
+    timeLimitMs: limits.timeLimitMs,
+  });
+  const records: EventRecord[] = [];
+  for (const event of events) {
+    const reached = runToMoment(process, event.at, remaining()) === 'reached';
+    flush();
+    const record: EventRecord = {
+      at: event.at, action: event.action.kind, name: event.action.kind === 'apply' ? event.action.name : event.action.module,
+      reached: reached ? { instructions: process.instructions ?? null, pc: process.pc, where: hotpatcher.symbolize(process.pc),
+        outputLines: process.io.text().split('\n').length - 1 } : null,
+      wait: null, result: null, asExpected: false, ...(event.note === undefined ? {} : { note: event.note }),
+    };
+    if (reached) {
+      const { result, wait } = await applyWhenSafe(hotpatcher, event.action, () => stepGuest(process));
+      flush();
+      if (wait) record.wait = { ...wait, resumedAt: hotpatcher.symbolize(process.pc) };
+      record.result = result;
+      record.asExpected = result.status === event.expect;
+    }
+    records.push(record);
+    hooks.event?.(record);
+  }
+  // The rest of the program; a limit leaves it paused, which the caller reports.
+  while (!process.finished && process.run(remaining()).reason === 'stopped') flush();
+  flush();
+  return records;
+}
