@@ -1,5 +1,7 @@
-// An example's example.json: what it is about and which module sources it loads, per architecture.
-import type { ExampleTimelineEntry } from '../core/timeline.ts';
+// An example's example.json: what it is about, which module sources it loads, per architecture, and
+// its timeline. No file system here: the command line and the embeds' build step read the file
+// (example.ts), the playground gets it bundled.
+import type { ExampleTimelineEntry, TimelineEntry } from '../core/timeline.ts';
 import type { Arch } from '../sandbox/sandbox.ts';
 
 export interface ExampleManifest {
@@ -12,6 +14,14 @@ export interface ExampleManifest {
   timeline?: ExampleTimelineEntry[] | Partial<Record<Arch, ExampleTimelineEntry[]>>;
 }
 
+/** What a timeline entry of example.json does, with the files it names (see `exampleFilePath`). */
+export type ExampleAction =
+  /** Build the patch source `file` and apply it; `builtAgainst`: build it against this other build of its module. */
+  | { kind: 'apply'; file: string; builtAgainst?: string }
+  | { kind: 'rollback'; module: string };
+
+export type ExampleTimelineEvent = TimelineEntry<ExampleAction>;
+
 /** Checks the fields every reader relies on; `where` names the file in the error. */
 export function checkExampleManifest(value: unknown, where: string): ExampleManifest {
   const manifest = value as ExampleManifest;
@@ -20,6 +30,22 @@ export function checkExampleManifest(value: unknown, where: string): ExampleMani
     throw new Error(`${where} must list "arches" and "modules"`);
   }
   return manifest;
+}
+
+/**
+ * The example's timeline on `arch` (one list for every architecture, or one per architecture), in
+ * order; `file` names example.json in the error an entry without a moment or an action gets.
+ */
+export function exampleTimeline(manifest: ExampleManifest, arch: Arch, file: string): ExampleTimelineEvent[] {
+  const listed = Array.isArray(manifest.timeline) ? manifest.timeline : manifest.timeline?.[arch] ?? [];
+  return listed.map((entry, i) => {
+    if (!entry.at || (entry.apply === undefined) === (entry.rollback === undefined)) {
+      throw new Error(`${file}: timeline entry ${i + 1} needs "at" and one of "apply" or "rollback"`);
+    }
+    const action: ExampleAction = entry.rollback !== undefined ? { kind: 'rollback', module: entry.rollback }
+      : { kind: 'apply', file: entry.apply!, ...(entry.builtAgainst === undefined ? {} : { builtAgainst: entry.builtAgainst }) };
+    return { at: entry.at, action, expect: entry.expect ?? 'applied', ...(entry.note === undefined ? {} : { note: entry.note }) };
+  });
 }
 
 /**

@@ -1,16 +1,22 @@
 // Examples: a directory with example.json and, per architecture, the module sources it lists.
-// Reads files (Node only); browsers get the sources bundled and call assembleProgram directly.
+// Reads files (Node only); browsers get the sources bundled and call assembleProgram and
+// buildExamplePatch directly.
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Arch } from '../sandbox/sandbox.ts';
-import type { TimelineEvent } from '../engine/host/timeline.ts';
-import { assembleModule } from './assemble.ts';
+import type { TimelineEntry } from '../core/timeline.ts';
 import type { GuestModule } from '../core/module.ts';
-import { checkExampleManifest, exampleFilePath, type ExampleManifest } from './example-manifest.ts';
-import { buildPatch } from './patch.ts';
+import { checkExampleManifest, exampleFileName, exampleFilePath, type ExampleManifest, exampleTimeline } from './example-manifest.ts';
+import { buildExamplePatch } from './example-patch.ts';
+import type { BuiltPatch } from './patch.ts';
 import { assembleProgram } from './program.ts';
 
 export { assembleProgram, type ExampleManifest };
+
+/** What an event of an example's timeline does, an apply's patch built (a TimelineEvent, engine/host/timeline.ts). */
+export type BuiltAction = { kind: 'apply'; name: string; image: Uint8Array; built: BuiltPatch } | { kind: 'rollback'; module: string };
+
+export type BuiltTimelineEvent = TimelineEntry<BuiltAction>;
 
 /** The path of a file the example in `dir` names (see exampleFilePath): its own, or another example's. */
 export function exampleFile(dir: string, arch: Arch, name: string): string {
@@ -39,32 +45,24 @@ export async function assembleExample(dir: string, arch: Arch): Promise<{ manife
   return { manifest, modules: await assembleProgram(sources, arch) };
 }
 
-/** The example's timeline for `arch`, with every patch built (against the running modules unless said otherwise). */
+/** The example's timeline for `arch`, with every patch built (see buildExamplePatch) against the assembled `modules`. */
 export async function buildExampleTimeline(dir: string, arch: Arch, manifest: ExampleManifest,
-  modules: GuestModule[]): Promise<TimelineEvent[]> {
-  const listed = Array.isArray(manifest.timeline) ? manifest.timeline : manifest.timeline?.[arch] ?? [];
-  const events: TimelineEvent[] = [];
-  for (const [i, entry] of listed.entries()) {
-    const where = `${join(dir, 'example.json')}: timeline entry ${i + 1}`;
-    if (!entry.at || (entry.apply === undefined) === (entry.rollback === undefined)) {
-      throw new Error(`${where} needs "at" and one of "apply" or "rollback"`);
-    }
-    const expect = entry.expect ?? 'applied';
-    const note = entry.note === undefined ? {} : { note: entry.note };
-    if (entry.rollback !== undefined) {
-      events.push({ at: entry.at, action: { kind: 'rollback', module: entry.rollback }, expect, ...note });
+  modules: GuestModule[]): Promise<BuiltTimelineEvent[]> {
+  const events: BuiltTimelineEvent[] = [];
+  const source = async (name: string) => {
+    const file = exampleFile(dir, arch, name);
+    return { name: file, text: await readFile(file, 'utf8') };
+  };
+  for (const entry of exampleTimeline(manifest, arch, join(dir, 'example.json'))) {
+    const { action } = entry;
+    if (action.kind === 'rollback') {
+      events.push({ ...entry, action });
       continue;
     }
-    const file = exampleFile(dir, arch, entry.apply!);
-    let base: GuestModule | undefined;
-    if (entry.builtAgainst !== undefined) {
-      // Another build of the module, assembled with the same view of the modules loaded before it.
-      const against = exampleFile(dir, arch, entry.builtAgainst);
-      const externals = new Map(modules.flatMap((m) => m.exports.map((name) => [name, m.symbols.find((s) => s.name === name)!.address] as const)));
-      base = await assembleModule(await readFile(against, 'utf8'), arch, { file: against, externals });
-    }
-    const built = await buildPatch(await readFile(file, 'utf8'), arch, { file, modules, ...(base ? { base } : {}) });
-    events.push({ at: entry.at, action: { kind: 'apply', name: basename(file), image: built.image }, expect, ...note });
+    const patch = await source(action.file);
+    const built = await buildExamplePatch(
+      action.builtAgainst === undefined ? patch : { ...patch, builtAgainst: await source(action.builtAgainst) }, arch, modules);
+    events.push({ ...entry, action: { kind: 'apply', name: exampleFileName(action.file), image: built.image, built } });
   }
   return events;
 }

@@ -16,7 +16,7 @@ import { assembleParsed } from './assemble.ts';
 import { moduleIdentity } from '../core/identity.ts';
 import type { GuestModule, ModuleSymbol } from '../core/module.ts';
 import { type PatchImageContents, writePatchImage } from './patch-image-writer.ts';
-import { AssemblyError, parseNumber, readModuleSource } from './source.ts';
+import { AssemblyError, parseNumber, readModuleSource, stripComment } from './source.ts';
 
 export const PATCH_DIRECTIVES: ReadonlySet<string> = new Set(['.patch', '.sequence', '.base', '.redirect', '.import', '.baseref']);
 const IDENTIFIER = /^[A-Za-z_.$][\w.$]*$/;
@@ -53,6 +53,12 @@ interface PatchHeader {
   redirects: { base: string; replacement: string; mode: 'replace' | 'hook'; slot?: string; line: number }[];
   imports: { slot: string; module: string; symbol: string; line: number }[];
   baseReferences: { slot: string; symbol: string; line: number }[];
+}
+
+/** The module a patch source's ".patch" line names, read without building it (undefined without one). */
+export function patchTarget(source: string, arch: Arch): string | undefined {
+  const text = source.split('\n').map((line) => stripComment(line, arch)).join('\n');
+  return /^\s*\.patch\s+([\w.$]+)/m.exec(text)?.[1];
 }
 
 export async function buildPatch(source: string, arch: Arch, options: PatchBuildOptions): Promise<BuiltPatch> {

@@ -3,14 +3,11 @@
 // Unicorn through the same DemoCore the embed runs, its timeline applied and rolled back, while every
 // listing the embed can show is disassembled by Capstone and kept. The embed then shows disassembly
 // without loading Capstone.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePatchImage } from '../../engine/host/patch-image.ts';
 import type { Arch } from '../../sandbox/sandbox.ts';
-import { assembleExample, exampleFile } from '../../toolchain/example.ts';
-import { exampleFileName } from '../../toolchain/example-manifest.ts';
-import type { GuestModule } from '../../core/module.ts';
-import { buildPatch } from '../../toolchain/patch.ts';
+import { assembleExample, type BuiltTimelineEvent, buildExampleTimeline, readExampleManifest } from '../../toolchain/example.ts';
 import { disassembleAll } from '../src/lab/disassembly.ts';
 import { DemoCore, type DemoDependencies } from '../src/embed/demo-core.ts';
 import { InstructionTable, recordingDisassembler } from '../src/embed/instruction-table.ts';
@@ -19,16 +16,6 @@ import {
 } from '../src/embed/scenario.ts';
 import { toHex } from '../src/lab/hex.ts';
 import { nodePlatform } from './node-platform.ts';
-
-/** The timeline entries of example.json this step reads. */
-interface TimelineEntry {
-  at: ScenarioEvent['at'];
-  apply?: string;
-  rollback?: string;
-  builtAgainst?: string;
-  expect?: 'applied' | 'refused';
-  note?: string;
-}
 
 export interface ExampleChoice {
   example: string;
@@ -40,50 +27,34 @@ export async function listExamples(examplesDir: string): Promise<ExampleChoice[]
   const choices: ExampleChoice[] = [];
   for (const entry of (await readdir(examplesDir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     if (!entry.isDirectory()) continue;
-    let manifest: { arches?: Arch[] };
-    try {
-      manifest = JSON.parse(await readFile(join(examplesDir, entry.name, 'example.json'), 'utf8')) as { arches?: Arch[] };
-    } catch {
-      continue;
-    }
-    for (const arch of manifest.arches ?? []) choices.push({ example: entry.name, arch });
+    const manifest = await readExampleManifest(join(examplesDir, entry.name)).catch(() => undefined);
+    for (const arch of manifest?.arches ?? []) choices.push({ example: entry.name, arch });
   }
   return choices;
 }
 
-async function buildPatches(dir: string, arch: Arch, modules: GuestModule[], timeline: TimelineEntry[]):
+/** The timeline's patches, each image once, and its events pointing at them. */
+async function scenarioTimeline(timeline: BuiltTimelineEvent[], arch: Arch, file: string):
   Promise<{ patches: ScenarioPatch[]; events: ScenarioEvent[] }> {
   const patches: ScenarioPatch[] = [];
   const events: ScenarioEvent[] = [];
-  for (const [i, entry] of timeline.entries()) {
-    const where = `${join(dir, 'example.json')}: timeline entry ${i + 1}`;
-    if (!entry.at || (entry.apply === undefined) === (entry.rollback === undefined)) {
-      throw new Error(`${where} needs "at" and one of "apply" or "rollback"`);
-    }
-    const common = { at: entry.at, expect: entry.expect ?? 'applied', ...(entry.note ? { note: entry.note } : {}) } as const;
-    if (entry.rollback !== undefined) {
-      events.push({ ...common, rollback: entry.rollback });
+  for (const [i, { at, action, expect, note }] of timeline.entries()) {
+    const common = { at, expect, ...(note ? { note } : {}) } as const;
+    if (action.kind === 'rollback') {
+      events.push({ ...common, rollback: action.module });
       continue;
     }
-    const file = exampleFile(dir, arch, entry.apply!);
-    const source = await readFile(file, 'utf8');
-    const target = /^\s*\.patch\s+([\w.$]+)/m.exec(source)?.[1];
-    let base = modules.find((m) => m.name === target) ?? modules.at(-1)!;
-    if (entry.builtAgainst !== undefined) {
-      // Another build of the module: the image names its identity, and the engine refuses it.
-      const { assembleModule } = await import('../../toolchain/assemble.ts');
-      const against = exampleFile(dir, arch, entry.builtAgainst);
-      const externals = new Map(modules.filter((m) => m !== base).flatMap((m) =>
-        m.exports.map((name) => [name, m.symbols.find((s) => s.name === name)!.address] as const)));
-      base = await assembleModule(await readFile(against, 'utf8'), arch, { file: against, externals });
-    }
-    const built = await buildPatch(source, arch, { file, base, modules });
+    const { built } = action;
     const parsed = await parsePatchImage(built.image, arch);
-    if (!parsed.ok) throw new Error(`${file}: the toolchain built an image the engine rejects: ${parsed.error.message}`);
-    let index = patches.findIndex((p) => p.file === exampleFileName(entry.apply!) && p.image === toHex(built.image));
+    if (!parsed.ok) {
+      throw new Error(`${file}: timeline entry ${i + 1}: the toolchain built an image of ${action.name} the engine rejects: ` +
+        parsed.error.message);
+    }
+    const image = toHex(built.image);
+    let index = patches.findIndex((p) => p.file === action.name && p.image === image);
     if (index < 0) {
       index = patches.push({
-        file: exampleFileName(entry.apply!), module: built.module, sequence: built.sequence, image: toHex(built.image),
+        file: action.name, module: built.module, sequence: built.sequence, image,
         functions: built.functions, redirects: parsed.image.redirects.map((r) => ({ base: r.base, mode: r.mode })),
       }) - 1;
     }
@@ -97,9 +68,8 @@ export async function buildScenario(examplesDir: string, example: string, arch: 
   deps: Omit<DemoDependencies, 'disassemble'> = nodePlatform): Promise<Scenario> {
   const dir = join(examplesDir, example);
   const { manifest, modules } = await assembleExample(dir, arch);
-  const raw = manifest as typeof manifest & { timeline?: TimelineEntry[] | Partial<Record<Arch, TimelineEntry[]>> };
-  const timeline = Array.isArray(raw.timeline) ? raw.timeline : raw.timeline?.[arch] ?? [];
-  const { patches, events } = await buildPatches(dir, arch, modules, timeline);
+  const { patches, events } = await scenarioTimeline(await buildExampleTimeline(dir, arch, manifest, modules), arch,
+    join(dir, 'example.json'));
   const scenario: Scenario = {
     format: SCENARIO_FORMAT, id: scenarioId(example, arch), example, arch, title: manifest.title, summary: manifest.summary,
     modules: modules.map((m, i) => toScenarioModule(m, manifest.modules[i]!)), patches, timeline: events, instructions: [],

@@ -1,30 +1,20 @@
 // The examples gallery's data: every examples/*/example.json and its sources, bundled at build time
 // so an example paints without any request.
 import type { Arch } from '../../../sandbox/sandbox.ts';
-import { checkExampleManifest, exampleFileName, exampleFilePath, type ExampleManifest } from '../../../toolchain/example-manifest.ts';
+import {
+  checkExampleManifest, exampleFileName, exampleFilePath, type ExampleManifest, exampleTimeline, type ExampleTimelineEvent,
+} from '../../../toolchain/example-manifest.ts';
 import type { PatchFile, SourceFile } from '../state/lab-state.ts';
-
-/** One moment of an example's timeline: a patch applied or rolled back while the program runs. */
-export interface ExampleEvent {
-  at: { afterCalls: number; of: string; thenInstructions?: number } | { afterInstructions: number };
-  apply?: string;
-  /** Another build of the patched module the patch is built against (the engine refuses it). */
-  builtAgainst?: string;
-  rollback?: string;
-  note?: string;
-}
-
-type Manifest = ExampleManifest & { timeline?: ExampleEvent[] | Partial<Record<Arch, ExampleEvent[]>> };
 
 export interface Example {
   /** The example's directory name, e.g. "price-tax". */
   id: string;
-  manifest: Manifest;
+  manifest: ExampleManifest;
   /** Module sources per architecture, in load order. */
   modules: Partial<Record<Arch, SourceFile[]>>;
   /** Patch sources per architecture, in the order the example applies them. */
   patches: Partial<Record<Arch, PatchFile[]>>;
-  timeline: Partial<Record<Arch, ExampleEvent[]>>;
+  timeline: Partial<Record<Arch, ExampleTimelineEvent[]>>;
 }
 
 const manifests = import.meta.glob<unknown>('../../../examples/*/example.json', { eager: true, import: 'default' });
@@ -36,27 +26,23 @@ function source(id: string, arch: Arch, name: string): SourceFile | undefined {
   return text === undefined ? undefined : { name: exampleFileName(name), text };
 }
 
-function timelineFor(manifest: Manifest, arch: Arch): ExampleEvent[] {
-  const timeline = manifest.timeline;
-  if (!timeline) return [];
-  return Array.isArray(timeline) ? timeline : timeline[arch] ?? [];
-}
-
 export const EXAMPLES: Example[] = Object.entries(manifests).map(([path, json]) => {
   const id = path.split('/').at(-2)!;
-  const manifest = checkExampleManifest(json, `examples/${id}/example.json`) as Manifest;
+  const file = `examples/${id}/example.json`;
+  const manifest = checkExampleManifest(json, file);
   const example: Example = { id, manifest, modules: {}, patches: {}, timeline: {} };
   for (const arch of manifest.arches) {
     const files = manifest.modules.map((name) => source(id, arch, name));
     if (!files.every((f) => f !== undefined)) continue;
     example.modules[arch] = files as SourceFile[];
-    const timeline = timelineFor(manifest, arch);
+    const timeline = exampleTimeline(manifest, arch, file);
     example.timeline[arch] = timeline;
-    const applied = timeline.filter((event) => event.apply !== undefined);
-    const first = applied.filter((event, i) => applied.findIndex((e) => e.apply === event.apply) === i);
-    example.patches[arch] = first.flatMap((event): PatchFile[] => {
-      const patch = source(id, arch, event.apply!);
-      const against = event.builtAgainst === undefined ? undefined : source(id, arch, event.builtAgainst);
+    // Each patch once, in the order the example first applies it.
+    const applied = timeline.flatMap((event) => event.action.kind === 'apply' ? [event.action] : []);
+    const first = applied.filter((action, i) => applied.findIndex((a) => a.file === action.file) === i);
+    example.patches[arch] = first.flatMap((action): PatchFile[] => {
+      const patch = source(id, arch, action.file);
+      const against = action.builtAgainst === undefined ? undefined : source(id, arch, action.builtAgainst);
       return patch ? [against ? { ...patch, builtAgainst: against } : patch] : [];
     });
   }

@@ -7,8 +7,8 @@ import type { Arch, Sandbox } from '../../../sandbox/sandbox.ts';
 import { disassemble } from '../../../toolchain/capstone.ts';
 import type { GuestModule } from '../../../core/module.ts';
 import { moduleImage } from '../../../core/module.ts';
-import { assembleModule } from '../../../toolchain/assemble.ts';
-import { type BuiltPatch, buildPatch } from '../../../toolchain/patch.ts';
+import { buildExamplePatch, type PatchSource } from '../../../toolchain/example-patch.ts';
+import type { BuiltPatch } from '../../../toolchain/patch.ts';
 import { assembleProgram } from '../../../toolchain/program.ts';
 import { AssemblyError, stripComment } from '../../../toolchain/source.ts';
 import { disassembleAll } from './disassembly.ts';
@@ -33,13 +33,6 @@ const LINES_BEFORE = 6;
 const LINES_AFTER = 14;
 /** A view never disassembles more than this many bytes of one function. */
 const MAX_FUNCTION_BYTES = 4096;
-
-/** A patch source, and optionally another build of its module to build it against. */
-export interface PatchSource {
-  name: string;
-  text: string;
-  builtAgainst?: { name: string; text: string };
-}
 
 export type SliceEnd = 'running' | 'budget' | 'stopped' | 'exited' | 'failed';
 
@@ -73,7 +66,7 @@ export class LabCore {
     }
   }
 
-  /** Builds a patch source against the loaded program (the module its ".patch" line names). */
+  /** Builds a patch source against the loaded program (the module its ".patch" line names, or another build of it). */
   async buildPatch(patch: PatchSource): Promise<{ report: PatchReport; built?: BuiltPatch }> {
     const arch = this.program?.arch;
     const fail = (diagnostic: Diagnostic) => ({ report: { file: patch.name, ok: false, diagnostics: [diagnostic] } });
@@ -85,11 +78,8 @@ export class LabCore {
       return fail({ file: patch.name, message: 'building patches needs WebCrypto, which the browser offers only to pages ' +
         'served over https:// or from localhost; open the playground that way' });
     }
-    const target = /^\s*\.patch\s+([\w.$]+)/m.exec(stripComments(patch.text, arch))?.[1];
-    const loaded = this.modules.find((m) => m.name === target) ?? this.modules[0]!;
     try {
-      const base = patch.builtAgainst ? await this.otherBuild(patch.builtAgainst, loaded, arch) : loaded;
-      const built = await buildPatch(patch.text, arch, { file: patch.name, base, modules: this.modules });
+      const built = await buildExamplePatch(patch, arch, this.modules);
       return {
         built,
         report: { file: patch.name, ok: true, diagnostics: [], module: built.module, sequence: built.sequence,
@@ -99,13 +89,6 @@ export class LabCore {
     } catch (error) {
       return fail(diagnose(error, patch.name));
     }
-  }
-
-  /** Another build of a loaded module, assembled with the same view of the other modules' exports. */
-  private async otherBuild(source: { name: string; text: string }, loaded: GuestModule, arch: Arch): Promise<GuestModule> {
-    const externals = new Map(this.modules.filter((m) => m !== loaded).flatMap((m) =>
-      m.exports.map((name) => [name, m.symbols.find((s) => s.name === name)!.address] as const)));
-    return assembleModule(source.text, arch, { file: source.name, externals });
   }
 
   /** Builds each patch for its markers; a source of nothing but comments is not an error yet. */
