@@ -1,5 +1,5 @@
 // Writes the patch image format (version 1) that engine/assembly/patch/parse.ts reads.
-// The layout is documented in README.md under "Patch images".
+// The layout is documented in docs/patch-format.md.
 import type { Arch } from '../sandbox/sandbox.ts';
 
 export const PATCH_MAGIC = 'HPAT';

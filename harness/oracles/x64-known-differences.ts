@@ -2,7 +2,7 @@
 // decodes something the decoder refuses or measures differently. Each has a reason taken from
 // the architecture manuals, an example, and a matcher that recognises it. The fuzz test fails on
 // any disagreement no entry explains, and a test pins this list, so it cannot grow silently.
-// The README's decoder section lists the same entries.
+// docs/engine.md ("The x86-64 decoder") lists the same entries.
 import type { X64DecodedInstruction, X64Decoder } from '../../engine/host/x64-decoder.ts';
 import { baseMnemonic, capstoneDecode, type CapstoneFacts } from './x64-capstone.ts';
 

@@ -1,5 +1,5 @@
 // The patch image format, version 1: the numbers the parser checks an image against.
-// README.md ("Patch images") describes the layout for people; this file is its source of truth
+// docs/patch-format.md describes the layout for people; this file is its source of truth
 // for the engine, and toolchain/patch-image-writer.ts writes the same layout.
 
 /** "HPAT" read as a little-endian u32. */

@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 
 describe('x86-64 decoder vs Capstone: known differences', () => {
-  it('the list of deliberate differences is exactly this one (the README documents each)', () => {
+  it('the list of deliberate differences is exactly this one (docs/engine.md documents each)', () => {
     expect(KNOWN_DIFFERENCES.map((d) => d.id)).toEqual([
       'ud0-ud1-modrm',
       'lock-on-non-lockable',
