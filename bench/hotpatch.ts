@@ -3,7 +3,8 @@
 import { Hotpatcher } from '../engine/host/transaction.ts';
 import type { JournalStep } from '../engine/host/journal.ts';
 import { GuestProcess } from '../sandbox/process.ts';
-import type { Arch, Sandbox } from '../sandbox/sandbox.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
+import type { Arch } from '../core/arch.ts';
 import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
 import { assembleStatements } from '../toolchain/assemble.ts';
 import { moduleIdentity } from '../core/identity.ts';

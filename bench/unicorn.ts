@@ -1,6 +1,7 @@
 // Guest instructions per second for a tight counted loop, without hooks, on any sandbox backend;
 // real Unicorn's figure is the reference the WASM CPU is compared with.
-import { type Arch, Prot, type Sandbox } from '../sandbox/sandbox.ts';
+import { Prot, type Sandbox } from '../sandbox/sandbox.ts';
+import type { Arch } from '../core/arch.ts';
 import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
 import { assembleStatements } from '../toolchain/assemble.ts';
 import { median } from './format.ts';

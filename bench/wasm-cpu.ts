@@ -2,7 +2,8 @@
 // per second on the tight loop and on calls into the compiler-output corpus, and how soon a stop
 // request from another thread ends a runaway guest.
 import { Worker } from 'node:worker_threads';
-import { type Arch, Prot, type Sandbox } from '../sandbox/sandbox.ts';
+import { Prot, type Sandbox } from '../sandbox/sandbox.ts';
+import type { Arch } from '../core/arch.ts';
 import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
 import { WasmSandbox } from '../sandbox/wasm/wasm-sandbox.ts';
 import {

@@ -3,9 +3,9 @@
 import { describeMoment } from '../core/timeline.ts';
 import type { EventRecord } from '../engine/host/timeline.ts';
 import type { JournalStep } from '../engine/host/journal.ts';
-import { bytesToHex } from '../engine/host/plan.ts';
 import type { TransactionResult } from '../engine/host/transaction.ts';
-import { Prot, hex } from '../sandbox/sandbox.ts';
+import { Prot } from '../sandbox/sandbox.ts';
+import { bytesToHex, hex } from '../core/hex.ts';
 
 function protection(prot: number | undefined): string {
   if (prot === undefined) return '';
@@ -13,7 +13,7 @@ function protection(prot: number | undefined): string {
 }
 
 function spacedHex(bytes: Uint8Array, max = 16): string {
-  const shown = Array.from(bytes.subarray(0, max), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  const shown = bytesToHex(bytes.subarray(0, max), ' ');
   return bytes.length > max ? `${shown} ...` : shown;
 }
 

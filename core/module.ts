@@ -1,5 +1,5 @@
 // A guest module: what the toolchain makes of a source file and what the loader maps.
-import type { Arch } from '../sandbox/sandbox.ts';
+import type { Arch } from './arch.ts';
 
 export type SymbolKind = 'function' | 'data';
 

@@ -1,20 +1,9 @@
-// The guest ABI: Linux-style system calls for output and exit.
+// The guest ABI: Linux-style system calls for output and exit (registers and numbers in core/arch.ts).
 //   x86-64: syscall, number in rax, arguments rdi, rsi, rdx, result in rax.
 //   ARM64:  svc #0,  number in x8,  arguments x0, x1, x2,   result in x0.
-import type { Arch, Sandbox } from './sandbox.ts';
-import { hex } from './sandbox.ts';
-
-interface AbiRegisters { number: string; args: [string, string, string]; result: string }
-const REGISTERS: Record<Arch, AbiRegisters> = {
-  x64: { number: 'rax', args: ['rdi', 'rsi', 'rdx'], result: 'rax' },
-  arm64: { number: 'x8', args: ['x0', 'x1', 'x2'], result: 'x0' },
-};
-
-/** System call numbers, as in Linux for each architecture. */
-export const SYSCALLS: Record<Arch, { write: number; exit: number; exitGroup: number }> = {
-  x64: { write: 1, exit: 60, exitGroup: 231 },
-  arm64: { write: 64, exit: 93, exitGroup: 94 },
-};
+import { ARCH } from '../core/arch.ts';
+import { hex } from '../core/hex.ts';
+import type { Sandbox } from './sandbox.ts';
 
 const EBADF = 9;
 const EFAULT = 14;
@@ -36,11 +25,11 @@ export class GuestIO {
   error: GuestAbiError | undefined;
 
   constructor(private readonly sandbox: Sandbox) {
-    const regs = REGISTERS[sandbox.arch];
-    const numbers = SYSCALLS[sandbox.arch];
+    const regs = ARCH[sandbox.arch].syscall;
+    const numbers = regs.numbers;
     sandbox.addHook({ type: 'syscall', callback: (address) => {
       const number = Number(sandbox.readRegister(regs.number));
-      const arg = (i: number) => sandbox.readRegister(regs.args[i]!);
+      const arg = (i: number) => sandbox.readRegister(regs.arguments[i]!);
       if (number === numbers.write) {
         sandbox.writeRegister(regs.result, this.write(Number(arg(0)), arg(1), arg(2)));
       } else if (number === numbers.exit || number === numbers.exitGroup) {

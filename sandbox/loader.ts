@@ -1,11 +1,8 @@
 // Maps modules and a stack into a sandbox.
 import type { GuestModule } from '../core/module.ts';
-import { PAGE_SIZE, Prot, type Sandbox, SandboxError, hex } from './sandbox.ts';
-import { SP_REGISTER } from '../core/registers.ts';
-
-export function pageAlign(size: number): number {
-  return Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
-}
+import { Prot, type Sandbox, SandboxError } from './sandbox.ts';
+import { ARCH, pageCeil } from '../core/arch.ts';
+import { hex } from '../core/hex.ts';
 
 /** Code pages are read+execute, data pages read+write, like a loader honouring W^X. */
 export function loadModule(sandbox: Sandbox, module: GuestModule): void {
@@ -13,7 +10,7 @@ export function loadModule(sandbox: Sandbox, module: GuestModule): void {
     throw new SandboxError(`module ${module.name} is ${module.arch} code; this sandbox runs ${sandbox.arch}`,
       'ARCH_MISMATCH', module.base);
   }
-  const codeSize = pageAlign(Math.max(module.code.length, 1));
+  const codeSize = pageCeil(Math.max(module.code.length, 1));
   if (module.data.length > 0 && module.dataAddress < module.base + codeSize) {
     throw new SandboxError(`module ${module.name}: data at ${hex(module.dataAddress)} overlaps its code`,
       'BAD_LAYOUT', module.dataAddress);
@@ -21,7 +18,7 @@ export function loadModule(sandbox: Sandbox, module: GuestModule): void {
   sandbox.map(module.base, codeSize, Prot.READ | Prot.EXEC);
   sandbox.write(module.base, module.code);
   if (module.data.length > 0) {
-    sandbox.map(module.dataAddress, pageAlign(module.data.length), Prot.READ | Prot.WRITE);
+    sandbox.map(module.dataAddress, pageCeil(module.data.length), Prot.READ | Prot.WRITE);
     sandbox.write(module.dataAddress, module.data);
   }
 }
@@ -32,5 +29,24 @@ export const STACK_SIZE = 0x10_0000;
 /** Maps a stack below `top` and points the stack pointer at its top. */
 export function mapStack(sandbox: Sandbox, top = STACK_TOP, size = STACK_SIZE): void {
   sandbox.map(top - size, size, Prot.READ | Prot.WRITE);
-  sandbox.writeRegister(SP_REGISTER[sandbox.arch], top);
+  sandbox.writeRegister(ARCH[sandbox.arch].registers.sp, top);
+}
+
+/**
+ * Sets up a call of `address` as the ABI has it, without running it: the return address goes in the
+ * link register (ARM64) or is pushed below `sp` (x86-64), and pc points at `address`.
+ */
+export function enterCall(sandbox: Sandbox, address: number, returnAddress: number,
+  sp = Number(sandbox.readRegister(ARCH[sandbox.arch].registers.sp))): void {
+  const registers = ARCH[sandbox.arch].registers;
+  if (registers.link) {
+    sandbox.writeRegister(registers.sp, sp);
+    sandbox.writeRegister(registers.link, returnAddress);
+  } else {
+    const ret = new Uint8Array(8);
+    new DataView(ret.buffer).setBigUint64(0, BigInt(returnAddress), true);
+    sandbox.write(sp - 8, ret);
+    sandbox.writeRegister(registers.sp, sp - 8);
+  }
+  sandbox.writeRegister(registers.pc, address);
 }

@@ -1,18 +1,14 @@
 // A guest process: modules loaded into a sandbox, a stack, the guest ABI, and counters,
 // run in resumable slices so that the host can act between them (apply a patch, draw the page).
+import { ARCH, type Arch, type ArchSpec, PAGE_SIZE } from '../core/arch.ts';
 import type { GuestModule, ModuleSymbol } from '../core/module.ts';
+import { placeName, rangeAt, symbolize } from '../core/symbolizer.ts';
 import { GuestIO } from './guest-abi.ts';
-import { loadModule, mapStack } from './loader.ts';
-import { PC_REGISTER } from '../core/registers.ts';
-import { type Arch, Prot, type Sandbox, SandboxError, type StopReason, hex } from './sandbox.ts';
+import { enterCall, loadModule, mapStack } from './loader.ts';
+import { Prot, type Sandbox, SandboxError, type StopReason } from './sandbox.ts';
 
 /** Where the entry function returns to: reaching it ends the program. */
 export const EXIT_ADDRESS = 0x1_0000;
-const EXIT_CODE: Record<Arch, Uint8Array> = {
-  x64: Uint8Array.of(0xf4), // hlt
-  arm64: Uint8Array.of(0x00, 0x00, 0x3e, 0xd4), // brk #0xf000
-};
-const RESULT_REGISTER: Record<Arch, string> = { x64: 'rax', arm64: 'x0' };
 
 export type ProcessState = 'ready' | 'paused' | 'exited' | 'failed';
 
@@ -44,6 +40,7 @@ export interface RunOutcome {
 
 export class GuestProcess {
   readonly arch: Arch;
+  private readonly spec: ArchSpec;
   readonly io: GuestIO;
   readonly modules: GuestModule[];
   state: ProcessState = 'ready';
@@ -58,13 +55,15 @@ export class GuestProcess {
 
   constructor(readonly sandbox: Sandbox, options: ProcessOptions) {
     this.arch = sandbox.arch;
+    this.spec = ARCH[this.arch];
     this.modules = options.modules;
     for (const module of this.modules) loadModule(sandbox, module);
-    sandbox.map(EXIT_ADDRESS, 0x1000, Prot.READ | Prot.EXEC);
-    sandbox.write(EXIT_ADDRESS, EXIT_CODE[this.arch]);
+    sandbox.map(EXIT_ADDRESS, PAGE_SIZE, Prot.READ | Prot.EXEC);
+    sandbox.write(EXIT_ADDRESS, this.spec.stopInstruction);
     mapStack(sandbox);
     this.pc = this.resolveEntry(options.entry);
-    this.enterFunction();
+    // The entry function returns to EXIT_ADDRESS.
+    enterCall(sandbox, this.pc, EXIT_ADDRESS);
     this.io = new GuestIO(sandbox);
     if (options.countInstructions ?? true) {
       this.instructions = 0;
@@ -83,20 +82,6 @@ export class GuestProcess {
       if (symbol) return symbol.address;
     }
     throw new ProcessError(`entry function "${name}" is not defined in any loaded module`, 'setup');
-  }
-
-  /** Sets up the call into the entry function so that its return lands on EXIT_ADDRESS. */
-  private enterFunction(): void {
-    if (this.arch === 'x64') {
-      const rsp = Number(this.sandbox.readRegister('rsp')) - 8;
-      const ret = new Uint8Array(8);
-      new DataView(ret.buffer).setBigUint64(0, BigInt(EXIT_ADDRESS), true);
-      this.sandbox.write(rsp, ret);
-      this.sandbox.writeRegister('rsp', rsp);
-    } else {
-      this.sandbox.writeRegister('lr', EXIT_ADDRESS);
-    }
-    this.sandbox.writeRegister(PC_REGISTER[this.arch], this.pc);
   }
 
   private countCalls(module: GuestModule, fn: ModuleSymbol): void {
@@ -143,9 +128,9 @@ export class GuestProcess {
       ({ reason } = this.sandbox.start(this.pc, {
         until: EXIT_ADDRESS, maxInstructions: limits.maxInstructions, timeLimitMs: limits.timeLimitMs,
       }));
-      this.pc = Number(this.sandbox.readRegister(PC_REGISTER[this.arch]));
+      this.pc = Number(this.sandbox.readRegister(this.spec.registers.pc));
     } catch (error) {
-      this.pc = Number(this.sandbox.readRegister(PC_REGISTER[this.arch]));
+      this.pc = Number(this.sandbox.readRegister(this.spec.registers.pc));
       const message = error instanceof Error ? error.message : String(error);
       const address = error instanceof SandboxError ? error.address : undefined;
       return this.fail(new ProcessError(`${message}${this.where(error instanceof SandboxError ? error.pc : undefined)}`,
@@ -155,7 +140,7 @@ export class GuestProcess {
       'syscall', this.io.error.address));
     if (this.io.exitCode !== undefined) return this.exit(this.io.exitCode);
     if (reason === 'until') {
-      return this.exit(Number(this.sandbox.readRegister(RESULT_REGISTER[this.arch]) & 0xffn));
+      return this.exit(Number(this.sandbox.readRegister(this.spec.registers.result) & 0xffn));
     }
     if (reason === 'halted') {
       return this.fail(new ProcessError(`the guest halted${this.where(this.pc - 1)}`, 'fault', this.pc - 1));
@@ -178,21 +163,13 @@ export class GuestProcess {
 
   private where(address: number | undefined): string {
     if (address === undefined) return '';
-    const place = this.symbolize(address);
-    return place.startsWith('0x') ? '' : ` (${place})`;
+    const range = rangeAt(address, this.modules);
+    return range ? ` (${placeName(address, range)})` : '';
   }
 
   /** "module!function+0x12" for an address inside a loaded symbol, else the hex address. */
   symbolize(address: number): string {
-    for (const module of this.modules) {
-      for (const s of module.symbols) {
-        if (address >= s.address && address < s.address + Math.max(s.size, 1)) {
-          const offset = address - s.address;
-          return `${module.name}!${s.name}${offset ? '+' + hex(offset) : ''}`;
-        }
-      }
-    }
-    return hex(address);
+    return symbolize(address, this.modules);
   }
 
   close(): void {

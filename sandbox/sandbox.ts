@@ -1,11 +1,7 @@
 // The sandbox: the CPU that runs guest code, behind one Unicorn-shaped interface.
 // Backends (real Unicorn in Node, the WASM CPU in the browser) implement `Sandbox` and are
 // interchangeable; the same tests run against each.
-
-export type Arch = 'x64' | 'arm64';
-export const ARCHES: readonly Arch[] = ['x64', 'arm64'];
-
-export const PAGE_SIZE = 0x1000;
+import type { Arch } from '../core/arch.ts';
 
 /** Memory protection bits, the same values as Unicorn's UC_PROT_*. */
 export const Prot = { NONE: 0, READ: 1, WRITE: 2, EXEC: 4, ALL: 7 } as const;
@@ -116,23 +112,6 @@ export class SandboxError extends Error {
     super(message);
     this.name = 'SandboxError';
   }
-}
-
-/** Interrupt numbers as Unicorn reports them, named for error messages. */
-const INTERRUPT_NAMES: Record<Arch, Record<number, string>> = {
-  x64: { 0: 'divide error', 1: 'debug', 3: 'breakpoint (int3)', 4: 'overflow', 5: 'bound range',
-    6: 'invalid opcode', 13: 'general protection', 14: 'page fault', 17: 'alignment check' },
-  arm64: { 1: 'undefined instruction', 2: 'supervisor call (svc)', 3: 'prefetch abort', 4: 'data abort',
-    7: 'breakpoint (brk)', 16: 'hypervisor call', 17: 'secure monitor call' },
-};
-
-export function interruptName(arch: Arch, interrupt: number): string {
-  const name = INTERRUPT_NAMES[arch][interrupt];
-  return name ? `interrupt ${interrupt}, ${name}` : `interrupt ${interrupt}`;
-}
-
-export function hex(value: number | bigint): string {
-  return '0x' + value.toString(16);
 }
 
 export function assertAddress(value: number, what: string): void {

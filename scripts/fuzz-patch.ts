@@ -2,7 +2,7 @@
 // transaction on real Unicorn, on both architectures; stops at the first trap, hang or trace left
 // in guest memory, and prints the figures.
 import { parseArgs } from 'node:util';
-import type { Arch } from '../sandbox/sandbox.ts';
+import type { Arch } from '../core/arch.ts';
 import { fuzzPatchTransactions } from '../harness/fuzz/patch-fuzzer.ts';
 
 const { values } = parseArgs({ options: { cases: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '7' } } });

@@ -1,5 +1,6 @@
 // Shared by tests: assemble snippets, and the sandbox backends every sandbox test runs against.
-import type { Arch, Sandbox } from '../sandbox/sandbox.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
+import type { Arch } from '../core/arch.ts';
 import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
 import { WasmSandbox } from '../sandbox/wasm/wasm-sandbox.ts';
 import { assembleStatements } from '../toolchain/assemble.ts';

@@ -2,14 +2,13 @@
 //
 // Keystone returns only bytes, so the symbol table is recovered by appending `.quad label` for every
 // label after the program: the tail of the output is then the address of each label.
-import type { Arch } from '../sandbox/sandbox.ts';
-import { keystoneAssemble } from './keystone.ts';
+import { ARCH, type Arch } from '../core/arch.ts';
+import { hex } from '../core/hex.ts';
 import type { GuestModule, ModuleSymbol } from '../core/module.ts';
+import { keystoneAssemble } from './keystone.ts';
 import {
   AssemblyError, functionEndLabel, type ModuleSource, readModuleSource, type SourceStatement, stripComment,
 } from './source.ts';
-
-export const DEFAULT_BASE: Record<Arch, number> = { x64: 0x400000, arm64: 0x400000 };
 
 const TEXT_END = '__hp_text_end';
 const DATA_START = '__hp_data_start';
@@ -35,7 +34,7 @@ export async function assembleParsed(parsed: ModuleSource, arch: Arch, options: 
   const file = options.file ?? parsed.file;
   const name = parsed.name ?? options.name;
   if (!name) throw new AssemblyError('the source has no ".module <name>" line', undefined, undefined, file);
-  const base = parsed.base ?? options.base ?? DEFAULT_BASE[arch];
+  const base = parsed.base ?? options.base ?? ARCH[arch].defaultBase;
 
   const program = [...externalDefinitions(parsed, options.externals), ...layout(parsed)];
   const labels = definedLabels(program);
@@ -85,7 +84,7 @@ function externalDefinitions(parsed: ModuleSource, externals: ReadonlyMap<string
   if (!externals) return [];
   const used = new Set([...parsed.text, ...parsed.data].flatMap((s) => s.text.match(/[A-Za-z_.$][\w.$]*/g) ?? []));
   return [...externals].filter(([name]) => used.has(name) && !parsed.labels.has(name))
-    .map(([name, address]) => ({ text: `.set ${name}, ${hexNumber(address)}`, line: 0 }));
+    .map(([name, address]) => ({ text: `.set ${name}, ${hex(address)}`, line: 0 }));
 }
 
 /**
@@ -161,7 +160,7 @@ function rewriteForKeystone(text: string, arch: Arch, resolved: Map<string, numb
 /** Keystone's x86 Intel syntax reads bare numbers as hexadecimal ("mov eax, 10" gives 16). */
 function decimalsToHex(text: string): string {
   return text.split(/("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/).map((part, i) => i % 2 === 1 ? part
-    : part.replace(/(?<![\w.$])(\d+)(?![\w.$])/g, (digits) => '0x' + BigInt(digits).toString(16))).join('');
+    : part.replace(/(?<![\w.$])(\d+)(?![\w.$])/g, (digits) => hex(BigInt(digits)))).join('');
 }
 
 /**
@@ -180,16 +179,12 @@ function resolveArm64PageOperands(text: string, resolved: Map<string, number> | 
   if (adrp) {
     const target = value(adrp[2]!, adrp[4], adrp[5]);
     if (target === undefined) return text;
-    return `${adrp[1]}#${hexNumber(Math.floor(target / 0x1000) * 0x1000)}`;
+    return `${adrp[1]}#${hex(Math.floor(target / 0x1000) * 0x1000)}`;
   }
   return text.replace(LO12, (whole, label: string, _o, sign?: string, offset?: string) => {
     const target = value(label, sign, offset);
-    return target === undefined ? whole : `#${hexNumber(target % 0x1000)}`;
+    return target === undefined ? whole : `#${hex(target % 0x1000)}`;
   });
-}
-
-function hexNumber(value: number): string {
-  return '0x' + value.toString(16);
 }
 
 /**

@@ -1,6 +1,6 @@
 // Capstone (@alexaltea/capstone-js): the disassembler, and the oracle the engine's decoders are tested against.
 import createCapstone from '@alexaltea/capstone-js';
-import type { Arch } from '../sandbox/sandbox.ts';
+import type { Arch } from '../core/arch.ts';
 
 export interface DisassembledInstruction {
   address: number;

@@ -2,7 +2,7 @@
 // its timeline. No file system here: the command line and the embeds' build step read the file
 // (example.ts), the playground gets it bundled.
 import type { ExampleTimelineEntry, TimelineEntry } from '../core/timeline.ts';
-import type { Arch } from '../sandbox/sandbox.ts';
+import type { Arch } from '../core/arch.ts';
 
 export interface ExampleManifest {
   title: string;

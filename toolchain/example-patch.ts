@@ -2,7 +2,7 @@
 // to build it against. Sources come as text, so the playground's worker builds patches with the same
 // code as the command line and the embeds' build step (which read the files: example.ts).
 import type { GuestModule } from '../core/module.ts';
-import type { Arch } from '../sandbox/sandbox.ts';
+import type { Arch } from '../core/arch.ts';
 import { assembleModule } from './assemble.ts';
 import { type BuiltPatch, buildPatch, patchTarget } from './patch.ts';
 

@@ -3,7 +3,7 @@
 // buildExamplePatch directly.
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import type { Arch } from '../sandbox/sandbox.ts';
+import type { Arch } from '../core/arch.ts';
 import type { TimelineEntry } from '../core/timeline.ts';
 import type { GuestModule } from '../core/module.ts';
 import { checkExampleManifest, exampleFileName, exampleFilePath, type ExampleManifest, exampleTimeline } from './example-manifest.ts';

@@ -1,7 +1,7 @@
 // Keystone (@alexaltea/keystone-js), made safe to call many times: one module instance is reused,
 // an abort inside it is turned into an exception, and a crashed instance is replaced.
 import createKeystone from '@alexaltea/keystone-js';
-import type { Arch } from '../sandbox/sandbox.ts';
+import type { Arch } from '../core/arch.ts';
 
 /** Keystone 0.9.2 crashes ("memory access out of bounds") on sources of a few thousand lines. */
 export const MAX_KEYSTONE_LINES = 2500;

@@ -1,6 +1,6 @@
 // Writes the patch image format (version 1) that engine/assembly/patch/parse.ts reads.
 // The layout is documented in docs/patch-format.md.
-import type { Arch } from '../sandbox/sandbox.ts';
+import { ARCH, type Arch } from '../core/arch.ts';
 
 export const PATCH_MAGIC = 'HPAT';
 export const PATCH_FORMAT_VERSION = 1;
@@ -10,7 +10,6 @@ export const IMPORT_ENTRY_SIZE = 24;
 export const BASE_REFERENCE_ENTRY_SIZE = 16;
 export const SLOT_SIZE = 8;
 export const NO_SLOT = 0xffffffff;
-const ARCH_CODES: Record<Arch, number> = { x64: 1, arm64: 2 };
 
 /** Header field offsets, for tools (and tests) that edit images. */
 export const HEADER_FIELDS = {
@@ -86,7 +85,7 @@ export function writePatchImage(contents: PatchImageContents): Uint8Array {
 
   image.set(new TextEncoder().encode(PATCH_MAGIC), HEADER_FIELDS.magic);
   view.setUint16(HEADER_FIELDS.version, PATCH_FORMAT_VERSION, true);
-  view.setUint16(HEADER_FIELDS.arch, ARCH_CODES[contents.arch], true);
+  view.setUint16(HEADER_FIELDS.arch, ARCH[contents.arch].patchImageCode, true);
   u32(HEADER_FIELDS.headerSize, PATCH_HEADER_SIZE);
   u32(HEADER_FIELDS.imageSize, size);
   u32(HEADER_FIELDS.sequence, contents.sequence);

@@ -11,7 +11,8 @@
 //
 // Slots are 8-byte cells the toolchain adds to the data section and the engine fills when it
 // applies the patch; code reaches them PC-relatively, so the image runs wherever it is mapped.
-import type { Arch } from '../sandbox/sandbox.ts';
+import type { Arch } from '../core/arch.ts';
+import { hex } from '../core/hex.ts';
 import { assembleParsed } from './assemble.ts';
 import { moduleIdentity } from '../core/identity.ts';
 import type { GuestModule, ModuleSymbol } from '../core/module.ts';
@@ -228,7 +229,7 @@ function checkPositionIndependent(a: GuestModule, b: GuestModule, fail: (message
     for (let i = 0; i < length; i++) {
       if (x[i] === y[i]) continue;
       const symbol = a.symbols.filter((s) => s.address <= start + i).sort((p, q) => q.address - p.address)[0];
-      const place = symbol ? `${symbol.name}+0x${(start + i - symbol.address).toString(16)}` : `${section}+0x${i.toString(16)}`;
+      const place = symbol ? `${symbol.name}+${hex(start + i - symbol.address)}` : `${section}+${hex(i)}`;
       fail(`the patch is not position-independent: its ${section} bytes at ${place} depend on the address it is loaded at; ` +
         'address patch code and data relative to the program counter, and reach the program through .import and .baseref slots');
     }

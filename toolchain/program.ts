@@ -1,5 +1,5 @@
 // A program: module sources assembled in load order. No file system here, so browsers use it too.
-import type { Arch } from '../sandbox/sandbox.ts';
+import type { Arch } from '../core/arch.ts';
 import { assembleModule } from './assemble.ts';
 import type { GuestModule } from '../core/module.ts';
 import { AssemblyError } from './source.ts';

@@ -1,6 +1,6 @@
 // Reads module source: our header directives, sections, functions, comments.
 // Everything else is passed to Keystone line for line.
-import type { Arch } from '../sandbox/sandbox.ts';
+import { type Arch, archNamed } from '../core/arch.ts';
 
 export class AssemblyError extends Error {
   constructor(
@@ -128,8 +128,7 @@ export function readModuleSource(source: string, arch: Arch, options: { file?: s
       case '.module': result.name = name(); break;
       case '.arch': {
         const value = one().toLowerCase();
-        const declared = value === 'x64' || value === 'x86-64' || value === 'x86_64' ? 'x64'
-          : value === 'arm64' || value === 'aarch64' ? 'arm64' : fail(`unknown architecture "${value}"`, line, raw);
+        const declared = archNamed(value) ?? fail(`unknown architecture "${value}"`, line, raw);
         if (declared !== arch) fail(`source is for ${declared} but is being assembled for ${arch}`, line, raw);
         result.arch = declared;
         break;

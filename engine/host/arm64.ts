@@ -1,6 +1,7 @@
 // Host API of the ARM64 engine: the A64 decoder's answers and the redirect planner, over engine.wasm.
 import { type Engine, loadEngine } from './engine.ts';
-import { type PlanResult, type RedirectRequest, decodePlanResult, hexToBytes } from './plan.ts';
+import { hexToBytes } from '../../core/hex.ts';
+import { type PlanResult, type RedirectRequest, decodePlanResult } from './plan.ts';
 
 /** Instruction forms, numbered as in engine/assembly/arm64/forms.ts. */
 export const Arm64Form = {

@@ -1,7 +1,8 @@
 // The journal: every change a transaction makes to guest memory goes through it and is recorded
 // (where, the bytes before, the bytes after, which step), so that a failure at any point can be
 // undone byte for byte, and a success can be shown step by step.
-import { type Sandbox, hex } from '../../sandbox/sandbox.ts';
+import { type Sandbox } from '../../sandbox/sandbox.ts';
+import { hex } from '../../core/hex.ts';
 
 export type StepAction =
   | 'map' // new memory, with its first contents

@@ -1,5 +1,5 @@
 // Host side of the patch image parser: copies an image into engine.wasm, reads back its verdict.
-import type { Arch } from '../../sandbox/sandbox.ts';
+import { ARCH, type Arch } from '../../core/arch.ts';
 import { type Engine, loadEngine } from './engine.ts';
 
 export type PatchImageErrorCode =
@@ -75,8 +75,6 @@ export interface PatchImage {
 
 export type PatchImageResult = { ok: true; image: PatchImage } | { ok: false; error: PatchImageError };
 
-export const ARCH_CODES: Record<Arch, number> = { x64: 1, arm64: 2 };
-
 /** Larger images are refused before they reach the engine. */
 export const MAX_IMAGE_BYTES = 64 << 20;
 
@@ -89,7 +87,7 @@ export function parsePatchImageWith(engine: Engine, bytes: Uint8Array, arch: Arc
   const wasm = engine.exports;
   const pointer = wasm.patchImageBuffer(bytes.length);
   new Uint8Array(wasm.memory.buffer, pointer, bytes.length).set(bytes);
-  return JSON.parse(wasm.parsePatchImage(ARCH_CODES[arch])) as PatchImageResult;
+  return JSON.parse(wasm.parsePatchImage(ARCH[arch].patchImageCode)) as PatchImageResult;
 }
 
 export async function parsePatchImage(bytes: Uint8Array, arch: Arch): Promise<PatchImageResult> {

@@ -1,13 +1,8 @@
 // Where a patch goes in guest memory: a free page-aligned range as close as possible to the
 // functions it redirects, so that the planners can use their short jumps (x86-64 jmp rel32
 // reaches +-2 GiB, ARM64 B reaches +-128 MiB) instead of the longer absolute forms.
-import { type Arch, type MemoryRegion, PAGE_SIZE } from '../../sandbox/sandbox.ts';
-
-/** Reach of the short branch each architecture's planner prefers. */
-export const SHORT_BRANCH_REACH: Record<Arch, number> = { x64: 2 ** 31 - 1, arm64: 128 * 1024 * 1024 - 4 };
-
-/** Highest address + 1 a patch may occupy (x86-64 canonical lower half; ARM64 48-bit). */
-const ADDRESS_LIMIT: Record<Arch, number> = { x64: 2 ** 47, arm64: 2 ** 48 };
+import { ARCH, type Arch, pageCeil, pageFloor } from '../../core/arch.ts';
+import type { MemoryRegion } from '../../sandbox/sandbox.ts';
 /** Nothing goes below this (the first pages stay unmapped to catch null pointers). */
 const LOWEST = 0x10_0000;
 
@@ -16,10 +11,6 @@ export interface Placement {
   /** Largest distance between the range and a target; within the short reach, short jumps fit. */
   farthest: number;
   withinShortReach: boolean;
-}
-
-export function alignToPage(size: number): number {
-  return Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
 }
 
 /**
@@ -32,14 +23,14 @@ export function choosePlacement(arch: Arch, regions: readonly MemoryRegion[], si
   const points = targets.length > 0 ? targets : [near];
   const candidates = new Set<number>();
   for (const r of sorted) {
-    candidates.add(alignToPage(r.address + r.size));
-    candidates.add(Math.floor((r.address - size) / PAGE_SIZE) * PAGE_SIZE);
+    candidates.add(pageCeil(r.address + r.size));
+    candidates.add(pageFloor(r.address - size));
   }
   for (const p of points) {
-    candidates.add(alignToPage(p));
-    candidates.add(Math.floor((p - size) / PAGE_SIZE) * PAGE_SIZE);
+    candidates.add(pageCeil(p));
+    candidates.add(pageFloor(p - size));
   }
-  const free = (address: number) => address >= LOWEST && address + size <= ADDRESS_LIMIT[arch] &&
+  const free = (address: number) => address >= LOWEST && address + size <= ARCH[arch].addressLimit &&
     !sorted.some((r) => address < r.address + r.size && r.address < address + size);
   const farthest = (address: number) =>
     Math.max(...points.map((p) => Math.max(Math.abs(address + size - p), Math.abs(p - address))));
@@ -48,7 +39,7 @@ export function choosePlacement(arch: Arch, regions: readonly MemoryRegion[], si
     if (!free(address)) continue;
     const distance = farthest(address);
     if (!best || distance < best.farthest || (distance === best.farthest && address < best.address)) {
-      best = { address, farthest: distance, withinShortReach: distance <= SHORT_BRANCH_REACH[arch] };
+      best = { address, farthest: distance, withinShortReach: distance <= ARCH[arch].shortBranchReach };
     }
   }
   return best;

@@ -1,7 +1,8 @@
 // The redirect plan: what the engine decides for one function, and how the host reads it.
 // Both architectures answer in this shape; the transaction writes the steps in order, and the
 // page animates them.
-import type { Arch } from '../../sandbox/sandbox.ts';
+import type { Arch } from '../../core/arch.ts';
+import { hexToBytes } from '../../core/hex.ts';
 
 /**
  * replace: calls go to the new function and never come back (Windows hotpatch, Linux livepatch).
@@ -154,18 +155,3 @@ function bytes(value: Uint8Array | string): Uint8Array {
 }
 
 const BYTE_FIELDS = new Set(['bytes', 'before', 'after', 'relocatedBytes']);
-
-export function hexToBytes(hex: string): Uint8Array {
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = (hexDigit(hex.charCodeAt(i * 2)) << 4) | hexDigit(hex.charCodeAt(i * 2 + 1));
-  return bytes;
-}
-
-/** The value of one hex digit's character code (0-9, a-f, A-F). */
-function hexDigit(code: number): number {
-  return code <= 57 ? code - 48 : (code | 32) - 87;
-}
-
-export function bytesToHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}

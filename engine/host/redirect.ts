@@ -1,5 +1,5 @@
 // One entry point for redirect plans on either architecture.
-import type { Arch } from '../../sandbox/sandbox.ts';
+import type { Arch } from '../../core/arch.ts';
 import { arm64TrampolineMaxSize, planArm64Redirect } from './arm64.ts';
 import type { PlanResult, RedirectRequest } from './plan.ts';
 import { planX64Redirect, x64TrampolineMaxSize } from './x64.ts';

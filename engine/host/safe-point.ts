@@ -8,14 +8,15 @@
 //     to be removed (an old patch's code or trampolines): it would return into unmapped memory.
 // The stack scan is conservative: a data word that happens to look like such an address also
 // makes the transaction wait, never the reverse.
-import { PC_REGISTER, SP_REGISTER } from '../../core/registers.ts';
-import { type Sandbox, type SandboxContext, hex } from '../../sandbox/sandbox.ts';
+import { ARCH } from '../../core/arch.ts';
+import { hex } from '../../core/hex.ts';
+import type { Sandbox, SandboxContext } from '../../sandbox/sandbox.ts';
 
 export interface GuestThread {
   name: string;
   pc: number;
   sp: number;
-  /** ARM64 link register: the return address of a function that has not saved it yet. */
+  /** Link register (ARM64): the return address of a function that has not saved it yet. */
   lr?: number;
 }
 
@@ -45,12 +46,9 @@ const MAX_STACK_SCAN = 256 * 1024;
 
 /** The thread running on the CPU right now. */
 export function currentThread(sandbox: Sandbox, name = 'main'): GuestThread {
-  const thread: GuestThread = {
-    name,
-    pc: Number(sandbox.readRegister(PC_REGISTER[sandbox.arch])),
-    sp: Number(sandbox.readRegister(SP_REGISTER[sandbox.arch])),
-  };
-  if (sandbox.arch === 'arm64') thread.lr = Number(sandbox.readRegister('lr'));
+  const { pc, sp, link } = ARCH[sandbox.arch].registers;
+  const thread: GuestThread = { name, pc: Number(sandbox.readRegister(pc)), sp: Number(sandbox.readRegister(sp)) };
+  if (link) thread.lr = Number(sandbox.readRegister(link));
   return thread;
 }
 

@@ -9,13 +9,16 @@
 //
 // Everything before the first write is pure, so a refusal or a wait changes nothing; a failure
 // during the writes undoes the journal. Only the Sandbox interface is used: any backend works.
-import { Prot, type Sandbox, hex } from '../../sandbox/sandbox.ts';
+import { pageCeil } from '../../core/arch.ts';
+import { hex } from '../../core/hex.ts';
 import { moduleIdentity } from '../../core/identity.ts';
 import type { GuestModule, ModuleSymbol } from '../../core/module.ts';
+import { type NamedRange, symbolize } from '../../core/symbolizer.ts';
+import { Prot, type Sandbox } from '../../sandbox/sandbox.ts';
 import { type Engine, loadEngine } from './engine.ts';
 import { Journal, type JournalStep, type StepStage } from './journal.ts';
 import { type PatchImage, type PatchImageError, parsePatchImageWith } from './patch-image.ts';
-import { alignToPage, choosePlacement } from './placement.ts';
+import { choosePlacement } from './placement.ts';
 import { planRedirect, trampolineSizeBound } from './redirect.ts';
 import type { PlanResult, PlanStep, RedirectPlan, RedirectRefusal, RedirectRequest } from './plan.ts';
 import { type GuestThread, type Hazard, type UnsafeThread, currentThread, describeUnsafeThread, findUnsafeThread } from './safe-point.ts';
@@ -207,9 +210,9 @@ export class Hotpatcher {
 
     // Layout: code (r-x), data (rw-) at the distance the toolchain assembled with, trampolines (r-x).
     const hooks = image.redirects.filter((r) => r.mode === 'hook').length;
-    const codeSize = alignToPage(image.code.size);
-    const dataSize = alignToPage(image.data.size);
-    const trampolineSize = alignToPage(hooks * this.options.trampolineSize);
+    const codeSize = pageCeil(image.code.size);
+    const dataSize = pageCeil(image.data.size);
+    const trampolineSize = pageCeil(hooks * this.options.trampolineSize);
     const total = codeSize + dataSize + trampolineSize;
     const placement = total === 0 ? undefined
       : choosePlacement(arch, this.sandbox.regions(), total, targets.map((t) => t.address), module.base)
@@ -494,16 +497,17 @@ export class Hotpatcher {
 
   /** "module!function+0x3", "pricing patch 2 code+0x10", or the address. */
   symbolize(address: number): string {
-    for (const { module } of this.modules) {
-      const s = module.symbols.find((sym) => address >= sym.address && address < sym.address + Math.max(sym.size, 1));
-      if (s) return `${module.name}!${s.name}${address > s.address ? '+' + hex(address - s.address) : ''}`;
-    }
+    return symbolize(address, this.modules.map(({ module }) => module), { more: this.patchRegions() });
+  }
+
+  /** The regions of every active patch and the patches it replaced, named "pricing patch 2 code". */
+  private *patchRegions(): Iterable<NamedRange> {
     for (const patch of this.active.values()) {
       for (let p: ActivePatch | undefined = patch; p; p = p.previous) {
-        const r = p.regions.find((region) => address >= region.address && address < region.address + region.size);
-        if (r) return `${p.module} patch ${p.sequence} ${r.kind}+${hex(address - r.address)}`;
+        for (const r of p.regions) {
+          yield { name: `${p.module} patch ${p.sequence} ${r.kind}`, address: r.address, size: r.size, section: true };
+        }
       }
     }
-    return hex(address);
   }
 }

@@ -1,6 +1,7 @@
 // Host API of the x86-64 engine: typed wrappers over engine.wasm's x64 exports.
 import { loadEngine } from './engine.ts';
-import { type PlanResult, type RedirectRequest, decodePlanResult, hexToBytes } from './plan.ts';
+import { hexToBytes } from '../../core/hex.ts';
+import { type PlanResult, type RedirectRequest, decodePlanResult } from './plan.ts';
 
 /** The encodings the engine's x86-64 writer emits (numbers shared with engine/assembly/x64/api.ts). */
 export const X64_FORMS = {

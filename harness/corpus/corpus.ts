@@ -2,8 +2,10 @@
 // architectures, loaded into a sandbox and called like C functions with random arguments.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PC_REGISTER, SP_REGISTER } from '../../core/registers.ts';
-import { type Arch, PAGE_SIZE, Prot, type Sandbox } from '../../sandbox/sandbox.ts';
+import { ARCH, type Arch, PAGE_SIZE, pageFloor } from '../../core/arch.ts';
+import { hex } from '../../core/hex.ts';
+import { enterCall } from '../../sandbox/loader.ts';
+import { Prot, type Sandbox } from '../../sandbox/sandbox.ts';
 import { type ElfFile, type ElfSymbol, readElf } from './elf.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;
@@ -69,17 +71,13 @@ const STACK_TOP = 0x7fff_0000;
 const STACK_SIZE = 0x4_0000;
 /** Functions return here; reaching it ends the call. */
 export const RETURN_ADDRESS = 0x1_0000;
-const ARGUMENT_REGISTERS: Record<Arch, string[]> = {
-  x64: ['rdi', 'rsi', 'rdx', 'rcx', 'r8', 'r9'],
-  arm64: ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7'],
-};
 
 /** Maps every loadable segment (page-rounded, protections merged per page), a stack and the return page. */
 export function loadBuild(sandbox: Sandbox, build: CorpusBuild): void {
   const pages = new Map<number, number>();
   for (const segment of build.elf.segments) {
     const prot = (segment.readable ? Prot.READ : 0) | (segment.writable ? Prot.WRITE : 0) | (segment.executable ? Prot.EXEC : 0);
-    for (let page = floorPage(segment.address); page < segment.address + segment.memorySize; page += PAGE_SIZE) {
+    for (let page = pageFloor(segment.address); page < segment.address + segment.memorySize; page += PAGE_SIZE) {
       pages.set(page, (pages.get(page) ?? 0) | prot);
     }
   }
@@ -89,35 +87,21 @@ export function loadBuild(sandbox: Sandbox, build: CorpusBuild): void {
   sandbox.map(RETURN_ADDRESS, PAGE_SIZE, Prot.READ | Prot.EXEC);
 }
 
-function floorPage(address: number): number {
-  return Math.floor(address / PAGE_SIZE) * PAGE_SIZE;
-}
-
 /** Calls `address` with integer arguments per the platform ABI; returns rax/x0. */
 export function callFunction(sandbox: Sandbox, address: number, args: bigint[], maxInstructions = 2_000_000): bigint {
   prepareCall(sandbox, address, args);
   const result = sandbox.start(address, { until: RETURN_ADDRESS, maxInstructions });
   if (result.reason !== 'until') {
-    throw new Error(`call to 0x${address.toString(16)} did not return (${result.reason} at 0x${result.pc.toString(16)})`);
+    throw new Error(`call to ${hex(address)} did not return (${result.reason} at ${hex(result.pc)})`);
   }
-  return sandbox.readRegister(sandbox.arch === 'x64' ? 'rax' : 'x0');
+  return sandbox.readRegister(ARCH[sandbox.arch].registers.result);
 }
 
 /** Sets up a call of `address` as the ABI has it (arguments, stack, return address), without running it. */
 export function prepareCall(sandbox: Sandbox, address: number, args: bigint[]): void {
-  const arch = sandbox.arch;
-  args.forEach((value, i) => sandbox.writeRegister(ARGUMENT_REGISTERS[arch][i]!, value));
-  if (arch === 'x64') {
-    const sp = STACK_TOP - 0x100 - 8; // 16-byte aligned before the call pushed the return address
-    const ret = new Uint8Array(8);
-    new DataView(ret.buffer).setBigUint64(0, BigInt(RETURN_ADDRESS), true);
-    sandbox.write(sp, ret);
-    sandbox.writeRegister(SP_REGISTER.x64, sp);
-  } else {
-    sandbox.writeRegister(SP_REGISTER.arm64, STACK_TOP - 0x100);
-    sandbox.writeRegister('lr', RETURN_ADDRESS);
-  }
-  sandbox.writeRegister(PC_REGISTER[arch], address);
+  args.forEach((value, i) => sandbox.writeRegister(ARCH[sandbox.arch].registers.arguments[i]!, value));
+  // The stack is 16-byte aligned before the call (which, on x86-64, then pushes the return address).
+  enterCall(sandbox, address, RETURN_ADDRESS, STACK_TOP - 0x100);
 }
 
 /** The bytes of every global the functions can write, by name: their memory side effects. */

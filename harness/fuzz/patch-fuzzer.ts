@@ -7,7 +7,8 @@
 // Memory is checked through a sandbox wrapper that remembers the original bytes of everything a
 // transaction writes, so checking costs as much as the transaction itself.
 import type { TransactionResult } from '../../engine/host/transaction.ts';
-import type { Arch, Sandbox } from '../../sandbox/sandbox.ts';
+import type { Sandbox } from '../../sandbox/sandbox.ts';
+import type { Arch } from '../../core/arch.ts';
 import { HEADER_FIELDS } from '../../toolchain/patch-image-writer.ts';
 import { type Fixture, loadFixture } from '../fixtures/hotpatch-fixture.ts';
 

@@ -2,14 +2,14 @@
 // one instruction at a time. After every instruction both must agree on every general register, SP,
 // PC and NZCV, on the bytes the instruction wrote, and on any fault; vector registers are compared
 // after SIMD&FP instructions.
-import { GENERAL_REGISTERS } from '../../core/registers.ts';
+import { ARCH } from '../../core/arch.ts';
 import { type Sandbox, SandboxError } from '../../sandbox/sandbox.ts';
 import { libunicorn } from '../../sandbox/unicorn/libunicorn.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { UNICORN_REGISTER_IDS } from '../../sandbox/unicorn/unicorn-registers.ts';
 import { WasmSandbox } from '../../sandbox/wasm/wasm-sandbox.ts';
 
-const NAMES = GENERAL_REGISTERS.arm64; // x0..x30, sp, pc, nzcv
+const NAMES = ARCH.arm64.registers.general; // x0..x30, sp, pc, nzcv
 const UNICORN_IDS = NAMES.map((name) => UNICORN_REGISTER_IDS.arm64[name]!);
 const VECTORS = Array.from({ length: 32 }, (_, i) => `q${i}`);
 

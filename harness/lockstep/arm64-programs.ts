@@ -1,6 +1,7 @@
 // Random AArch64 programs for lockstep: statements drawn from templates of every instruction class the
 // WASM CPU implements, with random registers, immediates, shifts, extends, conditions and memory
 // operands that land in a mapped data area, then assembled by Keystone.
+import { hex } from '../../core/hex.ts';
 
 /** Deterministic random numbers (xorshift32). */
 export class Random {
@@ -69,7 +70,6 @@ export class Generator {
   sf(): boolean { return this.r.chance(0.6); }
   cond(): string { return this.r.pick(CONDITIONS); }
   fresh(): string { return `L${this.label++}`; }
-  hex(value: number | bigint): string { return `0x${value.toString(16)}`; }
   u64Text(): string { return `0x${this.r.u64().toString(16)}`; }
 
   /** A base register pointing into the data area, `align`-aligned, with room for `span` bytes around it. */
@@ -144,7 +144,7 @@ const T: Record<string, Template> = {
   logicalImmediate: (g) => {
     const sf = g.sf();
     const op = g.r.pick(['and', 'orr', 'eor', 'ands', 'tst']);
-    const value = g.hex(g.bitmask(sf ? 64 : 32));
+    const value = hex(g.bitmask(sf ? 64 : 32));
     if (op === 'tst') return [`tst ${g.reg(sf)}, #${value}`];
     return [`${op} ${op === 'ands' ? g.regz(sf) : g.reg(sf)}, ${g.regz(sf)}, #${value}`];
   },
@@ -160,7 +160,7 @@ const T: Record<string, Template> = {
       case 0: return [`mov ${g.reg(sf)}, ${g.regz(sf)}`];
       case 1: return [`mvn ${g.reg(sf)}, ${g.regz(sf)}, ${g.r.pick([...SHIFTS, 'ror'])} #${g.r.int(0, sf ? 63 : 31)}`];
       case 2: return [`tst ${g.reg(sf)}, ${g.regz(sf)}`];
-      case 3: return [`mov ${g.reg(sf)}, #${g.hex(g.bitmask(sf ? 64 : 32))}`];
+      case 3: return [`mov ${g.reg(sf)}, #${hex(g.bitmask(sf ? 64 : 32))}`];
       default: return [`mov ${g.x()}, sp`];
     }
   },

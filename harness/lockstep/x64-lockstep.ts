@@ -4,6 +4,7 @@
 //
 // Flags the manual leaves undefined are masked per instruction (UNDEFINED_FLAGS below); after such
 // an instruction the WASM CPU takes Unicorn's flags, so later flag readers see the same values.
+import { hex } from '../../core/hex.ts';
 import { type Sandbox, Prot, SandboxError } from '../../sandbox/sandbox.ts';
 import { type CapstoneHandle, type DisassembledInstruction, capstoneHandle, disassemble } from '../../toolchain/capstone.ts';
 
@@ -111,8 +112,6 @@ export interface ProgramRun {
   /** How the program ended: reached its end, raised an exception, or stopped on an error. */
   ending: string;
 }
-
-const hex = (v: bigint | number) => '0x' + v.toString(16);
 
 function describe(insn: DisassembledInstruction | undefined): string {
   return insn ? `${insn.mnemonic} ${insn.operands}`.trim() : '(not decodable by Capstone)';

@@ -6,6 +6,7 @@
 // Registers r12 and r13 always point into the data area and r14 holds a small index, so every
 // generated memory operand stays mapped; no template writes them (or rsp, except through the stack
 // instructions, which keep it inside the stack area).
+import { hex } from '../../core/hex.ts';
 
 export const X64_CODE = 0x10_0000;
 export const X64_DATA = 0x20_0000;
@@ -151,7 +152,6 @@ export class ProgramBuilder {
     const disp = (this.rng.int(0x3f0 / alignment) * alignment);
     const base = this.rng.pick(['r12', 'r13']);
     const form = this.rng.int(8);
-    const hex = (n: number) => '0x' + n.toString(16);
     switch (form) {
       case 0: return `${ptr} ptr [${base}]`;
       case 1: return `${ptr} ptr [${base} + ${hex(disp)}]`;

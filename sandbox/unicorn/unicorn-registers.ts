@@ -1,5 +1,5 @@
 // Unicorn register ids (unicorn/x86.h, unicorn/arm64.h) for the sandbox's register names.
-import type { Arch } from '../sandbox.ts';
+import type { Arch } from '../../core/arch.ts';
 
 const X64: Record<string, number> = {
   rax: 35, rbx: 37, rcx: 38, rdx: 40, rsi: 43, rdi: 39, rbp: 36, rsp: 44,

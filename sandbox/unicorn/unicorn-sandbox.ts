@@ -1,18 +1,16 @@
 // Backend 1: real Unicorn (Debian's libunicorn2) reached through koffi.
 import koffi, { type TypeObject } from 'koffi';
 import {
-  type Arch, type HookHandle, type HookSpec, type InterruptCallback, type InvalidMemoryCallback,
-  type MemoryAccess, type MemoryRegion, type Sandbox, type SandboxContext, type StartOptions,
-  type StartResult, type SyscallCallback, SandboxError, assertAddress, hex, interruptName,
+  type HookHandle, type HookSpec, type InterruptCallback, type InvalidMemoryCallback, type MemoryAccess,
+  type MemoryRegion, type Sandbox, type SandboxContext, type StartOptions, type StartResult, type SyscallCallback,
+  SandboxError, assertAddress,
 } from '../sandbox.ts';
-import { canonicalRegister, isKnownRegister, PC_REGISTER, registerWidth } from '../../core/registers.ts';
+import { ARCH, type Arch, canonicalRegister, interruptName, isKnownRegister, registerWidth } from '../../core/arch.ts';
+import { hex } from '../../core/hex.ts';
 import * as uc from './libunicorn.ts';
 import { UNICORN_REGISTER_IDS } from './unicorn-registers.ts';
 
 type Pointer = unknown;
-
-// Unicorn raises interrupt 2 (EXCP_SWI) for ARM64 `svc`.
-const ARM64_SVC_INTERRUPT = 2;
 
 const INVALID_ACCESS: Record<number, [MemoryAccess, 'unmapped' | 'protected']> = {
   [uc.UC_MEM_READ_UNMAPPED]: ['read', 'unmapped'],
@@ -140,7 +138,7 @@ export class UnicornSandbox implements Sandbox {
   }
 
   private pc(): number {
-    return Number(this.readRegister(PC_REGISTER[this.arch]));
+    return Number(this.readRegister(ARCH[this.arch].registers.pc));
   }
 
   // ---- running ----
@@ -253,7 +251,7 @@ export class UnicornSandbox implements Sandbox {
   /** System calls, interrupts and invalid accesses go through one native hook each. */
   private installDispatchers(): void {
     this.dispatchers.push(this.addNative(uc.UC_HOOK_INTR, uc.IntrHook, (_e: Pointer, interrupt: number) => this.guard(() => {
-      if (this.arch === 'arm64' && interrupt === ARM64_SVC_INTERRUPT && this.syscallListeners.size > 0) {
+      if (interrupt === ARCH[this.arch].syscall.interrupt && this.syscallListeners.size > 0) {
         const address = this.pc() - 4; // Unicorn reports svc with pc already past it
         for (const cb of this.syscallListeners.values()) cb(address);
       } else if (this.interruptListeners.size > 0) {

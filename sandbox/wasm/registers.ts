@@ -1,5 +1,5 @@
 // Where each register lives in the CPU's state area (sandbox/wasm/assembly/<arch>/state.ts).
-import type { Arch } from '../sandbox.ts';
+import type { Arch } from '../../core/arch.ts';
 
 export interface RegisterLayout {
   /** Byte offsets of the 64-bit registers. */

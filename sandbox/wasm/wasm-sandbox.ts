@@ -2,10 +2,11 @@
 // interface as Unicorn and behaving like it: Unicorn's error codes and messages, hook semantics,
 // stop reasons and mapping granules. It runs in Node and in the page's lab worker (web/src/lab/).
 import {
-  type Arch, type HookHandle, type HookSpec, type MemoryAccess, type MemoryRegion, type Sandbox, type SandboxContext,
-  type StartOptions, type StartResult, SandboxError, assertAddress, hex, interruptName,
+  type HookHandle, type HookSpec, type MemoryAccess, type MemoryRegion, type Sandbox, type SandboxContext,
+  type StartOptions, type StartResult, SandboxError, assertAddress,
 } from '../sandbox.ts';
-import { canonicalRegister, isKnownRegister } from '../../core/registers.ts';
+import { ARCH, type Arch, canonicalRegister, interruptName, isKnownRegister } from '../../core/arch.ts';
+import { bytesToHex, hex } from '../../core/hex.ts';
 import { wasmCpuModule } from './cpu-module.ts';
 import { nameArm64Instruction } from './arm64-instruction-names.ts';
 import { nameX64Instruction } from './x64-instruction-names.ts';
@@ -30,8 +31,6 @@ const STOP_TIME = 12;
 const STOP_REQUESTED = 13;
 const STOP_HALTED = 14;
 
-/** Unicorn's interrupt number for AArch64 svc, which the syscall hooks receive. */
-const ARM64_SVC_INTERRUPT = 2;
 /** Interrupt number the x86-64 interpreter reports for the syscall instruction (not an x86 vector). */
 const X64_SYSCALL_INTERRUPT = -1;
 
@@ -301,7 +300,7 @@ export class WasmSandbox implements Sandbox {
   }
 
   /**
-   * The general registers in GENERAL_REGISTERS order (x0..x30, sp, pc, nzcv), 8 little-endian bytes
+   * The general registers in the order of ARCH.arm64.registers.general (x0..x30, sp, pc, nzcv), 8 little-endian bytes
    * each, without making BigInts: for tools that compare whole register files often.
    */
   snapshotGeneralRegisters(out: Uint8Array): void {
@@ -386,12 +385,12 @@ export class WasmSandbox implements Sandbox {
     if (this.arch === 'arm64') {
       const word = this.cpu.lastUnsupportedWord() >>> 0;
       const name = nameArm64Instruction(word);
-      shown = name ? `${name} (0x${word.toString(16).padStart(8, '0')})` : `0x${word.toString(16).padStart(8, '0')}`;
+      shown = name ? `${name} (${hex(word, 8)})` : hex(word, 8);
     } else {
       // The bytes were just fetched from guest memory, so they can be read back.
       const bytes = this.read(address, this.cpu.lastUnsupportedLength());
       const name = nameX64Instruction(bytes);
-      shown = `${name ? name + ' ' : ''}(${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ')})`;
+      shown = `${name ? name + ' ' : ''}(${bytesToHex(bytes, ' ')})`;
     }
     return new SandboxError(`unsupported instruction ${shown} at ${hex(address)}: the WASM CPU does not implement it`,
       'UNSUPPORTED_INSTRUCTION', address, pc);
@@ -472,7 +471,7 @@ export class WasmSandbox implements Sandbox {
 
   /** As the Unicorn backend does: system calls to syscall hooks, the rest to interrupt hooks. */
   private dispatchInterrupt(interrupt: number): void {
-    const isSyscall = (this.arch === 'arm64' && interrupt === ARM64_SVC_INTERRUPT) || interrupt === X64_SYSCALL_INTERRUPT;
+    const isSyscall = interrupt === ARCH[this.arch].syscall.interrupt || interrupt === X64_SYSCALL_INTERRUPT;
     const syscalls = this.hooks.filter((h) => h.type === 'syscall');
     const interrupts = this.hooks.filter((h) => h.type === 'interrupt');
     if (isSyscall && syscalls.length > 0) {

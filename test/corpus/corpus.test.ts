@@ -1,7 +1,7 @@
 // The corpus itself: every build loads, every function runs, and every build of the same C function
 // agrees with every other build (a check of the harness that the engine tests rely on).
 import { describe, expect, it } from 'vitest';
-import { ARCHES } from '../../sandbox/sandbox.ts';
+import { ARCHES } from '../../core/arch.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { callFunction, loadBuild, loadCorpus, randomArguments, snapshotData } from '../../harness/corpus/corpus.ts';
 

@@ -3,7 +3,7 @@
 // field concerned.
 import { describe, expect, it } from 'vitest';
 import { type PatchImageErrorCode, parsePatchImage } from '../../engine/host/patch-image.ts';
-import type { Arch } from '../../sandbox/sandbox.ts';
+import type { Arch } from '../../core/arch.ts';
 import { HEADER_FIELDS as H, type PatchImageContents, writePatchImage } from '../../toolchain/patch-image-writer.ts';
 
 function contents(overrides: Partial<PatchImageContents> = {}): PatchImageContents {

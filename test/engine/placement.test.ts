@@ -1,6 +1,7 @@
 // Where patches are mapped: the nearest free range to the functions they redirect.
 import { describe, expect, it } from 'vitest';
-import { choosePlacement, SHORT_BRANCH_REACH } from '../../engine/host/placement.ts';
+import { ARCH } from '../../core/arch.ts';
+import { choosePlacement } from '../../engine/host/placement.ts';
 
 const region = (address: number, size: number) => ({ address, size, prot: 5 });
 
@@ -22,7 +23,7 @@ describe('patch placement', () => {
     const taken = region(0x100000, 0x1000_0000);
     const placed = choosePlacement('arm64', [taken], 0x1000, [0x100000 + 0x800_0000], 0x100000)!;
     expect(placed.address).toBe(0x1010_0000);
-    expect(placed.farthest).toBeGreaterThan(SHORT_BRANCH_REACH.arm64);
+    expect(placed.farthest).toBeGreaterThan(ARCH.arm64.shortBranchReach);
     expect(placed.withinShortReach).toBe(false);
   });
 

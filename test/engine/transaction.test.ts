@@ -6,8 +6,8 @@ import { contextThreads } from '../../engine/host/safe-point.ts';
 import type { TransactionResult } from '../../engine/host/transaction.ts';
 import { STACK_SIZE, STACK_TOP } from '../../sandbox/loader.ts';
 import { WasmSandbox } from '../../sandbox/wasm/wasm-sandbox.ts';
-import { PC_REGISTER, SP_REGISTER } from '../../core/registers.ts';
-import type { Arch, Sandbox } from '../../sandbox/sandbox.ts';
+import type { Sandbox } from '../../sandbox/sandbox.ts';
+import { ARCH, type Arch } from '../../core/arch.ts';
 import { moduleIdentity } from '../../core/identity.ts';
 import { writePatchImage } from '../../toolchain/patch-image-writer.ts';
 import { buildPatch } from '../../toolchain/patch.ts';
@@ -283,7 +283,7 @@ describe.each(ARCHES)('hotpatch transaction (%s)', (arch) => {
     it('waits while a thread is inside the bytes about to be overwritten, and not at the entry', async () => {
       const f = await loadFixture(arch);
       const tax = f.address('tax');
-      const sp = Number(f.sandbox.readRegister(SP_REGISTER[arch])) - 0x100;
+      const sp = Number(f.sandbox.readRegister(ARCH[arch].registers.sp)) - 0x100;
       // x86-64: the jump covers imul (3 bytes) and add (3 bytes), so tax+3 is an instruction
       // boundary inside it. ARM64: B replaces the first instruction only, so tax+4 is not in the way.
       const inside = arch === 'x64' ? tax + 3 : tax + 4;
@@ -302,13 +302,13 @@ describe.each(ARCHES)('hotpatch transaction (%s)', (arch) => {
       const f = await loadFixture(arch);
       const first = await f.hotpatcher.apply(await f.build('fix'));
       expectApplied(first);
-      const sp = Number(f.sandbox.readRegister(SP_REGISTER[arch]));
-      f.sandbox.writeRegister(PC_REGISTER[arch], first.placement!.code + 4);
+      const sp = Number(f.sandbox.readRegister(ARCH[arch].registers.sp));
+      f.sandbox.writeRegister(ARCH[arch].registers.pc, first.placement!.code + 4);
       const worker = f.sandbox.saveContext();
-      f.sandbox.writeRegister(PC_REGISTER[arch], f.address('main'));
+      f.sandbox.writeRegister(ARCH[arch].registers.pc, f.address('main'));
       const threads = contextThreads(f.sandbox, [{ name: 'worker', context: worker }]);
       expect(threads).toEqual([expect.objectContaining({ name: 'worker', pc: first.placement!.code + 4, sp })]);
-      expect(Number(f.sandbox.readRegister(PC_REGISTER[arch]))).toBe(f.address('main'));
+      expect(Number(f.sandbox.readRegister(ARCH[arch].registers.pc))).toBe(f.address('main'));
       f.threads.push(...threads);
       const result = await unchanged(f, async () => f.hotpatcher.apply(await f.build('cumulative')));
       expect(result.status === 'wait' && result.message).toMatch(/^thread worker \(pc 0x[0-9a-f]+, app patch 1 code\+0x4\) is executing app patch 1 code, which is about to be removed/);
@@ -319,7 +319,7 @@ describe.each(ARCHES)('hotpatch transaction (%s)', (arch) => {
       const first = await f.hotpatcher.apply(await f.build('fix'));
       expectApplied(first);
       const patchCode = { address: first.placement!.code };
-      const sp = (Number(f.sandbox.readRegister(SP_REGISTER[arch])) - 0x100) & ~7;
+      const sp = (Number(f.sandbox.readRegister(ARCH[arch].registers.sp)) - 0x100) & ~7;
       f.threads.push({ name: 'main', pc: patchCode.address + 4, sp });
       let result = await unchanged(f, async () => f.hotpatcher.apply(await f.build('cumulative')));
       expect(result.status === 'wait' && result.unsafe.holder).toBe('pc');
@@ -347,7 +347,7 @@ describe.each(ARCHES)('hotpatch transaction (%s)', (arch) => {
       const f = await loadFixture(arch);
       const first = await f.hotpatcher.apply(await f.build('fix'));
       expectApplied(first);
-      const sp = Number(f.sandbox.readRegister(SP_REGISTER[arch])) - 0x100;
+      const sp = Number(f.sandbox.readRegister(ARCH[arch].registers.sp)) - 0x100;
       f.threads.push({ name: 'main', pc: f.address('round_half'), sp, lr: 0 }, { name: 'worker', pc: first.placement!.code, sp });
       const result = await unchanged(f, () => f.hotpatcher.rollback('app'));
       expect(result.status === 'wait' && result.unsafe).toMatchObject({ thread: 'worker', holder: 'pc' });

@@ -1,7 +1,7 @@
 // 100,000 mutated patch images through the parser and the transaction on real Unicorn: no trap,
 // no hang, no partial write (`npm run fuzz:patch` runs millions).
 import { describe, expect, it } from 'vitest';
-import type { Arch } from '../../sandbox/sandbox.ts';
+import type { Arch } from '../../core/arch.ts';
 import { fuzzPatchTransactions } from '../../harness/fuzz/patch-fuzzer.ts';
 
 const CASES_PER_ARCH = 50_000;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GuestProcess } from '../../sandbox/process.ts';
-import { ARCHES, type Arch } from '../../sandbox/sandbox.ts';
+import { ARCHES, type Arch } from '../../core/arch.ts';
 import { assembleModule } from '../../toolchain/assemble.ts';
 import { BACKENDS } from '../helpers.ts';
 

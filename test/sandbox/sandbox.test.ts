@@ -1,7 +1,7 @@
 // Every operation of the sandbox interface, on both architectures, against each backend.
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Arch, ARCHES, Prot, type Sandbox, SandboxError } from '../../sandbox/sandbox.ts';
-import { GENERAL_REGISTERS, VECTOR_REGISTERS } from '../../core/registers.ts';
+import { Prot, type Sandbox, SandboxError } from '../../sandbox/sandbox.ts';
+import { ARCH, type Arch, ARCHES } from '../../core/arch.ts';
 import { asm, BACKENDS, u64 } from '../helpers.ts';
 
 const CODE = 0x10_0000;
@@ -92,12 +92,12 @@ for (const backend of BACKENDS) {
       it('reads and writes every general-purpose and vector register by name', () => {
         sandbox = backend.create(arch);
         const flags = arch === 'x64' ? 'rflags' : 'nzcv';
-        GENERAL_REGISTERS[arch].filter((r) => r !== flags).forEach((name, i) => {
+        ARCH[arch].registers.general.filter((r) => r !== flags).forEach((name, i) => {
           const value = 0x1111_2222_3333_0000n + BigInt(i);
           sandbox.writeRegister(name, value);
           expect(sandbox.readRegister(name), name).toBe(value);
         });
-        VECTOR_REGISTERS[arch].forEach((name, i) => {
+        ARCH[arch].registers.vector.forEach((name, i) => {
           const value = (0xfedc_ba98_7654_3210n << 64n) | BigInt(i);
           sandbox.writeRegister(name, value);
           expect(sandbox.readRegister(name), name).toBe(value);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ARCHES } from '../../sandbox/sandbox.ts';
+import { ARCHES } from '../../core/arch.ts';
 import { assembleModule, assembleStatements } from '../../toolchain/assemble.ts';
 import { disassemble } from '../../toolchain/capstone.ts';
 import { assembleProgram } from '../../toolchain/example.ts';

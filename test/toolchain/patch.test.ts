@@ -1,7 +1,7 @@
 // Patch sources built into images: what the image records, and the mistakes refused at build time.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parsePatchImage } from '../../engine/host/patch-image.ts';
-import type { Arch } from '../../sandbox/sandbox.ts';
+import type { Arch } from '../../core/arch.ts';
 import { assembleExample } from '../../toolchain/example.ts';
 import { moduleIdentity } from '../../core/identity.ts';
 import type { GuestModule } from '../../core/module.ts';

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GuestProcess } from '../../sandbox/process.ts';
-import type { Arch } from '../../sandbox/sandbox.ts';
+import type { Arch } from '../../core/arch.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { nodePlatform } from '../../web/build/node-platform.ts';
 import { buildScenario, listExamples } from '../../web/build/scenario-builder.ts';
@@ -13,7 +13,7 @@ import { DemoCore } from '../../web/src/embed/demo-core.ts';
 import { InstructionTable } from '../../web/src/embed/instruction-table.ts';
 import { guestModule, type Scenario } from '../../web/src/embed/scenario.ts';
 import { disassembleAll } from '../../web/src/lab/disassembly.ts';
-import { fromHex } from '../../web/src/lab/hex.ts';
+import { bytesToHex, hexToBytes } from '../../core/hex.ts';
 
 const EXAMPLES = 'test/fixtures/embed';
 
@@ -108,7 +108,7 @@ describe.each(['x64', 'arm64'] as Arch[])('patching a scenario on %s', (arch) =>
     await core.reset();
     const sandbox = core.guest!.sandbox;
     const module = scenario.modules[0]!;
-    const original = fromHex(module.code);
+    const original = hexToBytes(module.code);
     const view = await core.apply(undefined, true);
     expect(view.position).toBe(0);
     // Nothing is written yet: the code is as loaded and no patch memory is mapped.
@@ -118,7 +118,7 @@ describe.each(['x64', 'arm64'] as Arch[])('patching a scenario on %s', (arch) =>
     for (let k = 1; k <= view.steps.length; k++) {
       const now = core.stepTransaction(1)!;
       expect(now.position).toBe(k);
-      const entryBytes = toHexString(sandbox.read(entry.address, entry.size));
+      const entryBytes = bytesToHex(sandbox.read(entry.address, entry.size));
       expect(entryBytes).toBe(k >= entry.step ? entry.after : entry.before);
       expect(k >= now.redirects[0]!.liveAtStep).toBe(k >= entry.step);
     }
@@ -128,7 +128,7 @@ describe.each(['x64', 'arm64'] as Arch[])('patching a scenario on %s', (arch) =>
     const rollback = await core.rollback(undefined, true);
     expect(rollback.status).toBe('applied');
     expect(rollback.position).toBe(0);
-    expect(toHexString(sandbox.read(entry.address, entry.size))).toBe(entry.after);
+    expect(bytesToHex(sandbox.read(entry.address, entry.size))).toBe(entry.after);
     while (core.stepTransaction(1)!.position < rollback.steps.length);
     expect(sandbox.read(module.base, original.length)).toEqual(original);
     expect(sandbox.regions().length).toBe(regionsBefore);
@@ -141,9 +141,9 @@ describe.each(['x64', 'arm64'] as Arch[])('patching a scenario on %s', (arch) =>
     const view = await core.apply(undefined, true);
     const entry = view.steps.find((s) => s.stage === 'entry-jump')!;
     while (core.stepTransaction(1)!.position < entry.step);
-    expect(toHexString(sandbox.read(entry.address, entry.size))).toBe(entry.after);
+    expect(bytesToHex(sandbox.read(entry.address, entry.size))).toBe(entry.after);
     expect(core.stepTransaction(-1)!.position).toBe(entry.step - 1);
-    expect(toHexString(sandbox.read(entry.address, entry.size))).toBe(entry.before);
+    expect(bytesToHex(sandbox.read(entry.address, entry.size))).toBe(entry.before);
     // Running finishes the transaction first: the guest never runs a half-written patch.
     runToEnd(core);
     expect((await core.snapshot()).output).toBe('OOOOOOOO');
@@ -224,10 +224,6 @@ async function stepAllAgainstCapstone(core: DemoCore, arch: Arch): Promise<Set<s
   }
   expect(core.state).toBe('exited');
   return places;
-}
-
-function toHexString(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** What `hotpatch run --json` reports for an example: its output and each transaction's outcome. */

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GuestProcess } from '../../sandbox/process.ts';
-import { ARCHES, type Arch } from '../../sandbox/sandbox.ts';
+import { ARCHES, type Arch } from '../../core/arch.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { assembleProgram } from '../../toolchain/program.ts';
 import { LabCore } from '../../web/src/lab/lab-core.ts';

@@ -5,7 +5,7 @@
 // CPU are still the real ones.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Arch } from '../../sandbox/sandbox.ts';
+import type { Arch } from '../../core/arch.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { LabCore } from '../../web/src/lab/lab-core.ts';
 import type { ProgramSpec } from '../../web/src/lab/protocol.ts';

@@ -8,7 +8,7 @@ import { expectHookDrawing, flowGeometry } from './flow-geometry.ts';
 import { newContext, screenshot, watchErrors } from '../../harness/browser/browser.ts';
 import { useServedPage } from '../../harness/browser/served-page.ts';
 import { GuestProcess } from '../../sandbox/process.ts';
-import type { Arch } from '../../sandbox/sandbox.ts';
+import type { Arch } from '../../core/arch.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { exampleFilePath } from '../../toolchain/example-manifest.ts';
 import { assembleProgram } from '../../toolchain/program.ts';

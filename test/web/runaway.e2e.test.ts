@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { newContext, screenshot, watchErrors } from '../../harness/browser/browser.ts';
 import { useServedPage } from '../../harness/browser/served-page.ts';
-import type { Arch } from '../../sandbox/sandbox.ts';
+import type { Arch } from '../../core/arch.ts';
 
 const served = useServedPage();
 

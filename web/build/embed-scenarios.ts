@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Plugin } from 'vite';
-import type { Arch } from '../../sandbox/sandbox.ts';
+import type { Arch } from '../../core/arch.ts';
 import type { Scenario } from '../src/embed/scenario.ts';
 
 const REGISTRY = 'virtual:hotpatch-scenarios';

@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePatchImage } from '../../engine/host/patch-image.ts';
-import type { Arch } from '../../sandbox/sandbox.ts';
+import type { Arch } from '../../core/arch.ts';
 import { assembleExample, type BuiltTimelineEvent, buildExampleTimeline, readExampleManifest } from '../../toolchain/example.ts';
 import { disassembleAll } from '../src/lab/disassembly.ts';
 import { DemoCore, type DemoDependencies } from '../src/embed/demo-core.ts';
@@ -14,7 +14,7 @@ import { InstructionTable, recordingDisassembler } from '../src/embed/instructio
 import {
   SCENARIO_FORMAT, type Scenario, type ScenarioEvent, type ScenarioPatch, scenarioId, toScenarioModule,
 } from '../src/embed/scenario.ts';
-import { toHex } from '../src/lab/hex.ts';
+import { bytesToHex } from '../../core/hex.ts';
 import { nodePlatform } from './node-platform.ts';
 
 export interface ExampleChoice {
@@ -50,7 +50,7 @@ async function scenarioTimeline(timeline: BuiltTimelineEvent[], arch: Arch, file
       throw new Error(`${file}: timeline entry ${i + 1}: the toolchain built an image of ${action.name} the engine rejects: ` +
         parsed.error.message);
     }
-    const image = toHex(built.image);
+    const image = bytesToHex(built.image);
     let index = patches.findIndex((p) => p.file === action.name && p.image === image);
     if (index < 0) {
       index = patches.push({

@@ -1,9 +1,9 @@
 // The playground: connects the state store, the lab session and the views.
-import { ARCHES, type Arch } from '../../sandbox/sandbox.ts';
+import { ARCH, ARCHES, type Arch } from '../../core/arch.ts';
 import { byId, h } from './dom.ts';
 import { EXAMPLES, type Example, findExample } from './examples/catalog.ts';
 import { loadMonaco } from './editor/monaco-loader.ts';
-import { address } from './lab/hex.ts';
+import { hex } from '../../core/hex.ts';
 import { LabSession } from './lab/lab-session.ts';
 import type { CpuStatus, LoadReport, ModuleSummary, PatchingStatus, ProgramSpec, Snapshot } from './lab/protocol.ts';
 import { editorCommands, installShortcuts, type Action } from './shortcuts.ts';
@@ -13,7 +13,7 @@ import { encodeState } from './state/share.ts';
 import { renderCalls } from './views/calls-view.ts';
 import { renderDisassembly } from './views/disassembly-view.ts';
 import { EditorPane } from './views/editor-pane.ts';
-import { ARCH_NAMES, renderGallery } from './views/gallery.ts';
+import { renderGallery } from './views/gallery.ts';
 import { renderMemory } from './views/memory-view.ts';
 import { renderOutput } from './views/output-view.ts';
 import { PatchPane } from './views/patch-pane.ts';
@@ -212,7 +212,7 @@ export class Playground {
     const previous = select.value;
     const functions = this.modules.flatMap((m) => m.symbols.filter((s) => s.kind === 'function')
       .map((s) => ({ label: `${m.name}!${s.name}`, address: s.address, size: s.size, exported: m.exports.includes(s.name) })));
-    select.replaceChildren(...functions.map((f) => h('option', { value: `${f.address}:${f.size}` }, `${f.label} (${address(f.address)})`)));
+    select.replaceChildren(...functions.map((f) => h('option', { value: `${f.address}:${f.size}` }, `${f.label} (${hex(f.address)})`)));
     // An example is about the functions it exports (the ones patches replace): show the first of them.
     const options = [...select.options];
     const wanted = options.find((o) => o.value === previous) ?? options[functions.findIndex((f) => f.exported)];
@@ -294,7 +294,7 @@ export class Playground {
     for (const arch of ARCHES) byId(`arch-${arch}`).setAttribute('aria-checked', String(arch === state.arch));
     const example = findExample(state.example);
     const edited = example && !sourcesEqual(example.modules[state.arch] ?? [], state.files);
-    byId('example-title').textContent = example ? `${example.manifest.title} · ${ARCH_NAMES[state.arch]}${edited ? ' · edited' : ''}` : '';
+    byId('example-title').textContent = example ? `${example.manifest.title} · ${ARCH[state.arch].displayName}${edited ? ' · edited' : ''}` : '';
     byId('gallery').hidden = !state.view.gallery;
     byId('gallery-toggle').setAttribute('aria-expanded', String(state.view.gallery));
   }

@@ -1,5 +1,6 @@
 // The A64 decoder against Capstone (an oracle the project did not write), on random words and on
 // every PC-relative form Keystone assembles at the edges of its reach.
+import { hex } from '../../../core/hex.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Arm64Decoded, Arm64Form, decodeArm64 } from '../../../engine/host/arm64.ts';
 import { type Engine, loadEngine } from '../../../engine/host/engine.ts';
@@ -44,7 +45,6 @@ function edges(bits: number, scale: bigint): bigint[] {
   return [min, min + scale, -scale, 0n, scale, max - scale, max];
 }
 
-const hex = (value: bigint) => (value < 0n ? '-0x' + (-value).toString(16) : '0x' + value.toString(16));
 /** Keystone reads `#n` as relative to the start of the whole source; `.+n` is relative to the statement. */
 const here = (offset: bigint) => (offset < 0n ? `.-0x${(-offset).toString(16)}` : `.+0x${offset.toString(16)}`);
 

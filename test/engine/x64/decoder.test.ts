@@ -1,6 +1,7 @@
 // Hand-written cases for the x86-64 decoder: each immediate-size rule, prefixes, ModRM/SIB forms,
 // flow classes and targets, and refusals. Expected values come from the architecture manuals;
 // Capstone must agree on each length (except the documented differences).
+import { hexToBytes } from '../../../core/hex.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { X64Decoder, type X64DecodedInstruction } from '../../../engine/host/x64-decoder.ts';
 import { capstoneDecode, loadCapstoneX64 } from '../../../harness/oracles/x64-capstone.ts';
@@ -12,7 +13,7 @@ beforeAll(async () => {
 });
 
 const ADDRESS = 0x401000n;
-const hex = (text: string) => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
+const hex = (text: string) => hexToBytes(text.replace(/\s+/g, ''));
 function decode(text: string, address = ADDRESS): X64DecodedInstruction {
   return decoder.decode(hex(text), address);
 }

@@ -1,6 +1,7 @@
 // Hand-written functions (assembled by Keystone) for every relocation rule of the x86-64 engine:
 // each is hooked, run on Unicorn with the original reached through the trampoline, and must give
 // the same results and memory effects as before, with the trampoline near (within 2 GiB) or far.
+import { bytesToHex } from '../../../core/hex.ts';
 import { describe, expect, it } from 'vitest';
 import type { RedirectPlan } from '../../../engine/host/plan.ts';
 import { planX64Redirect } from '../../../engine/host/x64.ts';
@@ -9,7 +10,7 @@ import { UnicornSandbox } from '../../../sandbox/unicorn/unicorn-sandbox.ts';
 import { disassemble } from '../../../toolchain/capstone.ts';
 import { RETURN_ADDRESS, callFunction } from '../../../harness/corpus/corpus.ts';
 import { asm } from '../../helpers.ts';
-import { applyPlan, hex, hookReplacement, planOf, readU64, replaceReplacement } from './support.ts';
+import { applyPlan, hookReplacement, planOf, readU64, replaceReplacement } from './support.ts';
 
 export const FN = 0x40_0100;
 export const DATA = 0x60_0000;
@@ -49,7 +50,7 @@ async function machine(setup: Setup) {
 
 /** Results and data-area contents after each call. */
 function run(sandbox: UnicornSandbox, address: number, calls: bigint[][]): string[] {
-  return calls.map((args) => `${callFunction(sandbox, address, args, 100_000)} ${hex(sandbox.read(DATA, 0x40))}`);
+  return calls.map((args) => `${callFunction(sandbox, address, args, 100_000)} ${bytesToHex(sandbox.read(DATA, 0x40))}`);
 }
 
 /**
@@ -182,7 +183,7 @@ describe('x86-64 relocation, run on Unicorn', () => {
     const code = plan.trampoline!.bytes.subarray(0, -8); // the last 8 bytes are the jump's target
     const insns = await disassemble('x64', code, plan.trampoline!.address);
     expect([insns.at(-1)!.mnemonic, insns.at(-1)!.operands]).toEqual(['jmp', 'qword ptr [rip]']);
-    expect(hex(plan.trampoline!.bytes.subarray(-8))).toBe(hex(new Uint8Array(new BigUint64Array([BigInt(FN + 8)]).buffer)));
+    expect(bytesToHex(plan.trampoline!.bytes.subarray(-8))).toBe(bytesToHex(new Uint8Array(new BigUint64Array([BigInt(FN + 8)]).buffer)));
   });
 });
 
@@ -198,8 +199,8 @@ describe('x86-64 hot-patch form', () => {
       ['padding-jump', FN - 5, 5, false],
       ['entry-jump', FN, 2, true],
     ]);
-    expect(hex(plan.steps[2]!.before)).toBe('89ff'); // mov edi, edi
-    expect(hex(plan.steps[2]!.after)).toBe('ebf9'); // jmp short FN - 5
+    expect(bytesToHex(plan.steps[2]!.before)).toBe('89ff'); // mov edi, edi
+    expect(bytesToHex(plan.steps[2]!.after)).toBe('ebf9'); // jmp short FN - 5
     expect(plan.steps[2]!.explanation).toMatch(/single 2-byte store/);
     expect(relocations(plan)).toEqual(['copied']);
   });
@@ -207,7 +208,7 @@ describe('x86-64 hot-patch form', () => {
   it('uses a 14-byte padding jump for a far replacement, and works in replace mode', async () => {
     const plan = await hookAndCompare({ source, padding: 16 }, args(4), FAR);
     expect(plan.steps[1]!.address).toBe(FN - 14);
-    expect(hex(plan.steps[2]!.after)).toBe('ebf0');
+    expect(bytesToHex(plan.steps[2]!.after)).toBe('ebf0');
 
     const { sandbox, bytes, padding } = await machine({ source, padding: 16 });
     const replace = planOf(await planX64Redirect({ arch: 'x64', target: { address: FN, bytes }, padding,

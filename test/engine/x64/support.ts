@@ -1,13 +1,14 @@
 // Shared by the x86-64 redirect tests: applying a plan to a sandbox and reading its outcome.
 import { expect } from 'vitest';
+import { bytesToHex, hex } from '../../../core/hex.ts';
 import type { PlanResult, RedirectPlan, RedirectRefusal } from '../../../engine/host/plan.ts';
 import type { Sandbox } from '../../../sandbox/sandbox.ts';
 
 /** Writes the plan's steps in order, checking first that memory holds each step's `before` bytes. */
 export function applyPlan(sandbox: Sandbox, plan: RedirectPlan): void {
   for (const step of plan.steps) {
-    expect(hex(sandbox.read(step.address, step.before.length)), `${step.kind} at 0x${step.address.toString(16)}`)
-      .toBe(hex(step.before));
+    expect(bytesToHex(sandbox.read(step.address, step.before.length)), `${step.kind} at ${hex(step.address)}`)
+      .toBe(bytesToHex(step.before));
     sandbox.write(step.address, step.after);
   }
 }
@@ -25,10 +26,6 @@ export function refusalOf(result: PlanResult): RedirectRefusal {
 export function readU64(sandbox: Sandbox, address: number): bigint {
   const bytes = sandbox.read(address, 8);
   return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-}
-
-export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex');
 }
 
 export { hookReplacement, replaceReplacement } from '../../../harness/fuzz/x64-replacements.ts';

@@ -1,7 +1,7 @@
 // Syntax highlighting (Monarch) for module and patch sources: x86-64 Intel syntax and ARM64 GNU
 // syntax as Keystone reads them, with our own header directives in a colour of their own.
 import type * as Monaco from 'monaco-editor/editor';
-import type { Arch } from '../../../sandbox/sandbox.ts';
+import { ARCH, ARCHES, type Arch } from '../../../core/arch.ts';
 import { PATCH_DIRECTIVES } from '../../../toolchain/patch.ts';
 import { HEADER_DIRECTIVES } from '../../../toolchain/source.ts';
 import { LANGUAGE_ID } from './language-ids.ts';
@@ -77,9 +77,9 @@ function configuration(arch: Arch): Monaco.languages.LanguageConfiguration {
 }
 
 export function registerAssemblyLanguages(monaco: typeof Monaco): void {
-  for (const arch of ['x64', 'arm64'] as const) {
+  for (const arch of ARCHES) {
     const id = LANGUAGE_ID[arch];
-    monaco.languages.register({ id, extensions: [], aliases: [arch === 'x64' ? 'x86-64 assembly' : 'ARM64 assembly'] });
+    monaco.languages.register({ id, extensions: [], aliases: [`${ARCH[arch].displayName} assembly`] });
     monaco.languages.setMonarchTokensProvider(id, language(arch));
     monaco.languages.setLanguageConfiguration(id, configuration(arch));
   }

@@ -2,7 +2,7 @@
 // area, so the page can be used at once, and becomes a Monaco editor when Monaco has loaded; the
 // text typed in the meantime is kept.
 import type * as MonacoApi from 'monaco-editor/editor';
-import type { Arch } from '../../../sandbox/sandbox.ts';
+import type { Arch } from '../../../core/arch.ts';
 import { h } from '../dom.ts';
 import type { Diagnostic } from '../lab/protocol.ts';
 import { LANGUAGE_ID } from './language-ids.ts';

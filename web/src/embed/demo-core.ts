@@ -5,10 +5,11 @@
 import { describeMoment } from '../../../core/timeline.ts';
 import { runToMoment, stepGuest } from '../../../engine/host/timeline.ts';
 import { GuestProcess } from '../../../sandbox/process.ts';
-import type { Arch, Sandbox } from '../../../sandbox/sandbox.ts';
-import { hex } from '../../../sandbox/sandbox.ts';
+import type { Sandbox } from '../../../sandbox/sandbox.ts';
+import type { Arch } from '../../../core/arch.ts';
 import type { GuestModule } from '../../../core/module.ts';
-import { fromHex } from '../lab/hex.ts';
+import { type NamedRange, placeName, rangeAt } from '../../../core/symbolizer.ts';
+import { hexToBytes } from '../../../core/hex.ts';
 import type { CpuProvider, EngineProvider, SliceEnd } from '../lab/lab-core.ts';
 import { type CodeDisassembler, type EngineParts, PatchLab } from '../lab/patch-lab.ts';
 import type { CallCounter, CpuStatus, DisassemblyLine, RunState, TransactionView } from '../lab/protocol.ts';
@@ -24,8 +25,6 @@ export interface DemoDependencies {
 
 const LINES_BEFORE = 4;
 const LINES_AFTER = 9;
-
-interface CodeRange { name: string; address: number; size: number }
 
 export class DemoCore {
   readonly arch: Arch;
@@ -160,7 +159,7 @@ export class DemoCore {
     if (!this.patches) return this.refused('apply', patch.file, this.patchingUnavailable ?? 'patches cannot be applied');
     if (patchFile === undefined) this.nextEvent = index + 1;
     else if (timeline[this.nextEvent]?.patch === index) this.nextEvent++;
-    const build = { image: fromHex(patch.image), module: patch.module, sequence: patch.sequence, functions: patch.functions };
+    const build = { image: hexToBytes(patch.image), module: patch.module, sequence: patch.sequence, functions: patch.functions };
     return this.settle(await this.patches.apply(patch.file, build, stepwise, () => this.stepWhileWaiting()));
   }
 
@@ -214,19 +213,13 @@ export class DemoCore {
 
   // ---- what the views show
 
-  private functionAt(address: number): CodeRange | undefined {
-    for (const module of this.modules) {
-      const s = module.symbols.find((sym) => sym.kind === 'function' && address >= sym.address && address < sym.address + sym.size);
-      if (s) return { name: `${module.name}!${s.name}`, address: s.address, size: s.size };
-    }
-    return this.patches?.patchCode().find((c) => address >= c.address && address < c.address + c.size);
+  private functionAt(address: number): NamedRange | undefined {
+    return rangeAt(address, this.modules, { kind: 'function', more: this.patches?.patchCode() });
   }
 
   /** "pricing!price_with_tax+0x8", "pricing patch 1!fixed_price", or the address. */
   place(address: number): string {
-    const fn = this.functionAt(address);
-    if (!fn) return hex(address);
-    return address === fn.address ? fn.name : `${fn.name}+${hex(address - fn.address)}`;
+    return placeName(address, this.functionAt(address));
   }
 
   /** Guest memory; with no CPU, the modules as they were built. */
@@ -242,7 +235,7 @@ export class DemoCore {
     }
   }
 
-  private async list(range: CodeRange): Promise<DisassemblyLine[]> {
+  private async list(range: NamedRange): Promise<DisassemblyLine[]> {
     const bytes = this.readCode(range.address, range.size);
     if (!bytes) return [];
     const lines = await this.deps.disassemble(this.arch, bytes, range.address);
@@ -257,7 +250,7 @@ export class DemoCore {
 
   /** Lists every function, base and patch, as it is now (the build step records what this decodes). */
   async listEverything(): Promise<void> {
-    const ranges: CodeRange[] = [...this.modules.flatMap((m) => m.symbols.filter((s) => s.kind === 'function')
+    const ranges: NamedRange[] = [...this.modules.flatMap((m) => m.symbols.filter((s) => s.kind === 'function')
       .map((s) => ({ name: s.name, address: s.address, size: s.size }))), ...(this.patches?.patchCode() ?? [])];
     for (const range of ranges) await this.list(range);
   }

@@ -1,9 +1,9 @@
 // What an embed shows, drawn into its shadow root: the scenario, run controls, the program (code
 // around the program counter, output, calls per function) and the patch, step by step, with the
 // redirection diagram. Only the embed's own buttons and keys act: it installs no global shortcut.
-import type { Arch } from '../../../sandbox/sandbox.ts';
+import { ARCH, type Arch } from '../../../core/arch.ts';
 import { fill, h } from '../dom.ts';
-import { address } from '../lab/hex.ts';
+import { hex } from '../../../core/hex.ts';
 import type { DisassemblyLine } from '../lab/protocol.ts';
 import { renderBytesDiff } from '../views/bytes-diff.ts';
 import { renderCalls } from '../views/calls-view.ts';
@@ -11,8 +11,6 @@ import { renderDisassembly } from '../views/disassembly-view.ts';
 import { renderFlowDiagram } from '../views/flow-diagram.ts';
 import type { TransactionStepView, TransactionView } from '../lab/protocol.ts';
 import type { DemoSnapshot } from './demo-protocol.ts';
-
-export const ARCH_NAMES: Record<Arch, string> = { x64: 'x86-64', arm64: 'ARM64' };
 
 export const SPEEDS: readonly { value: number; label: string }[] = [
   { value: 100, label: 'slow' },
@@ -122,10 +120,10 @@ export class DemoView {
 
   showHeader(header: ViewHeader): void {
     this.title.textContent = header.title;
-    this.arch.textContent = ARCH_NAMES[header.arch];
+    this.arch.textContent = ARCH[header.arch].displayName;
     this.summary.textContent = header.summary;
     this.link.setAttribute('href', header.playgroundLink);
-    this.root.setAttribute('aria-label', `Hotpatch demo: ${header.title} (${ARCH_NAMES[header.arch]})`);
+    this.root.setAttribute('aria-label', `Hotpatch demo: ${header.title} (${ARCH[header.arch].displayName})`);
   }
 
   /** Before the worker is up: the code the program starts with. */
@@ -266,7 +264,7 @@ export class DemoView {
       h('p', {}, step.explanation),
     ];
     if (step.action !== 'note') {
-      parts.push(h('p', { class: 'place' }, `${step.action} ${address(step.address)}, ${step.size} byte${step.size === 1 ? '' : 's'}`));
+      parts.push(h('p', { class: 'place' }, `${step.action} ${hex(step.address)}, ${step.size} byte${step.size === 1 ? '' : 's'}`));
       if (step.action === 'write') parts.push(renderBytesDiff(step.address, step.before, step.after));
     }
     if (step.code) {

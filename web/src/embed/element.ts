@@ -7,8 +7,8 @@
 // rollback(). Events (bubbling, composed): hotpatch-ready, hotpatch-state, hotpatch-transaction,
 // hotpatch-step, hotpatch-error.
 import { SCENARIOS } from 'virtual:hotpatch-scenarios';
-import { ARCHES, type Arch } from '../../../sandbox/sandbox.ts';
-import { fromHex } from '../lab/hex.ts';
+import { ARCHES, type Arch } from '../../../core/arch.ts';
+import { hexToBytes } from '../../../core/hex.ts';
 import { DemoClient } from './demo-client.ts';
 import type { DemoRequest, DemoSnapshot } from './demo-protocol.ts';
 import { DemoView, type ViewAction } from './demo-view.ts';
@@ -142,7 +142,7 @@ export class HotpatchDemo extends HTMLElement {
     const entryModule = scenario.modules.find((m) => m.entry) ?? scenario.modules[0];
     const entry = entryModule?.symbols.find((s) => s.name === entryModule.entry) ?? entryModule?.symbols[0];
     if (entryModule && entry) {
-      const code = fromHex(entryModule.code).subarray(entry.address - entryModule.base, entry.address - entryModule.base + entry.size);
+      const code = hexToBytes(entryModule.code).subarray(entry.address - entryModule.base, entry.address - entryModule.base + entry.size);
       void new InstructionTable(scenario.instructions).disassemble(scenario.arch, code, entry.address).then((lines) => {
         lines[0] = { ...lines[0]!, label: `${entryModule.name}!${entry.name}` };
         this.view.showPreview(lines.slice(0, 12), `${entryModule.name}!${entry.name}`);

@@ -1,8 +1,9 @@
 // Disassembly without a disassembler: instructions Capstone decoded at build time, looked up by
 // address and checked against the bytes actually in memory, so a patched entry reads as its new
 // jump and never as the instruction that used to be there.
-import type { Arch } from '../../../sandbox/sandbox.ts';
-import { toHex } from '../lab/hex.ts';
+import { ARCH, type Arch } from '../../../core/arch.ts';
+import { bytesToHex } from '../../../core/hex.ts';
+import { byteLine } from '../lab/byte-line.ts';
 import type { DisassemblyLine } from '../lab/protocol.ts';
 
 /** [address, bytes (hex), mnemonic, operands, 1 when Capstone could not decode the bytes]. */
@@ -41,7 +42,7 @@ export class InstructionTable {
     for (const record of this.byAddress.get(address) ?? []) {
       const length = record[1].length / 2;
       if (length > bytes.length || (best && best[1].length >= record[1].length)) continue;
-      if (toHex(bytes.subarray(0, length)) === record[1]) best = record;
+      if (bytesToHex(bytes.subarray(0, length)) === record[1]) best = record;
     }
     return best;
   }
@@ -60,10 +61,8 @@ export class InstructionTable {
       }
       // Not recorded at build time: shown as data, and counted so tests notice.
       this.misses++;
-      const size = Math.min(arch === 'arm64' ? 4 : 1, bytes.length - offset);
-      const data = bytes.subarray(offset, offset + size);
-      lines.push({ address: address + offset, bytes: toHex(data), mnemonic: '.byte',
-        operands: Array.from(data, (b) => '0x' + b.toString(16).padStart(2, '0')).join(', '), undecodable: true });
+      const size = Math.min(ARCH[arch].instructionAlignment, bytes.length - offset);
+      lines.push(byteLine(address + offset, bytes.subarray(offset, offset + size)));
       offset += size;
     }
     return lines;

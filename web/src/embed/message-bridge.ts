@@ -7,7 +7,7 @@
 //                     'apply' | 'step' | 'back' | 'finish' | 'rollback' | 'theme', id?, ...arguments }
 //   from the embed: { hotpatch: 1, event: 'ready' | 'state' | 'transaction' | 'step' | 'error' |
 //                     'resize' | 'done', detail, id? }
-import { ARCHES, type Arch } from '../../../sandbox/sandbox.ts';
+import { ARCHES, type Arch } from '../../../core/arch.ts';
 import type { HotpatchDemo } from './element.ts';
 
 export const PROTOCOL = 1;

@@ -2,9 +2,9 @@
 // so that an embed needs neither the assembler nor the disassembler: module images, patch images,
 // the example's timeline, and the disassembly of every byte range the embed can show.
 import type { ExpectedOutcome, PatchMoment } from '../../../core/timeline.ts';
-import type { Arch } from '../../../sandbox/sandbox.ts';
+import type { Arch } from '../../../core/arch.ts';
 import type { GuestModule, ModuleSymbol } from '../../../core/module.ts';
-import { fromHex, toHex } from '../lab/hex.ts';
+import { bytesToHex, hexToBytes } from '../../../core/hex.ts';
 import type { InstructionRecord } from './instruction-table.ts';
 
 /** Bumped when the shape changes. */
@@ -77,16 +77,16 @@ export function scenarioId(example: string, arch: Arch): string {
 
 export function toScenarioModule(module: GuestModule, file: string): ScenarioModule {
   return {
-    name: module.name, file, base: module.base, code: toHex(module.code), dataAddress: module.dataAddress,
-    data: toHex(module.data), symbols: module.symbols.map((s) => ({ ...s })), exports: [...module.exports],
+    name: module.name, file, base: module.base, code: bytesToHex(module.code), dataAddress: module.dataAddress,
+    data: bytesToHex(module.data), symbols: module.symbols.map((s) => ({ ...s })), exports: [...module.exports],
     ...(module.entry ? { entry: module.entry } : {}),
   };
 }
 
 export function guestModule(module: ScenarioModule, arch: Arch): GuestModule {
   return {
-    name: module.name, arch, base: module.base, code: fromHex(module.code), dataAddress: module.dataAddress,
-    data: fromHex(module.data), symbols: module.symbols, exports: module.exports,
+    name: module.name, arch, base: module.base, code: hexToBytes(module.code), dataAddress: module.dataAddress,
+    data: hexToBytes(module.data), symbols: module.symbols, exports: module.exports,
     ...(module.entry ? { entry: module.entry } : {}),
   };
 }

@@ -1,6 +1,6 @@
 // The examples gallery's data: every examples/*/example.json and its sources, bundled at build time
 // so an example paints without any request.
-import type { Arch } from '../../../sandbox/sandbox.ts';
+import type { Arch } from '../../../core/arch.ts';
 import {
   checkExampleManifest, exampleFileName, exampleFilePath, type ExampleManifest, exampleTimeline, type ExampleTimelineEvent,
 } from '../../../toolchain/example-manifest.ts';

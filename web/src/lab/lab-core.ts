@@ -1,19 +1,19 @@
 // The lab: assembles a program, runs it as a guest process on a sandbox CPU, and describes what the
 // page shows (registers, disassembly around pc, memory, output, call counters). No DOM and no
 // messaging here, so the same code runs in the page's worker and, on real Unicorn, in Node tests.
-import { GENERAL_REGISTERS, SP_REGISTER, registerWidth } from '../../../core/registers.ts';
+import { ARCH, type Arch, registerWidth } from '../../../core/arch.ts';
+import { type GuestModule, moduleImage } from '../../../core/module.ts';
+import { type NamedRange, placeName, rangeAt } from '../../../core/symbolizer.ts';
 import { GuestProcess } from '../../../sandbox/process.ts';
-import type { Arch, Sandbox } from '../../../sandbox/sandbox.ts';
+import type { Sandbox } from '../../../sandbox/sandbox.ts';
 import { disassemble } from '../../../toolchain/capstone.ts';
-import type { GuestModule } from '../../../core/module.ts';
-import { moduleImage } from '../../../core/module.ts';
 import { buildExamplePatch, type PatchSource } from '../../../toolchain/example-patch.ts';
 import type { BuiltPatch } from '../../../toolchain/patch.ts';
 import { assembleProgram } from '../../../toolchain/program.ts';
 import { AssemblyError, stripComment } from '../../../toolchain/source.ts';
 import { disassembleAll } from './disassembly.ts';
 import { type EngineParts, PatchLab } from './patch-lab.ts';
-import { toHex } from './hex.ts';
+import { bytesToHex } from '../../../core/hex.ts';
 import type {
   AssembleReport, CallCounter, CpuStatus, Diagnostic, DisassemblyLine, LoadReport, MemoryWindow, ModuleSummary,
   PatchingStatus, PatchReport, ProgramSpec, RegisterValue, RunState, Snapshot, TransactionView,
@@ -209,11 +209,11 @@ export class LabCore {
     if (!insn || !isCall(process.arch, insn.mnemonic)) return this.step();
     const returnAddress = process.pc + insn.size;
     // Back at the return address, the stack pointer has its value from before the call.
-    const callerSp = process.sandbox.readRegister(SP_REGISTER[process.arch]);
+    const callerSp = process.sandbox.readRegister(ARCH[process.arch].registers.sp);
     let reached = false;
     const hook = process.sandbox.addHook({ type: 'code', begin: returnAddress, end: returnAddress, callback: () => {
       // A recursive call passes the same return address deeper down the stack: wait for ours.
-      if (process.sandbox.readRegister(SP_REGISTER[process.arch]) >= callerSp) {
+      if (process.sandbox.readRegister(ARCH[process.arch].registers.sp) >= callerSp) {
         reached = true;
         process.requestStop();
       }
@@ -316,7 +316,7 @@ export class LabCore {
 
   private registers(stopped: boolean): RegisterValue[] {
     const process = this.process!;
-    const values = GENERAL_REGISTERS[process.arch].map((name) => {
+    const values = ARCH[process.arch].registers.general.map((name) => {
       const value = process.sandbox.readRegister(name);
       const previous = this.previousRegisters.get(name);
       return { name, value: value.toString(16).padStart(registerWidth(process.arch, name) * 2, '0'),
@@ -328,7 +328,7 @@ export class LabCore {
 
   private rememberRegisters(): void {
     const process = this.process!;
-    for (const name of GENERAL_REGISTERS[process.arch]) this.previousRegisters.set(name, process.sandbox.readRegister(name));
+    for (const name of ARCH[process.arch].registers.general) this.previousRegisters.set(name, process.sandbox.readRegister(name));
   }
 
   private entryAddress(): number | undefined {
@@ -340,29 +340,13 @@ export class LabCore {
     return undefined;
   }
 
-  private symbolAt(address: number): { module: GuestModule; name: string; address: number; size: number } | undefined {
-    for (const module of this.modules) {
-      for (const s of module.symbols) {
-        if (s.kind === 'function' && address >= s.address && address < s.address + Math.max(s.size, 1)) {
-          return { module, name: s.name, address: s.address, size: s.size };
-        }
-      }
-    }
-    return undefined;
-  }
-
   /** The function holding an address: one of the program's, else code a patch brought in (new function or trampoline). */
-  private codeAt(address: number): { name: string; address: number; size: number } | undefined {
-    const symbol = this.symbolAt(address);
-    if (symbol) return { name: `${symbol.module.name}!${symbol.name}`, address: symbol.address, size: symbol.size };
-    return this.patches?.patchCode().find((code) => address >= code.address && address < code.address + Math.max(code.size, 1));
+  private codeAt(address: number): NamedRange | undefined {
+    return rangeAt(address, this.modules, { kind: 'function', more: this.patches?.patchCode() });
   }
 
   symbolize(address: number): string {
-    const code = this.codeAt(address);
-    if (!code) return '0x' + address.toString(16);
-    const offset = address - code.address;
-    return `${code.name}${offset ? '+0x' + offset.toString(16) : ''}`;
+    return placeName(address, this.codeAt(address));
   }
 
   private labelAt = (address: number): string | undefined => {
@@ -408,7 +392,7 @@ export class LabCore {
     // Decoding starts at the function's first byte so x86-64 instruction boundaries come out right.
     const start = fn ? Math.max(fn.address, pc - MAX_FUNCTION_BYTES / 2) : pc;
     const end = fn ? Math.min(fn.address + fn.size, start + MAX_FUNCTION_BYTES) : pc + 64;
-    const bytes = this.read(start, end - start) ?? this.read(pc, arch === 'arm64' ? 4 : 1);
+    const bytes = this.read(start, end - start) ?? this.read(pc, ARCH[arch].instructionAlignment);
     if (!bytes) return [];
     const lines = await disassembleAll(arch, bytes, bytes.length === end - start ? start : pc, this.labelAt);
     for (const line of lines) line.operands = this.nameTargets(line.operands);
@@ -423,8 +407,8 @@ export class LabCore {
     const loaded = this.loaded(request.address, request.length);
     return {
       address: request.address,
-      bytes: bytes ? toHex(bytes) : '',
-      loaded: loaded ? toHex(loaded) : null,
+      bytes: bytes ? bytesToHex(bytes) : '',
+      loaded: loaded ? bytesToHex(loaded) : null,
       label: this.symbolize(request.address),
     };
   }

@@ -5,8 +5,8 @@ import type {
   Snapshot, TransactionView,
 } from './protocol.ts';
 import type { PatchFile } from '../state/lab-state.ts';
-import type { Arch } from '../../../sandbox/sandbox.ts';
-import { toHex } from './hex.ts';
+import type { Arch } from '../../../core/arch.ts';
+import { bytesToHex } from '../../../core/hex.ts';
 
 export type ToolchainStatus = { state: 'idle' | 'loading' | 'ready' } | { state: 'failed'; message: string };
 
@@ -93,7 +93,7 @@ export class LabSession {
   }
 
   async disassemble(arch: Arch, bytes: Uint8Array, address: number): Promise<DisassemblyLine[]> {
-    const reply = await this.request({ type: 'disassemble', arch, bytes: toHex(bytes), address });
+    const reply = await this.request({ type: 'disassemble', arch, bytes: bytesToHex(bytes), address });
     if (reply.type !== 'disassembled') throw new Error(`unexpected reply ${reply.type}`);
     return reply.lines;
   }

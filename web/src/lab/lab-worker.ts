@@ -8,7 +8,7 @@ import { keystoneAssemble, setKeystoneWasmUrl } from '../../../toolchain/keyston
 import { browserCpu, prepareBrowserCpu } from './browser-cpu.ts';
 import { engineParts } from './engine-parts.ts';
 import { disassembleAll } from './disassembly.ts';
-import { fromHex } from './hex.ts';
+import { hexToBytes } from '../../../core/hex.ts';
 import { LabCore, type SliceEnd } from './lab-core.ts';
 import type { LabMessage, LabReply, LabRequest, RunSettings } from './protocol.ts';
 
@@ -65,7 +65,7 @@ async function handle(request: LabRequest, wasRunning: boolean, generation: numb
     case 'step-over': await core.stepOver(); await publish(true); return { type: 'done' };
     case 'run': void runLoop(request.settings); return { type: 'done' };
     case 'watch-memory': core.watchMemory(request.address, request.length); if (!running) await publish(false); return { type: 'done' };
-    case 'disassemble': return { type: 'disassembled', lines: await disassembleAll(request.arch, fromHex(request.bytes), request.address) };
+    case 'disassemble': return { type: 'disassembled', lines: await disassembleAll(request.arch, hexToBytes(request.bytes), request.address) };
     case 'apply-patch':
     case 'rollback-patch': {
       // A patch goes in while the program runs: the run pauses for the transaction and goes on after it.

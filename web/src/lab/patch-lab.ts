@@ -6,10 +6,13 @@ import type { RedirectPlan } from '../../../engine/host/plan.ts';
 import { applyWhenSafe, type SafeOutcome } from '../../../engine/host/timeline.ts';
 import { type AppliedTransaction, Hotpatcher, type Planner, type TransactionResult } from '../../../engine/host/transaction.ts';
 import type { GuestProcess } from '../../../sandbox/process.ts';
-import { type Arch, type Sandbox, hex } from '../../../sandbox/sandbox.ts';
+import { type Sandbox } from '../../../sandbox/sandbox.ts';
+import type { Arch } from '../../../core/arch.ts';
+import { bytesToHex, hex } from '../../../core/hex.ts';
 import type { GuestModule, ModuleSymbol } from '../../../core/module.ts';
+import type { NamedRange } from '../../../core/symbolizer.ts';
 import type { BuiltPatch } from '../../../toolchain/patch.ts';
-import { toHex } from './hex.ts';
+import { byteLine } from './byte-line.ts';
 import type { CallCounter, DisassemblyLine, RedirectView, TransactionStepView, TransactionView } from './protocol.ts';
 
 /**
@@ -55,7 +58,7 @@ export class PatchLab {
   private readonly patchFunctions = new Map<number, { key: string; count: number }>();
   private readonly patchCounters: { key: string; count: number }[] = [];
   /** Code the transactions brought in (new functions, trampolines), newest last. */
-  private readonly newCode: { name: string; address: number; size: number }[] = [];
+  private readonly newCode: NamedRange[] = [];
 
   constructor(private readonly process: GuestProcess, private readonly modules: readonly GuestModule[],
     private readonly engine: { planner: Planner; trampolineSize: number }, private readonly symbolize: (address: number) => string,
@@ -183,7 +186,7 @@ export class PatchLab {
   }
 
   /** Functions and trampolines patches brought in, the latest at each address (it may be unmapped by now). */
-  patchCode(): { name: string; address: number; size: number }[] {
+  patchCode(): NamedRange[] {
     const latest = new Map(this.newCode.map((code) => [code.address, code]));
     return [...latest.values()];
   }
@@ -257,7 +260,7 @@ export class PatchLab {
     const view: TransactionStepView = {
       step: step.step, action: step.action, stage: step.stage, title: STEP_TITLES[step.stage] ?? step.stage,
       explanation: step.explanation, address: step.address, size: step.size,
-      before: toHex(step.before.subarray(0, DISPLAYED_BYTES)), after: toHex(step.after.subarray(0, DISPLAYED_BYTES)),
+      before: bytesToHex(step.before.subarray(0, DISPLAYED_BYTES)), after: bytesToHex(step.after.subarray(0, DISPLAYED_BYTES)),
     };
     if (CODE_STAGES.has(step.stage) && step.action !== 'unmap') {
       const code = await this.codeAround(steps, index);
@@ -314,8 +317,7 @@ export class PatchLab {
     if (written.some((l) => l.undecodable)) return undefined;
     const leftover = after.subarray(step.size, resume - step.address);
     const rest = await this.disassembleAll(arch, after.subarray(resume - step.address), resume);
-    return [...written, { address: writtenEnd, bytes: toHex(leftover), mnemonic: '.byte',
-      operands: Array.from(leftover, (b) => '0x' + b.toString(16).padStart(2, '0')).join(', '), undecodable: true }, ...rest];
+    return [...written, byteLine(writtenEnd, leftover), ...rest];
   }
 }
 

@@ -1,6 +1,6 @@
 // What the lab (assembler, CPU, hotpatch engine; in a Web Worker) tells the page, and what the page
 // asks of it. Plain data only: everything here crosses postMessage.
-import type { Arch } from '../../../sandbox/sandbox.ts';
+import type { Arch } from '../../../core/arch.ts';
 import type { PatchFile, SourceFile } from '../state/lab-state.ts';
 
 export interface ProgramSpec {

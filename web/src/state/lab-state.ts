@@ -1,6 +1,6 @@
 // Everything a link has to reproduce: the sources, the architecture, the example they came from,
 // and what the page shows. One store; views subscribe to it.
-import type { Arch } from '../../../sandbox/sandbox.ts';
+import type { Arch } from '../../../core/arch.ts';
 
 export interface SourceFile {
   name: string;

@@ -1,7 +1,7 @@
 // The page's state in the URL hash, so that a link reproduces what its sender saw.
 //   #s=<base64url of deflate-raw(JSON)>   the whole state (CompressionStream, no library)
 //   #example=price-tax&arch=arm64          a short link to an unedited example
-import { ARCHES, type Arch } from '../../../sandbox/sandbox.ts';
+import { ARCHES, type Arch } from '../../../core/arch.ts';
 import { DEFAULT_VIEW, type LabState, type Pane, type PatchFile, type SourceFile, type ViewState } from './lab-state.ts';
 
 /** Bumped when the encoded shape changes; older links are still read. */

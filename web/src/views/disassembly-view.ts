@@ -1,6 +1,6 @@
 // Disassembly around the program counter, the current instruction highlighted.
 import { fill, h } from '../dom.ts';
-import { address } from '../lab/hex.ts';
+import { hex } from '../../../core/hex.ts';
 import type { DisassemblyLine } from '../lab/protocol.ts';
 
 /** `scroll: false` keeps the page where it is (an embed must never scroll the page around it). */
@@ -11,8 +11,8 @@ export function renderDisassembly(list: HTMLElement, lines: DisassemblyLine[], p
     if (line.label) items.push(h('li', { class: 'label-line' }, `${line.label}:`));
     const current = line.address === pc;
     items.push(h('li', { class: current ? 'current' : '', 'aria-current': current ? 'step' : undefined,
-      dataset: { address: address(line.address) } },
-    h('span', { class: 'addr' }, address(line.address)),
+      dataset: { address: hex(line.address) } },
+    h('span', { class: 'addr' }, hex(line.address)),
     h('span', { class: 'bytes' }, line.bytes.replace(/(..)(?!$)/g, '$1 ')),
     h('span', { class: line.undecodable ? 'undecodable' : '', title: `${line.mnemonic} ${line.operands}` },
       h('span', { class: 'mnemonic' }, line.mnemonic), line.operands ? ' ' + line.operands : '')));

@@ -4,7 +4,7 @@ import { byId, fill, h } from '../dom.ts';
 import type { EditorCommand, EditorDocument } from '../editor/source-editor.ts';
 import { SourceEditor } from '../editor/source-editor.ts';
 import type { Monaco } from '../editor/monaco-loader.ts';
-import { address } from '../lab/hex.ts';
+import { hex } from '../../../core/hex.ts';
 import { reach } from '../milestones.ts';
 import type { AssembleReport, Diagnostic, PatchReport } from '../lab/protocol.ts';
 import { type LabState, type LabStore, patchIndex } from '../state/lab-state.ts';
@@ -123,7 +123,7 @@ export class EditorPane {
     if (!('file' in report) && report.ok) {
       fill(this.status, ...report.modules.map((m, i) => h('span', { class: 'module-summary' }, i > 0 ? ' · ' : '',
         `Assembled ${m.name}: ${m.symbols.filter((s) => s.kind === 'function').length} functions, `,
-        `${m.codeSize} bytes of code at ${address(m.base)}`)));
+        `${m.codeSize} bytes of code at ${hex(m.base)}`)));
       return;
     }
     fill(this.status, ...report.diagnostics.map((d) => h('div', { class: 'error', 'data-testid': 'assembly-error' },

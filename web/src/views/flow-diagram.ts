@@ -1,7 +1,7 @@
 // The redirection drawn with arrows: caller -> old entry -> jump -> new function, and for hooks the
 // trampoline that runs the displaced instructions and jumps back into the original.
 import { svg } from '../dom.ts';
-import { address } from '../lab/hex.ts';
+import { hex } from '../../../core/hex.ts';
 
 export interface RedirectDrawing {
   mode: 'replace' | 'hook';
@@ -68,11 +68,11 @@ export function renderFlowDiagram(r: RedirectDrawing): SVGSVGElement {
   const [newFn, newModule] = split(r.replacementName);
   // A hook's trampoline jumps back past the displaced instructions: its line in the box is where that arrow lands.
   const resumesAt = r.resumesAt ?? r.target + r.overwritten;
-  const body = `${address(resumesAt)}: rest of the body`;
+  const body = `${hex(resumesAt)}: rest of the body`;
   const lines = {
     caller: ['caller', '', `bl/call ${targetFn}`],
-    target: [targetFn, targetModule, `${address(r.target)}: ${entry}`, ...(hook ? [body] : [])],
-    replacement: [newFn, newModule, `${address(r.replacement)}${r.restored ? ': removed' : ''}`],
+    target: [targetFn, targetModule, `${hex(r.target)}: ${entry}`, ...(hook ? [body] : [])],
+    replacement: [newFn, newModule, `${hex(r.replacement)}${r.restored ? ': removed' : ''}`],
   };
   // Boxes as wide as the longest line in them, so that long names are not cut off.
   const longest = Math.max(...Object.values(lines).flat().map((line) => line.length));
@@ -100,7 +100,7 @@ export function renderFlowDiagram(r: RedirectDrawing): SVGSVGElement {
   if (hook) {
     const ty = targetBottom + 54;
     parts.push(
-      box(column[2], ty, boxWidth, ['trampoline', 'moved entry code', address(r.trampoline!)], 'new'),
+      box(column[2], ty, boxWidth, ['trampoline', 'moved entry code', hex(r.trampoline!)], 'new'),
       arrow(column[2] + 40, y + BOX_H, column[2] + 40, ty - 2, 'calls the original'),
       // Up to the body line at the foot of the original's box, not to its entry.
       arrow(column[2] - 2, ty + BOX_H / 2, column[1] + boxWidth / 2, targetBottom + 2, `jump back to +${resumesAt - r.target}, into the body`),

@@ -1,9 +1,7 @@
 // The examples gallery: one card per example, its x86-64 and ARM64 versions side by side.
-import { ARCHES, type Arch } from '../../../sandbox/sandbox.ts';
+import { ARCH, ARCHES, type Arch } from '../../../core/arch.ts';
 import { fill, h } from '../dom.ts';
 import type { Example } from '../examples/catalog.ts';
-
-export const ARCH_NAMES: Record<Arch, string> = { x64: 'x86-64', arm64: 'ARM64' };
 
 /** Lines shown on a card: the function the example is about (its first export), else the start. */
 function excerpt(example: Example, arch: Arch): string {
@@ -26,10 +24,10 @@ export function renderGallery(container: HTMLElement, examples: Example[], onPic
     h('p', {}, example.manifest.summary),
     h('div', { class: 'card-arches' }, ...ARCHES.map((arch) => example.modules[arch]
       ? h('div', { class: 'card-arch' },
-        h('button', { onclick: () => onPick(example, arch), dataset: { arch } }, `Open ${ARCH_NAMES[arch]}`),
-        h('pre', { 'aria-label': `${ARCH_NAMES[arch]} excerpt` }, excerpt(example, arch)),
+        h('button', { onclick: () => onPick(example, arch), dataset: { arch } }, `Open ${ARCH[arch].displayName}`),
+        h('pre', { 'aria-label': `${ARCH[arch].displayName} excerpt` }, excerpt(example, arch)),
         h('small', {}, `${example.modules[arch]!.length} module${example.modules[arch]!.length > 1 ? 's' : ''}`,
           patchCount(example, arch)))
-      : h('div', { class: 'card-arch' }, h('small', {}, `no ${ARCH_NAMES[arch]} version`)))),
+      : h('div', { class: 'card-arch' }, h('small', {}, `no ${ARCH[arch].displayName} version`)))),
   )));
 }

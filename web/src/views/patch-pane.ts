@@ -2,7 +2,7 @@
 // step back, roll back, and see a refusal and its reason. Each step shows what was decided and
 // why, its bytes before and after, the code before and after, and the redirections as a diagram.
 import { byId, fill, h } from '../dom.ts';
-import { address } from '../lab/hex.ts';
+import { hex } from '../../../core/hex.ts';
 import type { LabSession } from '../lab/lab-session.ts';
 import type { DisassemblyLine, PatchingStatus, RedirectView, RunSettings, Snapshot, TransactionStepView, TransactionView } from '../lab/protocol.ts';
 import { type LabStore, patchIndex } from '../state/lab-state.ts';
@@ -205,7 +205,7 @@ export class PatchPane {
       h('p', { class: 'explanation' }, h('span', { class: 'explanation-label' }, 'The engine\'s journal: '), step.explanation),
     ];
     if (step.action !== 'note') {
-      parts.push(h('p', { class: 'where' }, `${step.action} ${step.size} byte${step.size === 1 ? '' : 's'} at ${address(step.address)}`));
+      parts.push(h('p', { class: 'where' }, `${step.action} ${step.size} byte${step.size === 1 ? '' : 's'} at ${hex(step.address)}`));
     }
     if (step.action === 'write') parts.push(renderBytesDiff(step.address, step.before, step.after));
     else if (step.action === 'map' && step.after) parts.push(renderBytesDiff(step.address, '', step.after));
@@ -221,7 +221,7 @@ export class PatchPane {
 function codeColumn(title: string, lines: DisassemblyLine[], changed: number[]): HTMLElement {
   return h('div', {}, h('h4', {}, title), h('ol', { class: 'disassembly' }, ...lines.map((line, i) => h('li', {
     class: changed.includes(i) ? 'changed' : '' },
-  h('span', { class: 'addr' }, address(line.address)),
+  h('span', { class: 'addr' }, hex(line.address)),
   h('span', { class: 'bytes' }, line.bytes.replace(/(..)(?!$)/g, '$1 ')),
   h('span', { class: line.undecodable ? 'undecodable' : '' }, h('span', { class: 'mnemonic' }, line.mnemonic),
     line.operands ? ' ' + line.operands : '')))));
