@@ -7,11 +7,10 @@ import { serviceWorkerManifest } from './web/build/service-worker-manifest.ts';
 const EMBED_ELEMENT = 'hotpatch-demo';
 
 /**
- * Node-only branches import Node's modules: Keystone's and Capstone's Emscripten scripts
- * (`require("node:fs")`, "node:crypto") and the engine's and CPU's loaders (`import("node:fs/promises")`
- * for file: URLs). Those branches never run in the page, where the imports resolve to an empty module.
+ * Keystone's and Capstone's Emscripten scripts require Node's modules (`require("node:fs")`,
+ * "node:crypto") in branches that only run under Node; in the page they resolve to an empty module.
  */
-const NODE_ONLY = new Set(['node:fs', 'node:fs/promises', 'node:crypto']);
+const NODE_ONLY = new Set(['node:fs', 'node:crypto']);
 
 function emptyNodeBuiltins(): Plugin {
   const EMPTY = '\0empty-node-builtin:';
