@@ -6,7 +6,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
-import { launchChromium, servePage } from '../harness/browser/browser.ts';
+import { launchChromium, navigationDuration, servePage } from '../harness/browser/browser.ts';
 import { loadEmbedPage } from '../harness/browser/embed-load.ts';
 import { figure, median } from './format.ts';
 
@@ -27,7 +27,7 @@ async function withoutScripts(url: string): Promise<number> {
     const context = await browser.newContext({ viewport: { width: 900, height: 1000 }, javaScriptEnabled: false });
     const page = await context.newPage();
     await page.goto(url, { waitUntil: 'load' });
-    return await page.evaluate(() => performance.getEntriesByType('navigation')[0]!.duration);
+    return await navigationDuration(page);
   } finally {
     await browser.close();
   }

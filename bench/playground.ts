@@ -6,7 +6,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
-import { launchChromium, servePage } from '../harness/browser/browser.ts';
+import { launchChromium, navigationDuration, servePage } from '../harness/browser/browser.ts';
 import { figure, median } from './format.ts';
 
 const RUNS = 5;
@@ -69,7 +69,7 @@ async function withoutScripts(url: string): Promise<number> {
     // The page's own script is refused; the browser still measures its navigation.
     await page.route('**/assets/*.js', (route) => route.abort());
     await page.goto(url, { waitUntil: 'load' });
-    return await page.evaluate(() => performance.getEntriesByType('navigation')[0]!.duration);
+    return await navigationDuration(page);
   } finally {
     await browser.close();
   }

@@ -67,3 +67,9 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: false });
 }
+
+/** How long the page's own navigation took, in milliseconds (its Navigation Timing entry). */
+export async function navigationDuration(page: Page): Promise<number> {
+  // Evaluated in the page, whose performance timeline has navigation entries (Node's has none to type it with).
+  return await page.evaluate('performance.getEntriesByType("navigation")[0].duration') as number;
+}
