@@ -4,6 +4,9 @@
 // reported as undefined in the encoding groups whose allocation the decoder checks.
 //
 // Groups follow the architecture's top-level encoding table (bits 28:25).
+import {
+  adrImmediate, bit, bits, branchOffset26, isLogicalImmediate, offset14, offset19, op0,
+} from '../../../isa/arm64/fields';
 import { Form } from './forms';
 
 export enum Group {
@@ -35,12 +38,6 @@ export class Arm64Instruction {
   checked: bool = false;
 }
 
-/** Sign-extends the `bits`-bit field of `word` that starts at bit `shift`. */
-// @ts-ignore: decorator
-@inline function signedField(word: u32, shift: i32, bits: i32): i64 {
-  return i64(i32(word << (32 - shift - bits)) >> (32 - bits));
-}
-
 export function decode(word: u32, address: u64, out: Arm64Instruction): Arm64Instruction {
   out.word = word;
   out.address = address;
@@ -50,8 +47,7 @@ export function decode(word: u32, address: u64, out: Arm64Instruction): Arm64Ins
   out.wide = false;
   out.target = 0;
   out.checked = true;
-  const op0 = (word >> 25) & 15;
-  switch (op0) {
+  switch (op0(word)) {
     case 0:
       if (word >> 31) { out.group = Group.SME; out.checked = false; }
       else {
@@ -92,10 +88,10 @@ export function decode(word: u32, address: u64, out: Arm64Instruction): Arm64Ins
 
 function decodeDataImmediate(word: u32, address: u64, out: Arm64Instruction): void {
   const sf = word >> 31;
-  switch ((word >> 23) & 7) {
+  switch (bits(word, 23, 3)) {
     case 0: case 1: { // PC-relative addressing
-      const immediate = (signedField(word, 5, 19) << 2) | i64((word >> 29) & 3);
-      out.reg = u8(word & 31);
+      const immediate = adrImmediate(word);
+      out.reg = u8(bits(word, 0, 5));
       if (sf) {
         out.form = Form.ADRP;
         out.target = (address & ~u64(0xfff)) + u64(immediate << 12);
@@ -107,72 +103,62 @@ function decodeDataImmediate(word: u32, address: u64, out: Arm64Instruction): vo
     }
     case 2: return; // add/sub (immediate): every encoding allocated
     case 3:
-      if ((word >> 22) & 1) { // min/max (immediate), FEAT_CSSC: newer than the Capstone the tests use
-        if ((word >> 29) & 3 || ((word >> 20) & 3) != 0) out.form = Form.Undefined;
+      if (bit(word, 22)) { // min/max (immediate), FEAT_CSSC: newer than the Capstone the tests use
+        if (bits(word, 29, 2) || bits(word, 20, 2) != 0) out.form = Form.Undefined;
         else out.checked = false;
-      } else if (!sf || (word >> 29) & 1 || (word >> 14) & 3) { // ADDG/SUBG, FEAT_MTE
+      } else if (!sf || bit(word, 29) || bits(word, 14, 2)) { // ADDG/SUBG, FEAT_MTE
         out.form = Form.Undefined;
       }
       return;
     case 4: { // logical (immediate)
-      const n = (word >> 22) & 1;
+      const n = bit(word, 22);
       if (!sf && n) { out.form = Form.Undefined; return; }
-      if (!validBitmask(n, (word >> 10) & 63)) out.form = Form.Undefined;
+      if (!isLogicalImmediate(n, bits(word, 10, 6))) out.form = Form.Undefined;
       return;
     }
     case 5: // move wide: opc 01 unallocated; 32-bit forms shift by 0 or 16 only
-      if (((word >> 29) & 3) == 1 || (!sf && (word >> 22) & 1)) out.form = Form.Undefined;
+      if (bits(word, 29, 2) == 1 || (!sf && bit(word, 22))) out.form = Form.Undefined;
       return;
     case 6: { // bitfield
-      const n = (word >> 22) & 1;
-      if (((word >> 29) & 3) == 3 || n != sf || (!sf && ((word >> 21) & 1 || (word >> 15) & 1))) {
+      const n = bit(word, 22);
+      if (bits(word, 29, 2) == 3 || n != sf || (!sf && (bit(word, 21) || bit(word, 15)))) {
         out.form = Form.Undefined;
       }
       return;
     }
     default: { // extract
-      const n = (word >> 22) & 1;
-      if ((word >> 29) & 3 || (word >> 21) & 1 || n != sf || (!sf && (word >> 15) & 1)) out.form = Form.Undefined;
+      const n = bit(word, 22);
+      if (bits(word, 29, 2) || bit(word, 21) || n != sf || (!sf && bit(word, 15))) out.form = Form.Undefined;
     }
   }
-}
-
-/** The architecture's DecodeBitMasks validity rule for logical immediates. */
-function validBitmask(n: u32, imms: u32): bool {
-  const combined = (n << 6) | (~imms & 63);
-  if (combined == 0) return false;
-  const length = 31 - clz(combined);
-  if (length < 1) return false;
-  const levels = (u32(1) << length) - 1;
-  return (imms & levels) != levels;
 }
 
 function decodeBranchSystem(word: u32, address: u64, out: Arm64Instruction): void {
   const top = word >> 29; // bits 31:29
   if ((top & 3) == 0) { // B, BL
     out.form = top ? Form.BL : Form.B;
-    out.target = address + u64(signedField(word, 0, 26) << 2);
+    out.target = address + u64(branchOffset26(word));
     return;
   }
   if ((top & 3) == 1) { // compare and branch, test and branch
-    out.reg = u8(word & 31);
-    if ((word >> 25) & 1) {
-      out.form = (word >> 24) & 1 ? Form.TBNZ : Form.TBZ;
-      out.cond = u8(((word >> 26) & 32) | ((word >> 19) & 31));
+    out.reg = u8(bits(word, 0, 5));
+    if (bit(word, 25)) {
+      out.form = bit(word, 24) ? Form.TBNZ : Form.TBZ;
+      out.cond = u8(((word >> 26) & 32) | bits(word, 19, 5));
       out.wide = out.cond >= 32;
-      out.target = address + u64(signedField(word, 5, 14) << 2);
+      out.target = address + u64(offset14(word));
     } else {
-      out.form = (word >> 24) & 1 ? Form.CBNZ : Form.CBZ;
+      out.form = bit(word, 24) ? Form.CBNZ : Form.CBZ;
       out.wide = top >> 2 != 0;
-      out.target = address + u64(signedField(word, 5, 19) << 2);
+      out.target = address + u64(offset19(word));
     }
     return;
   }
   if (top == 2) { // conditional branch: bit 24 set is unallocated
     if ((word >> 24) != 0x54) { out.form = Form.Undefined; return; }
-    out.form = (word >> 4) & 1 ? Form.BCCond : Form.BCond;
-    out.cond = u8(word & 15);
-    out.target = address + u64(signedField(word, 5, 19) << 2);
+    out.form = bit(word, 4) ? Form.BCCond : Form.BCond;
+    out.cond = u8(bits(word, 0, 4));
+    out.target = address + u64(offset19(word));
     return;
   }
   if (top != 6) { out.form = Form.Undefined; return; }
@@ -183,10 +169,10 @@ function decodeBranchSystem(word: u32, address: u64, out: Arm64Instruction): voi
 }
 
 function decodeException(word: u32, out: Arm64Instruction): void {
-  const opc = (word >> 21) & 7;
-  const ll = word & 3;
+  const opc = bits(word, 21, 3);
+  const ll = bits(word, 0, 2);
   out.form = Form.Undefined;
-  if ((word >> 2) & 7) return;
+  if (bits(word, 2, 3)) return;
   if (opc == 0) out.form = ll == 1 ? Form.SVC : ll == 2 ? Form.HVC : ll == 3 ? Form.SMC : Form.Undefined;
   else if (opc == 1 && ll == 0) out.form = Form.BRK;
   else if (opc == 2 && ll == 0) out.form = Form.HLT;
@@ -195,11 +181,11 @@ function decodeException(word: u32, out: Arm64Instruction): void {
 }
 
 function decodeSystem(word: u32, out: Arm64Instruction): void {
-  const l = (word >> 21) & 1;
-  const sysOp0 = (word >> 19) & 3;
-  if ((word >> 22) & 3) {
+  const l = bit(word, 21);
+  const sysOp0 = bits(word, 19, 2);
+  if (bits(word, 22, 2)) {
     // SYSP, MSRR and MRRS (128-bit system forms, newer than the Capstone the tests use); the rest unallocated.
-    if (((word >> 22) & 3) == 1 && (sysOp0 >= 2 || (sysOp0 == 1 && !l))) out.checked = false;
+    if (bits(word, 22, 2) == 1 && (sysOp0 >= 2 || (sysOp0 == 1 && !l))) out.checked = false;
     else out.form = Form.Undefined;
     return;
   }
@@ -207,11 +193,11 @@ function decodeSystem(word: u32, out: Arm64Instruction): void {
   // op0 = 00 holds hints, barriers and PSTATE writes. Disassemblers built on LLVM (Capstone among
   // them) read the rest of this space as MSR/MRS of generically named registers, so the engine
   // counts those words as instructions too; only the two corners below are rejected.
-  const op1 = (word >> 16) & 7;
-  const crn = (word >> 12) & 15;
-  const crm = (word >> 8) & 15;
-  const op2 = (word >> 5) & 7;
-  const rt = word & 31;
+  const op1 = bits(word, 16, 3);
+  const crn = bits(word, 12, 4);
+  const crm = bits(word, 8, 4);
+  const op2 = bits(word, 5, 3);
+  const rt = bits(word, 0, 5);
   if (l || rt != 31) return;
   if (op1 == 3 && crn == 2) decodeHint((crm << 3) | op2, out);
   else if (op1 == 0 && crn == 4 && crm != 0 && (op2 == 1 || op2 == 2)) out.form = Form.Undefined; // XAFLAG, AXFLAG
@@ -242,11 +228,11 @@ function decodeHint(number: u32, out: Arm64Instruction): void {
 }
 
 function decodeRegisterBranch(word: u32, out: Arm64Instruction): void {
-  const opc = (word >> 21) & 15;
-  const op2 = (word >> 16) & 31;
-  const op3 = (word >> 10) & 63;
-  const rn = (word >> 5) & 31;
-  const op4 = word & 31;
+  const opc = bits(word, 21, 4);
+  const op2 = bits(word, 16, 5);
+  const op3 = bits(word, 10, 6);
+  const rn = bits(word, 5, 5);
+  const op4 = bits(word, 0, 5);
   out.form = Form.Undefined;
   if (op2 != 31) return;
   out.reg = u8(rn);
@@ -283,10 +269,10 @@ function decodeRegisterBranch(word: u32, out: Arm64Instruction): void {
 function decodeLoadStore(word: u32, address: u64, out: Arm64Instruction): void {
   if ((word & 0x3b000000) != 0x18000000) { out.checked = false; return; }
   // Load register (literal): opc (31:30) and V (26) choose the register file and size.
-  out.reg = u8(word & 31);
-  out.target = address + u64(signedField(word, 5, 19) << 2);
+  out.reg = u8(bits(word, 0, 5));
+  out.target = address + u64(offset19(word));
   const opc = word >> 30;
-  if ((word >> 26) & 1) {
+  if (bit(word, 26)) {
     out.form = opc == 0 ? Form.LdrLiteralS : opc == 1 ? Form.LdrLiteralD : opc == 2 ? Form.LdrLiteralQ : Form.Undefined;
   } else {
     out.form = opc == 0 ? Form.LdrLiteralW : opc == 1 ? Form.LdrLiteralX : opc == 2 ? Form.LdrswLiteral : Form.PrfmLiteral;
@@ -296,5 +282,5 @@ function decodeLoadStore(word: u32, address: u64, out: Arm64Instruction): void {
 /** Load-exclusive (LDXR, LDAXR, LDXP, LDAXP): a memory access before the matching store may clear the monitor. */
 export function isLoadExclusive(word: u32): bool {
   // Bit 31 clear with bit 21 set is CASP(A/L) in the same space, not an exclusive load.
-  return (word & 0x3fc00000) == 0x08400000 && !((word >> 31) == 0 && (word >> 21) & 1);
+  return (word & 0x3fc00000) == 0x08400000 && !((word >> 31) == 0 && bit(word, 21));
 }

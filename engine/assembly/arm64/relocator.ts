@@ -4,7 +4,8 @@
 // ADRP + ADD, absolute addresses from a literal pool after the code, loaded through the
 // destination register or X16/X17). Branches to other displaced words go to their copies.
 // The trampoline ends with a jump back to the first word left in place, then the literal pool.
-import { Arm64Instruction, Group } from './decoder';
+import { bits } from '../../../isa/arm64/fields';
+import { Arm64Instruction, Group, isLoadExclusive } from './decoder';
 import {
   Form, endsFlow, formName, isConditionalBranch, isImmediateBranch, isLiteralLoad, literalSize,
 } from './forms';
@@ -551,8 +552,7 @@ function scratchOf(insn: Arm64Instruction): u32 {
 
 /** Whether the instruction's result depends on the monitor an exclusive load set. */
 function isExclusiveLoad(insn: Arm64Instruction): bool {
-  return insn.form == Form.Other && (insn.word & 0x3fc00000) == 0x08400000 &&
-    !((insn.word >> 31) == 0 && (insn.word >> 21) & 1);
+  return insn.form == Form.Other && isLoadExclusive(insn.word);
 }
 
 /**
@@ -569,9 +569,9 @@ export function mayWrite(insn: Arm64Instruction, reg: u32): bool {
       return reg == IP1;
     case Form.Other: case Form.Undefined:
       if (insn.group == Group.LoadStore) {
-        return (word & 31) == reg || ((word >> 5) & 31) == reg || ((word >> 10) & 31) == reg || ((word >> 16) & 31) == reg;
+        return bits(word, 0, 5) == reg || bits(word, 5, 5) == reg || bits(word, 10, 5) == reg || bits(word, 16, 5) == reg;
       }
-      return (word & 31) == reg;
+      return bits(word, 0, 5) == reg;
     default:
       return false; // branches, hints, literal loads into vector registers, PRFM
   }

@@ -36,22 +36,14 @@ import {
   SHIFT_SSRA, SHIFT_USHLL, SHIFT_USHR, SHIFT_USRA, UNARY_ABS, UNARY_CMEQ0, UNARY_CMGE0, UNARY_CMGT0, UNARY_CMLE0,
   UNARY_CMLT0, UNARY_CNT, UNARY_NEG, UNARY_NOT, UNARY_RBIT, UNARY_REV16, UNARY_REV32, UNARY_REV64, UNARY_XTN,
 } from './simd-ops';
+import {
+  adrImmediate, bit, bitmaskElementLog2, bits, branchOffset26, offset14, offset19, op0, signedBits,
+} from '../../../../isa/arm64/fields';
 
 /** Extend kinds for operand2 (a field), after the four shift types LSL, LSR, ASR, ROR. */
 export const EXTEND_BASE: u8 = 4; // + option: UXTB, UXTH, UXTW, UXTX, SXTB, SXTH, SXTW, SXTX
 
-// ---- field helpers ----
-
-@inline function bits(word: u32, lo: u32, count: u32): u32 {
-  return (word >> lo) & ((<u32>1 << count) - 1);
-}
-@inline function bit(word: u32, at: u32): u32 {
-  return (word >> at) & 1;
-}
-@inline function signExtend(value: u64, width: u32): u64 {
-  const shift = <u64>(64 - width);
-  return <u64>((<i64>(value << shift)) >> shift);
-}
+// ---- register fields ----
 
 /** Register n as a source where 31 means XZR, or as a destination where writes to 31 vanish. */
 @inline function rz(n: u32): u32 {
@@ -113,13 +105,13 @@ export function decode(word: u32, pc: u64, entry: usize): bool {
   e = entry;
   memory.fill(e, 0, ENTRY_SIZE);
   store<u32>(e, word, E_WORD);
-  const op0 = bits(word, 25, 4);
-  if ((op0 & 0b1110) == 0b1000) return dataProcessingImmediate(word, pc);
-  if ((op0 & 0b1110) == 0b1010) return branchesAndSystem(word, pc);
-  if ((op0 & 0b0101) == 0b0100) return loadsAndStores(word, pc);
-  if ((op0 & 0b0111) == 0b0101) return dataProcessingRegister(word);
-  if ((op0 & 0b0111) == 0b0111) return simdAndFloatingPoint(word);
-  if (op0 == 0) return undefinedInstruction(); // UDF and the rest of the reserved space
+  const group = op0(word);
+  if ((group & 0b1110) == 0b1000) return dataProcessingImmediate(word, pc);
+  if ((group & 0b1110) == 0b1010) return branchesAndSystem(word, pc);
+  if ((group & 0b0101) == 0b0100) return loadsAndStores(word, pc);
+  if ((group & 0b0111) == 0b0101) return dataProcessingRegister(word);
+  if ((group & 0b0111) == 0b0111) return simdAndFloatingPoint(word);
+  if (group == 0) return undefinedInstruction(); // UDF and the rest of the reserved space
   return unsupported(); // SVE and unallocated space
 }
 
@@ -131,7 +123,7 @@ function dataProcessingImmediate(word: u32, pc: u64): bool {
   const rn = bits(word, 5, 5);
   switch (bits(word, 23, 3)) {
     case 0b000: case 0b001: { // ADR, ADRP
-      const offset = signExtend(<u64>((bits(word, 5, 19) << 2) | bits(word, 29, 2)), 21);
+      const offset = <u64>adrImmediate(word);
       op(OP_MOVI);
       fields(wz(rd), 0, 0);
       imm(bit(word, 31) == 0 ? pc + offset : (pc & ~<u64>0xfff) + (offset << 12));
@@ -245,10 +237,8 @@ let tmask: u64 = 0;
 
 /** DecodeBitMasks from the Arm ARM; false for a reserved encoding. Results in wmask and tmask. */
 function decodeBitMasks(n: u32, imms: u32, immr: u32, immediate: bool, dataSize: u32): bool {
-  const combined = (n << 6) | (~imms & 0x3f);
-  if (combined == 0) return false;
-  const len = 31 - clz<u32>(combined);
-  if (len < 1) return false;
+  const len = bitmaskElementLog2(n, imms);
+  if (len == 0) return false;
   const esize: u32 = 1 << len;
   if (esize > dataSize) return false;
   const levels = esize - 1;
@@ -281,14 +271,14 @@ function branchesAndSystem(word: u32, pc: u64): bool {
     if (bit(word, 25) != 0 || bit(word, 24) != 0 || bit(word, 4) != 0) return unsupported();
     op(OP_B_COND);
     ab(bits(word, 0, 4), 0);
-    imm(pc + signExtend(<u64>bits(word, 5, 19) << 2, 21));
+    imm(pc + <u64>offset19(word));
     imm2(pc + 4);
     return ENDS_BLOCK;
   }
   if ((top & 0b011) == 0b000) { // B, BL
     op(bit(word, 31) ? OP_BL : OP_B);
     fields(0, 0, 0);
-    imm(pc + signExtend(<u64>bits(word, 0, 26) << 2, 28));
+    imm(pc + <u64>branchOffset26(word));
     imm2(pc + 4);
     return ENDS_BLOCK;
   }
@@ -299,12 +289,12 @@ function branchesAndSystem(word: u32, pc: u64): bool {
       const nonZero = bit(word, 24) != 0;
       op(nonZero ? (sf ? OP_CBNZ_X : OP_CBNZ_W) : (sf ? OP_CBZ_X : OP_CBZ_W));
       fields(0, rz(rt), 0);
-      imm(pc + signExtend(<u64>bits(word, 5, 19) << 2, 21));
+      imm(pc + <u64>offset19(word));
     } else { // TBZ, TBNZ
       op(bit(word, 24) ? OP_TBNZ : OP_TBZ);
       fields(0, rz(rt), 0);
       ab(0, (bit(word, 31) << 5) | bits(word, 19, 5));
-      imm(pc + signExtend(<u64>bits(word, 5, 14) << 2, 16));
+      imm(pc + <u64>offset14(word));
     }
     imm2(pc + 4);
     return ENDS_BLOCK;
@@ -532,7 +522,7 @@ function singleRegister(word: u32, mode: u8, unsignedOffset: bool): bool {
   }
   let offset: u64;
   if (unsignedOffset) offset = <u64>bits(word, 10, 12) * bytes;
-  else offset = signExtend(<u64>bits(word, 12, 9), 9);
+  else offset = <u64>signedBits(word, 12, 9);
   if (mode == MODE_OFFSET) {
     op(OP_MEM_IMM + kind);
     fields(target, rs(rn), 0);
@@ -549,7 +539,7 @@ function literal(word: u32, pc: u64): bool {
   const opc = bits(word, 30, 2);
   const vector = bit(word, 26);
   const rt = bits(word, 0, 5);
-  const address = pc + signExtend(<u64>bits(word, 5, 19) << 2, 21);
+  const address = pc + <u64>offset19(word);
   let kind: i32;
   if (vector == 0) {
     if (opc == 0b11) { // PRFM (literal)
@@ -602,7 +592,7 @@ function pair(word: u32, op2: u32): bool {
   fields(first, rs(rn), 0);
   ra(second);
   ab(mode, 0);
-  imm(signExtend(<u64>bits(word, 15, 7), 7) * scale);
+  imm(<u64>signedBits(word, 15, 7) * scale);
   return CONTINUES;
 }
 
