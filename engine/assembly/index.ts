@@ -8,12 +8,11 @@ export function interfaceVersion(): i32 {
   return INTERFACE_VERSION;
 }
 
-export { x64Encode, x64PlanRedirect, x64TrampolineMaxSize } from './x64/exports';
-export { patchImageBuffer, parsePatchImage } from './patch/exports';
 export { inputBuffer } from './common/input';
-export { arm64Encode, arm64PlanRedirect, arm64TrampolineMaxSize, decodeArm64Words } from './arm64/exports';
-
-// x86-64 decoder: scratch buffer, single decode with a facts record, batch decodes.
+export { patchImageBuffer, parsePatchImage } from './patch/exports';
+// x86-64: the writer, redirect plans, and the decoder (scratch buffer, one decode with a facts record, batch decodes).
 export {
+  x64Encode, x64PlanRedirect, x64TrampolineMaxSize,
   x64DecoderBuffer, x64FactCount, x64Decode, x64Facts, x64DecodeReason, x64DecodeRun, x64DecodeWindows,
-} from './x64/decoder-exports';
+} from './x64/exports';
+export { arm64Encode, arm64PlanRedirect, arm64TrampolineMaxSize, decodeArm64Words } from './arm64/exports';

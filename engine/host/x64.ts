@@ -56,8 +56,8 @@ export async function planX64Redirect(request: RedirectRequest): Promise<PlanRes
   input.set(padding, 0);
   input.set(bytes, padding.length);
   const hasTrampoline = request.trampolineAddress !== undefined;
-  const json = engine.exports.x64PlanRedirect(padding.length, bytes.length, BigInt(request.target.address),
+  const answer = engine.exports.x64PlanRedirect(padding.length, bytes.length, BigInt(request.target.address),
     request.target.name ?? '', BigInt(request.replacement), request.mode === 'hook' ? 1 : 0,
     hasTrampoline, BigInt(request.trampolineAddress ?? 0));
-  return decodePlanResult(json);
+  return decodePlanResult(engine.string(answer));
 }

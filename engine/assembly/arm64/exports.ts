@@ -1,8 +1,9 @@
 // The ARM64 engine's WebAssembly exports. Inputs arrive in the shared input buffer.
-import { inputBytes, outputBuffer } from '../common/input';
-import { toHex } from '../common/json';
+import { answer, inputBytes, outputBuffer } from '../common/input';
+import { redirectRequest } from '../common/plan';
+import { hexBytes } from '../common/hex';
 import { Arm64Instruction, decode } from './decoder';
-import { Arm64RedirectRequest, RedirectMode, planArm64Redirect } from './planner';
+import { planArm64Redirect } from './planner';
 import { ARM64_TRAMPOLINE_MAX_SIZE } from './relocator';
 import { Arm64Writer } from './writer';
 
@@ -30,39 +31,16 @@ export function decodeArm64Words(count: i32, address: u64): usize {
   return records;
 }
 
-/** The last JSON answer, kept alive until the next one (the host reads it right after the call). */
-let lastAnswer: string = '';
-
 /**
- * Answers with the address of a string's UTF-16 code units; the byte length is the u32 before
- * them. The host decodes it natively, which is much faster for long answers than the generated
- * bindings' lifting.
- */
-function answer(text: string): usize {
-  lastAnswer = text;
-  return changetype<usize>(lastAnswer);
-}
-
-/**
- * Plans redirecting the ARM64 function at `address` to `replacement` (mode 0 replace, 1 hook) and
- * answers with the plan contract's PlanResult as JSON. The input buffer holds the `paddingLength`
- * bytes of padding before the function, then the function's `functionLength` bytes.
+ * Plans redirecting the ARM64 function at `address` to `replacement` (see redirectRequest) and
+ * answers with the plan contract's PlanResult as JSON, by address (see answer).
  */
 export function arm64PlanRedirect(
   paddingLength: i32, functionLength: i32, address: u64, name: string, replacement: u64, mode: i32,
   hasTrampoline: bool, trampoline: u64,
 ): usize {
-  const request = new Arm64RedirectRequest();
-  request.code = inputBytes(0, paddingLength + functionLength).dataStart;
-  request.paddingLength = paddingLength;
-  request.functionLength = functionLength;
-  request.address = address;
-  request.name = name;
-  request.replacement = replacement;
-  request.mode = mode == 1 ? RedirectMode.Hook : RedirectMode.Replace;
-  request.hasTrampoline = hasTrampoline;
-  request.trampoline = trampoline;
-  return answer(planArm64Redirect(request, ARM64_TRAMPOLINE_MAX_SIZE));
+  return answer(planArm64Redirect(redirectRequest(paddingLength, functionLength, address, name, replacement, mode,
+    hasTrampoline, trampoline), ARM64_TRAMPOLINE_MAX_SIZE));
 }
 
 /** The largest trampoline an ARM64 hook plan can need, in bytes: reserve this much before planning. */
@@ -106,5 +84,5 @@ export function arm64Encode(form: i32, address: u64, target: u64, register: i32,
     case Arm64WriterForm.Nop: w.putNop(); break;
     default: ok = false;
   }
-  return ok ? toHex(w.toBytes()) : '';
+  return ok ? hexBytes(w.toBytes()) : '';
 }

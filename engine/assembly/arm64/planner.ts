@@ -7,30 +7,14 @@
 //   before the function, when there is such padding: still one 4-byte store at the entry;
 // - `ldr x16, #8; br x16; .quad replacement` over the first 16 bytes of the function.
 // X16 (IP0) is free at a function's entry: the AAPCS64 lets call veneers clobber it.
+import { hex, hexWord } from '../common/hex';
 import { JsonWriter } from '../common/json';
-import { refusalJson, writeStep } from '../common/plan';
+import { RedirectMode } from '../common/interface';
+import { RedirectRequest, Refusal, copyOut, refusalJson, writeStep } from '../common/plan';
 import { Arm64Instruction, decode } from './decoder';
 import { Form, endsFlow, formName, isImmediateBranch, isLiteralLoad, literalSize } from './forms';
-import { Relocation, RelocationInput, hex, relocateArm64 } from './relocator';
+import { Relocation, RelocationInput, relocateArm64 } from './relocator';
 import { Arm64Writer, FAR_JUMP_SIZE, reaches } from './writer';
-
-export const enum RedirectMode {
-  Replace = 0,
-  Hook = 1,
-}
-
-/** What the host asks for; the bytes (padding, then the function) sit in linear memory at `code`. */
-export class Arm64RedirectRequest {
-  code: usize = 0;
-  paddingLength: i32 = 0;
-  functionLength: i32 = 0;
-  address: u64 = 0;
-  name: string = '';
-  replacement: u64 = 0;
-  mode: RedirectMode = RedirectMode.Replace;
-  hasTrampoline: bool = false;
-  trampoline: u64 = 0;
-}
 
 const enum EntryForm {
   Branch,
@@ -38,14 +22,10 @@ const enum EntryForm {
   FarJump,
 }
 
-class Refusal {
-  constructor(readonly code: string, readonly message: string, readonly address: u64) {}
-}
-
-export function planArm64Redirect(request: Arm64RedirectRequest, trampolineMaxSize: i32): string {
+export function planArm64Redirect(request: RedirectRequest, trampolineMaxSize: i32): string {
   const planner = new Planner(request, trampolineMaxSize);
   const refusal = planner.plan();
-  if (refusal != null) return refusalJson(refusal.code, refusal.message, refusal.address);
+  if (refusal != null) return refusalJson(refusal);
   return planner.json();
 }
 
@@ -61,7 +41,7 @@ class Planner {
   /** Displaced words that are literal data of a displaced load (not instructions). */
   private data: bool[] = [];
 
-  constructor(private readonly request: Arm64RedirectRequest, private readonly trampolineMaxSize: i32) {
+  constructor(private readonly request: RedirectRequest, private readonly trampolineMaxSize: i32) {
     this.functionStart = request.code + usize(request.paddingLength);
   }
 
@@ -111,7 +91,7 @@ class Planner {
     for (let i = 0; i < this.displacedCount; i++) {
       const insn = this.words[i];
       if (insn.form == Form.Undefined && !this.data[i]) {
-        return new Refusal('undecodable', 'The word 0x' + hex8(insn.word) + ' at ' + this.where(insn.address) +
+        return new Refusal('undecodable', 'The word 0x' + hexWord(insn.word) + ' at ' + this.where(insn.address) +
           ' is not an A64 instruction (an unallocated encoding), so the first ' + this.overwritten.toString() +
           ' bytes of ' + this.label + ' cannot be moved out of the way of the jump.', insn.address);
       }
@@ -366,16 +346,4 @@ class Planner {
     j.endArray().endObject();
     j.endObject();
   }
-}
-
-function hex8(word: u32): string {
-  let text = word.toString(16);
-  while (text.length < 8) text = '0' + text;
-  return text;
-}
-
-function copyOut(address: usize, length: i32): Uint8Array {
-  const out = new Uint8Array(length);
-  memory.copy(out.dataStart, address, length);
-  return out;
 }

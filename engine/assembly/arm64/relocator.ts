@@ -5,6 +5,7 @@
 // destination register or X16/X17). Branches to other displaced words go to their copies.
 // The trampoline ends with a jump back to the first word left in place, then the literal pool.
 import { bits } from '../../../isa/arm64/fields';
+import { hex, hexWord } from '../common/hex';
 import { Arm64Instruction, Group, isLoadExclusive } from './decoder';
 import {
   Form, endsFlow, formName, isConditionalBranch, isImmediateBranch, isLiteralLoad, literalSize,
@@ -470,9 +471,6 @@ function ensure(ok: bool): void {
   assert(ok, 'relocated form out of reach after layout');
 }
 
-export function hex(value: u64): string {
-  return '0x' + value.toString(16);
-}
 
 function reachText(form: Form): string {
   switch (form) {
@@ -580,9 +578,7 @@ export function mayWrite(insn: Arm64Instruction, reg: u32): bool {
 /** A name for messages: the mnemonic when the decoder knows it, else the word itself. */
 export function describeInstruction(insn: Arm64Instruction): string {
   if (insn.form == Form.Other || insn.form == Form.Undefined) {
-    let text = insn.word.toString(16);
-    while (text.length < 8) text = '0' + text;
-    return 'the instruction 0x' + text;
+    return 'the instruction 0x' + hexWord(insn.word);
   }
   return formName(insn.form, insn.cond);
 }

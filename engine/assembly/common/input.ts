@@ -1,5 +1,6 @@
 // The host hands bytes to the engine through one reusable buffer in linear memory: it asks for a
-// buffer of the size it needs, copies its bytes in, then calls the export that reads them.
+// buffer of the size it needs, copies its bytes in, then calls the export that reads them. Answers
+// go back as records in a reusable output buffer, or as strings the host reads by address.
 
 let input = new Uint8Array(0);
 
@@ -20,4 +21,17 @@ let output = new Uint8Array(0);
 export function outputBuffer(size: i32): Uint8Array {
   if (output.length < size) output = new Uint8Array(max(size, output.length * 2));
   return output;
+}
+
+/** The last string answer, kept alive until the next one (the host reads it right after the call). */
+let lastAnswer: string = '';
+
+/**
+ * Answers with the address of a string's UTF-16 code units; the byte length is the u32 before
+ * them. The host decodes it natively (Engine.string), which is much faster for long answers than
+ * the generated bindings' lifting.
+ */
+export function answer(text: string): usize {
+  lastAnswer = text;
+  return changetype<usize>(lastAnswer);
 }

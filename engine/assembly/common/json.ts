@@ -1,8 +1,7 @@
 // A small JSON writer: the engine answers the host in JSON text, which is easy to read in tests
 // and in the page's step view. Text goes straight into one growing UTF-16 buffer, so an answer of
 // a few kilobytes costs a handful of allocations rather than one per token.
-
-const HEX_DIGITS = '0123456789abcdef';
+import { HEX_DIGITS } from './hex';
 
 export class JsonWriter {
   private units: Uint16Array = new Uint16Array(2048);
@@ -109,16 +108,4 @@ export class JsonWriter {
   }
 
   toString(): string { return String.UTF16.decodeUnsafe(this.units.dataStart, <usize>this.length << 1); }
-}
-
-export function toHex(data: Uint8Array): string {
-  // Two UTF-16 code units per byte, written in place: concatenating per byte is quadratic.
-  const length = data.length;
-  const units = new Uint16Array(length * 2);
-  for (let i = 0; i < length; i++) {
-    const b = data[i];
-    units[i * 2] = HEX_DIGITS.charCodeAt(b >> 4);
-    units[i * 2 + 1] = HEX_DIGITS.charCodeAt(b & 15);
-  }
-  return String.UTF16.decodeUnsafe(units.dataStart, length * 4);
 }

@@ -1,11 +1,54 @@
-// Pieces of the plan contract (engine/host/plan.ts) that every architecture's planner writes the same way.
+// What every architecture's redirect planner shares: the request the host makes, refusals, and the
+// pieces of the plan contract (engine/host/plan.ts) that every planner writes the same way.
+import { inputBytes } from './input';
+import { RedirectMode } from './interface';
 import { JsonWriter } from './json';
 
+/** What the host asks for; the bytes (padding, then the function) sit in linear memory at `code`. */
+export class RedirectRequest {
+  code: usize = 0;
+  paddingLength: i32 = 0;
+  functionLength: i32 = 0;
+  /** The function's address (its first byte follows the padding). */
+  address: u64 = 0;
+  name: string = '';
+  replacement: u64 = 0;
+  mode: RedirectMode = RedirectMode.Replace;
+  hasTrampoline: bool = false;
+  trampoline: u64 = 0;
+}
+
+/**
+ * The request of a plan export's arguments: the input buffer holds the `paddingLength` bytes of
+ * padding before the function, then the function's `functionLength` bytes.
+ */
+export function redirectRequest(
+  paddingLength: i32, functionLength: i32, address: u64, name: string, replacement: u64, mode: i32,
+  hasTrampoline: bool, trampoline: u64,
+): RedirectRequest {
+  const request = new RedirectRequest();
+  request.code = inputBytes(0, paddingLength + functionLength).dataStart;
+  request.paddingLength = paddingLength;
+  request.functionLength = functionLength;
+  request.address = address;
+  request.name = name;
+  request.replacement = replacement;
+  request.mode = mode == RedirectMode.Hook ? RedirectMode.Hook : RedirectMode.Replace;
+  request.hasTrampoline = hasTrampoline;
+  request.trampoline = trampoline;
+  return request;
+}
+
+/** Why a function cannot be redirected, and the address the reason is about. */
+export class Refusal {
+  constructor(readonly code: string, readonly message: string, readonly address: u64) {}
+}
+
 /** A PlanResult refusal: `{ ok: false, refusal: { code, message, address } }`. */
-export function refusalJson(code: string, message: string, address: u64): string {
+export function refusalJson(refusal: Refusal): string {
   const j = new JsonWriter();
   j.beginObject().key('ok').bool(false).key('refusal').beginObject();
-  j.key('code').string(code).key('message').string(message).key('address').hex(address);
+  j.key('code').string(refusal.code).key('message').string(refusal.message).key('address').hex(refusal.address);
   j.endObject().endObject();
   return j.toString();
 }
@@ -18,4 +61,11 @@ export function writeStep(j: JsonWriter, kind: string, address: u64, before: Uin
   j.key('before').bytes(before).key('after').bytes(after);
   j.key('atomic').bool(atomic).key('explanation').string(explanation);
   j.endObject();
+}
+
+/** A copy of `length` bytes of linear memory at `address` (the function's bytes as they were). */
+export function copyOut(address: usize, length: i32): Uint8Array {
+  const out = new Uint8Array(length);
+  memory.copy(out.dataStart, address, <usize>length);
+  return out;
 }

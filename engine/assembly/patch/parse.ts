@@ -1,7 +1,8 @@
 // Reads and validates a patch image. Every offset, length and count is checked against the image
 // before it is used, so no input can make the engine read outside it, trap, or loop for long:
 // the work is linear in the image size (plus a sort of the redirects).
-import { JsonWriter, toHex } from '../common/json';
+import { hex, hexBytes } from '../common/hex';
+import { JsonWriter } from '../common/json';
 import {
   ARCH_ARM64, ARCH_X64, BASE_IDENTITY_SIZE, BASE_REF_SIZE, B_RESERVED, B_SLOT, B_SYMBOL, FORMAT_VERSION,
   HEADER_SIZE, H_ARCH, H_BASE_IDENTITY, H_BASE_REFS, H_CODE, H_DATA, H_FLAGS, H_HEADER_SIZE, H_IMAGE_SIZE,
@@ -60,10 +61,6 @@ export class PatchImage {
 
 export function archName(arch: u16): string {
   return arch == ARCH_X64 ? 'x64' : arch == ARCH_ARM64 ? 'arm64' : 'unknown';
-}
-
-function hex(value: u64): string {
-  return '0x' + value.toString(16);
 }
 
 function u16At(bytes: Uint8Array, at: u32): u16 {
@@ -139,7 +136,7 @@ export class PatchImageParser {
         return this.fail('reserved-not-zero', 'reserved header byte at ' + hex(H_RESERVED + i) + ' is not zero', H_RESERVED + i);
       }
     }
-    image.baseIdentity = toHex(bytes.subarray(H_BASE_IDENTITY, H_BASE_IDENTITY + BASE_IDENTITY_SIZE));
+    image.baseIdentity = hexBytes(bytes.subarray(H_BASE_IDENTITY, H_BASE_IDENTITY + BASE_IDENTITY_SIZE));
 
     image.code = this.region('code section', H_CODE, 1);
     if (this.error) return null;

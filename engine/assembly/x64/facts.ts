@@ -1,7 +1,7 @@
 // What the redirect engine needs to know about one decoded instruction: how it changes the flow of
 // execution, and a short name for it in messages.
 import { X64Flow, X64Instruction } from '../../../isa/x64/instruction';
-import { toHex } from '../common/json';
+import { spacedHexAt } from '../common/hex';
 
 export const enum InstructionKind {
   /** Runs the same from any address once RIP-relative operands are adjusted. */
@@ -49,14 +49,7 @@ export class SourceInstruction {
 
   /** "the je rel8 (74 05)": a name and the bytes, for messages. */
   describe(): string {
-    let bytes = '';
-    for (let i = 0; i < this.insn.length; i++) {
-      if (i > 0) bytes += ' ';
-      const one = new Uint8Array(1);
-      one[0] = load<u8>(this.ptr + <usize>i);
-      bytes += toHex(one);
-    }
-    return 'the ' + nameOf(this) + ' (' + bytes + ')';
+    return 'the ' + nameOf(this) + ' (' + spacedHexAt(this.ptr, this.insn.length) + ')';
   }
 }
 

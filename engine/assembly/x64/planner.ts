@@ -1,29 +1,13 @@
 // x86-64 redirect planner: decides how to send a function's callers to a replacement, checks that
 // doing so is safe, and answers with the plan (the shared contract of engine/host/plan.ts) as JSON.
-import { JsonWriter, toHex } from '../common/json';
+import { hex, spacedHexAt } from '../common/hex';
+import { RedirectMode } from '../common/interface';
+import { JsonWriter } from '../common/json';
+import { RedirectRequest, Refusal, copyOut, refusalJson, writeStep } from '../common/plan';
 import { X64Instruction, decodeX64 } from '../../../isa/x64/decoder';
 import { InstructionKind, SourceInstruction } from './facts';
-import { Relocation, hex, relocateX64 } from './relocator';
+import { Relocation, relocateX64 } from './relocator';
 import { JMP_ABSOLUTE_SIZE, JMP_REL32_SIZE, JMP_REL8_SIZE, X64Writer, fitsRel32 } from './writer';
-
-export const enum RedirectMode {
-  Replace = 0,
-  Hook = 1,
-}
-
-/** What the host asks for; the bytes (padding, then the function) sit in linear memory at `code`. */
-export class X64RedirectRequest {
-  code: usize = 0;
-  paddingLength: i32 = 0;
-  functionLength: i32 = 0;
-  /** The function's address (its first byte follows the padding). */
-  address: u64 = 0;
-  name: string = '';
-  replacement: u64 = 0;
-  mode: RedirectMode = RedirectMode.Replace;
-  hasTrampoline: bool = false;
-  trampoline: u64 = 0;
-}
 
 /** How the entry is redirected. */
 const enum EntryForm {
@@ -40,11 +24,7 @@ const enum EntryForm {
  */
 export const X64_TRAMPOLINE_MAX_SIZE: i32 = 28 + 14 * 16 + JMP_ABSOLUTE_SIZE;
 
-class Refusal {
-  constructor(readonly code: string, readonly message: string, readonly address: u64) {}
-}
-
-export function planX64Redirect(request: X64RedirectRequest): string {
+export function planX64Redirect(request: RedirectRequest): string {
   const planner = new Planner(request);
   const refusal = planner.plan();
   const answer = refusal != null ? refusalJson(refusal) : planner.json();
@@ -67,7 +47,7 @@ class Planner {
   /** Why the first undecodable bytes did not decode (the decoder's sentence). */
   private undecodableReason: string = '';
 
-  constructor(private readonly request: X64RedirectRequest) {
+  constructor(private readonly request: RedirectRequest) {
     this.functionStart = request.code + <usize>request.paddingLength;
   }
 
@@ -290,7 +270,7 @@ class Planner {
     const r = this.request;
     const offset = <i32>(address - r.address);
     const n = min(count, r.functionLength - offset);
-    return spacedHex(this.functionStart + <usize>offset, n);
+    return spacedHexAt(this.functionStart + <usize>offset, n);
   }
 
   /** The plan as JSON (PlanResult with ok: true). */
@@ -337,16 +317,16 @@ class Planner {
         text += ', then a ' + relocation.jumpBack + ' back to ' + this.where(resume) + ', the first instruction left in place.';
       }
       text += ' Calling ' + hex(r.trampoline) + ' runs the original ' + this.label + '.';
-      this.step(j, 'trampoline', r.trampoline, new Uint8Array(relocation.bytes.length), relocation.bytes, false, text);
+      writeStep(j, 'trampoline', r.trampoline, new Uint8Array(relocation.bytes.length), relocation.bytes, false, text);
     }
     if (this.form == EntryForm.HotPatch) {
       const padAddress = r.address - <u64>this.paddingJump.length;
       const before = copyOut(this.functionStart - <usize>this.paddingJump.length, this.paddingJump.length);
-      this.step(j, 'padding-jump', padAddress, before, this.paddingJump, false,
+      writeStep(j, 'padding-jump', padAddress, before, this.paddingJump, false,
         'A ' + this.paddingJumpName + ' to the replacement ' + hex(r.replacement) + ' goes into the padding just before ' +
         this.label + ', which nothing executes, so writing it changes no behaviour yet.');
       const atomic = (r.address & 63) != 63;
-      this.step(j, 'entry-jump', r.address, copyOut(this.functionStart, JMP_REL8_SIZE), this.entryBytes, atomic,
+      writeStep(j, 'entry-jump', r.address, copyOut(this.functionStart, JMP_REL8_SIZE), this.entryBytes, atomic,
         'A 2-byte jmp rel8 at the entry sends callers back to that long jump. Only these 2 bytes of the function change' +
         (atomic
           ? ', in a single 2-byte store (it does not cross a cache line), so a thread sees either the old first instruction or the short jump, never half of each.'
@@ -354,7 +334,7 @@ class Planner {
     } else {
       const size = this.entryBytes.length;
       const atomic = <i32>(r.address & 7) + size <= 8;
-      this.step(j, 'entry-jump', r.address, copyOut(this.functionStart, size), this.entryBytes, atomic,
+      writeStep(j, 'entry-jump', r.address, copyOut(this.functionStart, size), this.entryBytes, atomic,
         (nearReplacement(this.formName)
           ? 'A ' + this.formName + ' to the replacement ' + hex(r.replacement)
           : 'The replacement ' + hex(r.replacement) + ' is more than 2 GiB away, so a ' + this.formName +
@@ -368,40 +348,8 @@ class Planner {
     j.endObject().endObject();
     return j.toString();
   }
-
-  private step(j: JsonWriter, kind: string, address: u64, before: Uint8Array, after: Uint8Array, atomic: bool, explanation: string): void {
-    j.beginObject();
-    j.key('kind').string(kind).key('address').hex(address);
-    j.key('before').bytes(before).key('after').bytes(after);
-    j.key('atomic').bool(atomic).key('explanation').string(explanation);
-    j.endObject();
-  }
 }
 
 function nearReplacement(formName: string): bool {
   return formName == 'jmp rel32';
-}
-
-function refusalJson(refusal: Refusal): string {
-  const j = new JsonWriter();
-  j.beginObject().key('ok').bool(false).key('refusal').beginObject();
-  j.key('code').string(refusal.code).key('message').string(refusal.message).key('address').hex(refusal.address);
-  j.endObject().endObject();
-  return j.toString();
-}
-
-function copyOut(ptr: usize, length: i32): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = load<u8>(ptr + <usize>i);
-  return out;
-}
-
-function spacedHex(ptr: usize, length: i32): string {
-  const bytes = copyOut(ptr, length);
-  let out = '';
-  for (let i = 0; i < length; i++) {
-    if (i > 0) out += ' ';
-    out += toHex(bytes.subarray(i, i + 1));
-  }
-  return out;
 }

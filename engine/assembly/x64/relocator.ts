@@ -4,6 +4,7 @@ import {
   CALL_ABSOLUTE_SIZE, CALL_REL32_SIZE, JCC_ABSOLUTE_SIZE, JCC_REL32_SIZE, JMP_ABSOLUTE_SIZE, JMP_REL32_SIZE,
   JMP_REL8_SIZE, X64Writer, distance, fitsRel32,
 } from './writer';
+import { hex } from '../common/hex';
 import { InstructionKind, SourceInstruction } from './facts';
 
 /** What was done to one instruction, for the plan. */
@@ -38,9 +39,6 @@ const enum Shape {
   Far,
 }
 
-export function hex(value: u64): string {
-  return '0x' + value.toString(16);
-}
 
 /**
  * Relocates `sources` (consecutive instructions ending at `resume`) to `trampoline`. Branches
