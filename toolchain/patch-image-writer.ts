@@ -1,20 +1,21 @@
-// Writes the patch image format (version 1) that engine/assembly/patch/parse.ts reads.
+// Writes the patch image format (version 1) that engine/assembly/patch/parse.ts reads, with the
+// numbers of the format from the file the parser is built from (engine/assembly/patch/format.ts).
 // The layout is documented in docs/patch-format.md.
 import { ARCH, type Arch } from '../core/arch.ts';
-
-export const PATCH_MAGIC = 'HPAT';
-export const PATCH_FORMAT_VERSION = 1;
-export const PATCH_HEADER_SIZE = 128;
-export const REDIRECT_ENTRY_SIZE = 32;
-export const IMPORT_ENTRY_SIZE = 24;
-export const BASE_REFERENCE_ENTRY_SIZE = 16;
-export const SLOT_SIZE = 8;
-export const NO_SLOT = 0xffffffff;
+import {
+  BASE_IDENTITY_SIZE, BASE_REF_SIZE, B_SLOT, B_SYMBOL, FORMAT_VERSION, HEADER_SIZE, H_ARCH,
+  H_BASE_IDENTITY, H_BASE_REFS, H_CODE, H_DATA, H_FLAGS, H_HEADER_SIZE, H_IMAGE_SIZE, H_IMPORTS, H_MAGIC,
+  H_MODULE_NAME, H_REDIRECTS, H_RESERVED, H_SEQUENCE, H_STRINGS, H_VERSION, IMPORT_SIZE, I_MODULE, I_SLOT, I_SYMBOL,
+  MAGIC, MODE_HOOK, MODE_REPLACE, NO_SLOT, REDIRECT_SIZE, R_BASE_NAME, R_BASE_OFFSET, R_BASE_SIZE, R_MODE,
+  R_NEW_OFFSET, R_NEW_SIZE, R_SLOT,
+} from '../engine/assembly/patch/format.ts';
 
 /** Header field offsets, for tools (and tests) that edit images. */
 export const HEADER_FIELDS = {
-  magic: 0, version: 4, arch: 6, headerSize: 8, imageSize: 12, sequence: 16, flags: 20, baseIdentity: 24,
-  moduleName: 56, code: 64, data: 72, redirects: 80, imports: 88, baseReferences: 96, strings: 104, reserved: 112,
+  magic: H_MAGIC, version: H_VERSION, arch: H_ARCH, headerSize: H_HEADER_SIZE, imageSize: H_IMAGE_SIZE,
+  sequence: H_SEQUENCE, flags: H_FLAGS, baseIdentity: H_BASE_IDENTITY, moduleName: H_MODULE_NAME, code: H_CODE,
+  data: H_DATA, redirects: H_REDIRECTS, imports: H_IMPORTS, baseReferences: H_BASE_REFS, strings: H_STRINGS,
+  reserved: H_RESERVED,
 } as const;
 
 export interface PatchImageContents {
@@ -70,12 +71,12 @@ export function writePatchImage(contents: PatchImageContents): Uint8Array {
   const imports = contents.imports.map((i) => ({ ...i, moduleName: strings.add(i.module), symbolName: strings.add(i.symbol) }));
   const baseRefs = contents.baseReferences.map((b) => ({ ...b, name: strings.add(b.symbol) }));
 
-  const codeOffset = PATCH_HEADER_SIZE;
+  const codeOffset = HEADER_SIZE;
   const dataOffset = align(codeOffset + contents.code.length, 16);
   const redirectOffset = align(dataOffset + contents.data.length, 8);
-  const importOffset = redirectOffset + redirects.length * REDIRECT_ENTRY_SIZE;
-  const baseRefOffset = importOffset + imports.length * IMPORT_ENTRY_SIZE;
-  const stringOffset = baseRefOffset + baseRefs.length * BASE_REFERENCE_ENTRY_SIZE;
+  const importOffset = redirectOffset + redirects.length * REDIRECT_SIZE;
+  const baseRefOffset = importOffset + imports.length * IMPORT_SIZE;
+  const stringOffset = baseRefOffset + baseRefs.length * BASE_REF_SIZE;
   const size = stringOffset + strings.size;
 
   const image = new Uint8Array(size);
@@ -83,43 +84,44 @@ export function writePatchImage(contents: PatchImageContents): Uint8Array {
   const u32 = (at: number, value: number) => view.setUint32(at, value, true);
   const ref = (at: number, s: { offset: number; length: number }) => { u32(at, s.offset); u32(at + 4, s.length); };
 
-  image.set(new TextEncoder().encode(PATCH_MAGIC), HEADER_FIELDS.magic);
-  view.setUint16(HEADER_FIELDS.version, PATCH_FORMAT_VERSION, true);
-  view.setUint16(HEADER_FIELDS.arch, ARCH[contents.arch].patchImageCode, true);
-  u32(HEADER_FIELDS.headerSize, PATCH_HEADER_SIZE);
-  u32(HEADER_FIELDS.imageSize, size);
-  u32(HEADER_FIELDS.sequence, contents.sequence);
-  for (let i = 0; i < 32; i++) image[HEADER_FIELDS.baseIdentity + i] = parseInt(contents.baseIdentity.slice(i * 2, i * 2 + 2), 16);
-  ref(HEADER_FIELDS.moduleName, moduleName);
-  u32(HEADER_FIELDS.code, codeOffset); u32(HEADER_FIELDS.code + 4, contents.code.length);
-  u32(HEADER_FIELDS.data, dataOffset); u32(HEADER_FIELDS.data + 4, contents.data.length);
-  u32(HEADER_FIELDS.redirects, redirectOffset); u32(HEADER_FIELDS.redirects + 4, redirects.length);
-  u32(HEADER_FIELDS.imports, importOffset); u32(HEADER_FIELDS.imports + 4, imports.length);
-  u32(HEADER_FIELDS.baseReferences, baseRefOffset); u32(HEADER_FIELDS.baseReferences + 4, baseRefs.length);
-  u32(HEADER_FIELDS.strings, stringOffset); u32(HEADER_FIELDS.strings + 4, strings.size);
+  u32(H_MAGIC, MAGIC);
+  view.setUint16(H_VERSION, FORMAT_VERSION, true);
+  view.setUint16(H_ARCH, ARCH[contents.arch].patchImageCode, true);
+  u32(H_HEADER_SIZE, HEADER_SIZE);
+  u32(H_IMAGE_SIZE, size);
+  u32(H_SEQUENCE, contents.sequence);
+  for (let i = 0; i < BASE_IDENTITY_SIZE; i++) image[H_BASE_IDENTITY + i] = parseInt(contents.baseIdentity.slice(i * 2, i * 2 + 2), 16);
+  ref(H_MODULE_NAME, moduleName);
+  // Sections: offset, then size or count.
+  u32(H_CODE, codeOffset); u32(H_CODE + 4, contents.code.length);
+  u32(H_DATA, dataOffset); u32(H_DATA + 4, contents.data.length);
+  u32(H_REDIRECTS, redirectOffset); u32(H_REDIRECTS + 4, redirects.length);
+  u32(H_IMPORTS, importOffset); u32(H_IMPORTS + 4, imports.length);
+  u32(H_BASE_REFS, baseRefOffset); u32(H_BASE_REFS + 4, baseRefs.length);
+  u32(H_STRINGS, stringOffset); u32(H_STRINGS + 4, strings.size);
 
   image.set(contents.code, codeOffset);
   image.set(contents.data, dataOffset);
   redirects.forEach((r, i) => {
-    const at = redirectOffset + i * REDIRECT_ENTRY_SIZE;
-    ref(at, r.name);
-    u32(at + 8, r.baseOffset);
-    u32(at + 12, r.baseSize);
-    u32(at + 16, r.newOffset);
-    u32(at + 20, r.newSize);
-    image[at + 24] = r.mode === 'hook' ? 1 : 0;
-    u32(at + 28, r.slot ?? NO_SLOT);
+    const at = redirectOffset + i * REDIRECT_SIZE;
+    ref(at + R_BASE_NAME, r.name);
+    u32(at + R_BASE_OFFSET, r.baseOffset);
+    u32(at + R_BASE_SIZE, r.baseSize);
+    u32(at + R_NEW_OFFSET, r.newOffset);
+    u32(at + R_NEW_SIZE, r.newSize);
+    image[at + R_MODE] = r.mode === 'hook' ? MODE_HOOK : MODE_REPLACE;
+    u32(at + R_SLOT, r.slot ?? NO_SLOT);
   });
   imports.forEach((entry, i) => {
-    const at = importOffset + i * IMPORT_ENTRY_SIZE;
-    ref(at, entry.moduleName);
-    ref(at + 8, entry.symbolName);
-    u32(at + 16, entry.slot);
+    const at = importOffset + i * IMPORT_SIZE;
+    ref(at + I_MODULE, entry.moduleName);
+    ref(at + I_SYMBOL, entry.symbolName);
+    u32(at + I_SLOT, entry.slot);
   });
   baseRefs.forEach((entry, i) => {
-    const at = baseRefOffset + i * BASE_REFERENCE_ENTRY_SIZE;
-    ref(at, entry.name);
-    u32(at + 8, entry.slot);
+    const at = baseRefOffset + i * BASE_REF_SIZE;
+    ref(at + B_SYMBOL, entry.name);
+    u32(at + B_SLOT, entry.slot);
   });
   image.set(strings.bytes(), stringOffset);
   return image;

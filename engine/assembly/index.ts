@@ -1,11 +1,10 @@
 // The hotpatch engine: AssemblyScript compiled to engine.wasm, the same module in Node and the browser.
 // It is pure: bytes and addresses in, plans out. The host applies plans to the sandbox.
+import { ENGINE_INTERFACE_VERSION } from './common/interface';
 
-/** Version of the interface between engine.wasm and its TypeScript host; they must agree. */
-export const INTERFACE_VERSION: i32 = 1;
-
+/** The version of the interface this engine.wasm speaks (the host checks it against its own). */
 export function interfaceVersion(): i32 {
-  return INTERFACE_VERSION;
+  return ENGINE_INTERFACE_VERSION;
 }
 
 export { inputBuffer } from './common/input';

@@ -1,28 +1,28 @@
 // Host API of the ARM64 engine: the A64 decoder's answers and the redirect planner, over engine.wasm.
+// The numbers it reads and passes come from the files the engine is built from
+// (engine/assembly/arm64/interface.ts, engine/assembly/common/interface.ts).
+import {
+  Arm64WriterForm as WriterForm, DECODE_RECORD_SIZE, Form, Group, RECORD_CHECKED, RECORD_COND, RECORD_FLAGS, RECORD_FORM, RECORD_GROUP,
+  RECORD_REG, RECORD_TARGET, RECORD_WIDE,
+} from '../assembly/arm64/interface.ts';
+import { RedirectMode } from '../assembly/common/interface.ts';
 import { type Engine, loadEngine } from './engine.ts';
 import { hexToBytes } from '../../core/hex.ts';
 import { type PlanResult, type RedirectRequest, decodePlanResult } from './plan.ts';
 
-/** Instruction forms, numbered as in engine/assembly/arm64/forms.ts. */
-export const Arm64Form = {
-  Undefined: 0, Other: 1,
-  B: 2, BL: 3, BCond: 4, BCCond: 5, CBZ: 6, CBNZ: 7, TBZ: 8, TBNZ: 9, ADR: 10, ADRP: 11,
-  LdrLiteralW: 12, LdrLiteralX: 13, LdrswLiteral: 14, PrfmLiteral: 15, LdrLiteralS: 16, LdrLiteralD: 17, LdrLiteralQ: 18,
-  RET: 20, BR: 21, BLR: 22, RETAA: 23, RETAB: 24, BRAA: 25, BRAB: 26, BRAAZ: 27, BRABZ: 28,
-  BLRAA: 29, BLRAB: 30, BLRAAZ: 31, BLRABZ: 32, ERET: 33, ERETAA: 34, ERETAB: 35, DRPS: 36,
-  Hint: 40, NOP: 41, BTI: 42, PACIASP: 43, PACIBSP: 44, AUTIASP: 45, AUTIBSP: 46, PACIAZ: 47, PACIBZ: 48,
-  AUTIAZ: 49, AUTIBZ: 50, PACIA1716: 51, PACIB1716: 52, AUTIA1716: 53, AUTIB1716: 54, XPACLRI: 55,
-  SVC: 60, HVC: 61, SMC: 62, BRK: 63, HLT: 64, UDF: 65, DCPS: 66, TCANCEL: 67,
-} as const;
-export type Arm64Form = (typeof Arm64Form)[keyof typeof Arm64Form];
+/** The instruction forms the decoder tells apart. */
+export { Form as Arm64Form };
 
-/** The top-level encoding groups (bits 28:25), numbered as in engine/assembly/arm64/decoder.ts. */
-export const Arm64Group = ['reserved', 'unallocated', 'sme', 'sve', 'data-immediate', 'branch-system',
-  'load-store', 'data-register', 'simd-fp'] as const;
-export type Arm64Group = (typeof Arm64Group)[number];
+const GROUP_NAMES = {
+  [Group.Reserved]: 'reserved', [Group.Unallocated]: 'unallocated', [Group.SME]: 'sme', [Group.SVE]: 'sve',
+  [Group.DataImmediate]: 'data-immediate', [Group.BranchSystem]: 'branch-system', [Group.LoadStore]: 'load-store',
+  [Group.DataRegister]: 'data-register', [Group.SimdFp]: 'simd-fp',
+} as const satisfies Record<Group, string>;
+/** The top-level encoding groups (bits 28:25). */
+export type Arm64Group = (typeof GROUP_NAMES)[Group];
 
 export interface Arm64Decoded {
-  form: Arm64Form;
+  form: Form;
   group: Arm64Group;
   /** Rd/Rt of PC-relative forms, Rn of register branches; 31 when unused. */
   reg: number;
@@ -36,7 +36,6 @@ export interface Arm64Decoded {
   target: bigint;
 }
 
-const RECORD_SIZE = 16;
 /** Words decoded per call into the engine, so the record buffer stays small. */
 const CHUNK_WORDS = 1 << 16;
 
@@ -49,8 +48,8 @@ export function decodeArm64Records(engine: Engine, bytes: Uint8Array, address: b
     const count = Math.min(CHUNK_WORDS, words - first);
     engine.input(count * 4).set(bytes.subarray(first * 4, (first + count) * 4));
     const pointer = engine.exports.decodeArm64Words(count, BigInt.asUintN(64, address + BigInt(first * 4)));
-    const view = new DataView(engine.exports.memory.buffer, pointer, count * RECORD_SIZE);
-    for (let i = 0; i < count; i++) visit(first + i, view, i * RECORD_SIZE);
+    const view = new DataView(engine.exports.memory.buffer, pointer, count * DECODE_RECORD_SIZE);
+    for (let i = 0; i < count; i++) visit(first + i, view, i * DECODE_RECORD_SIZE);
   }
 }
 
@@ -62,22 +61,20 @@ export function decodeArm64(engine: Engine, bytes: Uint8Array, address: bigint |
 }
 
 export function readRecord(view: DataView, offset: number): Arm64Decoded {
-  const flags = view.getUint8(offset + 3);
+  const flags = view.getUint8(offset + RECORD_FLAGS);
   return {
-    form: view.getUint8(offset) as Arm64Form,
-    reg: view.getUint8(offset + 1),
-    cond: view.getUint8(offset + 2),
-    wide: (flags & 1) !== 0,
-    checked: (flags & 2) !== 0,
-    group: Arm64Group[view.getUint8(offset + 4)]!,
-    target: view.getBigUint64(offset + 8, true),
+    form: view.getUint8(offset + RECORD_FORM) as Form,
+    reg: view.getUint8(offset + RECORD_REG),
+    cond: view.getUint8(offset + RECORD_COND),
+    wide: (flags & RECORD_WIDE) !== 0,
+    checked: (flags & RECORD_CHECKED) !== 0,
+    group: GROUP_NAMES[view.getUint8(offset + RECORD_GROUP) as Group],
+    target: view.getBigUint64(offset + RECORD_TARGET, true),
   };
 }
 
-const FORM_NAMES = new Map<number, string>(Object.entries(Arm64Form).map(([name, value]) => [value, name]));
-
-export function arm64FormName(form: Arm64Form): string {
-  return FORM_NAMES.get(form) ?? `form ${form}`;
+export function arm64FormName(form: Form): string {
+  return Form[form] ?? `form ${form}`;
 }
 
 /** The largest trampoline an ARM64 hook plan can need: reserve this much before planning. */
@@ -103,14 +100,16 @@ export function planArm64RedirectWith(engine: Engine, request: RedirectRequest):
   input.set(bytes, padding.length);
   const hasTrampoline = request.trampolineAddress !== undefined;
   const answer = engine.exports.arm64PlanRedirect(padding.length, bytes.length, BigInt(request.target.address),
-    request.target.name ?? '', BigInt(request.replacement), request.mode === 'hook' ? 1 : 0,
+    request.target.name ?? '', BigInt(request.replacement), request.mode === 'hook' ? RedirectMode.Hook : RedirectMode.Replace,
     hasTrampoline, BigInt(request.trampolineAddress ?? 0));
   return decodePlanResult(engine.string(answer));
 }
 
-/** The encodings the ARM64 writer emits (numbers shared with engine/assembly/arm64/exports.ts). */
+/** The encodings the ARM64 writer emits, by the names tests and tools use. */
 export const ARM64_WRITER_FORMS = {
-  b: 0, bl: 1, 'b.cond': 2, 'ldr x16 + br x16': 3, adr: 4, adrp: 5, 'ldr literal': 6, br: 7, blr: 8, 'bti c': 9, nop: 10,
+  b: WriterForm.B, bl: WriterForm.BL, 'b.cond': WriterForm.BCond, 'ldr x16 + br x16': WriterForm.FarJump,
+  adr: WriterForm.Adr, adrp: WriterForm.Adrp, 'ldr literal': WriterForm.LdrLiteralX, br: WriterForm.Br,
+  blr: WriterForm.Blr, 'bti c': WriterForm.BtiC, nop: WriterForm.Nop,
 } as const;
 export type Arm64WriterForm = keyof typeof ARM64_WRITER_FORMS;
 

@@ -1,26 +1,48 @@
 // Host API of the engine's x86-64 decoder: decode bytes at an address into plain objects.
-// The decoding itself happens in engine.wasm (engine/assembly/x64/); this file only moves bytes
-// in and facts out.
+// The decoding itself happens in engine.wasm (isa/x64/, exported by engine/assembly/x64/exports.ts);
+// this file only moves bytes in and facts out. The numbers it reads come from the files the
+// engine is built from (isa/x64/codes.ts, engine/assembly/x64/interface.ts).
+import {
+  X64Encoding as EncodingCode, X64Error as ErrorCode, X64Flow as FlowCode,
+} from '../../isa/x64/codes.ts';
+import {
+  WINDOW_FLOW, WINDOW_LENGTH, WINDOW_RECORD_SIZE, WINDOW_REL_SIZE, WINDOW_RIP_RELATIVE, WINDOW_TARGET, X64Fact,
+} from '../assembly/x64/interface.ts';
 import { loadEngine, type Engine } from './engine.ts';
 
-export type X64Flow =
-  | 'none' | 'jmp-rel' | 'jcc-rel' | 'call-rel' | 'loop-rel' | 'ret-near' | 'ret-far'
-  | 'jmp-indirect' | 'call-indirect' | 'interrupt' | 'xbegin-rel';
-export const X64_FLOWS: readonly X64Flow[] = [
-  'none', 'jmp-rel', 'jcc-rel', 'call-rel', 'loop-rel', 'ret-near', 'ret-far',
-  'jmp-indirect', 'call-indirect', 'interrupt', 'xbegin-rel',
-];
+/** Names of a code table, in code order (codes run from 0 without gaps). */
+function inCodeOrder<Code extends number, Name>(names: Record<Code, Name>): readonly Name[] {
+  const list: Name[] = [];
+  for (const [code, name] of Object.entries(names) as [string, Name][]) list[Number(code)] = name;
+  return list;
+}
 
-export type X64DecodeError =
-  | 'none' | 'truncated' | 'too-long' | 'undefined-opcode' | 'invalid-in-64bit' | 'undefined-extension'
-  | 'bad-operand-form' | 'bad-mandatory-prefix' | 'bad-lock' | 'bad-vector-prefix' | 'bad-register';
-export const X64_DECODE_ERRORS: readonly X64DecodeError[] = [
-  'none', 'truncated', 'too-long', 'undefined-opcode', 'invalid-in-64bit', 'undefined-extension',
-  'bad-operand-form', 'bad-mandatory-prefix', 'bad-lock', 'bad-vector-prefix', 'bad-register',
-];
+const FLOW_NAMES = {
+  [FlowCode.NONE]: 'none', [FlowCode.JMP_REL]: 'jmp-rel', [FlowCode.JCC_REL]: 'jcc-rel', [FlowCode.CALL_REL]: 'call-rel',
+  [FlowCode.LOOP_REL]: 'loop-rel', [FlowCode.RET_NEAR]: 'ret-near', [FlowCode.RET_FAR]: 'ret-far',
+  [FlowCode.JMP_INDIRECT]: 'jmp-indirect', [FlowCode.CALL_INDIRECT]: 'call-indirect', [FlowCode.INTERRUPT]: 'interrupt',
+  [FlowCode.XBEGIN_REL]: 'xbegin-rel',
+} as const satisfies Record<FlowCode, string>;
+export type X64Flow = (typeof FLOW_NAMES)[FlowCode];
+/** Flow names by the decoder's flow code. */
+export const X64_FLOWS: readonly X64Flow[] = inCodeOrder(FLOW_NAMES);
 
-export type X64Encoding = 'legacy' | 'vex2' | 'vex3' | 'evex';
-const ENCODINGS: readonly X64Encoding[] = ['legacy', 'vex2', 'vex3', 'evex'];
+const DECODE_ERROR_NAMES = {
+  [ErrorCode.NONE]: 'none', [ErrorCode.TRUNCATED]: 'truncated', [ErrorCode.TOO_LONG]: 'too-long',
+  [ErrorCode.UNDEFINED_OPCODE]: 'undefined-opcode', [ErrorCode.INVALID_IN_64BIT]: 'invalid-in-64bit',
+  [ErrorCode.UNDEFINED_EXTENSION]: 'undefined-extension', [ErrorCode.BAD_OPERAND_FORM]: 'bad-operand-form',
+  [ErrorCode.BAD_MANDATORY_PREFIX]: 'bad-mandatory-prefix', [ErrorCode.BAD_LOCK]: 'bad-lock',
+  [ErrorCode.BAD_VECTOR_PREFIX]: 'bad-vector-prefix', [ErrorCode.BAD_REGISTER]: 'bad-register',
+} as const satisfies Record<ErrorCode, string>;
+export type X64DecodeError = (typeof DECODE_ERROR_NAMES)[ErrorCode];
+/** Error names by the decoder's error code. */
+export const X64_DECODE_ERRORS: readonly X64DecodeError[] = inCodeOrder(DECODE_ERROR_NAMES);
+
+const ENCODING_NAMES = {
+  [EncodingCode.LEGACY]: 'legacy', [EncodingCode.VEX2]: 'vex2', [EncodingCode.VEX3]: 'vex3', [EncodingCode.EVEX]: 'evex',
+} as const satisfies Record<EncodingCode, string>;
+export type X64Encoding = (typeof ENCODING_NAMES)[EncodingCode];
+const ENCODINGS: readonly X64Encoding[] = inCodeOrder(ENCODING_NAMES);
 
 /** One decoded instruction. 64-bit quantities are bigints (addresses wrap at 2^64). */
 export interface X64DecodedInstruction {
@@ -103,23 +125,33 @@ export interface X64WindowFacts {
   target: bigint;
 }
 
-// Slot order of the facts record; must match X64Fact in engine/assembly/x64/host-exports.ts.
-const FACT_NAMES = [
-  'valid', 'error', 'length', 'address',
-  'prefixCount', 'lock', 'rep', 'repne', 'lastRepPrefix', 'operandSizePrefix', 'addressSizePrefix', 'segment', 'segmentPrefixCount', 'mandatoryPrefix',
-  'rex', 'rexW', 'rexR', 'rexX', 'rexB', 'rexIgnored',
-  'encoding', 'vectorLength', 'vexW', 'vvvv', 'pp', 'evexMask', 'evexZeroing', 'evexBroadcast',
-  'map', 'opcode', 'opcodeOffset',
-  'hasModrm', 'modrmOffset', 'modrm', 'mod', 'reg', 'rm', 'hasSib', 'sib', 'base', 'index', 'scale', 'ripRelative', 'ripTarget',
-  'dispOffset', 'dispSize', 'disp', 'immOffset', 'immSize', 'imm', 'imm2Offset', 'imm2Size', 'imm2',
-  'operandSize', 'addressSize', 'flow', 'condition', 'relOffset', 'relSize', 'branchTarget',
-] as const;
+/** The slot of every fact in the record x64Decode fills. */
+const FACT_SLOTS = {
+  valid: X64Fact.VALID, error: X64Fact.ERROR, length: X64Fact.LENGTH, address: X64Fact.ADDRESS,
+  prefixCount: X64Fact.PREFIX_COUNT, lock: X64Fact.LOCK, rep: X64Fact.REP, repne: X64Fact.REPNE,
+  lastRepPrefix: X64Fact.LAST_REP, operandSizePrefix: X64Fact.OPERAND_SIZE_PREFIX,
+  addressSizePrefix: X64Fact.ADDRESS_SIZE_PREFIX, segment: X64Fact.SEGMENT, segmentPrefixCount: X64Fact.SEGMENT_COUNT,
+  mandatoryPrefix: X64Fact.MANDATORY_PREFIX,
+  rex: X64Fact.REX, rexW: X64Fact.REX_W, rexR: X64Fact.REX_R, rexX: X64Fact.REX_X, rexB: X64Fact.REX_B,
+  rexIgnored: X64Fact.REX_IGNORED,
+  encoding: X64Fact.ENCODING, vectorLength: X64Fact.VECTOR_LENGTH, vexW: X64Fact.VEX_W, vvvv: X64Fact.VVVV,
+  pp: X64Fact.PP, evexMask: X64Fact.EVEX_MASK, evexZeroing: X64Fact.EVEX_ZEROING, evexBroadcast: X64Fact.EVEX_BROADCAST,
+  map: X64Fact.MAP, opcode: X64Fact.OPCODE, opcodeOffset: X64Fact.OPCODE_OFFSET,
+  hasModrm: X64Fact.HAS_MODRM, modrmOffset: X64Fact.MODRM_OFFSET, modrm: X64Fact.MODRM, mod: X64Fact.MOD,
+  reg: X64Fact.REG, rm: X64Fact.RM, hasSib: X64Fact.HAS_SIB, sib: X64Fact.SIB, base: X64Fact.BASE,
+  index: X64Fact.INDEX, scale: X64Fact.SCALE, ripRelative: X64Fact.RIP_RELATIVE, ripTarget: X64Fact.RIP_TARGET,
+  dispOffset: X64Fact.DISP_OFFSET, dispSize: X64Fact.DISP_SIZE, disp: X64Fact.DISP,
+  immOffset: X64Fact.IMM_OFFSET, immSize: X64Fact.IMM_SIZE, imm: X64Fact.IMM,
+  imm2Offset: X64Fact.IMM2_OFFSET, imm2Size: X64Fact.IMM2_SIZE, imm2: X64Fact.IMM2,
+  operandSize: X64Fact.OPERAND_SIZE, addressSize: X64Fact.ADDRESS_SIZE, flow: X64Fact.FLOW,
+  condition: X64Fact.CONDITION, relOffset: X64Fact.REL_OFFSET, relSize: X64Fact.REL_SIZE,
+  branchTarget: X64Fact.BRANCH_TARGET,
+} as const satisfies Record<Exclude<keyof X64DecodedInstruction, 'reason' | 'bytes'>, X64Fact>;
+const FACTS = Object.entries(FACT_SLOTS) as [keyof typeof FACT_SLOTS, X64Fact][];
 const BOOLEAN_FACTS = new Set<string>(['valid', 'lock', 'rep', 'repne', 'operandSizePrefix', 'addressSizePrefix', 'rexW', 'rexR', 'rexX', 'rexB',
   'rexIgnored', 'vexW', 'evexZeroing', 'evexBroadcast', 'hasModrm', 'hasSib', 'ripRelative']);
 const UNSIGNED_BIGINT_FACTS = new Set<string>(['address', 'ripTarget', 'branchTarget']);
 const SIGNED_BIGINT_FACTS = new Set<string>(['disp', 'imm', 'imm2']);
-
-const WINDOW_RECORD_SIZE = 16;
 
 interface DecoderExports {
   memory: WebAssembly.Memory;
@@ -138,8 +170,8 @@ export class X64Decoder {
 
   constructor(engine: Engine) {
     this.wasm = engine.exports as unknown as DecoderExports;
-    if (this.wasm.x64FactCount() !== FACT_NAMES.length) {
-      throw new Error(`engine.wasm reports ${this.wasm.x64FactCount()} decoder facts, this host knows ${FACT_NAMES.length}: rebuild it`);
+    if (this.wasm.x64FactCount() !== X64Fact.COUNT) {
+      throw new Error(`engine.wasm reports ${this.wasm.x64FactCount()} decoder facts, this host knows ${X64Fact.COUNT}: rebuild it`);
     }
   }
 
@@ -158,9 +190,9 @@ export class X64Decoder {
   decode(bytes: Uint8Array, address: bigint | number = 0n, offset = 0): X64DecodedInstruction {
     this.upload(bytes);
     this.wasm.x64Decode(offset, bytes.length - offset, BigInt.asUintN(64, BigInt(address)));
-    const slots = new BigInt64Array(this.wasm.memory.buffer, this.wasm.x64Facts(), FACT_NAMES.length);
+    const slots = new BigInt64Array(this.wasm.memory.buffer, this.wasm.x64Facts(), X64Fact.COUNT);
     const record: Record<string, unknown> = {};
-    FACT_NAMES.forEach((name, slot) => {
+    FACTS.forEach(([name, slot]) => {
       const value = slots[slot]!;
       if (BOOLEAN_FACTS.has(name)) record[name] = value !== 0n;
       else if (UNSIGNED_BIGINT_FACTS.has(name)) record[name] = BigInt.asUintN(64, value);
@@ -206,21 +238,21 @@ export class X64Decoder {
     const result: X64WindowFacts[] = [];
     for (let i = 0; i < count; i++) {
       const at = i * WINDOW_RECORD_SIZE;
-      const lengthOrError = view.getInt8(at);
+      const lengthOrError = view.getInt8(at + WINDOW_LENGTH);
       result.push({
         valid: lengthOrError > 0,
         length: lengthOrError > 0 ? lengthOrError : 0,
         error: lengthOrError > 0 ? 'none' : X64_DECODE_ERRORS[-lengthOrError]!,
-        flow: X64_FLOWS[view.getUint8(at + 1)]!,
-        ripRelative: view.getUint8(at + 2) !== 0,
-        relSize: view.getUint8(at + 3),
-        target: view.getBigUint64(at + 8, true),
+        flow: X64_FLOWS[view.getUint8(at + WINDOW_FLOW)]!,
+        ripRelative: view.getUint8(at + WINDOW_RIP_RELATIVE) !== 0,
+        relSize: view.getUint8(at + WINDOW_REL_SIZE),
+        target: view.getBigUint64(at + WINDOW_TARGET, true),
       });
     }
     return result;
   }
 
-  /** The raw 16-byte records of decodeWindows (see x64DecodeWindows), copied out of wasm memory. */
+  /** The raw records of decodeWindows (see x64DecodeWindows), copied out of wasm memory. */
   decodeWindowRecords(bytes: Uint8Array, stride: number, address: bigint | number = 0n): Uint8Array {
     const count = Math.floor(bytes.length / stride);
     const outOffset = Math.ceil(bytes.length / 16) * 16;

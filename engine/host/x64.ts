@@ -1,20 +1,22 @@
 // Host API of the x86-64 engine: typed wrappers over engine.wasm's x64 exports.
+import { RedirectMode } from '../assembly/common/interface.ts';
+import { X64WriterForm } from '../assembly/x64/interface.ts';
 import { loadEngine } from './engine.ts';
 import { hexToBytes } from '../../core/hex.ts';
 import { type PlanResult, type RedirectRequest, decodePlanResult } from './plan.ts';
 
-/** The encodings the engine's x86-64 writer emits (numbers shared with engine/assembly/x64/api.ts). */
+/** The encodings the engine's x86-64 writer emits, by the names tests and tools use. */
 export const X64_FORMS = {
-  'jmp rel8': 0,
-  'jmp rel32': 1,
-  'jmp [rip+0] abs64': 2,
-  'call rel32': 3,
-  'call [rip+2] abs64': 4,
-  'jcc rel8': 5,
-  'jcc rel32': 6,
-  'jcc abs64': 7,
-  int3: 8,
-  nops: 9,
+  'jmp rel8': X64WriterForm.JmpRel8,
+  'jmp rel32': X64WriterForm.JmpRel32,
+  'jmp [rip+0] abs64': X64WriterForm.JmpAbsolute,
+  'call rel32': X64WriterForm.CallRel32,
+  'call [rip+2] abs64': X64WriterForm.CallAbsolute,
+  'jcc rel8': X64WriterForm.JccRel8,
+  'jcc rel32': X64WriterForm.JccRel32,
+  'jcc abs64': X64WriterForm.JccAbsolute,
+  int3: X64WriterForm.Int3,
+  nops: X64WriterForm.Nops,
 } as const;
 export type X64Form = keyof typeof X64_FORMS;
 
@@ -57,7 +59,7 @@ export async function planX64Redirect(request: RedirectRequest): Promise<PlanRes
   input.set(bytes, padding.length);
   const hasTrampoline = request.trampolineAddress !== undefined;
   const answer = engine.exports.x64PlanRedirect(padding.length, bytes.length, BigInt(request.target.address),
-    request.target.name ?? '', BigInt(request.replacement), request.mode === 'hook' ? 1 : 0,
+    request.target.name ?? '', BigInt(request.replacement), request.mode === 'hook' ? RedirectMode.Hook : RedirectMode.Replace,
     hasTrampoline, BigInt(request.trampolineAddress ?? 0));
   return decodePlanResult(engine.string(answer));
 }

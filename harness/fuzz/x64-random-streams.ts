@@ -1,6 +1,9 @@
 // Random byte streams for comparing the x86-64 decoder with Capstone. Half are plain random
 // bytes; half are shaped like instructions (random legacy prefixes, REX, an escape or a
 // VEX/EVEX prefix, then random bytes) so that every opcode map is reached often.
+import {
+  WINDOW_FLOW, WINDOW_LENGTH, WINDOW_RECORD_SIZE, WINDOW_REL_SIZE, WINDOW_RIP_RELATIVE, WINDOW_TARGET,
+} from '../../engine/assembly/x64/interface.ts';
 import { X64_FLOWS, type X64Decoder } from '../../engine/host/x64-decoder.ts';
 import { capstoneDecode, type CapstoneFacts } from '../oracles/x64-capstone.ts';
 import { explainDifference } from '../oracles/x64-known-differences.ts';
@@ -86,7 +89,8 @@ export function compareWindows(decoder: X64Decoder, bytes: Uint8Array, address: 
   for (let i = 0; i < count; i++) {
     const window = bytes.subarray(i * WINDOW, (i + 1) * WINDOW);
     const at = address + BigInt(i * WINDOW);
-    const lengthOrError = view.getInt8(i * 16);
+    const record = i * WINDOW_RECORD_SIZE;
+    const lengthOrError = view.getInt8(record + WINDOW_LENGTH);
     const valid = lengthOrError > 0;
     const cs = capstoneDecode(window, at);
     into.windows++;
@@ -96,9 +100,9 @@ export function compareWindows(decoder: X64Decoder, bytes: Uint8Array, address: 
     }
     into.capstoneDecoded++;
     if (valid) {
-      const flow = X64_FLOWS[view.getUint8(i * 16 + 1)]!;
-      const mismatch = factMismatch(lengthOrError, flow, view.getUint8(i * 16 + 2) !== 0, view.getUint8(i * 16 + 3),
-        view.getBigUint64(i * 16 + 8, true), cs);
+      const flow = X64_FLOWS[view.getUint8(record + WINDOW_FLOW)]!;
+      const mismatch = factMismatch(lengthOrError, flow, view.getUint8(record + WINDOW_RIP_RELATIVE) !== 0,
+        view.getUint8(record + WINDOW_REL_SIZE), view.getBigUint64(record + WINDOW_TARGET, true), cs);
       if (!mismatch) { into.agreed++; continue; }
     }
     const ours = decoder.decode(window, at);

@@ -3,7 +3,8 @@
 //
 // Order of work: prefixes and REX, vector prefix (VEX/EVEX) or escape bytes, opcode table,
 // mandatory prefix, ModRM/SIB/displacement, opcode-extension group, immediates, LOCK, facts.
-import { X64Encoding, X64Error, X64Flow, X64Instruction } from './instruction';
+import { X64Encoding, X64Error, X64Flow } from './codes';
+import { X64Instruction } from './instruction';
 import { failMissingByte, failShort, MAX_INSTRUCTION_LENGTH, readPrefixes } from './prefixes';
 import { readModrm } from './modrm';
 import {

@@ -2,7 +2,8 @@
 // EVEX.vvvv (and V') unused, so they must be 1111b (and 1); which exist only with W0 or W1 (map 1,
 // where the W bit selects between single and double precision); which take only a register or
 // only a memory operand. Anything else raises #UD. Rules are kept per map, opcode and pp.
-import { X64Error, X64Instruction } from './instruction';
+import { X64Error } from './codes';
+import { X64Instruction } from './instruction';
 
 const NO_VVVV: u8 = 1;
 const W0: u8 = 2;

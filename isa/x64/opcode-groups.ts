@@ -1,6 +1,7 @@
 // Opcodes whose meaning depends on ModRM.reg (the manual's opcode-extension groups) or on
 // ModRM.mod together with the mandatory prefix. Run after the ModRM byte is read.
-import { X64Error, X64Instruction } from './instruction';
+import { X64Error } from './codes';
+import { X64Instruction } from './instruction';
 import { IMM_8, IMM_8_8, IMM_NONE, IMM_Z, REL_Z } from './legacy-opcodes';
 import { isX87Form } from './x87';
 

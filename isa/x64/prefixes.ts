@@ -1,7 +1,8 @@
 // Legacy prefixes and REX. In 64-bit mode prefixes may repeat and come in any order; of F2/F3 and
 // of the segment overrides the last one counts, and a REX byte only counts when it comes last,
 // directly before the opcode (or escape) byte.
-import { X64Error, X64Instruction } from './instruction';
+import { X64Error } from './codes';
+import { X64Instruction } from './instruction';
 
 /** The longest instruction the CPU accepts; longer ones raise #GP. */
 export const MAX_INSTRUCTION_LENGTH: i32 = 15;

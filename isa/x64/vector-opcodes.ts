@@ -4,7 +4,8 @@
 // and AMD's FMA4. Every vector instruction has a ModRM byte except vzeroupper/vzeroall.
 // Entries say which mandatory prefix (pp) selects an instruction; VEX operand-form rules (vvvv, L,
 // W, register or memory) are in vex-forms.ts.
-import { X64Encoding, X64Error, X64Instruction } from './instruction';
+import { X64Encoding, X64Error } from './codes';
+import { X64Instruction } from './instruction';
 import { GROUP, IMM_8, MODRM, NP, NP_66, P66, PF2, PF3, PP_ALL, UNDEFINED } from './legacy-opcodes';
 
 /** Gathers, scatters and their prefetches: the memory operand must use a SIB byte (vector index). */

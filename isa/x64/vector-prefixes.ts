@@ -1,7 +1,8 @@
 // VEX (C4 3-byte, C5 2-byte) and EVEX (62) prefixes. Their register-extension bits are stored
 // inverted; here they become the same rexR/rexX/rexB facts a REX byte gives, plus vvvv, L, W, pp
 // and the opcode map they select.
-import { X64Encoding, X64Error, X64Instruction } from './instruction';
+import { X64Encoding, X64Error } from './codes';
+import { X64Instruction } from './instruction';
 import { failShort, MAX_INSTRUCTION_LENGTH } from './prefixes';
 
 /**

@@ -2,7 +2,8 @@
 // VEX.vvvv unused (it must then be 1111b), which exist only as VEX.128 (L0) or VEX.256 (L1), which
 // need W0 or W1, and which take only a register or only a memory operand. Anything else raises #UD.
 // Rules are kept per map, opcode and pp (the mandatory prefix).
-import { X64Error, X64Instruction } from './instruction';
+import { X64Error } from './codes';
+import { X64Instruction } from './instruction';
 
 /** vvvv is unused and must be 1111b (0 once inverted). */
 const NO_VVVV: u8 = 1;

@@ -7,19 +7,7 @@
 import {
   adrImmediate, bit, bits, branchOffset26, isLogicalImmediate, offset14, offset19, op0,
 } from '../../../isa/arm64/fields';
-import { Form } from './forms';
-
-export enum Group {
-  Reserved = 0, // op0 0000 with bit 31 clear: only UDF is allocated
-  Unallocated = 1, // op0 0001 and 0011
-  SME = 2,
-  SVE = 3,
-  DataImmediate = 4,
-  BranchSystem = 5,
-  LoadStore = 6,
-  DataRegister = 7,
-  SimdFp = 8,
-}
+import { Form, Group } from './interface';
 
 export class Arm64Instruction {
   word: u32 = 0;

@@ -3,30 +3,32 @@ import { answer, inputBytes, outputBuffer } from '../common/input';
 import { redirectRequest } from '../common/plan';
 import { hexBytes } from '../common/hex';
 import { Arm64Instruction, decode } from './decoder';
+import {
+  Arm64WriterForm, DECODE_RECORD_SIZE, RECORD_CHECKED, RECORD_COND, RECORD_FLAGS, RECORD_FORM, RECORD_GROUP, RECORD_REG,
+  RECORD_TARGET, RECORD_WIDE,
+} from './interface';
 import { planArm64Redirect } from './planner';
 import { ARM64_TRAMPOLINE_MAX_SIZE } from './relocator';
 import { Arm64Writer } from './writer';
-
-/** Bytes per record written by decodeArm64Words. */
-export const ARM64_DECODE_RECORD_SIZE: i32 = 16;
 
 const scratch = new Arm64Instruction();
 
 /**
  * Decodes `count` little-endian words from the input buffer, the first at `address`, into records
- * of 16 bytes: form u8, reg u8, cond u8, flags u8 (1: wide, 2: group checked), group u8, 3 zero
- * bytes, target u64. Returns the address of the first record.
+ * (DECODE_RECORD_SIZE and the fields after it in interface.ts). Returns the address of the first.
  */
 export function decodeArm64Words(count: i32, address: u64): usize {
   const words = inputBytes(0, count << 2).dataStart;
-  const records = outputBuffer(count * ARM64_DECODE_RECORD_SIZE).dataStart;
+  const records = outputBuffer(count * DECODE_RECORD_SIZE).dataStart;
   for (let i = 0; i < count; i++) {
     const instruction = decode(load<u32>(words + (<usize>i << 2)), address + (<u64>i << 2), scratch);
-    const record = records + <usize>i * ARM64_DECODE_RECORD_SIZE;
-    store<u32>(record, u32(instruction.form) | (u32(instruction.reg) << 8) | (u32(instruction.cond) << 16)
-      | ((instruction.wide ? 1 : 0) << 24) | ((instruction.checked ? 2 : 0) << 24));
-    store<u32>(record, u32(instruction.group), 4);
-    store<u64>(record, instruction.target, 8);
+    const record = records + <usize>i * DECODE_RECORD_SIZE;
+    store<u8>(record, <u8>instruction.form, RECORD_FORM);
+    store<u8>(record, instruction.reg, RECORD_REG);
+    store<u8>(record, instruction.cond, RECORD_COND);
+    store<u8>(record, (instruction.wide ? RECORD_WIDE : 0) | (instruction.checked ? RECORD_CHECKED : 0), RECORD_FLAGS);
+    store<u32>(record, <u32>instruction.group, RECORD_GROUP);
+    store<u64>(record, instruction.target, RECORD_TARGET);
   }
   return records;
 }
@@ -46,21 +48,6 @@ export function arm64PlanRedirect(
 /** The largest trampoline an ARM64 hook plan can need, in bytes: reserve this much before planning. */
 export function arm64TrampolineMaxSize(): i32 {
   return ARM64_TRAMPOLINE_MAX_SIZE;
-}
-
-/** Forms `arm64Encode` can emit (the host mirrors these numbers). */
-export const enum Arm64WriterForm {
-  B = 0,
-  BL = 1,
-  BCond = 2,
-  FarJump = 3,
-  Adr = 4,
-  Adrp = 5,
-  LdrLiteralX = 6,
-  Br = 7,
-  Blr = 8,
-  BtiC = 9,
-  Nop = 10,
 }
 
 /**

@@ -12,7 +12,8 @@ import { JsonWriter } from '../common/json';
 import { RedirectMode } from '../common/interface';
 import { RedirectRequest, Refusal, copyOut, refusalJson, writeStep } from '../common/plan';
 import { Arm64Instruction, decode } from './decoder';
-import { Form, endsFlow, formName, isImmediateBranch, isLiteralLoad, literalSize } from './forms';
+import { endsFlow, formName, isImmediateBranch, isLiteralLoad, literalSize } from './forms';
+import { Form } from './interface';
 import { Relocation, RelocationInput, relocateArm64 } from './relocator';
 import { Arm64Writer, FAR_JUMP_SIZE, reaches } from './writer';
 

@@ -6,10 +6,9 @@
 // The trampoline ends with a jump back to the first word left in place, then the literal pool.
 import { bits } from '../../../isa/arm64/fields';
 import { hex, hexWord } from '../common/hex';
-import { Arm64Instruction, Group, isLoadExclusive } from './decoder';
-import {
-  Form, endsFlow, formName, isConditionalBranch, isImmediateBranch, isLiteralLoad, literalSize,
-} from './forms';
+import { Arm64Instruction, isLoadExclusive } from './decoder';
+import { endsFlow, formName, isConditionalBranch, isImmediateBranch, isLiteralLoad, literalSize } from './forms';
+import { Form, Group } from './interface';
 import {
   Arm64Writer, BTI_C_WORD, IP0, IP1, LOAD_D, LOAD_Q, LOAD_S, LOAD_SW, LOAD_W, LOAD_X, PREFETCH,
   reaches, reachesAdr, reachesPage,

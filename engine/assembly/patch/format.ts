@@ -1,15 +1,17 @@
 // The patch image format, version 1: the numbers the parser checks an image against.
 // docs/patch-format.md describes the layout for people; this file is its source of truth
-// for the engine, and toolchain/patch-image-writer.ts writes the same layout.
+// for the engine's parser (parse.ts), the toolchain's writer (toolchain/patch-image-writer.ts) and
+// the host (engine/host/patch-image.ts), which all import it. It keeps to what AssemblyScript and
+// TypeScript read alike (constants of plain numbers, no imports), so tsc and asc both check it.
 
 /** "HPAT" read as a little-endian u32. */
-export const MAGIC: u32 = 0x54415048;
-export const FORMAT_VERSION: u16 = 1;
+export const MAGIC = 0x54415048;
+export const FORMAT_VERSION = 1;
 
-export const ARCH_X64: u16 = 1;
-export const ARCH_ARM64: u16 = 2;
+export const ARCH_X64 = 1;
+export const ARCH_ARM64 = 2;
 
-export const HEADER_SIZE: u32 = 128;
+export const HEADER_SIZE = 128;
 
 // Header fields (byte offsets).
 export const H_MAGIC = 0;
@@ -32,7 +34,7 @@ export const H_RESERVED = 112;
 export const H_RESERVED_SIZE = 16;
 
 // Redirect entry: which base function goes to which new function.
-export const REDIRECT_SIZE: u32 = 32;
+export const REDIRECT_SIZE = 32;
 export const R_BASE_NAME = 0; // string reference
 export const R_BASE_OFFSET = 8; // function address minus module base, as built
 export const R_BASE_SIZE = 12;
@@ -43,24 +45,24 @@ export const R_RESERVED = 25; // 3 bytes
 export const R_SLOT = 28; // trampoline slot (hook mode), NO_SLOT otherwise
 
 // Import entry: a function of another loaded module, by its export name.
-export const IMPORT_SIZE: u32 = 24;
+export const IMPORT_SIZE = 24;
 export const I_MODULE = 0;
 export const I_SYMBOL = 8;
 export const I_SLOT = 16;
 export const I_RESERVED = 20;
 
 // Base reference entry: a symbol of the running base module.
-export const BASE_REF_SIZE: u32 = 16;
+export const BASE_REF_SIZE = 16;
 export const B_SYMBOL = 0;
 export const B_SLOT = 8;
 export const B_RESERVED = 12;
 
-export const MODE_REPLACE: u8 = 0;
-export const MODE_HOOK: u8 = 1;
+export const MODE_REPLACE = 0;
+export const MODE_HOOK = 1;
 
 /** Slots are 8-byte cells in the data section that the engine fills with addresses. */
-export const SLOT_SIZE: u32 = 8;
-export const NO_SLOT: u32 = 0xffffffff;
+export const SLOT_SIZE = 8;
+export const NO_SLOT = 0xffffffff;
 
 /** Longest symbol or module name accepted, in bytes. */
-export const MAX_NAME_BYTES: u32 = 1024;
+export const MAX_NAME_BYTES = 1024;

@@ -28,7 +28,7 @@ export class Redirect {
   baseSize: u32 = 0;
   newOffset: u32 = 0;
   newSize: u32 = 0;
-  mode: u8 = MODE_REPLACE;
+  mode: u8 = <u8>MODE_REPLACE;
   slot: u32 = NO_SLOT;
   /** Where the entry sits in the image, for error messages. */
   entry: u32 = 0;
@@ -99,7 +99,7 @@ export class PatchImageParser {
       return this.fail('unknown-version', 'the image is in format version ' + image.version.toString() +
         '; this engine reads version ' + FORMAT_VERSION.toString(), H_VERSION);
     }
-    if (length < HEADER_SIZE) {
+    if (length < <u32>HEADER_SIZE) {
       return this.fail('truncated', 'the image is ' + length.toString() + ' bytes long; its header alone takes ' +
         HEADER_SIZE.toString(), length);
     }
@@ -217,7 +217,7 @@ export class PatchImageParser {
     const end = <u64>offset + size;
     const length = <u64>this.bytes.length;
     if (size == 0) return new Region(name, offset, 0);
-    if (offset < HEADER_SIZE) {
+    if (offset < <u32>HEADER_SIZE) {
       this.fail('out-of-bounds', 'the ' + name + ' starts at ' + hex(offset) + ', inside the header', field);
     } else if (end > length) {
       const what = entrySize == 1 ? size.toString() + ' bytes' : count.toString() + ' entries of ' + entrySize.toString() + ' bytes';
@@ -235,7 +235,7 @@ export class PatchImageParser {
       this.fail('bad-name', what + ' is empty', field);
       return null;
     }
-    if (length > MAX_NAME_BYTES) {
+    if (length > <u32>MAX_NAME_BYTES) {
       this.fail('bad-name', what + ' is ' + length.toString() + ' bytes long; names are at most ' + MAX_NAME_BYTES.toString(), field);
       return null;
     }

@@ -7,22 +7,12 @@ import { X64Instruction } from '../../../isa/x64/instruction';
 import { hexBytes } from '../common/hex';
 import { answer } from '../common/input';
 import { redirectRequest } from '../common/plan';
+import {
+  WINDOW_DISP_OFFSET, WINDOW_FLOW, WINDOW_IMM_SIZE, WINDOW_LENGTH, WINDOW_RECORD_SIZE, WINDOW_REL_SIZE,
+  WINDOW_RIP_RELATIVE, WINDOW_TARGET, X64Fact, X64WriterForm,
+} from './interface';
 import { X64_TRAMPOLINE_MAX_SIZE, planX64Redirect } from './planner';
 import { X64Writer } from './writer';
-
-/** Forms `x64Encode` can emit (the host mirrors these numbers). */
-export const enum X64Form {
-  JmpRel8 = 0,
-  JmpRel32 = 1,
-  JmpAbsolute = 2,
-  CallRel32 = 3,
-  CallAbsolute = 4,
-  JccRel8 = 5,
-  JccRel32 = 6,
-  JccAbsolute = 7,
-  Int3 = 8,
-  Nops = 9,
-}
 
 /**
  * The writer's encoding of one form placed at `address`, as hex; "" when a relative form cannot
@@ -32,16 +22,16 @@ export function x64Encode(form: i32, address: u64, target: u64, condition: i32, 
   const w = new X64Writer(address);
   let ok = true;
   switch (form) {
-    case X64Form.JmpRel8: ok = w.putJmpRel8(target); break;
-    case X64Form.JmpRel32: ok = w.putJmpRel32(target); break;
-    case X64Form.JmpAbsolute: w.putJmpAbsolute(target); break;
-    case X64Form.CallRel32: ok = w.putCallRel32(target); break;
-    case X64Form.CallAbsolute: w.putCallAbsolute(target); break;
-    case X64Form.JccRel8: ok = w.putJccRel8(condition, target); break;
-    case X64Form.JccRel32: ok = w.putJccRel32(condition, target); break;
-    case X64Form.JccAbsolute: w.putJccAbsolute(condition, target); break;
-    case X64Form.Int3: w.putInt3(count); break;
-    case X64Form.Nops: w.putNops(count); break;
+    case X64WriterForm.JmpRel8: ok = w.putJmpRel8(target); break;
+    case X64WriterForm.JmpRel32: ok = w.putJmpRel32(target); break;
+    case X64WriterForm.JmpAbsolute: w.putJmpAbsolute(target); break;
+    case X64WriterForm.CallRel32: ok = w.putCallRel32(target); break;
+    case X64WriterForm.CallAbsolute: w.putCallAbsolute(target); break;
+    case X64WriterForm.JccRel8: ok = w.putJccRel8(condition, target); break;
+    case X64WriterForm.JccRel32: ok = w.putJccRel32(condition, target); break;
+    case X64WriterForm.JccAbsolute: w.putJccAbsolute(condition, target); break;
+    case X64WriterForm.Int3: w.putInt3(count); break;
+    case X64WriterForm.Nops: w.putNops(count); break;
     default: ok = false;
   }
   return ok ? hexBytes(w.toBytes()) : '';
@@ -68,19 +58,6 @@ export function x64TrampolineMaxSize(): i32 {
 
 const instruction = new X64Instruction();
 let scratch = new StaticArray<u8>(0);
-
-/** Slot numbers of the facts record (the host reads them as a BigInt64Array). */
-export const enum X64Fact {
-  VALID = 0, ERROR, LENGTH, ADDRESS,
-  PREFIX_COUNT, LOCK, REP, REPNE, LAST_REP, OPERAND_SIZE_PREFIX, ADDRESS_SIZE_PREFIX, SEGMENT, SEGMENT_COUNT, MANDATORY_PREFIX,
-  REX, REX_W, REX_R, REX_X, REX_B, REX_IGNORED,
-  ENCODING, VECTOR_LENGTH, VEX_W, VVVV, PP, EVEX_MASK, EVEX_ZEROING, EVEX_BROADCAST,
-  MAP, OPCODE, OPCODE_OFFSET,
-  HAS_MODRM, MODRM_OFFSET, MODRM, MOD, REG, RM, HAS_SIB, SIB, BASE, INDEX, SCALE, RIP_RELATIVE, RIP_TARGET,
-  DISP_OFFSET, DISP_SIZE, DISP, IMM_OFFSET, IMM_SIZE, IMM, IMM2_OFFSET, IMM2_SIZE, IMM2,
-  OPERAND_SIZE, ADDRESS_SIZE, FLOW, CONDITION, REL_OFFSET, REL_SIZE, BRANCH_TARGET,
-  COUNT,
-}
 
 const facts = new StaticArray<i64>(X64Fact.COUNT);
 
@@ -128,14 +105,10 @@ export function x64DecodeRun(offset: i32, length: i32, address: u64): i32 {
   return count;
 }
 
-/** Bytes of the record x64DecodeWindows writes per window. */
-export const WINDOW_RECORD_SIZE: i32 = 16;
-
 /**
  * Decodes `count` independent windows of `stride` bytes from `offset` (window i sits at guest
- * address `address + i * stride`). For each it writes a 16-byte record at `outOffset`:
- * i8 length (or minus the error code), u8 flow, u8 RIP-relative, u8 relative-field size,
- * u8 disp offset, u8 imm size, 2 bytes spare, u64 target (branch target or RIP-relative target).
+ * address `address + i * stride`). For each it writes a record at `outOffset` (see WINDOW_RECORD_SIZE
+ * and the fields after it in interface.ts).
  */
 export function x64DecodeWindows(offset: i32, count: i32, stride: i32, address: u64, outOffset: i32): i32 {
   const base = changetype<usize>(scratch);
@@ -145,13 +118,13 @@ export function x64DecodeWindows(offset: i32, count: i32, stride: i32, address: 
     const record = base + <usize>outOffset + <usize>(i * WINDOW_RECORD_SIZE);
     const ok = decodeX64(at, stride, address + <u64>(i * stride), instruction);
     if (ok) valid++;
-    store<i8>(record, ok ? <i8>instruction.length : <i8>(-<i32>instruction.error));
-    store<u8>(record, <u8>instruction.flow, 1);
-    store<u8>(record, instruction.ripRelative ? 1 : 0, 2);
-    store<u8>(record, <u8>instruction.relSize, 3);
-    store<u8>(record, <u8>(instruction.dispOffset < 0 ? 0xff : instruction.dispOffset), 4);
-    store<u8>(record, <u8>instruction.immSize, 5);
-    store<u64>(record, instruction.relSize > 0 ? instruction.branchTarget : instruction.ripTarget, 8);
+    store<i8>(record, ok ? <i8>instruction.length : <i8>(-<i32>instruction.error), WINDOW_LENGTH);
+    store<u8>(record, <u8>instruction.flow, WINDOW_FLOW);
+    store<u8>(record, instruction.ripRelative ? 1 : 0, WINDOW_RIP_RELATIVE);
+    store<u8>(record, <u8>instruction.relSize, WINDOW_REL_SIZE);
+    store<u8>(record, <u8>(instruction.dispOffset < 0 ? 0xff : instruction.dispOffset), WINDOW_DISP_OFFSET);
+    store<u8>(record, <u8>instruction.immSize, WINDOW_IMM_SIZE);
+    store<u64>(record, instruction.relSize > 0 ? instruction.branchTarget : instruction.ripTarget, WINDOW_TARGET);
   }
   return valid;
 }

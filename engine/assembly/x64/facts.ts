@@ -1,6 +1,7 @@
 // What the redirect engine needs to know about one decoded instruction: how it changes the flow of
 // execution, and a short name for it in messages.
-import { X64Flow, X64Instruction } from '../../../isa/x64/instruction';
+import { X64Flow } from '../../../isa/x64/codes';
+import { X64Instruction } from '../../../isa/x64/instruction';
 import { spacedHexAt } from '../common/hex';
 
 export const enum InstructionKind {

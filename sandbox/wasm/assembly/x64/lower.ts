@@ -2,7 +2,8 @@
 // operation, resolves registers to state slots (AH..BH included), memory operands to base, index,
 // scale and displacement (RIP-relative ones to their absolute address), and immediates to their
 // final width. Everything outside the implemented set becomes OP_UNSUPPORTED, never a guess.
-import { X64Encoding, X64Instruction } from '../../../../isa/x64/instruction';
+import { X64Encoding } from '../../../../isa/x64/codes';
+import { X64Instruction } from '../../../../isa/x64/instruction';
 import {
   E_BASE, E_BYTES, E_DISP, E_FLAGS, E_IMM, E_IMM2, E_INDEX, E_LENGTH, E_NEXT, E_OFFSET, E_OP, E_REG, E_RM, E_SCALE,
   E_SEGMENT, E_SIZE, E_SIZE2, E_SUB, ENTRY_SIZE, F_ADDR32, F_ALIGNED, F_COUNT_CL, F_REP, F_REPNE, OP_ALU_MI, OP_ALU_MR,

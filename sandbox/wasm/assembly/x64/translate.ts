@@ -3,7 +3,7 @@
 // size limit. An instruction that continues onto the next page is decoded from a copy of both parts
 // and ends the block.
 import { decodeX64, X64Instruction } from '../../../../isa/x64/decoder';
-import { X64Error } from '../../../../isa/x64/instruction';
+import { X64Error } from '../../../../isa/x64/codes';
 import { BLOCK_BYTES, BLOCK_COUNT, BLOCK_ENTRY_BYTES } from '../block-cache';
 import { PAGE_MASK, PAGE_SIZE } from '../layout';
 import { fetchPage, probeFetchPage } from '../memory';
