@@ -1,5 +1,13 @@
-// Where each register lives in the CPU's state area (sandbox/wasm/assembly/<arch>/state.ts).
+// Where each register lives in the CPU's state area, from the layouts cpu.wasm is built with
+// (sandbox/wasm/assembly/<arch>/state-layout.ts).
 import type { Arch } from '../../core/arch.ts';
+import {
+  ARM64_FLAG_C_OFFSET, ARM64_FLAG_N_OFFSET, ARM64_FLAG_V_OFFSET, ARM64_FLAG_Z_OFFSET, ARM64_PC_OFFSET, ARM64_SP_SLOT,
+  ARM64_STATE_USED, ARM64_V_OFFSET,
+} from './assembly/arm64/state-layout.ts';
+import {
+  X64_FS_BASE_OFFSET, X64_GS_BASE_OFFSET, X64_RFLAGS_OFFSET, X64_RIP_OFFSET, X64_STATE_USED, X64_XMM_OFFSET,
+} from './assembly/x64/state-layout.ts';
 
 export interface RegisterLayout {
   /** Byte offsets of the 64-bit registers. */
@@ -11,28 +19,25 @@ export interface RegisterLayout {
   readonly contextBytes: number;
 }
 
-const ARM64_GPR: Record<string, number> = { sp: 31 * 8, pc: 34 * 8 };
+const ARM64_GPR: Record<string, number> = { sp: ARM64_SP_SLOT * 8, pc: ARM64_PC_OFFSET };
 for (let i = 0; i <= 30; i++) ARM64_GPR[`x${i}`] = i * 8;
 const ARM64_VECTOR: Record<string, number> = {};
-for (let i = 0; i < 32; i++) ARM64_VECTOR[`q${i}`] = 512 + 16 * i;
+for (let i = 0; i < 32; i++) ARM64_VECTOR[`q${i}`] = ARM64_V_OFFSET + 16 * i;
 
-/** ARM64 NZCV: four 32-bit slots holding 0 or 1, in this order. */
-export const ARM64_FLAGS_OFFSET = 280;
+/** ARM64 NZCV: four 32-bit slots holding 0 or 1, for bits 31, 30, 29 and 28 of NZCV. */
+export const ARM64_FLAG_OFFSETS = [ARM64_FLAG_N_OFFSET, ARM64_FLAG_Z_OFFSET, ARM64_FLAG_C_OFFSET, ARM64_FLAG_V_OFFSET] as const;
 
-// x86-64 (sandbox/wasm/assembly/x64/state.ts): general registers in encoding order, then rip and
-// rflags; the segment bases; xmm registers from 256. The context covers the lazy flags too.
-const X64_GPR: Record<string, number> = { rip: 128, rflags: 136, fs_base: 184, gs_base: 192 };
+// x86-64: general registers in encoding order, then rip and rflags; the segment bases; the xmm
+// registers. The context covers the lazy flags too.
+const X64_GPR: Record<string, number> = {
+  rip: X64_RIP_OFFSET, rflags: X64_RFLAGS_OFFSET, fs_base: X64_FS_BASE_OFFSET, gs_base: X64_GS_BASE_OFFSET,
+};
 ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi'].forEach((name, i) => { X64_GPR[name] = i * 8; });
 for (let i = 8; i < 16; i++) X64_GPR[`r${i}`] = i * 8;
 const X64_VECTOR: Record<string, number> = {};
-for (let i = 0; i < 16; i++) X64_VECTOR[`xmm${i}`] = 256 + 16 * i;
-
-/** x86-64: the lazy-flags record; writing RFLAGS clears its kind (offset of a u32). */
-export const X64_LAZY_KIND_OFFSET = 144;
-/** RFLAGS bit 1 always reads as one. */
-export const X64_FLAGS_FIXED = 2n;
+for (let i = 0; i < 16; i++) X64_VECTOR[`xmm${i}`] = X64_XMM_OFFSET + 16 * i;
 
 export const REGISTER_LAYOUTS: Partial<Record<Arch, RegisterLayout>> = {
-  arm64: { gpr: ARM64_GPR, vector: ARM64_VECTOR, pc: 'pc', contextBytes: 1024 },
-  x64: { gpr: X64_GPR, vector: X64_VECTOR, pc: 'rip', contextBytes: 520 },
+  arm64: { gpr: ARM64_GPR, vector: ARM64_VECTOR, pc: 'pc', contextBytes: ARM64_STATE_USED },
+  x64: { gpr: X64_GPR, vector: X64_VECTOR, pc: 'rip', contextBytes: X64_STATE_USED },
 };

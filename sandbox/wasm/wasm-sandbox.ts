@@ -10,49 +10,35 @@ import { bytesToHex, hex } from '../../core/hex.ts';
 import { wasmCpuModule } from './cpu-module.ts';
 import { nameArm64Instruction } from './arm64-instruction-names.ts';
 import { nameX64Instruction } from './x64-instruction-names.ts';
+import { ARM64_FLAG_OFFSETS, REGISTER_LAYOUTS, type RegisterLayout } from './registers.ts';
 import {
-  ARM64_FLAGS_OFFSET, REGISTER_LAYOUTS, type RegisterLayout, X64_FLAGS_FIXED, X64_LAZY_KIND_OFFSET,
-} from './registers.ts';
+  ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, ARCH_ARM64, ARCH_X64, CPU_INTERFACE_VERSION,
+  INVALID_UNMAPPED, RUN_FAULT, RUN_UNSUPPORTED, STOP_HALTED, STOP_LIMIT, STOP_REQUESTED, STOP_TIME, STOP_UNTIL,
+  UC_ERR_ARG, UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID, UC_ERR_MAP, UC_ERR_NOMEM, UC_ERR_READ_PROT,
+  UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_PROT, UC_ERR_WRITE_UNMAPPED, X64_SYSCALL_INTERRUPT,
+} from './assembly/interface.ts';
+import { ARM64_PC_OFFSET, ARM64_SP_SLOT, ARM64_STATE_USED } from './assembly/arm64/state-layout.ts';
+import { X64_FLAGS_FIXED, X64_LAZY_KIND_OFFSET, X64_LAZY_NONE } from './assembly/x64/state-layout.ts';
 
-/** Must equal CPU_INTERFACE_VERSION in sandbox/wasm/assembly/index.ts. */
-const INTERFACE_VERSION = 1;
-const ARCH_IDS: Record<Arch, number> = { arm64: 1, x64: 2 };
+const ARCH_IDS: Record<Arch, number> = { arm64: ARCH_ARM64, x64: ARCH_X64 };
 /** Smallest mapping unit, as Unicorn has it (its AArch64 target uses 1 KiB pages). */
 const GRANULE: Record<Arch, number> = { arm64: 0x400, x64: 0x1000 };
 /** An address no guest maps: Unicorn's backend uses the same default end. */
 const NO_END = 0xffff_ffff_ffff;
 
-// Status codes of cpu.wasm's start() (sandbox/wasm/assembly/status.ts).
-const RUN_FAULT = 1;
-const RUN_UNSUPPORTED = 4;
-const STOP_UNTIL = 10;
-const STOP_LIMIT = 11;
-const STOP_TIME = 12;
-const STOP_REQUESTED = 13;
-const STOP_HALTED = 14;
-
-/** Interrupt number the x86-64 interpreter reports for the syscall instruction (not an x86 vector). */
-const X64_SYSCALL_INTERRUPT = -1;
-
 /** Unicorn's messages for the error codes this backend raises (uc_strerror). */
 const UC_ERRORS: Record<number, [string, string]> = {
-  1: ['UC_ERR_NOMEM', 'No memory available or memory not present'],
-  6: ['UC_ERR_READ_UNMAPPED', 'Invalid memory read'],
-  7: ['UC_ERR_WRITE_UNMAPPED', 'Invalid memory write'],
-  8: ['UC_ERR_FETCH_UNMAPPED', 'Invalid memory fetch'],
-  11: ['UC_ERR_MAP', 'Invalid memory mapping'],
-  12: ['UC_ERR_WRITE_PROT', 'Write to write-protected memory'],
-  13: ['UC_ERR_READ_PROT', 'Read from non-readable memory'],
-  14: ['UC_ERR_FETCH_PROT', 'Fetch from non-executable memory'],
-  10: ['UC_ERR_INSN_INVALID', 'Invalid instruction'],
-  15: ['UC_ERR_ARG', 'Invalid argument'],
+  [UC_ERR_NOMEM]: ['UC_ERR_NOMEM', 'No memory available or memory not present'],
+  [UC_ERR_READ_UNMAPPED]: ['UC_ERR_READ_UNMAPPED', 'Invalid memory read'],
+  [UC_ERR_WRITE_UNMAPPED]: ['UC_ERR_WRITE_UNMAPPED', 'Invalid memory write'],
+  [UC_ERR_FETCH_UNMAPPED]: ['UC_ERR_FETCH_UNMAPPED', 'Invalid memory fetch'],
+  [UC_ERR_MAP]: ['UC_ERR_MAP', 'Invalid memory mapping'],
+  [UC_ERR_WRITE_PROT]: ['UC_ERR_WRITE_PROT', 'Write to write-protected memory'],
+  [UC_ERR_READ_PROT]: ['UC_ERR_READ_PROT', 'Read from non-readable memory'],
+  [UC_ERR_FETCH_PROT]: ['UC_ERR_FETCH_PROT', 'Fetch from non-executable memory'],
+  [UC_ERR_INSN_INVALID]: ['UC_ERR_INSN_INVALID', 'Invalid instruction'],
+  [UC_ERR_ARG]: ['UC_ERR_ARG', 'Invalid argument'],
 };
-const UC_ERR_NOMEM = 1;
-const UC_ERR_READ_UNMAPPED = 6;
-const UC_ERR_WRITE_UNMAPPED = 7;
-const UC_ERR_INSN_INVALID = 10;
-const UC_ERR_MAP = 11;
-const UC_ERR_ARG = 15;
 
 function ucMessage(code: number): string {
   const [name, text] = UC_ERRORS[code] ?? [`UC_ERR_${code}`, 'Unknown error code'];
@@ -62,7 +48,7 @@ function ucName(code: number): string {
   return UC_ERRORS[code]?.[0] ?? `UC_ERR_${code}`;
 }
 
-const ACCESS_NAMES: MemoryAccess[] = ['read', 'write', 'fetch'];
+const ACCESS_NAMES: Record<number, MemoryAccess> = { [ACCESS_READ]: 'read', [ACCESS_WRITE]: 'write', [ACCESS_FETCH]: 'fetch' };
 
 interface CpuExports {
   memory: WebAssembly.Memory;
@@ -136,8 +122,8 @@ export class WasmSandbox implements Sandbox {
     this.stopFlag = options.stopFlag;
     const instance = new WebAssembly.Instance(wasmCpuModule(), { env: this.imports() });
     this.cpu = instance.exports as unknown as CpuExports;
-    if (this.cpu.interfaceVersion() !== INTERFACE_VERSION) {
-      throw new Error(`cpu.wasm speaks interface ${this.cpu.interfaceVersion()}, this host ${INTERFACE_VERSION}: rebuild it`);
+    if (this.cpu.interfaceVersion() !== CPU_INTERFACE_VERSION) {
+      throw new Error(`cpu.wasm speaks interface ${this.cpu.interfaceVersion()}, this host ${CPU_INTERFACE_VERSION}: rebuild it`);
     }
     if (!this.cpu.init(ARCH_IDS[arch])) throw new SandboxError(`cpu.wasm was built without ${arch}`, 'UC_ERR_ARCH');
     this.pageBits = this.cpu.pageBits();
@@ -268,7 +254,7 @@ export class WasmSandbox implements Sandbox {
     const view = this.view();
     if (canonical === 'nzcv') {
       let nzcv = 0n;
-      for (let i = 0; i < 4; i++) nzcv |= BigInt(view.getUint32(ARM64_FLAGS_OFFSET + 4 * i, true) & 1) << BigInt(31 - i);
+      for (let i = 0; i < 4; i++) nzcv |= BigInt(view.getUint32(ARM64_FLAG_OFFSETS[i]!, true) & 1) << BigInt(31 - i);
       return nzcv;
     }
     if (canonical === 'rflags') this.cpu.settleFlags();
@@ -284,14 +270,14 @@ export class WasmSandbox implements Sandbox {
     const view = this.view();
     const v = BigInt(value);
     if (canonical === 'nzcv') {
-      for (let i = 0; i < 4; i++) view.setUint32(ARM64_FLAGS_OFFSET + 4 * i, Number((v >> BigInt(31 - i)) & 1n), true);
+      for (let i = 0; i < 4; i++) view.setUint32(ARM64_FLAG_OFFSETS[i]!, Number((v >> BigInt(31 - i)) & 1n), true);
     } else if (this.layout.vector[canonical] !== undefined) {
       const at = this.layout.vector[canonical]!;
       view.setBigUint64(at, BigInt.asUintN(64, v), true);
       view.setBigUint64(at + 8, BigInt.asUintN(64, v >> 64n), true);
     } else if (canonical === 'rflags') {
-      view.setBigUint64(this.layout.gpr[canonical]!, BigInt.asUintN(64, v) | X64_FLAGS_FIXED, true);
-      view.setUint32(X64_LAZY_KIND_OFFSET, 0, true);
+      view.setBigUint64(this.layout.gpr[canonical]!, BigInt.asUintN(64, v) | BigInt(X64_FLAGS_FIXED), true);
+      view.setUint32(X64_LAZY_KIND_OFFSET, X64_LAZY_NONE, true);
     } else {
       view.setBigUint64(this.layout.gpr[canonical]!, BigInt.asUintN(64, v), true);
     }
@@ -305,12 +291,12 @@ export class WasmSandbox implements Sandbox {
    */
   snapshotGeneralRegisters(out: Uint8Array): void {
     if (this.arch !== 'arm64') throw new SandboxError('snapshotGeneralRegisters is arm64 only for now', 'BAD_REGISTER');
-    const bytes = new Uint8Array(this.cpu.memory.buffer, this.state, 35 * 8);
-    out.set(bytes.subarray(0, 32 * 8), 0);
-    out.set(bytes.subarray(34 * 8, 35 * 8), 32 * 8);
+    const state = new Uint8Array(this.cpu.memory.buffer, this.state, ARM64_STATE_USED);
+    out.set(state.subarray(0, (ARM64_SP_SLOT + 1) * 8), 0);
+    out.set(state.subarray(ARM64_PC_OFFSET, ARM64_PC_OFFSET + 8), 32 * 8);
     const view = new DataView(this.cpu.memory.buffer, this.state);
     let nzcv = 0;
-    for (let i = 0; i < 4; i++) nzcv |= (view.getUint32(ARM64_FLAGS_OFFSET + 4 * i, true) & 1) << (31 - i);
+    for (let i = 0; i < 4; i++) nzcv |= (view.getUint32(ARM64_FLAG_OFFSETS[i]!, true) & 1) << (31 - i);
     const outView = new DataView(out.buffer, out.byteOffset);
     outView.setUint32(33 * 8, nzcv >>> 0, true);
     outView.setUint32(33 * 8 + 4, 0, true);
@@ -440,8 +426,8 @@ export class WasmSandbox implements Sandbox {
         }
       },
       hostMemoryHook: (access: number, address: number, size: number, low: number, high: number) => {
-        const type = access === 0 ? 'mem-read' : 'mem-write';
-        const value = access === 0 ? 0n
+        const type = access === ACCESS_READ ? 'mem-read' : 'mem-write';
+        const value = access === ACCESS_READ ? 0n
           : BigInt.asUintN(size * 8, (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0));
         for (const hook of this.hooks) {
           if (hook.type === type && covers(hook.begin, hook.end, address)) {
@@ -455,7 +441,7 @@ export class WasmSandbox implements Sandbox {
         for (const hook of this.hooks) {
           if (hook.type !== 'mem-invalid') continue;
           this.guard(() => {
-            if (hook.callback(ACCESS_NAMES[access]!, kind === 0 ? 'unmapped' : 'protected', address, size, value)) handled = true;
+            if (hook.callback(ACCESS_NAMES[access]!, kind === INVALID_UNMAPPED ? 'unmapped' : 'protected', address, size, value)) handled = true;
           });
         }
         return handled ? 1 : 0;

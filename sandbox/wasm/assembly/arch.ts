@@ -1,16 +1,14 @@
 // The architecture the CPU runs, chosen once per instance. The core (memory, blocks, hooks, limits)
 // is shared; each architecture brings a decoder that fills blocks and an interpreter that runs them.
-import { RUN_UNSUPPORTED, setUnsupported } from './status';
+import { setUnsupported } from './status';
+import { ARCH_ARM64, ARCH_X64, RUN_UNSUPPORTED, X64_SYSCALL_INTERRUPT } from './interface';
 import { PC as ARM64_PC, resetArm64State } from './arm64/state';
 import { ARM64_MAX_BLOCK_ENTRY_BYTES, translateArm64 } from './arm64/translate';
 import { executeArm64 } from './arm64/execute';
 import { RIP as X64_RIP, resetX64State } from './x64/state';
 import { X64_MAX_BLOCK_ENTRY_BYTES, translateX64 } from './x64/translate';
-import { X64_SYSCALL_INTERRUPT, executeX64, syscallLength } from './x64/execute';
+import { executeX64, syscallLength } from './x64/execute';
 import { x64InstructionAddress, x64InstructionIndex, x64InstructionSize } from './x64/block-info';
-
-export const ARCH_ARM64: i32 = 1;
-export const ARCH_X64: i32 = 2;
 
 export let currentArch: i32 = 0;
 

@@ -3,16 +3,14 @@ import { PAGE_BITS, STATE, STATE_SIZE, TRANSFER_SIZE } from './layout';
 import { copyIn, copyOut, firstUnmapped, flushTlb, initMemory, mapPages, protectPages, unmapPages } from './memory';
 import { flushBlocks, initBlockCache, invalidateCodePages, refreshHookFlags } from './block-cache';
 import { addCodeHook, clearCodeHooks, setMemoryHooks } from './hooks';
-import { ARCH_X64, currentArch, selectArch } from './arch';
+import { currentArch, selectArch } from './arch';
+import { ARCH_X64, CPU_INTERFACE_VERSION } from './interface';
 import { materializeFlags } from './x64/flags';
 import { unsupportedLength } from './x64/execute';
 import { instructionsRun, requestStop, run } from './run';
 import {
   exitBlock, faultAddress, overridePc, faultCode, interruptNumber, requestBlockExit, unsupportedAddress, unsupportedWord,
 } from './status';
-
-/** Version of the interface between cpu.wasm and its host; they must agree. */
-export const CPU_INTERFACE_VERSION: i32 = 1;
 
 let transfer: usize = 0;
 

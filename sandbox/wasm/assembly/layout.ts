@@ -6,19 +6,9 @@ export const PAGE_BITS: u64 = 10;
 export const PAGE_SIZE: u32 = 1 << <u32>PAGE_BITS;
 export const PAGE_MASK: u32 = PAGE_SIZE - 1;
 
-/** Register state of the guest thread; each architecture lays it out (arm64/state.ts, ...). */
+/** Register state of the guest thread; each architecture lays it out (arm64/state-layout.ts, ...). */
 export const STATE_SIZE: u32 = 2048;
 export const STATE: usize = memory.data(STATE_SIZE, 64);
 
 /** Scratch buffer for host reads and writes of guest memory (the host copies through it). */
 export const TRANSFER_SIZE: u32 = 64 * 1024;
-
-/** Access kinds, shared with the host. */
-export const ACCESS_READ: i32 = 0;
-export const ACCESS_WRITE: i32 = 1;
-export const ACCESS_FETCH: i32 = 2;
-
-/** Protection bits, as Unicorn's UC_PROT_*. */
-export const PROT_READ: u32 = 1;
-export const PROT_WRITE: u32 = 2;
-export const PROT_EXEC: u32 = 4;

@@ -1,13 +1,13 @@
 // Guest memory: a page table from guest page numbers to host pages in linear memory, with
 // permissions, lazy zeroed allocation, and a software TLB per access kind that keeps the common
 // load/store path to a tag compare and a host load.
+import { PAGE_BITS, PAGE_MASK, PAGE_SIZE } from './layout';
 import {
-  ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, PAGE_BITS, PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE,
-} from './layout';
-import {
+  ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, INVALID_PROTECTED, INVALID_UNMAPPED, PROT_EXEC, PROT_READ, PROT_WRITE,
   UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNMAPPED, UC_ERR_MAP, UC_ERR_READ_PROT, UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_PROT,
-  UC_ERR_WRITE_UNMAPPED, raiseFault,
-} from './status';
+  UC_ERR_WRITE_UNMAPPED,
+} from './interface';
+import { raiseFault } from './status';
 import { invalidAccessHooks, memoryReadHooks, memoryWriteHooks } from './hooks';
 import { hostInvalidAccess, hostMemoryHook } from './host';
 import { invalidateCodePages } from './block-cache';
@@ -257,7 +257,7 @@ function resolve(address: u64, kind: i32, size: u32, value: u64, withHooks: bool
     }
     const code = entry == 0 ? unchecked(UNMAPPED_CODE[kind]) : unchecked(PROTECTED_CODE[kind]);
     if (!withHooks || !invalidAccessHooks ||
-      hostInvalidAccess(kind, entry == 0 ? 0 : 1, <f64>address, size, <i32>value, <i32>(value >> 32)) == 0) {
+      hostInvalidAccess(kind, entry == 0 ? INVALID_UNMAPPED : INVALID_PROTECTED, <f64>address, size, <i32>value, <i32>(value >> 32)) == 0) {
       raiseFault(code, address);
       return 0;
     }

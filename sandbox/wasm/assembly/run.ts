@@ -12,9 +12,12 @@ import {
 import { codeHookCovers } from './hooks';
 import { hostCodeHook, hostInterrupt, hostNow, hostPollStop } from './host';
 import {
-  RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, STOP_LIMIT, STOP_REQUESTED, STOP_TIME, STOP_UNTIL, clearBlockExit,
-  clearFault, executedCount, exitBlock, interruptNumber, pcOverridden, setStopRequested, stopRequested,
+  clearBlockExit, clearFault, executedCount, exitBlock, interruptNumber, pcOverridden, setStopRequested,
+  stopRequested,
 } from './status';
+import {
+  RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, STOP_LIMIT, STOP_REQUESTED, STOP_TIME, STOP_UNTIL,
+} from './interface';
 
 /** Instructions between looks at the clock and the stop flag (well under a millisecond unhooked). */
 const CHECK_INTERVAL: i64 = 1 << 16;

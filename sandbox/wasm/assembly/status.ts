@@ -1,33 +1,5 @@
-// Why execution left the interpreter, and the details the host needs to report it.
-
-/** Results of executing a block and of a whole run; the host reads the details below. */
-export const RUN_OK: i32 = 0;
-/** A memory access or fetch failed; see faultCode and faultAddress. */
-export const RUN_FAULT: i32 = 1;
-/** The instruction raised a CPU exception (system call, breakpoint, undefined instruction). */
-export const RUN_INTERRUPT: i32 = 2;
-/** Something changed under the running block (code written, hooks, stop); pc is the next instruction. */
-export const RUN_EXIT: i32 = 3;
-/** The instruction is outside the set this CPU implements; see unsupportedWord. */
-export const RUN_UNSUPPORTED: i32 = 4;
-
-/** Stop reasons returned by run(), in addition to RUN_FAULT and RUN_UNSUPPORTED. */
-export const STOP_UNTIL: i32 = 10;
-export const STOP_LIMIT: i32 = 11;
-export const STOP_TIME: i32 = 12;
-export const STOP_REQUESTED: i32 = 13;
-export const STOP_HALTED: i32 = 14;
-/** A host callback failed; the host knows why. */
-export const STOP_HOST_ERROR: i32 = 15;
-
-/** Unicorn's error codes, so the host can report faults in Unicorn's words. */
-export const UC_ERR_READ_UNMAPPED: i32 = 6;
-export const UC_ERR_WRITE_UNMAPPED: i32 = 7;
-export const UC_ERR_FETCH_UNMAPPED: i32 = 8;
-export const UC_ERR_MAP: i32 = 11;
-export const UC_ERR_WRITE_PROT: i32 = 12;
-export const UC_ERR_READ_PROT: i32 = 13;
-export const UC_ERR_FETCH_PROT: i32 = 14;
+// Why execution left the interpreter, and the details the host needs to report it (the codes
+// themselves, RUN_*, STOP_* and UC_ERR_*, are in interface.ts, which the host reads too).
 
 /** Set by a failed guest access; interpreters check it after every access and abandon the instruction. */
 export let faulted: bool = false;

@@ -4,10 +4,8 @@
 // block after the instruction when a host callback or a code write asked for it.
 import { BLOCK_COUNT, BLOCK_ENTRIES, chainBudget, chainTarget, chainUntil, setChainBudget } from '../block-cache';
 import { read16, read32, read64, read8, readSized, write16, write32, write64, write8, writeSized } from '../memory';
-import {
-  RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, RUN_UNSUPPORTED, exitBlock, faulted, pcOverridden, setExecuted, setInterrupt,
-  setUnsupported,
-} from '../status';
+import { exitBlock, faulted, pcOverridden, setExecuted, setInterrupt, setUnsupported } from '../status';
+import { ARM64_SVC_INTERRUPT, RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, RUN_UNSUPPORTED } from '../interface';
 import {
   E_A, E_B, E_IMM, E_IMM2, E_RA, E_RD, E_RM, E_RN, E_WORD, ENTRY_SHIFT, ENTRY_SIZE, MEM_LD16, MEM_LD32, MEM_LD64,
   MEM_LD8, MEM_LDS16_W, MEM_LDS16_X, MEM_LDS32, MEM_LDS8_W, MEM_LDS8_X, MEM_ST16, MEM_ST32, MEM_ST64, MEM_ST8,
@@ -38,9 +36,8 @@ import {
   vectorUnary, writeLane,
 } from './simd-ops';
 
-/** Unicorn's AArch64 exception numbers. */
+/** Unicorn's AArch64 exception numbers (svc's, EXCP_SWI, is the host's ARM64_SVC_INTERRUPT). */
 const EXCP_UDEF: i32 = 1;
-const EXCP_SWI: i32 = 2;
 const EXCP_DATA_ABORT: i32 = 4;
 const EXCP_BKPT: i32 = 7;
 
@@ -511,7 +508,7 @@ export function executeArm64(block: usize, blockPc: u64, first: u32, last: u32):
       }
       case OP_SVC: {
         // Unicorn reports svc with pc already past it.
-        setInterrupt(EXCP_SWI);
+        setInterrupt(ARM64_SVC_INTERRUPT);
         branch(p, base, first, pcOf(p, base, blockPc) + 4);
         return RUN_INTERRUPT;
       }

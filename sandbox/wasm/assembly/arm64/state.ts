@@ -1,33 +1,33 @@
-// AArch64 register state, laid out in the CPU's state area (the host reads it with the same offsets,
-// see sandbox/wasm/registers.ts). Decoded instructions hold absolute addresses of these slots.
+// AArch64 register state in the CPU's state area, at the offsets of state-layout.ts (which the host
+// reads and writes too). Decoded instructions hold absolute addresses of these slots.
 import { STATE } from '../layout';
+import {
+  ARM64_EXCLUSIVE_ADDRESS_OFFSET, ARM64_EXCLUSIVE_HIGH_OFFSET, ARM64_EXCLUSIVE_SIZE_OFFSET, ARM64_EXCLUSIVE_VALUE_OFFSET,
+  ARM64_FLAG_C_OFFSET, ARM64_FLAG_N_OFFSET, ARM64_FLAG_V_OFFSET, ARM64_FLAG_Z_OFFSET, ARM64_FPCR_OFFSET, ARM64_FPSR_OFFSET,
+  ARM64_PC_OFFSET, ARM64_SINK_SLOT, ARM64_SP_SLOT, ARM64_STATE_USED, ARM64_TPIDR_EL0_OFFSET, ARM64_V_OFFSET,
+  ARM64_ZERO_SLOT,
+} from './state-layout';
 
-/** X0..X30 at 8-byte slots 0..30; slot 31 is SP. */
-export const SP_SLOT: u32 = 31;
-/** Reads of XZR/WZR come from a slot that is always zero... */
-export const ZERO_SLOT: u32 = 32;
-/** ...and writes to it land in a slot nobody reads. */
-export const SINK_SLOT: u32 = 33;
-export const PC_SLOT: u32 = 34;
+export const SP_SLOT: u32 = ARM64_SP_SLOT;
+export const ZERO_SLOT: u32 = ARM64_ZERO_SLOT;
+export const SINK_SLOT: u32 = ARM64_SINK_SLOT;
 
 export const X_BASE: usize = STATE;
-export const PC: usize = STATE + (<usize>PC_SLOT << 3);
+export const PC: usize = STATE + <usize>ARM64_PC_OFFSET;
 /** Condition flags, one i32 each holding 0 or 1. */
-export const FLAG_N: usize = STATE + 280;
-export const FLAG_Z: usize = STATE + 284;
-export const FLAG_C: usize = STATE + 288;
-export const FLAG_V: usize = STATE + 292;
-export const TPIDR_EL0: usize = STATE + 296;
-export const FPCR: usize = STATE + 304;
-export const FPSR: usize = STATE + 312;
-/** The exclusive monitor: address (all ones when clear), the values read, and the access size. */
-export const EXCLUSIVE_ADDRESS: usize = STATE + 320;
-export const EXCLUSIVE_VALUE: usize = STATE + 328;
-export const EXCLUSIVE_HIGH: usize = STATE + 336;
-export const EXCLUSIVE_SIZE: usize = STATE + 344;
-/** V0..V31, 16 bytes each, little-endian. */
-export const V_BASE: usize = STATE + 512;
-export const STATE_USED: usize = 1024;
+export const FLAG_N: usize = STATE + <usize>ARM64_FLAG_N_OFFSET;
+export const FLAG_Z: usize = STATE + <usize>ARM64_FLAG_Z_OFFSET;
+export const FLAG_C: usize = STATE + <usize>ARM64_FLAG_C_OFFSET;
+export const FLAG_V: usize = STATE + <usize>ARM64_FLAG_V_OFFSET;
+export const TPIDR_EL0: usize = STATE + <usize>ARM64_TPIDR_EL0_OFFSET;
+export const FPCR: usize = STATE + <usize>ARM64_FPCR_OFFSET;
+export const FPSR: usize = STATE + <usize>ARM64_FPSR_OFFSET;
+export const EXCLUSIVE_ADDRESS: usize = STATE + <usize>ARM64_EXCLUSIVE_ADDRESS_OFFSET;
+export const EXCLUSIVE_VALUE: usize = STATE + <usize>ARM64_EXCLUSIVE_VALUE_OFFSET;
+export const EXCLUSIVE_HIGH: usize = STATE + <usize>ARM64_EXCLUSIVE_HIGH_OFFSET;
+export const EXCLUSIVE_SIZE: usize = STATE + <usize>ARM64_EXCLUSIVE_SIZE_OFFSET;
+export const V_BASE: usize = STATE + <usize>ARM64_V_OFFSET;
+export const STATE_USED: usize = ARM64_STATE_USED;
 
 @inline export function xSlot(n: u32): usize {
   return X_BASE + (<usize>n << 3);

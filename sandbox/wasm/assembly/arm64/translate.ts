@@ -3,7 +3,7 @@
 import { BLOCK_BYTES, BLOCK_COUNT, BLOCK_ENTRY_BYTES } from '../block-cache';
 import { PAGE_MASK, PAGE_SIZE } from '../layout';
 import { fetchPage } from '../memory';
-import { RUN_FAULT, RUN_OK } from '../status';
+import { RUN_FAULT, RUN_OK } from '../interface';
 import { decode } from './decode';
 import { ENTRY_SIZE } from './ops';
 

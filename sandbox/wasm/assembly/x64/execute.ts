@@ -7,10 +7,10 @@ import {
   BLOCK_BYTES, BLOCK_COUNT, BLOCK_ENTRIES, BLOCK_PC, chainBudget, chainTarget, chainUntil, setChainBudget,
 } from '../block-cache';
 import { read32, read64, readSized, write32, write64, writeSized } from '../memory';
+import { exitBlock, faulted, pcOverridden, raiseFault, setExecuted, setInterrupt, setUnsupported } from '../status';
 import {
-  RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, RUN_UNSUPPORTED, STOP_HALTED, exitBlock, faulted, pcOverridden,
-  raiseFault, setExecuted, setInterrupt, setUnsupported,
-} from '../status';
+  RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, RUN_UNSUPPORTED, STOP_HALTED, UC_ERR_INSN_INVALID, X64_SYSCALL_INTERRUPT,
+} from '../interface';
 import {
   ALU_AND, ALU_CMP, ALU_OR, ALU_SUB, ALU_XOR, alu, aluInline, decrement, divideUnsigned128, increment, lastRemainder, multiplyHighSigned, multiplyHighUnsigned,
   negate, shift, shiftDouble, signExtend,
@@ -37,10 +37,6 @@ import {
   ARITHMETIC_FLAGS, CF, DF, FLAGS_FIXED, POPF_WRITABLE, RFLAGS, RIP, RSP, ZF, gprSlot,
 } from './state';
 
-/** Unicorn's UC_ERR_INSN_INVALID: what an undefined instruction (ud2 included) stops the run with. */
-export const UC_ERR_INSN_INVALID: i32 = 10;
-/** The interrupt number the CPU reports for `syscall` (outside the 256 vectors). */
-export const X64_SYSCALL_INTERRUPT: i32 = -1;
 const VECTOR_DIVIDE_ERROR: i32 = 0;
 const VECTOR_GENERAL_PROTECTION: i32 = 13;
 

@@ -6,9 +6,10 @@
 import {
   AF, ARITHMETIC_FLAGS, CF, LAZY_A, LAZY_AUX, LAZY_B, LAZY_KIND, LAZY_RESULT, LAZY_SIZE, OF, PF, RFLAGS, SF, ZF,
 } from './state';
+import { X64_LAZY_NONE } from './state-layout';
 
 /** RFLAGS holds every flag. */
-export const LAZY_NONE: u32 = 0;
+export const LAZY_NONE: u32 = X64_LAZY_NONE;
 /** result = a + b */
 export const LAZY_ADD: u32 = 1;
 /** result = a + b + 1 */

@@ -1,33 +1,27 @@
-// x86-64 register state, laid out in the CPU's state area. Decoded instructions hold the absolute
-// addresses of these slots, and the host reads and writes them at the same offsets
-// (sandbox/wasm/x64-registers.ts).
+// x86-64 register state in the CPU's state area, at the offsets of state-layout.ts (which the host
+// reads and writes too). Decoded instructions hold the absolute addresses of these slots.
 import { STATE } from '../layout';
+import {
+  X64_FLAGS_FIXED, X64_FS_BASE_OFFSET, X64_GS_BASE_OFFSET, X64_LAZY_AUX_OFFSET, X64_LAZY_A_OFFSET, X64_LAZY_B_OFFSET,
+  X64_LAZY_KIND_OFFSET, X64_LAZY_RESULT_OFFSET, X64_LAZY_SIZE_OFFSET, X64_MXCSR_OFFSET, X64_RFLAGS_OFFSET,
+  X64_RIP_OFFSET, X64_RSP_OFFSET, X64_STATE_USED, X64_XMM_OFFSET, X64_ZERO_OFFSET,
+} from './state-layout';
 
-/** rax rcx rdx rbx rsp rbp rsi rdi r8 .. r15, 8 bytes each, in encoding order. */
 export const GPR_BASE: usize = STATE;
-export const RSP: usize = STATE + 4 * 8;
-export const RIP: usize = STATE + 128;
-/**
- * RFLAGS as last materialized. While LAZY_KIND is not LAZY_NONE, its arithmetic bits (CF PF AF ZF
- * SF OF) are stale and come from the lazy record below instead; the other bits are always current.
- */
-export const RFLAGS: usize = STATE + 136;
-/** The last flag-setting operation: kind (u32), operand size in bytes (u32), result and operands. */
-export const LAZY_KIND: usize = STATE + 144;
-export const LAZY_SIZE: usize = STATE + 148;
-export const LAZY_RESULT: usize = STATE + 152;
-export const LAZY_A: usize = STATE + 160;
-export const LAZY_B: usize = STATE + 168;
-/** Flags the lazy kind does not derive from its operands, in their RFLAGS positions. */
-export const LAZY_AUX: usize = STATE + 176;
-export const FS_BASE: usize = STATE + 184;
-export const GS_BASE: usize = STATE + 192;
-/** Always zero: the base, index or segment of a memory operand that has none. */
-export const ZERO: usize = STATE + 200;
-/** xmm0 .. xmm15, 16 bytes each, little-endian. */
-export const XMM_BASE: usize = STATE + 256;
-export const MXCSR: usize = STATE + 512;
-export const X64_STATE_USED: usize = 520;
+export const RSP: usize = STATE + <usize>X64_RSP_OFFSET;
+export const RIP: usize = STATE + <usize>X64_RIP_OFFSET;
+export const RFLAGS: usize = STATE + <usize>X64_RFLAGS_OFFSET;
+export const LAZY_KIND: usize = STATE + <usize>X64_LAZY_KIND_OFFSET;
+export const LAZY_SIZE: usize = STATE + <usize>X64_LAZY_SIZE_OFFSET;
+export const LAZY_RESULT: usize = STATE + <usize>X64_LAZY_RESULT_OFFSET;
+export const LAZY_A: usize = STATE + <usize>X64_LAZY_A_OFFSET;
+export const LAZY_B: usize = STATE + <usize>X64_LAZY_B_OFFSET;
+export const LAZY_AUX: usize = STATE + <usize>X64_LAZY_AUX_OFFSET;
+export const FS_BASE: usize = STATE + <usize>X64_FS_BASE_OFFSET;
+export const GS_BASE: usize = STATE + <usize>X64_GS_BASE_OFFSET;
+export const ZERO: usize = STATE + <usize>X64_ZERO_OFFSET;
+export const XMM_BASE: usize = STATE + <usize>X64_XMM_OFFSET;
+export const MXCSR: usize = STATE + <usize>X64_MXCSR_OFFSET;
 
 /** RFLAGS bits. */
 export const CF: u64 = 0x1;
@@ -39,7 +33,7 @@ export const DF: u64 = 0x400;
 export const OF: u64 = 0x800;
 export const ARITHMETIC_FLAGS: u64 = CF | PF | AF | ZF | SF | OF;
 /** Bit 1 always reads as one. */
-export const FLAGS_FIXED: u64 = 0x2;
+export const FLAGS_FIXED: u64 = X64_FLAGS_FIXED;
 /**
  * Bits popf can change: the arithmetic flags, IF, DF, IOPL, NT, AC and ID (the emulated CPU runs at
  * privilege level 0, as Unicorn's does). TF is left out: single-step traps are not emulated.

@@ -7,7 +7,7 @@ import { X64Error } from '../../../../isa/x64/codes';
 import { BLOCK_BYTES, BLOCK_COUNT, BLOCK_ENTRY_BYTES } from '../block-cache';
 import { PAGE_MASK, PAGE_SIZE } from '../layout';
 import { fetchPage, probeFetchPage } from '../memory';
-import { RUN_FAULT, RUN_OK } from '../status';
+import { RUN_FAULT, RUN_OK } from '../interface';
 import { lowerX64 } from './lower';
 import { E_OP, ENTRY_SIZE, OP_JCC } from './ops';
 import { fuseWithBranchX64, specialiseX64 } from './specialise';
