@@ -9,7 +9,7 @@ export const ARM64_SP_SLOT = 31;
 export const ARM64_ZERO_SLOT = 32;
 /** ...and writes to it land in a slot nobody reads. */
 export const ARM64_SINK_SLOT = 33;
-export const ARM64_PC_SLOT = 34;
+/** PC, after the 34 slots above. */
 export const ARM64_PC_OFFSET = 272;
 /** Condition flags N, Z, C and V in this order, one 32-bit slot each holding 0 or 1. */
 export const ARM64_FLAG_N_OFFSET = 280;

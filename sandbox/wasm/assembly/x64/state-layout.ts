@@ -3,8 +3,7 @@
 // Written once for both, so it keeps to what AssemblyScript and TypeScript read alike (constants
 // of plain numbers, no imports), and tsc and asc both check it.
 
-/** rax rcx rdx rbx rsp rbp rsi rdi r8 .. r15, 8 bytes each, in encoding order from the start. */
-export const X64_RSP_OFFSET = 32;
+// rax rcx rdx rbx rsp rbp rsi rdi r8 .. r15 come first, 8 bytes each, in encoding order.
 export const X64_RIP_OFFSET = 128;
 /**
  * RFLAGS as last materialized. While the lazy kind is not none, its arithmetic bits (CF PF AF ZF SF

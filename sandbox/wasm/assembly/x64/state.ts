@@ -4,11 +4,12 @@ import { STATE } from '../layout';
 import {
   X64_FLAGS_FIXED, X64_FS_BASE_OFFSET, X64_GS_BASE_OFFSET, X64_LAZY_AUX_OFFSET, X64_LAZY_A_OFFSET, X64_LAZY_B_OFFSET,
   X64_LAZY_KIND_OFFSET, X64_LAZY_RESULT_OFFSET, X64_LAZY_SIZE_OFFSET, X64_MXCSR_OFFSET, X64_RFLAGS_OFFSET,
-  X64_RIP_OFFSET, X64_RSP_OFFSET, X64_STATE_USED, X64_XMM_OFFSET, X64_ZERO_OFFSET,
+  X64_RIP_OFFSET, X64_STATE_USED, X64_XMM_OFFSET, X64_ZERO_OFFSET,
 } from './state-layout';
 
+/** rax rcx rdx rbx rsp rbp rsi rdi r8 .. r15, 8 bytes each, in encoding order. */
 export const GPR_BASE: usize = STATE;
-export const RSP: usize = STATE + <usize>X64_RSP_OFFSET;
+export const RSP: usize = STATE + 4 * 8;
 export const RIP: usize = STATE + <usize>X64_RIP_OFFSET;
 export const RFLAGS: usize = STATE + <usize>X64_RFLAGS_OFFSET;
 export const LAZY_KIND: usize = STATE + <usize>X64_LAZY_KIND_OFFSET;
