@@ -1,14 +1,13 @@
 // Host API of the ARM64 engine: the A64 decoder's answers and the redirect planner, over engine.wasm.
-// The numbers it reads and passes come from the files the engine is built from
-// (engine/assembly/arm64/interface.ts, engine/assembly/common/interface.ts).
+// The numbers it reads and passes come from the file the engine is built from
+// (engine/assembly/arm64/interface.ts).
 import {
   Arm64WriterForm as WriterForm, DECODE_RECORD_SIZE, Form, Group, RECORD_CHECKED, RECORD_COND, RECORD_FLAGS, RECORD_FORM, RECORD_GROUP,
   RECORD_REG, RECORD_TARGET, RECORD_WIDE,
 } from '../assembly/arm64/interface.ts';
-import { RedirectMode } from '../assembly/common/interface.ts';
 import { type Engine, loadEngine } from './engine.ts';
 import { hexToBytes } from '../../core/hex.ts';
-import { type PlanResult, type RedirectRequest, decodePlanResult } from './plan.ts';
+import { type PlanResult, type RedirectRequest, planRedirectWith } from './plan.ts';
 
 /** The instruction forms the decoder tells apart. */
 export { Form as Arm64Form };
@@ -93,16 +92,7 @@ export async function planArm64Redirect(request: RedirectRequest): Promise<PlanR
 /** planArm64Redirect with an engine already loaded (no await between requests). */
 export function planArm64RedirectWith(engine: Engine, request: RedirectRequest): PlanResult {
   if (request.arch !== 'arm64') throw new Error(`planArm64Redirect plans arm64 functions, not ${request.arch}`);
-  const padding = request.padding ?? new Uint8Array(0);
-  const { bytes } = request.target;
-  const input = engine.input(padding.length + bytes.length);
-  input.set(padding, 0);
-  input.set(bytes, padding.length);
-  const hasTrampoline = request.trampolineAddress !== undefined;
-  const answer = engine.exports.arm64PlanRedirect(padding.length, bytes.length, BigInt(request.target.address),
-    request.target.name ?? '', BigInt(request.replacement), request.mode === 'hook' ? RedirectMode.Hook : RedirectMode.Replace,
-    hasTrampoline, BigInt(request.trampolineAddress ?? 0));
-  return decodePlanResult(engine.string(answer));
+  return planRedirectWith(engine, request);
 }
 
 /** The encodings the ARM64 writer emits, by the names tests and tools use. */

@@ -3,6 +3,8 @@
 // page animates them.
 import type { Arch } from '../../core/arch.ts';
 import { hexToBytes } from '../../core/hex.ts';
+import { RedirectMode as RedirectModeCode } from '../assembly/common/interface.ts';
+import type { Engine } from './engine.ts';
 
 /**
  * replace: calls go to the new function and never come back (Windows hotpatch, Linux livepatch).
@@ -107,6 +109,23 @@ export function decodeEngineJson<T>(json: string): T {
     if (BYTE_FIELDS.has(key) && /^([0-9a-f]{2})*$/.test(value)) return hexToBytes(value);
     return value;
   }) as T;
+}
+
+/**
+ * Asks engine.wasm for the plan of `request` through its architecture's plan export. Never throws
+ * for a function that cannot be redirected: the answer is then a refusal with a reason.
+ */
+export function planRedirectWith(engine: Engine, request: RedirectRequest): PlanResult {
+  const padding = request.padding ?? new Uint8Array(0);
+  const { bytes } = request.target;
+  const input = engine.input(padding.length + bytes.length);
+  input.set(padding, 0);
+  input.set(bytes, padding.length);
+  const plan = request.arch === 'x64' ? engine.exports.x64PlanRedirect : engine.exports.arm64PlanRedirect;
+  const answer = plan(padding.length, bytes.length, BigInt(request.target.address), request.target.name ?? '',
+    BigInt(request.replacement), request.mode === 'hook' ? RedirectModeCode.Hook : RedirectModeCode.Replace,
+    request.trampolineAddress !== undefined, BigInt(request.trampolineAddress ?? 0));
+  return decodePlanResult(engine.string(answer));
 }
 
 /**

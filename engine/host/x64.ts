@@ -1,9 +1,8 @@
 // Host API of the x86-64 engine: typed wrappers over engine.wasm's x64 exports.
-import { RedirectMode } from '../assembly/common/interface.ts';
 import { X64WriterForm } from '../assembly/x64/interface.ts';
 import { loadEngine } from './engine.ts';
 import { hexToBytes } from '../../core/hex.ts';
-import { type PlanResult, type RedirectRequest, decodePlanResult } from './plan.ts';
+import { type PlanResult, type RedirectRequest, planRedirectWith } from './plan.ts';
 
 /** The encodings the engine's x86-64 writer emits, by the names tests and tools use. */
 export const X64_FORMS = {
@@ -51,15 +50,5 @@ export async function x64TrampolineMaxSize(): Promise<number> {
  */
 export async function planX64Redirect(request: RedirectRequest): Promise<PlanResult> {
   if (request.arch !== 'x64') throw new Error(`planX64Redirect plans x64 functions, not ${request.arch}`);
-  const engine = await loadEngine();
-  const padding = request.padding ?? new Uint8Array(0);
-  const { bytes } = request.target;
-  const input = engine.input(padding.length + bytes.length);
-  input.set(padding, 0);
-  input.set(bytes, padding.length);
-  const hasTrampoline = request.trampolineAddress !== undefined;
-  const answer = engine.exports.x64PlanRedirect(padding.length, bytes.length, BigInt(request.target.address),
-    request.target.name ?? '', BigInt(request.replacement), request.mode === 'hook' ? RedirectMode.Hook : RedirectMode.Replace,
-    hasTrampoline, BigInt(request.trampolineAddress ?? 0));
-  return decodePlanResult(engine.string(answer));
+  return planRedirectWith(await loadEngine(), request);
 }

@@ -10,7 +10,9 @@
 import { hex, hexWord } from '../common/hex';
 import { JsonWriter } from '../common/json';
 import { RedirectMode } from '../common/interface';
-import { RedirectRequest, Refusal, copyOut, refusalJson, writeStep } from '../common/plan';
+import {
+  RedirectRequest, Refusal, copyOut, refusalJson, writeDisplaced, writeStep, writeTrampoline,
+} from '../common/plan';
 import { Arm64Instruction, decode } from './decoder';
 import { endsFlow, formName, isImmediateBranch, isLiteralLoad, literalSize } from './forms';
 import { Form } from './interface';
@@ -113,10 +115,7 @@ class Planner {
       input.guarded = this.guarded;
       input.name = r.name;
       const relocation = relocateArm64(input);
-      if (relocation.failure != null) {
-        const f = relocation.failure!;
-        return new Refusal(f.code, f.message, f.address);
-      }
+      if (relocation.failure != null) return relocation.failure;
       this.relocation = relocation;
     }
     this.writeJumps();
@@ -269,22 +268,10 @@ class Planner {
     const relocation = this.relocation;
     j.key('displaced').beginArray();
     for (let i = 0; i < this.displacedCount; i++) {
-      const insn = this.words[i];
-      j.beginObject().key('address').hex(insn.address).key('length').int(4);
-      if (relocation != null) {
-        const moved = relocation.instructions[i];
-        j.key('relocatedAddress').hex(moved.address);
-        j.key('relocatedBytes').bytes(moved.bytes);
-        j.key('relocation').string(moved.relocation);
-      } else {
-        j.key('relocation').string('overwritten; replace mode keeps no copy');
-      }
-      j.endObject();
+      writeDisplaced(j, this.words[i].address, 4, relocation != null ? relocation.instructions[i] : null);
     }
     j.endArray();
-    if (relocation != null) {
-      j.key('trampoline').beginObject().key('address').hex(r.trampoline).key('bytes').bytes(relocation.bytes).endObject();
-    }
+    if (relocation != null) writeTrampoline(j, r.trampoline, relocation.bytes);
 
     j.key('steps').beginArray();
     if (relocation != null) {

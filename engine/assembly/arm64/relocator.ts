@@ -6,6 +6,7 @@
 // The trampoline ends with a jump back to the first word left in place, then the literal pool.
 import { bits } from '../../../isa/arm64/fields';
 import { hex, hexWord } from '../common/hex';
+import { RelocatedInstruction, Refusal } from '../common/plan';
 import { Arm64Instruction, isLoadExclusive } from './decoder';
 import { endsFlow, formName, isConditionalBranch, isImmediateBranch, isLiteralLoad, literalSize } from './forms';
 import { Form, Group } from './interface';
@@ -33,25 +34,14 @@ const enum Level {
   Far = 2,
 }
 
-export class Relocated {
-  /** Where the instruction's replacement starts in the trampoline. */
-  address: u64 = 0;
-  bytes: Uint8Array = new Uint8Array(0);
-  relocation: string = '';
-}
-
-export class RelocationFailure {
-  constructor(readonly code: string, readonly message: string, readonly address: u64) {}
-}
-
 export class Relocation {
   bytes: Uint8Array = new Uint8Array(0);
-  instructions: Relocated[] = [];
+  instructions: RelocatedInstruction[] = [];
   /** "b", "ldr x16 + br x16" (or x17), or "none" when the last displaced instruction never falls through. */
   jumpBack: string = 'none';
   /** A BTI C was put first, so calls through a register may enter the trampoline. */
   landingPad: bool = false;
-  failure: RelocationFailure | null = null;
+  failure: Refusal | null = null;
 }
 
 /** What the relocator is given. */
@@ -237,7 +227,7 @@ class Relocator {
   }
 
   /** Register-use and landing-pad rules that can rule a relocation out. */
-  private check(): RelocationFailure | null {
+  private check(): Refusal | null {
     const input = this.input;
     for (let i = 0; i < this.count; i++) {
       const insn = input.instructions[i];
@@ -246,7 +236,7 @@ class Relocator {
       const scratch = scratchOf(insn);
       const name = formName(insn.form, insn.cond);
       if (input.guarded && isImmediateBranch(insn.form)) {
-        return new RelocationFailure('out-of-range', name + ' at ' + input.describe(insn.address) + ' targets ' +
+        return new Refusal('out-of-range', name + ' at ' + input.describe(insn.address) + ' targets ' +
           hex(insn.target) + ', beyond the reach of a direct branch from the trampoline at ' + hex(input.trampoline) +
           '; the function is built with BTI, so an indirect branch to a target without a landing pad would fault. ' +
           'Place the trampoline within ±128 MiB of ' + hex(insn.target) + '.', insn.address);
@@ -255,7 +245,7 @@ class Relocator {
         // A call's callee may clobber both anyway (AAPCS64), so only other forms must avoid live values.
         const chosen = insn.form == Form.BL ? scratch : this.freeScratch(i, scratch);
         if (chosen == 0) {
-          return new RelocationFailure('unmovable-instruction', name + ' at ' + input.describe(insn.address) +
+          return new Refusal('unmovable-instruction', name + ' at ' + input.describe(insn.address) +
             ' must become an absolute sequence through x16 or x17 in the trampoline at ' + hex(input.trampoline) +
             ', but the instructions before it may have set both for later use. Place the trampoline within reach of ' +
             hex(insn.target) + '.', insn.address);
@@ -268,14 +258,14 @@ class Relocator {
     }
     if (this.needsJumpBack && this.jumpBackFar) {
       if (input.guarded) {
-        return new RelocationFailure('out-of-range', 'The trampoline at ' + hex(input.trampoline) + ' is beyond the ±128 MiB ' +
+        return new Refusal('out-of-range', 'The trampoline at ' + hex(input.trampoline) + ' is beyond the ±128 MiB ' +
           'reach of a direct branch back to ' + input.describe(input.blockEnd) + '; the function is built with BTI, ' +
           'so an indirect jump into its middle (no landing pad there) would fault. Place the trampoline within ±128 MiB.',
           input.blockStart);
       }
       this.jumpBackScratch = this.freeScratch(this.count, IP0);
       if (this.jumpBackScratch == 0) {
-        return new RelocationFailure('unmovable-instruction', 'The trampoline at ' + hex(input.trampoline) +
+        return new Refusal('unmovable-instruction', 'The trampoline at ' + hex(input.trampoline) +
           ' is beyond the ±128 MiB reach of a direct branch back to ' + input.describe(input.blockEnd) +
           ', and the displaced instructions may have set both x16 and x17 for later use, so an absolute jump back ' +
           'would clobber one of them. Place the trampoline within ±128 MiB.', input.blockStart);
@@ -299,9 +289,9 @@ class Relocator {
     return preferredFree ? preferred : otherFree ? other : 0;
   }
 
-  private exclusiveFailure(j: i32, what: string): RelocationFailure {
+  private exclusiveFailure(j: i32, what: string): Refusal {
     const insn = this.input.instructions[j];
-    return new RelocationFailure('unmovable-instruction', 'The load-exclusive at ' + this.input.describe(insn.address) +
+    return new Refusal('unmovable-instruction', 'The load-exclusive at ' + this.input.describe(insn.address) +
       ' is followed in the trampoline by a literal load for ' + what + ', which may clear the exclusive monitor and ' +
       'make the matching store-exclusive fail forever. Place the trampoline nearer, so that no literal load is needed.', insn.address);
   }
@@ -315,7 +305,7 @@ class Relocator {
       const plan = this.plans[i];
       const start = w.size;
       assert(w.pc == this.address(plan.offset), 'trampoline layout drifted');
-      const relocated = new Relocated();
+      const relocated = new RelocatedInstruction();
       relocated.address = w.pc;
       if (this.isData(i)) {
         w.putWord(insn.word);

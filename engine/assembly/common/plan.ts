@@ -39,9 +39,17 @@ export function redirectRequest(
   return request;
 }
 
-/** Why a function cannot be redirected, and the address the reason is about. */
+/** Why a function cannot be redirected (a refusal code of the plan contract), and the address the reason is about. */
 export class Refusal {
   constructor(readonly code: string, readonly message: string, readonly address: u64) {}
+}
+
+/** What a relocator did to one displaced instruction, for the plan. */
+export class RelocatedInstruction {
+  /** Where the instruction's replacement starts in the trampoline. */
+  address: u64 = 0;
+  bytes: Uint8Array = new Uint8Array(0);
+  relocation: string = '';
 }
 
 /** A PlanResult refusal: `{ ok: false, refusal: { code, message, address } }`. */
@@ -61,6 +69,27 @@ export function writeStep(j: JsonWriter, kind: string, address: u64, before: Uin
   j.key('before').bytes(before).key('after').bytes(after);
   j.key('atomic').bool(atomic).key('explanation').string(explanation);
   j.endObject();
+}
+
+/**
+ * One entry of the plan's `displaced` list: the instruction at `address`, and what became of it in
+ * the trampoline (null in replace mode, which keeps no copy).
+ */
+export function writeDisplaced(j: JsonWriter, address: u64, length: i32, moved: RelocatedInstruction | null): void {
+  j.beginObject().key('address').hex(address).key('length').int(length);
+  if (moved != null) {
+    j.key('relocatedAddress').hex(moved.address);
+    j.key('relocatedBytes').bytes(moved.bytes);
+    j.key('relocation').string(moved.relocation);
+  } else {
+    j.key('relocation').string('overwritten; replace mode keeps no copy');
+  }
+  j.endObject();
+}
+
+/** The plan's `trampoline` object. */
+export function writeTrampoline(j: JsonWriter, address: u64, bytes: Uint8Array): void {
+  j.key('trampoline').beginObject().key('address').hex(address).key('bytes').bytes(bytes).endObject();
 }
 
 /** A copy of `length` bytes of linear memory at `address` (the function's bytes as they were). */

@@ -3,7 +3,9 @@
 import { hex, spacedHexAt } from '../common/hex';
 import { RedirectMode } from '../common/interface';
 import { JsonWriter } from '../common/json';
-import { RedirectRequest, Refusal, copyOut, refusalJson, writeStep } from '../common/plan';
+import {
+  RedirectRequest, Refusal, copyOut, refusalJson, writeDisplaced, writeStep, writeTrampoline,
+} from '../common/plan';
 import { X64Instruction, decodeX64 } from '../../../isa/x64/decoder';
 import { InstructionKind, SourceInstruction } from './facts';
 import { Relocation, relocateX64 } from './relocator';
@@ -118,10 +120,7 @@ class Planner {
     if (r.mode == RedirectMode.Hook) {
       const last = this.instructions[this.displacedCount - 1];
       const relocation = relocateX64(this.instructions.slice(0, this.displacedCount), r.trampoline, last.end);
-      if (relocation.failure != null) {
-        const f = relocation.failure!;
-        return new Refusal(f.code, f.message, f.address);
-      }
+      if (relocation.failure != null) return relocation.failure;
       this.relocation = relocation;
     }
     this.writeJumps(nearReplacement, paddingJumpSize);
@@ -289,22 +288,10 @@ class Planner {
     j.key('displaced').beginArray();
     for (let i = 0; i < this.displacedCount; i++) {
       const source = this.instructions[i];
-      j.beginObject().key('address').hex(source.address).key('length').int(source.insn.length);
-      if (relocation != null) {
-        const moved = relocation.instructions[i];
-        j.key('relocatedAddress').hex(moved.relocatedAddress);
-        j.key('relocatedBytes').bytes(moved.bytes);
-        j.key('relocation').string(moved.relocation);
-      } else {
-        j.key('relocation').string('overwritten; replace mode keeps no copy');
-      }
-      j.endObject();
+      writeDisplaced(j, source.address, source.insn.length, relocation != null ? relocation.instructions[i] : null);
     }
     j.endArray();
-
-    if (relocation != null) {
-      j.key('trampoline').beginObject().key('address').hex(r.trampoline).key('bytes').bytes(relocation.bytes).endObject();
-    }
+    if (relocation != null) writeTrampoline(j, r.trampoline, relocation.bytes);
 
     j.key('steps').beginArray();
     if (relocation != null) {

@@ -5,26 +5,11 @@ import {
   JMP_REL8_SIZE, X64Writer, distance, fitsRel32,
 } from './writer';
 import { hex } from '../common/hex';
+import { RelocatedInstruction, Refusal } from '../common/plan';
 import { InstructionKind, SourceInstruction } from './facts';
 
-/** What was done to one instruction, for the plan. */
-export class RelocatedInstruction {
-  relocatedAddress: u64 = 0;
-  bytes: Uint8Array = new Uint8Array(0);
-  relocation: string = '';
-}
-
-export class RelocationFailure {
-  constructor(
-    /** A refusal code of the plan contract. */
-    readonly code: string,
-    readonly message: string,
-    readonly address: u64,
-  ) {}
-}
-
 export class Relocation {
-  failure: RelocationFailure | null = null;
+  failure: Refusal | null = null;
   instructions: RelocatedInstruction[] = [];
   /** The whole trampoline: relocated instructions and the jump back. */
   bytes: Uint8Array = new Uint8Array(0);
@@ -56,14 +41,14 @@ export function relocateX64(sources: SourceInstruction[], trampoline: u64, resum
     const source = sources[i];
     const kind = source.kind;
     if (kind == InstructionKind.Unmovable) {
-      result.failure = new RelocationFailure('unmovable-instruction',
+      result.failure = new Refusal('unmovable-instruction',
         source.describe() + ' cannot run from another address.', source.address);
       return result;
     }
     if (source.isRelativeBranch) {
       const target = source.insn.branchTarget;
       if (target > blockStart && target < blockEnd && indexAt(sources, target) < 0) {
-        result.failure = new RelocationFailure('unmovable-instruction',
+        result.failure = new Refusal('unmovable-instruction',
           source.describe() + ' at ' + hex(source.address) + ' jumps to ' + hex(target) +
           ', into the middle of another displaced instruction.', source.address);
         return result;
@@ -110,12 +95,12 @@ export function relocateX64(sources: SourceInstruction[], trampoline: u64, resum
   for (let i = 0; i < count; i++) {
     const source = sources[i];
     const record = new RelocatedInstruction();
-    record.relocatedAddress = w.pc;
+    record.address = w.pc;
     const start = w.length;
     const note = emit(w, source, shapes[i], sources, offsets, trampoline, blockStart, blockEnd);
     if (note.length == 0) {
       const ripTarget = source.insn.ripTarget;
-      result.failure = new RelocationFailure('out-of-range',
+      result.failure = new Refusal('out-of-range',
         source.describe() + ' at ' + hex(source.address) + ' addresses memory at ' + hex(ripTarget) +
         ' relative to the instruction pointer; the trampoline at ' + hex(trampoline) +
         ' is more than 2 GiB away from it, so the instruction cannot be moved there. Place the trampoline within 2 GiB of the function.',
