@@ -6,6 +6,7 @@ import { BLOCK_COUNT, BLOCK_ENTRIES, chainBudget, chainTarget, chainUntil, setCh
 import { read16, read32, read64, read8, readSized, write16, write32, write64, write8, writeSized } from '../memory';
 import { exitBlock, faulted, pcOverridden, setExecuted, setInterrupt, setUnsupported } from '../status';
 import { ARM64_SVC_INTERRUPT, RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, RUN_UNSUPPORTED } from '../interface';
+import { multiplyHighSigned, multiplyHighUnsigned } from '../wide-multiply';
 import {
   E_A, E_B, E_IMM, E_IMM2, E_RA, E_RD, E_RM, E_RN, E_WORD, ENTRY_SHIFT, ENTRY_SIZE, MEM_LD16, MEM_LD32, MEM_LD64,
   MEM_LD8, MEM_LDS16_W, MEM_LDS16_X, MEM_LDS32, MEM_LDS8_W, MEM_LDS8_X, MEM_ST16, MEM_ST32, MEM_ST64, MEM_ST8,
@@ -180,25 +181,6 @@ const NO_EXCLUSIVE: u64 = 0xffff_ffff_ffff_ffff;
 }
 
 // ---- arithmetic helpers ----
-
-function multiplyHighUnsigned(a: u64, b: u64): u64 {
-  const aLow = a & 0xffff_ffff;
-  const aHigh = a >> 32;
-  const bLow = b & 0xffff_ffff;
-  const bHigh = b >> 32;
-  const lowLow = aLow * bLow;
-  const highLow = aHigh * bLow;
-  const lowHigh = aLow * bHigh;
-  const cross = (lowLow >> 32) + (highLow & 0xffff_ffff) + lowHigh;
-  return aHigh * bHigh + (highLow >> 32) + (cross >> 32);
-}
-
-function multiplyHighSigned(a: u64, b: u64): u64 {
-  let high = multiplyHighUnsigned(a, b);
-  if (<i64>a < 0) high -= b;
-  if (<i64>b < 0) high -= a;
-  return high;
-}
 
 function reverseBits64(x: u64): u64 {
   x = ((x >> 1) & 0x5555_5555_5555_5555) | ((x & 0x5555_5555_5555_5555) << 1);

@@ -222,26 +222,6 @@ export function shiftDouble(left: bool, size: u32, a: u64, b: u64, count: u32): 
   return r & mask;
 }
 
-/** High 64 bits of the unsigned 128-bit product. */
-export function multiplyHighUnsigned(a: u64, b: u64): u64 {
-  const aLow = a & 0xffff_ffff;
-  const aHigh = a >> 32;
-  const bLow = b & 0xffff_ffff;
-  const bHigh = b >> 32;
-  const lowLow = aLow * bLow;
-  const highLow = aHigh * bLow;
-  const lowHigh = aLow * bHigh;
-  const middle = (lowLow >> 32) + (highLow & 0xffff_ffff) + (lowHigh & 0xffff_ffff);
-  return aHigh * bHigh + (highLow >> 32) + (lowHigh >> 32) + (middle >> 32);
-}
-
-export function multiplyHighSigned(a: u64, b: u64): u64 {
-  let high = multiplyHighUnsigned(a, b);
-  if (<i64>a < 0) high -= b;
-  if (<i64>b < 0) high -= a;
-  return high;
-}
-
 /** Quotient of the unsigned division high:low / divisor (the caller ensures it fits 64 bits). */
 let remainder128: u64 = 0;
 export function divideUnsigned128(high: u64, low: u64, divisor: u64): u64 {

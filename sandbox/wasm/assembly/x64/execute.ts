@@ -12,9 +12,10 @@ import {
   RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, RUN_UNSUPPORTED, STOP_HALTED, UC_ERR_INSN_INVALID, X64_SYSCALL_INTERRUPT,
 } from '../interface';
 import {
-  ALU_AND, ALU_CMP, ALU_OR, ALU_SUB, ALU_XOR, alu, aluInline, decrement, divideUnsigned128, increment, lastRemainder, multiplyHighSigned, multiplyHighUnsigned,
+  ALU_AND, ALU_CMP, ALU_OR, ALU_SUB, ALU_XOR, alu, aluInline, decrement, divideUnsigned128, increment, lastRemainder,
   negate, shift, shiftDouble, signExtend,
 } from './arith';
+import { multiplyHighSigned, multiplyHighUnsigned } from '../wide-multiply';
 import {
   LAZY_SUB, condition, decrementCondition, logicCondition, materializeFlags, setFlagBits, setLazy, setResultFlags,
   sizeMask, subtractCondition,
