@@ -1,6 +1,7 @@
 // What the sandbox, the engine's host, the toolchain and the pages know about each architecture,
 // one record per architecture. Tables that belong to one backend (Unicorn's register ids, the
 // WASM CPU's architecture ids) stay with that backend.
+import { ARCH_ARM64 as PATCH_ARCH_ARM64, ARCH_X64 as PATCH_ARCH_X64 } from './patch-format.ts';
 
 export type Arch = 'x64' | 'arm64';
 export const ARCHES: readonly Arch[] = ['x64', 'arm64'];
@@ -74,7 +75,7 @@ const X64: ArchSpec = {
   arch: 'x64',
   displayName: 'x86-64',
   aliases: ['x86-64', 'x86_64'],
-  patchImageCode: 1,
+  patchImageCode: PATCH_ARCH_X64,
   defaultBase: 0x400000,
   shortBranchReach: 2 ** 31 - 1,
   addressLimit: 2 ** 47,
@@ -103,7 +104,7 @@ const ARM64: ArchSpec = {
   arch: 'arm64',
   displayName: 'ARM64',
   aliases: ['aarch64'],
-  patchImageCode: 2,
+  patchImageCode: PATCH_ARCH_ARM64,
   defaultBase: 0x400000,
   shortBranchReach: 128 * 1024 * 1024 - 4,
   addressLimit: 2 ** 48,

@@ -1,5 +1,5 @@
 // Writes the patch image format (version 1) that engine/assembly/patch/parse.ts reads, with the
-// numbers of the format from the file the parser is built from (engine/assembly/patch/format.ts).
+// numbers of the format from the file the parser is built from (core/patch-format.ts).
 // The layout is documented in docs/patch-format.md.
 import { ARCH, type Arch } from '../core/arch.ts';
 import {
@@ -8,7 +8,7 @@ import {
   H_MODULE_NAME, H_REDIRECTS, H_RESERVED, H_SEQUENCE, H_STRINGS, H_VERSION, IMPORT_SIZE, I_MODULE, I_SLOT, I_SYMBOL,
   MAGIC, MODE_HOOK, MODE_REPLACE, NO_SLOT, REDIRECT_SIZE, R_BASE_NAME, R_BASE_OFFSET, R_BASE_SIZE, R_MODE,
   R_NEW_OFFSET, R_NEW_SIZE, R_SLOT,
-} from '../engine/assembly/patch/format.ts';
+} from '../core/patch-format.ts';
 
 /** Header field offsets, for tools (and tests) that edit images. */
 export const HEADER_FIELDS = {

@@ -10,7 +10,7 @@ import {
   H_VERSION, IMPORT_SIZE, I_MODULE, I_RESERVED, I_SLOT, I_SYMBOL, MAGIC, MAX_NAME_BYTES, MODE_HOOK,
   MODE_REPLACE, NO_SLOT, REDIRECT_SIZE, R_BASE_NAME, R_BASE_OFFSET, R_BASE_SIZE, R_MODE, R_NEW_OFFSET,
   R_NEW_SIZE, R_RESERVED, R_SLOT, SLOT_SIZE,
-} from './format';
+} from '../../../core/patch-format';
 import { firstInvalidUtf8 } from './utf8';
 
 export class ImageError {

@@ -1,8 +1,9 @@
 // The patch image format, version 1: the numbers the parser checks an image against.
-// docs/patch-format.md describes the layout for people; this file is its source of truth
-// for the engine's parser (parse.ts), the toolchain's writer (toolchain/patch-image-writer.ts) and
-// the host (engine/host/patch-image.ts), which all import it. It keeps to what AssemblyScript and
-// TypeScript read alike (constants of plain numbers, no imports), so tsc and asc both check it.
+// docs/patch-format.md describes the layout for people; this file is its source of truth for the
+// engine's parser (engine/assembly/patch/parse.ts, AssemblyScript), the toolchain's writer
+// (toolchain/patch-image-writer.ts) and the architecture records (arch.ts), which all import it. It
+// keeps to what AssemblyScript and TypeScript read alike (constants of plain numbers, no imports),
+// so tsc and asc both check it.
 
 /** "HPAT" read as a little-endian u32. */
 export const MAGIC = 0x54415048;
