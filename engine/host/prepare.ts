@@ -1,0 +1,374 @@
+// The pure half of a hotpatch transaction: everything decided before the first write.
+//
+//   apply    = parse and validate the image, check the base identity and the sequence, resolve
+//              imports and base references, choose where to map the patch, plan every redirect,
+//              check that every guest thread is at a safe point.
+//   rollback = check that the active patch's writes are still in place, and the safe point.
+//
+// Nothing here changes guest memory: the answer is a prepared transaction for the journaled writes
+// (transaction.ts), a refusal, or a wait.
+import { pageCeil } from '../../core/arch.ts';
+import { hex } from '../../core/hex.ts';
+import { moduleIdentity } from '../../core/identity.ts';
+import type { GuestModule, ModuleSymbol } from '../../core/module.ts';
+import type { Sandbox } from '../../sandbox/sandbox.ts';
+import type { Engine } from './engine.ts';
+import type { JournalStep, StepStage } from './journal.ts';
+import { type PatchImage, parsePatchImageWith } from './patch-image.ts';
+import { type Placement, choosePlacement } from './placement.ts';
+import type { PlanResult, PlanStep, RedirectPlan, RedirectRequest } from './plan.ts';
+import { type GuestThread, type Hazard, describeUnsafeThread, findUnsafeThread } from './safe-point.ts';
+import type { RefusedTransaction, TransactionRefusalCode, WaitingTransaction } from './transaction-result.ts';
+
+export type Planner = (request: RedirectRequest) => Promise<PlanResult>;
+
+export interface LoadedModule {
+  module: GuestModule;
+  identity: string;
+  /** Symbols by name, and for each function where the function before it ends (for its padding). */
+  symbols: Map<string, ModuleSymbol>;
+  previousEnd: Map<ModuleSymbol, number>;
+}
+
+export async function loadedModule(module: GuestModule): Promise<LoadedModule> {
+  const functions = module.symbols.filter((s) => s.kind === 'function').sort((a, b) => a.address - b.address);
+  const previousEnd = new Map<ModuleSymbol, number>();
+  let end = module.base;
+  for (const fn of functions) {
+    previousEnd.set(fn, end);
+    end = Math.max(end, fn.address + fn.size);
+  }
+  return { module, identity: await moduleIdentity(module), symbols: new Map(module.symbols.map((s) => [s.name, s])), previousEnd };
+}
+
+export type RegionKind = 'code' | 'data' | 'trampolines';
+
+/** A patch that is live, and what is needed to take it back out. */
+export interface ActivePatch {
+  module: string;
+  sequence: number;
+  regions: { kind: RegionKind; address: number; size: number }[];
+  /** Base code ranges this patch's redirects changed. */
+  touched: { address: number; length: number }[];
+  journal: JournalStep[];
+  previous: ActivePatch | undefined;
+}
+
+/** One write into base code the transaction will make, and the function it belongs to. */
+export interface BaseWrite {
+  address: number;
+  bytes: Uint8Array;
+  stage: StepStage;
+  atomic: boolean;
+  explanation: string;
+  fn: ModuleSymbol;
+}
+
+/** What the preparation reads: the hotpatcher's state, never changed here. */
+export interface PreparationContext {
+  sandbox: Sandbox;
+  engine: Engine;
+  modules: readonly LoadedModule[];
+  planner: Planner;
+  /** Bytes reserved per hook trampoline. */
+  trampolineSize: number;
+  threads: () => GuestThread[];
+  active: (module: string) => ActivePatch | undefined;
+  symbolize: (address: number) => string;
+}
+
+/** Where the patch goes: code (r-x), data (rw-) at the distance the toolchain assembled with, trampolines (r-x). */
+export interface PatchLayout {
+  placement: Placement | undefined;
+  hooks: number;
+  code: number;
+  codeSize: number;
+  data: number;
+  dataSize: number;
+  trampolines: number;
+  trampolineSize: number;
+  total: number;
+}
+
+/** An apply decided in full: the journaled writes need nothing else. */
+export interface PreparedApply {
+  status: 'ready';
+  loaded: LoadedModule;
+  image: PatchImage;
+  imageBytes: Uint8Array;
+  active: ActivePatch | undefined;
+  layout: PatchLayout;
+  importAddresses: number[];
+  baseRefAddresses: number[];
+  plans: RedirectPlan[];
+  /** Every plan's steps in plan order: trampolines, then padding and entry jumps, then cache maintenance. */
+  planSteps: { step: PlanStep; write?: BaseWrite }[];
+  /** Base code the active patch changed that this one does not: its original bytes go back. */
+  restores: BaseWrite[];
+  /** The base writes and restores whose bytes differ from what memory holds now. */
+  changing: Set<BaseWrite>;
+  /** Base code ranges this patch's redirects change. */
+  touched: { address: number; length: number }[];
+  /** The threads the safe point was checked for. */
+  threads: GuestThread[];
+}
+
+/** A rollback decided in full. */
+export interface PreparedRollback {
+  status: 'ready';
+  active: ActivePatch;
+  threads: GuestThread[];
+}
+
+/** Thrown from deep inside the preparation to return a refusal; not an Error, so no stack is captured. */
+class Refusal {
+  constructor(readonly result: RefusedTransaction) {}
+}
+
+function refuse(code: TransactionRefusalCode, message: string, extra: Partial<RefusedTransaction> = {}): never {
+  throw new Refusal({ status: 'refused', code, message, ...extra });
+}
+
+async function refusalOf<T>(prepare: () => Promise<T>): Promise<T | RefusedTransaction> {
+  try {
+    return await prepare();
+  } catch (error) {
+    if (error instanceof Refusal) return error.result;
+    throw error;
+  }
+}
+
+export const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Parses, links, places and plans `imageBytes`, and checks the safe point. Writes nothing. */
+export function prepareApply(context: PreparationContext, imageBytes: Uint8Array): Promise<PreparedApply | RefusedTransaction | WaitingTransaction> {
+  return refusalOf(() => prepare(context, imageBytes));
+}
+
+/** Checks that the active patch of `moduleName` can be rolled back now. Writes nothing. */
+export function prepareRollback(context: PreparationContext, moduleName: string): Promise<PreparedRollback | RefusedTransaction | WaitingTransaction> {
+  return refusalOf(async () => prepareRollbackOf(context, moduleName));
+}
+
+async function prepare(context: PreparationContext, imageBytes: Uint8Array): Promise<PreparedApply | WaitingTransaction> {
+  const { sandbox, modules } = context;
+  const arch = sandbox.arch;
+  const parsed = parsePatchImageWith(context.engine, imageBytes, arch);
+  if (!parsed.ok) {
+    refuse('bad-image', `the patch image is invalid: ${parsed.error.message}`, { imageError: parsed.error });
+  }
+  const image = parsed.image;
+  const loaded = modules.find((m) => m.module.name === image.module)
+    ?? refuse('unknown-module', `the patch is for module "${image.module}", which is not loaded ` +
+      `(loaded: ${modules.map((m) => m.module.name).join(', ')})`);
+  const module = loaded.module;
+  if (image.baseIdentity !== loaded.identity) {
+    refuse('wrong-base', `the patch was built for ${module.name} sha256:${image.baseIdentity}, but the running ` +
+      `${module.name} is sha256:${loaded.identity}: it belongs to another build and nothing was written`);
+  }
+  const active = context.active(module.name);
+  if (active && image.sequence <= active.sequence) {
+    refuse('stale-sequence', `patch sequence ${image.sequence} for ${module.name} is not newer than the active patch ` +
+      `(sequence ${active.sequence}); a replacement needs a higher sequence number`);
+  }
+
+  const targets = image.redirects.map((r) => resolveTarget(loaded, r));
+  const importAddresses = image.imports.map((entry) => resolveImport(modules, entry.module, entry.symbol));
+  const baseRefAddresses = image.baseReferences.map((entry) => {
+    const symbol = loaded.symbols.get(entry.symbol)
+      ?? refuse('missing-base-symbol', `the patch refers to ${module.name}!${entry.symbol}, which the module does not define`);
+    return symbol.address;
+  });
+
+  const layout = placePatch(context, image, module, targets);
+
+  // Plans, made against the original bytes of each function (not an earlier patch's jump).
+  const plans: RedirectPlan[] = [];
+  const baseWrites: BaseWrite[] = [];
+  const planSteps: PreparedApply['planSteps'] = [];
+  let hookIndex = 0;
+  for (const [i, redirect] of image.redirects.entries()) {
+    const fn = targets[i]!;
+    const padding = paddingBefore(loaded, fn);
+    const trampoline = redirect.mode === 'hook' ? layout.trampolines + hookIndex++ * context.trampolineSize : undefined;
+    const request: RedirectRequest = {
+      arch, target: { address: fn.address, bytes: original(module, fn.address, fn.size), name: `${module.name}!${fn.name}` },
+      padding, replacement: layout.code + redirect.newOffset, mode: redirect.mode,
+      ...(trampoline !== undefined ? { trampolineAddress: trampoline } : {}),
+    };
+    const result = await context.planner(request);
+    if (!result.ok) {
+      refuse('plan-refused', `${module.name}!${fn.name} cannot be redirected: ${result.refusal.message}`, { refusal: result.refusal });
+    }
+    const plan = result.plan;
+    checkPlan(context, module, fn, padding.length, plan, request, trampoline);
+    plans.push(plan);
+    for (const step of plan.steps) {
+      if (step.kind !== 'padding-jump' && step.kind !== 'entry-jump') { planSteps.push({ step }); continue; }
+      const write = { address: step.address, bytes: step.after, stage: step.kind, atomic: step.atomic, explanation: step.explanation, fn };
+      baseWrites.push(write);
+      planSteps.push({ step, write });
+    }
+  }
+  const touched = baseWrites.map((w) => ({ address: w.address, length: w.bytes.length }));
+  const restores = active ? restoresFor(modules, module, active, touched) : [];
+  const changing = [...baseWrites, ...restores].filter((w) => !equalBytes(sandbox.read(w.address, w.bytes.length), w.bytes));
+
+  // Safe point: nothing is written while a thread stands where the writes would break it.
+  const hazards: Hazard[] = changing.map((w) => ({
+    kind: 'overwrite', start: w.address, end: w.address + w.bytes.length, safe: [w.fn.address],
+    label: `bytes ${hex(w.address)}..${hex(w.address + w.bytes.length)} of ${module.name}!${w.fn.name}`,
+  }));
+  if (active) hazards.push(...removalHazards(active));
+  const threads = context.threads();
+  const unsafe = findUnsafeThread(sandbox, threads, hazards);
+  if (unsafe) return { status: 'wait', unsafe, message: describeUnsafeThread(unsafe, context.symbolize) };
+
+  return {
+    status: 'ready', loaded, image, imageBytes, active, layout, importAddresses, baseRefAddresses, plans, planSteps, restores,
+    changing: new Set(changing), touched, threads,
+  };
+}
+
+function placePatch(context: PreparationContext, image: PatchImage, module: GuestModule, targets: ModuleSymbol[]): PatchLayout {
+  const hooks = image.redirects.filter((r) => r.mode === 'hook').length;
+  const codeSize = pageCeil(image.code.size);
+  const dataSize = pageCeil(image.data.size);
+  const trampolineSize = pageCeil(hooks * context.trampolineSize);
+  const total = codeSize + dataSize + trampolineSize;
+  const placement = total === 0 ? undefined
+    : choosePlacement(context.sandbox.arch, context.sandbox.regions(), total, targets.map((t) => t.address), module.base)
+      ?? refuse('no-space', `no free range of ${hex(total)} bytes is left in guest memory for the patch`);
+  const code = placement?.address ?? 0;
+  const data = code + codeSize;
+  const trampolines = data + dataSize;
+  return { placement, hooks, code, codeSize, data, dataSize, trampolines, trampolineSize, total };
+}
+
+function prepareRollbackOf(context: PreparationContext, moduleName: string): PreparedRollback | WaitingTransaction {
+  const { sandbox } = context;
+  const active = context.active(moduleName)
+    ?? refuse('nothing-to-roll-back', `no patch is active for ${moduleName}: there is nothing to roll back`);
+  // Writes into the patch's own memory vanish with it; the others are undone, if still as written.
+  const writes = baseWritesOf(active);
+  for (const step of writes) {
+    if (!equalBytes(sandbox.read(step.address, step.size), step.after)) {
+      refuse('memory-changed', `${hex(step.address)} (${context.symbolize(step.address)}) no longer holds what patch ` +
+        `${active.sequence} wrote there; rolling back would overwrite a change made since`);
+    }
+  }
+  const hazards: Hazard[] = writes.filter((s) => !equalBytes(s.before, s.after)).map((s) => {
+    const fn = functionAt(context.modules, s.address);
+    return { kind: 'overwrite' as const, start: s.address, end: s.address + s.size, safe: fn ? [fn.address] : [],
+      label: `bytes ${hex(s.address)}..${hex(s.address + s.size)} of ${context.symbolize(s.address)}` };
+  });
+  hazards.push(...removalHazards(active));
+  const threads = context.threads();
+  const unsafe = findUnsafeThread(sandbox, threads, hazards);
+  if (unsafe) return { status: 'wait', unsafe, message: describeUnsafeThread(unsafe, context.symbolize) };
+  return { status: 'ready', active, threads };
+}
+
+/** Whether `address` is in memory the patch mapped itself. */
+export function ownedBy(patch: ActivePatch, address: number): boolean {
+  return patch.regions.some((r) => address >= r.address && address < r.address + r.size);
+}
+
+/** The patch's writes outside its own memory (into base code), in journal order. */
+export function baseWritesOf(patch: ActivePatch): JournalStep[] {
+  return patch.journal.filter((s) => s.action === 'write' && !ownedBy(patch, s.address));
+}
+
+function resolveTarget({ module, symbols }: LoadedModule, redirect: PatchImage['redirects'][number]): ModuleSymbol {
+  const symbol = symbols.get(redirect.base);
+  const fn = symbol?.kind === 'function' ? symbol : refuse('missing-base-symbol', `the patch redirects ${module.name}!${redirect.base}, which is not a function of the module`);
+  if (fn.address - module.base !== redirect.baseOffset || fn.size !== redirect.baseSize) {
+    refuse('inconsistent-image', `the patch places ${module.name}!${redirect.base} at +${hex(redirect.baseOffset)} ` +
+      `(${redirect.baseSize} bytes) but the module has it at +${hex(fn.address - module.base)} (${fn.size} bytes)`);
+  }
+  return fn;
+}
+
+function resolveImport(modules: readonly LoadedModule[], moduleName: string, symbolName: string): number {
+  const provider = modules.find((m) => m.module.name === moduleName)?.module
+    ?? refuse('missing-import', `the patch imports ${moduleName}!${symbolName}, but no module "${moduleName}" is loaded`);
+  const symbol = provider.exports.includes(symbolName) ? provider.symbols.find((s) => s.name === symbolName) : undefined;
+  if (!symbol) refuse('missing-import', `the patch imports ${moduleName}!${symbolName}, but module ${moduleName} does not export "${symbolName}"`);
+  return symbol!.address;
+}
+
+/** The bytes the module was loaded with (what the planners plan against). */
+export function original(module: GuestModule, address: number, length: number): Uint8Array {
+  return module.code.slice(address - module.base, address - module.base + length);
+}
+
+/** x86-64: the int3/nop fill between the previous function's end and this one, which a redirect may use. */
+function paddingBefore({ module, previousEnd: ends }: LoadedModule, fn: ModuleSymbol): Uint8Array {
+  if (module.arch !== 'x64') return new Uint8Array(0);
+  const previousEnd = ends.get(fn)!;
+  let start = fn.address;
+  while (start > previousEnd && fn.address - start < 32 && [0xcc, 0x90].includes(module.code[start - 1 - module.base]!)) start--;
+  return original(module, start, fn.address - start);
+}
+
+/** A plan may write only the function's entry and padding, and its own trampoline area. */
+function checkPlan(context: PreparationContext, module: GuestModule, fn: ModuleSymbol, padding: number, plan: RedirectPlan,
+  request: RedirectRequest, trampoline: number | undefined): void {
+  const reserved = context.trampolineSize;
+  const bad = (why: string): never => refuse('bad-plan', `the plan for ${module.name}!${fn.name} ${why}; nothing was written`);
+  if (plan.target !== fn.address || plan.replacement !== request.replacement) bad('answers for another function');
+  if (trampoline !== undefined && (!plan.trampoline || plan.trampoline.address !== trampoline)) bad('puts its trampoline elsewhere');
+  if (plan.trampoline && plan.trampoline.bytes.length > reserved) {
+    bad(`has a ${plan.trampoline.bytes.length}-byte trampoline; ${reserved} bytes are reserved`);
+  }
+  for (const step of plan.steps) {
+    if (step.kind === 'flush-icache') continue;
+    if (step.before.length !== step.after.length) bad(`has a ${step.kind} step whose before and after differ in length`);
+    const end = step.address + step.after.length;
+    if (step.kind === 'trampoline') {
+      if (trampoline === undefined || step.address < trampoline || end > trampoline + reserved) {
+        bad(`writes its trampoline at ${hex(step.address)}, outside the reserved area`);
+      }
+    } else if (step.address < fn.address - padding || end > fn.address + fn.size) {
+      bad(`writes ${hex(step.address)}..${hex(end)}, outside the function and its padding`);
+    } else if (!equalBytes(step.before, original(module, step.address, step.before.length))) {
+      bad(`expects other bytes at ${hex(step.address)} than the module was loaded with`);
+    }
+  }
+}
+
+/** Base code the active patch changed that the new one leaves alone: its original bytes go back. */
+function restoresFor(modules: readonly LoadedModule[], module: GuestModule, active: ActivePatch,
+  keep: { address: number; length: number }[]): BaseWrite[] {
+  const restores: BaseWrite[] = [];
+  for (const range of active.touched) {
+    let start = range.address;
+    const end = range.address + range.length;
+    while (start < end) {
+      const covered = keep.find((k) => start >= k.address && start < k.address + k.length);
+      if (covered) { start = covered.address + covered.length; continue; }
+      const next = Math.min(end, ...keep.filter((k) => k.address > start).map((k) => k.address));
+      const fn = functionAt(modules, start) ?? functionAt(modules, next)!;
+      restores.push({ address: start, bytes: original(module, start, next - start), stage: 'restore', atomic: next - start <= 8,
+        explanation: `put back the original bytes of ${module.name}!${fn.name} at ${hex(start)}: this patch no longer changes them`, fn });
+      start = next;
+    }
+  }
+  // Entries first: once an entry is original again, the function runs its own code.
+  return restores.sort((a, b) => Number(b.address === b.fn.address) - Number(a.address === a.fn.address));
+}
+
+function removalHazards(active: ActivePatch): Hazard[] {
+  return active.regions.filter((r) => r.kind !== 'data').map((r) => ({
+    kind: 'removed' as const, start: r.address, end: r.address + r.size,
+    label: `${active.module} patch ${active.sequence} ${r.kind === 'code' ? 'code' : 'trampolines'}`,
+  }));
+}
+
+function functionAt(modules: readonly LoadedModule[], address: number): ModuleSymbol | undefined {
+  for (const { module } of modules) {
+    const fn = module.symbols.find((s) => s.kind === 'function' && address >= s.address && address < s.address + s.size);
+    if (fn) return fn;
+  }
+  return undefined;
+}

@@ -1,0 +1,52 @@
+// What a hotpatch transaction answers: applied (with its journal), refused (with a code and a
+// sentence), or wait (a thread is in the way). Shared by the preparation and the writes.
+import type { JournalStep } from './journal.ts';
+import type { PatchImageError } from './patch-image.ts';
+import type { RedirectPlan, RedirectRefusal } from './plan.ts';
+import type { UnsafeThread } from './safe-point.ts';
+
+export type TransactionRefusalCode =
+  | 'bad-image' // the image failed validation (see imageError)
+  | 'unknown-module' // no loaded module has the image's target name
+  | 'wrong-base' // built for another build of the module
+  | 'stale-sequence' // not newer than the active patch
+  | 'inconsistent-image' // the image's record of a base function disagrees with the module
+  | 'missing-import' // an imported module or export does not exist
+  | 'missing-base-symbol'
+  | 'no-space' // no free memory for the patch
+  | 'plan-refused' // a planner refused a redirect (see refusal)
+  | 'bad-plan' // a plan would write outside the places it may change
+  | 'write-failed' // the sandbox failed a write; everything was undone
+  | 'nothing-to-roll-back'
+  | 'memory-changed'; // memory the active patch wrote was changed since; rolling back would lose that
+
+export interface AppliedTransaction {
+  status: 'applied';
+  action: 'apply' | 'rollback';
+  module: string;
+  /** Sequence of the patch active after the transaction, null when none is. */
+  sequence: number | null;
+  /** Sequence of the patch that was active before, null when none was. */
+  previous: number | null;
+  /** The journal: every change in order, for the page to animate. */
+  steps: JournalStep[];
+  plans: RedirectPlan[];
+  /** Where an applied patch was mapped. */
+  placement?: { code: number; data: number; trampolines: number; size: number; withinShortReach: boolean };
+}
+
+export interface RefusedTransaction {
+  status: 'refused';
+  code: TransactionRefusalCode;
+  message: string;
+  imageError?: PatchImageError;
+  refusal?: RedirectRefusal;
+}
+
+export interface WaitingTransaction {
+  status: 'wait';
+  message: string;
+  unsafe: UnsafeThread;
+}
+
+export type TransactionResult = AppliedTransaction | RefusedTransaction | WaitingTransaction;
