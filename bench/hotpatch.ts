@@ -38,6 +38,7 @@ async function baseModule(arch: Arch, count: number): Promise<GuestModule> {
     name: 'many', arch, base: BASE, code, dataAddress: BASE + Math.ceil(code.length / 0x1000) * 0x1000, data: new Uint8Array(0),
     symbols: Array.from({ length: count }, (_, i) => ({ name: `f${i}`, address: BASE + i * SLOT, size, kind: 'function' as const })),
     exports: [],
+    fill: Array.from({ length: count }, (_, i) => ({ address: BASE + i * SLOT + size, size: SLOT - size })),
   };
 }
 

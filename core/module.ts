@@ -24,6 +24,12 @@ export interface GuestModule {
   exports: string[];
   /** Function where execution starts, for a program's main module. */
   entry?: string;
+  /**
+   * Ranges of the code known to hold only fill (alignment, nop and int3 lines between functions,
+   * with no label): the only bytes outside its functions a redirect may overwrite, as the x86-64
+   * hot-patch form's padding. Absent or empty: none is known, and none is used.
+   */
+  fill?: { address: number; size: number }[];
 }
 
 export function findSymbol(module: GuestModule, name: string): ModuleSymbol | undefined {

@@ -55,6 +55,8 @@ export async function assembleParsed(parsed: ModuleSource, arch: Arch, options: 
     symbols.push({ name: label, address: at(label), size: end - at(label), kind: 'data' });
   });
 
+  const fill = fillRanges(parsed, at, base);
+
   for (const exported of parsed.exports) {
     if (!symbols.some((s) => s.name === exported.name)) {
       throw new AssemblyError(`exported symbol "${exported.name}" is not a function (.func) or a data label`,
@@ -76,7 +78,38 @@ export async function assembleParsed(parsed: ModuleSource, arch: Arch, options: 
     symbols,
     exports: parsed.exports.map((e) => e.name),
     ...(parsed.entry ? { entry: parsed.entry } : {}),
+    fill,
   };
+}
+
+/** Statements that produce only fill: alignment, and the one-byte nop and int3. */
+const FILL_STATEMENT = /^(\.(p2align|balign|align)\b.*|nop|int3)$/i;
+
+/**
+ * The ranges of .text known to hold fill: between a function's .endfunc (or the start of the text)
+ * and the next .func, where every statement is alignment, nop or int3 and no label stands. Anything
+ * else there (a table, a string, a label, code outside a function) makes that gap no fill at all.
+ */
+function fillRanges(parsed: ModuleSource, at: (label: string) => number, base: number): { address: number; size: number }[] {
+  const functions = new Set(parsed.functions.map((fn) => fn.name));
+  const ends = new Set(parsed.functions.map((fn) => functionEndLabel(fn.name)));
+  const fill: { address: number; size: number }[] = [];
+  /** Where the current gap between functions starts; undefined inside a function. */
+  let gapStart: number | undefined = base;
+  let onlyFill = true;
+  for (const statement of parsed.text) {
+    const label = /^([A-Za-z_.$][\w.$]*):$/.exec(statement.text)?.[1];
+    if (label !== undefined && functions.has(label)) {
+      if (gapStart !== undefined && onlyFill && at(label) > gapStart) fill.push({ address: gapStart, size: at(label) - gapStart });
+      gapStart = undefined;
+    } else if (label !== undefined && ends.has(label)) {
+      gapStart = at(label);
+      onlyFill = true;
+    } else if (gapStart !== undefined && (label !== undefined || !FILL_STATEMENT.test(statement.text.trim()))) {
+      onlyFill = false;
+    }
+  }
+  return fill;
 }
 
 /** `.set` lines for external symbols the source uses and does not define itself. */

@@ -25,20 +25,11 @@ export type Planner = (request: RedirectRequest) => Promise<PlanResult>;
 export interface LoadedModule {
   module: GuestModule;
   identity: string;
-  /** Symbols by name, and for each function where the function before it ends (for its padding). */
   symbols: Map<string, ModuleSymbol>;
-  previousEnd: Map<ModuleSymbol, number>;
 }
 
 export async function loadedModule(module: GuestModule): Promise<LoadedModule> {
-  const functions = module.symbols.filter((s) => s.kind === 'function').sort((a, b) => a.address - b.address);
-  const previousEnd = new Map<ModuleSymbol, number>();
-  let end = module.base;
-  for (const fn of functions) {
-    previousEnd.set(fn, end);
-    end = Math.max(end, fn.address + fn.size);
-  }
-  return { module, identity: await moduleIdentity(module), symbols: new Map(module.symbols.map((s) => [s.name, s])), previousEnd };
+  return { module, identity: await moduleIdentity(module), symbols: new Map(module.symbols.map((s) => [s.name, s])) };
 }
 
 export type RegionKind = 'code' | 'data' | 'trampolines';
@@ -302,12 +293,20 @@ export function original(module: GuestModule, address: number, length: number): 
   return module.code.slice(address - module.base, address - module.base + length);
 }
 
-/** x86-64: the int3/nop fill between the previous function's end and this one, which a redirect may use. */
-function paddingBefore({ module, previousEnd: ends }: LoadedModule, fn: ModuleSymbol): Uint8Array {
+/** Longest padding handed to a planner: more than any padding jump needs. */
+const MAX_PADDING = 32;
+
+/**
+ * x86-64: the int3/nop bytes right before the function inside a range the toolchain recorded as
+ * fill, which a redirect may use for the hot-patch form. Bytes not known to be fill (a table or a
+ * string in .text that happens to end in 0x90 or 0xcc) are never padding.
+ */
+function paddingBefore({ module }: LoadedModule, fn: ModuleSymbol): Uint8Array {
   if (module.arch !== 'x64') return new Uint8Array(0);
-  const previousEnd = ends.get(fn)!;
+  const fill = module.fill?.find((r) => r.address < fn.address && r.address + r.size === fn.address);
+  if (!fill) return new Uint8Array(0);
   let start = fn.address;
-  while (start > previousEnd && fn.address - start < 32 && [0xcc, 0x90].includes(module.code[start - 1 - module.base]!)) start--;
+  while (start > fill.address && fn.address - start < MAX_PADDING && [0xcc, 0x90].includes(module.code[start - 1 - module.base]!)) start--;
   return original(module, start, fn.address - start);
 }
 

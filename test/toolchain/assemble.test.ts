@@ -52,6 +52,24 @@ describe.each(ARCHES)('module assembly, %s', (arch) => {
     expect(module).toMatchObject({ name: 'pricing', arch, base: 0x400000, entry: 'main', exports: ['price_with_tax'] });
   });
 
+  it('records as fill only gaps between functions made of alignment, nop and int3 lines with no label', async () => {
+    const source = ['.module gaps', '.text', '    .p2align 4', '.func a', '    ret', '.endfunc', '    nop', '    int3',
+      '.balign 8', '.func b', '    ret', '.endfunc', 'table:', '    nop', '.func c', '    ret', '.endfunc', '    .byte 0x90',
+      '.func d', '    ret', '.endfunc', '    nop', '    mov x0, x0', '.func e', '    ret', '.endfunc', '.align 4', '.func f',
+      '    ret', '.endfunc'].map((line) => arch === 'arm64' ? line.replace('int3', 'nop').replace('    mov x0, x0', 'here: nop') : line)
+      .map((line) => arch === 'x64' ? line.replace('mov x0, x0', 'mov eax, eax') : line).join('\n');
+    const module = await assembleModule(source, arch);
+    const at = (name: string) => module.symbols.find((s) => s.name === name)!;
+    const end = (name: string) => at(name).address + at(name).size;
+    // Before a (nothing: it starts the text), before b (nop, int3, .balign) and before f (.align);
+    // not before c (a label), d (.byte) or e (an instruction other than nop, or a label).
+    expect(module.fill).toEqual([
+      { address: end('a'), size: at('b').address - end('a') },
+      { address: end('e'), size: at('f').address - end('e') },
+    ]);
+    expect(at('b').address - end('a')).toBeGreaterThanOrEqual(2);
+  });
+
   it('reports an unassemblable line with its number and text', async () => {
     const source = `.module m\n.func f\n  nop\n  frobnicate the, registers\n  ret\n.endfunc\n`;
     const error = await assemblyError(assembleModule(source, arch, { file: 'm.s' }));

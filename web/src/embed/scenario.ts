@@ -8,7 +8,7 @@ import { bytesToHex, hexToBytes } from '../../../core/hex.ts';
 import type { InstructionRecord } from './instruction-table.ts';
 
 /** Bumped when the shape changes. */
-export const SCENARIO_FORMAT = 1;
+export const SCENARIO_FORMAT = 2;
 
 export interface ScenarioModule {
   name: string;
@@ -22,6 +22,8 @@ export interface ScenarioModule {
   symbols: ModuleSymbol[];
   exports: string[];
   entry?: string;
+  /** Ranges of the code known to be fill (GuestModule.fill). */
+  fill?: { address: number; size: number }[];
 }
 
 export interface ScenarioPatch {
@@ -80,6 +82,7 @@ export function toScenarioModule(module: GuestModule, file: string): ScenarioMod
     name: module.name, file, base: module.base, code: bytesToHex(module.code), dataAddress: module.dataAddress,
     data: bytesToHex(module.data), symbols: module.symbols.map((s) => ({ ...s })), exports: [...module.exports],
     ...(module.entry ? { entry: module.entry } : {}),
+    ...(module.fill ? { fill: module.fill.map((r) => ({ ...r })) } : {}),
   };
 }
 
@@ -88,5 +91,6 @@ export function guestModule(module: ScenarioModule, arch: Arch): GuestModule {
     name: module.name, arch, base: module.base, code: hexToBytes(module.code), dataAddress: module.dataAddress,
     data: hexToBytes(module.data), symbols: module.symbols, exports: module.exports,
     ...(module.entry ? { entry: module.entry } : {}),
+    ...(module.fill ? { fill: module.fill } : {}),
   };
 }

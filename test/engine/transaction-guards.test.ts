@@ -1,0 +1,106 @@
+// What the transaction must not take on trust, on both CPUs: bytes in .text that only look like
+// fill, a return address deep in a thread's stack, and memory changed behind the engine's back.
+import { describe, expect, it } from 'vitest';
+import type { Arch } from '../../core/arch.ts';
+import type { GuestModule } from '../../core/module.ts';
+import { applyWhenSafe, runToMoment, stepGuest } from '../../engine/host/timeline.ts';
+import { Hotpatcher } from '../../engine/host/transaction.ts';
+import { GuestProcess } from '../../sandbox/process.ts';
+import type { Sandbox } from '../../sandbox/sandbox.ts';
+import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
+import { WasmSandbox } from '../../sandbox/wasm/wasm-sandbox.ts';
+import { buildPatch } from '../../toolchain/patch.ts';
+import { assembleProgram } from '../../toolchain/program.ts';
+
+const CPUS: [string, (arch: Arch) => Sandbox][] = [
+  ['unicorn', (arch) => new UnicornSandbox(arch)],
+  ['wasm', (arch) => new WasmSandbox(arch)],
+];
+
+interface Program {
+  process: GuestProcess;
+  hotpatcher: Hotpatcher;
+  modules: GuestModule[];
+  symbol(name: string): { address: number; size: number };
+  patch(source: string): Promise<Uint8Array>;
+}
+
+async function program(cpu: (arch: Arch) => Sandbox, arch: Arch, source: string): Promise<Program> {
+  const modules = await assembleProgram([{ file: 'main.s', text: source }], arch);
+  const process = new GuestProcess(cpu(arch), { modules });
+  const hotpatcher = await Hotpatcher.create(process.sandbox, modules);
+  const symbol = (name: string) => modules[0]!.symbols.find((s) => s.name === name) ?? (() => { throw new Error(name); })();
+  return { process, hotpatcher, modules, symbol,
+    patch: async (text) => (await buildPatch(text, arch, { base: modules[0]!, modules })).image };
+}
+
+// A byte table in .text ends in five 0x90 bytes right before f: they are data the program reads,
+// not fill, whatever they look like. main returns f() + table[5] = 7 + 0x90 = 151 unpatched.
+const TABLE = (f: string) => `.module table
+.arch x64
+.entry main
+.text
+table:
+    .byte 1, 0x90, 0x90, 0x90, 0x90, 0x90
+.func f
+${f}
+.endfunc
+.func main
+    xor eax, eax
+    call f
+    movzx ecx, byte ptr [rip + table + 5]
+    add eax, ecx
+    ret
+.endfunc
+`;
+
+const FIX = (value: number) => `.patch table
+.sequence 1
+.redirect f -> g
+.func g
+    mov al, ${value}
+    ret
+.endfunc
+`;
+
+describe.each(CPUS)('x86-64 padding is only what the toolchain knows is fill (%s)', (_cpu, cpu) => {
+  it('refuses a function too short for a jump rather than write over a table that ends in nops', async () => {
+    const p = await program(cpu, 'x64', TABLE('    mov al, 7\n    ret'));
+    const table = p.symbol('f').address - 6;
+    const before = p.process.sandbox.read(table, 6);
+    const result = await p.hotpatcher.apply(await p.patch(FIX(7)));
+    expect(result.status === 'refused' && [result.code, result.refusal?.code]).toEqual(['plan-refused', 'too-short']);
+    expect(p.process.sandbox.read(table, 6)).toEqual(before);
+    p.process.run();
+    expect([p.process.state, p.process.io.exitCode]).toEqual(['exited', 151]);
+    p.process.close();
+  });
+
+  it('uses the entry form, not the table, for a function whose first instruction is 2 bytes', async () => {
+    const p = await program(cpu, 'x64', TABLE('    mov al, 7\n    nop\n    nop\n    nop\n    ret'));
+    const table = p.symbol('f').address - 6;
+    const before = p.process.sandbox.read(table, 6);
+    const result = await p.hotpatcher.apply(await p.patch(FIX(8)));
+    if (result.status !== 'applied') throw new Error(result.message);
+    expect(result.plans[0]!.form).toBe('jmp rel32');
+    expect(result.steps.some((s) => s.stage === 'padding-jump')).toBe(false);
+    expect(p.process.sandbox.read(table, 6)).toEqual(before);
+    p.process.run();
+    expect([p.process.state, p.process.io.exitCode]).toEqual(['exited', 0x90 + 8]);
+    p.process.close();
+  });
+
+  it('still uses declared fill (int3 lines, alignment) before a function as padding for the hot-patch form', async () => {
+    for (const fill of ['    int3\n    int3\n    int3\n    int3\n    int3', '.balign 16, 0xcc']) {
+      const source = TABLE('    mov al, 7\n    ret').replace('.func f', `.endfunc\n${fill}\n.func f`).replace('table:', '.func pad\n    ret\ntable:');
+      const p = await program(cpu, 'x64', source);
+      const result = await p.hotpatcher.apply(await p.patch(FIX(8)));
+      if (result.status !== 'applied') throw new Error(result.message);
+      const jump = result.steps.find((s) => s.stage === 'padding-jump')!;
+      expect(jump.address + jump.size).toBe(p.symbol('f').address);
+      p.process.run();
+      expect([p.process.state, p.process.io.exitCode]).toEqual(['exited', 0x90 + 8]);
+      p.process.close();
+    }
+  });
+});
