@@ -41,9 +41,6 @@ export interface UnsafeThread {
   hazard: Hazard;
 }
 
-/** Largest stack part scanned per thread. */
-const MAX_STACK_SCAN = 256 * 1024;
-
 /** The thread running on the CPU right now. */
 export function currentThread(sandbox: Sandbox, name = 'main'): GuestThread {
   const { pc, sp, link } = ARCH[sandbox.arch].registers;
@@ -89,15 +86,26 @@ export function findUnsafeThread(sandbox: Sandbox, threads: readonly GuestThread
   return undefined;
 }
 
+/**
+ * Every 8-byte word from the thread's stack pointer to the top of its stack (the end of the mapped
+ * region the stack pointer is in): a return address can sit under a frame of any size. A 1 MiB
+ * stack is 131,072 words, compared in one pass.
+ */
 function scanStack(sandbox: Sandbox, thread: GuestThread, removed: Hazard[]): UnsafeThread | undefined {
   const region = sandbox.regions().find((r) => thread.sp >= r.address && thread.sp < r.address + r.size);
   if (!region) return undefined;
-  const length = Math.min(region.address + region.size - thread.sp, MAX_STACK_SCAN) & ~7;
+  const length = (region.address + region.size - thread.sp) & ~7;
   if (length <= 0) return undefined;
   const words = sandbox.read(thread.sp, length);
   const view = new DataView(words.buffer, words.byteOffset, words.byteLength);
+  const low = Math.min(...removed.map((h) => h.start));
+  const high = Math.max(...removed.map((h) => h.end));
   for (let offset = 0; offset < length; offset += 8) {
-    const value = Number(view.getBigUint64(offset, true));
+    // Hazards lie below 2^53, so a word with its top 11 bits set cannot be in one.
+    const upper = view.getUint32(offset + 4, true);
+    if (upper >= 0x20_0000) continue;
+    const value = upper * 0x1_0000_0000 + view.getUint32(offset, true);
+    if (value < low || value >= high) continue;
     const hazard = removed.find((h) => inside(value, h));
     if (hazard) {
       return { thread: thread.name, pc: thread.pc, holder: 'stack', stackAddress: thread.sp + offset, address: value, hazard };

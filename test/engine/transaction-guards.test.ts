@@ -104,3 +104,109 @@ describe.each(CPUS)('x86-64 padding is only what the toolchain knows is fill (%s
     }
   });
 });
+
+// g runs under a frame of FRAME bytes, called from f2 (patch code) in place of f, so the only
+// return address into the patch's code sits FRAME bytes and more above the stack pointer.
+const DEEP: Record<Arch, (frame: number) => string> = {
+  x64: (frame) => `.module deep
+.arch x64
+.entry main
+.export g
+.text
+.func g
+    sub rsp, ${frame}
+    mov eax, 5
+    nop
+    nop
+    add rsp, ${frame}
+    ret
+.endfunc
+.func f
+    mov eax, 1
+    ret
+.endfunc
+.func main
+    call f
+    call f
+    ret
+.endfunc
+`,
+  arm64: (frame) => `.module deep
+.arch arm64
+.entry main
+.export g
+.text
+.func h
+    ret
+.endfunc
+.func g
+    stp x29, x30, [sp, #-16]!
+    sub sp, sp, #${frame >> 12}, lsl #12
+    mov w0, #5
+    bl h
+    add sp, sp, #${frame >> 12}, lsl #12
+    ldp x29, x30, [sp], #16
+    ret
+.endfunc
+.func f
+    mov w0, #1
+    ret
+.endfunc
+.func main
+    stp x29, x30, [sp, #-16]!
+    bl f
+    bl f
+    ldp x29, x30, [sp], #16
+    ret
+.endfunc
+`,
+};
+
+const CALLS_G: Record<Arch, string> = {
+  x64: `.func f2
+    call qword ptr [rip + g_slot]
+    add eax, 100
+    ret
+.endfunc`,
+  arm64: `.func f2
+    stp x29, x30, [sp, #-16]!
+    adrp x16, g_slot
+    ldr x16, [x16, :lo12:g_slot]
+    blr x16
+    add w0, w0, #100
+    ldp x29, x30, [sp], #16
+    ret
+.endfunc`,
+};
+
+const RETURNS_3: Record<Arch, string> = {
+  x64: '.func f3\n    mov eax, 3\n    ret\n.endfunc',
+  arm64: '.func f3\n    mov w0, #3\n    ret\n.endfunc',
+};
+
+describe.each(CPUS)('the safe point scans the whole stack (%s)', (_cpu, cpu) => {
+  const cases = (['x64', 'arm64'] as const).flatMap((arch) => (['rollback', 'replace'] as const)
+    .flatMap((action) => [0x41000, 0x80000, 0xf0000].map((frame) => [arch, action, frame] as const)));
+  it.each(cases)('%s: a %s waits while a return address into the patch sits above a frame of %i bytes', async (arch, action, frame) => {
+    const p = await program(cpu, arch, DEEP[arch](frame));
+    expect(runToMoment(p.process, { afterCalls: 0, of: 'deep!f' })).toBe('reached');
+    const first = await p.hotpatcher.apply(await p.patch(`.patch deep\n.sequence 1\n.redirect f -> f2\n.import g_slot = deep!g\n${CALLS_G[arch]}`));
+    expect(first.status).toBe('applied');
+    // Inside g, under its frame: the frame is allocated and g's own call (ARM64) has replaced the link register.
+    expect(runToMoment(p.process, { afterCalls: 0, of: 'deep!g', thenInstructions: arch === 'x64' ? 2 : 4 })).toBe('reached');
+    const sp = Number(p.process.sandbox.readRegister(arch === 'x64' ? 'rsp' : 'sp'));
+    const next = action === 'rollback' ? { kind: 'rollback' as const, module: 'deep' }
+      : { kind: 'apply' as const, image: await p.patch(`.patch deep\n.sequence 2\n.redirect f -> f3\n${RETURNS_3[arch]}`) };
+    const attempt = next.kind === 'rollback' ? await p.hotpatcher.rollback('deep') : await p.hotpatcher.apply(next.image);
+    if (attempt.status !== 'wait') throw new Error(`expected a wait, got ${attempt.status}`);
+    expect(attempt.unsafe.holder).toBe('stack');
+    expect(attempt.unsafe.stackAddress! - sp).toBeGreaterThanOrEqual(frame);
+    const { result } = await applyWhenSafe(p.hotpatcher, next, () => stepGuest(p.process));
+    expect(result.status).toBe('applied');
+    p.process.run();
+    expect(p.process.error?.message).toBeUndefined();
+    // g returned into the patch, which returned 105 to main; the second call runs the original f or f3.
+    expect([p.process.state, p.process.io.exitCode]).toEqual(['exited', action === 'rollback' ? 1 : 3]);
+    p.process.close();
+  });
+});
