@@ -16,7 +16,8 @@ export type TransactionRefusalCode =
   | 'no-space' // no free memory for the patch
   | 'plan-refused' // a planner refused a redirect (see refusal)
   | 'bad-plan' // a plan would write outside the places it may change
-  | 'write-failed' // the sandbox failed a write; everything was undone
+  | 'write-failed' // the sandbox failed a write; everything was undone and memory checked to be as it was
+  | 'undo-failed' // the sandbox failed a write and undoing it left memory different (the message says where)
   | 'nothing-to-roll-back'
   | 'memory-changed'; // memory the active patch wrote was changed since; rolling back would lose that
 

@@ -9,7 +9,8 @@
 //   rollback = the same journal, undone: the state before the active patch, byte for byte.
 //
 // Everything before the first write is pure, so a refusal or a wait changes nothing; a failure
-// during the writes undoes the journal. Only the Sandbox interface is used: any backend works.
+// during the writes undoes the journal and checks that memory is as it was before saying so. Only
+// the Sandbox interface is used: any backend works.
 import { hex } from '../../core/hex.ts';
 import type { GuestModule } from '../../core/module.ts';
 import { type NamedRange, symbolize } from '../../core/symbolizer.ts';
@@ -181,17 +182,22 @@ export class Hotpatcher {
     };
   }
 
+  /**
+   * A step failed: undo the journal, then check memory against it. Only when every region and every
+   * byte the steps touched is as before does the refusal say memory is as it was.
+   */
   private undoFailed(journal: Journal, error: unknown): RefusedTransaction {
     const message = error instanceof Error ? error.message : String(error);
-    const failedAt = journal.steps.length;
-    try {
-      journal.undo();
-    } catch (undoError) {
-      throw new Error(`a write failed (${message}) and undoing the ${failedAt} steps before it failed too: ` +
-        `${undoError instanceof Error ? undoError.message : String(undoError)}`);
+    const failedAt = journal.current;
+    const undoFailures = journal.undo();
+    const differences = journal.differences();
+    if (differences.length === 0) {
+      return { status: 'refused', code: 'write-failed',
+        message: `step ${failedAt} failed (${message}); the ${failedAt} steps were undone and memory is as it was` };
     }
-    return { status: 'refused', code: 'write-failed',
-      message: `step ${failedAt} failed (${message}); the ${failedAt} steps were undone and memory is as it was` };
+    return { status: 'refused', code: 'undo-failed',
+      message: `step ${failedAt} failed (${message}) and undoing the steps did not bring memory back: ` +
+        differences.join('; ') + (undoFailures.length > 0 ? ` (${undoFailures.join('; ')})` : '') };
   }
 
   private unmapPatch(journal: Journal, patch: ActivePatch): void {

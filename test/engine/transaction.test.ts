@@ -8,6 +8,7 @@ import { STACK_SIZE, STACK_TOP } from '../../sandbox/loader.ts';
 import { WasmSandbox } from '../../sandbox/wasm/wasm-sandbox.ts';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
 import { ARCH, type Arch } from '../../core/arch.ts';
+import { hex } from '../../core/hex.ts';
 import { moduleIdentity } from '../../core/identity.ts';
 import { writePatchImage } from '../../toolchain/patch-image-writer.ts';
 import { buildPatch } from '../../toolchain/patch.ts';
@@ -23,6 +24,21 @@ async function unchanged(fixture: Fixture, action: () => Promise<TransactionResu
   const result = await action();
   expect(memoryDifference(before, snapshotMemory(fixture.sandbox))).toBeUndefined();
   return result;
+}
+
+/** The start of every region only one snapshot has (or has with another size or protection), and the first differing byte. */
+function differingPlaces(a: MemorySnapshot, b: MemorySnapshot): number[] {
+  const key = (r: { address: number; size: number; prot: number }) => `${r.address}+${r.size}/${r.prot}`;
+  const places = [...a.regions.filter((r) => !b.regions.some((x) => key(x) === key(r))),
+    ...b.regions.filter((r) => !a.regions.some((x) => key(x) === key(r)))].map((r) => r.address);
+  a.regions.forEach((r, i) => {
+    const j = b.regions.findIndex((x) => key(x) === key(r));
+    if (j < 0 || a.bytes[i]!.equals(b.bytes[j]!)) return;
+    let at = 0;
+    while (a.bytes[i]![at] === b.bytes[j]![at]) at++;
+    places.push(r.address + at);
+  });
+  return places;
 }
 
 function refused(result: TransactionResult) {
@@ -233,17 +249,24 @@ describe.each(ARCHES)('hotpatch transaction (%s)', (arch) => {
 
   describe('a failure at any write undoes every step before it', () => {
     const CHANGES = new Set(['map', 'unmap', 'write', 'protect']);
-    /** Counts the sandbox's changes of memory and, when armed, fails the n-th. */
-    interface Injector { counting: boolean; count: number; failAt: number }
+    /**
+     * Counts the sandbox's changes of memory and, when armed, fails the n-th: before it is made, or
+     * after it took effect (a backend that reports failure late); with `sticky`, every later change
+     * fails too, before it is made, so that undoing fails as well.
+     */
+    interface Injector { counting: boolean; count: number; failAt: number; after?: boolean; sticky?: boolean }
     const injecting = (state: Injector) => (inner: Sandbox): Sandbox => new Proxy(inner, {
       get(target, property) {
         const value = Reflect.get(target, property) as unknown;
         if (typeof value !== 'function') return value;
         return (...args: unknown[]) => {
-          if (state.counting && CHANGES.has(property as string) && ++state.count === state.failAt) {
-            throw new Error(`injected failure of ${String(property)}`);
-          }
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
+          const change = state.counting && CHANGES.has(property as string);
+          const n = change ? ++state.count : 0;
+          if (change && (n > state.failAt && state.sticky)) throw new Error(`injected failure of ${String(property)}`);
+          if (change && n === state.failAt && !state.after) throw new Error(`injected failure of ${String(property)}`);
+          const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (change && n === state.failAt && state.after) throw new Error(`injected failure of ${String(property)} after it took effect`);
+          return result;
         };
       },
     });
@@ -257,25 +280,68 @@ describe.each(ARCHES)('hotpatch transaction (%s)', (arch) => {
         expectApplied(await f.hotpatcher.apply(await f.build('cumulative')));
       }, (f) => f.hotpatcher.rollback('app')],
     ];
+    const backends: [string, ((arch: Arch) => Sandbox) | undefined][] = [['unicorn', undefined], ['wasm', (a) => new WasmSandbox(a)]];
+    const cases = scenarios.flatMap((scenario) => backends.map((backend) => [scenario[0], backend[0], scenario, backend] as const));
 
-    it.each(scenarios)('%s', async (_name, setup, last) => {
+    it.each(cases)('%s (%s): before or after the change takes effect, memory is as it was, and the message names the failed step', async (_name, _cpu, [, setup, last], [, backend]) => {
       const probe: Injector = { counting: false, count: 0, failAt: 0 };
-      const clean = await loadFixture(arch, { sandbox: injecting(probe) });
+      const clean = await loadFixture(arch, { sandbox: injecting(probe), ...(backend ? { backend } : {}) });
+      await setup(clean);
+      probe.counting = true;
+      const done = await last(clean);
+      expectApplied(done);
+      const total = probe.count;
+      expect(total).toBeGreaterThan(4);
+      // Which journal step makes each change: a map with contents makes two (map, write), a note none.
+      const stepOf = done.steps.flatMap((s) => s.action === 'note' ? [] : s.action === 'map' && s.after.length > 0 ? [s.step, s.step] : [s.step]);
+      expect(stepOf).toHaveLength(total);
+      for (const after of [false, true]) {
+        for (let n = 1; n <= total; n++) {
+          const state: Injector = { counting: false, count: 0, failAt: n, after };
+          const f = await loadFixture(arch, { sandbox: injecting(state), ...(backend ? { backend } : {}) });
+          await setup(f);
+          state.counting = true;
+          const result = refused(await unchanged(f, () => last(f)));
+          state.counting = false;
+          expect(result.code, result.message).toBe('write-failed');
+          expect(result.message).toMatch(/^step \d+ failed \(injected failure of (map|unmap|write)( after it took effect)?\); the \d+ steps were undone and memory is as it was$/);
+          expect(result.message.startsWith(`step ${stepOf[n - 1]} failed`), `change ${n}: ${result.message}`).toBe(true);
+          f.process.close();
+        }
+      }
+      clean.process.close();
+    });
+
+    it.each(cases)('%s (%s): when undoing fails too, the refusal says so and where memory differs, never that it is as it was', async (_name, _cpu, [, setup, last], [, backend]) => {
+      const probe: Injector = { counting: false, count: 0, failAt: 0 };
+      const clean = await loadFixture(arch, { sandbox: injecting(probe), ...(backend ? { backend } : {}) });
       await setup(clean);
       probe.counting = true;
       expectApplied(await last(clean));
-      const total = probe.count;
-      expect(total).toBeGreaterThan(4);
-      for (let n = 1; n <= total; n++) {
-        const state: Injector = { counting: false, count: 0, failAt: n };
-        const f = await loadFixture(arch, { sandbox: injecting(state) });
+      for (let n = 1; n <= probe.count; n++) {
+        const state: Injector = { counting: false, count: 0, failAt: n, after: true, sticky: true };
+        const f = await loadFixture(arch, { sandbox: injecting(state), ...(backend ? { backend } : {}) });
         await setup(f);
+        const before = snapshotMemory(f.sandbox);
         state.counting = true;
-        const result = refused(await unchanged(f, () => last(f)));
+        const result = refused(await last(f));
         state.counting = false;
-        expect(result.code).toBe('write-failed');
-        expect(result.message).toMatch(/^step \d+ failed \(injected failure of (map|unmap|write)\); the \d+ steps were undone and memory is as it was$/);
+        const now = snapshotMemory(f.sandbox);
+        const difference = memoryDifference(before, now);
+        expect(result.code, `change ${n}: ${difference}`).toBe(difference === undefined ? 'write-failed' : 'undo-failed');
+        if (difference !== undefined) {
+          expect(result.message).toMatch(/^step \d+ failed \(injected failure of (map|unmap|write) after it took effect\) and undoing the steps did not bring memory back: /);
+          expect(result.message).not.toMatch(/memory is as it was/);
+          // Every region that differs, and the first byte that differs, is named.
+          for (const place of differingPlaces(before, now)) {
+            const named = [...result.message.matchAll(/0x([0-9a-f]+)\.\.0x([0-9a-f]+)/g)]
+              .some((m) => place >= parseInt(m[1]!, 16) && place < parseInt(m[2]!, 16));
+            expect(named, `${hex(place)} in: ${result.message}`).toBe(true);
+          }
+        }
+        f.process.close();
       }
+      clean.process.close();
     });
   });
 
