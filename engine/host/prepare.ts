@@ -3,7 +3,11 @@
 //   apply    = parse and validate the image, check the base identity and the sequence, resolve
 //              imports and base references, choose where to map the patch, plan every redirect,
 //              check that every guest thread is at a safe point.
-//   rollback = check that the active patch's writes are still in place, and the safe point.
+//   rollback = check that memory is as the active patch's journal left it, and the safe point.
+//
+// Before a replacing patch or a rollback, memory must be as the journal left it: the active patch's
+// regions mapped with their protection (code and trampolines also with their bytes), and the bytes
+// it wrote into base code still there; otherwise the answer is `memory-changed`, naming the place.
 //
 // Nothing here changes guest memory: the answer is a prepared transaction for the journaled writes
 // (transaction.ts), a refusal, or a wait.
@@ -11,9 +15,9 @@ import { pageCeil } from '../../core/arch.ts';
 import { hex } from '../../core/hex.ts';
 import { moduleIdentity } from '../../core/identity.ts';
 import type { GuestModule, ModuleSymbol } from '../../core/module.ts';
-import type { Sandbox } from '../../sandbox/sandbox.ts';
+import type { MemoryRegion, Sandbox } from '../../sandbox/sandbox.ts';
 import type { Engine } from './engine.ts';
-import type { JournalStep, StepStage } from './journal.ts';
+import { type JournalStep, type StepStage, mappedParts, protName, range } from './journal.ts';
 import { type PatchImage, parsePatchImageWith } from './patch-image.ts';
 import { type Placement, choosePlacement } from './placement.ts';
 import type { PlanResult, PlanStep, RedirectPlan, RedirectRequest } from './plan.ts';
@@ -163,6 +167,8 @@ async function prepare(context: PreparationContext, imageBytes: Uint8Array): Pro
       `(sequence ${active.sequence}); a replacement needs a higher sequence number`);
   }
 
+  if (active) checkAsJournaled(context, active, 'replacing it');
+
   const targets = image.redirects.map((r) => resolveTarget(loaded, r));
   const importAddresses = image.imports.map((entry) => resolveImport(modules, entry.module, entry.symbol));
   const baseRefAddresses = image.baseReferences.map((entry) => {
@@ -203,7 +209,20 @@ async function prepare(context: PreparationContext, imageBytes: Uint8Array): Pro
   }
   const touched = baseWrites.map((w) => ({ address: w.address, length: w.bytes.length }));
   const restores = active ? restoresFor(modules, module, active, touched) : [];
-  const changing = [...baseWrites, ...restores].filter((w) => !equalBytes(sandbox.read(w.address, w.bytes.length), w.bytes));
+  const base = baseState(active);
+  const regions = sandbox.regions();
+  const changing = [...baseWrites, ...restores].filter((w) => {
+    // The plans were made for the bytes the module was loaded with, or the active patch left there.
+    const now = readIfMapped(sandbox, regions, w.address, w.bytes.length);
+    const where = `${hex(w.address)} (${context.symbolize(w.address)})`;
+    if (!now) refuse('memory-changed', `${where} is no longer mapped; nothing was written`);
+    const expected = original(module, w.address, w.bytes.length).map((b, i) => base.get(w.address + i)?.byte ?? b);
+    if (!equalBytes(now, expected)) {
+      refuse('memory-changed', `${where} does not hold the bytes ${active ? `patch ${active.sequence} left there` :
+        `${module.name} was loaded with`}; it was changed since, and nothing was written`);
+    }
+    return !equalBytes(now, w.bytes);
+  });
 
   // Safe point: nothing is written while a thread stands where the writes would break it.
   const hazards: Hazard[] = changing.map((w) => ({
@@ -240,14 +259,16 @@ function prepareRollbackOf(context: PreparationContext, moduleName: string): Pre
   const { sandbox } = context;
   const active = context.active(moduleName)
     ?? refuse('nothing-to-roll-back', `no patch is active for ${moduleName}: there is nothing to roll back`);
-  // Writes into the patch's own memory vanish with it; the others are undone, if still as written.
-  const writes = baseWritesOf(active);
-  for (const step of writes) {
-    if (!equalBytes(sandbox.read(step.address, step.size), step.after)) {
-      refuse('memory-changed', `${hex(step.address)} (${context.symbolize(step.address)}) no longer holds what patch ` +
-        `${active.sequence} wrote there; rolling back would overwrite a change made since`);
-    }
+  checkAsJournaled(context, active, 'rolling back');
+  // The previous patch's memory goes back where it was: that must still be free.
+  const regions = sandbox.regions();
+  for (const step of active.journal) {
+    if (step.action !== 'unmap' || mappedParts(regions, step.address, step.size).length === 0) continue;
+    refuse('memory-changed', `${range(step.address, step.size)}, where ${moduleName} patch ${active.previous?.sequence} ` +
+      `goes back, is mapped by something else now; rolling back would need it`);
   }
+  // Writes into the patch's own memory vanish with it; the others are undone.
+  const writes = baseWritesOf(active);
   const hazards: Hazard[] = writes.filter((s) => !equalBytes(s.before, s.after)).map((s) => {
     const fn = functionAt(context.modules, s.address);
     return { kind: 'overwrite' as const, start: s.address, end: s.address + s.size, safe: fn ? [fn.address] : [],
@@ -258,6 +279,77 @@ function prepareRollbackOf(context: PreparationContext, moduleName: string): Pre
   const unsafe = findUnsafeThread(sandbox, threads, hazards);
   if (unsafe) return { status: 'wait', unsafe, message: describeUnsafeThread(unsafe, context.symbolize) };
   return { status: 'ready', active, threads };
+}
+
+/** `length` bytes at `address` when every one of them is mapped; undefined otherwise (never a sandbox error). */
+function readIfMapped(sandbox: Sandbox, regions: readonly MemoryRegion[], address: number, length: number): Uint8Array | undefined {
+  const mapped = mappedParts(regions, address, length).reduce((n, part) => n + part.size, 0);
+  return mapped === length ? sandbox.read(address, length) : undefined;
+}
+
+/**
+ * What the patches of a chain (the active one and those it replaced) left in base code, byte by
+ * byte: each patch's base writes over the older ones', with the sequence of the patch that wrote it.
+ */
+function baseState(active: ActivePatch | undefined): Map<number, { byte: number; sequence: number }> {
+  const chain: ActivePatch[] = [];
+  for (let p = active; p; p = p.previous) chain.unshift(p);
+  const state = new Map<number, { byte: number; sequence: number }>();
+  for (const patch of chain) {
+    for (const step of baseWritesOf(patch)) step.after.forEach((byte, i) => state.set(step.address + i, { byte, sequence: patch.sequence }));
+  }
+  return state;
+}
+
+/**
+ * Memory as the journal left it, or a `memory-changed` refusal naming the place: every region of
+ * the active patch mapped whole with the protection it was mapped with, its code and trampolines
+ * holding what the journal put there (its data is the program's to change), and every byte the
+ * patches wrote into base code still there. `doing` says what would go wrong otherwise.
+ */
+function checkAsJournaled(context: PreparationContext, active: ActivePatch, doing: string): void {
+  const { sandbox } = context;
+  const regions = sandbox.regions();
+  const changed = (what: string): never => refuse('memory-changed', `${what}: memory was changed since patch ${active.sequence} ` +
+    `was applied, so ${doing} is refused and nothing was written`);
+  for (const region of active.regions) {
+    const label = `${active.module} patch ${active.sequence} ${region.kind} at ${range(region.address, region.size)}`;
+    const mapStep = active.journal.find((s) => s.action === 'map' && s.address === region.address);
+    const parts = mappedParts(regions, region.address, region.size);
+    const mapped = parts.reduce((n, part) => n + part.size, 0);
+    if (mapped === 0) changed(`${label} is no longer mapped`);
+    if (mapped < region.size) changed(`${label} is only partly mapped`);
+    const wrongProt = mapStep ? parts.find((part) => part.prot !== mapStep.prot) : undefined;
+    if (wrongProt) {
+      changed(`${label} is ${protName(wrongProt.prot)} at ${hex(wrongProt.address)} where it was mapped ${protName(mapStep!.prot!)}`);
+    }
+    if (region.kind === 'data' || !mapStep) continue;
+    const expected = new Uint8Array(region.size);
+    expected.set(mapStep.after.subarray(0, region.size));
+    for (const step of active.journal) {
+      if (step.action !== 'write' || step.address < region.address || step.address + step.size > region.address + region.size) continue;
+      expected.set(step.after, step.address - region.address);
+    }
+    const now = sandbox.read(region.address, region.size);
+    const at = now.findIndex((b, i) => b !== expected[i]);
+    if (at >= 0) changed(`${label} no longer holds what the journal put there (first difference at ${hex(region.address + at)})`);
+  }
+  // Base code, byte by byte, in runs.
+  const state = [...baseState(active)].sort(([a], [b]) => a - b);
+  for (let i = 0; i < state.length;) {
+    let j = i + 1;
+    while (j < state.length && state[j]![0] === state[j - 1]![0] + 1) j++;
+    const start = state[i]![0];
+    const now = readIfMapped(sandbox, regions, start, j - i);
+    const place = (address: number) => `${hex(address)} (${context.symbolize(address)})`;
+    if (!now) changed(`${place(start)}, where patch ${state[i]![1].sequence} wrote, is no longer mapped`);
+    const at = now!.findIndex((b, k) => b !== state[i + k]![1].byte);
+    if (at >= 0) {
+      refuse('memory-changed', `${place(start + at)} no longer holds what patch ${state[i + at]![1].sequence} wrote there; ` +
+        `${doing} would overwrite a change made since`);
+    }
+    i = j;
+  }
 }
 
 /** Whether `address` is in memory the patch mapped itself. */

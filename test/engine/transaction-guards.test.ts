@@ -1,12 +1,14 @@
 // What the transaction must not take on trust, on both CPUs: bytes in .text that only look like
 // fill, a return address deep in a thread's stack, and memory changed behind the engine's back.
 import { describe, expect, it } from 'vitest';
-import type { Arch } from '../../core/arch.ts';
+import { ARCHES, type Arch } from '../../core/arch.ts';
+import { hex } from '../../core/hex.ts';
 import type { GuestModule } from '../../core/module.ts';
 import { applyWhenSafe, runToMoment, stepGuest } from '../../engine/host/timeline.ts';
-import { Hotpatcher } from '../../engine/host/transaction.ts';
+import { Hotpatcher, type TransactionResult } from '../../engine/host/transaction.ts';
+import { expectApplied, type Fixture, loadFixture, memoryDifference, snapshotMemory } from '../../harness/fixtures/hotpatch-fixture.ts';
 import { GuestProcess } from '../../sandbox/process.ts';
-import type { Sandbox } from '../../sandbox/sandbox.ts';
+import { Prot, type Sandbox } from '../../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { WasmSandbox } from '../../sandbox/wasm/wasm-sandbox.ts';
 import { buildPatch } from '../../toolchain/patch.ts';
@@ -208,5 +210,109 @@ describe.each(CPUS)('the safe point scans the whole stack (%s)', (_cpu, cpu) => 
     // g returned into the patch, which returned 105 to main; the second call runs the original f or f3.
     expect([p.process.state, p.process.io.exitCode]).toEqual(['exited', action === 'rollback' ? 1 : 3]);
     p.process.close();
+  });
+});
+
+describe.each(CPUS)('memory changed behind the engine (%s)', (_cpu, cpu) => {
+  const backend = { backend: cpu };
+  /** Runs `action` and checks that it answers memory-changed, throws nothing, and leaves all of memory as it was. */
+  async function memoryChanged(f: Fixture, action: () => Promise<TransactionResult>): Promise<string> {
+    const before = snapshotMemory(f.sandbox);
+    const result = await action();
+    expect(memoryDifference(before, snapshotMemory(f.sandbox))).toBeUndefined();
+    if (result.status !== 'refused') throw new Error(`expected a refusal, got ${result.status}`);
+    expect(result.code, result.message).toBe('memory-changed');
+    return result.message;
+  }
+
+  it.each(ARCHES)('%s: refuses a rollback after the module\'s code page was unmapped, naming the place', async (arch) => {
+    const f = await loadFixture(arch, backend);
+    expectApplied(await f.hotpatcher.apply(await f.build('fix')));
+    const tax = f.address('tax');
+    f.sandbox.unmap(f.app.base, 0x1000);
+    const message = await memoryChanged(f, () => f.hotpatcher.rollback('app'));
+    expect(message).toBe(`${hex(tax)} (app!tax), where patch 1 wrote, is no longer mapped: memory was changed since patch 1 ` +
+      'was applied, so rolling back is refused and nothing was written');
+    // Put back, the page lets the rollback go through.
+    f.sandbox.map(f.app.base, 0x1000, Prot.READ | Prot.EXEC);
+    f.sandbox.write(f.app.base, f.app.code.slice(0, 0x1000));
+    const result = await f.hotpatcher.rollback('app');
+    expect(result.status === 'refused' && result.code).toBe('memory-changed'); // the entry jumps are gone with the page
+    f.process.close();
+  });
+
+  it.each(ARCHES)('%s: refuses a first patch when the module\'s code page is unmapped, without a sandbox error', async (arch) => {
+    const f = await loadFixture(arch, backend);
+    f.sandbox.unmap(f.app.base, 0x1000);
+    const message = await memoryChanged(f, async () => f.hotpatcher.apply(await f.build('fix')));
+    expect(message).toMatch(/^0x[0-9a-f]+ \(app!(tax|twice)\) is no longer mapped; nothing was written$/);
+    f.process.close();
+  });
+
+  it.each(ARCHES)('%s: refuses a first patch when a function it redirects was changed since it was loaded', async (arch) => {
+    const f = await loadFixture(arch, backend);
+    const tax = f.address('tax');
+    f.sandbox.write(tax, new Uint8Array(4).fill(arch === 'x64' ? 0x90 : 0x1f));
+    const message = await memoryChanged(f, async () => f.hotpatcher.apply(await f.build('fix')));
+    expect(message).toBe(`${hex(tax)} (app!tax) does not hold the bytes app was loaded with; it was changed since, and nothing was written`);
+    f.process.close();
+  });
+
+  it.each(ARCHES)('%s: refuses to replace a patch whose code was unmapped, and maps or unmaps nothing', async (arch) => {
+    const f = await loadFixture(arch, backend);
+    const first = await f.hotpatcher.apply(await f.build('fix'));
+    expectApplied(first);
+    const code = first.placement!.code;
+    const contents = f.sandbox.read(code, 0x1000);
+    f.sandbox.unmap(code, 0x1000);
+    const message = await memoryChanged(f, async () => f.hotpatcher.apply(await f.build('cumulative')));
+    expect(message).toBe(`app patch 1 code at ${hex(code)}..${hex(code + 0x1000)} is no longer mapped: memory was changed since ` +
+      'patch 1 was applied, so replacing it is refused and nothing was written');
+    // With the page back as it was, the replacement goes through and the guest runs the new patch.
+    f.sandbox.map(code, 0x1000, Prot.READ | Prot.EXEC);
+    f.sandbox.write(code, contents);
+    expect(f.call('tax', 1000n)).toBe(1200n);
+    const second = await f.hotpatcher.apply(await f.build('cumulative'));
+    expectApplied(second);
+    expect(f.sandbox.regions().some((r) => second.placement!.code >= r.address && second.placement!.code < r.address + r.size)).toBe(true);
+    expect(f.call('tax', 1000n)).toBe(1200n);
+    expect(f.call('scale', 5n)).toBe(15n);
+    f.process.close();
+  });
+
+  it.each(ARCHES)('%s: refuses to replace or roll back a patch whose memory was protected otherwise or overwritten; the guest runs on', async (arch) => {
+    const f = await loadFixture(arch, backend);
+    const first = await f.hotpatcher.apply(await f.build('fix'));
+    expectApplied(first);
+    const { code, data } = first.placement!;
+    f.sandbox.protect(data, 0x1000, Prot.READ);
+    let message = await memoryChanged(f, async () => f.hotpatcher.apply(await f.build('cumulative')));
+    expect(message).toMatch(new RegExp(`^app patch 1 data at ${hex(data)}\\.\\.${hex(data + 0x1000)} is r-- at ${hex(data)} where it was mapped rw-: `));
+    expect(f.call('tax', 1000n)).toBe(1200n); // patch 1 only reads its data: it still works
+    message = await memoryChanged(f, () => f.hotpatcher.rollback('app'));
+    expect(message).toMatch(/ is r-- at .* rolling back is refused and nothing was written$/);
+    f.sandbox.protect(data, 0x1000, Prot.READ | Prot.WRITE);
+    const byte = f.sandbox.read(code + 1, 1);
+    f.sandbox.write(code + 1, Uint8Array.of(byte[0]! ^ 0xff));
+    message = await memoryChanged(f, () => f.hotpatcher.rollback('app'));
+    expect(message).toMatch(new RegExp(`^app patch 1 code at .* no longer holds what the journal put there \\(first difference at ${hex(code + 1)}\\)`));
+    f.sandbox.write(code + 1, byte);
+    expectApplied(await f.hotpatcher.rollback('app'));
+    expect(f.call('tax', 1000n)).toBe(1201n);
+    f.process.close();
+  });
+
+  it.each(ARCHES)('%s: refuses a rollback when the previous patch\'s place was taken since', async (arch) => {
+    const f = await loadFixture(arch, backend);
+    const first = await f.hotpatcher.apply(await f.build('fix'));
+    expectApplied(first);
+    expectApplied(await f.hotpatcher.apply(await f.build('cumulative')));
+    const code = first.placement!.code;
+    expect(f.sandbox.regions().some((r) => code >= r.address && code < r.address + r.size)).toBe(false);
+    f.sandbox.map(code, 0x1000, Prot.READ);
+    const message = await memoryChanged(f, () => f.hotpatcher.rollback('app'));
+    expect(message).toBe(`${hex(code)}..${hex(code + 0x1000)}, where app patch 1 goes back, is mapped by something else now; ` +
+      'rolling back would need it');
+    f.process.close();
   });
 });
