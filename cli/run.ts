@@ -13,8 +13,9 @@ import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
 import { WasmSandbox } from '../sandbox/wasm/wasm-sandbox.ts';
 import { assembleExample, assembleProgram, buildExampleTimeline, readExampleManifest } from '../toolchain/example.ts';
 import type { GuestModule } from '../core/module.ts';
+import { EXAMPLE_LIMITS } from '../toolchain/example-manifest.ts';
+import { readTextFile } from '../toolchain/files.ts';
 import { type BehaviourChange, firstDifference, formatEvent, resultToJson } from './patch-report.ts';
-import { readFile } from 'node:fs/promises';
 
 export const RUN_USAGE = `  run <example-dir | module.s> [options]
       Assemble the example's modules, load them, run the entry point and print the guest's output.
@@ -22,8 +23,8 @@ export const RUN_USAGE = `  run <example-dir | module.s> [options]
       printing each transaction's steps and where the output starts to differ from an unpatched run.
       --arch x64|arm64          architecture (default: the example's first)
       --cpu unicorn|wasm        run on real Unicorn (default) or on the WebAssembly CPU the page uses
-      --max-instructions N      stop a program that runs longer (default 10000000)
-      --time-limit MS           stop a program that runs longer (default 10000)
+      --max-instructions N      stop a program that runs longer (default 10000000, at most 10^12)
+      --time-limit MS           stop a program that runs longer (default 10000, at most 86400000: a day)
       --json                    print one JSON record instead of the output and a summary
 `;
 
@@ -57,13 +58,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   if (positionals.length !== 1) throw new Error(`run needs one example directory or module file\n\n${RUN_USAGE}`);
   const target = positionals[0]!;
-  const maxInstructions = positiveInteger(values['max-instructions']!, '--max-instructions');
-  const timeLimitMs = positiveInteger(values['time-limit']!, '--time-limit');
+  const maxInstructions = positiveInteger(values['max-instructions']!, '--max-instructions', MAX_INSTRUCTIONS);
+  const timeLimitMs = positiveInteger(values['time-limit']!, '--time-limit', MAX_TIME_LIMIT_MS);
   if (values.arch !== undefined && !ARCHES.includes(values.arch as Arch)) {
-    throw new Error(`--arch must be one of ${ARCHES.join(', ')}, not "${values.arch}"`);
+    throw new Error(`--arch must be one of ${ARCHES.join(', ')}, not ${quoted(values.arch)}`);
   }
   const cpu = values.cpu!;
-  if (!(cpu in CPUS)) throw new Error(`--cpu must be one of ${Object.keys(CPUS).join(', ')}, not "${cpu}"`);
+  // Own keys only: "toString" or "constructor" are in every object.
+  if (!Object.hasOwn(CPUS, cpu)) throw new Error(`--cpu must be one of ${Object.keys(CPUS).join(', ')}, not ${quoted(cpu)}`);
   const newSandbox = CPUS[cpu as keyof typeof CPUS];
 
   const { name, arch, modules, timeline } = await loadTarget(target, values.arch as Arch | undefined);
@@ -165,12 +167,25 @@ async function loadTarget(target: string, arch: Arch | undefined) {
     return { name: basename(target), arch: chosen, modules, timeline };
   }
   const chosen = arch ?? 'x64';
-  const modules = await assembleProgram([{ file: target, text: await readFile(target, 'utf8') }], chosen);
+  const text = await readTextFile(target, { maxBytes: EXAMPLE_LIMITS.sourceBytes, what: 'sources' });
+  const modules = await assembleProgram([{ file: target, text }], chosen);
   return { name: basename(target), arch: chosen, modules, timeline: [] };
 }
 
-function positiveInteger(text: string, option: string): number {
-  const value = Number(text.replace(/_/g, ''));
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${option} needs a positive whole number, not "${text}"`);
+/** An option's value in a message: quoted, escaped, and cut short. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text);
+}
+
+/** Largest --max-instructions and --time-limit (a day); a limit is a bound, not a way to say "none". */
+export const MAX_INSTRUCTIONS = 1_000_000_000_000;
+export const MAX_TIME_LIMIT_MS = 86_400_000;
+
+/** Digits (with "_" between groups) from 1 to `max`. */
+function positiveInteger(text: string, option: string, max: number): number {
+  const value = /^\d+(?:_\d+)*$/.test(text) ? Number(text.replace(/_/g, '')) : NaN;
+  if (!Number.isSafeInteger(value) || value <= 0 || value > max) {
+    throw new Error(`${option} needs a whole number from 1 to ${max.toLocaleString('en-US')}, not ${quoted(text)}`);
+  }
   return value;
 }

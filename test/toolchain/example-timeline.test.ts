@@ -21,23 +21,23 @@ describe('exampleTimeline', () => {
       { at: { afterInstructions: 50 }, action: { kind: 'apply', file: 'fix.s', builtAgainst: 'app-1.0.s' }, expect: 'refused' },
       { at: { afterCalls: 3, of: 'app!f', thenInstructions: 1 }, action: { kind: 'rollback', module: 'app' }, expect: 'applied' },
     ];
-    expect(exampleTimeline(read, 'x64', FILE)).toEqual(expected);
-    expect(exampleTimeline(read, 'arm64', FILE)).toEqual(expected);
+    expect(exampleTimeline(read, 'x64')).toEqual(expected);
+    expect(exampleTimeline(read, 'arm64')).toEqual(expected);
   });
 
   it('reads one list per architecture, and none where there is none', () => {
     const read = manifest({ arm64: [{ at: { afterCalls: 1, of: 'app!f' }, apply: 'fix.s' }] });
-    expect(exampleTimeline(read, 'arm64', FILE)).toHaveLength(1);
-    expect(exampleTimeline(read, 'x64', FILE)).toEqual([]);
-    expect(exampleTimeline(manifest(undefined), 'x64', FILE)).toEqual([]);
+    expect(exampleTimeline(read, 'arm64')).toHaveLength(1);
+    expect(exampleTimeline(read, 'x64')).toEqual([]);
+    expect(exampleTimeline(manifest(undefined), 'x64')).toEqual([]);
   });
 
   it('names the file and the entry that has no moment, or not exactly one action', () => {
     const ok = { at: { afterCalls: 1, of: 'app!f' }, apply: 'fix.s' };
-    const message = (n: number) => `${FILE}: timeline entry ${n} needs "at" and one of "apply" or "rollback"`;
-    expect(() => exampleTimeline(manifest([ok, { at: ok.at, apply: 'fix.s', rollback: 'app' }]), 'x64', FILE)).toThrow(message(2));
-    expect(() => exampleTimeline(manifest([ok, ok, { at: ok.at }]), 'x64', FILE)).toThrow(message(3));
-    expect(() => exampleTimeline(manifest([{ apply: 'fix.s' }]), 'x64', FILE)).toThrow(message(1));
+    expect(() => manifest([ok, { at: ok.at, apply: 'fix.s', rollback: 'app' }]))
+      .toThrow(`${FILE}: "timeline.1" needs exactly one of "apply" and "rollback"`);
+    expect(() => manifest([ok, ok, { at: ok.at }])).toThrow(`${FILE}: "timeline.2" needs exactly one of "apply" and "rollback"`);
+    expect(() => manifest([{ apply: 'fix.s' }])).toThrow(`${FILE}: "timeline.0.at" is missing`);
   });
 });
 

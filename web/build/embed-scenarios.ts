@@ -2,19 +2,21 @@
 // modules, one chunk per scenario, so an embed downloads only the scenario it shows.
 //   virtual:hotpatch-scenarios                 the list: id, example, arch, title, load()
 //   virtual:hotpatch-scenario/<example>/<arch> one scenario (default export)
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Plugin } from 'vite';
-import type { Arch } from '../../core/arch.ts';
+import { type Arch, ARCHES } from '../../core/arch.ts';
+import { EXAMPLE_ID } from '../../toolchain/example-manifest.ts';
 import type { Scenario } from '../src/embed/scenario.ts';
 
 const REGISTRY = 'virtual:hotpatch-scenarios';
 const ONE = 'virtual:hotpatch-scenario/';
 
+/** Files under `dir`; symbolic links are not followed into (a link to a parent would never end). */
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(path) : [path];
   });
 }
 
@@ -40,15 +42,15 @@ export function embedScenarios(examplesDir = resolve('examples')): Plugin {
         const { listExamples } = await import('./scenario-builder.ts');
         const choices = await listExamples(examplesDir);
         this.addWatchFile(examplesDir);
-        const entries = choices.map(({ example, arch }) => {
-          const manifest = JSON.parse(readFileSync(join(examplesDir, example, 'example.json'), 'utf8')) as { title: string };
+        const entries = choices.map(({ example, arch, title }) => {
           return `  { id: ${JSON.stringify(`${example}/${arch}`)}, example: ${JSON.stringify(example)}, arch: ${JSON.stringify(arch)}, ` +
-            `title: ${JSON.stringify(manifest.title)}, load: () => import(${JSON.stringify(`${ONE}${example}/${arch}`)}).then((m) => m.default) },`;
+            `title: ${JSON.stringify(title)}, load: () => import(${JSON.stringify(`${ONE}${example}/${arch}`)}).then((m) => m.default) },`;
         });
         return `export const SCENARIOS = [\n${entries.join('\n')}\n];\n`;
       }
       if (id.startsWith(`\0${ONE}`)) {
-        const [example, arch] = id.slice(ONE.length + 1).split('/') as [string, Arch];
+        const [example, arch, ...rest] = id.slice(ONE.length + 1).split('/') as [string, Arch];
+        if (rest.length > 0 || !EXAMPLE_ID.test(example) || !ARCHES.includes(arch)) this.error(`${id.slice(1)}: no such scenario`);
         // A scenario may use another example's sources ("price-tax:pricing.s"): every example is watched.
         for (const file of filesUnder(examplesDir)) this.addWatchFile(file);
         const data = await scenario(example, arch);

@@ -3,7 +3,7 @@
 // Unicorn through the same DemoCore the embed runs, its timeline applied and rolled back, while every
 // listing the embed can show is disassembled by Capstone and kept. The embed then shows disassembly
 // without loading Capstone.
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePatchImage } from '../../engine/host/patch-image.ts';
 import type { Arch } from '../../core/arch.ts';
@@ -20,15 +20,22 @@ import { nodePlatform } from './node-platform.ts';
 export interface ExampleChoice {
   example: string;
   arch: Arch;
+  title: string;
 }
 
-/** Every example and architecture under `examplesDir`, in directory order. */
+/**
+ * Every example and architecture under `examplesDir`, in directory order. A directory without
+ * example.json is not an example; an example.json that cannot be read or fails its checks stops the
+ * build with the reason.
+ */
 export async function listExamples(examplesDir: string): Promise<ExampleChoice[]> {
   const choices: ExampleChoice[] = [];
   for (const entry of (await readdir(examplesDir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     if (!entry.isDirectory()) continue;
-    const manifest = await readExampleManifest(join(examplesDir, entry.name)).catch(() => undefined);
-    for (const arch of manifest?.arches ?? []) choices.push({ example: entry.name, arch });
+    const dir = join(examplesDir, entry.name);
+    if (!(await stat(join(dir, 'example.json')).catch(() => undefined))) continue;
+    const manifest = await readExampleManifest(dir);
+    for (const arch of manifest.arches) choices.push({ example: entry.name, arch, title: manifest.title });
   }
   return choices;
 }

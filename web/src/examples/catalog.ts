@@ -35,7 +35,7 @@ export const EXAMPLES: Example[] = Object.entries(manifests).map(([path, json]) 
     const files = manifest.modules.map((name) => source(id, arch, name));
     if (!files.every((f) => f !== undefined)) continue;
     example.modules[arch] = files as SourceFile[];
-    const timeline = exampleTimeline(manifest, arch, file);
+    const timeline = exampleTimeline(manifest, arch);
     example.timeline[arch] = timeline;
     // Each patch once, in the order the example first applies it.
     const applied = timeline.flatMap((event) => event.action.kind === 'apply' ? [event.action] : []);
