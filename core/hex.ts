@@ -7,6 +7,15 @@ export function hex(value: number | bigint, digits = 0): string {
   return negative ? `-0x${text}` : `0x${text}`;
 }
 
+/**
+ * A 64-bit address or register value, exactly, as the CPU holds it: -8 from a signed source and
+ * 2^64 - 8 both read 0xfffffffffffffff8. Pass a bigint for values that can exceed 2^53 (a number is
+ * exact only below it).
+ */
+export function hexAddress(value: number | bigint): string {
+  return '0x' + BigInt.asUintN(64, BigInt(value)).toString(16);
+}
+
 /** Two lowercase digits a byte, with `separator` between them: "c3", "48 89 e5". */
 export function bytesToHex(bytes: Uint8Array, separator = ''): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(separator);

@@ -2,7 +2,7 @@
 //   x86-64: syscall, number in rax, arguments rdi, rsi, rdx, result in rax.
 //   ARM64:  svc #0,  number in x8,  arguments x0, x1, x2,   result in x0.
 import { ARCH } from '../core/arch.ts';
-import { hex } from '../core/hex.ts';
+import { hex, hexAddress } from '../core/hex.ts';
 import type { Sandbox } from './sandbox.ts';
 
 const EBADF = 9;
@@ -28,15 +28,18 @@ export class GuestIO {
     const regs = ARCH[sandbox.arch].syscall;
     const numbers = regs.numbers;
     sandbox.addHook({ type: 'syscall', callback: (address) => {
-      const number = Number(sandbox.readRegister(regs.number));
+      // All 64 bits: a number such as -1 must not round to a known one, nor print rounded.
+      const number = BigInt.asUintN(64, sandbox.readRegister(regs.number));
       const arg = (i: number) => sandbox.readRegister(regs.arguments[i]!);
-      if (number === numbers.write) {
+      if (number === BigInt(numbers.write)) {
         sandbox.writeRegister(regs.result, this.write(Number(arg(0)), arg(1), arg(2)));
-      } else if (number === numbers.exit || number === numbers.exitGroup) {
+      } else if (number === BigInt(numbers.exit) || number === BigInt(numbers.exitGroup)) {
         this.exitCode = Number(arg(0) & 0xffn);
         sandbox.stop();
       } else {
-        this.error = new GuestAbiError(`unknown system call ${number} at ${hex(address)}`, address);
+        const signed = BigInt.asIntN(64, number);
+        const shown = signed < 0n ? `${signed} (${hexAddress(number)})` : `${number}`;
+        this.error = new GuestAbiError(`unknown system call ${shown} at ${hex(address)}`, address);
         sandbox.stop();
       }
     } });

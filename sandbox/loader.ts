@@ -15,11 +15,17 @@ export function loadModule(sandbox: Sandbox, module: GuestModule): void {
     throw new SandboxError(`module ${module.name}: data at ${hex(module.dataAddress)} overlaps its code`,
       'BAD_LAYOUT', module.dataAddress);
   }
-  sandbox.map(module.base, codeSize, Prot.READ | Prot.EXEC);
-  sandbox.write(module.base, module.code);
-  if (module.data.length > 0) {
-    sandbox.map(module.dataAddress, pageCeil(module.data.length), Prot.READ | Prot.WRITE);
-    sandbox.write(module.dataAddress, module.data);
+  try {
+    sandbox.map(module.base, codeSize, Prot.READ | Prot.EXEC);
+    sandbox.write(module.base, module.code);
+    if (module.data.length > 0) {
+      sandbox.map(module.dataAddress, pageCeil(module.data.length), Prot.READ | Prot.WRITE);
+      sandbox.write(module.dataAddress, module.data);
+    }
+  } catch (error) {
+    // Say which module could not be placed (another module or the stack may be there already).
+    if (!(error instanceof SandboxError)) throw error;
+    throw new SandboxError(`module ${module.name}: ${error.message}`, error.code, error.address, error.pc);
   }
 }
 

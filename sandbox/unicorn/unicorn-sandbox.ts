@@ -6,7 +6,7 @@ import {
   SandboxError, assertAddress,
 } from '../sandbox.ts';
 import { ARCH, type Arch, canonicalRegister, interruptName, isKnownRegister, registerWidth } from '../../core/arch.ts';
-import { hex } from '../../core/hex.ts';
+import { hex, hexAddress } from '../../core/hex.ts';
 import * as uc from './libunicorn.ts';
 import { UNICORN_REGISTER_IDS } from './unicorn-registers.ts';
 
@@ -51,7 +51,7 @@ export class UnicornSandbox implements Sandbox {
   private mayHaveTranslations = false;
   /** An error raised inside a hook or by the guest, reported when `start` returns. */
   private pendingError: SandboxError | undefined;
-  private lastInvalidAccess: { access: MemoryAccess; address: number } | undefined;
+  private lastInvalidAccess: { access: MemoryAccess; address: bigint } | undefined;
 
   constructor(readonly arch: Arch) {
     const out: Pointer[] = [null];
@@ -181,8 +181,10 @@ export class UnicornSandbox implements Sandbox {
 
   private guestFault(err: number, pc: number): SandboxError {
     const fault = this.lastInvalidAccess;
-    const where = fault ? ` at ${hex(fault.address)} (pc ${hex(pc)})` : ` at pc ${hex(pc)}`;
-    return new SandboxError(uc.unicornMessage(err) + where, errorName(err), fault?.address ?? pc, pc);
+    // Messages print all 64 bits exactly; `pc` is a number and rounds above 2^53.
+    const exactPc = this.readRegister(ARCH[this.arch].registers.pc);
+    const where = fault ? ` at ${hexAddress(fault.address)} (pc ${hexAddress(exactPc)})` : ` at pc ${hexAddress(exactPc)}`;
+    return new SandboxError(uc.unicornMessage(err) + where, errorName(err), fault ? Number(fault.address) : pc, pc);
   }
 
   // ---- hooks ----
@@ -285,7 +287,8 @@ export class UnicornSandbox implements Sandbox {
             if (cb(access, kind, Number(address), size, BigInt(value))) handled = true;
           }
         });
-        if (!handled) this.lastInvalidAccess = { access, address: Number(address) };
+        // koffi hands over a uint64 above 2^63 as a negative number or a bigint: keep it exact.
+        if (!handled) this.lastInvalidAccess = { access, address: BigInt.asUintN(64, BigInt(address)) };
         return handled;
       }));
   }

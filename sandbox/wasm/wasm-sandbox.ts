@@ -6,7 +6,7 @@ import {
   type StartOptions, type StartResult, SandboxError, assertAddress,
 } from '../sandbox.ts';
 import { ARCH, type Arch, canonicalRegister, interruptName, isKnownRegister } from '../../core/arch.ts';
-import { bytesToHex, hex } from '../../core/hex.ts';
+import { bytesToHex, hex, hexAddress } from '../../core/hex.ts';
 import { wasmCpuModule } from './cpu-module.ts';
 import { nameArm64Instruction } from './arm64-instruction-names.ts';
 import { nameX64Instruction } from './x64-instruction-names.ts';
@@ -74,7 +74,8 @@ interface CpuExports {
   pcChanged(): void;
   lastInstructionCount(): number;
   lastFaultCode(): number;
-  lastFaultAddress(): number;
+  /** All 64 bits (a wasm i64: a bigint, negative above 2^63). */
+  lastFaultAddress(): bigint | number;
   lastInterrupt(): number;
   lastUnsupportedWord(): number;
   lastUnsupportedAddress(): number;
@@ -360,9 +361,11 @@ export class WasmSandbox implements Sandbox {
 
   private guestFault(pc: number): SandboxError {
     const code = this.cpu.lastFaultCode();
-    if (code === UC_ERR_MAP || code === UC_ERR_INSN_INVALID) return new SandboxError(`${ucMessage(code)} at pc ${hex(pc)}`, ucName(code), pc, pc);
-    const address = this.cpu.lastFaultAddress();
-    return new SandboxError(`${ucMessage(code)} at ${hex(address)} (pc ${hex(pc)})`, ucName(code), address, pc);
+    // Messages print all 64 bits exactly; `pc` is a number and rounds above 2^53.
+    const exactPc = hexAddress(this.readRegister(this.layout.pc));
+    if (code === UC_ERR_MAP || code === UC_ERR_INSN_INVALID) return new SandboxError(`${ucMessage(code)} at pc ${exactPc}`, ucName(code), pc, pc);
+    const address = BigInt.asUintN(64, BigInt(this.cpu.lastFaultAddress()));
+    return new SandboxError(`${ucMessage(code)} at ${hexAddress(address)} (pc ${exactPc})`, ucName(code), Number(address), pc);
   }
 
   private unsupported(pc: number): SandboxError {

@@ -67,7 +67,7 @@ export function discardCodeRange(page: f64, count: f64): void { invalidateCodePa
 
 // Details of the last fault, exception or unsupported instruction
 export function lastFaultCode(): i32 { return faultCode; }
-export function lastFaultAddress(): f64 { return <f64>faultAddress; }
+export function lastFaultAddress(): u64 { return faultAddress; }
 export function lastInterrupt(): i32 { return interruptNumber; }
 export function lastUnsupportedWord(): f64 { return <f64>unsupportedWord; }
 export function lastUnsupportedAddress(): f64 { return <f64>unsupportedAddress; }
