@@ -2,6 +2,7 @@
 // Screenshots of the main states go to test-results/screenshots/.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { deflateRawSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { expectHookDrawing, flowGeometry } from './flow-geometry.ts';
@@ -12,6 +13,7 @@ import type { Arch } from '../../core/arch.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { exampleFilePath } from '../../toolchain/example-manifest.ts';
 import { assembleProgram } from '../../toolchain/program.ts';
+import { encodeState } from '../../web/src/state/share.ts';
 
 const served = useServedPage();
 
@@ -152,6 +154,31 @@ describe('the playground page', () => {
     await screenshot(other, 'playground-shared-link');
     expect(errors).toEqual([]);
     await other.context().close();
+  });
+
+  it('follows a link pasted into an open tab, and says in words why a bad one cannot be read', async () => {
+    const { page, errors } = await open('#example=price-tax&arch=x64');
+    await editorReady(page);
+    const text = '// followed link\n' + readFileSync('examples/price-tax/arm64/pricing.s', 'utf8');
+    const hash = await encodeState({ arch: 'arm64', files: [{ name: 'pricing.s', text }], patches: [{ name: 'patch.s', text: '' }],
+      view: { editor: 0, pane: 'program', gallery: false } });
+    await page.evaluate((h) => { location.hash = h; }, hash);
+    await waitForLine(page, '// followed link');
+    await expect(page.locator('#arch-arm64').getAttribute('aria-checked')).resolves.toBe('true');
+    await page.waitForFunction(() => document.querySelector('#assembly-status')?.textContent?.includes('Assembled pricing'));
+    // A link that inflates to 50 MB, and one that is not base64: the page stays as it was.
+    const bomb = deflateRawSync(Buffer.from(JSON.stringify({ v: 1, a: 'x64', f: [['a.s', 'n'.repeat(50_000_000)]], p: [['p.s', '']] })),
+      { level: 9 }).toString('base64url');
+    const notice = page.locator('#notice');
+    for (const [link, words] of [[`s=${bomb}`, 'holds more than 1 MiB'], ['s=@@@', 'has characters a playground link never has']] as const) {
+      await page.evaluate((h) => { location.hash = h; }, link);
+      await page.waitForFunction((w) => document.querySelector('#notice')?.textContent?.includes(w), words, { timeout: 10_000 });
+      await expect(notice.textContent()).resolves.toMatch(/^The link .*; the page is as it was\.$/);
+      await expect(notice.textContent()).resolves.not.toMatch(/Failed|atob/);
+    }
+    await waitForLine(page, '// followed link');
+    expect(errors).toEqual([]);
+    await page.context().close();
   });
 
   it('keeps edits per architecture when switching back and forth', async () => {

@@ -239,6 +239,14 @@ export class Playground {
     }
   }
 
+  /** Shows the state a link holds, as a fresh load of the page would: its sources are loaded at once. */
+  follow(state: LabState): void {
+    this.store.update(state);
+    if (!this.webAssembly) return;
+    clearTimeout(this.assembleTimer);
+    void this.load();
+  }
+
   private pickExample(example: Example, arch: Arch): void {
     this.store.update(stateForExample(example, arch, { ...this.store.state.view, editor: 0, gallery: false }));
   }

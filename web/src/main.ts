@@ -5,7 +5,7 @@ import { reach } from './milestones.ts';
 import { EXAMPLES, findExample } from './examples/catalog.ts';
 import { Playground, stateForExample } from './app.ts';
 import { DEFAULT_VIEW, type LabState } from './state/lab-state.ts';
-import { decodeHash } from './state/share.ts';
+import { type DecodedHash, decodeHash } from './state/share.ts';
 
 function hasWebAssembly(): boolean {
   try {
@@ -22,24 +22,54 @@ function notice(message: string): void {
   element.hidden = false;
 }
 
-async function initialState(): Promise<LabState> {
+function hideNotice(): void {
+  byId('notice').hidden = true;
+}
+
+function fallbackState(): LabState {
   const first = EXAMPLES[0];
   if (!first) throw new Error('the build contains no examples');
-  const fallback = () => stateForExample(first, first.manifest.arches[0]!, { ...DEFAULT_VIEW, gallery: true });
-  const decoded = await decodeHash(location.hash);
+  return stateForExample(first, first.manifest.arches[0]!, { ...DEFAULT_VIEW, gallery: true });
+}
+
+/** The state a decoded link asks for, or undefined (and a notice saying why) when there is none. */
+function linkedState(decoded: DecodedHash, otherwise: string): LabState | undefined {
   switch (decoded.kind) {
     case 'state': return decoded.state;
     case 'example': {
       const example = findExample(decoded.example);
       if (example) return stateForExample(example, decoded.arch ?? example.manifest.arches[0]!, decoded.view);
-      notice(`There is no example called "${decoded.example}"; here are the examples there are.`);
-      return fallback();
+      notice(`There is no example called "${decoded.example}"; ${otherwise}`);
+      return undefined;
     }
     case 'invalid':
-      notice(`This link could not be read (${decoded.reason}); showing the first example instead.`);
-      return fallback();
-    case 'none': return fallback();
+      notice(`${decoded.reason[0]!.toUpperCase()}${decoded.reason.slice(1)}; ${otherwise}`);
+      return undefined;
+    case 'none': return undefined;
   }
+}
+
+async function initialState(): Promise<LabState> {
+  return linkedState(await decodeHash(location.hash), 'here are the examples there are.') ?? fallbackState();
+}
+
+/**
+ * A link pasted into the address bar of an open tab (or Back and Forward between links) changes only
+ * the hash: the page follows it. The page's own writes of the hash (replaceState) fire no event.
+ */
+function followLinks(playground: Playground): void {
+  let latest = 0;
+  addEventListener('hashchange', async () => {
+    const mine = ++latest;
+    const decoded = await decodeHash(location.hash);
+    // A later link was pasted while this one was being read.
+    if (mine !== latest) return;
+    const state = linkedState(decoded, 'the page is as it was.');
+    if (state) {
+      hideNotice();
+      playground.follow(state);
+    }
+  });
 }
 
 async function boot(): Promise<void> {
@@ -49,6 +79,7 @@ async function boot(): Promise<void> {
       + 'patches programs with WebAssembly, so only reading and editing the sources works here.');
   }
   const playground = new Playground(await initialState(), webAssembly);
+  followLinks(playground);
   reach('shell', 'ready');
   // Let the first paint happen before the downloads start.
   requestAnimationFrame(() => setTimeout(() => playground.startBackgroundLoads(), 0));
