@@ -1,10 +1,10 @@
-// The lab's Web Worker: assembler, disassembler and guest CPU run here, so a runaway guest or a big
-// assembly never freezes the page. Requests are handled one at a time; a run is a loop of short
-// slices, so pause takes effect within a slice (a few milliseconds).
+// The lab's Web Worker: disassembler, guest CPU and the toolchain run here, so a runaway guest or a big
+// assembly never freezes the page; Keystone itself runs in a worker of its own (assembler-worker.ts),
+// which is ended and started again when a call misses its deadline. Requests are handled one at a
+// time; a run is a loop of short slices, so pause takes effect within a slice (a few milliseconds).
 import capstoneWasm from '@alexaltea/capstone-js/dist/capstone.wasm?url';
-import keystoneWasm from '@alexaltea/keystone-js/dist/keystone.wasm?url';
 import { capstoneHandle, setCapstoneWasmUrl } from '../../../toolchain/capstone.ts';
-import { keystoneAssemble, setKeystoneWasmUrl } from '../../../toolchain/keystone.ts';
+import { keystoneAssemble, setKeystoneRunner, WatchedAssembler } from '../../../toolchain/keystone.ts';
 import { browserCpu, prepareBrowserCpu } from './browser-cpu.ts';
 import { engineParts } from './engine-parts.ts';
 import { disassembleAll } from './disassembly.ts';
@@ -12,7 +12,17 @@ import { hexToBytes } from '../../../core/hex.ts';
 import { LabCore, type SliceEnd } from './lab-core.ts';
 import type { LabMessage, LabReply, LabRequest, RunSettings } from './protocol.ts';
 
-setKeystoneWasmUrl(keystoneWasm);
+setKeystoneRunner(new WatchedAssembler(() => {
+  const worker = new Worker(new URL('./assembler-worker.ts', import.meta.url), { type: 'module', name: 'assembler' });
+  return {
+    post: (request) => worker.postMessage(request),
+    listen: (onReply, onError) => {
+      worker.onmessage = (event) => onReply(event.data);
+      worker.onerror = (event) => onError(event.message || 'the assembler worker failed');
+    },
+    terminate: () => worker.terminate(),
+  };
+}));
 setCapstoneWasmUrl(capstoneWasm);
 
 const core = new LabCore(browserCpu, engineParts);
