@@ -1,18 +1,22 @@
 // Assembles a module source with Keystone into a GuestModule with exact symbol addresses and sizes.
 //
-// Keystone returns only bytes, so the symbol table is recovered by appending `.quad label` for every
-// label after the program: the tail of the output is then the address of each label.
+// Keystone returns only bytes, so the symbol table is recovered by appending a table of label
+// addresses (`.quad a, b, ...`) after the program: the tail of the output is then the address of
+// each label. Keystone also drops a statement it cannot read without a word when another statement
+// follows; so every statement gets a marker label too, and the table says what each one made: a
+// statement that made nothing (or not what it must) is an error on its line.
 import { ARCH, type Arch } from '../core/arch.ts';
 import { hex } from '../core/hex.ts';
 import type { GuestModule, ModuleSymbol } from '../core/module.ts';
 import { keystoneAssemble } from './keystone.ts';
 import {
-  AssemblyError, functionEndLabel, type ModuleSource, readModuleSource, type SourceStatement, stripComment,
+  AssemblyError, functionEndLabel, type ModuleSource, readModuleSource, readStatements, RESERVED_PREFIX, type SourceStatement,
+  type StatementSize,
 } from './source.ts';
 
-const TEXT_END = '__hp_text_end';
-const DATA_START = '__hp_data_start';
-const DATA_END = '__hp_data_end';
+const TEXT_END = `${RESERVED_PREFIX}text_end`;
+const DATA_START = `${RESERVED_PREFIX}data_start`;
+const DATA_END = `${RESERVED_PREFIX}data_end`;
 
 export interface AssembleOptions {
   file?: string;
@@ -22,6 +26,11 @@ export interface AssembleOptions {
   base?: number;
   /** Addresses of symbols defined elsewhere (exports of modules loaded before this one). */
   externals?: ReadonlyMap<string, number>;
+  /**
+   * Whether each statement's bytes are checked (default true); the patch toolchain's second trial
+   * build skips it, being compared byte for byte with a checked one.
+   */
+  check?: boolean;
 }
 
 export async function assembleModule(source: string, arch: Arch, options: AssembleOptions = {}): Promise<GuestModule> {
@@ -38,7 +47,7 @@ export async function assembleParsed(parsed: ModuleSource, arch: Arch, options: 
 
   const program = [...externalDefinitions(parsed, options.externals), ...layout(parsed)];
   const labels = definedLabels(program);
-  const addresses = await assembleWithLabels(program, labels, arch, base, file);
+  const addresses = await assembleWithLabels(program, labels, arch, base, file, options.check ?? true);
 
   const image = addresses.bytes;
   const at = (label: string) => addresses.labels.get(label)!;
@@ -125,8 +134,7 @@ function externalDefinitions(parsed: ModuleSource, externals: ReadonlyMap<string
  * meaning as in a module: decimals are decimal on x86-64, page operands work on ARM64.
  */
 export async function assembleStatements(source: string, arch: Arch, address: number): Promise<Uint8Array> {
-  const statements = source.split(/\r?\n/).map((text, i) => ({ text: stripComment(text, arch).trim(), line: i + 1 }))
-    .filter((s) => s.text);
+  const statements = readStatements(source, arch);
   return (await assembleWithLabels(statements, definedLabels(statements), arch, address, undefined)).bytes;
 }
 
@@ -155,30 +163,120 @@ interface Assembled {
   labels: Map<string, number>;
 }
 
-async function assembleWithLabels(program: SourceStatement[], labels: string[], arch: Arch, base: number,
-  file: string | undefined): Promise<Assembled> {
-  const table = labels.map((label) => `.quad ${label}`);
-  const run = async (resolved: Map<string, number> | undefined) => {
-    const text = [...program.map((s) => rewriteForKeystone(s.text, arch, resolved)), ...table].join('\n');
-    return keystoneAssemble(arch, text, base);
-  };
-  // ARM64: Keystone mis-encodes ADRP and :lo12: against labels, so a first pass finds the labels
-  // and a second pass gives those operands as numbers.
-  const needsSecondPass = arch === 'arm64' && program.some((s) => ARM64_PAGE_OPERAND.test(s.text));
-  let result = await run(needsSecondPass ? new Map() : undefined);
-  if (result.ok && needsSecondPass) result = await run(readLabelTable(result.bytes, labels));
-  if (!result.ok) throw await locateError(program, arch, base, file, result.message);
-  if (result.bytes.length < labels.length * 8) {
-    throw new AssemblyError('the assembler produced less output than expected', undefined, undefined, file);
-  }
-  const bytes = result.bytes.slice(0, result.bytes.length - labels.length * 8);
-  return { bytes, labels: readLabelTable(result.bytes, labels) };
+/** Between the program and the label table: "HPLABELS", little-endian. */
+const TABLE_MAGIC = 0x534c_4542_414c_5048n;
+const LABELS_PER_LINE = 32;
+const END_MARKER = `${RESERVED_PREFIX}end`;
+
+/** The marker label of statement `index`. */
+function marker(index: number): string {
+  return `${RESERVED_PREFIX}s${index}`;
 }
 
-function readLabelTable(bytes: Uint8Array, labels: string[]): Map<string, number> {
+type Attempt =
+  | { ok: true; bytes: Uint8Array; labels: Map<string, number> }
+  /**
+   * `culprit`: index of the first statement that did not make what it must (Keystone said nothing);
+   * `lost`: the output is not laid out as the program (Keystone dropped more than one statement).
+   */
+  | { ok: false; message: string; timedOut?: boolean; unavailable?: boolean; culprit?: number; lost?: boolean };
+
+const LOST = 'the assembler could not read it, and dropped it with the lines after it';
+
+function isLabel(statement: SourceStatement): boolean {
+  return LABEL_ONLY.test(statement.text);
+}
+
+const LABEL_ONLY = /^[A-Za-z_.$][\w.$]*:$/;
+
+/** Whether `made` bytes at `address` are what `size` asks for. */
+function fits(size: StatementSize, made: number, address: number, arch: Arch): boolean {
+  switch (size.kind) {
+    case 'exact': return made === size.bytes;
+    case 'instruction': return arch === 'x64' ? made >= 1 && made <= 15 : made === 4;
+    case 'align': {
+      const padding = (size.alignment - (address % size.alignment)) % size.alignment;
+      return made === (size.max !== undefined && padding > size.max ? 0 : padding);
+    }
+    case 'range': return made >= size.min && made <= size.max;
+  }
+}
+
+function describeSize(size: StatementSize, arch: Arch): string {
+  switch (size.kind) {
+    case 'exact': return `${size.bytes} bytes`;
+    case 'instruction': return arch === 'x64' ? 'an instruction of 1 to 15 bytes' : 'a 4-byte instruction';
+    case 'align': return 'padding to the alignment';
+    case 'range': return `${size.min} to ${size.max} bytes`;
+  }
+}
+
+interface AttemptOptions {
+  /** Labels placed at the end of the program (names a part of the program uses but does not define). */
+  stubs?: string[];
+  /** Marker labels and the check of each statement's bytes (skipped where the output is checked otherwise). */
+  check?: boolean;
+}
+
+/**
+ * One Keystone run of `program` (plus stub labels at its end) with, after the program, the magic
+ * number and the address of every label. Checks that the output is laid out so (nothing after the
+ * program lost or gained bytes); with `check`, each statement also gets a marker label, and must
+ * have made what it must.
+ */
+async function attempt(program: SourceStatement[], labels: string[], arch: Arch, base: number,
+  resolved: Map<string, number> | undefined, { stubs = [], check = true }: AttemptOptions = {}): Promise<Attempt> {
+  const lines: string[] = [];
+  const marked: number[] = [];
+  program.forEach((statement, index) => {
+    const text = rewriteForKeystone(statement.text, arch, resolved);
+    if (!check || isLabel(statement)) {
+      lines.push(text);
+    } else {
+      marked.push(index);
+      lines.push(`${marker(index)}: ${text}`);
+    }
+  });
+  for (const stub of stubs) lines.push(`${stub}:`);
+  lines.push(`${END_MARKER}:`, `.quad 0x${TABLE_MAGIC.toString(16)}`);
+  const table = [...labels, ...marked.map(marker), END_MARKER];
+  for (let i = 0; i < table.length; i += LABELS_PER_LINE) lines.push(`.quad ${table.slice(i, i + LABELS_PER_LINE).join(', ')}`);
+
+  const result = await keystoneAssemble(arch, lines.join('\n'), base);
+  if (!result.ok) return result;
+  const bytes = result.bytes;
+  const tableStart = bytes.length - table.length * 8;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const start = bytes.length - labels.length * 8;
-  return new Map(labels.map((label, i) => [label, Number(view.getBigUint64(start + i * 8, true))]));
+  const lost = { ok: false as const, message: LOST, lost: true };
+  if (tableStart < 8 || view.getBigUint64(tableStart - 8, true) !== TABLE_MAGIC) return lost;
+  const address = (i: number) => Number(view.getBigUint64(tableStart + i * 8, true));
+  const programEnd = address(table.length - 1);
+  if (programEnd !== base + tableStart - 8) return lost;
+  for (let k = 0; k < marked.length; k++) {
+    const index = marked[k]!;
+    const size = program[index]!.size;
+    const start = address(labels.length + k);
+    const end = k + 1 < marked.length ? address(labels.length + k + 1) : programEnd;
+    if (end < start) return lost;
+    if (size && !fits(size, end - start, start, arch)) {
+      const made = end - start;
+      return { ok: false, culprit: index, message: made === 0 ? 'the assembler made nothing of it'
+        : `the assembler made ${made} bytes of it, where it must make ${describeSize(size, arch)}` };
+    }
+  }
+  return { ok: true, bytes: bytes.slice(0, tableStart - 8), labels: new Map(labels.map((label, i) => [label, address(i)])) };
+}
+
+async function assembleWithLabels(program: SourceStatement[], labels: string[], arch: Arch, base: number,
+  file: string | undefined, check = true): Promise<Assembled> {
+  // ARM64: Keystone mis-encodes ADRP and :lo12: against labels, so a first pass finds the labels
+  // and a second pass gives those operands as numbers (and is the one checked).
+  const needsSecondPass = arch === 'arm64' && program.some((s) => ARM64_PAGE_OPERAND.test(s.text));
+  if (needsSecondPass) checkPageOperands(program, file);
+  let result = await attempt(program, labels, arch, base, needsSecondPass ? new Map() : undefined, { check: check && !needsSecondPass });
+  if (result.ok && needsSecondPass) result = await attempt(program, labels, arch, base, result.labels, { check });
+  if (!result.ok) throw await explain(program, arch, base, file, result);
+  return result;
 }
 
 const ARM64_PAGE_OPERAND = /\badrp\b|:lo12:/i;
@@ -187,7 +285,9 @@ const LO12 = /:lo12:([A-Za-z_.$][\w.$]*)(\s*([+-])\s*(0x[0-9a-f]+|\d+))?/gi;
 
 /** Works around Keystone's quirks so that a statement means what it means to GNU as. */
 function rewriteForKeystone(text: string, arch: Arch, resolved: Map<string, number> | undefined): string {
-  return arch === 'x64' ? decimalsToHex(text) : resolveArm64PageOperands(text, resolved);
+  if (arch === 'x64') return decimalsToHex(text);
+  return text.includes('\n') ? text.split('\n').map((line) => resolveArm64PageOperands(line, resolved)).join('\n')
+    : resolveArm64PageOperands(text, resolved);
 }
 
 /** Keystone's x86 Intel syntax reads bare numbers as hexadecimal ("mov eax, 10" gives 16). */
@@ -221,30 +321,118 @@ function resolveArm64PageOperands(text: string, resolved: Map<string, number> | 
 }
 
 /**
- * Keystone reports no line numbers. The first statement at which a prefix of the program stops
- * assembling is the culprit; labels the prefix does not reach are stubbed at its end.
+ * ARM64 page operands name labels the program defines: the first pass gives unknown ones a
+ * placeholder, so one that is defined nowhere must be found here.
  */
-async function locateError(program: SourceStatement[], arch: Arch, base: number, file: string | undefined,
-  message: string): Promise<AssemblyError> {
-  const defined = (statements: SourceStatement[]) => new Set(definedLabels(statements));
-  const everyLabel = defined(program);
-  const prefixAssembles = async (count: number) => {
-    const prefix = program.slice(0, count);
-    const have = defined(prefix);
-    const stubs = [...everyLabel].filter((l) => !have.has(l)).map((l) => `${l}:`);
-    const text = [...prefix.map((s) => rewriteForKeystone(s.text, arch, new Map())), ...stubs].join('\n');
-    return (await keystoneAssemble(arch, text, base)).ok;
+function checkPageOperands(program: SourceStatement[], file: string | undefined): void {
+  const names = definedNames(program);
+  for (const statement of program) {
+    if (!ARM64_PAGE_OPERAND.test(statement.text)) continue;
+    for (const line of statement.text.split('\n')) {
+      const used = [ADRP.exec(line)?.[2], ...[...line.matchAll(LO12)].map((m) => m[1])];
+      const missing = used.find((name) => name !== undefined && !names.has(name));
+      if (missing !== undefined) {
+        throw new AssemblyError(`cannot assemble "${line}": "${missing}" is not defined`, statement.line || undefined, line, file);
+      }
+    }
+  }
+}
+
+/**
+ * The error for a program that did not assemble, on the user's line. Keystone reports no line
+ * numbers: a statement that made the wrong bytes is known from its marker; otherwise the culprit is
+ * found by halves (the first half that fails on its own, labels it does not define stubbed at its
+ * end), and failing that, as the first prefix of the program that stops assembling.
+ */
+async function explain(program: SourceStatement[], arch: Arch, base: number, file: string | undefined,
+  failure: Attempt & { ok: false }): Promise<AssemblyError> {
+  if (failure.timedOut || failure.unavailable) return new AssemblyError(failure.message, undefined, undefined, file);
+  const resolved = arch === 'arm64' ? new Map<string, number>() : undefined;
+  const everyName = definedNames(program);
+  const part = async (start: number, end: number, check: boolean): Promise<Attempt> => {
+    const statements = program.slice(start, end);
+    const have = definedNames(statements);
+    const stubs = [...everyName].filter((name) => !have.has(name));
+    const result = await attempt(statements, [], arch, base, resolved, { stubs, check });
+    return result.ok || result.culprit === undefined ? result : { ...result, culprit: result.culprit + start };
   };
-  if (await prefixAssembles(program.length)) {
-    return new AssemblyError(`assembly failed: ${message}`, undefined, undefined, file);
+  /** `quiet`: Keystone gave no error for it (it made the wrong bytes, or none). */
+  const found = failure.culprit !== undefined ? { index: failure.culprit, message: failure.message, quiet: true }
+    : await byHalves(program.length, part) ?? await byPrefixes(program.length, part);
+  if (!found) return new AssemblyError(`assembly failed: ${failure.message}`, undefined, undefined, file);
+  if ('stopped' in found) return new AssemblyError(found.message, undefined, undefined, file);
+  const culprit = program[found.index]!;
+  if (!culprit.line) return new AssemblyError(`assembly failed: ${found.message}`, undefined, undefined, file);
+  let message = found.message;
+  if (found.quiet) {
+    // Keystone reports a statement's error when it is the last: ask it about the statement alone.
+    const alone = await keystoneAssemble(arch, [...[...everyName].map((name) => `${name}:`),
+      rewriteForKeystone(culprit.text, arch, resolved)].join('\n'), base);
+    if (!alone.ok && !alone.timedOut && !alone.unavailable) message = alone.message;
   }
+  const shown = culprit.text.split('\n')[0]!;
+  return new AssemblyError(`cannot assemble "${shown}": ${message}${culprit.hint ? `; ${culprit.hint}` : ''}`,
+    culprit.line, culprit.text, file);
+}
+
+/** `stopped`: the search ended on a call that gave no verdict (deadline missed, Keystone unavailable). */
+type Found = { index: number; message: string; quiet: boolean } | { stopped: true; message: string };
+type Part = (start: number, end: number, check: boolean) => Promise<Attempt>;
+
+function foundIn(result: Attempt & { ok: false }, index: number): Found {
+  if (result.timedOut || result.unavailable) return { stopped: true, message: result.message };
+  return { index: result.culprit ?? index, message: result.message, quiet: result.culprit !== undefined || !!result.lost };
+}
+
+/**
+ * The first statement that fails on its own: halves are tried left first, so the work adds up to
+ * about one assembly of the program. They are looking for an error Keystone reports, or output it
+ * lost, so they skip the markers (a statement that made the wrong bytes quietly was found by them
+ * already). Undefined when the failure needs more than one part of the program (the statement found
+ * then assembles alone).
+ */
+async function byHalves(count: number, part: Part): Promise<Found | undefined> {
+  let start = 0;
+  let end = count;
+  while (end - start > 1) {
+    const middle = (start + end) >> 1;
+    const left = await part(start, middle, false);
+    if (left.ok) {
+      start = middle;
+    } else {
+      if (left.culprit !== undefined || left.timedOut || left.unavailable) return foundIn(left, middle - 1);
+      end = middle;
+    }
+  }
+  const alone = count > 0 ? await part(start, start + 1, true) : { ok: true as const };
+  return alone.ok ? undefined : foundIn(alone, start);
+}
+
+/** The statement at which a prefix of the program stops assembling. */
+async function byPrefixes(count: number, part: Part): Promise<Found | undefined> {
+  let bad = await part(0, count, true);
+  if (bad.ok) return undefined;
   let good = 0;
-  let bad = program.length; // prefixAssembles(good) && !prefixAssembles(bad)
-  while (bad - good > 1) {
-    const mid = (good + bad) >> 1;
-    if (await prefixAssembles(mid)) good = mid; else bad = mid;
+  let badCount = count;
+  while (bad.culprit === undefined && !bad.timedOut && !bad.unavailable && badCount - good > 1) {
+    const middle = (good + badCount) >> 1;
+    const result = await part(0, middle, true);
+    if (result.ok) {
+      good = middle;
+    } else {
+      bad = result;
+      badCount = middle;
+    }
   }
-  const culprit = program[bad - 1]!;
-  return new AssemblyError(`cannot assemble "${culprit.text}": ${message}`,
-    culprit.line || undefined, culprit.text, file);
+  return foundIn(bad, badCount - 1);
+}
+
+/** Labels and `.set`/`.equ` names the statements define. */
+function definedNames(statements: SourceStatement[]): Set<string> {
+  const names = new Set(definedLabels(statements));
+  for (const s of statements) {
+    const set = /^\.(?:set|equ)\s+([A-Za-z_.$][\w.$]*)\s*,/i.exec(s.text);
+    if (set) names.add(set[1]!);
+  }
+  return names;
 }

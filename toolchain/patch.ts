@@ -109,11 +109,15 @@ export async function buildPatch(source: string, arch: Arch, options: PatchBuild
   }
 
   const name = `${header.module}.patch${header.sequence}`;
-  const [assembled, moved] = await Promise.all(TRIAL_BASES.map((at) =>
-    assembleParsed(parsed, arch, { file, name, base: at }).catch((error: unknown) => {
+  // One after the other, so that a source that does not assemble is explained once; the second build
+  // is compared byte for byte with the first, which checked every statement.
+  const trial = (at: number, check: boolean) => assembleParsed(parsed, arch, { file, name, base: at, check })
+    .catch((error: unknown) => {
       throw explainMissingBaseSymbol(error, base, parsed.labels);
-    })));
-  checkPositionIndependent(assembled!, moved!, fail);
+    });
+  const assembled = await trial(TRIAL_BASES[0]!, true);
+  const moved = await trial(TRIAL_BASES[1]!, false);
+  checkPositionIndependent(assembled, moved, fail);
 
   const patchSymbol = (symbolName: string) => assembled!.symbols.find((s) => s.name === symbolName);
   const baseFunction = (symbolName: string, line: number): ModuleSymbol => {

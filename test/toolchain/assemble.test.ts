@@ -129,9 +129,9 @@ describe('assembler quirks', () => {
   });
 
   it('encodes ARM64 adrp and :lo12: against labels (Keystone alone gets the page wrong)', async () => {
-    const bytes = await assembleStatements('adrp x0, target\nadd x0, x0, :lo12:target\n.p2align 13\ntarget: .quad 1', 'arm64', 0x400000);
+    const bytes = await assembleStatements('adrp x0, target\nadd x0, x0, :lo12:target\n.p2align 12\ntarget: .quad 1', 'arm64', 0x400000);
     const [adrp, add] = await disassemble('arm64', bytes.slice(0, 8), 0x400000);
-    expect(`${adrp!.mnemonic} ${adrp!.operands}`).toBe('adrp x0, #0x402000');
+    expect(`${adrp!.mnemonic} ${adrp!.operands}`).toBe('adrp x0, #0x401000');
     expect(`${add!.mnemonic} ${add!.operands}`).toBe('add x0, x0, #0');
   });
 

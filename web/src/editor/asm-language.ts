@@ -3,16 +3,14 @@
 import type * as Monaco from 'monaco-editor/editor';
 import { ARCH, ARCHES, type Arch } from '../../../core/arch.ts';
 import { PATCH_DIRECTIVES } from '../../../toolchain/patch.ts';
-import { HEADER_DIRECTIVES } from '../../../toolchain/source.ts';
+import { assemblerDirectives, HEADER_DIRECTIVES } from '../../../toolchain/source.ts';
 import { LANGUAGE_ID } from './language-ids.ts';
 
 /** Module and patch header directives: the toolchain's own lists, so highlighting never drifts. */
 const OUR_DIRECTIVES = [...new Set([...HEADER_DIRECTIVES, ...PATCH_DIRECTIVES])].map((d) => d.slice(1));
 
-/** Assembler directives Keystone understands (GNU as spelling). */
-const ASSEMBLER_DIRECTIVES = ['byte', 'short', 'word', 'hword', 'int', 'long', 'quad', 'octa', 'zero', 'space', 'skip',
-  'fill', 'ascii', 'asciz', 'string', 'align', 'balign', 'p2align', 'set', 'equ', 'equiv', 'global', 'globl', 'section',
-  'inst', 'float', 'double', 'intel_syntax', 'att_syntax', 'code64', 'nops'];
+/** Assembler directives the toolchain accepts (GNU as spelling), on either architecture. */
+const ASSEMBLER_DIRECTIVES = [...new Set([...assemblerDirectives('x64'), ...assemblerDirectives('arm64')])].map((d) => d.slice(1));
 
 const X64_REGISTERS = /\b(?:r[abcd]x|e[abcd]x|[abcd][xlh]|r[sd]i|e[sd]i|[sd]il?|r[sb]p|e[sb]p|[sb]pl?|r(?:[89]|1[0-5])[dwb]?|[re]?ip|[re]?flags|[xyz]mm(?:[12]?\d|3[01])|[c-gs]s|[fg]s_base|st(?:\(\d\))?|k[0-7])\b/;
 const X64_SIZES = /\b(?:byte|word|dword|qword|tbyte|xmmword|ymmword|zmmword|ptr|offset|rel)\b/;
