@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { describeError } from '../../cli/main.ts';
 import type { Arch } from '../../core/arch.ts';
 import { assembleExample, buildExampleTimeline, readExampleManifest } from '../../toolchain/example.ts';
+import type { HostileGenerator } from './hostile-sources.ts';
 import { Random } from './patch-fuzzer.ts';
 
 /** A line that must never appear in a message: it is in files outside the example. */
@@ -234,4 +235,30 @@ export async function fuzzManifests(cases: number, seed: number): Promise<Manife
   }
   report.elapsedMs = performance.now() - start;
   return report;
+}
+
+/** The manifest cases as a generator of scripts/fuzz-hostile.ts: refusals come back as "<error name>: <message>". */
+export function hostileManifests(): HostileGenerator {
+  let tree: HostileTree | undefined;
+  let base: Json;
+  return {
+    name: 'manifests',
+    async prepare() {
+      tree = hostileTree();
+      base = JSON.parse(readFileSync(join(PRICE_TAX, 'example.json'), 'utf8')) as Json;
+    },
+    finish() { tree?.close(); },
+    next(random) {
+      const { text, what } = mutateManifest(random, tree!, base);
+      return {
+        label: what, bytes: Buffer.byteLength(text), input: text,
+        async run() {
+          const result = await runManifestCase(tree!, text);
+          if (result.problem) throw new Error(`${result.problem}: ${result.message}`);
+          if (result.outcome === 'accepted') return undefined;
+          return result.outcome === 'AssemblyError' ? result.message : `${result.outcome}: ${result.message}`;
+        },
+      };
+    },
+  };
 }
