@@ -1,9 +1,8 @@
-// The lab: assembles a program, runs it as a guest process on a sandbox CPU, and describes what the
-// page shows (registers, disassembly around pc, memory, output, call counters). No DOM and no
+// The lab's session: assembles a program, runs it as a guest process on a sandbox CPU, steps it,
+// and applies and rolls back patches; what the page shows of it is lab-view.ts. No DOM and no
 // messaging here, so the same code runs in the page's worker and, on real Unicorn, in Node tests.
-import { ARCH, type Arch, registerWidth } from '../../../core/arch.ts';
-import { type GuestModule, moduleImage } from '../../../core/module.ts';
-import { type NamedRange, placeName, rangeAt } from '../../../core/symbolizer.ts';
+import { ARCH, type Arch } from '../../../core/arch.ts';
+import type { GuestModule } from '../../../core/module.ts';
 import { GuestProcess } from '../../../sandbox/process.ts';
 import type { Sandbox } from '../../../sandbox/sandbox.ts';
 import { disassemble } from '../../../toolchain/capstone.ts';
@@ -12,11 +11,11 @@ import type { BuiltPatch } from '../../../toolchain/patch.ts';
 import { assembleProgram } from '../../../toolchain/program.ts';
 import { AssemblyError, stripComment } from '../../../toolchain/source.ts';
 import { disassembleAll } from './disassembly.ts';
+import { LabView } from './lab-view.ts';
 import { type EngineParts, PatchLab } from './patch-lab.ts';
-import { bytesToHex } from '../../../core/hex.ts';
 import type {
-  AssembleReport, CallCounter, CpuStatus, Diagnostic, DisassemblyLine, LoadReport, MemoryWindow, ModuleSummary,
-  PatchingStatus, PatchReport, ProgramSpec, RegisterValue, RunState, Snapshot, TransactionView,
+  AssembleReport, CpuStatus, Diagnostic, LoadReport, ModuleSummary, PatchingStatus, PatchReport, ProgramSpec, RunState,
+  Snapshot, TransactionView,
 } from './protocol.ts';
 
 /** Creates the CPU guests run on; `create` throws, saying why, for an architecture it cannot run. */
@@ -28,23 +27,16 @@ export interface CpuProvider {
 /** The engine's parts for patching programs of an architecture. */
 export type EngineProvider = (arch: Arch) => Promise<EngineParts>;
 
-/** Lines of disassembly shown before and after the program counter. */
-const LINES_BEFORE = 6;
-const LINES_AFTER = 14;
-/** A view never disassembles more than this many bytes of one function. */
-const MAX_FUNCTION_BYTES = 4096;
-
 export type SliceEnd = 'running' | 'budget' | 'stopped' | 'exited' | 'failed';
 
 export class LabCore {
   private program: ProgramSpec | undefined;
   private modules: GuestModule[] = [];
   private process: GuestProcess | undefined;
-  private previousRegisters = new Map<string, bigint>();
-  private budgetLeft = 0;
-  private note: string | undefined;
-  private memoryRequest: { address: number; length: number } | undefined;
+  private instructionBudget = 0;
+  private noteText: string | undefined;
   private patches: PatchLab | undefined;
+  private readonly view = new LabView(this);
   private cpuStatus: CpuStatus = { available: false, reason: 'no program is loaded' };
   private engine: EngineParts = { reason: 'no program is loaded' };
 
@@ -126,9 +118,8 @@ export class LabCore {
   }
 
   private start(budget: number): void {
-    this.budgetLeft = budget;
-    this.note = undefined;
-    this.previousRegisters.clear();
+    this.instructionBudget = budget;
+    this.noteText = undefined;
     if (!this.program) return;
     let sandbox: Sandbox;
     try {
@@ -136,6 +127,7 @@ export class LabCore {
       this.cpuStatus = { available: true, backend: this.cpu.backend };
     } catch (error) {
       this.cpuStatus = { available: false, reason: `Programs cannot run here: ${error instanceof Error ? error.message : String(error)}.` };
+      this.view.restarted();
       return;
     }
     const process = new GuestProcess(sandbox, { modules: this.modules });
@@ -143,7 +135,7 @@ export class LabCore {
     if (this.engine.planner) {
       this.patches = new PatchLab(process, this.modules, this.engine, (address) => this.symbolize(address), disassembleAll);
     }
-    this.rememberRegisters();
+    this.view.restarted();
   }
 
   private closeProcess(): void {
@@ -154,6 +146,20 @@ export class LabCore {
 
   get arch(): Arch | undefined {
     return this.program?.arch;
+  }
+
+  /** Instructions the run may still execute before it pauses. */
+  get budgetLeft(): number {
+    return this.instructionBudget;
+  }
+
+  /** Why the guest last stopped, for a person. */
+  get note(): string | undefined {
+    return this.noteText;
+  }
+
+  get patchLab(): PatchLab | undefined {
+    return this.patches;
   }
 
   get state(): RunState {
@@ -167,7 +173,7 @@ export class LabCore {
   }
 
   get canRun(): boolean {
-    return this.process !== undefined && !this.process.finished && this.budgetLeft > 0 && !this.steppingThrough;
+    return this.process !== undefined && !this.process.finished && this.instructionBudget > 0 && !this.steppingThrough;
   }
 
   /** While a transaction is half replayed, the guest waits for it to finish. */
@@ -179,25 +185,25 @@ export class LabCore {
   runSlice(maxInstructions: number, timeLimitMs = 0): SliceEnd {
     const process = this.process;
     if (!process || process.finished) return process?.state === 'failed' ? 'failed' : 'exited';
-    if (this.steppingThrough) { this.note = 'finish stepping through the transaction first'; return 'stopped'; }
+    if (this.steppingThrough) { this.noteText = 'finish stepping through the transaction first'; return 'stopped'; }
     this.patches?.closeStepping();
-    if (this.budgetLeft <= 0) return 'budget';
+    if (this.instructionBudget <= 0) return 'budget';
     const before = process.instructions ?? 0;
-    const outcome = process.run({ maxInstructions: Math.min(maxInstructions, this.budgetLeft), timeLimitMs });
-    this.budgetLeft -= (process.instructions ?? 0) - before;
+    const outcome = process.run({ maxInstructions: Math.min(maxInstructions, this.instructionBudget), timeLimitMs });
+    this.instructionBudget -= (process.instructions ?? 0) - before;
     return this.endOf(outcome.state, outcome.reason);
   }
 
   private endOf(state: string, reason: string): SliceEnd {
-    if (state === 'exited') { this.note = `the program exited with code ${this.process!.io.exitCode}`; return 'exited'; }
-    if (state === 'failed') { this.note = this.process!.error?.message; return 'failed'; }
-    if (this.budgetLeft <= 0) { this.note = 'the instruction budget is used up'; return 'budget'; }
+    if (state === 'exited') { this.noteText = `the program exited with code ${this.process!.io.exitCode}`; return 'exited'; }
+    if (state === 'failed') { this.noteText = this.process!.error?.message; return 'failed'; }
+    if (this.instructionBudget <= 0) { this.noteText = 'the instruction budget is used up'; return 'budget'; }
     return reason === 'stopped' ? 'stopped' : 'running';
   }
 
   step(): SliceEnd {
     const end = this.runSlice(1);
-    if (end === 'running') this.note = 'stepped one instruction';
+    if (end === 'running') this.noteText = 'stepped one instruction';
     return end;
   }
 
@@ -222,8 +228,8 @@ export class LabCore {
       let end: SliceEnd = 'running';
       while (end === 'running' && !reached) end = this.runSlice(1_000_000, 200);
       // Unicorn stops before the hooked instruction but has already counted it.
-      if (reached && process.instructions !== undefined) { process.instructions--; this.budgetLeft++; }
-      if (reached) { this.note = `stepped over ${insn.mnemonic} ${insn.operands}`; return 'running'; }
+      if (reached && process.instructions !== undefined) { process.instructions--; this.instructionBudget++; }
+      if (reached) { this.noteText = `stepped over ${insn.mnemonic} ${insn.operands}`; return 'running'; }
       return end;
     } finally {
       process.sandbox.removeHook(hook);
@@ -242,7 +248,7 @@ export class LabCore {
       return { ...none, status: 'not-built', message: d ? `${d.file}${d.line ? ` line ${d.line}` : ''}: ${d.message}` : 'the patch does not build' };
     }
     const view = await patches.apply(patch.name, built, stepwise, () => this.stepGuest());
-    if (view.status === 'applied') this.note = stepwise ? `patch ${patch.name} going in step by step` : `patch ${patch.name} applied`;
+    if (view.status === 'applied') this.noteText = stepwise ? `patch ${patch.name} going in step by step` : `patch ${patch.name} applied`;
     return view;
   }
 
@@ -258,7 +264,7 @@ export class LabCore {
   transactionStep(to: 'next' | 'back' | 'end'): { position: number; total: number } {
     if (!this.patches) throw new Error('no transaction is being stepped through');
     const state = this.patches.step(to);
-    this.note = state.position === state.total ? 'every step of the transaction is in: the program may go on'
+    this.noteText = state.position === state.total ? 'every step of the transaction is in: the program may go on'
       : `${state.position} of ${state.total} transaction steps in, the program waits`;
     return state;
   }
@@ -275,142 +281,26 @@ export class LabCore {
   }
 
   watchMemory(address: number, length: number): void {
-    this.memoryRequest = { address, length: Math.min(Math.max(length, 16), 1024) };
+    this.view.watchMemory(address, length);
   }
 
   setNote(note: string | undefined): void {
-    this.note = note;
+    this.noteText = note;
   }
 
   /** What the views show now. `stopped`: the registers' "changed" marks compare against this stop. */
-  async snapshot(stopped: boolean): Promise<Snapshot> {
-    const process = this.process;
-    const arch = this.program?.arch ?? 'x64';
-    const pc = process ? process.pc : this.entryAddress() ?? 0;
-    const snapshot: Snapshot = {
-      state: this.state,
-      arch,
-      pc,
-      where: this.symbolize(pc),
-      instructions: process?.instructions ?? 0,
-      budgetLeft: this.budgetLeft,
-      registers: process ? this.registers(stopped) : [],
-      disassembly: await this.disassemblyAround(pc),
-      output: process?.io.text() ?? '',
-      calls: process ? this.counters(process) : [],
-      patches: this.patches?.activePatches() ?? [],
-      ...(this.patches?.steppingThrough ? { stepping: this.patches.steppingThrough } : {}),
-      ...(this.note ? { note: this.note } : {}),
-    };
-    if (process?.state === 'exited') snapshot.exitCode = process.io.exitCode;
-    if (process?.error) snapshot.error = process.error.message;
-    const memory = this.memoryWindow();
-    if (memory) snapshot.memory = memory;
-    return snapshot;
+  snapshot(stopped: boolean): Promise<Snapshot> {
+    return this.view.snapshot(stopped);
   }
 
-  private counters(process: GuestProcess): CallCounter[] {
-    if (this.patches) return this.patches.counters(process.calls);
-    return [...process.calls].map(([name, calls]) => ({ name, calls, redirected: 0, kind: 'base' as const }));
-  }
-
-  private registers(stopped: boolean): RegisterValue[] {
-    const process = this.process!;
-    const values = ARCH[process.arch].registers.general.map((name) => {
-      const value = process.sandbox.readRegister(name);
-      const previous = this.previousRegisters.get(name);
-      return { name, value: value.toString(16).padStart(registerWidth(process.arch, name) * 2, '0'),
-        changed: previous !== undefined && previous !== value, raw: value };
-    });
-    if (stopped) for (const v of values) this.previousRegisters.set(v.name, v.raw);
-    return values.map(({ raw: _raw, ...v }) => v);
-  }
-
-  private rememberRegisters(): void {
-    const process = this.process!;
-    for (const name of ARCH[process.arch].registers.general) this.previousRegisters.set(name, process.sandbox.readRegister(name));
-  }
-
-  private entryAddress(): number | undefined {
-    const entry = this.modules.find((m) => m.entry)?.entry;
-    for (const module of this.modules) {
-      const symbol = module.symbols.find((s) => s.name === entry);
-      if (symbol) return symbol.address;
-    }
-    return undefined;
-  }
-
-  /** The function holding an address: one of the program's, else code a patch brought in (new function or trampoline). */
-  private codeAt(address: number): NamedRange | undefined {
-    return rangeAt(address, this.modules, { kind: 'function', more: this.patches?.patchCode() });
-  }
-
+  /** "module!function+0x12" for an address in the program or in code a patch brought in, else the hex address. */
   symbolize(address: number): string {
-    return placeName(address, this.codeAt(address));
-  }
-
-  private labelAt = (address: number): string | undefined => {
-    const code = this.codeAt(address);
-    return code && code.address === address ? code.name : undefined;
-  };
-
-  /** Branch and call targets get their name: "call 0x4000c7" reads "call 0x4000c7 <pricing!price_with_tax>". */
-  private nameTargets(operands: string): string {
-    const target = /^#?(0x[0-9a-f]+)$/.exec(operands.trim());
-    if (!target) return operands;
-    const address = Number(target[1]);
-    return this.codeAt(address) ? `${operands} <${this.symbolize(address)}>` : operands;
+    return this.view.symbolize(address);
   }
 
   /** Reads guest memory as it is now, or, with no CPU, as the modules were assembled. */
   read(address: number, length: number): Uint8Array | undefined {
-    if (this.process) {
-      try {
-        return this.process.sandbox.read(address, length);
-      } catch {
-        return undefined;
-      }
-    }
-    return this.loaded(address, length);
-  }
-
-  /** The bytes at this range as the modules were loaded, if the range lies inside one image. */
-  private loaded(address: number, length: number): Uint8Array | undefined {
-    for (const module of this.modules) {
-      const image = moduleImage(module);
-      if (address >= module.base && address + length <= module.base + image.length) {
-        return image.slice(address - module.base, address - module.base + length);
-      }
-    }
-    return undefined;
-  }
-
-  private async disassemblyAround(pc: number): Promise<DisassemblyLine[]> {
-    const arch = this.program?.arch;
-    if (!arch) return [];
-    const fn = this.codeAt(pc);
-    // Decoding starts at the function's first byte so x86-64 instruction boundaries come out right.
-    const start = fn ? Math.max(fn.address, pc - MAX_FUNCTION_BYTES / 2) : pc;
-    const end = fn ? Math.min(fn.address + fn.size, start + MAX_FUNCTION_BYTES) : pc + 64;
-    const bytes = this.read(start, end - start) ?? this.read(pc, ARCH[arch].instructionAlignment);
-    if (!bytes) return [];
-    const lines = await disassembleAll(arch, bytes, bytes.length === end - start ? start : pc, this.labelAt);
-    for (const line of lines) line.operands = this.nameTargets(line.operands);
-    const at = Math.max(0, lines.findIndex((l) => l.address >= pc));
-    return lines.slice(Math.max(0, at - LINES_BEFORE), at + LINES_AFTER);
-  }
-
-  private memoryWindow(): MemoryWindow | undefined {
-    const request = this.memoryRequest;
-    if (!request || this.modules.length === 0) return undefined;
-    const bytes = this.read(request.address, request.length);
-    const loaded = this.loaded(request.address, request.length);
-    return {
-      address: request.address,
-      bytes: bytes ? bytesToHex(bytes) : '',
-      loaded: loaded ? bytesToHex(loaded) : null,
-      label: this.symbolize(request.address),
-    };
+    return this.view.read(address, length);
   }
 
   /** The modules as assembled (for tests and the patch toolchain). */
