@@ -21,7 +21,11 @@ export interface ProcessOptions {
   modules: GuestModule[];
   /** Function to start in; default: the entry of the first module that declares one. */
   entry?: string;
-  /** Count every instruction exactly (a hook per instruction, slower). Default true. */
+  /**
+   * Count every instruction exactly (on Unicorn a hook per instruction, slower). Default true.
+   * A process that does not count leaves its instruction limits to Unicorn's own counter, at full
+   * speed, for runs whose output alone matters: a hlt under such a limit then reads as the limit.
+   */
   countInstructions?: boolean;
 }
 
@@ -50,6 +54,7 @@ export class GuestProcess {
   /** Entries into each function, keyed "module!function". */
   readonly calls = new Map<string, number>();
   error: ProcessError | undefined;
+  private readonly counting: boolean;
   private stopAfterSlice = false;
   private callStop: { key: string; count: number } | undefined;
 
@@ -65,10 +70,9 @@ export class GuestProcess {
     // The entry function returns to EXIT_ADDRESS.
     enterCall(sandbox, this.pc, EXIT_ADDRESS);
     this.io = new GuestIO(sandbox);
-    if (options.countInstructions ?? true) {
-      this.instructions = 0;
-      sandbox.addHook({ type: 'code', callback: () => { this.instructions!++; } });
-    }
+    // The sandbox counts (and says why a run stopped from what the CPU did, not from the bytes at pc).
+    this.counting = options.countInstructions ?? true;
+    if (this.counting) this.instructions = 0;
     for (const module of this.modules) {
       for (const fn of module.symbols.filter((s) => s.kind === 'function')) this.countCalls(module, fn);
     }
@@ -91,9 +95,9 @@ export class GuestProcess {
       const count = this.calls.get(key)! + 1;
       this.calls.set(key, count);
       if (this.callStop?.key === key && this.callStop.count === count) {
-        // Stopping from a code hook leaves the instruction unrun: it is counted again when it runs.
+        // Stopping from a code hook leaves the instruction unrun (the sandbox does not count it):
+        // its entry is counted again when it runs.
         this.calls.set(key, count - 1);
-        if (this.instructions !== undefined) this.instructions--;
         this.callStop = undefined;
         this.requestStop();
       }
@@ -127,10 +131,13 @@ export class GuestProcess {
     try {
       ({ reason } = this.sandbox.start(this.pc, {
         until: EXIT_ADDRESS, maxInstructions: limits.maxInstructions, timeLimitMs: limits.timeLimitMs,
+        countInstructions: this.counting, nativeLimit: !this.counting,
       }));
       this.pc = Number(this.sandbox.readRegister(this.spec.registers.pc));
+      this.countRun();
     } catch (error) {
       this.pc = Number(this.sandbox.readRegister(this.spec.registers.pc));
+      this.countRun();
       const message = error instanceof Error ? error.message : String(error);
       const address = error instanceof SandboxError ? error.address : undefined;
       return this.fail(new ProcessError(`${message}${this.where(error instanceof SandboxError ? error.pc : undefined)}`,
@@ -147,6 +154,10 @@ export class GuestProcess {
     }
     this.state = 'paused';
     return { state: this.state, reason };
+  }
+
+  private countRun(): void {
+    if (this.instructions !== undefined) this.instructions += this.sandbox.instructionsCounted ?? 0;
   }
 
   private exit(code: number): RunOutcome {

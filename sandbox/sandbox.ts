@@ -20,7 +20,7 @@ export type StopReason =
   | 'instruction-limit'
   | 'time-limit'
   | 'stopped' // a hook called stop()
-  | 'halted'; // x86 hlt
+  | 'halted'; // x86 hlt: the CPU ran one (never inferred from the bytes before pc)
 
 export interface StartOptions {
   /** Stop when the program counter reaches this address. */
@@ -29,11 +29,27 @@ export interface StartOptions {
   maxInstructions?: number;
   /** Stop after this many milliseconds of emulation (0 or absent: no limit). */
   timeLimitMs?: number;
+  /**
+   * Count the instructions the run completes: StartResult.instructions, and `instructionsCounted`
+   * afterwards, also when start throws. An instruction a hook stopped before it ran, or that
+   * faulted, is not counted. Unicorn counts with a hook of its own on every instruction.
+   */
+  countInstructions?: boolean;
+  /**
+   * Unicorn: leave `maxInstructions` to Unicorn's own counter, about 20 times faster than the
+   * backend's count, for callers that use the limit only as a safety net (benchmarks, oracles).
+   * Unicorn does not say why such a run ended, so one that ends on hlt then reports
+   * 'instruction-limit'. Without this option the backend counts, and every stop reason is exact.
+   * The WASM CPU counts exactly either way. Ignored with `countInstructions`.
+   */
+  nativeLimit?: boolean;
 }
 
 export interface StartResult {
   reason: StopReason;
   pc: number;
+  /** Instructions the run completed, when it was asked to count them. */
+  instructions?: number;
 }
 
 export type CodeCallback = (address: number, size: number) => void;
@@ -86,6 +102,8 @@ export interface Sandbox {
 
   /** Runs from `begin`. Throws a SandboxError when the guest faults. */
   start(begin: number, options?: StartOptions): StartResult;
+  /** Instructions the last start() completed (also one that threw), if it was asked to count them. */
+  readonly instructionsCounted: number | undefined;
   /** Stops the run in progress; callable from a hook. */
   stop(): void;
 

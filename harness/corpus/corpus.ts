@@ -90,7 +90,8 @@ export function loadBuild(sandbox: Sandbox, build: CorpusBuild): void {
 /** Calls `address` with integer arguments per the platform ABI; returns rax/x0. */
 export function callFunction(sandbox: Sandbox, address: number, args: bigint[], maxInstructions = 2_000_000): bigint {
   prepareCall(sandbox, address, args);
-  const result = sandbox.start(address, { until: RETURN_ADDRESS, maxInstructions });
+  // The limit is only a safety net here: Unicorn's own counter keeps Unicorn at full speed.
+  const result = sandbox.start(address, { until: RETURN_ADDRESS, maxInstructions, nativeLimit: true });
   if (result.reason !== 'until') {
     throw new Error(`call to ${hex(address)} did not return (${result.reason} at ${hex(result.pc)})`);
   }

@@ -24,6 +24,9 @@ const INVALID_ACCESS: Record<number, [MemoryAccess, 'unmapped' | 'protected']> =
 interface NativeHook {
   handle: number; // uc_hook
   callback: bigint; // koffi registered callback
+  type: number;
+  begin: number;
+  end: number;
 }
 
 class UnicornContext implements SandboxContext {
@@ -52,6 +55,14 @@ export class UnicornSandbox implements Sandbox {
   /** An error raised inside a hook or by the guest, reported when `start` returns. */
   private pendingError: SandboxError | undefined;
   private lastInvalidAccess: { access: MemoryAccess; address: bigint } | undefined;
+  /** The backend's own instruction counter: a code hook that runs before every other code hook. */
+  private counter: NativeHook | undefined;
+  private counted = 0;
+  private countLimit = Infinity;
+  private limitReached = false;
+  /** Address of the instruction counted last (as koffi hands it over). */
+  private lastCounted: number | bigint = -1;
+  instructionsCounted: number | undefined;
 
   constructor(readonly arch: Arch) {
     const out: Pointer[] = [null];
@@ -147,16 +158,23 @@ export class UnicornSandbox implements Sandbox {
     assertAddress(begin, 'start address');
     const until = options.until ?? 0xffff_ffff_ffff; // an address no guest maps
     const timeoutMicros = Math.round((options.timeLimitMs ?? 0) * 1000);
-    const count = options.maxInstructions ?? 0;
+    const limit = options.maxInstructions ?? 0;
+    // Unicorn returns alike after its own count runs out and after a hlt: to tell them apart, the
+    // backend counts, and a run that ends for no other reason ended on a hlt.
+    const counting = options.countInstructions === true || (limit > 0 && options.nativeLimit !== true);
+    if (counting) this.startCounting(limit); else this.stopCounting();
     this.stopRequested = false;
     this.pendingError = undefined;
     this.lastInvalidAccess = undefined;
     this.mayHaveTranslations = true;
-    const err = this.lib.uc_emu_start(this.engine, begin, until, timeoutMicros, count) as number;
+    this.instructionsCounted = undefined;
+    const err = this.lib.uc_emu_start(this.engine, begin, until, timeoutMicros, counting ? 0 : limit) as number;
     const pc = this.pc();
+    if (counting) this.finishCounting(pc, options.countInstructions === true);
     if (this.pendingError) throw this.pendingError;
     if (err !== uc.UC_ERR_OK) throw this.guestFault(err, pc);
-    return { reason: this.stopReason(pc, until, count), pc };
+    const reason = this.stopReason(pc, until, counting ? this.limitReached : limit > 0);
+    return this.instructionsCounted === undefined ? { reason, pc } : { reason, pc, instructions: this.instructionsCounted };
   }
 
   stop(): void {
@@ -164,19 +182,59 @@ export class UnicornSandbox implements Sandbox {
     this.lib.uc_emu_stop(this.engine);
   }
 
-  private stopReason(pc: number, until: number, count: number): StartResult['reason'] {
+  /** `limited`: the instruction limit explains a stop (or, with Unicorn's own counter, may). */
+  private stopReason(pc: number, until: number, limited: boolean): StartResult['reason'] {
     if (this.stopRequested) return 'stopped';
     if (pc === until) return 'until';
     const timedOut = [0];
     this.lib.uc_query(this.engine, uc.UC_QUERY_TIMEOUT, timedOut);
     if (timedOut[0]) return 'time-limit';
-    if (this.arch === 'x64' && this.byteBefore(pc) === 0xf4) return 'halted';
-    return count > 0 ? 'instruction-limit' : 'halted';
+    return limited ? 'instruction-limit' : 'halted';
   }
 
-  private byteBefore(pc: number): number | undefined {
-    const out = new Uint8Array(1);
-    return pc > 0 && this.lib.uc_mem_read(this.engine, pc - 1, out, 1) === uc.UC_ERR_OK ? out[0] : undefined;
+  // ---- counting instructions ----
+
+  /** Counts from zero up to `limit` (0: none); the counter hook goes before every other code hook. */
+  private startCounting(limit: number): void {
+    this.counted = 0;
+    this.countLimit = limit > 0 ? limit : Infinity;
+    this.limitReached = false;
+    this.lastCounted = -1;
+    if (this.counter) return;
+    // Unicorn runs code hooks in the order they were added: the others are added again after it, so
+    // that when the limit stops the run no other hook has seen the instruction that does not run.
+    const others = [...this.nativeHooks.values()].flat().filter((h) => h.type === uc.UC_HOOK_CODE);
+    for (const hook of others) this.lib.uc_hook_del(this.engine, hook.handle);
+    this.counter = this.addNative(uc.UC_HOOK_CODE, uc.CodeHook, (_e: Pointer, address: bigint | number) => {
+      if (this.counted >= this.countLimit) {
+        this.limitReached = true;
+        this.lib.uc_emu_stop(this.engine);
+        return;
+      }
+      this.counted++;
+      this.lastCounted = address;
+    });
+    for (const hook of others) {
+      const out = [0];
+      this.check(this.lib.uc_hook_add(this.engine, out, hook.type, hook.callback, null, hook.begin, hook.end), 'add hook');
+      hook.handle = out[0]!;
+    }
+  }
+
+  private stopCounting(): void {
+    if (!this.counter) return;
+    this.removeNative(this.counter);
+    this.counter = undefined;
+  }
+
+  /**
+   * The count once the run is over. The counter sees an instruction before it runs: one that another
+   * hook then stopped, that faulted, or that a stop from another thread (the time limit) caught
+   * after the hooks, did not run, and pc is still on it.
+   */
+  private finishCounting(pc: number, report: boolean): void {
+    if (!this.limitReached && this.counted > 0 && Number(this.lastCounted) === pc) this.counted--;
+    if (report) this.instructionsCounted = this.counted;
   }
 
   private guestFault(err: number, pc: number): SandboxError {
@@ -231,7 +289,7 @@ export class UnicornSandbox implements Sandbox {
     this.check(this.lib.uc_hook_add(this.engine, out, type, callback, null, begin, end), 'add hook');
     // Unicorn 2.0 does not instrument blocks it translated before the hook existed.
     this.discardTranslations();
-    return { handle: out[0]!, callback };
+    return { handle: out[0]!, callback, type, begin, end };
   }
 
   private removeNative(native: NativeHook): void {
@@ -276,7 +334,7 @@ export class UnicornSandbox implements Sandbox {
       const out = [0];
       this.check(this.lib.uc_hook_add(this.engine, out, uc.UC_HOOK_INSN, callback, null, 1, 0,
         'int', uc.UC_X86_INS_SYSCALL), 'add syscall hook');
-      this.dispatchers.push({ handle: out[0]!, callback });
+      this.dispatchers.push({ handle: out[0]!, callback, type: uc.UC_HOOK_INSN, begin: 1, end: 0 });
     }
     this.dispatchers.push(this.addNative(uc.UC_HOOK_MEM_INVALID, uc.EventMemHook,
       (_e: Pointer, type: number, address: bigint | number, size: number, value: bigint | number) => {
@@ -331,7 +389,7 @@ export class UnicornSandbox implements Sandbox {
     for (const context of this.contexts) this.lib.uc_context_free(context.pointer);
     this.contexts.clear();
     this.lib.uc_close(this.engine);
-    for (const hooks of [...this.nativeHooks.values(), this.dispatchers]) {
+    for (const hooks of [...this.nativeHooks.values(), this.dispatchers, this.counter ? [this.counter] : []]) {
       for (const hook of hooks) koffi.unregister(hook.callback);
     }
     this.engine = null;

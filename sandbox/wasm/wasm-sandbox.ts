@@ -3,7 +3,7 @@
 // stop reasons and mapping granules. It runs in Node and in the page's lab worker (web/src/lab/).
 import {
   type HookHandle, type HookSpec, type MemoryAccess, type MemoryRegion, type Sandbox, type SandboxContext,
-  type StartOptions, type StartResult, SandboxError, assertAddress,
+  type StartOptions, type StartResult, type StopReason, SandboxError, assertAddress,
 } from '../sandbox.ts';
 import { ARCH, type Arch, canonicalRegister, interruptName, isKnownRegister } from '../../core/arch.ts';
 import { bytesToHex, hex, hexAddress } from '../../core/hex.ts';
@@ -114,6 +114,7 @@ export class WasmSandbox implements Sandbox {
   private pendingError: SandboxError | undefined;
   private closed = false;
   private readonly stopFlag: Int32Array | undefined;
+  instructionsCounted: number | undefined;
 
   constructor(readonly arch: Arch, options: WasmSandboxOptions = {}) {
     const layout = REGISTER_LAYOUTS[arch];
@@ -325,6 +326,7 @@ export class WasmSandbox implements Sandbox {
     const until = options.until ?? NO_END;
     this.stopRequested = false;
     this.pendingError = undefined;
+    this.instructionsCounted = undefined;
     this.running = true;
     let status: number;
     try {
@@ -335,14 +337,17 @@ export class WasmSandbox implements Sandbox {
       this.running = false;
     }
     const pc = this.pc();
+    this.instructionsCounted = options.countInstructions ? this.cpu.lastInstructionCount() : undefined;
     if (this.pendingError) throw this.pendingError;
+    const ended = (reason: StopReason): StartResult =>
+      this.instructionsCounted === undefined ? { reason, pc } : { reason, pc, instructions: this.instructionsCounted };
     switch (status) {
-      case STOP_UNTIL: return { reason: 'until', pc };
-      case STOP_LIMIT: return { reason: 'instruction-limit', pc };
-      case STOP_TIME: return { reason: 'time-limit', pc };
-      case STOP_REQUESTED: return { reason: 'stopped', pc };
+      case STOP_UNTIL: return ended('until');
+      case STOP_LIMIT: return ended('instruction-limit');
+      case STOP_TIME: return ended('time-limit');
+      case STOP_REQUESTED: return ended('stopped');
       // Unicorn checks the end address first: a hlt just before it ends the run there.
-      case STOP_HALTED: return { reason: pc === until ? 'until' : 'halted', pc };
+      case STOP_HALTED: return ended(pc === until ? 'until' : 'halted');
       case RUN_FAULT: throw this.guestFault(pc);
       case RUN_UNSUPPORTED: throw this.unsupported(pc);
     }

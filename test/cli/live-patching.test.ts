@@ -106,6 +106,19 @@ describe.each(['x64', 'arm64'])('patching examples (%s)', (arch) => {
   });
 });
 
+describe.each(['unicorn', 'wasm'])('a wait that steps over an instruction ending in 0xf4 (%s)', (cpu) => {
+  it('steps on, applies the patch and runs the program to its end', async () => {
+    const { stdout } = await exec('node', ['bin/hotpatch.js', 'run', 'test/fixtures/f4-wait', '--cpu', cpu, '--json'], { timeout: 60_000 });
+    const record = JSON.parse(stdout) as RecordJson;
+    expect(record.error).toBeNull();
+    expect(record.events[0]!.wait).toMatchObject({ steppedInstructions: 2, resumedAt: 'count!f+0x7' });
+    expect(record.events[0]!.result.status).toBe('applied');
+    // f(2) was under way in the old code; f(3) on runs the patch: 3, 4, 5 become 5, 6, 7.
+    expect(record.output).toBe('1\n2\n3\n5\n6\n7\n');
+    expect(record.exitCode).toBe(0);
+  });
+});
+
 describe('patching examples as a person sees them', () => {
   it('prints the wait, the steps and where the output changed', async () => {
     const { stdout, stderr } = await exec('node', ['bin/hotpatch.js', 'run', 'examples/wait-for-thread', '--arch', 'x64'], { timeout: 60_000 });

@@ -71,6 +71,12 @@ describe('hotpatch run', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /); // no JavaScript stack trace
   });
 
+  it.each(['unicorn', 'wasm'])('stops on %s by the instruction limit after an instruction ending in 0xf4, not as a halt', async (cpu) => {
+    const result = await hotpatch('run', 'test/fixtures/f4-stop.s', '--cpu', cpu, '--max-instructions', '3');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/error: the program did not finish within 3 instructions \(--max-instructions\); stopped at m!main\+0x7 after 3 instructions/);
+  });
+
   it('explains its usage', async () => {
     const result = await hotpatch('--help');
     expect(result.code).toBe(0);

@@ -227,8 +227,6 @@ export class LabCore {
     try {
       let end: SliceEnd = 'running';
       while (end === 'running' && !reached) end = this.runSlice(1_000_000, 200);
-      // Unicorn stops before the hooked instruction but has already counted it.
-      if (reached && process.instructions !== undefined) { process.instructions--; this.instructionBudget++; }
       if (reached) { this.noteText = `stepped over ${insn.mnemonic} ${insn.operands}`; return 'running'; }
       return end;
     } finally {
