@@ -1,7 +1,8 @@
 // How `hotpatch run` shows live patching: each timeline event with its transaction's steps, and
 // the point where the program's output starts to differ from an unpatched run.
 import { describeMoment } from '../core/timeline.ts';
-import type { EventRecord } from '../engine/host/timeline.ts';
+import type { EventRecord, WaitEnd } from '../engine/host/timeline.ts';
+import type { LimitReason, RunBudget } from '../sandbox/run-budget.ts';
 import type { JournalStep } from '../engine/host/journal.ts';
 import type { TransactionResult } from '../engine/host/transaction.ts';
 import { Prot } from '../sandbox/sandbox.ts';
@@ -28,15 +29,43 @@ export function formatStep(step: JournalStep): string {
   }
 }
 
-/** The lines printed for one event of the timeline. */
-export function formatEvent(record: EventRecord): string[] {
+/** "the time limit (1,000 ms, --time-limit)", or the limit's name alone without the budget. */
+function limitName(reason: LimitReason, budget: RunBudget | undefined): string {
+  if (reason === 'time-limit') {
+    return `the time limit${budget?.timeLimitMs === undefined ? '' : ` (${budget.timeLimitMs.toLocaleString('en-US')} ms, --time-limit)`}`;
+  }
+  return `the instruction limit${budget?.maxInstructions === undefined ? ''
+    : ` (${budget.maxInstructions.toLocaleString('en-US')} instructions, --max-instructions)`}`;
+}
+
+function gaveUp(why: WaitEnd, budget: RunBudget | undefined): string {
+  switch (why) {
+    case 'steps': return 'still waiting after the most steps allowed';
+    case 'guest': return 'gave up waiting: the guest could not be stepped further';
+    case 'ended': return 'gave up waiting: the program ended';
+    default: return `gave up waiting: ${limitName(why, budget)} ran out`;
+  }
+}
+
+/** The lines printed for one event of the timeline; `budget`, the run's, names the limits. */
+export function formatEvent(record: EventRecord, budget?: RunBudget): string[] {
   const what = record.action === 'apply' ? `apply ${record.name}` : `roll back ${record.name}`;
   const lines = [`== ${describeMoment(record.at)}: ${what}`];
   if (record.note) lines.push(`   (${record.note})`);
-  if (!record.reached) return [...lines, '   the program ended before this moment'];
-  lines.push(`   the program is at ${record.reached.where}` +
-    (record.reached.instructions !== null ? `, ${record.reached.instructions.toLocaleString('en-US')} instructions in` : '') +
-    `, ${record.reached.outputLines} output line${record.reached.outputLines === 1 ? '' : 's'} printed`);
+  const missed = record.missed;
+  if (missed) {
+    const at = ` at ${missed.where}${missed.instructions === null ? '' : `, ${missed.instructions.toLocaleString('en-US')} instructions in`}`;
+    switch (missed.why) {
+      case 'ended': return [...lines, '   the program ended before this moment'];
+      case 'stopped': return [...lines, `   not reached: the run was stopped${at}`];
+      default: return [...lines, `   not reached: ${limitName(missed.why, budget)} ran out${at}`];
+    }
+  }
+  const reached = record.reached;
+  if (!reached) return lines;
+  lines.push(`   the program is at ${reached.where}` +
+    (reached.instructions !== null ? `, ${reached.instructions.toLocaleString('en-US')} instructions in` : '') +
+    `, ${reached.outputLines} output line${reached.outputLines === 1 ? '' : 's'} printed`);
   if (record.wait) {
     lines.push(`   wait: ${record.wait.message}`,
       `   stepped the guest ${record.wait.steppedInstructions} instruction${record.wait.steppedInstructions === 1 ? '' : 's'} ` +
@@ -52,7 +81,7 @@ export function formatEvent(record: EventRecord): string[] {
       break;
     }
     case 'refused': lines.push(`   refused (${result.code}): ${result.message}`); break;
-    case 'wait': lines.push(`   still waiting after the most steps allowed: ${result.message}`); break;
+    case 'wait': lines.push(`   ${gaveUp(record.wait?.gaveUp ?? 'steps', budget)}: ${result.message}`); break;
   }
   if (!record.asExpected) lines.push('   this is not what the example expects');
   return lines;

@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { describeMoment } from '../core/timeline.ts';
 import { type EventRecord, runTimeline, type TimelineEvent } from '../engine/host/timeline.ts';
 import { Hotpatcher } from '../engine/host/transaction.ts';
-import { GuestProcess, type RunLimits } from '../sandbox/process.ts';
+import { GuestProcess } from '../sandbox/process.ts';
+import { type BudgetLimits, type LimitReason, RunBudget } from '../sandbox/run-budget.ts';
 import { type Sandbox } from '../sandbox/sandbox.ts';
 import { type Arch, ARCHES } from '../core/arch.ts';
 import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
@@ -23,8 +24,11 @@ export const RUN_USAGE = `  run <example-dir | module.s> [options]
       printing each transaction's steps and where the output starts to differ from an unpatched run.
       --arch x64|arm64          architecture (default: the example's first)
       --cpu unicorn|wasm        run on real Unicorn (default) or on the WebAssembly CPU the page uses
-      --max-instructions N      stop a program that runs longer (default 10000000, at most 10^12)
-      --time-limit MS           stop a program that runs longer (default 10000, at most 86400000: a day)
+      --max-instructions N      stop a program that runs longer (default 10000000, at most 10^12); the
+                                limit covers the whole run, steps of waiting transactions included
+      --time-limit MS           stop a program that runs longer (default 10000, at most 86400000: a day),
+                                transactions included; the unpatched run a timeline is compared with
+                                has limits of its own
       --json                    print one JSON record instead of the output and a summary
 `;
 
@@ -69,22 +73,23 @@ export async function runCommand(argv: string[]): Promise<number> {
   const newSandbox = CPUS[cpu as keyof typeof CPUS];
 
   const { name, arch, modules, timeline } = await loadTarget(target, values.arch as Arch | undefined);
+  const limits: BudgetLimits = { maxInstructions, timeLimitMs };
   const process_ = new GuestProcess(newSandbox(arch), { modules });
   try {
-    if (timeline.length > 0) {
-      const live = await runLive(process_, newSandbox, modules, timeline, { maxInstructions, timeLimitMs }, values.json!);
-      return report(process_, name, values.json!, null, live);
+    const live = timeline.length > 0 ? await runLive(process_, newSandbox, modules, timeline, limits, values.json!) : undefined;
+    if (!live) {
+      process_.budget = new RunBudget(limits);
+      process_.run();
     }
-    process_.run({ maxInstructions, timeLimitMs });
-    if (process_.state !== 'paused') return report(process_, name, values.json!, null);
-    // Stopped by a limit: report what the program printed so far, and which limit ended it.
-    const limit = process_.instructions !== undefined && process_.instructions >= maxInstructions
-      ? `${maxInstructions} instructions (--max-instructions)` : `${timeLimitMs} ms (--time-limit)`;
-    return report(process_, name, values.json!,
-      `the program did not finish within ${limit}; stopped at ${process_.symbolize(process_.pc)}`);
+    return report(process_, name, values.json!, live);
   } finally {
     process_.close();
   }
+}
+
+/** "1,000 ms (--time-limit)", "20,000 instructions (--max-instructions)". */
+export function limitWords(reason: LimitReason, budget: RunBudget): string {
+  return reason === 'time-limit' ? `${budget.timeLimitMs} ms (--time-limit)` : `${budget.maxInstructions} instructions (--max-instructions)`;
 }
 
 const CPUS = {
@@ -95,11 +100,17 @@ const CPUS = {
 interface LiveRun {
   records: EventRecord[];
   unpatchedOutput: string;
+  /** Names addresses in the program and in the code patches brought in. */
+  symbolize(address: number): string;
 }
 
-/** Runs the program with its timeline (printing output and events as they happen) and once without. */
+/**
+ * Runs the program with its timeline (printing output and events as they happen) and once without.
+ * Each run has limits of its own: the unpatched one first, then the patched one, whose budget its
+ * slices, the guest's steps while a transaction waits, and the transactions all spend.
+ */
 async function runLive(process_: GuestProcess, newSandbox: (arch: Arch) => Sandbox, modules: GuestModule[],
-  timeline: TimelineEvent[], limits: RunLimits, json: boolean): Promise<LiveRun> {
+  timeline: TimelineEvent[], limits: BudgetLimits, json: boolean): Promise<LiveRun> {
   const unpatched = new GuestProcess(newSandbox(process_.arch), { modules, countInstructions: false });
   let unpatchedOutput: string;
   try {
@@ -109,17 +120,22 @@ async function runLive(process_: GuestProcess, newSandbox: (arch: Arch) => Sandb
     unpatched.close();
   }
   const hotpatcher = await Hotpatcher.create(process_.sandbox, modules);
-  const records = await runTimeline(process_, hotpatcher, timeline, limits, json ? {} : {
+  const budget = new RunBudget(limits);
+  process_.budget = budget;
+  const records = await runTimeline(process_, hotpatcher, timeline, json ? {} : {
     output: (text) => process.stdout.write(text),
-    event: (record) => process.stderr.write(formatEvent(record).join('\n') + '\n'),
+    event: (record) => process.stderr.write(formatEvent(record, budget).join('\n') + '\n'),
   });
-  return { records, unpatchedOutput };
+  return { records, unpatchedOutput, symbolize: (address) => hotpatcher.symbolize(address) };
 }
 
-function report(p: GuestProcess, example: string, json: boolean, limitError: string | null, live?: LiveRun): number {
-  const unfinished = live && p.state === 'paused' ? 'the program did not finish within its limits; stopped at ' + p.symbolize(p.pc) : null;
+function report(p: GuestProcess, example: string, json: boolean, live?: LiveRun): number {
+  // Stopped by a limit: report what the program printed so far, and which limit ended it.
+  const limit = p.finished ? undefined : p.budget?.exhausted();
+  const unfinished = p.finished ? null
+    : `the program did not finish within ${limit ? limitWords(limit, p.budget!) : 'its limits'}; stopped at ${(live ?? p).symbolize(p.pc)}`;
   const unexpected = live?.records.find((r) => !r.asExpected);
-  const error = limitError ?? p.error?.message ?? unfinished ??
+  const error = p.error?.message ?? unfinished ??
     (unexpected ? `${describeMoment(unexpected.at)}: ${unexpected.action} ${unexpected.name} did not go as the example expects` : null);
   const record: RunRecord = {
     example,

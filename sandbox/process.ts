@@ -5,6 +5,7 @@ import type { GuestModule, ModuleSymbol } from '../core/module.ts';
 import { placeName, rangeAt, symbolize } from '../core/symbolizer.ts';
 import { GuestIO } from './guest-abi.ts';
 import { enterCall, loadModule, mapStack } from './loader.ts';
+import type { RunBudget } from './run-budget.ts';
 import { Prot, type Sandbox, SandboxError, type StopReason } from './sandbox.ts';
 
 /** Where the entry function returns to: reaching it ends the program. */
@@ -21,6 +22,8 @@ export interface ProcessOptions {
   modules: GuestModule[];
   /** Function to start in; default: the entry of the first module that declares one. */
   entry?: string;
+  /** The budget of the whole run: every run() spends from it (see `budget`). */
+  budget?: RunBudget;
   /**
    * Count every instruction exactly (on Unicorn a hook per instruction, slower). Default true.
    * A process that does not count leaves its instruction limits to Unicorn's own counter, at full
@@ -54,6 +57,12 @@ export class GuestProcess {
   /** Entries into each function, keyed "module!function". */
   readonly calls = new Map<string, number>();
   error: ProcessError | undefined;
+  /**
+   * The budget of the whole run (instructions and a deadline): each run() is cut to what is left of
+   * it and spends from it, and once a limit has run out, run() returns at once with that limit as its
+   * reason. Needs a process that counts instructions, for the instruction allowance.
+   */
+  budget: RunBudget | undefined;
   private readonly counting: boolean;
   private stopAfterSlice = false;
   private callStop: { key: string; count: number } | undefined;
@@ -73,6 +82,7 @@ export class GuestProcess {
     // The sandbox counts (and says why a run stopped from what the CPU did, not from the bytes at pc).
     this.counting = options.countInstructions ?? true;
     if (this.counting) this.instructions = 0;
+    this.budget = options.budget;
     for (const module of this.modules) {
       for (const fn of module.symbols.filter((s) => s.kind === 'function')) this.countCalls(module, fn);
     }
@@ -123,15 +133,23 @@ export class GuestProcess {
     return this.state === 'exited' || this.state === 'failed';
   }
 
-  /** Runs until the program exits or faults, or a limit is reached (then it can be resumed). */
+  /**
+   * Runs until the program exits or faults, or a limit (of this slice, or of the run's budget) is
+   * reached; then it can be resumed.
+   */
   run(limits: RunLimits = {}): RunOutcome {
     if (this.finished) return { state: this.state, reason: this.state === 'exited' ? 'exit' : 'fault' };
+    const spent = this.budget?.exhausted();
+    if (spent) return { state: this.state, reason: spent };
+    if (this.budget?.maxInstructions !== undefined && !this.counting) {
+      throw new ProcessError('an instruction allowance needs a process that counts instructions', 'setup');
+    }
+    const { maxInstructions, timeLimitMs } = this.budget ? this.budget.cut(limits) : limits;
     this.stopAfterSlice = false;
     let reason: StopReason;
     try {
       ({ reason } = this.sandbox.start(this.pc, {
-        until: EXIT_ADDRESS, maxInstructions: limits.maxInstructions, timeLimitMs: limits.timeLimitMs,
-        countInstructions: this.counting, nativeLimit: !this.counting,
+        until: EXIT_ADDRESS, maxInstructions, timeLimitMs, countInstructions: this.counting, nativeLimit: !this.counting,
       }));
       this.pc = Number(this.sandbox.readRegister(this.spec.registers.pc));
       this.countRun();
@@ -157,7 +175,10 @@ export class GuestProcess {
   }
 
   private countRun(): void {
-    if (this.instructions !== undefined) this.instructions += this.sandbox.instructionsCounted ?? 0;
+    if (this.instructions === undefined) return;
+    const ran = this.sandbox.instructionsCounted ?? 0;
+    this.instructions += ran;
+    this.budget?.spend(ran);
   }
 
   private exit(code: number): RunOutcome {

@@ -2,9 +2,12 @@
 // calls of a function, or after N instructions); at each, a transaction applies a patch or rolls one
 // back, and a transaction that must wait for a thread steps the guest one instruction at a time and
 // retries. runToMoment and applyWhenSafe are those two halves, shared by the command line (which runs
-// a whole timeline: runTimeline), the playground and the embeds.
+// a whole timeline: runTimeline), the playground and the embeds. The limits of a run are the
+// process's budget (GuestProcess.budget): every slice, every step of a wait and every transaction in
+// between spend from it, and once a limit has run out no later moment is reached.
 import type { PatchMoment, TimelineEntry } from '../../core/timeline.ts';
 import type { GuestProcess, RunLimits } from '../../sandbox/process.ts';
+import type { LimitReason, RunBudget } from '../../sandbox/run-budget.ts';
 import type { Hotpatcher, TransactionResult } from './transaction.ts';
 
 /** What a transaction does: apply a patch image, or roll back a module's active patch. */
@@ -19,10 +22,15 @@ export interface EventRecord {
   action: 'apply' | 'rollback';
   /** Patch source name, or the module rolled back. */
   name: string;
-  /** Where the program was when the transaction started; null when it ended before that moment. */
+  /** Where the program was when the transaction started; null when the moment was not reached. */
   reached: { instructions: number | null; pc: number; where: string; outputLines: number } | null;
-  /** The waits before the transaction went through: the first reason, and how many instructions the guest was stepped. */
-  wait: { message: string; steppedInstructions: number; resumedAt: string } | null;
+  /** Why the moment was not reached (the program ended, a limit of the run ran out), and where the program was then. */
+  missed: { why: Shortfall; instructions: number | null; where: string } | null;
+  /**
+   * The waits before the transaction went through: the first reason, and how many instructions the
+   * guest was stepped; `gaveUp`, when the transaction was still waiting at the end.
+   */
+  wait: { message: string; steppedInstructions: number; resumedAt: string; gaveUp?: WaitEnd } | null;
   result: TransactionResult | null;
   /** True when the outcome is the one the timeline expects. */
   asExpected: boolean;
@@ -31,6 +39,20 @@ export interface EventRecord {
 
 /** A transaction waits for at most this many single-instruction steps of the guest. */
 export const MAX_WAIT_STEPS = 100_000;
+
+/** Why a run did not get where it was going: the program ended, a limit of the run ran out, or something stopped it. */
+export type Shortfall = 'ended' | LimitReason | 'stopped';
+
+/**
+ * Why a wait ended with the transaction still waiting: the most steps allowed, a limit (of its own
+ * allowance or of the guest's run), the program ended, or the guest could not be stepped further.
+ */
+export type WaitEnd = 'steps' | LimitReason | 'ended' | 'guest';
+
+/** Why `process` is not where a run was taking it. */
+export function shortfall(process: GuestProcess): Shortfall {
+  return process.finished ? 'ended' : process.budget?.exhausted() ?? 'stopped';
+}
 
 /**
  * How a run toward a moment ended: at the moment; not run, the moment being behind the guest
@@ -59,42 +81,64 @@ export function runToMoment(process: GuestProcess, at: PatchMoment, limits: RunL
     return 'short';
   }
   if (at.thenInstructions) {
-    process.run({ maxInstructions: at.thenInstructions });
+    const before = process.instructions;
+    const then = process.run({ maxInstructions: at.thenInstructions });
     if (process.finished) return 'ended';
+    const ran = before === undefined ? then.reason === 'instruction-limit' && !process.budget?.exhausted()
+      : process.instructions === before + at.thenInstructions;
+    if (!ran) return 'short';
   }
   return 'reached';
 }
 
-/** Runs one instruction of the guest; false when it could not, or the program has ended with it. */
+/**
+ * Runs one instruction of the guest; false when it could not (the program has ended, or the run's
+ * budget has run out), or the program has ended with it.
+ */
 export function stepGuest(process: GuestProcess): boolean {
-  if (process.finished) return false;
+  if (process.finished || process.budget?.exhausted()) return false;
   process.run({ maxInstructions: 1 });
   return !process.finished;
 }
 
 export interface SafeOutcome {
   result: TransactionResult;
-  /** When the transaction first answered `wait`: that reason, and how many instructions the guest was stepped. */
-  wait?: { message: string; steppedInstructions: number };
+  /**
+   * When the transaction first answered `wait`: that reason, how many instructions the guest was
+   * stepped, and why the wait ended if the transaction was still waiting.
+   */
+  wait?: { message: string; steppedInstructions: number; gaveUp?: WaitEnd };
+}
+
+export interface WaitOptions {
+  /** At most this many steps (default MAX_WAIT_STEPS). */
+  maxSteps?: number;
+  /** The wait's own allowance (the page gives a wait a time limit); the steps spend the guest's run budget anyway. */
+  budget?: RunBudget;
 }
 
 /**
  * Applies or rolls back. While the transaction answers `wait` (a thread is where the transaction would
  * write), `step` runs the guest one instruction (false when it cannot go on) and the transaction is
- * tried again, at most `maxSteps` times; the last answer may still be `wait`.
+ * tried again, at most `maxSteps` times and while `budget` lasts; the last answer may still be `wait`.
  */
 export async function applyWhenSafe(hotpatcher: Hotpatcher, action: PatchAction, step: () => boolean,
-  maxSteps = MAX_WAIT_STEPS): Promise<SafeOutcome> {
+  options: WaitOptions = {}): Promise<SafeOutcome> {
+  const maxSteps = options.maxSteps ?? MAX_WAIT_STEPS;
   const attempt = () => action.kind === 'apply' ? hotpatcher.apply(action.image) : hotpatcher.rollback(action.module);
   let result = await attempt();
   if (result.status !== 'wait') return { result };
   const message = result.message;
   let steppedInstructions = 0;
-  while (result.status === 'wait' && steppedInstructions < maxSteps && step()) {
+  let gaveUp: WaitEnd | undefined;
+  while (result.status === 'wait') {
+    gaveUp = steppedInstructions >= maxSteps ? 'steps' : options.budget?.exhausted() ?? (step() ? undefined : 'guest');
+    if (gaveUp) break;
     steppedInstructions++;
+    options.budget?.spend(1);
     result = await attempt();
   }
-  return { result, wait: { message, steppedInstructions } };
+  return { result, wait: { message, steppedInstructions, ...(result.status === 'wait' && gaveUp ? { gaveUp } : {}) } };
 }
 
 export interface TimelineHooks {
@@ -103,34 +147,38 @@ export interface TimelineHooks {
   event?(record: EventRecord): void;
 }
 
-/** Runs the program to its end (or `limits`), doing at each moment of `events` what it says. */
+/**
+ * Runs the program to its end, doing at each moment of `events` what it says, within the process's
+ * budget: once a limit has run out, the later moments are missed at once, each saying which limit.
+ */
 export async function runTimeline(process: GuestProcess, hotpatcher: Hotpatcher, events: readonly TimelineEvent[],
-  limits: RunLimits, hooks: TimelineHooks = {}): Promise<EventRecord[]> {
+  hooks: TimelineHooks = {}): Promise<EventRecord[]> {
   let printed = 0;
   const flush = () => {
     const text = process.io.text();
     if (text.length > printed) hooks.output?.(text.slice(printed));
     printed = text.length;
   };
-  const remaining = (): RunLimits => ({
-    maxInstructions: limits.maxInstructions === undefined || process.instructions === undefined ? limits.maxInstructions
-      : Math.max(1, limits.maxInstructions - process.instructions),
-    timeLimitMs: limits.timeLimitMs,
-  });
   const records: EventRecord[] = [];
   for (const event of events) {
-    const reached = runToMoment(process, event.at, remaining()) === 'reached';
+    const reached = runToMoment(process, event.at) === 'reached';
     flush();
+    const here = { instructions: process.instructions ?? null, where: hotpatcher.symbolize(process.pc) };
     const record: EventRecord = {
       at: event.at, action: event.action.kind, name: event.action.kind === 'apply' ? event.action.name : event.action.module,
-      reached: reached ? { instructions: process.instructions ?? null, pc: process.pc, where: hotpatcher.symbolize(process.pc),
-        outputLines: process.io.text().split('\n').length - 1 } : null,
+      reached: reached ? { ...here, pc: process.pc, outputLines: process.io.text().split('\n').length - 1 } : null,
+      missed: reached ? null : { why: shortfall(process), ...here },
       wait: null, result: null, asExpected: false, ...(event.note === undefined ? {} : { note: event.note }),
     };
     if (reached) {
       const { result, wait } = await applyWhenSafe(hotpatcher, event.action, () => stepGuest(process));
       flush();
-      if (wait) record.wait = { ...wait, resumedAt: hotpatcher.symbolize(process.pc) };
+      if (wait) {
+        // A guest that could not be stepped ended, or its run's budget ran out: say which.
+        const why = shortfall(process);
+        const gaveUp: WaitEnd | undefined = wait.gaveUp === 'guest' && why !== 'stopped' ? why : wait.gaveUp;
+        record.wait = { ...wait, ...(gaveUp ? { gaveUp } : {}), resumedAt: hotpatcher.symbolize(process.pc) };
+      }
       record.result = result;
       record.asExpected = result.status === event.expect;
     }
@@ -138,7 +186,7 @@ export async function runTimeline(process: GuestProcess, hotpatcher: Hotpatcher,
     hooks.event?.(record);
   }
   // The rest of the program; a limit leaves it paused, which the caller reports.
-  while (!process.finished && process.run(remaining()).reason === 'stopped') flush();
+  while (!process.finished && process.run().reason === 'stopped') flush();
   flush();
   return records;
 }

@@ -157,7 +157,8 @@ export class UnicornSandbox implements Sandbox {
   start(begin: number, options: StartOptions = {}): StartResult {
     assertAddress(begin, 'start address');
     const until = options.until ?? 0xffff_ffff_ffff; // an address no guest maps
-    const timeoutMicros = Math.round((options.timeLimitMs ?? 0) * 1000);
+    // A time limit under a microsecond is still one: 0 would mean none.
+    const timeoutMicros = options.timeLimitMs ? Math.max(1, Math.round(options.timeLimitMs * 1000)) : 0;
     const limit = options.maxInstructions ?? 0;
     // Unicorn returns alike after its own count runs out and after a hlt: to tell them apart, the
     // backend counts, and a run that ends for no other reason ended on a hlt.

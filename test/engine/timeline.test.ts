@@ -2,9 +2,10 @@
 // to a moment, and a transaction that waits for a safe point while the guest is stepped.
 import { describe, expect, it } from 'vitest';
 import { describeMoment, type PatchMoment } from '../../core/timeline.ts';
-import { applyWhenSafe, runToMoment, stepGuest } from '../../engine/host/timeline.ts';
+import { applyWhenSafe, runToMoment, shortfall, stepGuest } from '../../engine/host/timeline.ts';
 import type { Hotpatcher, TransactionResult } from '../../engine/host/transaction.ts';
 import { GuestProcess } from '../../sandbox/process.ts';
+import { RunBudget } from '../../sandbox/run-budget.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { assembleProgram } from '../../toolchain/program.ts';
 
@@ -133,10 +134,10 @@ describe('applyWhenSafe', () => {
   });
 
   it('stops waiting after the most steps allowed, or when the guest cannot go on', async () => {
-    const bounded = await applyWhenSafe(waitingHotpatcher(10).hotpatcher, { kind: 'apply', image }, () => true, 2);
-    expect(bounded).toEqual({ result: { status: 'wait', message: 'busy 3' }, wait: { message: 'busy 1', steppedInstructions: 2 } });
+    const bounded = await applyWhenSafe(waitingHotpatcher(10).hotpatcher, { kind: 'apply', image }, () => true, { maxSteps: 2 });
+    expect(bounded).toEqual({ result: { status: 'wait', message: 'busy 3' }, wait: { message: 'busy 1', steppedInstructions: 2, gaveUp: 'steps' } });
     const stuck = await applyWhenSafe(waitingHotpatcher(10).hotpatcher, { kind: 'apply', image }, () => false);
-    expect(stuck).toEqual({ result: { status: 'wait', message: 'busy 1' }, wait: { message: 'busy 1', steppedInstructions: 0 } });
+    expect(stuck).toEqual({ result: { status: 'wait', message: 'busy 1' }, wait: { message: 'busy 1', steppedInstructions: 0, gaveUp: 'guest' } });
   });
 
   it('steps a guest one instruction, and not once it has ended', async () => {
@@ -146,5 +147,64 @@ describe('applyWhenSafe', () => {
     process.run();
     expect(stepGuest(process)).toBe(false);
     process.close();
+  });
+});
+
+/** A clock the test moves by hand. */
+function fakeClock(): { now: () => number; advance: (ms: number) => void } {
+  let t = 0;
+  return { now: () => t, advance: (ms) => { t += ms; } };
+}
+
+describe('the run budget', () => {
+  it('spends instructions and time across runs, and cuts each slice to what is left', () => {
+    const clock = fakeClock();
+    const budget = new RunBudget({ maxInstructions: 100, timeLimitMs: 50 }, clock.now);
+    expect(budget.cut({ maxInstructions: 1000, timeLimitMs: 200 })).toEqual({ maxInstructions: 100, timeLimitMs: 50 });
+    budget.spend(60);
+    clock.advance(20);
+    expect(budget.cut({})).toEqual({ maxInstructions: 40, timeLimitMs: 30 });
+    expect(budget.cut({ maxInstructions: 5 })).toEqual({ maxInstructions: 5, timeLimitMs: 30 });
+    expect(budget.exhausted()).toBeUndefined();
+    clock.advance(30);
+    expect(budget.exhausted()).toBe('time-limit');
+    budget.spend(40);
+    expect(budget.exhausted()).toBe('instruction-limit');
+    expect(budget.describe('time-limit')).toBe('the time limit (50 ms)');
+    expect(budget.describe('instruction-limit')).toBe('the instruction limit (100 instructions)');
+  });
+
+  it('bounds every run of a process: a moment out of reach, the steps, and the runs after', async () => {
+    const process = await newProcess();
+    process.budget = new RunBudget({ maxInstructions: 12 });
+    expect(runToMoment(process, { afterCalls: 4, of: 'app!f' })).toBe('short');
+    expect(process.instructions).toBe(12);
+    expect(shortfall(process)).toBe('instruction-limit');
+    expect(stepGuest(process)).toBe(false);
+    expect(process.run()).toEqual({ state: 'paused', reason: 'instruction-limit' });
+    expect(process.instructions).toBe(12);
+    process.close();
+  });
+
+  it('ends a run at the deadline, however many slices it is run in', async () => {
+    const clock = fakeClock();
+    const process = await newProcess();
+    process.budget = new RunBudget({ timeLimitMs: 10 }, clock.now);
+    expect(stepGuest(process)).toBe(true);
+    clock.advance(10);
+    expect(stepGuest(process)).toBe(false);
+    expect(process.run()).toEqual({ state: 'paused', reason: 'time-limit' });
+    expect(process.instructions).toBe(1);
+    process.close();
+  });
+
+  it('gives a wait its own allowance', async () => {
+    const clock = fakeClock();
+    const budget = new RunBudget({ timeLimitMs: 5 }, clock.now);
+    let steps = 0;
+    const outcome = await applyWhenSafe(waitingHotpatcher(100).hotpatcher, { kind: 'apply', image: new Uint8Array(4) },
+      () => { steps++; clock.advance(1); return true; }, { budget });
+    expect(outcome.wait).toEqual({ message: 'busy 1', steppedInstructions: 5, gaveUp: 'time-limit' });
+    expect(steps).toBe(5);
   });
 });

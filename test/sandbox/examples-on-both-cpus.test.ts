@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { resultToJson } from '../../cli/patch-report.ts';
 import { runTimeline } from '../../engine/host/timeline.ts';
+import { RunBudget } from '../../sandbox/run-budget.ts';
 import { Hotpatcher } from '../../engine/host/transaction.ts';
 import { GuestProcess } from '../../sandbox/process.ts';
 import { type Sandbox } from '../../sandbox/sandbox.ts';
@@ -55,9 +56,9 @@ describe.each(ARCHES)('every %s example on Unicorn and on the WASM CPU', (arch) 
     for (const { name, modules, timeline } of examples) {
       const runs = [];
       for (const sandbox of both(arch)) {
-        const process = new GuestProcess(sandbox, { modules });
+        const process = new GuestProcess(sandbox, { modules, budget: new RunBudget({ maxInstructions: 10_000_000 }) });
         const hotpatcher = await Hotpatcher.create(sandbox, modules);
-        const records = await runTimeline(process, hotpatcher, timeline, { maxInstructions: 10_000_000 });
+        const records = await runTimeline(process, hotpatcher, timeline);
         runs.push({ ...record(process), events: records.map((r) => ({ ...r, result: r.result && resultToJson(r.result) })) });
         process.close();
       }

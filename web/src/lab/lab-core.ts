@@ -4,6 +4,7 @@
 import { ARCH, type Arch } from '../../../core/arch.ts';
 import type { GuestModule } from '../../../core/module.ts';
 import { GuestProcess } from '../../../sandbox/process.ts';
+import { RunBudget } from '../../../sandbox/run-budget.ts';
 import type { Sandbox } from '../../../sandbox/sandbox.ts';
 import { disassemble } from '../../../toolchain/capstone.ts';
 import { buildExamplePatch, type PatchSource } from '../../../toolchain/example-patch.ts';
@@ -33,6 +34,7 @@ export class LabCore {
   private program: ProgramSpec | undefined;
   private modules: GuestModule[] = [];
   private process: GuestProcess | undefined;
+  /** Instructions a run from reset may execute: the process's budget. */
   private instructionBudget = 0;
   private noteText: string | undefined;
   private patches: PatchLab | undefined;
@@ -130,7 +132,8 @@ export class LabCore {
       this.view.restarted();
       return;
     }
-    const process = new GuestProcess(sandbox, { modules: this.modules });
+    // Every slice, and every step of a transaction waiting for a safe point, spends the budget.
+    const process = new GuestProcess(sandbox, { modules: this.modules, budget: new RunBudget({ maxInstructions: this.instructionBudget }) });
     this.process = process;
     if (this.engine.planner) {
       this.patches = new PatchLab(process, this.modules, this.engine, (address) => this.symbolize(address), disassembleAll);
@@ -150,7 +153,7 @@ export class LabCore {
 
   /** Instructions the run may still execute before it pauses. */
   get budgetLeft(): number {
-    return this.instructionBudget;
+    return this.process?.budget?.instructionsLeft ?? this.instructionBudget;
   }
 
   /** Why the guest last stopped, for a person. */
@@ -173,7 +176,7 @@ export class LabCore {
   }
 
   get canRun(): boolean {
-    return this.process !== undefined && !this.process.finished && this.instructionBudget > 0 && !this.steppingThrough;
+    return this.process !== undefined && !this.process.finished && this.budgetLeft > 0 && !this.steppingThrough;
   }
 
   /** While a transaction is half replayed, the guest waits for it to finish. */
@@ -187,17 +190,15 @@ export class LabCore {
     if (!process || process.finished) return process?.state === 'failed' ? 'failed' : 'exited';
     if (this.steppingThrough) { this.noteText = 'finish stepping through the transaction first'; return 'stopped'; }
     this.patches?.closeStepping();
-    if (this.instructionBudget <= 0) return 'budget';
-    const before = process.instructions ?? 0;
-    const outcome = process.run({ maxInstructions: Math.min(maxInstructions, this.instructionBudget), timeLimitMs });
-    this.instructionBudget -= (process.instructions ?? 0) - before;
+    if (this.budgetLeft <= 0) return 'budget';
+    const outcome = process.run({ maxInstructions, timeLimitMs });
     return this.endOf(outcome.state, outcome.reason);
   }
 
   private endOf(state: string, reason: string): SliceEnd {
     if (state === 'exited') { this.noteText = `the program exited with code ${this.process!.io.exitCode}`; return 'exited'; }
     if (state === 'failed') { this.noteText = this.process!.error?.message; return 'failed'; }
-    if (this.instructionBudget <= 0) { this.noteText = 'the instruction budget is used up'; return 'budget'; }
+    if (this.budgetLeft <= 0) { this.noteText = 'the instruction budget is used up'; return 'budget'; }
     return reason === 'stopped' ? 'stopped' : 'running';
   }
 

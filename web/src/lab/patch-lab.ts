@@ -4,6 +4,7 @@
 import { type JournalStep, undoStep } from '../../../engine/host/journal.ts';
 import type { RedirectPlan } from '../../../engine/host/plan.ts';
 import { applyWhenSafe, type SafeOutcome } from '../../../engine/host/timeline.ts';
+import { RunBudget } from '../../../sandbox/run-budget.ts';
 import { type AppliedTransaction, Hotpatcher, type Planner, type TransactionResult } from '../../../engine/host/transaction.ts';
 import type { GuestProcess } from '../../../sandbox/process.ts';
 import { type Sandbox } from '../../../sandbox/sandbox.ts';
@@ -40,6 +41,11 @@ const STEP_TITLES: Record<string, string> = {
   restore: 'Put the earlier bytes back', unmap: 'Unmap the old patch',
 };
 const CODE_STAGES = new Set(['map-code', 'trampoline', 'padding-jump', 'entry-jump', 'restore']);
+/**
+ * A transaction that waits for a safe point steps the guest for at most this long: the worker
+ * handles no other request meanwhile (a pause among them). The steps also spend the guest's budget.
+ */
+export const WAIT_TIME_LIMIT_MS = 2000;
 
 interface Stepping {
   steps: JournalStep[];
@@ -103,7 +109,7 @@ export class PatchLab {
    */
   async apply(file: string, built: PatchBuild, stepwise: boolean, stepGuest: () => boolean): Promise<TransactionView> {
     this.closeStepping();
-    const outcome = await applyWhenSafe(await this.patcher(), { kind: 'apply', image: built.image }, stepGuest);
+    const outcome = await applyWhenSafe(await this.patcher(), { kind: 'apply', image: built.image }, stepGuest, waitAllowance());
     const view = await this.view('apply', file, outcome, built);
     if (outcome.result.status === 'applied') this.connect(outcome.result, built);
     return this.finish(view, outcome.result, stepwise);
@@ -111,7 +117,7 @@ export class PatchLab {
 
   async rollback(module: string, stepwise: boolean, stepGuest: () => boolean): Promise<TransactionView> {
     this.closeStepping();
-    const outcome = await applyWhenSafe(await this.patcher(), { kind: 'rollback', module }, stepGuest);
+    const outcome = await applyWhenSafe(await this.patcher(), { kind: 'rollback', module }, stepGuest, waitAllowance());
     return this.finish(await this.view('rollback', module, outcome), outcome.result, stepwise);
   }
 
@@ -233,7 +239,10 @@ export class PatchLab {
       ...(wait ? { wait: { message: wait.message, instructions: wait.steppedInstructions } } : {}) };
     if (result.status === 'refused') return { ...base, status: 'refused', code: result.code, message: result.message };
     if (result.status === 'wait') {
-      return { ...base, status: 'waited-too-long', message: `${result.message}; still waiting after ${wait?.steppedInstructions ?? 0} instructions` };
+      const why = { steps: 'the most steps allowed', 'time-limit': `${WAIT_TIME_LIMIT_MS / 1000} s`, 'instruction-limit': 'its steps',
+        ended: 'the program ended', guest: 'the guest could not be stepped further' }[wait?.gaveUp ?? 'steps'];
+      return { ...base, status: 'waited-too-long',
+        message: `${result.message}; still waiting after ${wait?.steppedInstructions ?? 0} instructions (${why})` };
     }
     const steps = await Promise.all(result.steps.map((step, i) => this.stepView(result.steps, i)));
     const redirects = result.plans.map((plan) => this.redirectView(plan, result, built));
@@ -319,6 +328,10 @@ export class PatchLab {
     const rest = await this.disassembleAll(arch, after.subarray(resume - step.address), resume);
     return [...written, byteLine(writtenEnd, leftover), ...rest];
   }
+}
+
+function waitAllowance(): { budget: RunBudget } {
+  return { budget: new RunBudget({ timeLimitMs: WAIT_TIME_LIMIT_MS }) };
 }
 
 /** Puts `source` (bytes of `address`) over the part of `bytes` (a copy of memory from `start`) they cover. */
