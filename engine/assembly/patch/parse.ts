@@ -71,20 +71,42 @@ function u32At(bytes: Uint8Array, at: u32): u32 {
   return <u32>bytes[at] | (<u32>bytes[at + 1] << 8) | (<u32>bytes[at + 2] << 16) | (<u32>bytes[at + 3] << 24);
 }
 
-/** Parses a whole image for a sandbox of `expectedArch`; `error` is set when it returns null. */
+/**
+ * Parses a whole image for a sandbox of `expectedArch`; `error` is set when it returns null.
+ * The steps run in image order, each one only after the ones it relies on passed: the header, the
+ * sections and tables it points to, the target module name, then each table's entries.
+ */
 export class PatchImageParser {
   error: ImageError | null = null;
+  private image: PatchImage = new PatchImage();
   private strings: Region = new Region('string table', 0, 0);
+  private redirectTable: Region = new Region('redirect table', 0, 0);
+  private importTable: Region = new Region('import table', 0, 0);
+  private baseRefTable: Region = new Region('base reference table', 0, 0);
+  /** Data-section offsets of the slots claimed so far: each slot belongs to one entry. */
+  private slots: Set<u32> = new Set<u32>();
 
   constructor(private bytes: Uint8Array, private expectedArch: u16) {}
 
-  private fail(code: string, message: string, offset: u32): PatchImage | null {
+  private fail(code: string, message: string, offset: u32): bool {
     this.error = new ImageError(code, message, offset);
-    return null;
+    return false;
   }
 
   parse(): PatchImage | null {
+    if (!this.readHeader()) return null;
+    if (!this.readSections()) return null;
+    if (!this.readModuleName()) return null;
+    if (!this.readRedirects()) return null;
+    if (!this.readImports()) return null;
+    if (!this.readBaseReferences()) return null;
+    return this.image;
+  }
+
+  /** Magic, version, architecture, sizes, sequence, flags, reserved bytes and the base identity. */
+  private readHeader(): bool {
     const bytes = this.bytes;
+    const image = this.image;
     const length = <u32>bytes.length;
     if (length < 4) {
       return this.fail('truncated', 'the image is ' + length.toString() + ' bytes long, too short to hold even the magic number', 0);
@@ -93,7 +115,6 @@ export class PatchImageParser {
       return this.fail('bad-magic', 'the image does not start with the magic number "HPAT": it is not a patch image', H_MAGIC);
     }
     if (length < 8) return this.fail('truncated', 'the image ends inside its header (' + length.toString() + ' bytes)', length);
-    const image = new PatchImage();
     image.version = u16At(bytes, H_VERSION);
     if (image.version != FORMAT_VERSION) {
       return this.fail('unknown-version', 'the image is in format version ' + image.version.toString() +
@@ -137,20 +158,25 @@ export class PatchImageParser {
       }
     }
     image.baseIdentity = hexBytes(bytes.subarray(H_BASE_IDENTITY, H_BASE_IDENTITY + BASE_IDENTITY_SIZE));
+    return true;
+  }
 
+  /** Where the code, the data, the tables and the string table lie: inside the image, after the header, apart. */
+  private readSections(): bool {
+    const image = this.image;
     image.code = this.region('code section', H_CODE, 1);
-    if (this.error) return null;
+    if (this.error) return false;
     image.data = this.region('data section', H_DATA, 1);
-    if (this.error) return null;
-    const redirects = this.region('redirect table', H_REDIRECTS, REDIRECT_SIZE);
-    if (this.error) return null;
-    const imports = this.region('import table', H_IMPORTS, IMPORT_SIZE);
-    if (this.error) return null;
-    const baseRefs = this.region('base reference table', H_BASE_REFS, BASE_REF_SIZE);
-    if (this.error) return null;
+    if (this.error) return false;
+    this.redirectTable = this.region('redirect table', H_REDIRECTS, REDIRECT_SIZE);
+    if (this.error) return false;
+    this.importTable = this.region('import table', H_IMPORTS, IMPORT_SIZE);
+    if (this.error) return false;
+    this.baseRefTable = this.region('base reference table', H_BASE_REFS, BASE_REF_SIZE);
+    if (this.error) return false;
     this.strings = this.region('string table', H_STRINGS, 1);
-    if (this.error) return null;
-    const regions: Region[] = [image.code, image.data, redirects, imports, baseRefs, this.strings];
+    if (this.error) return false;
+    const regions: Region[] = [image.code, image.data, this.redirectTable, this.importTable, this.baseRefTable, this.strings];
     for (let i = 0; i < regions.length; i++) {
       for (let j = i + 1; j < regions.length; j++) {
         const a = regions[i];
@@ -162,51 +188,65 @@ export class PatchImageParser {
         }
       }
     }
+    return true;
+  }
 
+  private readModuleName(): bool {
     const moduleName = this.name(H_MODULE_NAME, 'the target module name');
-    if (moduleName == null) return null;
-    image.module = moduleName;
+    if (moduleName == null) return false;
+    this.image.module = moduleName;
+    return true;
+  }
 
-    const slots = new Set<u32>();
-    for (let i: u32 = 0; i < redirects.size / REDIRECT_SIZE; i++) {
-      const redirect = this.redirect(redirects.offset + i * REDIRECT_SIZE, i, image);
-      if (redirect == null) return null;
-      if (redirect.slot != NO_SLOT && !this.claimSlot(slots, redirect.slot, redirect.entry + R_SLOT, image, 'trampoline slot of redirect ' + i.toString())) return null;
-      image.redirects.push(redirect);
+  private readRedirects(): bool {
+    const table = this.redirectTable;
+    const redirects = this.image.redirects;
+    for (let i: u32 = 0; i < table.size / REDIRECT_SIZE; i++) {
+      const redirect = this.redirect(table.offset + i * REDIRECT_SIZE, i);
+      if (redirect == null) return false;
+      if (redirect.slot != NO_SLOT && !this.claimSlot(redirect.slot, redirect.entry + R_SLOT, 'trampoline slot of redirect ' + i.toString())) return false;
+      redirects.push(redirect);
     }
-    if (!this.checkRedirectsApart(image.redirects)) return null;
+    return this.checkRedirectsApart(redirects);
+  }
 
-    for (let i: u32 = 0; i < imports.size / IMPORT_SIZE; i++) {
-      const at = imports.offset + i * IMPORT_SIZE;
+  private readImports(): bool {
+    const table = this.importTable;
+    for (let i: u32 = 0; i < table.size / IMPORT_SIZE; i++) {
+      const at = table.offset + i * IMPORT_SIZE;
       const entry = new Import();
       const module = this.name(at + I_MODULE, 'the module name of import ' + i.toString());
-      if (module == null) return null;
+      if (module == null) return false;
       const symbol = this.name(at + I_SYMBOL, 'the symbol name of import ' + i.toString());
-      if (symbol == null) return null;
+      if (symbol == null) return false;
       entry.module = module;
       entry.symbol = symbol;
       if (u32At(this.bytes, at + I_RESERVED) != 0) {
         return this.fail('reserved-not-zero', 'import ' + i.toString() + ' has non-zero reserved bytes', at + I_RESERVED);
       }
       entry.slot = u32At(this.bytes, at + I_SLOT);
-      if (!this.claimSlot(slots, entry.slot, at + I_SLOT, image, 'slot of import ' + i.toString() + ' (' + module + '!' + symbol + ')')) return null;
-      image.imports.push(entry);
+      if (!this.claimSlot(entry.slot, at + I_SLOT, 'slot of import ' + i.toString() + ' (' + module + '!' + symbol + ')')) return false;
+      this.image.imports.push(entry);
     }
+    return true;
+  }
 
-    for (let i: u32 = 0; i < baseRefs.size / BASE_REF_SIZE; i++) {
-      const at = baseRefs.offset + i * BASE_REF_SIZE;
+  private readBaseReferences(): bool {
+    const table = this.baseRefTable;
+    for (let i: u32 = 0; i < table.size / BASE_REF_SIZE; i++) {
+      const at = table.offset + i * BASE_REF_SIZE;
       const entry = new BaseReference();
       const symbol = this.name(at + B_SYMBOL, 'the symbol name of base reference ' + i.toString());
-      if (symbol == null) return null;
+      if (symbol == null) return false;
       entry.symbol = symbol;
       if (u32At(this.bytes, at + B_RESERVED) != 0) {
         return this.fail('reserved-not-zero', 'base reference ' + i.toString() + ' has non-zero reserved bytes', at + B_RESERVED);
       }
       entry.slot = u32At(this.bytes, at + B_SLOT);
-      if (!this.claimSlot(slots, entry.slot, at + B_SLOT, image, 'slot of base reference ' + i.toString() + ' (' + symbol + ')')) return null;
-      image.baseReferences.push(entry);
+      if (!this.claimSlot(entry.slot, at + B_SLOT, 'slot of base reference ' + i.toString() + ' (' + symbol + ')')) return false;
+      this.image.baseReferences.push(entry);
     }
-    return image;
+    return true;
   }
 
   /** Reads an (offset, size-or-count) pair and checks that the region lies after the header and inside the image. */
@@ -260,7 +300,8 @@ export class PatchImageParser {
     return String.UTF8.decodeUnsafe(this.bytes.dataStart + start, length);
   }
 
-  private redirect(at: u32, index: u32, image: PatchImage): Redirect | null {
+  private redirect(at: u32, index: u32): Redirect | null {
+    const image = this.image;
     const bytes = this.bytes;
     const entry = new Redirect();
     entry.entry = at;
@@ -313,7 +354,9 @@ export class PatchImageParser {
   }
 
   /** A slot: an aligned 8-byte cell inside the data section, used by one table entry only. */
-  private claimSlot(taken: Set<u32>, slot: u32, field: u32, image: PatchImage, what: string): bool {
+  private claimSlot(slot: u32, field: u32, what: string): bool {
+    const image = this.image;
+    const taken = this.slots;
     if (<u64>slot + SLOT_SIZE > <u64>image.data.size) {
       this.fail('slot-out-of-bounds', 'the ' + what + ' is at data offset ' + hex(slot) + ', outside the data section (' +
         hex(image.data.size) + ' bytes)', field);
