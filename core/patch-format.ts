@@ -1,9 +1,10 @@
-// The patch image format, version 1: the numbers the parser checks an image against.
+// The patch image format, version 1: the numbers the parser checks an image against, and the words
+// it refuses an image with at the format's limits.
 // docs/patch-format.md describes the layout for people; this file is its source of truth for the
 // engine's parser (engine/assembly/patch/parse.ts, AssemblyScript), the toolchain's writer
 // (toolchain/patch-image-writer.ts) and the architecture records (arch.ts), which all import it. It
-// keeps to what AssemblyScript and TypeScript read alike (constants of plain numbers, no imports),
-// so tsc and asc both check it.
+// keeps to what AssemblyScript and TypeScript read alike (constants of plain numbers and strings,
+// functions of strings, no imports), so tsc and asc both check it.
 
 /** "HPAT" read as a little-endian u32. */
 export const MAGIC = 0x54415048;
@@ -65,5 +66,51 @@ export const MODE_HOOK = 1;
 export const SLOT_SIZE = 8;
 export const NO_SLOT = 0xffffffff;
 
+// Limits. Every one is checked before the parser loops over what it bounds, and the toolchain's
+// writer checks the same ones before it builds an image, in the same words.
+
 /** Longest symbol or module name accepted, in bytes. */
 export const MAX_NAME_BYTES = 1024;
+/** Largest image accepted, in bytes (64 MiB). */
+export const MAX_IMAGE_BYTES = 64 << 20;
+/** Most entries in each of the redirect, import and base reference tables: each costs a journaled write when applied. */
+export const MAX_TABLE_ENTRIES = 4096;
+
+export const REDIRECT_TABLE = 'redirect table';
+export const IMPORT_TABLE = 'import table';
+export const BASE_REF_TABLE = 'base reference table';
+
+// Which name of which entry, as messages say it.
+export const MODULE_NAME_WORDS = 'the target module name';
+
+export function redirectBaseNameWords(index: string): string {
+  return 'the base function name of redirect ' + index;
+}
+
+export function importModuleNameWords(index: string): string {
+  return 'the module name of import ' + index;
+}
+
+export function importSymbolNameWords(index: string): string {
+  return 'the symbol name of import ' + index;
+}
+
+export function baseRefSymbolNameWords(index: string): string {
+  return 'the symbol name of base reference ' + index;
+}
+
+export function emptyNameWords(what: string): string {
+  return what + ' is empty';
+}
+
+export function longNameWords(what: string, length: string): string {
+  return what + ' is ' + length + ' bytes long; names are at most ' + MAX_NAME_BYTES.toString();
+}
+
+export function tooManyEntriesWords(table: string, count: string, limit: string): string {
+  return 'the ' + table + ' has ' + count + ' entries; it may hold at most ' + limit;
+}
+
+export function tooLargeWords(size: string): string {
+  return 'the image is ' + size + ' bytes long; images are at most ' + MAX_IMAGE_BYTES.toString() + ' (64 MiB)';
+}

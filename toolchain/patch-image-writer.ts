@@ -3,11 +3,13 @@
 // The layout is documented in docs/patch-format.md.
 import { ARCH, type Arch } from '../core/arch.ts';
 import {
-  BASE_IDENTITY_SIZE, BASE_REF_SIZE, B_SLOT, B_SYMBOL, FORMAT_VERSION, HEADER_SIZE, H_ARCH,
+  BASE_IDENTITY_SIZE, BASE_REF_SIZE, BASE_REF_TABLE, B_SLOT, B_SYMBOL, FORMAT_VERSION, HEADER_SIZE, H_ARCH,
   H_BASE_IDENTITY, H_BASE_REFS, H_CODE, H_DATA, H_FLAGS, H_HEADER_SIZE, H_IMAGE_SIZE, H_IMPORTS, H_MAGIC,
-  H_MODULE_NAME, H_REDIRECTS, H_RESERVED, H_SEQUENCE, H_STRINGS, H_VERSION, IMPORT_SIZE, I_MODULE, I_SLOT, I_SYMBOL,
-  MAGIC, MODE_HOOK, MODE_REPLACE, NO_SLOT, REDIRECT_SIZE, R_BASE_NAME, R_BASE_OFFSET, R_BASE_SIZE, R_MODE,
-  R_NEW_OFFSET, R_NEW_SIZE, R_SLOT,
+  H_MODULE_NAME, H_REDIRECTS, H_RESERVED, H_SEQUENCE, H_STRINGS, H_VERSION, IMPORT_SIZE, IMPORT_TABLE, I_MODULE, I_SLOT,
+  I_SYMBOL, MAGIC, MAX_IMAGE_BYTES, MAX_NAME_BYTES, MAX_TABLE_ENTRIES, MODE_HOOK, MODE_REPLACE, MODULE_NAME_WORDS, NO_SLOT,
+  REDIRECT_SIZE, REDIRECT_TABLE, R_BASE_NAME, R_BASE_OFFSET, R_BASE_SIZE, R_MODE, R_NEW_OFFSET, R_NEW_SIZE, R_SLOT,
+  baseRefSymbolNameWords, emptyNameWords, importModuleNameWords, importSymbolNameWords, longNameWords,
+  redirectBaseNameWords, tooLargeWords, tooManyEntriesWords,
 } from '../core/patch-format.ts';
 
 /** Header field offsets, for tools (and tests) that edit images. */
@@ -35,22 +37,72 @@ export interface PatchImageContents {
   baseReferences: { symbol: string; slot: number }[];
 }
 
+/** The table an entry belongs to, as PatchImageContents names it. */
+export type PatchImageTable = 'redirects' | 'imports' | 'baseReferences';
+
+/**
+ * An image the engine would refuse at one of the format's limits, refused before it is built, in
+ * the engine's words (core/patch-format.ts holds both the limits and the words).
+ */
+export class PatchImageLimitError extends Error {
+  constructor(
+    readonly code: 'too-large' | 'too-many-entries' | 'bad-name',
+    message: string,
+    /** The entry concerned, when there is one: the patch toolchain points at its source line. */
+    readonly entry?: { table: PatchImageTable; index: number },
+  ) {
+    super(message);
+    this.name = 'PatchImageLimitError';
+  }
+}
+
+const TABLE_WORDS: Record<PatchImageTable, string> = {
+  redirects: REDIRECT_TABLE, imports: IMPORT_TABLE, baseReferences: BASE_REF_TABLE,
+};
+
+/** Refuses what the engine would refuse at the format's limits, in the order the engine checks them. */
+function checkLimits(contents: PatchImageContents, imageSize: number): void {
+  if (imageSize > MAX_IMAGE_BYTES) throw new PatchImageLimitError('too-large', tooLargeWords(String(imageSize)));
+  for (const table of ['redirects', 'imports', 'baseReferences'] as const) {
+    const count = contents[table].length;
+    if (count > MAX_TABLE_ENTRIES) {
+      throw new PatchImageLimitError('too-many-entries', tooManyEntriesWords(TABLE_WORDS[table], String(count), String(MAX_TABLE_ENTRIES)),
+        { table, index: MAX_TABLE_ENTRIES });
+    }
+  }
+  const name = (text: string, what: string, entry?: { table: PatchImageTable; index: number }) => {
+    const length = utf8Length(text);
+    if (length === 0) throw new PatchImageLimitError('bad-name', emptyNameWords(what), entry);
+    if (length > MAX_NAME_BYTES) throw new PatchImageLimitError('bad-name', longNameWords(what, String(length)), entry);
+  };
+  name(contents.module, MODULE_NAME_WORDS);
+  contents.redirects.forEach((r, i) => name(r.base, redirectBaseNameWords(String(i)), { table: 'redirects', index: i }));
+  contents.imports.forEach((entry, i) => {
+    name(entry.module, importModuleNameWords(String(i)), { table: 'imports', index: i });
+    name(entry.symbol, importSymbolNameWords(String(i)), { table: 'imports', index: i });
+  });
+  contents.baseReferences.forEach((b, i) => name(b.symbol, baseRefSymbolNameWords(String(i)), { table: 'baseReferences', index: i }));
+}
+
+const encoder = new TextEncoder();
+const utf8Length = (text: string) => encoder.encode(text).length;
+
 /** The string table: each distinct name once, UTF-8. */
 class StringTable {
-  private readonly offsets = new Map<string, number>();
+  private readonly offsets = new Map<string, { offset: number; length: number }>();
   private readonly parts: Uint8Array[] = [];
   size = 0;
 
   add(name: string): { offset: number; length: number } {
-    const bytes = new TextEncoder().encode(name);
-    let offset = this.offsets.get(name);
-    if (offset === undefined) {
-      offset = this.size;
-      this.offsets.set(name, offset);
+    let ref = this.offsets.get(name);
+    if (ref === undefined) {
+      const bytes = encoder.encode(name);
+      ref = { offset: this.size, length: bytes.length };
+      this.offsets.set(name, ref);
       this.parts.push(bytes);
       this.size += bytes.length;
     }
-    return { offset, length: bytes.length };
+    return ref;
   }
 
   bytes(): Uint8Array {
@@ -63,7 +115,15 @@ class StringTable {
 
 const align = (value: number, to: number) => Math.ceil(value / to) * to;
 
-export function writePatchImage(contents: PatchImageContents): Uint8Array {
+export interface WriteOptions {
+  /**
+   * false: write even an image past the format's limits, which the engine refuses (for tests and
+   * fuzzers that make such images on purpose). Default true: throw a PatchImageLimitError instead.
+   */
+  checkLimits?: boolean;
+}
+
+export function writePatchImage(contents: PatchImageContents, options: WriteOptions = {}): Uint8Array {
   if (!/^[0-9a-f]{64}$/.test(contents.baseIdentity)) throw new Error('the base identity must be 64 lowercase hex digits');
   const strings = new StringTable();
   const moduleName = strings.add(contents.module);
@@ -78,6 +138,7 @@ export function writePatchImage(contents: PatchImageContents): Uint8Array {
   const baseRefOffset = importOffset + imports.length * IMPORT_SIZE;
   const stringOffset = baseRefOffset + baseRefs.length * BASE_REF_SIZE;
   const size = stringOffset + strings.size;
+  if (options.checkLimits !== false) checkLimits(contents, size);
 
   const image = new Uint8Array(size);
   const view = new DataView(image.buffer);

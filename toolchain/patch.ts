@@ -16,7 +16,7 @@ import { hex } from '../core/hex.ts';
 import { assembleParsed } from './assemble.ts';
 import { moduleIdentity } from '../core/identity.ts';
 import type { GuestModule, ModuleSymbol } from '../core/module.ts';
-import { type PatchImageContents, writePatchImage } from './patch-image-writer.ts';
+import { type PatchImageContents, PatchImageLimitError, writePatchImage } from './patch-image-writer.ts';
 import { AssemblyError, parseNumber, readModuleSource, stripComment } from './source.ts';
 
 export const PATCH_DIRECTIVES: ReadonlySet<string> = new Set(['.patch', '.sequence', '.base', '.redirect', '.import', '.baseref']);
@@ -157,10 +157,19 @@ export async function buildPatch(source: string, arch: Arch, options: PatchBuild
     return { symbol: b.symbol, slot: slotOffset(b.slot) };
   });
 
-  const image = writePatchImage({
-    arch, sequence: header.sequence!, module: header.module!, baseIdentity,
-    code: assembled!.code, data: assembled!.data, redirects, imports, baseReferences,
-  });
+  let image: Uint8Array;
+  try {
+    image = writePatchImage({
+      arch, sequence: header.sequence!, module: header.module!, baseIdentity,
+      code: assembled!.code, data: assembled!.data, redirects, imports, baseReferences,
+    });
+  } catch (error) {
+    // The format's limits, in the engine's words, at the line of the entry concerned.
+    if (!(error instanceof PatchImageLimitError)) throw error;
+    const entries = { redirects: header.redirects, imports: header.imports, baseReferences: header.baseReferences };
+    const line = error.entry ? entries[error.entry.table][error.entry.index]?.line : undefined;
+    return fail(`the patch cannot be built: ${error.message}`, line);
+  }
   return {
     image, module: header.module!, sequence: header.sequence!, baseIdentity, assembled: assembled!,
     functions: assembled!.symbols.filter((s) => s.kind === 'function')

@@ -1,5 +1,6 @@
 // Host side of the patch image parser: copies an image into engine.wasm, reads back its verdict.
 import { ARCH, type Arch } from '../../core/arch.ts';
+import { MAX_IMAGE_BYTES, tooLargeWords } from '../../core/patch-format.ts';
 import { type Engine, loadEngine } from './engine.ts';
 
 export type PatchImageErrorCode =
@@ -12,7 +13,9 @@ export type PatchImageErrorCode =
   | 'reserved-not-zero'
   | 'out-of-bounds' // an offset or length that points outside the image or its section
   | 'overlapping-sections'
+  | 'too-many-entries' // a table with more entries than the format allows
   | 'bad-name' // empty, too long, not UTF-8, or with control characters
+  | 'overlapping-names' // two different name references that share bytes of the string table
   | 'bad-redirect' // sizes of 0, unknown mode, a slot where none belongs or none where one must be
   | 'duplicate-redirect'
   | 'overlapping-redirects'
@@ -76,18 +79,41 @@ export interface PatchImage {
 export type PatchImageResult = { ok: true; image: PatchImage } | { ok: false; error: PatchImageError };
 
 /** Larger images are refused before they reach the engine. */
-export const MAX_IMAGE_BYTES = 64 << 20;
+export { MAX_IMAGE_BYTES };
+
+/** The engine's answer: each distinct name once in `names`, entries naming theirs by number. */
+interface EngineImage extends Omit<PatchImage, 'module' | 'redirects' | 'imports' | 'baseReferences'> {
+  names: string[];
+  module: number;
+  redirects: (Omit<ImageRedirect, 'base'> & { base: number })[];
+  imports: { module: number; symbol: number; slot: number }[];
+  baseReferences: { symbol: number; slot: number }[];
+}
+
+type EngineAnswer = { ok: true; image: EngineImage } | { ok: false; error: PatchImageError };
 
 /** Parses and validates `bytes` as a patch image for a program of architecture `arch`. */
 export function parsePatchImageWith(engine: Engine, bytes: Uint8Array, arch: Arch): PatchImageResult {
   if (bytes.length > MAX_IMAGE_BYTES) {
-    return { ok: false, error: { code: 'too-large', offset: 0,
-      message: `the image is ${bytes.length} bytes long; images are at most ${MAX_IMAGE_BYTES}` } };
+    return { ok: false, error: { code: 'too-large', offset: 0, message: tooLargeWords(String(bytes.length)) } };
   }
   const wasm = engine.exports;
   const pointer = wasm.patchImageBuffer(bytes.length);
   new Uint8Array(wasm.memory.buffer, pointer, bytes.length).set(bytes);
-  return JSON.parse(wasm.parsePatchImage(ARCH[arch].patchImageCode)) as PatchImageResult;
+  const answer = JSON.parse(engine.string(wasm.parsePatchImage(ARCH[arch].patchImageCode))) as EngineAnswer;
+  if (!answer.ok) return answer;
+  // Entries share the one string of each name.
+  const { names, ...image } = answer.image;
+  return {
+    ok: true,
+    image: {
+      ...image,
+      module: names[image.module]!,
+      redirects: image.redirects.map((r) => ({ ...r, base: names[r.base]! })),
+      imports: image.imports.map((entry) => ({ module: names[entry.module]!, symbol: names[entry.symbol]!, slot: entry.slot })),
+      baseReferences: image.baseReferences.map((entry) => ({ symbol: names[entry.symbol]!, slot: entry.slot })),
+    },
+  };
 }
 
 export async function parsePatchImage(bytes: Uint8Array, arch: Arch): Promise<PatchImageResult> {

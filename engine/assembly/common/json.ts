@@ -4,9 +4,14 @@
 import { HEX_DIGITS } from './hex';
 
 export class JsonWriter {
-  private units: Uint16Array = new Uint16Array(2048);
+  private units: Uint16Array;
   private length: i32 = 0;
   private needsComma: bool[] = [false];
+
+  /** `capacity`: the answer's expected length in UTF-16 units, so a long answer is not grown by doubling. */
+  constructor(capacity: i32 = 2048) {
+    this.units = new Uint16Array(max(capacity, 16));
+  }
 
   private reserve(count: i32): void {
     if (this.length + count <= this.units.length) return;

@@ -1,17 +1,23 @@
 // Reads and validates a patch image. Every offset, length and count is checked against the image
 // before it is used, so no input can make the engine read outside it, trap, or loop for long:
-// the work is linear in the image size (plus a sort of the redirects).
+// the work and the memory are linear in the image size (plus a sort of the redirects). Each table
+// holds at most MAX_TABLE_ENTRIES entries, each distinct name is checked and decoded once however
+// many entries share it (names.ts), and messages are composed only when an image is refused.
 import { hex, hexBytes } from '../common/hex';
 import { JsonWriter } from '../common/json';
 import {
-  ARCH_ARM64, ARCH_X64, BASE_IDENTITY_SIZE, BASE_REF_SIZE, B_RESERVED, B_SLOT, B_SYMBOL, FORMAT_VERSION,
+  ARCH_ARM64, ARCH_X64, BASE_IDENTITY_SIZE, BASE_REF_SIZE, BASE_REF_TABLE, B_RESERVED, B_SLOT, B_SYMBOL, FORMAT_VERSION,
   HEADER_SIZE, H_ARCH, H_BASE_IDENTITY, H_BASE_REFS, H_CODE, H_DATA, H_FLAGS, H_HEADER_SIZE, H_IMAGE_SIZE,
   H_IMPORTS, H_MAGIC, H_MODULE_NAME, H_REDIRECTS, H_RESERVED, H_RESERVED_SIZE, H_SEQUENCE, H_STRINGS,
-  H_VERSION, IMPORT_SIZE, I_MODULE, I_RESERVED, I_SLOT, I_SYMBOL, MAGIC, MAX_NAME_BYTES, MODE_HOOK,
-  MODE_REPLACE, NO_SLOT, REDIRECT_SIZE, R_BASE_NAME, R_BASE_OFFSET, R_BASE_SIZE, R_MODE, R_NEW_OFFSET,
-  R_NEW_SIZE, R_RESERVED, R_SLOT, SLOT_SIZE,
+  H_VERSION, IMPORT_SIZE, IMPORT_TABLE, I_MODULE, I_RESERVED, I_SLOT, I_SYMBOL, MAGIC, MAX_TABLE_ENTRIES, MODE_HOOK,
+  MODE_REPLACE, MODULE_NAME_WORDS, NO_SLOT, REDIRECT_SIZE, REDIRECT_TABLE, R_BASE_NAME, R_BASE_OFFSET, R_BASE_SIZE,
+  R_MODE, R_NEW_OFFSET, R_NEW_SIZE, R_RESERVED, R_SLOT, SLOT_SIZE, baseRefSymbolNameWords, emptyNameWords,
+  importModuleNameWords, importSymbolNameWords, longNameWords, redirectBaseNameWords, tooManyEntriesWords,
 } from '../../../core/patch-format';
-import { firstInvalidUtf8 } from './utf8';
+import {
+  NAME_CONTROL, NAME_EMPTY, NAME_NOT_UTF8, NAME_OUT_OF_BOUNDS, NAME_OVERLAPS, NAME_TOO_LONG, NameTable,
+} from './names';
+import { u16At, u32At } from './little-endian';
 
 export class ImageError {
   constructor(public code: string, public message: string, public offset: u32) {}
@@ -24,6 +30,8 @@ export class Region {
 
 export class Redirect {
   base: string = '';
+  /** Number of the base function's name in the image's list of names. */
+  baseName: i32 = 0;
   baseOffset: u32 = 0;
   baseSize: u32 = 0;
   newOffset: u32 = 0;
@@ -35,13 +43,13 @@ export class Redirect {
 }
 
 export class Import {
-  module: string = '';
-  symbol: string = '';
+  module: i32 = 0;
+  symbol: i32 = 0;
   slot: u32 = 0;
 }
 
 export class BaseReference {
-  symbol: string = '';
+  symbol: i32 = 0;
   slot: u32 = 0;
 }
 
@@ -50,8 +58,10 @@ export class PatchImage {
   arch: u16 = 0;
   size: u32 = 0;
   sequence: u32 = 0;
-  module: string = '';
+  module: i32 = 0;
   baseIdentity: string = '';
+  /** Every distinct name, once; entries name them by number. */
+  names: string[] = [];
   code: Region = new Region('code section', 0, 0);
   data: Region = new Region('data section', 0, 0);
   redirects: Redirect[] = [];
@@ -63,13 +73,28 @@ export function archName(arch: u16): string {
   return arch == ARCH_X64 ? 'x64' : arch == ARCH_ARM64 ? 'arm64' : 'unknown';
 }
 
-function u16At(bytes: Uint8Array, at: u32): u16 {
-  return <u16>bytes[at] | (<u16>bytes[at + 1] << 8);
+// Which name of which entry a name reference is: messages say it in words only when one is refused.
+const NAME_OF_MODULE: i32 = 0;
+const NAME_OF_REDIRECT_BASE: i32 = 1;
+const NAME_OF_IMPORT_MODULE: i32 = 2;
+const NAME_OF_IMPORT_SYMBOL: i32 = 3;
+const NAME_OF_BASE_REF_SYMBOL: i32 = 4;
+
+function nameWords(use: i32, index: u32): string {
+  const entry = index.toString();
+  switch (use) {
+    case NAME_OF_REDIRECT_BASE: return redirectBaseNameWords(entry);
+    case NAME_OF_IMPORT_MODULE: return importModuleNameWords(entry);
+    case NAME_OF_IMPORT_SYMBOL: return importSymbolNameWords(entry);
+    case NAME_OF_BASE_REF_SYMBOL: return baseRefSymbolNameWords(entry);
+    default: return MODULE_NAME_WORDS;
+  }
 }
 
-function u32At(bytes: Uint8Array, at: u32): u32 {
-  return <u32>bytes[at] | (<u32>bytes[at + 1] << 8) | (<u32>bytes[at + 2] << 16) | (<u32>bytes[at + 3] << 24);
-}
+// Which slot of which entry.
+const SLOT_OF_REDIRECT: i32 = 0;
+const SLOT_OF_IMPORT: i32 = 1;
+const SLOT_OF_BASE_REF: i32 = 2;
 
 /**
  * Parses a whole image for a sandbox of `expectedArch`; `error` is set when it returns null.
@@ -80,9 +105,10 @@ export class PatchImageParser {
   error: ImageError | null = null;
   private image: PatchImage = new PatchImage();
   private strings: Region = new Region('string table', 0, 0);
-  private redirectTable: Region = new Region('redirect table', 0, 0);
-  private importTable: Region = new Region('import table', 0, 0);
-  private baseRefTable: Region = new Region('base reference table', 0, 0);
+  private redirectTable: Region = new Region(REDIRECT_TABLE, 0, 0);
+  private importTable: Region = new Region(IMPORT_TABLE, 0, 0);
+  private baseRefTable: Region = new Region(BASE_REF_TABLE, 0, 0);
+  private names: NameTable = new NameTable(new Uint8Array(0), 0, 0);
   /** Data-section offsets of the slots claimed so far: each slot belongs to one entry. */
   private slots: Set<u32> = new Set<u32>();
 
@@ -100,6 +126,7 @@ export class PatchImageParser {
     if (!this.readRedirects()) return null;
     if (!this.readImports()) return null;
     if (!this.readBaseReferences()) return null;
+    this.image.names = this.names.texts;
     return this.image;
   }
 
@@ -168,11 +195,11 @@ export class PatchImageParser {
     if (this.error) return false;
     image.data = this.region('data section', H_DATA, 1);
     if (this.error) return false;
-    this.redirectTable = this.region('redirect table', H_REDIRECTS, REDIRECT_SIZE);
+    this.redirectTable = this.table(REDIRECT_TABLE, H_REDIRECTS, REDIRECT_SIZE);
     if (this.error) return false;
-    this.importTable = this.region('import table', H_IMPORTS, IMPORT_SIZE);
+    this.importTable = this.table(IMPORT_TABLE, H_IMPORTS, IMPORT_SIZE);
     if (this.error) return false;
-    this.baseRefTable = this.region('base reference table', H_BASE_REFS, BASE_REF_SIZE);
+    this.baseRefTable = this.table(BASE_REF_TABLE, H_BASE_REFS, BASE_REF_SIZE);
     if (this.error) return false;
     this.strings = this.region('string table', H_STRINGS, 1);
     if (this.error) return false;
@@ -188,12 +215,13 @@ export class PatchImageParser {
         }
       }
     }
+    this.names = new NameTable(this.bytes, this.strings.offset, this.strings.size);
     return true;
   }
 
   private readModuleName(): bool {
-    const moduleName = this.name(H_MODULE_NAME, 'the target module name');
-    if (moduleName == null) return false;
+    const moduleName = this.name(H_MODULE_NAME, NAME_OF_MODULE, 0);
+    if (moduleName < 0) return false;
     this.image.module = moduleName;
     return true;
   }
@@ -204,7 +232,7 @@ export class PatchImageParser {
     for (let i: u32 = 0; i < table.size / REDIRECT_SIZE; i++) {
       const redirect = this.redirect(table.offset + i * REDIRECT_SIZE, i);
       if (redirect == null) return false;
-      if (redirect.slot != NO_SLOT && !this.claimSlot(redirect.slot, redirect.entry + R_SLOT, 'trampoline slot of redirect ' + i.toString())) return false;
+      if (redirect.slot != NO_SLOT && !this.claimSlot(redirect.slot, redirect.entry + R_SLOT, SLOT_OF_REDIRECT, i)) return false;
       redirects.push(redirect);
     }
     return this.checkRedirectsApart(redirects);
@@ -215,18 +243,18 @@ export class PatchImageParser {
     for (let i: u32 = 0; i < table.size / IMPORT_SIZE; i++) {
       const at = table.offset + i * IMPORT_SIZE;
       const entry = new Import();
-      const module = this.name(at + I_MODULE, 'the module name of import ' + i.toString());
-      if (module == null) return false;
-      const symbol = this.name(at + I_SYMBOL, 'the symbol name of import ' + i.toString());
-      if (symbol == null) return false;
+      const module = this.name(at + I_MODULE, NAME_OF_IMPORT_MODULE, i);
+      if (module < 0) return false;
+      const symbol = this.name(at + I_SYMBOL, NAME_OF_IMPORT_SYMBOL, i);
+      if (symbol < 0) return false;
       entry.module = module;
       entry.symbol = symbol;
       if (u32At(this.bytes, at + I_RESERVED) != 0) {
         return this.fail('reserved-not-zero', 'import ' + i.toString() + ' has non-zero reserved bytes', at + I_RESERVED);
       }
       entry.slot = u32At(this.bytes, at + I_SLOT);
-      if (!this.claimSlot(entry.slot, at + I_SLOT, 'slot of import ' + i.toString() + ' (' + module + '!' + symbol + ')')) return false;
       this.image.imports.push(entry);
+      if (!this.claimSlot(entry.slot, at + I_SLOT, SLOT_OF_IMPORT, i)) return false;
     }
     return true;
   }
@@ -236,15 +264,15 @@ export class PatchImageParser {
     for (let i: u32 = 0; i < table.size / BASE_REF_SIZE; i++) {
       const at = table.offset + i * BASE_REF_SIZE;
       const entry = new BaseReference();
-      const symbol = this.name(at + B_SYMBOL, 'the symbol name of base reference ' + i.toString());
-      if (symbol == null) return false;
+      const symbol = this.name(at + B_SYMBOL, NAME_OF_BASE_REF_SYMBOL, i);
+      if (symbol < 0) return false;
       entry.symbol = symbol;
       if (u32At(this.bytes, at + B_RESERVED) != 0) {
         return this.fail('reserved-not-zero', 'base reference ' + i.toString() + ' has non-zero reserved bytes', at + B_RESERVED);
       }
       entry.slot = u32At(this.bytes, at + B_SLOT);
-      if (!this.claimSlot(entry.slot, at + B_SLOT, 'slot of base reference ' + i.toString() + ' (' + symbol + ')')) return false;
       this.image.baseReferences.push(entry);
+      if (!this.claimSlot(entry.slot, at + B_SLOT, SLOT_OF_BASE_REF, i)) return false;
     }
     return true;
   }
@@ -267,37 +295,43 @@ export class PatchImageParser {
     return new Region(name, offset, <u32>size);
   }
 
-  /** A name: a string reference into the string table, non-empty, strict UTF-8, no control characters. */
-  private name(field: u32, what: string): string | null {
-    const offset = u32At(this.bytes, field);
-    const length = u32At(this.bytes, field + 4);
-    if (length == 0) {
-      this.fail('bad-name', what + ' is empty', field);
-      return null;
+  /** A table: a region of entries, no more of them than the format allows. */
+  private table(name: string, field: u32, entrySize: u32): Region {
+    const region = this.region(name, field, entrySize);
+    const count = region.size / entrySize;
+    if (this.error == null && count > <u32>MAX_TABLE_ENTRIES) {
+      this.fail('too-many-entries', tooManyEntriesWords(name, count.toString(), MAX_TABLE_ENTRIES.toString()), field + 4);
     }
-    if (length > <u32>MAX_NAME_BYTES) {
-      this.fail('bad-name', what + ' is ' + length.toString() + ' bytes long; names are at most ' + MAX_NAME_BYTES.toString(), field);
-      return null;
-    }
-    if (<u64>offset + length > <u64>this.strings.size) {
-      this.fail('out-of-bounds', what + ' (' + length.toString() + ' bytes at ' + hex(offset) + ' in the string table) ends past the ' +
+    return region;
+  }
+
+  /**
+   * A name: a string reference into the string table, non-empty, at most MAX_NAME_BYTES, strict UTF-8,
+   * no control characters, and the same reference as every other use of its bytes or apart from them.
+   * Answers the name's number, or -1 when refused. `use` and `index` say which name it is, for messages.
+   */
+  private name(field: u32, use: i32, index: u32): i32 {
+    const names = this.names;
+    const id = names.read(field);
+    if (id >= 0) return id;
+    const what = nameWords(use, index);
+    if (id == NAME_EMPTY) {
+      this.fail('bad-name', emptyNameWords(what), field);
+    } else if (id == NAME_TOO_LONG) {
+      this.fail('bad-name', longNameWords(what, names.length.toString()), field);
+    } else if (id == NAME_OUT_OF_BOUNDS) {
+      this.fail('out-of-bounds', what + ' (' + names.length.toString() + ' bytes at ' + hex(names.offset) + ' in the string table) ends past the ' +
         'string table (' + hex(this.strings.size) + ' bytes)', field);
-      return null;
+    } else if (id == NAME_OVERLAPS) {
+      this.fail('overlapping-names', what + ' (' + names.length.toString() + ' bytes at ' + hex(names.offset) + ' in the string table) ' +
+        'shares bytes with another name without being the same reference; names are shared whole or kept apart', field);
+    } else if (id == NAME_NOT_UTF8) {
+      this.fail('bad-name', what + ' is not valid UTF-8 (byte ' + hex(this.bytes[names.badByteAt]) + ' at image offset ' +
+        hex(names.badByteAt) + ')', names.badByteAt);
+    } else if (id == NAME_CONTROL) {
+      this.fail('bad-name', what + ' contains the control character ' + hex(this.bytes[names.badByteAt]), names.badByteAt);
     }
-    const start = this.strings.offset + offset;
-    const invalid = firstInvalidUtf8(this.bytes, <i32>start, <i32>length);
-    if (invalid >= 0) {
-      this.fail('bad-name', what + ' is not valid UTF-8 (byte ' + hex(this.bytes[invalid]) + ' at image offset ' + hex(invalid) + ')', <u32>invalid);
-      return null;
-    }
-    for (let i: u32 = 0; i < length; i++) {
-      const c = this.bytes[start + i];
-      if (c < 0x20 || c == 0x7f) {
-        this.fail('bad-name', what + ' contains the control character ' + hex(c), start + i);
-        return null;
-      }
-    }
-    return String.UTF8.decodeUnsafe(this.bytes.dataStart + start, length);
+    return -1;
   }
 
   private redirect(at: u32, index: u32): Redirect | null {
@@ -305,11 +339,10 @@ export class PatchImageParser {
     const bytes = this.bytes;
     const entry = new Redirect();
     entry.entry = at;
-    const label = 'redirect ' + index.toString();
-    const base = this.name(at + R_BASE_NAME, 'the base function name of ' + label);
-    if (base == null) return null;
-    entry.base = base;
-    const what = label + ' (' + base + ')';
+    const base = this.name(at + R_BASE_NAME, NAME_OF_REDIRECT_BASE, index);
+    if (base < 0) return null;
+    entry.baseName = base;
+    entry.base = this.names.texts[base];
     entry.baseOffset = u32At(bytes, at + R_BASE_OFFSET);
     entry.baseSize = u32At(bytes, at + R_BASE_SIZE);
     entry.newOffset = u32At(bytes, at + R_NEW_OFFSET);
@@ -317,73 +350,89 @@ export class PatchImageParser {
     entry.mode = bytes[at + R_MODE];
     entry.slot = u32At(bytes, at + R_SLOT);
     if (entry.baseSize == 0) {
-      this.fail('bad-redirect', what + ' gives the base function a size of 0', at + R_BASE_SIZE);
+      this.fail('bad-redirect', redirectWords(index, entry) + ' gives the base function a size of 0', at + R_BASE_SIZE);
       return null;
     }
     if (entry.newSize == 0) {
-      this.fail('bad-redirect', what + ' gives the new function a size of 0', at + R_NEW_SIZE);
+      this.fail('bad-redirect', redirectWords(index, entry) + ' gives the new function a size of 0', at + R_NEW_SIZE);
       return null;
     }
     if (<u64>entry.newOffset + entry.newSize > <u64>image.code.size) {
-      this.fail('out-of-bounds', what + ': the new function (' + entry.newSize.toString() + ' bytes at ' + hex(entry.newOffset) +
-        ') ends past the code section (' + hex(image.code.size) + ' bytes)', at + R_NEW_OFFSET);
+      this.fail('out-of-bounds', redirectWords(index, entry) + ': the new function (' + entry.newSize.toString() + ' bytes at ' +
+        hex(entry.newOffset) + ') ends past the code section (' + hex(image.code.size) + ' bytes)', at + R_NEW_OFFSET);
       return null;
     }
     for (let i: u32 = 0; i < 3; i++) {
       if (bytes[at + R_RESERVED + i] != 0) {
-        this.fail('reserved-not-zero', what + ' has non-zero reserved bytes', at + R_RESERVED + i);
+        this.fail('reserved-not-zero', redirectWords(index, entry) + ' has non-zero reserved bytes', at + R_RESERVED + i);
         return null;
       }
     }
     if (entry.mode == MODE_REPLACE) {
       if (entry.slot != NO_SLOT) {
-        this.fail('bad-redirect', what + ' is in replace mode but names a trampoline slot (' + hex(entry.slot) +
+        this.fail('bad-redirect', redirectWords(index, entry) + ' is in replace mode but names a trampoline slot (' + hex(entry.slot) +
           '); only hook mode has a trampoline', at + R_SLOT);
         return null;
       }
     } else if (entry.mode == MODE_HOOK) {
       if (entry.slot == NO_SLOT) {
-        this.fail('bad-redirect', what + ' is in hook mode but has no trampoline slot for the new code to call the original', at + R_SLOT);
+        this.fail('bad-redirect', redirectWords(index, entry) + ' is in hook mode but has no trampoline slot for the new code to call ' +
+          'the original', at + R_SLOT);
         return null;
       }
     } else {
-      this.fail('bad-redirect', what + ' has mode ' + entry.mode.toString() + '; modes are 0 (replace) and 1 (hook)', at + R_MODE);
+      this.fail('bad-redirect', redirectWords(index, entry) + ' has mode ' + entry.mode.toString() + '; modes are 0 (replace) and 1 (hook)',
+        at + R_MODE);
       return null;
     }
     return entry;
   }
 
   /** A slot: an aligned 8-byte cell inside the data section, used by one table entry only. */
-  private claimSlot(slot: u32, field: u32, what: string): bool {
+  private claimSlot(slot: u32, field: u32, use: i32, index: u32): bool {
     const image = this.image;
     const taken = this.slots;
     if (<u64>slot + SLOT_SIZE > <u64>image.data.size) {
-      this.fail('slot-out-of-bounds', 'the ' + what + ' is at data offset ' + hex(slot) + ', outside the data section (' +
-        hex(image.data.size) + ' bytes)', field);
+      this.fail('slot-out-of-bounds', 'the ' + this.slotWords(use, index) + ' is at data offset ' + hex(slot) +
+        ', outside the data section (' + hex(image.data.size) + ' bytes)', field);
       return false;
     }
     if (slot % SLOT_SIZE != 0) {
-      this.fail('misaligned-slot', 'the ' + what + ' is at data offset ' + hex(slot) + ', not a multiple of 8', field);
+      this.fail('misaligned-slot', 'the ' + this.slotWords(use, index) + ' is at data offset ' + hex(slot) + ', not a multiple of 8', field);
       return false;
     }
     if (taken.has(slot)) {
-      this.fail('shared-slot', 'the ' + what + ' is at data offset ' + hex(slot) + ', a slot another entry already uses', field);
+      this.fail('shared-slot', 'the ' + this.slotWords(use, index) + ' is at data offset ' + hex(slot) +
+        ', a slot another entry already uses', field);
       return false;
     }
     taken.add(slot);
     return true;
   }
 
+  /** "slot of import 0 (mathlib!round_half_even)", for a message. */
+  private slotWords(use: i32, index: u32): string {
+    const names = this.names.texts;
+    const image = this.image;
+    if (use == SLOT_OF_REDIRECT) return 'trampoline slot of redirect ' + index.toString();
+    if (use == SLOT_OF_IMPORT) {
+      const entry = image.imports[index];
+      return 'slot of import ' + index.toString() + ' (' + names[entry.module] + '!' + names[entry.symbol] + ')';
+    }
+    const entry = image.baseReferences[index];
+    return 'slot of base reference ' + index.toString() + ' (' + names[entry.symbol] + ')';
+  }
+
   /** No base function may be redirected twice, and no two redirected functions may share bytes. */
   private checkRedirectsApart(redirects: Redirect[]): bool {
-    const names = new Set<string>();
+    const seen = new Set<i32>();
     for (let i = 0; i < redirects.length; i++) {
       const r = redirects[i];
-      if (names.has(r.base)) {
+      if (seen.has(r.baseName)) {
         this.fail('duplicate-redirect', 'the base function ' + r.base + ' is redirected twice', r.entry);
         return false;
       }
-      names.add(r.base);
+      seen.add(r.baseName);
     }
     const sorted = redirects.slice(0);
     sorted.sort((a: Redirect, b: Redirect): i32 => a.baseOffset < b.baseOffset ? -1 : a.baseOffset > b.baseOffset ? 1 : 0);
@@ -401,11 +450,21 @@ export class PatchImageParser {
   }
 }
 
-/** The engine's answer: the parsed image, or the first problem found. */
+/** "redirect 0 (price_with_tax)", for a message. */
+function redirectWords(index: u32, entry: Redirect): string {
+  return 'redirect ' + index.toString() + ' (' + entry.base + ')';
+}
+
+/**
+ * The engine's answer: the parsed image, or the first problem found. Each distinct name is written
+ * once, in `names`; entries give the number of theirs, so the answer grows with the image, not
+ * with entries times name length.
+ */
 export function patchImageJson(bytes: Uint8Array, expectedArch: u16): string {
   const parser = new PatchImageParser(bytes, expectedArch);
   const image = parser.parse();
-  const out = new JsonWriter();
+  // Names as UTF-16 (at most two units per byte of the string table, with escapes) and about 80 units per entry.
+  const out = new JsonWriter(image == null ? 1024 : estimateJsonLength(image));
   out.beginObject();
   if (image == null) {
     const error = parser.error!;
@@ -422,7 +481,10 @@ export function patchImageJson(bytes: Uint8Array, expectedArch: u16): string {
     out.key('arch').string(archName(image.arch));
     out.key('size').int(image.size);
     out.key('sequence').int(image.sequence);
-    out.key('module').string(image.module);
+    out.key('names').beginArray();
+    for (let i = 0; i < image.names.length; i++) out.string(image.names[i]);
+    out.endArray();
+    out.key('module').int(image.module);
     out.key('baseIdentity').string(image.baseIdentity);
     region(out, 'code', image.code);
     region(out, 'data', image.data);
@@ -430,7 +492,7 @@ export function patchImageJson(bytes: Uint8Array, expectedArch: u16): string {
     for (let i = 0; i < image.redirects.length; i++) {
       const r = image.redirects[i];
       out.beginObject();
-      out.key('base').string(r.base);
+      out.key('base').int(r.baseName);
       out.key('baseOffset').int(r.baseOffset);
       out.key('baseSize').int(r.baseSize);
       out.key('newOffset').int(r.newOffset);
@@ -443,19 +505,25 @@ export function patchImageJson(bytes: Uint8Array, expectedArch: u16): string {
     out.key('imports').beginArray();
     for (let i = 0; i < image.imports.length; i++) {
       const entry = image.imports[i];
-      out.beginObject().key('module').string(entry.module).key('symbol').string(entry.symbol).key('slot').int(entry.slot).endObject();
+      out.beginObject().key('module').int(entry.module).key('symbol').int(entry.symbol).key('slot').int(entry.slot).endObject();
     }
     out.endArray();
     out.key('baseReferences').beginArray();
     for (let i = 0; i < image.baseReferences.length; i++) {
       const entry = image.baseReferences[i];
-      out.beginObject().key('symbol').string(entry.symbol).key('slot').int(entry.slot).endObject();
+      out.beginObject().key('symbol').int(entry.symbol).key('slot').int(entry.slot).endObject();
     }
     out.endArray();
     out.endObject();
   }
   out.endObject();
   return out.toString();
+}
+
+function estimateJsonLength(image: PatchImage): i32 {
+  let units: i64 = 1024 + <i64>(image.redirects.length + image.imports.length + image.baseReferences.length) * 80;
+  for (let i = 0; i < image.names.length; i++) units += image.names[i].length + 3;
+  return <i32>min(units, 1 << 28);
 }
 
 function region(out: JsonWriter, key: string, r: Region): void {
