@@ -5,12 +5,15 @@
 //   - a refusal leaves guest memory byte for byte as it was (regions and contents);
 //   - an accepted image is rolled back, after which memory is byte for byte as it was.
 // Memory is checked through a sandbox wrapper that remembers the original bytes of everything a
-// transaction writes, so checking costs as much as the transaction itself.
+// transaction writes, so checking costs as much as the transaction itself. With `large`, a share of
+// the cases are large images instead (large-patch-images.ts), up to the format's limits and past
+// them, timed against the bound of a second per MB of image.
 import type { TransactionResult } from '../../engine/host/transaction.ts';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
 import type { Arch } from '../../core/arch.ts';
 import { HEADER_FIELDS } from '../../toolchain/patch-image-writer.ts';
 import { type Fixture, loadFixture } from '../fixtures/hotpatch-fixture.ts';
+import { largeImageTarget, largePatchImage } from './large-patch-images.ts';
 
 export interface FuzzReport {
   cases: number;
@@ -19,7 +22,18 @@ export interface FuzzReport {
   /** Cases whose transaction changed memory before it was refused or rolled back. */
   undone: number;
   slowestMs: number;
+  /** The case that took longest for its size (ms per MB, at least 1 MB counted), and its size and outcome. */
+  slowest: { ms: number; bytes: number; outcome: string };
+  /** Cases over a second per MB of image (at least a second). */
+  overBound: number;
+  largeCases: number;
+  largestBytes: number;
   elapsedMs: number;
+}
+
+export interface FuzzOptions {
+  /** A share (0 to 1) of the cases are large images of up to `maxBytes`. */
+  large?: { share: number; maxBytes: number };
 }
 
 /** xorshift64*: the same cases for the same seed. */
@@ -139,19 +153,29 @@ function outcomeName(result: TransactionResult): string {
 }
 
 /** Builds the seed images for `arch` and fuzzes `cases` mutations of them; throws on the first violation. */
-export async function fuzzPatchTransactions(arch: Arch, cases: number, seed: number): Promise<FuzzReport> {
+export async function fuzzPatchTransactions(arch: Arch, cases: number, seed: number, options: FuzzOptions = {}): Promise<FuzzReport> {
   const tracker = new ChangeTracker();
   const fixture: Fixture = await loadFixture(arch, { sandbox: (inner) => tracker.wrap(inner) });
   try {
     const seeds = [await fixture.build('fix'), await fixture.build('cumulative')];
+    const target = await largeImageTarget(arch, fixture.modules, fixture.app.name);
     const real = fixture.sandbox;
     const regionsBefore = describeRegions(real);
     tracker.existing = real.regions();
     const random = new Random(seed);
-    const report: FuzzReport = { cases: 0, outcomes: {}, undone: 0, slowestMs: 0, elapsedMs: 0 };
+    const report: FuzzReport = { cases: 0, outcomes: {}, undone: 0, slowestMs: 0, slowest: { ms: 0, bytes: 0, outcome: '' },
+      overBound: 0, largeCases: 0, largestBytes: 0, elapsedMs: 0 };
     const started = performance.now();
     for (let i = 0; i < cases; i++) {
-      const image = mutate(random, random.pick(seeds), seeds);
+      let image: Uint8Array;
+      if (options.large && random.next() / 2 ** 32 < options.large.share) {
+        report.largeCases++;
+        image = largePatchImage(random, target, options.large.maxBytes).image;
+        if (random.below(2) === 0) image = mutate(random, image, seeds);
+        report.largestBytes = Math.max(report.largestBytes, image.length);
+      } else {
+        image = mutate(random, random.pick(seeds), seeds);
+      }
       tracker.reset();
       const caseStart = performance.now();
       let result: TransactionResult;
@@ -165,8 +189,14 @@ export async function fuzzPatchTransactions(arch: Arch, cases: number, seed: num
         throw new Error(`case ${i} (seed ${seed}, ${arch}) threw: ${error instanceof Error ? error.stack : String(error)}\n` +
           `image: ${Buffer.from(image).toString('hex')}`);
       }
-      report.slowestMs = Math.max(report.slowestMs, performance.now() - caseStart);
+      const ms = performance.now() - caseStart;
       const outcome = outcomeName(result);
+      report.slowestMs = Math.max(report.slowestMs, ms);
+      const megabytes = image.length / 1e6;
+      if (ms / Math.max(1, megabytes) > report.slowest.ms / Math.max(1, report.slowest.bytes / 1e6)) {
+        report.slowest = { ms, bytes: image.length, outcome };
+      }
+      if (ms > 1000 * Math.max(1, megabytes)) report.overBound++;
       report.outcomes[outcome] = (report.outcomes[outcome] ?? 0) + 1;
       if (tracker.changes > 0) {
         report.undone++;

@@ -1,5 +1,6 @@
-// 100,000 mutated patch images through the parser and the transaction on real Unicorn: no trap,
-// no hang, no partial write (`npm run fuzz:patch` runs millions).
+// 100,000 mutated patch images and 80 large ones through the parser and the transaction on real
+// Unicorn: no trap, no hang, no partial write (`npm run fuzz:patch` runs millions, large images up
+// to 64 MiB among them).
 import { describe, expect, it } from 'vitest';
 import type { Arch } from '../../core/arch.ts';
 import { fuzzPatchTransactions } from '../../harness/fuzz/patch-fuzzer.ts';
@@ -14,5 +15,13 @@ describe('patch image and transaction fuzzing', () => {
     expect(report.outcomes['applied']).toBeGreaterThan(CASES_PER_ARCH / 50);
     expect(report.outcomes['wrong-base']).toBeGreaterThan(0);
     expect(Object.keys(report.outcomes).filter((o) => o.startsWith('bad-image:')).length).toBeGreaterThan(10);
+  }, 600_000);
+
+  it.each(['x64', 'arm64'] as Arch[])('applies 40 large images on %s (tables at their bound, long shared names, big sections) without a trap or a trace', async (arch) => {
+    const report = await fuzzPatchTransactions(arch, 40, arch === 'x64' ? 3 : 4, { large: { share: 1, maxBytes: 2 << 20 } });
+    expect(report.largeCases).toBe(40);
+    expect(report.outcomes['bad-image:too-many-entries']).toBeGreaterThan(0);
+    expect(report.outcomes['applied']).toBeGreaterThan(0);
+    expect(report.largestBytes).toBeGreaterThan(1 << 20);
   }, 600_000);
 });
