@@ -17,7 +17,7 @@ import { buildPatch } from '../../toolchain/patch.ts';
 import { AssemblyError, SOURCE_LIMITS } from '../../toolchain/source.ts';
 
 /** Generous: a refusal takes milliseconds; this only tells a refusal from a hang or a crawl. */
-const QUICK_MS = 2000;
+const QUICK_MS = 10_000;
 
 async function refusal(promise: Promise<unknown>, maxMs = QUICK_MS): Promise<{ line: number | undefined; message: string }> {
   const start = performance.now();

@@ -28,8 +28,8 @@ describe('share links', () => {
     const before = process.memoryUsage().rss;
     const started = performance.now();
     await expect(decodeHash(bomb)).resolves.toEqual(invalid(LINK_PROBLEMS.tooLarge));
-    // Generous bounds: inflating the whole link took 3.2 s and 400 MB.
-    expect(performance.now() - started).toBeLessThan(2000);
+    // Generous bounds (a hang guard; the memory bound is what tells the fix): inflating the whole link took 3.2 s and 400 MB.
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(process.memoryUsage().rss - before).toBeLessThan(64 * 2 ** 20);
     expect(LINK_PROBLEMS.tooLarge).toBe('the link holds more than 1 MiB of sources and settings; the playground reads links of at most 1 MiB');
   });

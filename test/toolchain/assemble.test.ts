@@ -56,7 +56,9 @@ describe.each(ARCHES)('module assembly, %s', (arch) => {
     const source = ['.module gaps', '.text', '    .p2align 4', '.func a', '    ret', '.endfunc', '    nop', '    int3',
       '.balign 8', '.func b', '    ret', '.endfunc', 'table:', '    nop', '.func c', '    ret', '.endfunc', '    .byte 0x90',
       '.func d', '    ret', '.endfunc', '    nop', '    mov x0, x0', '.func e', '    ret', '.endfunc', '.align 4', '.func f',
-      '    ret', '.endfunc'].map((line) => arch === 'arm64' ? line.replace('int3', 'nop').replace('    mov x0, x0', 'here: nop') : line)
+      '    ret', '.endfunc'].map((line) => arch === 'arm64' ? line.replace('int3', 'nop').replace('    mov x0, x0', 'here: nop')
+      // A nop's encoding as data: ARM64 instructions after it stay 4-byte aligned.
+      .replace('.byte 0x90', '.byte 0x1f, 0x20, 0x03, 0xd5') : line)
       .map((line) => arch === 'x64' ? line.replace('mov x0, x0', 'mov eax, eax') : line).join('\n');
     const module = await assembleModule(source, arch);
     const at = (name: string) => module.symbols.find((s) => s.name === name)!;
