@@ -6,6 +6,7 @@ import { browserPlatform } from './browser-platform.ts';
 import { DemoCore } from './demo-core.ts';
 import type { DemoMessage, DemoRequest, RunOptions } from './demo-protocol.ts';
 import { InstructionTable } from './instruction-table.ts';
+import { sleep, yieldToMessages } from '../worker-pacing.ts';
 
 /** Loaded once, as soon as the worker starts. */
 const platform = browserPlatform();
@@ -95,15 +96,3 @@ async function runLoop(demo: DemoCore, options: RunOptions): Promise<void> {
   await publish();
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Lets queued messages (pause) in without the clamp of nested timers. */
-function yieldToMessages(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => resolve();
-    channel.port2.postMessage(null);
-  });
-}

@@ -11,6 +11,7 @@ import { disassembleAll } from './disassembly.ts';
 import { hexToBytes } from '../../../core/hex.ts';
 import { LabCore, type SliceEnd } from './lab-core.ts';
 import type { LabMessage, LabReply, LabRequest, RunSettings } from './protocol.ts';
+import { sleep, yieldToMessages } from '../worker-pacing.ts';
 
 setKeystoneRunner(new WatchedAssembler(() => {
   const worker = new Worker(new URL('./assembler-worker.ts', import.meta.url), { type: 'module', name: 'assembler' });
@@ -138,15 +139,3 @@ async function runLoop(settings: RunSettings): Promise<void> {
   await publish(true);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Lets queued messages (pause) in without the 4 ms clamp of nested timers. */
-function yieldToMessages(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => resolve();
-    channel.port2.postMessage(null);
-  });
-}
