@@ -3,6 +3,7 @@
 // where the W bit selects between single and double precision); which take only a register or
 // only a memory operand. Anything else raises #UD. Rules are kept per map, opcode and pp.
 import { X64Error } from './codes';
+import { ALL, NP, P66, PF2, PF3, setRules } from './form-rules';
 import { X64Instruction } from './instruction';
 
 const NO_VVVV: u8 = 1;
@@ -13,24 +14,11 @@ const MEM: u8 = 16;
 /** Gathers, scatters and their prefetches: vvvv must be 1111b, V' extends the vector index. */
 const VSIB_VVVV: u8 = 32;
 
-const NP: i32 = 1;
-const P66: i32 = 2;
-const PF3: i32 = 4;
-const PF2: i32 = 8;
-const ALL: i32 = 15;
-
 /** One byte of rules per (map 0-7, opcode, pp). */
 const RULES: usize = memory.data(8 * 256 * 4);
 
 function rule(map: i32, first: i32, last: i32, pps: i32, flags: u8): void {
-  for (let op = first; op <= last; op++) {
-    for (let pp = 0; pp < 4; pp++) {
-      if (pps & (1 << pp)) {
-        const at = RULES + <usize>(((map * 256 + op) << 2) + pp);
-        store<u8>(at, load<u8>(at) | flags);
-      }
-    }
-  }
+  setRules(RULES, map, first, last, pps, flags);
 }
 
 /** Single precision without prefix or with F3, double precision with 66 or F2. */

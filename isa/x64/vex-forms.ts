@@ -3,6 +3,7 @@
 // need W0 or W1, and which take only a register or only a memory operand. Anything else raises #UD.
 // Rules are kept per map, opcode and pp (the mandatory prefix).
 import { X64Error } from './codes';
+import { ALL, NP, P66, PF2, PF3, setRules } from './form-rules';
 import { X64Instruction } from './instruction';
 
 /** vvvv is unused and must be 1111b (0 once inverted). */
@@ -16,25 +17,11 @@ const W1: u8 = 16;
 const REG: u8 = 32;
 const MEM: u8 = 64;
 
-// pp masks for `rule`.
-const NP: i32 = 1;
-const P66: i32 = 2;
-const PF3: i32 = 4;
-const PF2: i32 = 8;
-const ALL: i32 = 15;
-
 /** One byte of rules per (map 1-3, opcode, pp). */
 const RULES: usize = memory.data(4 * 256 * 4);
 
 function rule(map: i32, first: i32, last: i32, pps: i32, flags: u8): void {
-  for (let op = first; op <= last; op++) {
-    for (let pp = 0; pp < 4; pp++) {
-      if (pps & (1 << pp)) {
-        const at = RULES + <usize>(((map * 256 + op) << 2) + pp);
-        store<u8>(at, load<u8>(at) | flags);
-      }
-    }
-  }
+  setRules(RULES, map, first, last, pps, flags);
 }
 
 // ---- map 1 (0F) ----
