@@ -166,7 +166,7 @@ export async function buildPatch(source: string, arch: Arch, options: PatchBuild
   } catch (error) {
     // The format's limits, in the engine's words, at the line of the entry concerned.
     if (!(error instanceof PatchImageLimitError)) throw error;
-    const entries = { redirects: header.redirects, imports: header.imports, baseReferences: header.baseReferences };
+    const entries = { redirects: header.redirects, imports: header.imports, baseReferences: header.baseReferences, relocations: [] };
     const line = error.entry ? entries[error.entry.table][error.entry.index]?.line : undefined;
     return fail(`the patch cannot be built: ${error.message}`, line);
   }

@@ -22,6 +22,8 @@ export type PatchImageErrorCode =
   | 'slot-out-of-bounds'
   | 'misaligned-slot'
   | 'shared-slot'
+  | 'bad-relocation' // a kind of another architecture, an unknown section or target, a field in the wrong place or instruction
+  | 'overlapping-relocations' // two relocation fields that share bytes
   | 'too-large';
 
 export interface PatchImageError {
@@ -60,6 +62,23 @@ export interface ImageBaseReference {
   slot: number;
 }
 
+/** A reference in the patch, resolved when it is applied (format version 2). */
+export interface ImageRelocation {
+  /** Where the field is: its section and offset (the instruction's, for ARM64 instruction kinds). */
+  section: 'code' | 'data';
+  offset: number;
+  /** ELF's relocation type number for the image's architecture, and its name (R_X86_64_PLT32, R_AARCH64_CALL26, ...). */
+  kind: number;
+  kindName: string;
+  /** Bytes of the field (4 for ARM64 instructions: the whole instruction). */
+  fieldSize: number;
+  /** A symbol of the base module, an export of another module, or the patch's own code or data section. */
+  target: 'base' | 'export' | 'patch-code' | 'patch-data';
+  symbol?: string;
+  module?: string;
+  addend: bigint;
+}
+
 export interface PatchImage {
   version: number;
   arch: Arch;
@@ -74,6 +93,8 @@ export interface PatchImage {
   redirects: ImageRedirect[];
   imports: ImageImport[];
   baseReferences: ImageBaseReference[];
+  /** Version 2; empty in version 1 images. */
+  relocations: ImageRelocation[];
 }
 
 export type PatchImageResult = { ok: true; image: PatchImage } | { ok: false; error: PatchImageError };
@@ -82,12 +103,13 @@ export type PatchImageResult = { ok: true; image: PatchImage } | { ok: false; er
 export { MAX_IMAGE_BYTES };
 
 /** The engine's answer: each distinct name once in `names`, entries naming theirs by number. */
-interface EngineImage extends Omit<PatchImage, 'module' | 'redirects' | 'imports' | 'baseReferences'> {
+interface EngineImage extends Omit<PatchImage, 'module' | 'redirects' | 'imports' | 'baseReferences' | 'relocations'> {
   names: string[];
   module: number;
   redirects: (Omit<ImageRedirect, 'base'> & { base: number })[];
   imports: { module: number; symbol: number; slot: number }[];
   baseReferences: { symbol: number; slot: number }[];
+  relocations: (Omit<ImageRelocation, 'symbol' | 'module' | 'addend'> & { symbol?: number; module?: number; addend: string })[];
 }
 
 type EngineAnswer = { ok: true; image: EngineImage } | { ok: false; error: PatchImageError };
@@ -112,6 +134,10 @@ export function parsePatchImageWith(engine: Engine, bytes: Uint8Array, arch: Arc
       redirects: image.redirects.map((r) => ({ ...r, base: names[r.base]! })),
       imports: image.imports.map((entry) => ({ module: names[entry.module]!, symbol: names[entry.symbol]!, slot: entry.slot })),
       baseReferences: image.baseReferences.map((entry) => ({ symbol: names[entry.symbol]!, slot: entry.slot })),
+      relocations: image.relocations.map(({ symbol, module, addend, ...r }) => ({
+        ...r, ...(symbol !== undefined ? { symbol: names[symbol]! } : {}), ...(module !== undefined ? { module: names[module]! } : {}),
+        addend: BigInt(addend),
+      })),
     },
   };
 }

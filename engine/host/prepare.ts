@@ -1,8 +1,9 @@
 // The pure half of a hotpatch transaction: everything decided before the first write.
 //
 //   apply    = parse and validate the image, check the base identity and the sequence, resolve
-//              imports and base references, choose where to map the patch, plan every redirect,
-//              check that every guest thread is at a safe point.
+//              imports and base references, choose where to map the patch, resolve its relocations
+//              for that place (link.ts), plan every redirect, check that every guest thread is at a
+//              safe point.
 //   rollback = check that memory is as the active patch's journal left it, and the safe point.
 //
 // Before a replacing patch or a rollback, memory must be as the journal left it: the active patch's
@@ -18,6 +19,7 @@ import type { GuestModule, ModuleSymbol } from '../../core/module.ts';
 import type { MemoryRegion, Sandbox } from '../../sandbox/sandbox.ts';
 import type { Engine } from './engine.ts';
 import { type JournalStep, type StepStage, mappedParts, protName, range } from './journal.ts';
+import { linkPatch } from './link.ts';
 import { type PatchImage, parsePatchImageWith } from './patch-image.ts';
 import { type Placement, choosePlacement } from './placement.ts';
 import type { PlanResult, PlanStep, RedirectPlan, RedirectRequest } from './plan.ts';
@@ -91,6 +93,8 @@ export interface PreparedApply {
   loaded: LoadedModule;
   image: PatchImage;
   imageBytes: Uint8Array;
+  /** The bytes to map: the image's code and data sections, their relocations resolved for the layout. */
+  sections: { code: Uint8Array; data: Uint8Array };
   active: ActivePatch | undefined;
   layout: PatchLayout;
   importAddresses: number[];
@@ -178,6 +182,7 @@ async function prepare(context: PreparationContext, imageBytes: Uint8Array): Pro
   });
 
   const layout = placePatch(context, image, module, targets);
+  const sections = linkSections(context, loaded, image, imageBytes, layout);
 
   // Plans, made against the original bytes of each function (not an earlier patch's jump).
   const plans: RedirectPlan[] = [];
@@ -235,7 +240,7 @@ async function prepare(context: PreparationContext, imageBytes: Uint8Array): Pro
   if (unsafe) return { status: 'wait', unsafe, message: describeUnsafeThread(unsafe, context.symbolize) };
 
   return {
-    status: 'ready', loaded, image, imageBytes, active, layout, importAddresses, baseRefAddresses, plans, planSteps, restores,
+    status: 'ready', loaded, image, imageBytes, sections, active, layout, importAddresses, baseRefAddresses, plans, planSteps, restores,
     changing: new Set(changing), touched, threads,
   };
 }
@@ -253,6 +258,27 @@ function placePatch(context: PreparationContext, image: PatchImage, module: Gues
   const data = code + codeSize;
   const trampolines = data + dataSize;
   return { placement, hooks, code, codeSize, data, dataSize, trampolines, trampolineSize, total };
+}
+
+/**
+ * The sections as they will be mapped: version 2 images have their relocations resolved for the
+ * layout, or a refusal names the relocation that cannot be (a missing symbol, a value its field
+ * cannot hold).
+ */
+function linkSections(context: PreparationContext, loaded: LoadedModule, image: PatchImage, imageBytes: Uint8Array,
+  layout: PatchLayout): PreparedApply['sections'] {
+  if (image.relocations.length === 0) return { code: section(imageBytes, image, 'code'), data: section(imageBytes, image, 'data') };
+  const linked = linkPatch(context.engine, context.sandbox.arch, imageBytes, image, layout.code, layout.data, {
+    base: (name) => loaded.symbols.get(name)?.address,
+    export: (moduleName, symbolName) => exportAddress(context.modules, moduleName, symbolName),
+  });
+  if (!linked.ok) refuse(linked.code, linked.message, { relocation: linked.relocation });
+  return { code: linked.code, data: linked.data };
+}
+
+function section(bytes: Uint8Array, image: PatchImage, which: 'code' | 'data'): Uint8Array {
+  const region = image[which];
+  return bytes.slice(region.offset, region.offset + region.size);
 }
 
 function prepareRollbackOf(context: PreparationContext, moduleName: string): PreparedRollback | WaitingTransaction {
@@ -373,11 +399,16 @@ function resolveTarget({ module, symbols }: LoadedModule, redirect: PatchImage['
 }
 
 function resolveImport(modules: readonly LoadedModule[], moduleName: string, symbolName: string): number {
-  const provider = modules.find((m) => m.module.name === moduleName)?.module
-    ?? refuse('missing-import', `the patch imports ${moduleName}!${symbolName}, but no module "${moduleName}" is loaded`);
+  const address = exportAddress(modules, moduleName, symbolName);
+  return typeof address === 'number' ? address : refuse('missing-import', `the patch imports ${moduleName}!${symbolName}, but ${address}`);
+}
+
+/** The address of another module's export, or why there is none. */
+function exportAddress(modules: readonly LoadedModule[], moduleName: string, symbolName: string): number | string {
+  const provider = modules.find((m) => m.module.name === moduleName)?.module;
+  if (!provider) return `no module "${moduleName}" is loaded`;
   const symbol = provider.exports.includes(symbolName) ? provider.symbols.find((s) => s.name === symbolName) : undefined;
-  if (!symbol) refuse('missing-import', `the patch imports ${moduleName}!${symbolName}, but module ${moduleName} does not export "${symbolName}"`);
-  return symbol!.address;
+  return symbol ? symbol.address : `module ${moduleName} does not export "${symbolName}"`;
 }
 
 /** The bytes the module was loaded with (what the planners plan against). */

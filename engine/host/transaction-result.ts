@@ -1,6 +1,7 @@
 // What a hotpatch transaction answers: applied (with its journal), refused (with a code and a
 // sentence), or wait (a thread is in the way). Shared by the preparation and the writes.
 import type { JournalStep } from './journal.ts';
+import type { RelocationRefusal } from './link.ts';
 import type { PatchImageError } from './patch-image.ts';
 import type { RedirectPlan, RedirectRefusal } from './plan.ts';
 import type { UnsafeThread } from './safe-point.ts';
@@ -13,6 +14,7 @@ export type TransactionRefusalCode =
   | 'inconsistent-image' // the image's record of a base function disagrees with the module
   | 'missing-import' // an imported module or export does not exist
   | 'missing-base-symbol'
+  | 'relocation-refused' // a relocation's value does not fit its field (see relocation)
   | 'no-space' // no free memory for the patch
   | 'plan-refused' // a planner refused a redirect (see refusal)
   | 'bad-plan' // a plan would write outside the places it may change
@@ -42,6 +44,8 @@ export interface RefusedTransaction {
   message: string;
   imageError?: PatchImageError;
   refusal?: RedirectRefusal;
+  /** The relocation that could not be resolved (a missing symbol, or a value that does not fit). */
+  relocation?: RelocationRefusal;
 }
 
 export interface WaitingTransaction {

@@ -2,7 +2,8 @@
 //
 //   apply    = the pure preparation (prepare.ts: parse and validate the image, check the base
 //              identity and the sequence, resolve imports and base references, choose where to map
-//              the patch, plan every redirect, check that every guest thread is at a safe point),
+//              the patch, resolve its relocations for that place, plan every redirect, check that
+//              every guest thread is at a safe point),
 //              then the writes through the journal: map the patch, fill its slots, write
 //              trampolines and entry jumps, put back the functions the previous patch changed and
 //              this one does not, unmap the previous patch.
@@ -17,7 +18,6 @@ import { type NamedRange, symbolize } from '../../core/symbolizer.ts';
 import { Prot, type Sandbox } from '../../sandbox/sandbox.ts';
 import { type Engine, loadEngine } from './engine.ts';
 import { Journal } from './journal.ts';
-import type { PatchImage } from './patch-image.ts';
 import {
   type ActivePatch, type LoadedModule, type Planner, type PreparationContext, type PreparedApply, type PreparedRollback,
   loadedModule, ownedBy, prepareApply, prepareRollback,
@@ -85,7 +85,7 @@ export class Hotpatcher {
 
   /** The journaled writes of a prepared apply. */
   private writeApply(prepared: PreparedApply): TransactionResult {
-    const { loaded, image, imageBytes, active, layout, importAddresses, baseRefAddresses, plans, planSteps, restores, changing,
+    const { loaded, image, sections, active, layout, importAddresses, baseRefAddresses, plans, planSteps, restores, changing,
       threads } = prepared;
     const module = loaded.module;
     const journal = new Journal(this.sandbox);
@@ -97,11 +97,11 @@ export class Hotpatcher {
         threads.map((t) => `${t.name} at ${this.symbolize(t.pc)}`).join(', ') + '; none is in the way of the writes');
       const label = `${module.name} patch ${image.sequence}`;
       if (layout.codeSize > 0) {
-        journal.map(layout.code, layout.codeSize, Prot.READ | Prot.EXEC, section(imageBytes, image, 'code'), 'map-code',
+        journal.map(layout.code, layout.codeSize, Prot.READ | Prot.EXEC, sections.code, 'map-code',
           `map the ${label} code (${image.code.size} bytes, read+execute) ${layout.placement!.withinShortReach ? 'within short-jump reach of' : 'as near as memory allows to'} its targets`);
       }
       if (layout.dataSize > 0) {
-        journal.map(layout.data, layout.dataSize, Prot.READ | Prot.WRITE, section(imageBytes, image, 'data'), 'map-data',
+        journal.map(layout.data, layout.dataSize, Prot.READ | Prot.WRITE, sections.data, 'map-data',
           `map the ${label} data (${image.data.size} bytes, read+write) right after its code, where its PC-relative references expect it`);
       }
       if (layout.trampolineSize > 0) {
@@ -222,9 +222,4 @@ export class Hotpatcher {
       }
     }
   }
-}
-
-function section(bytes: Uint8Array, image: PatchImage, which: 'code' | 'data'): Uint8Array {
-  const region = image[which];
-  return bytes.slice(region.offset, region.offset + region.size);
 }

@@ -1,6 +1,7 @@
 // What the host calls to parse a patch image: it asks for an input buffer of the image's size,
 // copies the image into wasm memory there, then asks for the parse.
-import { answer } from '../common/input';
+import { answer, inputBytes } from '../common/input';
+import { linkImageJson } from './link';
 import { patchImageJson } from './parse';
 
 /** Grows to the largest image seen and is reused, so parsing many images does not churn memory. */
@@ -21,4 +22,15 @@ export function patchImageBuffer(length: i32): usize {
  */
 export function parsePatchImage(arch: i32): usize {
   return answer(patchImageJson(patchInput, <u16>arch));
+}
+
+/**
+ * Resolves the relocations of the image last written to the buffer (which must be valid), in
+ * place: its code placed at `codeAddress`, its data at `dataAddress`, and the input buffer
+ * (inputBuffer) holding `count` u64 symbol addresses, one per relocation. Answers JSON by address;
+ * after success the linked sections are in the buffer at the offsets the answer gives.
+ */
+export function linkPatchImage(arch: i32, codeAddress: u64, dataAddress: u64, count: i32): usize {
+  const symbols = inputBytes(0, count < 0 ? 0 : count * 8);
+  return answer(linkImageJson(patchInput, <u16>arch, codeAddress, dataAddress, symbols.dataStart, count));
 }

@@ -7,3 +7,7 @@ export function u16At(bytes: Uint8Array, at: u32): u16 {
 export function u32At(bytes: Uint8Array, at: u32): u32 {
   return <u32>bytes[at] | (<u32>bytes[at + 1] << 8) | (<u32>bytes[at + 2] << 16) | (<u32>bytes[at + 3] << 24);
 }
+
+export function u64At(bytes: Uint8Array, at: u32): u64 {
+  return <u64>u32At(bytes, at) | (<u64>u32At(bytes, at + 4) << 32);
+}

@@ -7,8 +7,11 @@ import { hex, hexBytes } from '../common/hex';
 import { JsonWriter } from '../common/json';
 import {
   ARCH_ARM64, ARCH_X64, BASE_IDENTITY_SIZE, BASE_REF_SIZE, BASE_REF_TABLE, B_RESERVED, B_SLOT, B_SYMBOL, FORMAT_VERSION,
-  HEADER_SIZE, H_ARCH, H_BASE_IDENTITY, H_BASE_REFS, H_CODE, H_DATA, H_FLAGS, H_HEADER_SIZE, H_IMAGE_SIZE,
-  H_IMPORTS, H_MAGIC, H_MODULE_NAME, H_REDIRECTS, H_RESERVED, H_RESERVED_SIZE, H_SEQUENCE, H_STRINGS,
+  FORMAT_VERSION_1, HEADER_SIZE, H_ARCH, H_BASE_IDENTITY, H_BASE_REFS, H_CODE, H_DATA, H_FLAGS, H_HEADER_SIZE, H_IMAGE_SIZE,
+  H_IMPORTS, H_MAGIC, H_MODULE_NAME, H_REDIRECTS, H_RELOCATIONS, H_RESERVED, H_RESERVED_SIZE, H_RESERVED_V2,
+  H_RESERVED_V2_SIZE, H_SEQUENCE, H_STRINGS, L_ADDEND, L_KIND, L_MODULE, L_OFFSET, L_SECTION, L_SYMBOL, L_TARGET,
+  MAX_RELOCATIONS, RELOCATION_SIZE, RELOCATION_TABLE, SECTION_CODE, SECTION_DATA, TARGET_BASE, TARGET_EXPORT,
+  TARGET_PATCH_CODE, TARGET_PATCH_DATA, relocationModuleNameWords, relocationSymbolNameWords,
   H_VERSION, IMPORT_SIZE, IMPORT_TABLE, I_MODULE, I_RESERVED, I_SLOT, I_SYMBOL, MAGIC, MAX_TABLE_ENTRIES, MODE_HOOK,
   MODE_REPLACE, MODULE_NAME_WORDS, NO_SLOT, REDIRECT_SIZE, REDIRECT_TABLE, R_BASE_NAME, R_BASE_OFFSET, R_BASE_SIZE,
   R_MODE, R_NEW_OFFSET, R_NEW_SIZE, R_RESERVED, R_SLOT, SLOT_SIZE, baseRefSymbolNameWords, emptyNameWords,
@@ -17,7 +20,12 @@ import {
 import {
   NAME_CONTROL, NAME_EMPTY, NAME_NOT_UTF8, NAME_OUT_OF_BOUNDS, NAME_OVERLAPS, NAME_TOO_LONG, NameTable,
 } from './names';
-import { u16At, u32At } from './little-endian';
+import { u16At, u32At, u64At } from './little-endian';
+import {
+  ARM64_RELOCATION_KINDS, arm64RelocationFieldSize, arm64RelocationFitsInstruction, arm64RelocationInstructions,
+  arm64RelocationIsInstruction, arm64RelocationName,
+} from '../arm64/relocations';
+import { X64_RELOCATION_KINDS, x64RelocationFieldSize, x64RelocationName } from '../x64/relocations';
 
 export class ImageError {
   constructor(public code: string, public message: string, public offset: u32) {}
@@ -53,6 +61,22 @@ export class BaseReference {
   slot: u32 = 0;
 }
 
+/** A reference in the patch's code or data, resolved when the patch is applied (version 2). */
+export class Relocation {
+  section: u8 = <u8>SECTION_CODE;
+  /** The field's offset in its section (its instruction's, for ARM64 instruction kinds). */
+  offset: u32 = 0;
+  kind: u16 = 0;
+  fieldSize: u32 = 0;
+  target: u8 = <u8>TARGET_BASE;
+  /** Name numbers; -1 where the target has none. */
+  symbol: i32 = -1;
+  module: i32 = -1;
+  addend: i64 = 0;
+  /** Where the entry sits in the image, for error messages. */
+  entry: u32 = 0;
+}
+
 export class PatchImage {
   version: u16 = 0;
   arch: u16 = 0;
@@ -67,6 +91,7 @@ export class PatchImage {
   redirects: Redirect[] = [];
   imports: Import[] = [];
   baseReferences: BaseReference[] = [];
+  relocations: Relocation[] = [];
 }
 
 export function archName(arch: u16): string {
@@ -79,6 +104,8 @@ const NAME_OF_REDIRECT_BASE: i32 = 1;
 const NAME_OF_IMPORT_MODULE: i32 = 2;
 const NAME_OF_IMPORT_SYMBOL: i32 = 3;
 const NAME_OF_BASE_REF_SYMBOL: i32 = 4;
+const NAME_OF_RELOCATION_SYMBOL: i32 = 5;
+const NAME_OF_RELOCATION_MODULE: i32 = 6;
 
 function nameWords(use: i32, index: u32): string {
   const entry = index.toString();
@@ -87,6 +114,8 @@ function nameWords(use: i32, index: u32): string {
     case NAME_OF_IMPORT_MODULE: return importModuleNameWords(entry);
     case NAME_OF_IMPORT_SYMBOL: return importSymbolNameWords(entry);
     case NAME_OF_BASE_REF_SYMBOL: return baseRefSymbolNameWords(entry);
+    case NAME_OF_RELOCATION_SYMBOL: return relocationSymbolNameWords(entry);
+    case NAME_OF_RELOCATION_MODULE: return relocationModuleNameWords(entry);
     default: return MODULE_NAME_WORDS;
   }
 }
@@ -108,6 +137,7 @@ export class PatchImageParser {
   private redirectTable: Region = new Region(REDIRECT_TABLE, 0, 0);
   private importTable: Region = new Region(IMPORT_TABLE, 0, 0);
   private baseRefTable: Region = new Region(BASE_REF_TABLE, 0, 0);
+  private relocationTable: Region = new Region(RELOCATION_TABLE, 0, 0);
   private names: NameTable = new NameTable(new Uint8Array(0), 0, 0);
   /** Data-section offsets of the slots claimed so far: each slot belongs to one entry. */
   private slots: Set<u32> = new Set<u32>();
@@ -126,6 +156,7 @@ export class PatchImageParser {
     if (!this.readRedirects()) return null;
     if (!this.readImports()) return null;
     if (!this.readBaseReferences()) return null;
+    if (!this.readRelocations()) return null;
     this.image.names = this.names.texts;
     return this.image;
   }
@@ -143,9 +174,9 @@ export class PatchImageParser {
     }
     if (length < 8) return this.fail('truncated', 'the image ends inside its header (' + length.toString() + ' bytes)', length);
     image.version = u16At(bytes, H_VERSION);
-    if (image.version != FORMAT_VERSION) {
+    if (<i32>image.version < FORMAT_VERSION_1 || <i32>image.version > FORMAT_VERSION) {
       return this.fail('unknown-version', 'the image is in format version ' + image.version.toString() +
-        '; this engine reads version ' + FORMAT_VERSION.toString(), H_VERSION);
+        '; this engine reads versions 1 to ' + FORMAT_VERSION.toString(), H_VERSION);
     }
     if (length < <u32>HEADER_SIZE) {
       return this.fail('truncated', 'the image is ' + length.toString() + ' bytes long; its header alone takes ' +
@@ -162,7 +193,7 @@ export class PatchImageParser {
     }
     const headerSize = u32At(bytes, H_HEADER_SIZE);
     if (headerSize != HEADER_SIZE) {
-      return this.fail('bad-header', 'the header size field says ' + headerSize.toString() + ' bytes; version 1 headers are ' +
+      return this.fail('bad-header', 'the header size field says ' + headerSize.toString() + ' bytes; headers are ' +
         HEADER_SIZE.toString(), H_HEADER_SIZE);
     }
     image.size = u32At(bytes, H_IMAGE_SIZE);
@@ -177,11 +208,15 @@ export class PatchImageParser {
     image.sequence = u32At(bytes, H_SEQUENCE);
     if (image.sequence == 0) return this.fail('bad-header', 'the sequence number is 0; sequences start at 1', H_SEQUENCE);
     if (u32At(bytes, H_FLAGS) != 0) {
-      return this.fail('reserved-not-zero', 'the header flags are ' + hex(u32At(bytes, H_FLAGS)) + '; version 1 defines none', H_FLAGS);
+      return this.fail('reserved-not-zero', 'the header flags are ' + hex(u32At(bytes, H_FLAGS)) + '; version ' +
+        image.version.toString() + ' defines none', H_FLAGS);
     }
-    for (let i: u32 = 0; i < <u32>H_RESERVED_SIZE; i++) {
-      if (bytes[H_RESERVED + i] != 0) {
-        return this.fail('reserved-not-zero', 'reserved header byte at ' + hex(H_RESERVED + i) + ' is not zero', H_RESERVED + i);
+    // Version 2 keeps the relocation table where version 1 has the first 8 of its reserved bytes.
+    const reserved: u32 = image.version == FORMAT_VERSION_1 ? H_RESERVED : H_RESERVED_V2;
+    const reservedSize: u32 = image.version == FORMAT_VERSION_1 ? H_RESERVED_SIZE : H_RESERVED_V2_SIZE;
+    for (let i: u32 = 0; i < reservedSize; i++) {
+      if (bytes[reserved + i] != 0) {
+        return this.fail('reserved-not-zero', 'reserved header byte at ' + hex(reserved + i) + ' is not zero', reserved + i);
       }
     }
     image.baseIdentity = hexBytes(bytes.subarray(H_BASE_IDENTITY, H_BASE_IDENTITY + BASE_IDENTITY_SIZE));
@@ -201,9 +236,14 @@ export class PatchImageParser {
     if (this.error) return false;
     this.baseRefTable = this.table(BASE_REF_TABLE, H_BASE_REFS, BASE_REF_SIZE);
     if (this.error) return false;
+    if (image.version != FORMAT_VERSION_1) {
+      this.relocationTable = this.table(RELOCATION_TABLE, H_RELOCATIONS, RELOCATION_SIZE, MAX_RELOCATIONS);
+      if (this.error) return false;
+    }
     this.strings = this.region('string table', H_STRINGS, 1);
     if (this.error) return false;
-    const regions: Region[] = [image.code, image.data, this.redirectTable, this.importTable, this.baseRefTable, this.strings];
+    const regions: Region[] = [image.code, image.data, this.redirectTable, this.importTable, this.baseRefTable,
+      this.relocationTable, this.strings];
     for (let i = 0; i < regions.length; i++) {
       for (let j = i + 1; j < regions.length; j++) {
         const a = regions[i];
@@ -277,6 +317,130 @@ export class PatchImageParser {
     return true;
   }
 
+  /**
+   * Version 2: each relocation's kind belongs to the image's architecture, its field lies inside its
+   * section (ARM64 instructions at 4-byte boundaries of the code, and of the kind's instruction),
+   * clear of the slots the engine fills, and apart from every other relocation's field; its target
+   * names what it must and nothing else.
+   */
+  private readRelocations(): bool {
+    const table = this.relocationTable;
+    const relocations = this.image.relocations;
+    for (let i: u32 = 0; i < table.size / RELOCATION_SIZE; i++) {
+      const relocation = this.relocation(table.offset + i * RELOCATION_SIZE, i);
+      if (relocation == null) return false;
+      relocations.push(relocation);
+    }
+    return this.checkRelocationsApart(relocations);
+  }
+
+  private relocation(at: u32, index: u32): Relocation | null {
+    const bytes = this.bytes;
+    const image = this.image;
+    const x64 = image.arch == ARCH_X64;
+    const entry = new Relocation();
+    entry.entry = at;
+    entry.offset = u32At(bytes, at + L_OFFSET);
+    entry.kind = u16At(bytes, at + L_KIND);
+    entry.section = bytes[at + L_SECTION];
+    entry.target = bytes[at + L_TARGET];
+    entry.addend = <i64>u64At(bytes, at + L_ADDEND);
+    entry.fieldSize = x64 ? x64RelocationFieldSize(entry.kind) : arm64RelocationFieldSize(entry.kind);
+    const what = 'relocation ' + index.toString();
+    if (entry.fieldSize == 0) {
+      this.fail('bad-relocation', what + ' has kind ' + entry.kind.toString() + ', which is no ' + (x64 ? 'x86-64' : 'ARM64') +
+        ' relocation; the kinds are ' + (x64 ? X64_RELOCATION_KINDS : ARM64_RELOCATION_KINDS), at + L_KIND);
+      return null;
+    }
+    if (entry.section != SECTION_CODE && entry.section != SECTION_DATA) {
+      this.fail('bad-relocation', what + ' names section ' + entry.section.toString() + '; sections are 0 (code) and 1 (data)',
+        at + L_SECTION);
+      return null;
+    }
+    const section = entry.section == SECTION_CODE ? image.code : image.data;
+    if (<u64>entry.offset + entry.fieldSize > <u64>section.size) {
+      this.fail('out-of-bounds', what + ' (' + relocationKindName(image.arch, entry.kind) + ', ' + entry.fieldSize.toString() +
+        ' bytes at ' + sectionName(entry.section) + '+' + hex(entry.offset) + ') ends past the ' + section.name + ' (' +
+        hex(section.size) + ' bytes)', at + L_OFFSET);
+      return null;
+    }
+    if (!x64 && arm64RelocationIsInstruction(entry.kind)) {
+      const name = arm64RelocationName(entry.kind);
+      if (entry.section != SECTION_CODE) {
+        this.fail('bad-relocation', what + ' (' + name + ') relocates an instruction in the data section; instructions are in the code',
+          at + L_SECTION);
+        return null;
+      }
+      if (entry.offset % 4 != 0) {
+        this.fail('bad-relocation', what + ' (' + name + ') is at code+' + hex(entry.offset) + ', not at a 4-byte instruction boundary',
+          at + L_OFFSET);
+        return null;
+      }
+      const word = u32At(bytes, section.offset + entry.offset);
+      if (!arm64RelocationFitsInstruction(entry.kind, word)) {
+        this.fail('bad-relocation', what + ' (' + name + ') is at code+' + hex(entry.offset) + ', whose word ' + hex(word) +
+          ' is not ' + arm64RelocationInstructions(entry.kind), at + L_OFFSET);
+        return null;
+      }
+    }
+    if (entry.section == SECTION_DATA) {
+      // The engine fills slots after mapping the data: a field there would be lost.
+      const first = entry.offset / <u32>SLOT_SIZE * <u32>SLOT_SIZE;
+      for (let slot = first; slot < entry.offset + entry.fieldSize; slot += <u32>SLOT_SIZE) {
+        if (this.slots.has(slot)) {
+          this.fail('bad-relocation', what + ' (data+' + hex(entry.offset) + ') overlaps the slot at data offset ' + hex(slot) +
+            ', which the engine fills itself', at + L_OFFSET);
+          return null;
+        }
+      }
+    }
+    const symbolField = at + L_SYMBOL;
+    const moduleField = at + L_MODULE;
+    const named = u64At(bytes, symbolField) != 0;
+    const moduled = u64At(bytes, moduleField) != 0;
+    if (entry.target == TARGET_BASE || entry.target == TARGET_EXPORT) {
+      entry.symbol = this.name(symbolField, NAME_OF_RELOCATION_SYMBOL, index);
+      if (entry.symbol < 0) return null;
+      if (entry.target == TARGET_EXPORT) {
+        entry.module = this.name(moduleField, NAME_OF_RELOCATION_MODULE, index);
+        if (entry.module < 0) return null;
+      } else if (moduled) {
+        this.fail('bad-relocation', what + ' refers to a symbol of the base module but names a module too', moduleField);
+        return null;
+      }
+    } else if (entry.target == TARGET_PATCH_CODE || entry.target == TARGET_PATCH_DATA) {
+      if (named || moduled) {
+        this.fail('bad-relocation', what + ' refers to the patch\'s own ' + (entry.target == TARGET_PATCH_CODE ? 'code' : 'data') +
+          ', which has no symbol or module name, but names one', named ? symbolField : moduleField);
+        return null;
+      }
+    } else {
+      this.fail('bad-relocation', what + ' has target ' + entry.target.toString() + '; targets are 0 (a base symbol), ' +
+        '1 (an export of another module), 2 (the patch\'s code) and 3 (its data)', at + L_TARGET);
+      return null;
+    }
+    return entry;
+  }
+
+  /** No two relocation fields may share a byte: the second would overwrite the first. */
+  private checkRelocationsApart(relocations: Relocation[]): bool {
+    const sorted = relocations.slice(0);
+    sorted.sort((a: Relocation, b: Relocation): i32 => a.section != b.section ? <i32>a.section - <i32>b.section
+      : a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0);
+    for (let i = 1; i < sorted.length; i++) {
+      const a = sorted[i - 1];
+      const b = sorted[i];
+      if (a.section == b.section && <u64>a.offset + a.fieldSize > <u64>b.offset) {
+        this.fail('overlapping-relocations', 'the fields of two relocations overlap: ' + relocationIndexWords(relocations, a) + ' (' +
+          sectionName(a.section) + '+' + hex(a.offset) + '..' + hex(<u64>a.offset + a.fieldSize) + ') and ' +
+          relocationIndexWords(relocations, b) + ' (' + sectionName(b.section) + '+' + hex(b.offset) + '..' +
+          hex(<u64>b.offset + b.fieldSize) + ')', b.entry);
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Reads an (offset, size-or-count) pair and checks that the region lies after the header and inside the image. */
   private region(name: string, field: u32, entrySize: u32): Region {
     const offset = u32At(this.bytes, field);
@@ -296,11 +460,11 @@ export class PatchImageParser {
   }
 
   /** A table: a region of entries, no more of them than the format allows. */
-  private table(name: string, field: u32, entrySize: u32): Region {
+  private table(name: string, field: u32, entrySize: u32, limit: u32 = MAX_TABLE_ENTRIES): Region {
     const region = this.region(name, field, entrySize);
     const count = region.size / entrySize;
-    if (this.error == null && count > <u32>MAX_TABLE_ENTRIES) {
-      this.fail('too-many-entries', tooManyEntriesWords(name, count.toString(), MAX_TABLE_ENTRIES.toString()), field + 4);
+    if (this.error == null && count > limit) {
+      this.fail('too-many-entries', tooManyEntriesWords(name, count.toString(), limit.toString()), field + 4);
     }
     return region;
   }
@@ -450,6 +614,28 @@ export class PatchImageParser {
   }
 }
 
+export function sectionName(section: u8): string {
+  return section == SECTION_CODE ? 'code' : 'data';
+}
+
+export function relocationKindName(arch: u16, kind: u16): string {
+  return arch == ARCH_X64 ? x64RelocationName(kind) : arm64RelocationName(kind);
+}
+
+export function targetName(target: u8): string {
+  switch (<i32>target) {
+    case TARGET_BASE: return 'base';
+    case TARGET_EXPORT: return 'export';
+    case TARGET_PATCH_CODE: return 'patch-code';
+    default: return 'patch-data';
+  }
+}
+
+/** "relocation 3", for a message (the entry's place in the table gives its number). */
+function relocationIndexWords(relocations: Relocation[], entry: Relocation): string {
+  return 'relocation ' + relocations.indexOf(entry).toString();
+}
+
 /** "redirect 0 (price_with_tax)", for a message. */
 function redirectWords(index: u32, entry: Redirect): string {
   return 'redirect ' + index.toString() + ' (' + entry.base + ')';
@@ -514,6 +700,23 @@ export function patchImageJson(bytes: Uint8Array, expectedArch: u16): string {
       out.beginObject().key('symbol').int(entry.symbol).key('slot').int(entry.slot).endObject();
     }
     out.endArray();
+    out.key('relocations').beginArray();
+    for (let i = 0; i < image.relocations.length; i++) {
+      const r = image.relocations[i];
+      out.beginObject();
+      out.key('section').string(sectionName(r.section));
+      out.key('offset').int(r.offset);
+      out.key('kind').int(r.kind);
+      out.key('kindName').string(relocationKindName(image.arch, r.kind));
+      out.key('fieldSize').int(r.fieldSize);
+      out.key('target').string(targetName(r.target));
+      if (r.symbol >= 0) out.key('symbol').int(r.symbol);
+      if (r.module >= 0) out.key('module').int(r.module);
+      // A decimal string: JSON numbers lose precision past 2^53.
+      out.key('addend').string(r.addend.toString());
+      out.endObject();
+    }
+    out.endArray();
     out.endObject();
   }
   out.endObject();
@@ -521,7 +724,8 @@ export function patchImageJson(bytes: Uint8Array, expectedArch: u16): string {
 }
 
 function estimateJsonLength(image: PatchImage): i32 {
-  let units: i64 = 1024 + <i64>(image.redirects.length + image.imports.length + image.baseReferences.length) * 80;
+  let units: i64 = 1024 + <i64>(image.redirects.length + image.imports.length + image.baseReferences.length) * 80 +
+    <i64>image.relocations.length * 160;
   for (let i = 0; i < image.names.length; i++) units += image.names[i].length + 3;
   return <i32>min(units, 1 << 28);
 }
