@@ -1,4 +1,5 @@
-// `npm run fuzz:patch [-- --cases N --seed S --large-share F --max-bytes B]`: mutated patch images
+// `npm run fuzz:patch [-- --cases N --seed S --large-share F --max-bytes B --versions 1|2|both]`:
+// mutated patch images (format version 1, version 2 with relocation tables, or both, the default)
 // through the parser and the transaction on real Unicorn, on both architectures, a share F of them
 // (default 0.002) large images of up to B bytes (default 64 MiB, the format's bound; some just past
 // it); stops at the first trap, hang or trace left in guest memory, and fails when a case took more
@@ -11,7 +12,10 @@ import { fuzzPatchTransactions } from '../harness/fuzz/patch-fuzzer.ts';
 const { values } = parseArgs({ options: {
   cases: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '7' },
   'large-share': { type: 'string', default: '0.002' }, 'max-bytes': { type: 'string', default: String(MAX_IMAGE_BYTES) },
+  versions: { type: 'string', default: 'both' },
 } });
+if (!['1', '2', 'both'].includes(values.versions)) throw new Error(`--versions takes 1, 2 or both, not "${values.versions}"`);
+const versions = values.versions === 'both' ? 'both' : Number(values.versions) as 1 | 2;
 const cases = Number(values.cases);
 const seed = Number(values.seed);
 const large = { share: Number(values['large-share']), maxBytes: Number(values['max-bytes']) };
@@ -21,7 +25,7 @@ const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUs
 let total = 0;
 let overBound = 0;
 for (const arch of ['x64', 'arm64'] as Arch[]) {
-  const report = await fuzzPatchTransactions(arch, Math.ceil(cases / 2), seed, { large });
+  const report = await fuzzPatchTransactions(arch, Math.ceil(cases / 2), seed, { large, versions });
   total += report.cases;
   overBound += report.overBound;
   console.log(`${arch}: ${report.cases.toLocaleString('en-US')} mutated images in ${(report.elapsedMs / 1000).toFixed(1)} s ` +

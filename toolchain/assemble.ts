@@ -214,6 +214,8 @@ function describeSize(size: StatementSize, arch: Arch): string {
 interface AttemptOptions {
   /** Labels placed at the end of the program (names a part of the program uses but does not define). */
   stubs?: string[];
+  /** ARM64: each ADRP statement's label, which says the statement's address in the second pass. */
+  adrpLabels?: ReadonlyMap<SourceStatement, string>;
   /** Marker labels and the check of each statement's bytes (skipped where the output is checked otherwise). */
   check?: boolean;
 }
@@ -225,11 +227,13 @@ interface AttemptOptions {
  * have made what it must.
  */
 async function attempt(program: SourceStatement[], labels: string[], arch: Arch, base: number,
-  resolved: Map<string, number> | undefined, { stubs = [], check = true }: AttemptOptions = {}): Promise<Attempt> {
+  resolved: Map<string, number> | undefined, { stubs = [], check = true, adrpLabels }: AttemptOptions = {}): Promise<Attempt> {
   const lines: string[] = [];
   const marked: number[] = [];
   program.forEach((statement, index) => {
-    const text = rewriteForKeystone(statement.text, arch, resolved);
+    const label = adrpLabels?.get(statement);
+    const at = label === undefined ? undefined : resolved?.get(label);
+    const text = rewriteForKeystone(statement.text, arch, resolved, at === undefined ? undefined : { at, base });
     if (!check || isLabel(statement)) {
       lines.push(text);
     } else {
@@ -270,12 +274,20 @@ async function attempt(program: SourceStatement[], labels: string[], arch: Arch,
 async function assembleWithLabels(program: SourceStatement[], labels: string[], arch: Arch, base: number,
   file: string | undefined, check = true): Promise<Assembled> {
   // ARM64: Keystone mis-encodes ADRP and :lo12: against labels, so a first pass finds the labels
-  // and a second pass gives those operands as numbers (and is the one checked).
+  // and a second pass gives those operands as numbers (and is the one checked). Keystone takes
+  // ADRP's number as a page counted from the page the assembly starts at, not from the
+  // instruction's own: each ADRP gets a label, so the second pass knows its page.
   const needsSecondPass = arch === 'arm64' && program.some((s) => ARM64_PAGE_OPERAND.test(s.text));
   if (needsSecondPass) checkPageOperands(program, file);
-  let result = await attempt(program, labels, arch, base, needsSecondPass ? new Map() : undefined, { check: check && !needsSecondPass });
-  if (result.ok && needsSecondPass) result = await attempt(program, labels, arch, base, result.labels, { check });
-  if (!result.ok) throw await explain(program, arch, base, file, result);
+  const adrpLabels = new Map<SourceStatement, string>();
+  if (needsSecondPass) program.forEach((s, i) => { if (ADRP.test(s.text)) adrpLabels.set(s, `${RESERVED_PREFIX}adrp${i}`); });
+  const statements = adrpLabels.size === 0 ? program
+    : program.flatMap((s) => (adrpLabels.has(s) ? [{ text: `${adrpLabels.get(s)!}:`, line: s.line }, s] : [s]));
+  const allLabels = [...labels, ...adrpLabels.values()];
+  let result = await attempt(statements, allLabels, arch, base, needsSecondPass ? new Map() : undefined,
+    { check: check && !needsSecondPass, adrpLabels });
+  if (result.ok && needsSecondPass) result = await attempt(statements, allLabels, arch, base, result.labels, { check, adrpLabels });
+  if (!result.ok) throw await explain(statements, arch, base, file, result);
   return result;
 }
 
@@ -283,11 +295,14 @@ const ARM64_PAGE_OPERAND = /\badrp\b|:lo12:/i;
 const ADRP = /^(\s*adrp\s+\w+\s*,\s*)([A-Za-z_.$][\w.$]*)\s*(([+-])\s*(0x[0-9a-f]+|\d+))?\s*$/i;
 const LO12 = /:lo12:([A-Za-z_.$][\w.$]*)(\s*([+-])\s*(0x[0-9a-f]+|\d+))?/gi;
 
+/** Where an ADRP is, and where the assembly starts. */
+interface AdrpPlace { at: number; base: number }
+
 /** Works around Keystone's quirks so that a statement means what it means to GNU as. */
-function rewriteForKeystone(text: string, arch: Arch, resolved: Map<string, number> | undefined): string {
+function rewriteForKeystone(text: string, arch: Arch, resolved: Map<string, number> | undefined, adrp?: AdrpPlace): string {
   if (arch === 'x64') return decimalsToHex(text);
   return text.includes('\n') ? text.split('\n').map((line) => resolveArm64PageOperands(line, resolved)).join('\n')
-    : resolveArm64PageOperands(text, resolved);
+    : resolveArm64PageOperands(text, resolved, adrp);
 }
 
 /** Keystone's x86 Intel syntax reads bare numbers as hexadecimal ("mov eax, 10" gives 16). */
@@ -300,7 +315,7 @@ function decimalsToHex(text: string): string {
  * ARM64 page operands become numbers: with `resolved` empty, placeholders (pass one or error search);
  * with addresses, the real page and low 12 bits.
  */
-function resolveArm64PageOperands(text: string, resolved: Map<string, number> | undefined): string {
+function resolveArm64PageOperands(text: string, resolved: Map<string, number> | undefined, place?: AdrpPlace): string {
   if (!resolved || !ARM64_PAGE_OPERAND.test(text)) return text;
   const value = (label: string, sign?: string, offset?: string) => {
     const address = resolved.get(label);
@@ -312,7 +327,10 @@ function resolveArm64PageOperands(text: string, resolved: Map<string, number> | 
   if (adrp) {
     const target = value(adrp[2]!, adrp[4], adrp[5]);
     if (target === undefined) return text;
-    return `${adrp[1]}#${hex(Math.floor(target / 0x1000) * 0x1000)}`;
+    const page = (address: number) => Math.floor(address / 0x1000) * 0x1000;
+    // Keystone counts the page from the assembly's first page: give it the target's page as that far from there.
+    const shift = place ? page(place.at) - page(place.base) : 0;
+    return `${adrp[1]}#${hex(page(target) - shift)}`;
   }
   return text.replace(LO12, (whole, label: string, _o, sign?: string, offset?: string) => {
     const target = value(label, sign, offset);

@@ -8,22 +8,34 @@
 //   .redirect format_cents -> logged_format hook original   ; hook mode; slot "original" = trampoline
 //   .import round = mathlib!round_half_even                 ; slot "round" = an export of another module
 //   .baseref rate = tax_rate                                ; slot "rate" = a symbol of the base module
+//   .extern rh = mathlib!round_half_even                    ; the name "rh" = an export of another module
 //
-// Slots are 8-byte cells the toolchain adds to the data section and the engine fills when it
-// applies the patch; code reaches them PC-relatively, so the image runs wherever it is mapped.
+// Patch code may name the base module's symbols and other modules' exports directly (`call
+// price_with_tax`, `bl round_half_even`, `adrp x0, tax_rate`): each such reference becomes a
+// relocation the engine resolves when it applies the patch (patch-relocations.ts). A name the patch
+// does not define is a symbol of the base module, else the one module's export of that name, unless
+// `.extern` says otherwise. Slots are 8-byte cells the toolchain adds to the data section and the
+// engine fills when it applies the patch, for an indirection through memory (Windows' __ref_
+// pointers). Code reaches slots and its own code and data PC-relatively, so the image runs wherever
+// it is mapped.
 import type { Arch } from '../core/arch.ts';
 import { hex } from '../core/hex.ts';
 import { assembleParsed } from './assemble.ts';
 import { moduleIdentity } from '../core/identity.ts';
 import type { GuestModule, ModuleSymbol } from '../core/module.ts';
 import { type PatchImageContents, PatchImageLimitError, writePatchImage } from './patch-image-writer.ts';
-import { AssemblyError, parseNumber, readModuleSource, stripComment } from './source.ts';
+import {
+  type ExternalSymbol, MAX_EXTERNAL_SYMBOLS, type Trial, type TrialBuild, checkRelocations, findRelocations, isMarker, markStatements, trialSource,
+  trials, withoutArea,
+} from './patch-relocations.ts';
+import { AssemblyError, type ModuleSource, parseNumber, readModuleSource, stripComment } from './source.ts';
 
-export const PATCH_DIRECTIVES: ReadonlySet<string> = new Set(['.patch', '.sequence', '.base', '.redirect', '.import', '.baseref']);
+export const PATCH_DIRECTIVES: ReadonlySet<string> = new Set(['.patch', '.sequence', '.base', '.redirect', '.import', '.baseref',
+  '.extern']);
 const IDENTIFIER = /^[A-Za-z_.$][\w.$]*$/;
 
 /** Two load addresses the patch is assembled at: bytes that differ between them are not position-independent. */
-const TRIAL_BASES = [0x1000_0000, 0x2345_6000];
+const TRIAL_BASES = [0x1000_0000, 0x2345_6000] as const;
 
 export interface PatchBuildOptions {
   file?: string;
@@ -54,6 +66,7 @@ interface PatchHeader {
   redirects: { base: string; replacement: string; mode: 'replace' | 'hook'; slot?: string; line: number }[];
   imports: { slot: string; module: string; symbol: string; line: number }[];
   baseReferences: { slot: string; symbol: string; line: number }[];
+  externs: { name: string; module: string; symbol: string; line: number }[];
 }
 
 /** The module a patch source's ".patch" line names, read without building it (undefined without one). */
@@ -108,16 +121,22 @@ export async function buildPatch(source: string, arch: Arch, options: PatchBuild
     }
   }
 
+  // Two trial builds at two addresses, with the external symbols at addresses of their own in each.
+  const externals = externalSymbols(parsed, header, base, options.modules ?? [], fail);
+  const { parsed: marked, markers } = markStatements(parsed, externals);
   const name = `${header.module}.patch${header.sequence}`;
   // One after the other, so that a source that does not assemble is explained once; the second build
   // is compared byte for byte with the first, which checked every statement.
-  const trial = (at: number, check: boolean) => assembleParsed(parsed, arch, { file, name, base: at, check })
-    .catch((error: unknown) => {
-      throw explainMissingBaseSymbol(error, base, parsed.labels);
-    });
-  const assembled = await trial(TRIAL_BASES[0]!, true);
-  const moved = await trial(TRIAL_BASES[1]!, false);
-  checkPositionIndependent(assembled, moved, fail);
+  const build = async (trial: Trial, check: boolean): Promise<TrialBuild> => {
+    const module = await assembleParsed(trialSource(marked, externals, trial), arch, { file, name, base: trial.base - trial.area, check })
+      .catch((error: unknown) => { throw explainUnknownName(error, base); });
+    return { trial, module: withoutArea(module, trial) };
+  };
+  const [first, second] = trials(externals, TRIAL_BASES);
+  const builds: [TrialBuild, TrialBuild] = [await build(first, true), await build(second, false)];
+  const found = await findRelocations(arch, builds, markers, fail);
+  checkPositionIndependent(builds[0].module, builds[1].module, found.covered, fail);
+  const assembled = { ...builds[0].module, symbols: builds[0].module.symbols.filter((s) => !isMarker(s.name)) };
 
   const patchSymbol = (symbolName: string) => assembled!.symbols.find((s) => s.name === symbolName);
   const baseFunction = (symbolName: string, line: number): ModuleSymbol => {
@@ -157,18 +176,29 @@ export async function buildPatch(source: string, arch: Arch, options: PatchBuild
     return { symbol: b.symbol, slot: slotOffset(b.slot) };
   });
 
+  const relocations = found.relocations.map(({ line: _line, ...r }) => r);
   let image: Uint8Array;
   try {
     image = writePatchImage({
       arch, sequence: header.sequence!, module: header.module!, baseIdentity,
-      code: assembled!.code, data: assembled!.data, redirects, imports, baseReferences,
+      code: assembled.code, data: assembled.data, redirects, imports, baseReferences, relocations,
     });
   } catch (error) {
     // The format's limits, in the engine's words, at the line of the entry concerned.
     if (!(error instanceof PatchImageLimitError)) throw error;
-    const entries = { redirects: header.redirects, imports: header.imports, baseReferences: header.baseReferences, relocations: [] };
+    const entries = { redirects: header.redirects, imports: header.imports, baseReferences: header.baseReferences,
+      relocations: found.relocations };
     const line = error.entry ? entries[error.entry.table][error.entry.index]?.line : undefined;
     return fail(`the patch cannot be built: ${error.message}`, line);
+  }
+  if (relocations.length > 0) {
+    // The engine, resolving the relocations at each trial's addresses, must give the assembler's bytes.
+    const mismatch = await checkRelocations(arch, image, builds, externals);
+    if (mismatch) {
+      const culprit = found.relocations.find((r) => r.section === mismatch.section && mismatch.offset >= r.offset && mismatch.offset < r.offset + 8);
+      fail(`the relocation made of this line does not give the assembler's bytes at ${mismatch.section}+${hex(mismatch.offset)} ` +
+        `when resolved (trial build ${mismatch.build + 1})`, culprit?.line);
+    }
   }
   return {
     image, module: header.module!, sequence: header.sequence!, baseIdentity, assembled: assembled!,
@@ -178,7 +208,7 @@ export async function buildPatch(source: string, arch: Arch, options: PatchBuild
 }
 
 function readPatchHeader(directives: Directive[], fail: (message: string, line?: number, text?: string) => never): PatchHeader {
-  const header: PatchHeader = { redirects: [], imports: [], baseReferences: [] };
+  const header: PatchHeader = { redirects: [], imports: [], baseReferences: [], externs: [] };
   const identifier = (value: string | undefined, d: Directive): string => {
     if (value === undefined || !IDENTIFIER.test(value)) fail(`"${value ?? ''}" is not a valid symbol name`, d.line, d.text);
     return value!;
@@ -228,33 +258,89 @@ function readPatchHeader(directives: Directive[], fail: (message: string, line?:
         header.baseReferences.push({ slot, symbol: identifier(symbol, d), line: d.line });
         break;
       }
+      case '.extern': {
+        const [name, what] = assignment(d, '.extern <name> = <module>!<symbol>');
+        const [module, symbol, ...rest] = what.split('!');
+        if (rest.length > 0 || symbol === undefined) fail('.extern takes "<name> = <module>!<symbol>"', d.line, d.text);
+        header.externs.push({ name, module: identifier(module, d), symbol: identifier(symbol, d), line: d.line });
+        break;
+      }
     }
   }
   return header;
 }
 
-/** The same source assembled at two addresses must give the same bytes. */
-function checkPositionIndependent(a: GuestModule, b: GuestModule, fail: (message: string) => never): void {
-  const sections: [string, Uint8Array, Uint8Array, number][] = [
+/** The same source assembled at two addresses must give the same bytes, but in the fields of relocations. */
+function checkPositionIndependent(a: GuestModule, b: GuestModule, covered: { code: Set<number>; data: Set<number> },
+  fail: (message: string) => never): void {
+  const sections: ['code' | 'data', Uint8Array, Uint8Array, number][] = [
     ['code', a.code, b.code, a.base], ['data', a.data, b.data, a.dataAddress]];
   for (const [section, x, y, start] of sections) {
     const length = Math.max(x.length, y.length);
     for (let i = 0; i < length; i++) {
-      if (x[i] === y[i]) continue;
-      const symbol = a.symbols.filter((s) => s.address <= start + i).sort((p, q) => q.address - p.address)[0];
+      if (x[i] === y[i] || covered[section].has(i)) continue;
+      const symbol = a.symbols.filter((s) => s.address <= start + i && !isMarker(s.name)).sort((p, q) => q.address - p.address)[0];
       const place = symbol ? `${symbol.name}+${hex(start + i - symbol.address)}` : `${section}+${hex(i)}`;
       fail(`the patch is not position-independent: its ${section} bytes at ${place} depend on the address it is loaded at; ` +
-        'address patch code and data relative to the program counter, and reach the program through .import and .baseref slots');
+        'address patch code and data relative to the program counter (or with 64-bit absolute addresses), and reach the ' +
+        'program by name or through .import and .baseref slots');
     }
   }
 }
 
-/** Keystone only says a symbol is missing; say which base symbol it is and how to reach it. */
-function explainMissingBaseSymbol(error: unknown, base: GuestModule, defined: Set<string>): unknown {
-  if (!(error instanceof AssemblyError) || !error.lineText) return error;
-  const words = error.lineText.match(/[A-Za-z_.$][\w.$]*/g) ?? [];
-  const used = words.find((w) => !defined.has(w) && base.symbols.some((s) => s.name === w));
-  if (!used) return error;
-  return new AssemblyError(`${error.message}; "${used}" belongs to the base module ${base.name}: ` +
-    `declare ".baseref <slot> = ${used}" and reach it through the slot`, error.line, error.lineText, error.file);
+/**
+ * The names patch code uses that it does not define, with what each means: an `.extern`, a symbol
+ * of the base module, or the one export of that name among the program's other modules.
+ */
+function externalSymbols(parsed: ModuleSource, header: PatchHeader, base: GuestModule, modules: readonly GuestModule[],
+  fail: (message: string, line?: number) => never): ExternalSymbol[] {
+  const declared = new Map<string, PatchHeader['externs'][number]>();
+  for (const e of header.externs) {
+    if (declared.has(e.name)) fail(`"${e.name}" is declared with .extern twice`, e.line);
+    if (parsed.labels.has(e.name)) fail(`"${e.name}" is declared with .extern but the patch defines it`, e.line);
+    const provider = e.module === base.name ? base : modules.find((m) => m.name === e.module);
+    if (e.module === base.name) {
+      if (!base.symbols.some((s) => s.name === e.symbol)) fail(`the base module ${base.name} has no symbol "${e.symbol}"`, e.line);
+    } else if (modules.length > 0) {
+      if (!provider) fail(`.extern ${e.module}!${e.symbol}: the program has no module "${e.module}"`, e.line);
+      if (!provider!.exports.includes(e.symbol)) fail(`.extern ${e.module}!${e.symbol}: module ${e.module} does not export "${e.symbol}"`, e.line);
+    }
+    declared.set(e.name, e);
+  }
+  const namesOf = (text: string): string[] => text.match(/[A-Za-z_.$][\w.$]*/g) ?? [];
+  const used = new Set([...parsed.text, ...parsed.data].flatMap((s) => namesOf(s.text)));
+  const externals: ExternalSymbol[] = [];
+  for (const name of used) {
+    if (parsed.labels.has(name)) continue;
+    const e = declared.get(name);
+    if (e) {
+      externals.push(e.module === base.name ? { name, target: 'base', symbol: e.symbol }
+        : { name, target: 'export', module: e.module, symbol: e.symbol });
+      continue;
+    }
+    if (base.symbols.some((s) => s.name === name)) {
+      externals.push({ name, target: 'base', symbol: name });
+      continue;
+    }
+    const providers = modules.filter((m) => m.name !== base.name && m.exports.includes(name));
+    if (providers.length > 1) {
+      const line = [...parsed.text, ...parsed.data].find((s) => namesOf(s.text).includes(name))?.line;
+      fail(`"${name}" is exported by ${providers.map((m) => m.name).join(' and ')}: say which with ` +
+        `".extern ${name} = ${providers[0]!.name}!${name}"`, line);
+    }
+    if (providers.length === 1) externals.push({ name, target: 'export', module: providers[0]!.name, symbol: name });
+  }
+  if (externals.length > MAX_EXTERNAL_SYMBOLS) {
+    fail(`the patch names ${externals.length} symbols of other modules; a patch may name at most ${MAX_EXTERNAL_SYMBOLS} ` +
+      '(reach more through .import and .baseref slots)');
+  }
+  return externals;
+}
+
+/** Keystone only says a symbol is missing; say what a name the patch does not define may be. */
+function explainUnknownName(error: unknown, base: GuestModule): unknown {
+  if (!(error instanceof AssemblyError) || !/symbol/i.test(error.message)) return error;
+  return new AssemblyError(`${error.message}; a name the patch does not define must be a symbol of the base module ` +
+    `${base.name}, an export of another of the program's modules, or declared with ".extern <name> = <module>!<symbol>"`,
+  error.line, error.lineText, error.file);
 }

@@ -11,6 +11,12 @@
 import type { TransactionResult } from '../../engine/host/transaction.ts';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
 import type { Arch } from '../../core/arch.ts';
+import {
+  L_ADDEND, L_KIND, L_MODULE, L_OFFSET, L_SECTION, L_SYMBOL, L_TARGET, RELOCATION_SIZE, R_AARCH64_ABS64, R_AARCH64_ADD_ABS_LO12_NC,
+  R_AARCH64_ADR_PREL_PG_HI21, R_AARCH64_CALL26, R_AARCH64_CONDBR19, R_AARCH64_JUMP26, R_AARCH64_LDST128_ABS_LO12_NC,
+  R_AARCH64_LDST16_ABS_LO12_NC, R_AARCH64_LDST32_ABS_LO12_NC, R_AARCH64_LDST64_ABS_LO12_NC, R_AARCH64_LDST8_ABS_LO12_NC,
+  R_AARCH64_LD_PREL_LO19, R_AARCH64_TSTBR14, R_X86_64_64, R_X86_64_PC32, R_X86_64_PLT32,
+} from '../../core/patch-format.ts';
 import { HEADER_FIELDS } from '../../toolchain/patch-image-writer.ts';
 import { type Fixture, loadFixture } from '../fixtures/hotpatch-fixture.ts';
 import { largeImageTarget, largePatchImage } from './large-patch-images.ts';
@@ -34,6 +40,11 @@ export interface FuzzReport {
 export interface FuzzOptions {
   /** A share (0 to 1) of the cases are large images of up to `maxBytes`. */
   large?: { share: number; maxBytes: number };
+  /**
+   * The images mutated: version 1 (slots only), version 2 (with relocations), or both (the default;
+   * the version 2 seed applies as well as the version 1 ones).
+   */
+  versions?: 1 | 2 | 'both';
 }
 
 /** xorshift64*: the same cases for the same seed. */
@@ -50,7 +61,50 @@ export class Random {
   pick<T>(items: readonly T[]): T { return items[this.below(items.length)]!; }
 }
 
-const HEADER_U32_FIELDS = [8, 12, 16, 20, 56, 60, 64, 68, 72, 76, 80, 84, 88, 92, 96, 100, 104, 108];
+const HEADER_U32_FIELDS = [8, 12, 16, 20, 56, 60, 64, 68, 72, 76, 80, 84, 88, 92, 96, 100, 104, 108, 112, 116];
+
+/** Every relocation kind of both architectures, and some that are none. */
+const RELOCATION_KINDS = [R_X86_64_64, R_X86_64_PC32, R_X86_64_PLT32, R_AARCH64_ABS64, R_AARCH64_LD_PREL_LO19,
+  R_AARCH64_ADR_PREL_PG_HI21, R_AARCH64_ADD_ABS_LO12_NC, R_AARCH64_LDST8_ABS_LO12_NC, R_AARCH64_TSTBR14, R_AARCH64_CONDBR19,
+  R_AARCH64_JUMP26, R_AARCH64_CALL26, R_AARCH64_LDST16_ABS_LO12_NC, R_AARCH64_LDST32_ABS_LO12_NC, R_AARCH64_LDST64_ABS_LO12_NC,
+  R_AARCH64_LDST128_ABS_LO12_NC, 0, 3, 256, 258, 274, 0xffff];
+
+const INTERESTING_ADDENDS = [0n, 1n, -1n, 4n, -4n, 0xfffn, 0x1000n, 2n ** 20n, -(2n ** 20n), 2n ** 27n, -(2n ** 27n), 2n ** 31n,
+  -(2n ** 31n) - 1n, 2n ** 32n, -(2n ** 32n), 2n ** 63n - 1n, -(2n ** 63n)];
+
+/**
+ * One mutation of a version 2 image's relocation table: an entry's place, kind, section, target,
+ * names or addend, a copy of one entry over another (the same field twice), or the table's count
+ * (cut by the image's end, or reaching into the string table).
+ */
+function mutateRelocations(random: Random, out: Uint8Array, view: DataView): void {
+  const at = view.getUint32(HEADER_FIELDS.relocations, true);
+  const count = view.getUint32(HEADER_FIELDS.relocations + 4, true);
+  const entries = Math.max(0, Math.min(count, Math.floor((out.length - at) / RELOCATION_SIZE)));
+  if (entries === 0 || at >= out.length) {
+    view.setUint32(HEADER_FIELDS.relocations + 4, random.below(4), true);
+    return;
+  }
+  const entry = at + random.below(entries) * RELOCATION_SIZE;
+  const other = at + random.below(entries) * RELOCATION_SIZE;
+  switch (random.below(8)) {
+    case 0: view.setUint32(entry + L_OFFSET, random.pick([0, 1, 2, 4, view.getUint32(other + L_OFFSET, true) + random.below(8) - 4,
+      interestingU32(random, out)]) >>> 0, true); break;
+    case 1: view.setUint16(entry + L_KIND, random.pick(RELOCATION_KINDS), true); break;
+    case 2: out[entry + L_SECTION] = random.pick([0, 1, 2, 0xff]); break;
+    case 3: out[entry + L_TARGET] = random.pick([0, 1, 2, 3, 4, 0xff]); break;
+    case 4: { // another name: a missing symbol, a module name, an empty or overlapping reference
+      const field = entry + random.pick([L_SYMBOL, L_MODULE]);
+      const source = random.pick([other + L_SYMBOL, other + L_MODULE, HEADER_FIELDS.moduleName]);
+      view.setUint32(field, view.getUint32(source, true) + random.pick([0, 0, 1]), true);
+      view.setUint32(field + 4, random.pick([view.getUint32(source + 4, true), 0, 1, 2000]), true);
+      break;
+    }
+    case 5: view.setBigInt64(entry + L_ADDEND, random.pick(INTERESTING_ADDENDS) + BigInt(random.below(9)) - 4n, true); break;
+    case 6: out.copyWithin(other, entry, entry + RELOCATION_SIZE); break;
+    default: view.setUint32(HEADER_FIELDS.relocations + 4, count + random.pick([1, 2, -1, 1000, 0x0800_0000]) >>> 0, true);
+  }
+}
 
 function interestingU32(random: Random, image: Uint8Array): number {
   return random.pick([0, 1, 2, 7, 8, 0x7f, 0x80, 0xff, 0x100, 0xfff, 0x1000, 0x7fffffff, 0x80000000, 0xfffffff8, 0xffffffff,
@@ -63,12 +117,17 @@ export function mutate(random: Random, image: Uint8Array, seeds: readonly Uint8A
   const view = () => new DataView(out.buffer, out.byteOffset, out.byteLength);
   const rounds = 1 + random.below(3);
   for (let round = 0; round < rounds; round++) {
-    const kind = random.below(10);
+    const v2 = out.length >= HEADER_FIELDS.relocations + 8 && view().getUint16(HEADER_FIELDS.version, true) === 2;
+    const kind = random.below(v2 ? 14 : 10);
+    if (kind >= 10) { // version 2: the relocation table
+      mutateRelocations(random, out, view());
+      continue;
+    }
     if (out.length === 0) out = image.slice(0, random.below(image.length));
     if (kind <= 1 && out.length > 0) { // flip a bit anywhere
       const at = random.below(out.length);
       out[at]! ^= 1 << random.below(8);
-    } else if (kind === 2 && out.length >= HEADER_FIELDS.reserved) { // a header field
+    } else if (kind === 2 && out.length >= HEADER_FIELDS.relocations + 8) { // a header field
       view().setUint32(random.pick(HEADER_U32_FIELDS), interestingU32(random, out), true);
     } else if (kind === 3 && out.length >= 8) { // version and architecture
       view().setUint16(random.pick([4, 6]), random.pick([0, 1, 2, 3, 0xffff]), true);
@@ -157,7 +216,11 @@ export async function fuzzPatchTransactions(arch: Arch, cases: number, seed: num
   const tracker = new ChangeTracker();
   const fixture: Fixture = await loadFixture(arch, { sandbox: (inner) => tracker.wrap(inner) });
   try {
-    const seeds = [await fixture.build('fix'), await fixture.build('cumulative')];
+    const versions = options.versions ?? 'both';
+    const seeds = [
+      ...(versions !== 2 ? [await fixture.build('fix'), await fixture.build('cumulative')] : []),
+      ...(versions !== 1 ? [await fixture.build('by-name')] : []),
+    ];
     const target = await largeImageTarget(arch, fixture.modules, fixture.app.name);
     const real = fixture.sandbox;
     const regionsBefore = describeRegions(real);

@@ -100,21 +100,21 @@ describe.each(['x64', 'arm64'] as Arch[])('patch build (%s)', (arch) => {
   });
 
   it('refuses code that depends on its load address', async () => {
-    // An absolute address in the code: x86-64 movabs, and a literal word on ARM64.
-    const absolute = arch === 'x64' ? 'movabs rax, here\nhere: ret' : 'ret\nhere: .quad here';
+    // A 32-bit absolute address in the code (64-bit ones become relocations).
+    const absolute = arch === 'x64' ? 'mov rax, here\nhere: ret' : 'ret\nhere: .word here';
     const source = `${header}.redirect price_with_tax -> f\n.func f\n${absolute}\n.endfunc\n`;
     await expect(buildPatch(source, arch, { base })).rejects.toThrow(/not position-independent: its code bytes at f\+0x/);
   });
 
-  it('refuses data that holds absolute addresses', async () => {
-    const source = `${header}.redirect price_with_tax -> f\n.func f\nret\n.endfunc\n.data\ntable: .quad f\n`;
+  it('refuses data that holds 32-bit absolute addresses', async () => {
+    const source = `${header}.redirect price_with_tax -> f\n.func f\nret\n.endfunc\n.data\ntable: .${arch === 'x64' ? 'long' : 'word'} f\n`;
     await expect(buildPatch(source, arch, { base })).rejects.toThrow(/not position-independent: its data bytes at table\+0x/);
   });
 
-  it('explains how to reach a base symbol used by name', async () => {
-    const call = arch === 'x64' ? 'call format_cents' : 'bl format_cents';
+  it('says what a name the patch does not define may be', async () => {
+    const call = arch === 'x64' ? 'call nowhere' : 'bl nowhere';
     const source = `${header}.redirect price_with_tax -> f\n.func f\n${call}\nret\n.endfunc\n`;
-    await expect(buildPatch(source, arch, { base })).rejects.toThrow(/"format_cents" belongs to the base module pricing: declare "\.baseref <slot> = format_cents"/);
+    await expect(buildPatch(source, arch, { base })).rejects.toThrow(/a name the patch does not define must be a symbol of the base module pricing, an export of another of the program's modules, or declared with "\.extern <name> = <module>!<symbol>"/);
   });
 
   it('checks imports against the program\'s modules when it has them', async () => {
