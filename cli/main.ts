@@ -1,10 +1,11 @@
-// `hotpatch`: run the examples from a terminal.
+// `hotpatch`: run the examples from a terminal, and look inside patch images.
+import { inspectCommand, INSPECT_USAGE } from './inspect.ts';
 import { runCommand, RUN_USAGE } from './run.ts';
 
 const USAGE = `Usage: hotpatch <command> [options]
 
 Commands:
-${RUN_USAGE}`;
+${RUN_USAGE}${INSPECT_USAGE}`;
 
 /** Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -15,6 +16,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     if (command === 'run') return await runCommand(rest);
+    if (command === 'inspect') return await inspectCommand(rest);
     process.stderr.write(`hotpatch: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   } catch (error) {
