@@ -10,10 +10,11 @@ import { bytesToHex, hex, hexAddress } from '../../core/hex.ts';
 import { wasmCpuModule } from './cpu-module.ts';
 import { nameArm64Instruction } from './arm64-instruction-names.ts';
 import { nameX64Instruction } from './x64-instruction-names.ts';
+import { branchTargetError } from './branch-target-fault.ts';
 import { ARM64_FLAG_OFFSETS, REGISTER_LAYOUTS, type RegisterLayout } from './registers.ts';
 import {
   ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, ARCH_ARM64, ARCH_X64, CPU_INTERFACE_VERSION,
-  INVALID_UNMAPPED, RUN_FAULT, RUN_UNSUPPORTED, STOP_HALTED, STOP_LIMIT, STOP_REQUESTED, STOP_TIME, STOP_UNTIL,
+  INVALID_UNMAPPED, RUN_BRANCH_TARGET, RUN_FAULT, RUN_UNSUPPORTED, STOP_HALTED, STOP_LIMIT, STOP_REQUESTED, STOP_TIME, STOP_UNTIL,
   UC_ERR_ARG, UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID, UC_ERR_MAP, UC_ERR_NOMEM, UC_ERR_READ_PROT,
   UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_PROT, UC_ERR_WRITE_UNMAPPED, X64_SYSCALL_INTERRUPT,
 } from './assembly/interface.ts';
@@ -81,6 +82,11 @@ interface CpuExports {
   lastUnsupportedAddress(): number;
   lastUnsupportedLength(): number;
   settleFlags(): void;
+  branchTargetMode(enforce: number, noTrack: number): void;
+  lastBranchTargetBranch(): number;
+  lastBranchTargetKind(): number;
+  lastBranchTargetAddress(): number;
+  lastBranchTargetWord(): number;
 }
 
 type AnyHook = HookSpec & { handle: HookHandle };
@@ -95,6 +101,21 @@ export interface WasmSandboxOptions {
    * element becomes non-zero, a run in progress stops within about a millisecond, as stop() would.
    */
   stopFlag?: Int32Array;
+  /**
+   * Enforce landing pads as a CPU with them switched on does (Unicorn 2.0.1 models neither, so this
+   * mode is outside the lockstep). x86-64: CET indirect branch tracking for user mode; an indirect
+   * call or jmp must reach endbr64, else the run stops with a SandboxError (code BRANCH_TARGET) for
+   * the control-protection exception. AArch64: BTI with every executable page guarded (as Linux
+   * maps the pages of a program marked for BTI); br, blr and their targets follow the BTYPE rules,
+   * and a target that is no landing pad for them stops the run the same way. Off by default.
+   */
+  enforceBranchTargets?: boolean;
+  /**
+   * x86-64 with enforceBranchTargets: whether a `notrack` indirect branch leaves the tracker idle
+   * (NO_TRACK_EN, which Linux sets for user programs). Default true; false makes every indirect
+   * call and jmp tracked.
+   */
+  noTrack?: boolean;
 }
 
 export class WasmSandbox implements Sandbox {
@@ -132,6 +153,7 @@ export class WasmSandbox implements Sandbox {
     this.state = this.cpu.stateAddress();
     this.transfer = this.cpu.transferAddress();
     this.transferSize = this.cpu.transferSize();
+    if (options.enforceBranchTargets) this.cpu.branchTargetMode(1, options.noTrack === false ? 0 : 1);
   }
 
   // ---- memory ----
@@ -350,6 +372,11 @@ export class WasmSandbox implements Sandbox {
       case STOP_HALTED: return ended(pc === until ? 'until' : 'halted');
       case RUN_FAULT: throw this.guestFault(pc);
       case RUN_UNSUPPORTED: throw this.unsupported(pc);
+      case RUN_BRANCH_TARGET: {
+        const fault = { branch: this.cpu.lastBranchTargetBranch(), kind: this.cpu.lastBranchTargetKind(),
+          target: this.cpu.lastBranchTargetAddress(), word: this.cpu.lastBranchTargetWord() };
+        throw branchTargetError(this.arch, fault, this.branchBytes(fault.branch), pc);
+      }
     }
     throw new SandboxError(`the WASM CPU stopped with unknown status ${status}`, 'CPU_ERROR', pc, pc);
   }
@@ -371,6 +398,14 @@ export class WasmSandbox implements Sandbox {
     if (code === UC_ERR_MAP || code === UC_ERR_INSN_INVALID) return new SandboxError(`${ucMessage(code)} at pc ${exactPc}`, ucName(code), pc, pc);
     const address = BigInt.asUintN(64, BigInt(this.cpu.lastFaultAddress()));
     return new SandboxError(`${ucMessage(code)} at ${hexAddress(address)} (pc ${exactPc})`, ucName(code), Number(address), pc);
+  }
+
+  /** The bytes of the branch instruction at `address` (as many of 15 as are mapped, for x86-64). */
+  private branchBytes(address: number): Uint8Array {
+    for (const size of this.arch === 'arm64' ? [4] : [15, 7, 6, 3, 2]) {
+      try { return this.read(address, size); } catch { /* shorter */ }
+    }
+    return new Uint8Array(4);
   }
 
   private unsupported(pc: number): SandboxError {

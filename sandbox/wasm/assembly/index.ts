@@ -8,6 +8,7 @@ import { ARCH_X64, CPU_INTERFACE_VERSION } from './interface';
 import { materializeFlags } from './x64/flags';
 import { unsupportedLength } from './x64/execute';
 import { instructionsRun, requestStop, run } from './run';
+import { faultBranch, faultKind, faultTarget, faultWord, setBranchTargetMode } from './branch-targets';
 import {
   exitBlock, faultAddress, overridePc, faultCode, interruptNumber, requestBlockExit, unsupportedAddress, unsupportedWord,
 } from './status';
@@ -72,6 +73,13 @@ export function lastInterrupt(): i32 { return interruptNumber; }
 export function lastUnsupportedWord(): f64 { return <f64>unsupportedWord; }
 export function lastUnsupportedAddress(): f64 { return <f64>unsupportedAddress; }
 export function blockExitPending(): bool { return exitBlock; }
+
+// Landing pads (branch-targets.ts): enforced or not, and the last fault.
+export function branchTargetMode(enforce: bool, noTrack: bool): void { setBranchTargetMode(enforce, noTrack); }
+export function lastBranchTargetBranch(): f64 { return <f64>faultBranch; }
+export function lastBranchTargetKind(): u32 { return faultKind; }
+export function lastBranchTargetAddress(): f64 { return <f64>faultTarget; }
+export function lastBranchTargetWord(): u32 { return faultWord; }
 
 // x86-64 keeps its arithmetic flags lazily: fold them into RFLAGS before the host reads it.
 export function settleFlags(): void { if (currentArch == ARCH_X64) materializeFlags(); }

@@ -20,6 +20,11 @@ export const RUN_INTERRUPT = 2;
 export const RUN_EXIT = 3;
 /** The instruction is outside the set this CPU implements; see lastUnsupportedWord. */
 export const RUN_UNSUPPORTED = 4;
+/**
+ * Landing pads are enforced and an indirect branch reached an instruction that is not a pad for it
+ * (x86-64 #CP, AArch64 Branch Target exception); see lastBranchTargetFault. The pc is the target.
+ */
+export const RUN_BRANCH_TARGET = 5;
 
 /** Stop reasons start() returns, in addition to RUN_FAULT and RUN_UNSUPPORTED. */
 export const STOP_UNTIL = 10;

@@ -6,9 +6,10 @@ import {
   hasRoomFor, nextEntries, nextHeader, setChainLimits,
 } from './block-cache';
 import {
-  executeBlock, finishInterrupt, instructionAddress, instructionIndex, instructionSize, maxBlockEntryBytes, readPc, translateBlock,
+  currentArch, executeBlock, finishInterrupt, instructionAddress, instructionIndex, instructionSize, maxBlockEntryBytes, readPc, translateBlock,
   writePc,
 } from './arch';
+import { checkBranchTarget, clearPendingBranch, pendingKind } from './branch-targets';
 import { codeHookCovers } from './hooks';
 import { hostCodeHook, hostInterrupt, hostNow, hostPollStop } from './host';
 import {
@@ -51,6 +52,7 @@ function translate(pc: u64): usize {
 export function run(begin: u64, until: u64, limit: u64, timeLimitMs: f64): i32 {
   writePc(begin);
   clearFault();
+  clearPendingBranch();
   setStopRequested(false);
   instructionsRun = 0;
   let budget: u64 = limit == 0 ? 0xffff_ffff_ffff_ffff : limit;
@@ -61,6 +63,11 @@ export function run(begin: u64, until: u64, limit: u64, timeLimitMs: f64): i32 {
     const pc = readPc();
     if (pc == until) return STOP_UNTIL;
     if (budget == 0) return STOP_LIMIT;
+    if (pendingKind != 0) {
+      // The last instruction was a tracked indirect branch: its target must be a landing pad.
+      const checked = checkBranchTarget(currentArch, pc);
+      if (checked != RUN_OK) return checked;
+    }
     if (countdown <= 0) {
       countdown = CHECK_INTERVAL;
       if (hostNow() >= deadline) return STOP_TIME;

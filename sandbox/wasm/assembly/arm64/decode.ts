@@ -410,6 +410,8 @@ function branchRegister(word: u32, pc: u64): bool {
   if (op3 == 0 && op4 == 0 && (opc == 0b0000 || opc == 0b0010 || opc == 0b0001)) {
     op(opc == 0b0001 ? OP_BLR : OP_BR);
     fields(0, rz(rn), 0);
+    // The BTYPE it sets (branch-targets.ts): RET 00, BLR 10, BR x16/x17 01, BR through others 11.
+    ab(opc == 0b0010 ? 0 : opc == 0b0001 ? 2 : rn == 16 || rn == 17 ? 1 : 3, 0);
     imm2(pc + 4);
     return ENDS_BLOCK;
   }

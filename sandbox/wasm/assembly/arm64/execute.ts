@@ -7,6 +7,7 @@ import { read16, read32, read64, read8, readSized, write16, write32, write64, wr
 import { exitBlock, faulted, pcOverridden, setExecuted, setInterrupt, setUnsupported } from '../status';
 import { ARM64_SVC_INTERRUPT, RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, RUN_UNSUPPORTED } from '../interface';
 import { multiplyHighSigned, multiplyHighUnsigned } from '../wide-multiply';
+import { enforceBranchTargets, noteIndirectBranch } from '../branch-targets';
 import {
   E_A, E_B, E_IMM, E_IMM2, E_RA, E_RD, E_RM, E_RN, E_WORD, ENTRY_SHIFT, ENTRY_SIZE, MEM_LD16, MEM_LD32, MEM_LD64,
   MEM_LD8, MEM_LDS16_W, MEM_LDS16_X, MEM_LDS32, MEM_LDS8_W, MEM_LDS8_X, MEM_ST16, MEM_ST32, MEM_ST64, MEM_ST8,
@@ -481,10 +482,16 @@ export function executeArm64(block: usize, blockPc: u64, first: u32, last: u32):
         jumped = true;
         break;
       }
-      case OP_BR: target = get(p, E_RN); jumped = true; break;
+      case OP_BR: {
+        target = get(p, E_RN);
+        if (enforceBranchTargets && fieldA(p) != 0) return indirectBranch(p, base, first, blockPc, target);
+        jumped = true;
+        break;
+      }
       case OP_BLR: {
         target = get(p, E_RN);
         store<u64>(LINK, load<u64>(p, E_IMM2));
+        if (enforceBranchTargets) return indirectBranch(p, base, first, blockPc, target);
         jumped = true;
         break;
       }
@@ -799,6 +806,12 @@ let chained: u32 = 0;
   store<u64>(PC, target);
   setExecuted(chained + indexOf(p, base) + 1 - first);
   return RUN_OK;
+}
+
+/** A BR or BLR under landing-pad enforcement: leave, so the run loop checks the target first. */
+function indirectBranch(p: usize, base: usize, first: u32, blockPc: u64, target: u64): i32 {
+  noteIndirectBranch(pcOf(p, base, blockPc), fieldA(p));
+  return branch(p, base, first, target);
 }
 
 /** Stops before the instruction at p (it did not complete). */

@@ -3,6 +3,7 @@
 // instruction that faults changes no register or flag (memory written before the fault stays, as
 // on the emulated CPU); the block is left after any instruction that asked for it (code written,
 // a hook that stopped the run).
+import { enforceBranchTargets, noTrackHonoured, noteIndirectBranch } from '../branch-targets';
 import {
   BLOCK_BYTES, BLOCK_COUNT, BLOCK_ENTRIES, BLOCK_PC, chainBudget, chainTarget, chainUntil, setChainBudget,
 } from '../block-cache';
@@ -169,6 +170,16 @@ function exception(p: usize, base: usize, first: u32, vector: i32): i32 {
   setInterrupt(vector);
   store<u64>(RIP, instructionAddress(p));
   return stopAfter(p, base, first, RUN_INTERRUPT);
+}
+
+/**
+ * An indirect call or jmp under landing-pad enforcement: it arms the tracker unless it is `notrack`
+ * and NO_TRACK_EN is set; leave, so the run loop checks the target first.
+ */
+function indirectBranch(p: usize, base: usize, first: u32, target: u64): i32 {
+  if (sub(p) == 0 || !noTrackHonoured) noteIndirectBranch(instructionAddress(p), 1);
+  store<u64>(RIP, target);
+  return stopAfter(p, base, first, RUN_OK);
 }
 
 /** The instruction at p completed; leave the block before the next one (keeping a pc a hook wrote). */
@@ -722,6 +733,7 @@ export function executeX64(block: usize, blockPc: u64, first: u32, last: u32): i
       case OP_JMP_RM: {
         target = readRm(p, 8);
         if (faulted) return fault(p, base, first);
+        if (enforceBranchTargets) return indirectBranch(p, base, first, target);
         jumped = true;
         break;
       }
@@ -736,6 +748,7 @@ export function executeX64(block: usize, blockPc: u64, first: u32, last: u32): i
         if (faulted) return fault(p, base, first);
         store<u64>(RSP, sp);
         target = destination;
+        if (enforceBranchTargets && <i32>load<u16>(p) == OP_CALL_RM) return indirectBranch(p, base, first, target);
         jumped = true;
         break;
       }

@@ -380,6 +380,7 @@ function lowerOneByte(insn: X64Instruction, p: usize): u16 {
           const op = group == 2 ? OP_CALL_RM : OP_JMP_RM;
           set(p, op, 8);
           setRm(insn, p, 8);
+          setSub(p, insn.segment == 0x3e ? 1 : 0); // notrack (branch-targets.ts)
           return op;
         }
         case 6: {
