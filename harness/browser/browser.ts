@@ -46,9 +46,20 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
   return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
-export async function newContext(browser: Browser, options: { dark?: boolean } = {}): Promise<BrowserContext> {
+export interface Viewport {
+  width: number;
+  height: number;
+}
+
+/** The phone, tablet and laptop sizes the page is laid out for. */
+export const PHONE: Viewport = { width: 390, height: 844 };
+export const TABLET: Viewport = { width: 768, height: 1024 };
+export const LAPTOP: Viewport = { width: 1366, height: 850 };
+
+/** A fresh context (empty cache and storage); 1440x960 unless a viewport is given. */
+export async function newContext(browser: Browser, options: { dark?: boolean; viewport?: Viewport } = {}): Promise<BrowserContext> {
   return browser.newContext({
-    viewport: { width: 1440, height: 960 },
+    viewport: options.viewport ?? { width: 1440, height: 960 },
     colorScheme: options.dark ? 'dark' : 'light',
   });
 }
