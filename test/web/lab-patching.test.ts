@@ -203,3 +203,62 @@ describe.each(CASES)('a patch built against another build, on $backend, $arch', 
     expect((await core.applyPatch(fix(arch), false)).status).toBe('applied');
   });
 });
+
+describe.each(CASES)('what the lab tells the page about its runs, on $backend, $arch', ({ arch, cpu }) => {
+  it('marks the output where each transaction took effect, numbers runs, and refuses patches once the program ended', async () => {
+    const core = new LabCore(cpu, engine);
+    await core.load(program(arch), 1_000_000);
+    const first = await core.snapshot(true);
+    expect(first.marks).toEqual([]);
+    runUntilCall(core, 3);
+    const before = (await core.snapshot(true)).output;
+    const applied = await core.applyPatch(fix(arch), false);
+    expect(applied).toMatchObject({ status: 'applied', run: first.run });
+    const back = await core.rollbackPatch('pricing', false);
+    expect(back).toMatchObject({ status: 'applied', run: first.run });
+    expect(core.note).toBe('rolled back: pricing is back to its original code');
+    await runToEnd(core);
+    const ended = await core.snapshot(true);
+    expect(ended.marks).toEqual([
+      { offset: before.length, label: 'fix-rounding.s applied (pricing sequence 1)' },
+      { offset: before.length, label: 'pricing rolled back to its original code' },
+    ]);
+    expect(before.split('\n').length - 1).toBe(2);
+    const late = await core.applyPatch(fix(arch), false);
+    expect(late).toMatchObject({ status: 'refused', code: 'ended', message: expect.stringMatching(/^the program has ended/) });
+    core.reset(1_000_000);
+    const again = await core.snapshot(true);
+    expect(again.run).toBe(first.run + 1);
+    expect(again.marks).toEqual([]);
+    expect(again.patches).toEqual([]);
+  });
+
+  it('marks a transaction stepped through once its last step is in, and not while a step is out again', async () => {
+    const core = new LabCore(cpu, engine);
+    await core.load(program(arch), 1_000_000);
+    runUntilCall(core, 2);
+    const view = await core.applyPatch(fix(arch), true);
+    expect((await core.snapshot(true)).marks).toEqual([]);
+    core.transactionStep('end');
+    expect((await core.snapshot(true)).marks).toHaveLength(1);
+    core.transactionStep('back');
+    expect((await core.snapshot(true)).marks).toEqual([]);
+    core.transactionStep('end');
+    expect((await core.snapshot(true)).marks).toEqual([{ offset: expect.any(Number), label: 'fix-rounding.s applied (pricing sequence 1)' }]);
+    expect(view.steps.length).toBeGreaterThan(1);
+  });
+});
+
+describe('assembler errors in the lab', () => {
+  it('reports every line that does not assemble, not only the first', async () => {
+    const core = new LabCore(unicorn, engine);
+    const lines = source('x64').split('\n');
+    const at = lines.findIndex((l) => l.includes('item index')) + 1;
+    const pasted = ['    frobnicate eax, 1', ...Array.from({ length: 25 }, () => '    nop'), '    mov eax, ebx, ecx', '    nop'];
+    lines.splice(at, 0, ...pasted);
+    const { report } = await core.assemble(program('x64', lines.join('\n')));
+    expect(report.ok).toBe(false);
+    expect(report.diagnostics.map((d) => d.line)).toEqual([at + 1, at + 27]);
+    expect(report.diagnostics[0]!.message).toMatch(/^cannot assemble "frobnicate eax, 1"/);
+  });
+});

@@ -15,8 +15,8 @@ import { disassembleAll } from './disassembly.ts';
 import { LabView } from './lab-view.ts';
 import { type EngineParts, PatchLab } from './patch-lab.ts';
 import type {
-  AssembleReport, CpuStatus, Diagnostic, LoadReport, ModuleSummary, PatchingStatus, PatchReport, ProgramSpec, RunState,
-  Snapshot, TransactionView,
+  AssembleReport, CpuStatus, Diagnostic, LoadReport, ModuleSummary, OutputMark, PatchingStatus, PatchReport, ProgramSpec,
+  RunState, Snapshot, TransactionView,
 } from './protocol.ts';
 
 /** Creates the CPU guests run on; `create` throws, saying why, for an architecture it cannot run. */
@@ -40,6 +40,12 @@ export class LabCore {
   private patches: PatchLab | undefined;
   private readonly view = new LabView(this);
   private cpuStatus: CpuStatus = { available: false, reason: 'no program is loaded' };
+  /** Counts the guests started (each load and reset): a transaction belongs to the run it went into. */
+  private runNumber = 0;
+  /** Where in the output each transaction of this run took effect. */
+  private marks: OutputMark[] = [];
+  /** The mark of a transaction stepped through: in the list while all its steps are in. */
+  private steppedMark: OutputMark | undefined;
   private engine: EngineParts = { reason: 'no program is loaded' };
 
   constructor(private readonly cpu: CpuProvider, private readonly engineFor: EngineProvider) {}
@@ -56,8 +62,37 @@ export class LabCore {
       const modules = await assembleProgram(program.files.map((f) => ({ file: f.name, text: f.text })), program.arch);
       return { report: { ok: true, diagnostics: [], modules: modules.map((m, i) => summarize(m, program.files[i]!.name)) }, modules };
     } catch (error) {
-      return { report: { ok: false, diagnostics: [diagnose(error, program.files[0]?.name ?? '')], modules: [] }, modules: [] };
+      const first = diagnose(error, program.files[0]?.name ?? '');
+      return { report: { ok: false, diagnostics: [first, ...await this.moreErrors(program, first)], modules: [] }, modules: [] };
     }
+  }
+
+  /**
+   * The errors after the first: the assembler stops at one, so the line it named is left out and the
+   * rest assembled again, until the sources assemble, an error has no line, or MAX_ERRORS are found.
+   */
+  private async moreErrors(program: ProgramSpec, first: Diagnostic): Promise<Diagnostic[]> {
+    const found: Diagnostic[] = [];
+    const files = program.files.map((f) => ({ file: f.name, lines: f.text.split('\n') }));
+    let last = first;
+    while (found.length + 1 < MAX_ERRORS && last.line !== undefined) {
+      const file = files.find((f) => f.file === last.file);
+      const text = file?.lines[last.line - 1];
+      if (!file || text === undefined) break;
+      // The label a line defines stays, so that the lines using it do not fail for want of it.
+      file.lines[last.line - 1] = /^\s*[A-Za-z_.$][\w.$]*:/.exec(text)?.[0] ?? '';
+      try {
+        await assembleProgram(files.map((f) => ({ file: f.file, text: f.lines.join('\n') })), program.arch);
+        break;
+      } catch (error) {
+        const next = diagnose(error, program.files[0]?.name ?? '');
+        // The same place again: leaving the line out changed nothing, so there is nothing more to find.
+        if (next.line === undefined || (next.file === last.file && next.line === last.line) || found.some((d) => d.file === next.file && d.line === next.line)) break;
+        found.push(next);
+        last = next;
+      }
+    }
+    return found;
   }
 
   /** Builds a patch source against the loaded program (the module its ".patch" line names, or another build of it). */
@@ -122,6 +157,9 @@ export class LabCore {
   private start(budget: number): void {
     this.instructionBudget = budget;
     this.noteText = undefined;
+    this.runNumber++;
+    this.marks = [];
+    this.steppedMark = undefined;
     if (!this.program) return;
     let sandbox: Sandbox;
     try {
@@ -163,6 +201,20 @@ export class LabCore {
 
   get patchLab(): PatchLab | undefined {
     return this.patches;
+  }
+
+  /** Which guest this is: 1 for the first one loaded, one more for every load and reset after it. */
+  get run(): number {
+    return this.runNumber;
+  }
+
+  get outputMarks(): readonly OutputMark[] {
+    return this.marks;
+  }
+
+  /** Where the output stands now, for a transaction that takes effect here. */
+  private markHere(label: string): OutputMark {
+    return { offset: this.process?.io.text().length ?? 0, label };
   }
 
   get state(): RunState {
@@ -241,23 +293,42 @@ export class LabCore {
     const patches = this.patches;
     if (!patches) return { ...none, status: 'refused', code: 'unavailable', message: this.unavailable() };
     if (this.steppingThrough) return { ...none, status: 'refused', code: 'busy', message: 'finish stepping through the current transaction first' };
+    if (this.process?.finished) return { ...none, status: 'refused', code: 'ended', message: ENDED };
     const { report, built } = await this.buildPatch(patch);
     if (!built) {
       const d = report.diagnostics[0];
       return { ...none, status: 'not-built', message: d ? `${d.file}${d.line ? ` line ${d.line}` : ''}: ${d.message}` : 'the patch does not build' };
     }
     const view = await patches.apply(patch.name, built, stepwise, () => this.stepGuest());
-    if (view.status === 'applied') this.noteText = stepwise ? `patch ${patch.name} going in step by step` : `patch ${patch.name} applied`;
-    return view;
+    if (view.status === 'applied') {
+      const label = `${patch.name} applied (${view.module} sequence ${view.sequence})`;
+      this.noteText = stepwise ? `patch ${patch.name} going in step by step` : `patch ${patch.name} applied`;
+      this.took(label, stepwise);
+    }
+    return { ...view, run: this.runNumber };
   }
 
   async rollbackPatch(module: string, stepwise: boolean): Promise<TransactionView> {
     const patches = this.patches;
-    if (!patches || this.steppingThrough) {
-      return { action: 'rollback', subject: module, steps: [], redirects: [], position: 0, status: 'refused',
-        code: patches ? 'busy' : 'unavailable', message: patches ? 'finish stepping through the current transaction first' : this.unavailable() };
+    const refused = (code: string, message: string): TransactionView => ({ action: 'rollback', subject: module, steps: [],
+      redirects: [], position: 0, status: 'refused', code, message, run: this.runNumber });
+    if (!patches) return refused('unavailable', this.unavailable());
+    if (this.steppingThrough) return refused('busy', 'finish stepping through the current transaction first');
+    if (this.process?.finished) return refused('ended', ENDED);
+    const view = await patches.rollback(module, stepwise, () => this.stepGuest());
+    if (view.status === 'applied') {
+      const back = view.sequence === null || view.sequence === undefined ? 'its original code' : `patch sequence ${view.sequence}`;
+      this.noteText = stepwise ? `${module} going back to ${back} step by step` : `rolled back: ${module} is back to ${back}`;
+      this.took(`${module} rolled back to ${back}`, stepwise);
     }
-    return patches.rollback(module, stepwise, () => this.stepGuest());
+    return { ...view, run: this.runNumber };
+  }
+
+  /** A transaction went in: marked in the output now, or once its last step is in when it is stepped through. */
+  private took(label: string, stepwise: boolean): void {
+    const mark = this.markHere(label);
+    if (stepwise && this.steppingThrough) this.steppedMark = mark;
+    else this.marks.push(mark);
   }
 
   transactionStep(to: 'next' | 'back' | 'end'): { position: number; total: number } {
@@ -265,6 +336,14 @@ export class LabCore {
     const state = this.patches.step(to);
     this.noteText = state.position === state.total ? 'every step of the transaction is in: the program may go on'
       : `${state.position} of ${state.total} transaction steps in, the program waits`;
+    // The guest does not run while a transaction is stepped through, so the mark's place is the same
+    // whether the last step goes in, comes out again, or goes in once more.
+    const mark = this.steppedMark;
+    if (mark) {
+      const at = this.marks.indexOf(mark);
+      if (state.position === state.total && at < 0) this.marks.push(mark);
+      if (state.position < state.total && at >= 0) this.marks.splice(at, 1);
+    }
     return state;
   }
 
@@ -311,6 +390,11 @@ export class LabCore {
     return this.process;
   }
 }
+
+/** Errors the lab looks for in one program (each costs an assembly or a few). */
+const MAX_ERRORS = 10;
+
+const ENDED = 'the program has ended: Run it again (or Reset), then apply';
 
 function stripComments(text: string, arch: Arch): string {
   return text.split('\n').map((line) => stripComment(line, arch)).join('\n');

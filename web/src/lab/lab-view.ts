@@ -9,7 +9,7 @@ import { type NamedRange, placeName, rangeAt } from '../../../core/symbolizer.ts
 import type { GuestProcess } from '../../../sandbox/process.ts';
 import { disassembleAll } from './disassembly.ts';
 import type { PatchLab } from './patch-lab.ts';
-import type { CallCounter, DisassemblyLine, MemoryWindow, RegisterValue, RunState, Snapshot } from './protocol.ts';
+import type { CallCounter, DisassemblyLine, MemoryWindow, OutputMark, RegisterValue, RunState, Snapshot } from './protocol.ts';
 
 /** Lines of disassembly shown before and after the program counter. */
 const LINES_BEFORE = 6;
@@ -26,6 +26,8 @@ export interface LabSubject {
   readonly state: RunState;
   readonly budgetLeft: number;
   readonly note: string | undefined;
+  readonly run: number;
+  readonly outputMarks: readonly OutputMark[];
 }
 
 export class LabView {
@@ -55,6 +57,7 @@ export class LabView {
     const note = this.lab.note;
     const snapshot: Snapshot = {
       state: this.lab.state,
+      run: this.lab.run,
       arch,
       pc,
       where: this.symbolize(pc),
@@ -63,6 +66,7 @@ export class LabView {
       registers: process ? this.registers(process, stopped) : [],
       disassembly: await this.disassemblyAround(pc),
       output: process?.io.text() ?? '',
+      marks: process ? [...this.lab.outputMarks] : [],
       calls: process ? this.counters(process) : [],
       patches: patches?.activePatches() ?? [],
       ...(patches?.steppingThrough ? { stepping: patches.steppingThrough } : {}),

@@ -154,12 +154,24 @@ export interface TransactionView {
   redirects: RedirectView[];
   /** Journal steps currently in effect: all of them, unless the view is being stepped through. */
   position: number;
+  /** The run (Snapshot.run) the transaction went into; a later run started without it. */
+  run?: number;
+}
+
+/** A transaction that took effect while the program ran: what it was, and how much output came before it. */
+export interface OutputMark {
+  /** Characters of the output printed before the transaction took effect. */
+  offset: number;
+  /** "fix-rounding.s applied (pricing sequence 1)". */
+  label: string;
 }
 
 export type RunState = 'empty' | 'ready' | 'running' | 'paused' | 'exited' | 'failed';
 
 export interface Snapshot {
   state: RunState;
+  /** Which run of the loaded program this is: every load and reset starts a new one, from the loaded code. */
+  run: number;
   arch: Arch;
   pc: number;
   /** pc as "module!function+0x.." */
@@ -170,6 +182,8 @@ export interface Snapshot {
   registers: RegisterValue[];
   disassembly: DisassemblyLine[];
   output: string;
+  /** Transactions that took effect during this run, in order. */
+  marks: OutputMark[];
   calls: CallCounter[];
   memory?: MemoryWindow;
   /** Patches live now, per module. */
