@@ -1,11 +1,12 @@
 // `hotpatch`: run the examples from a terminal, and look inside patch images.
 import { inspectCommand, INSPECT_USAGE } from './inspect.ts';
+import { DIFF_USAGE, diffCommand, MAKE_PATCH_USAGE, makePatchCommand } from './edit.ts';
 import { runCommand, RUN_USAGE } from './run.ts';
 
 const USAGE = `Usage: hotpatch <command> [options]
 
 Commands:
-${RUN_USAGE}${INSPECT_USAGE}`;
+${RUN_USAGE}${INSPECT_USAGE}${DIFF_USAGE}${MAKE_PATCH_USAGE}`;
 
 /** Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -17,6 +18,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'run') return await runCommand(rest);
     if (command === 'inspect') return await inspectCommand(rest);
+    if (command === 'diff') return await diffCommand(rest);
+    if (command === 'make-patch') return await makePatchCommand(rest);
     process.stderr.write(`hotpatch: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   } catch (error) {

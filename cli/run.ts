@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeMoment } from '../core/timeline.ts';
+import { describeMoment, type PatchMoment } from '../core/timeline.ts';
 import { type EventRecord, runTimeline, type TimelineEvent } from '../engine/host/timeline.ts';
 import { Hotpatcher } from '../engine/host/transaction.ts';
 import { GuestProcess } from '../sandbox/process.ts';
@@ -12,7 +12,10 @@ import { type Sandbox } from '../sandbox/sandbox.ts';
 import { type Arch, ARCHES } from '../core/arch.ts';
 import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
 import { WasmSandbox } from '../sandbox/wasm/wasm-sandbox.ts';
-import { assembleExample, assembleProgram, buildExampleTimeline, readExampleManifest } from '../toolchain/example.ts';
+import {
+  assembleExample, assembleProgram, buildExampleEditTimeline, buildExampleTimeline, readExampleFile, readExampleManifest,
+} from '../toolchain/example.ts';
+import { formatDiff, makeEditPatch } from '../toolchain/diff/index.ts';
 import type { GuestModule } from '../core/module.ts';
 import { EXAMPLE_LIMITS } from '../toolchain/example-manifest.ts';
 import { readTextFile } from '../toolchain/files.ts';
@@ -30,6 +33,16 @@ export const RUN_USAGE = `  run <example-dir | module.s> [options]
                                 transactions included; the unpatched run a timeline is compared with
                                 has limits of its own
       --json                    print one JSON record instead of the output and a summary
+      --edits                   make the example's patches from the edited module sources its timeline
+                                names (each entry's "edit") with the patch generator, instead of from
+                                its hand-written patch sources
+      --edit <module>=<edited.s> --at <moment>
+                                instead of the example's timeline, apply an edited source of a module
+                                at a moment, as a patch generated from the edit (see diff); repeat the
+                                pair for a second edit, which replaces the first. A moment is written as
+                                in example.json ('{"afterCalls":4,"of":"pricing!price_with_tax"}') or
+                                short: 4:pricing!price_with_tax (after 4 calls), 1000 (after 1,000
+                                instructions)
 `;
 
 export interface RunRecord {
@@ -58,6 +71,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       'max-instructions': { type: 'string', default: '10000000' },
       'time-limit': { type: 'string', default: '10000' },
       json: { type: 'boolean', default: false },
+      edits: { type: 'boolean', default: false },
+      edit: { type: 'string', multiple: true },
+      at: { type: 'string', multiple: true },
     },
   });
   if (positionals.length !== 1) throw new Error(`run needs one example directory or module file\n\n${RUN_USAGE}`);
@@ -72,7 +88,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!Object.hasOwn(CPUS, cpu)) throw new Error(`--cpu must be one of ${Object.keys(CPUS).join(', ')}, not ${quoted(cpu)}`);
   const newSandbox = CPUS[cpu as keyof typeof CPUS];
 
-  const { name, arch, modules, timeline } = await loadTarget(target, values.arch as Arch | undefined);
+  const edits = pairEdits(values.edit ?? [], values.at ?? []);
+  const loaded = await loadTarget(target, values.arch as Arch | undefined, values.edits!);
+  const { name, arch, modules } = loaded;
+  const timeline = edits.length > 0 ? await editTimeline(loaded, edits, values.json!) : loaded.timeline;
   const limits: BudgetLimits = { maxInstructions, timeLimitMs };
   const process_ = new GuestProcess(newSandbox(arch), { modules });
   try {
@@ -172,20 +191,91 @@ function report(p: GuestProcess, example: string, json: boolean, live?: LiveRun)
   return record.exitCode ?? 1;
 }
 
-async function loadTarget(target: string, arch: Arch | undefined) {
+async function loadTarget(target: string, arch: Arch | undefined, fromEdits: boolean) {
   const info = await stat(target).catch(() => undefined);
   if (!info) throw new Error(`${target}: no such example directory or file`);
   if (info.isDirectory()) {
     const manifest = await readExampleManifest(target);
     const chosen = arch ?? manifest.arches[0]!;
     const { modules } = await assembleExample(target, chosen);
-    const timeline = await buildExampleTimeline(target, chosen, manifest, modules);
-    return { name: basename(target), arch: chosen, modules, timeline };
+    const timeline = await (fromEdits ? buildExampleEditTimeline : buildExampleTimeline)(target, chosen, manifest, modules);
+    const sources = await Promise.all(manifest.modules.map((file, i) => readExampleFile(target, chosen, file, `modules.${i}`)));
+    return { name: basename(target), arch: chosen, modules, timeline, sources };
   }
+  if (fromEdits) throw new Error('--edits needs an example directory, whose timeline names the edited sources');
   const chosen = arch ?? 'x64';
   const text = await readTextFile(target, { maxBytes: EXAMPLE_LIMITS.sourceBytes, what: 'sources' });
   const modules = await assembleProgram([{ file: target, text }], chosen);
-  return { name: basename(target), arch: chosen, modules, timeline: [] };
+  return { name: basename(target), arch: chosen, modules, timeline: [] as TimelineEvent[], sources: [{ name: target, text }] };
+}
+
+interface EditRequest { module: string; file: string; at: PatchMoment }
+
+/** `--edit module=file` and `--at moment`, in pairs. */
+function pairEdits(edits: string[], moments: string[]): EditRequest[] {
+  if (edits.length !== moments.length) throw new Error(`each --edit needs its --at moment (${edits.length} --edit, ${moments.length} --at)`);
+  return edits.map((edit, i) => {
+    const match = /^([A-Za-z_.$][\w.$]*)=(.+)$/.exec(edit);
+    if (!match) throw new Error(`--edit takes <module>=<edited source>, not "${edit}"`);
+    return { module: match[1]!, file: match[2]!, at: parseMoment(moments[i]!) };
+  });
+}
+
+/** A moment as example.json writes it, or short: "4:pricing!price_with_tax" (after 4 calls), "1000" (after 1,000 instructions). */
+export function parseMoment(text: string): PatchMoment {
+  const fail = (): never => {
+    throw new Error(`--at takes a moment as example.json writes it ('{"afterCalls":4,"of":"pricing!price_with_tax"}') ` +
+      `or short (4:pricing!price_with_tax, or 1000 for after 1,000 instructions), not "${text}"`);
+  };
+  const count = (value: unknown) => (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : fail());
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    let value: Record<string, unknown>;
+    try {
+      value = JSON.parse(trimmed) as Record<string, unknown>;
+    } catch {
+      return fail();
+    }
+    if ('afterInstructions' in value) return { afterInstructions: count(value.afterInstructions) };
+    if (typeof value.of !== 'string' || !value.of.includes('!')) return fail();
+    return { afterCalls: count(value.afterCalls), of: value.of,
+      ...(value.thenInstructions === undefined ? {} : { thenInstructions: count(value.thenInstructions) }) };
+  }
+  const calls = /^(\d+):([\w.$]+![\w.$]+)$/.exec(trimmed);
+  if (calls) return { afterCalls: Number(calls[1]), of: calls[2]! };
+  if (/^\d+$/.test(trimmed)) return { afterInstructions: Number(trimmed) };
+  return fail();
+}
+
+/**
+ * The timeline of `--edit`s: each edit, diffed against the source of the module's running build,
+ * becomes a patch with the next sequence number (cumulative against the base build, so a second
+ * edit replaces the first). The classification goes to stderr; a rude edit stops the command.
+ */
+async function editTimeline(loaded: { arch: Arch; modules: GuestModule[]; sources: { name: string; text: string }[] },
+  edits: EditRequest[], json: boolean): Promise<TimelineEvent[]> {
+  const events: TimelineEvent[] = [];
+  const sequences = new Map<string, number>();
+  for (const request of edits) {
+    const index = loaded.modules.findIndex((m) => m.name === request.module);
+    if (index < 0) {
+      throw new Error(`--edit ${request.module}=...: the program has no module "${request.module}" ` +
+        `(it has ${loaded.modules.map((m) => m.name).join(', ')})`);
+    }
+    const sequence = (sequences.get(request.module) ?? 0) + 1;
+    sequences.set(request.module, sequence);
+    const edit = await makeEditPatch({
+      arch: loaded.arch, base: loaded.sources[index]!, edited: { name: request.file, text: await readTextFile(request.file, { maxBytes: EXAMPLE_LIMITS.sourceBytes, what: 'sources' }) },
+      before: loaded.modules.slice(0, index), running: loaded.modules[index]!, sequence,
+    });
+    if (!json) {
+      process.stderr.write(`== edit ${basename(request.file)} of ${request.module} (patch ${sequence}):\n` +
+        formatDiff(edit.diff).map((line) => `   ${line}`).join('\n') + '\n');
+    }
+    if (!edit.patch) throw new Error(`${request.file}: the edit cannot be applied to the running program (rude edits above)`);
+    events.push({ at: request.at, action: { kind: 'apply', name: basename(request.file), image: edit.patch.image }, expect: 'applied' });
+  }
+  return events;
 }
 
 /** An option's value in a message: quoted, escaped, and cut short. */

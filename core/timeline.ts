@@ -19,6 +19,12 @@ export interface ExampleTimelineEntry {
   apply?: string;
   /** Name of the module whose active patch is rolled back. */
   rollback?: string;
+  /**
+   * The same change as an edited source of the module the patch is for: the patch generator
+   * (toolchain/diff/) makes its patch, which must print what `apply`'s prints (`hotpatch run --edits`).
+   * With `builtAgainst`, an edit of that other build.
+   */
+  edit?: string;
   /** Build the patch against this module source instead of the running one: another build. */
   builtAgainst?: string;
   /** Default "applied". */

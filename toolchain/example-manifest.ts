@@ -113,11 +113,13 @@ const EVENT = notAList(v.pipe(v.strictObject({
   apply: v.optional(FILE_NAME),
   rollback: v.optional(MODULE),
   builtAgainst: v.optional(FILE_NAME),
+  edit: v.optional(FILE_NAME),
   expect: v.optional(v.picklist(['applied', 'refused'], 'must be "applied" or "refused"')),
   note: v.optional(text(EXAMPLE_LIMITS.noteLength)),
 }, EVENT_WORDS),
 v.check((e) => (e.apply === undefined) !== (e.rollback === undefined), 'needs exactly one of "apply" and "rollback"'),
-v.check((e) => e.builtAgainst === undefined || e.apply !== undefined, 'has "builtAgainst", which goes with "apply" only')), EVENT_WORDS);
+v.check((e) => e.builtAgainst === undefined || e.apply !== undefined, 'has "builtAgainst", which goes with "apply" only'),
+v.check((e) => e.edit === undefined || e.apply !== undefined, 'has "edit", which goes with "apply" only')), EVENT_WORDS);
 
 const TIMELINE = v.pipe(v.array(EVENT, 'must be a list of events'),
   v.maxLength(EXAMPLE_LIMITS.events, `must have at most ${EXAMPLE_LIMITS.events} events`));
@@ -200,6 +202,30 @@ export function exampleTimeline(manifest: ExampleManifest, arch: Arch): ExampleT
     const action: ExampleAction = entry.rollback !== undefined ? { kind: 'rollback', module: entry.rollback }
       : { kind: 'apply', file: entry.apply!, ...(entry.builtAgainst === undefined ? {} : { builtAgainst: entry.builtAgainst }) };
     return { at: entry.at, action, expect: entry.expect ?? 'applied', ...(entry.note === undefined ? {} : { note: entry.note }) };
+  });
+}
+
+/** What a timeline entry does when its patches are made from edited sources (the entries' "edit"). */
+export type ExampleEditAction =
+  /** Make a patch from the edited module source `file`; `builtAgainst`: it is an edit of this other build. */
+  | { kind: 'edit'; file: string; builtAgainst?: string }
+  | { kind: 'rollback'; module: string };
+
+/**
+ * The example's timeline on `arch` with each patch replaced by the same fix as an edited module
+ * source (an entry's "edit"); an apply without one is an error naming the entry.
+ */
+export function exampleEditTimeline(manifest: ExampleManifest, arch: Arch, file: string): TimelineEntry<ExampleEditAction>[] {
+  const listed = Array.isArray(manifest.timeline) ? manifest.timeline : manifest.timeline?.[arch] ?? [];
+  return exampleTimeline(manifest, arch).map((event, i) => {
+    if (event.action.kind === 'rollback') return { ...event, action: event.action };
+    const edit = listed[i]!.edit;
+    if (edit === undefined) {
+      const field = timelineField(manifest, arch, i);
+      throw new ManifestError(`${file}: "${field}" has no "edit" (the same fix as an edited module source)`, file, field);
+    }
+    return { ...event, action: { kind: 'edit', file: edit,
+      ...(event.action.builtAgainst === undefined ? {} : { builtAgainst: event.action.builtAgainst }) } };
   });
 }
 

@@ -5,6 +5,8 @@ import type { GuestModule } from '../core/module.ts';
 import type { Arch } from '../core/arch.ts';
 import { assembleModule } from './assemble.ts';
 import { type BuiltPatch, buildPatch, patchTarget } from './patch.ts';
+import { type EditPatch, formatDiff, makeEditPatch } from './diff/index.ts';
+import { readModuleSource } from './source.ts';
 
 export interface SourceText {
   name: string;
@@ -39,4 +41,28 @@ export async function buildExamplePatch(patch: PatchSource, arch: Arch, modules:
 async function otherBuild(source: SourceText, arch: Arch, before: readonly GuestModule[]): Promise<GuestModule> {
   const externals = new Map(before.flatMap((m) => m.exports.map((name) => [name, m.symbols.find((s) => s.name === name)!.address] as const)));
   return assembleModule(source.text, arch, { file: source.name, externals });
+}
+
+/** An edited module source, and optionally the other build it is an edit of. */
+export interface EditSource extends SourceText {
+  builtAgainst?: SourceText;
+}
+
+/**
+ * The patch of an edited module source (toolchain/diff/): the module it edits is the one its
+ * ".module" line names among the program's `modules`, whose source is `sources[i]`; with
+ * `builtAgainst`, an edit of that other build, whose patch names the other build's identity. A rude
+ * edit is an error that lists the classification.
+ */
+export async function buildExampleEdit(edit: EditSource, arch: Arch, modules: readonly GuestModule[],
+  sources: readonly SourceText[], sequence: number): Promise<EditPatch & { patch: BuiltPatch }> {
+  const name = readModuleSource(edit.text, arch, { file: edit.name }).name;
+  const index = modules.findIndex((m) => m.name === name);
+  if (index < 0) throw new Error(`${edit.name}: the program has no module "${name ?? '(no .module line)'}" to edit`);
+  const made = await makeEditPatch({
+    arch, base: edit.builtAgainst ?? sources[index]!, edited: { name: edit.name, text: edit.text },
+    before: modules.slice(0, index), sequence, ...(edit.builtAgainst ? {} : { running: modules[index]! }),
+  });
+  if (!made.patch) throw new Error(`${edit.name}: the edit cannot be applied to the running program:\n${formatDiff(made.diff).join('\n')}`);
+  return { ...made, patch: made.patch };
 }

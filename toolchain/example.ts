@@ -9,13 +9,14 @@ import type { Arch } from '../core/arch.ts';
 import type { TimelineEntry } from '../core/timeline.ts';
 import type { GuestModule } from '../core/module.ts';
 import {
-  checkExampleManifest, EXAMPLE_LIMITS, exampleFileName, exampleFilePath, type ExampleManifest, exampleTimeline,
+  checkExampleManifest, EXAMPLE_LIMITS, exampleEditTimeline, exampleFileName, exampleFilePath, type ExampleManifest, exampleTimeline,
   ManifestError, parseExampleFileName, timelineField,
 } from './example-manifest.ts';
-import { buildExamplePatch, type SourceText } from './example-patch.ts';
+import { buildExampleEdit, buildExamplePatch, type SourceText } from './example-patch.ts';
 import { FileError, fileError, readJsonFile, readTextFile } from './files.ts';
 import type { BuiltPatch } from './patch.ts';
 import { assembleProgram } from './program.ts';
+import { readModuleSource } from './source.ts';
 
 export { assembleProgram, type ExampleManifest };
 
@@ -126,6 +127,35 @@ export async function buildExampleTimeline(dir: string, arch: Arch, manifest: Ex
     const built = await buildExamplePatch(action.builtAgainst === undefined ? patch
       : { ...patch, builtAgainst: await readExampleFile(dir, arch, action.builtAgainst, `${field}.builtAgainst`) }, arch, modules);
     events.push({ ...entry, action: { kind: 'apply', name: exampleFileName(action.file), image: built.image, built } });
+  }
+  return events;
+}
+
+/**
+ * The example's timeline for `arch` with each patch made from its edited module source (the entries'
+ * "edit") by the patch generator, cumulative against the base build: the n-th edit of a module is its
+ * patch n, so a later edit replaces an earlier one.
+ */
+export async function buildExampleEditTimeline(dir: string, arch: Arch, manifest: ExampleManifest,
+  modules: GuestModule[]): Promise<BuiltTimelineEvent[]> {
+  const sources = await Promise.all(manifest.modules.map((name, i) => readExampleFile(dir, arch, name, `modules.${i}`)));
+  const sequences = new Map<string, number>();
+  const events: BuiltTimelineEvent[] = [];
+  for (const [i, entry] of exampleEditTimeline(manifest, arch, join(dir, 'example.json')).entries()) {
+    const { action } = entry;
+    if (action.kind === 'rollback') {
+      events.push({ ...entry, action });
+      continue;
+    }
+    const field = timelineField(manifest, arch, i);
+    const source = (name: string, at: string) => readExampleFile(dir, arch, name, `${field}.${at}`);
+    const edited = await source(action.file, 'edit');
+    const module = readModuleSource(edited.text, arch, { file: edited.name }).name ?? '';
+    const sequence = (sequences.get(module) ?? 0) + 1;
+    sequences.set(module, sequence);
+    const made = await buildExampleEdit(action.builtAgainst === undefined ? edited
+      : { ...edited, builtAgainst: await source(action.builtAgainst, 'builtAgainst') }, arch, modules, sources, sequence);
+    events.push({ ...entry, action: { kind: 'apply', name: exampleFileName(action.file), image: made.patch.image, built: made.patch } });
   }
   return events;
 }
