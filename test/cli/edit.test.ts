@@ -67,6 +67,15 @@ describe('hotpatch run with edits', () => {
     expect(result.stderr).toContain('pricing patch 1 is live');
   });
 
+  it('makes a second edit patch 2, which replaces the first', async () => {
+    const result = await hotpatch('run', 'examples/price-tax', '--arch', 'arm64',
+      '--edit', 'pricing=examples/price-tax/arm64/pricing-fixed.s', '--at', '2:pricing!price_with_tax',
+      '--edit', 'pricing=examples/wait-for-thread/arm64/pricing-madd.s', '--at', '{"afterCalls":6,"of":"pricing!price_with_tax"}');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('== edit pricing-madd.s of pricing (patch 2):');
+    expect(result.stderr).toMatch(/== after 6 calls of pricing!price_with_tax: apply pricing-madd\.s\n[^]*pricing patch 2 is live/);
+  });
+
   it('makes an example\'s patches from its edited sources with --edits', async () => {
     const [byHand, byEdit] = await Promise.all([hotpatch('run', 'examples/cumulative', '--cpu', 'wasm'),
       hotpatch('run', 'examples/cumulative', '--cpu', 'wasm', '--edits')]);

@@ -128,6 +128,18 @@ describe('the diff, by construction', () => {
     expect(edit.diff.symbols.find((s) => s.name === 'f')!.reason).toMatch(/carried with g, which jumps into it/);
   });
 
+  it('makes a carried function that runs on into the next one jump to it, and traps one that runs off the end', async () => {
+    const base = ['.module m', '.arch x64', '.entry f', '.func f', '    mov eax, 1', '    ret', '.endfunc', '.func g', '    inc eax', '    ret',
+      '.endfunc'].join('\n');
+    const into = await diffEdit({ arch: 'x64', base: { name: 'b.s', text: base }, edited: { name: 'e.s', text: base.replace('    mov eax, 1\n    ret', '    mov eax, 2') } });
+    expect(into.diff.fallsInto).toEqual({ f: 'g' });
+    expect(into.patchSource).toContain('.endfunc\n    jmp g    // f runs on into g\n');
+    const off = await diffEdit({ arch: 'x64', base: { name: 'b.s', text: base }, edited: { name: 'e.s', text: base.replace('    inc eax\n    ret', '    inc eax') } });
+    expect(off.diff.runsOff).toEqual(['g']);
+    expect(off.diff.symbols.find((s) => s.name === 'g')!.warning).toMatch(/^g's last instruction runs on past the end of the code/);
+    expect(off.patchSource).toContain('    int3    // g runs on past the end of the code\n');
+  });
+
   it('refuses changed code outside every function', async () => {
     const base = ['.module m', '.arch x64', '.entry f', '.func f', '    ret', '.endfunc', '    nop'].join('\n');
     const edit = await diffEdit({ arch: 'x64', base: { name: 'b.s', text: base }, edited: { name: 'e.s', text: base.replace('nop', 'int3') } });

@@ -51,6 +51,10 @@ export interface ModuleDiff {
   redirected: string[];
   /** Globals the patch carries. */
   newGlobals: string[];
+  /** Carried functions whose last instruction runs on into the next function: that function's name. */
+  fallsInto: Record<string, string>;
+  /** Carried functions whose last instruction runs on past the end of the code (the patch stops them with a trap). */
+  runsOff: string[];
 }
 
 /** The references each function of a build makes, and its symbolised form. */
@@ -242,12 +246,26 @@ export async function classifyEdit(base: DiffBuild, edited: DiffBuild, others: r
       ...(line === undefined ? {} : { line }) });
   }
 
+  const fallsInto: Record<string, string> = {};
+  const runsOff: string[] = [];
+  for (const name of carried) {
+    const next = now.functions.get(name)!.fallsInto;
+    if (next?.kind === 'symbol' && next.offset === 0 && editedSymbol(next.name)?.kind === 'function') fallsInto[name] = next.name;
+    else if (next) runsOff.push(name);
+  }
+  for (const name of runsOff) {
+    const entry = symbols.find((s) => s.name === name && (s.class === 'changed' || s.class === 'new'));
+    if (entry) {
+      entry.warning = `${name}'s last instruction runs on past the end of the code, into whatever follows it; in the patch it ` +
+        'runs into a trap instead (end it with a return or a jump)';
+    }
+  }
   const order = (name: string) => e.symbols.findIndex((s) => s.name === name);
   const carriedInOrder = [...carried].sort((x, y) => order(x) - order(y));
   return {
     arch, module: b.name, symbols, rude: symbols.some((s) => s.class === 'rude'),
     carried: carriedInOrder, redirected: carriedInOrder.filter((name) => baseSymbol(name)?.kind === 'function'),
-    newGlobals,
+    newGlobals, fallsInto, runsOff,
   };
 }
 

@@ -35,7 +35,12 @@ export function patchSourceFor(diff: ModuleDiff, edited: DiffBuild, options: Pat
   out.push('', '.text');
   for (const name of diff.carried) {
     const { first, last } = edited.functionLines.get(name)!;
-    out.push(...lines.slice(first - 1, last), '');
+    out.push(...lines.slice(first - 1, last));
+    const next = diff.fallsInto[name];
+    // In the edited build the function runs on into the next one; in the patch, a jump does.
+    if (next !== undefined) out.push(`    ${diff.arch === 'x64' ? 'jmp' : 'b'} ${next}    ${c} ${name} runs on into ${next}`);
+    if (diff.runsOff.includes(name)) out.push(`    ${diff.arch === 'x64' ? 'int3' : 'brk #0'}    ${c} ${name} runs on past the end of the code`);
+    out.push('');
   }
   return out.join('\n');
 }

@@ -10,6 +10,7 @@ import { buildForDiff, type DiffBuild, type SourceText } from './build.ts';
 import { classifyEdit, type ModuleDiff, type SymbolClass, type SymbolDiff } from './classify.ts';
 import { patchSourceFor } from './emit.ts';
 
+export { buildForDiff };
 export type { DiffBuild, ModuleDiff, SourceText, SymbolClass, SymbolDiff };
 
 export interface EditInput {
@@ -24,6 +25,8 @@ export interface EditInput {
   running?: GuestModule;
   /** The patch's sequence number: one more than the active patch's (default 1). */
   sequence?: number;
+  /** The base source already built for a diff (by buildForDiff, with the same modules before it): it is not assembled again. */
+  baseBuild?: DiffBuild;
 }
 
 /** Milliseconds spent in each part. */
@@ -60,7 +63,7 @@ export async function diffEdit(input: EditInput): Promise<Edit> {
   const before = input.before ?? [];
   const externals = exportsOf(before);
   let t = now();
-  const [base, edited] = await Promise.all([buildForDiff(input.base, input.arch, externals),
+  const [base, edited] = await Promise.all([input.baseBuild ?? buildForDiff(input.base, input.arch, externals),
     buildForDiff(input.edited, input.arch, externals)]);
   const baseIdentity = await moduleIdentity(base.module);
   if (input.running) {

@@ -44,6 +44,8 @@ export interface Symbolised {
   units: number;
   /** Offsets of the units, and each unit's own key: where two versions first differ. */
   unitKeys: { offset: number; key: string }[];
+  /** Functions whose last instruction may run on into what follows: what that is (part of the key). */
+  fallsInto?: Reference;
 }
 
 /** Resolves addresses of one build to names. */
@@ -91,7 +93,24 @@ export async function symboliseFunction(arch: Arch, module: GuestModule, symbol:
   const start = symbol.address - module.base;
   const bytes = module.code.slice(start, start + symbol.size);
   const units = arch === 'x64' ? await x64Units(bytes, symbol, names) : arm64Units(bytes, symbol, names);
-  return summarise(bytes, units);
+  const summary = summarise(bytes, units);
+  if (await endsFlow(arch, bytes, symbol, units)) return summary;
+  // What follows the function is part of what it does.
+  const fallsInto = names.name(symbol.address + symbol.size);
+  return { ...summary, fallsInto, key: `${summary.key} then<${referenceText(fallsInto)}>`, references: [...summary.references, fallsInto] };
+}
+
+/** True when the function's last instruction never runs on into the next bytes (a return or an unconditional jump). */
+async function endsFlow(arch: Arch, bytes: Uint8Array, symbol: ModuleSymbol, units: Unit[]): Promise<boolean> {
+  const last = units.at(-1);
+  if (!last || last.offset + last.length !== bytes.length) return false;
+  if (arch === 'arm64') {
+    if (last.length !== 4) return false;
+    const word = new DataView(bytes.buffer, bytes.byteOffset + last.offset, 4).getUint32(0, true);
+    return (word & 0xfffffc1f) >>> 0 === 0xd65f0000 || (word & 0xfffffc1f) >>> 0 === 0xd61f0000 || (word & 0xfc000000) >>> 0 === 0x14000000;
+  }
+  const instruction = (await x64Decoder()).decode(bytes, symbol.address + last.offset, last.offset);
+  return instruction.valid && ['ret-near', 'ret-far', 'jmp-rel', 'jmp-indirect'].includes(instruction.flow);
 }
 
 interface Unit { offset: number; length: number; fields: Field[] }
