@@ -40,7 +40,6 @@ describe.each(ARCHES)('every %s example as an edit', (arch) => {
       const { modules } = await assembleExample(dir, arch);
       const written = await buildExampleTimeline(dir, arch, manifest, modules);
       if (!written.some((e) => e.action.kind === 'apply')) continue;
-      if (!JSON.stringify(manifest.timeline).includes('"edit"')) continue;
       const generated = await buildExampleEditTimeline(dir, arch, manifest, modules);
       for (const [cpu, newSandbox] of CPUS) {
         const [byHand, byEdit] = [await run(newSandbox, arch, modules, written), await run(newSandbox, arch, modules, generated)];
@@ -49,6 +48,6 @@ describe.each(ARCHES)('every %s example as an edit', (arch) => {
       }
       checked++;
     }
-    expect(checked).toBeGreaterThanOrEqual(5);
+    expect(checked).toBeGreaterThanOrEqual(arch === 'arm64' ? 7 : 6);
   });
 });
