@@ -233,7 +233,7 @@ async function attempt(program: SourceStatement[], labels: string[], arch: Arch,
   program.forEach((statement, index) => {
     const label = adrpLabels?.get(statement);
     const at = label === undefined ? undefined : resolved?.get(label);
-    const text = rewriteForKeystone(statement.text, arch, resolved, at === undefined ? undefined : { at, base });
+    const text = rewriteForKeystone(statement.text, arch, resolved, at === undefined ? undefined : { at });
     if (!check || isLabel(statement)) {
       lines.push(text);
     } else {
@@ -274,9 +274,9 @@ async function attempt(program: SourceStatement[], labels: string[], arch: Arch,
 async function assembleWithLabels(program: SourceStatement[], labels: string[], arch: Arch, base: number,
   file: string | undefined, check = true): Promise<Assembled> {
   // ARM64: Keystone mis-encodes ADRP and :lo12: against labels, so a first pass finds the labels
-  // and a second pass gives those operands as numbers (and is the one checked). Keystone takes
-  // ADRP's number as a page counted from the page the assembly starts at, not from the
-  // instruction's own: each ADRP gets a label, so the second pass knows its page.
+  // and a second pass gives those operands as numbers (and is the one checked). Keystone gets
+  // ADRP's page wrong with a number too (counted from where the assembly, or a part of it, starts,
+  // not from the instruction's page): each ADRP gets a label, and the second pass writes its word.
   const needsSecondPass = arch === 'arm64' && program.some((s) => ARM64_PAGE_OPERAND.test(s.text));
   if (needsSecondPass) checkPageOperands(program, file);
   const adrpLabels = new Map<SourceStatement, string>();
@@ -295,8 +295,8 @@ const ARM64_PAGE_OPERAND = /\badrp\b|:lo12:/i;
 const ADRP = /^(\s*adrp\s+\w+\s*,\s*)([A-Za-z_.$][\w.$]*)\s*(([+-])\s*(0x[0-9a-f]+|\d+))?\s*$/i;
 const LO12 = /:lo12:([A-Za-z_.$][\w.$]*)(\s*([+-])\s*(0x[0-9a-f]+|\d+))?/gi;
 
-/** Where an ADRP is, and where the assembly starts. */
-interface AdrpPlace { at: number; base: number }
+/** Where an ADRP is. */
+interface AdrpPlace { at: number }
 
 /** Works around Keystone's quirks so that a statement means what it means to GNU as. */
 function rewriteForKeystone(text: string, arch: Arch, resolved: Map<string, number> | undefined, adrp?: AdrpPlace): string {
@@ -327,10 +327,16 @@ function resolveArm64PageOperands(text: string, resolved: Map<string, number> | 
   if (adrp) {
     const target = value(adrp[2]!, adrp[4], adrp[5]);
     if (target === undefined) return text;
-    const page = (address: number) => Math.floor(address / 0x1000) * 0x1000;
-    // Keystone counts the page from the assembly's first page: give it the target's page as that far from there.
-    const shift = place ? page(place.at) - page(place.base) : 0;
-    return `${adrp[1]}#${hex(page(target) - shift)}`;
+    const page = (address: number) => Math.floor(address / 0x1000);
+    const register = /^\s*adrp\s+(?:x(\d+)|(xzr))\s*,/i.exec(text);
+    const pages = place ? page(target) - page(place.at) : undefined;
+    const number = register?.[2] ? 31 : Number(register?.[1]);
+    if (pages !== undefined && number <= 31 && pages >= -(2 ** 20) && pages < 2 ** 20) {
+      // The instruction's word: ADRP Xd with the page distance in immhi:immlo.
+      const imm = pages & 0x1fffff;
+      return `.word ${hex((0x90000000 | ((imm & 3) << 29) | ((imm >>> 2) << 5) | number) >>> 0)}`;
+    }
+    return `${adrp[1]}#${hex(page(target) * 0x1000)}`;
   }
   return text.replace(LO12, (whole, label: string, _o, sign?: string, offset?: string) => {
     const target = value(label, sign, offset);

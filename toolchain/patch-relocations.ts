@@ -41,8 +41,8 @@ export interface ExternalSymbol {
   symbol: string;
 }
 
-/** Each external symbol takes a 32-byte place in the trial builds, and its low 12 bits must differ between them. */
-export const MAX_EXTERNAL_SYMBOLS = 255;
+/** External symbols a patch may name: each is a label of the trial builds. */
+export const MAX_EXTERNAL_SYMBOLS = 4096;
 
 const MARKER_PREFIX = `${RESERVED_PREFIX}ref`;
 const PAGE = 0x1000;
@@ -75,13 +75,17 @@ const namesIn = (text: string) => text.match(NAME) ?? [];
 
 /**
  * The two trial layouts for `externals`: the code at `bases[t]`, the symbols in an area before it,
- * 16 bytes apart in the first build and 32 apart (and 16 further) in the second, so each symbol
- * moves by its own amount, never a multiple of 4 KiB, and never as far as the patch itself moves.
+ * 16 bytes apart in the first build; in the second each is `16 * k` further (k = 1, 2, ... skipping
+ * every multiple of 256) and the area a page more than the largest of those longer. So each symbol
+ * moves by an amount of its own, a multiple of 16 (an aligned 128-bit load stays encodable) that is
+ * never a multiple of 4 KiB (its low 12 bits change), and at least a page less than the patch itself
+ * moves (its page, relative to the patch's, changes).
  */
 export function trials(externals: readonly ExternalSymbol[], bases: readonly [number, number]): [Trial, Trial] {
-  const first = pageCeil(32 * externals.length + 512);
-  const areas = [first, first + 2 * PAGE];
-  const at = (t: number, i: number) => bases[t]! - areas[t]! + (t === 0 ? 16 * i : 32 * i + 16);
+  const step = (i: number) => 16 * (i + 1 + Math.floor(i / 255));
+  const first = pageCeil(16 * externals.length + 512);
+  const areas = [first, first + pageCeil(step(Math.max(0, externals.length - 1))) + PAGE];
+  const at = (t: number, i: number) => bases[t]! - areas[t]! + 16 * i + (t === 0 ? 0 : step(i));
   return [0, 1].map((t) => ({
     base: bases[t]!, area: areas[t]!, addresses: new Map(externals.map((e, i) => [e.name, at(t, i)])),
   })) as [Trial, Trial];

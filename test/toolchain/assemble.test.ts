@@ -137,6 +137,17 @@ describe('assembler quirks', () => {
     expect(`${add!.mnemonic} ${add!.operands}`).toBe('add x0, x0, #0');
   });
 
+  it('encodes ARM64 adrp from its own page, pages past the start of the assembly (Keystone counts from the start)', async () => {
+    // An adrp on each of three pages, a page or two before its target.
+    const source = ['adrp x1, first', '.p2align 12', 'adrp x2, second', '.p2align 12', 'adrp xzr, first',
+      '.p2align 12', 'first: .quad 1', '.p2align 12', 'second: .quad 2'].join('\n');
+    const bytes = await assembleStatements(source, 'arm64', 0x400000);
+    const at = (offset: number) => disassemble('arm64', bytes.slice(offset, offset + 4), 0x400000 + offset);
+    expect((await at(0)).map((i) => `${i.mnemonic} ${i.operands}`)).toEqual(['adrp x1, #0x403000']);
+    expect((await at(0x1000)).map((i) => `${i.mnemonic} ${i.operands}`)).toEqual(['adrp x2, #0x404000']);
+    expect((await at(0x2000)).map((i) => `${i.mnemonic} ${i.operands}`)).toEqual(['adrp xzr, #0x403000']);
+  });
+
   it('survives an assembler crash: the next call works', async () => {
     // Keystone aborts the whole process on this input unless its exit is intercepted.
     const crash = await keystoneAssemble('arm64', 'adrp x0, d\n add x0,x0,:lo12:d\n d: .quad 1', 0x400000);

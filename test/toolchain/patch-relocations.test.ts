@@ -160,6 +160,23 @@ describe.each(['x64', 'arm64'] as Arch[])('patch relocations (%s)', (arch) => {
       .toMatchObject({ line: 3, message: '.extern mathlib!nothing: module mathlib does not export "nothing"' });
   });
 
+  it('makes a relocation of each of 800 base symbols, in more than a page of patch code, each resolving to the assembler\'s bytes', async () => {
+    const count = 400;
+    const functions = Array.from({ length: count }, (_, i) => `.func f${i}\n    ret\n.endfunc`).join('\n');
+    const data = Array.from({ length: count }, (_, i) => `d${i}: .quad ${i}`).join('\n');
+    const base = await assembleModule(`.module big\n.base 0x400000\n.entry main\n.func main\n    ret\n.endfunc\n${functions}\n.data\n${data}\n`, arch);
+    const body = Array.from({ length: count }, (_, i) => arch === 'x64' ? `    call f${i}\n    mov rax, qword ptr [rip + d${i}]`
+      : `    bl f${i}\n    adrp x0, d${i}\n    ldr x1, [x0, :lo12:d${i}]`).join('\n');
+    // buildPatch has the engine resolve every relocation at both trial addresses and compares with Keystone's bytes.
+    const built = await buildPatch(`.patch big\n.sequence 1\n.redirect main -> g\n.func g\n${body}\n    ret\n.endfunc\n`, arch,
+      { base, modules: [base] });
+    expect(built.assembled.code.length).toBeGreaterThan(0x1000);
+    const parsed = await parsePatchImage(built.image, arch);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    expect(parsed.image.relocations).toHaveLength(arch === 'x64' ? 2 * count : 3 * count);
+    expect(new Set(parsed.image.relocations.map((r) => r.symbol)).size).toBe(2 * count);
+  }, 60_000);
+
   if (arch === 'arm64') {
     it('builds a tbz to another module\'s function, and the engine refuses it when the function is out of its reach', async () => {
       const f = await loadFixture(arch);
