@@ -3,7 +3,7 @@
 // page animates them.
 import type { Arch } from '../../core/arch.ts';
 import { hexToBytes } from '../../core/hex.ts';
-import { RedirectMode as RedirectModeCode } from '../assembly/common/interface.ts';
+import { PadOption, RedirectMode as RedirectModeCode } from '../assembly/common/interface.ts';
 import type { Engine } from './engine.ts';
 
 /**
@@ -26,6 +26,16 @@ export interface RedirectRequest {
   mode: RedirectMode;
   /** Hook mode: where the trampoline will be written (executable memory the host provides). */
   trampolineAddress?: number;
+  /**
+   * How the function's landing pad (x86-64 `endbr64`, AArch64 `bti c`/`bti jc`/`paciasp`) is treated.
+   * 'keep' (default): the pad stays first and the entry jump goes after it, so calls through a
+   * pointer still land under IBT or BTI. 'strict': kept too, and every indirect branch the engine
+   * writes lands on a pad (no `notrack`, no `ret xN` as a jump), for CPUs that allow no exemption
+   * (x86-64 without NO_TRACK_EN, AArch64 with a guarded control stack); far ways back into the
+   * function's middle are then refused. 'overwrite': the entry jump replaces the pad, as the engine
+   * did before it kept pads; only for showing the fault that follows.
+   */
+  landingPads?: 'keep' | 'strict' | 'overwrite';
 }
 
 /**
@@ -124,7 +134,8 @@ export function planRedirectWith(engine: Engine, request: RedirectRequest): Plan
   const plan = request.arch === 'x64' ? engine.exports.x64PlanRedirect : engine.exports.arm64PlanRedirect;
   const answer = plan(padding.length, bytes.length, BigInt(request.target.address), request.target.name ?? '',
     BigInt(request.replacement), request.mode === 'hook' ? RedirectModeCode.Hook : RedirectModeCode.Replace,
-    request.trampolineAddress !== undefined, BigInt(request.trampolineAddress ?? 0));
+    request.trampolineAddress !== undefined, BigInt(request.trampolineAddress ?? 0),
+    request.landingPads === 'overwrite' ? PadOption.Overwrite : request.landingPads === 'strict' ? PadOption.Strict : 0);
   return decodePlanResult(engine.string(answer));
 }
 

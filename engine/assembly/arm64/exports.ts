@@ -39,10 +39,10 @@ export function decodeArm64Words(count: i32, address: u64): usize {
  */
 export function arm64PlanRedirect(
   paddingLength: i32, functionLength: i32, address: u64, name: string, replacement: u64, mode: i32,
-  hasTrampoline: bool, trampoline: u64,
+  hasTrampoline: bool, trampoline: u64, options: i32,
 ): usize {
   return answer(planArm64Redirect(redirectRequest(paddingLength, functionLength, address, name, replacement, mode,
-    hasTrampoline, trampoline), ARM64_TRAMPOLINE_MAX_SIZE));
+    hasTrampoline, trampoline, options), ARM64_TRAMPOLINE_MAX_SIZE));
 }
 
 /** The largest trampoline an ARM64 hook plan can need, in bytes: reserve this much before planning. */

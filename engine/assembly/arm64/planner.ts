@@ -7,6 +7,13 @@
 //   before the function, when there is such padding: still one 4-byte store at the entry;
 // - `ldr x16, #8; br x16; .quad replacement` over the first 16 bytes of the function.
 // X16 (IP0) is free at a function's entry: the AAPCS64 lets call veneers clobber it.
+//
+// Landing pads: a function built with BTI starts with `bti c` (or `bti jc`), or with `paciasp` /
+// `pacibsp`, which act as one. The pad stays first and the entry jump goes into the next word, as
+// Linux's ftrace patches after `bti c`, so calls through a pointer still land. After `paciasp` the
+// link register is already signed when the jump is taken, so the way to the replacement starts with
+// `autiasp` (a stub of two words reached by the single `b`), and the trampoline starts with the
+// copied `paciasp`: every path signs once and authenticates once.
 import { hex, hexWord } from '../common/hex';
 import { JsonWriter } from '../common/json';
 import { RedirectMode } from '../common/interface';
@@ -16,13 +23,28 @@ import {
 import { Arm64Instruction, decode } from './decoder';
 import { endsFlow, formName, isImmediateBranch, isLiteralLoad, literalSize } from './forms';
 import { Form } from './interface';
-import { Relocation, RelocationInput, relocateArm64 } from './relocator';
-import { Arm64Writer, FAR_JUMP_SIZE, reaches } from './writer';
+import { Relocation, RelocationInput, TRAMPOLINE_STUB_OFFSET, relocateArm64 } from './relocator';
+import { AUTIASP_WORD, AUTIBSP_WORD, Arm64Writer, BTI_C_WORD, BTI_JC_WORD, FAR_JUMP_SIZE, reaches } from './writer';
 
 const enum EntryForm {
+  /** One `b` at the entry (to the replacement, or to the stub that authenticates the link register). */
   Branch,
+  /** One `b` at the entry to the jump written into the padding before the function. */
   PaddingStub,
+  /** `autiasp; b replacement` written over the two words after `paciasp`. */
+  InPlace,
+  /** `[autiasp;] ldr x16, #8; br x16; .quad replacement` over the words at the entry. */
   FarJump,
+}
+
+/** Bytes of the way to the replacement: [autiasp;] then b, or ldr x16 + br x16 + address. */
+function stubSize(unsign: bool, direct: bool): i32 {
+  return (unsign ? 4 : 0) + (direct ? 4 : FAR_JUMP_SIZE);
+}
+
+/** bti (any), paciasp and pacibsp: an indirect branch may land there on a CPU that enforces BTI. */
+function isLandingPad(insn: Arm64Instruction): bool {
+  return insn.form == Form.BTI || insn.form == Form.PACIASP || insn.form == Form.PACIBSP;
 }
 
 export function planArm64Redirect(request: RedirectRequest, trampolineMaxSize: i32): string {
@@ -41,6 +63,18 @@ class Planner {
   private stubBytes: Uint8Array = new Uint8Array(0);
   private relocation: Relocation | null = null;
   private guarded: bool = false;
+  /** The landing pad stays at the entry: the jump and the displaced words start one word later. */
+  private padKept: bool = false;
+  /** The pad signs the link register (paciasp/pacibsp): the way to the replacement authenticates it first. */
+  private unsign: bool = false;
+  /** Where the entry jump goes: the function's address, or the word after its landing pad. */
+  private site: u64 = 0;
+  /** Index of the first displaced word. */
+  private firstDisplaced: i32 = 0;
+  /** The stub that authenticates the link register, then jumps to the replacement (0 bytes: none). */
+  private stubAddress: u64 = 0;
+  private stubWhere: string = '';
+  private stubDirect: bool = false;
   /** Displaced words that are literal data of a displaced load (not instructions). */
   private data: bool[] = [];
 
@@ -61,6 +95,39 @@ class Planner {
   }
 
   private get displacedCount(): i32 { return this.overwritten >> 2; }
+  /** One past the last displaced word. */
+  private get displacedEnd(): i32 { return this.firstDisplaced + this.displacedCount; }
+
+  /** Where a stub goes when it shares the trampoline's memory: after the longest relocated code. */
+  private stubInTrampoline(): u64 { return this.request.trampoline + u64(TRAMPOLINE_STUB_OFFSET); }
+
+  /**
+   * Chooses the stub at `address` (reached by the entry's b) if the entry reaches it; it jumps on with
+   * a b when that reaches the replacement, else (when `allowFar`) with ldr x16 + br x16.
+   */
+  private stubFits(address: u64, where: string, allowFar: bool): bool {
+    const r = this.request;
+    if (!reaches(this.site, address, 26)) return false;
+    const direct = reaches(address + (this.unsign ? 4 : 0), r.replacement, 26);
+    if (!direct && !allowFar) return false;
+    this.stubAddress = address;
+    this.stubWhere = where;
+    this.stubDirect = direct;
+    return true;
+  }
+
+  /** The stub's words, or the in-place forms: [autiasp;] then b or the absolute jump, written at `at`. */
+  private putWayToReplacement(w: Arm64Writer, direct: bool): void {
+    if (this.unsign) w.putWord(this.words[0].form == Form.PACIBSP ? AUTIBSP_WORD : AUTIASP_WORD);
+    if (direct) w.putB(this.request.replacement);
+    else w.putFarJump(this.request.replacement);
+  }
+
+  /** "the first 16 bytes" or "the 4 bytes after the landing pad", for messages. */
+  private get replacedText(): string {
+    return this.padKept ? 'the ' + this.overwritten.toString() + ' bytes after the landing pad'
+      : 'the first ' + this.overwritten.toString() + ' bytes';
+  }
 
   plan(): Refusal | null {
     const r = this.request;
@@ -70,30 +137,47 @@ class Planner {
       this.words.push(decode(load<u32>(this.functionStart + usize(offset)), r.address + u64(offset), new Arm64Instruction()));
     }
     const first = this.words[0];
-    this.guarded = first.form == Form.BTI || first.form == Form.PACIASP || first.form == Form.PACIBSP;
+    this.guarded = isLandingPad(first);
+    this.padKept = this.guarded && r.keepLandingPads && r.functionLength >= 8;
+    this.unsign = this.padKept && (first.form == Form.PACIASP || first.form == Form.PACIBSP);
+    this.firstDisplaced = this.padKept ? 1 : 0;
+    this.site = r.address + u64(this.firstDisplaced << 2);
+    const room = r.functionLength - (this.firstDisplaced << 2);
+    const direct = stubSize(this.unsign, true);
+    const far = stubSize(this.unsign, false);
 
-    if (reaches(r.address, r.replacement, 26)) {
+    if (!this.unsign && reaches(this.site, r.replacement, 26)) {
       this.form = EntryForm.Branch;
       this.overwritten = 4;
-    } else if (r.paddingLength >= FAR_JUMP_SIZE) {
+    } else if (this.unsign && r.mode == RedirectMode.Hook && this.stubFits(this.stubInTrampoline(), 'after the trampoline', true)) {
+      this.form = EntryForm.Branch;
+      this.overwritten = 4;
+    } else if (this.unsign && r.paddingLength >= direct && this.stubFits(r.address - u64(direct), 'in the padding', false)) {
       this.form = EntryForm.PaddingStub;
       this.overwritten = 4;
-    } else if (r.functionLength >= FAR_JUMP_SIZE) {
+    } else if (r.paddingLength >= far && this.stubFits(r.address - u64(far), 'in the padding', true)) {
+      this.form = EntryForm.PaddingStub;
+      this.overwritten = 4;
+    } else if (this.unsign && room >= direct && reaches(this.site + 4, r.replacement, 26)) {
+      this.form = EntryForm.InPlace;
+      this.overwritten = direct;
+    } else if (room >= far) {
       this.form = EntryForm.FarJump;
-      this.overwritten = FAR_JUMP_SIZE;
+      this.overwritten = far;
     } else {
       return new Refusal('too-short', this.label + ' is ' + r.functionLength.toString() + ' bytes long; the replacement ' +
-        hex(r.replacement) + ' is beyond the ±128 MiB reach of a b instruction, and the 16-byte absolute form ' +
-        '(ldr x16 + br x16 + address) does not fit in it' + (r.paddingLength > 0
+        hex(r.replacement) + ' is beyond the ±128 MiB reach of a b instruction, and the ' + far.toString() +
+        '-byte absolute form (' + (this.unsign ? 'autiasp + ' : '') + 'ldr x16 + br x16 + address) does not fit in it' +
+        (this.padKept ? ' after its landing pad' : '') + (r.paddingLength > 0
           ? ', nor in its ' + r.paddingLength.toString() + ' bytes of padding.'
           : ', and it has no padding before it.') +
-        ' Place the replacement within ±128 MiB, or leave 16 bytes of padding before the function.', r.address);
+        ' Place the replacement within ±128 MiB, or leave ' + far.toString() + ' bytes of padding before the function.', r.address);
     }
 
     this.findDisplacedData();
-    for (let i = 0; i < this.displacedCount; i++) {
+    for (let i = this.firstDisplaced; i < this.displacedEnd; i++) {
       const insn = this.words[i];
-      if (insn.form == Form.Undefined && !this.data[i]) {
+      if (insn.form == Form.Undefined && !this.data[i - this.firstDisplaced]) {
         return new Refusal('undecodable', 'The word 0x' + hexWord(insn.word) + ' at ' + this.where(insn.address) +
           ' is not an A64 instruction (an unallocated encoding), so the first ' + this.overwritten.toString() +
           ' bytes of ' + this.label + ' cannot be moved out of the way of the jump.', insn.address);
@@ -106,14 +190,18 @@ class Planner {
 
     if (r.mode == RedirectMode.Hook) {
       const input = new RelocationInput();
-      input.instructions = this.words.slice(0, this.displacedCount);
+      input.instructions = this.words.slice(this.firstDisplaced, this.displacedEnd);
       input.data = this.data;
-      input.blockStart = r.address;
-      input.blockEnd = r.address + u64(this.overwritten);
+      input.blockStart = this.site;
+      input.blockEnd = this.site + u64(this.overwritten);
+      input.functionStart = r.address;
       input.functionBytes = copyOut(this.functionStart, r.functionLength);
       input.trampoline = r.trampoline;
       input.guarded = this.guarded;
+      input.strict = r.strictLandingPads;
       input.name = r.name;
+      if (this.padKept) input.padWord = first.form == Form.BTI && first.cond == 34 ? first.word : first.form == Form.BTI ? BTI_JC_WORD : first.word;
+      else if (this.guarded) input.padWord = BTI_C_WORD; // the pad is displaced: the trampoline needs one of its own
       const relocation = relocateArm64(input);
       if (relocation.failure != null) return relocation.failure;
       this.relocation = relocation;
@@ -166,10 +254,10 @@ class Planner {
     const r = this.request;
     for (let i = 0; i < this.displacedCount; i++) this.data.push(false);
     for (let i = 0; i < this.displacedCount; i++) {
-      const insn = this.words[i];
+      const insn = this.words[this.firstDisplaced + i];
       if (!isLiteralLoad(insn.form) || insn.form == Form.PrfmLiteral) continue;
       for (let j = 0; j < this.displacedCount; j++) {
-        const word = r.address + u64(j << 2);
+        const word = this.site + u64(j << 2);
         if (j != i && word + 4 > insn.target && word < insn.target + u64(literalSize(insn.form))) this.data[j] = true;
       }
     }
@@ -180,12 +268,12 @@ class Planner {
    * goes there (its copy follows it into the trampoline), the jump would destroy it.
    */
   private checkDisplacedFlow(): Refusal | null {
-    for (let i = 1; i < this.displacedCount; i++) {
+    for (let i = this.firstDisplaced + 1; i < this.displacedEnd; i++) {
       const previous = this.words[i - 1];
       if (!endsFlow(previous.form)) continue;
       const address = this.words[i].address;
-      let reached = this.data[i];
-      for (let k = 0; k < this.displacedCount; k++) {
+      let reached = this.data[i - this.firstDisplaced];
+      for (let k = this.firstDisplaced; k < this.displacedEnd; k++) {
         const insn = this.words[k];
         if (isImmediateBranch(insn.form) && insn.target == address) reached = true;
       }
@@ -201,9 +289,9 @@ class Planner {
   /** No instruction left in place may branch into, point into, or read literals from the overwritten words. */
   private checkReferencesInto(): Refusal | null {
     const r = this.request;
-    const end = r.address + u64(this.overwritten);
-    const size = this.overwritten.toString();
-    for (let i = this.displacedCount; i < this.words.length; i++) {
+    const end = this.site + u64(this.overwritten);
+    const size = this.replacedText;
+    for (let i = this.displacedEnd; i < this.words.length; i++) {
       const insn = this.words[i];
       const name = formName(insn.form, insn.cond);
       const target = insn.target;
@@ -211,19 +299,19 @@ class Planner {
         // A call to the entry is a recursive call: it should reach the redirect.
         if (insn.form == Form.BL && target == r.address) continue;
         return new Refusal('branch-into-overwritten', name + ' at ' + this.where(insn.address) + ' branches to ' +
-          this.where(target) + ', inside the first ' + size + ' bytes that the redirect replaces; it would land ' +
+          this.where(target) + ', inside ' + size + ' that the redirect replaces; it would land ' +
           (target == r.address ? 'on the new jump and leave the function instead of looping.' : 'in the middle of the new jump.'),
           insn.address);
       }
       if (insn.form == Form.ADR && target > r.address && target < end) {
         return new Refusal('branch-into-overwritten', 'adr at ' + this.where(insn.address) + ' takes the address ' +
-          this.where(target) + ', inside the first ' + size + ' bytes that the redirect replaces; code reached through it ' +
+          this.where(target) + ', inside ' + size + ' that the redirect replaces; code reached through it ' +
           'would run the middle of the new jump.', insn.address);
       }
       if (isLiteralLoad(insn.form) && insn.form != Form.PrfmLiteral && target < end &&
         target + u64(literalSize(insn.form)) > r.address) {
         return new Refusal('branch-into-overwritten', name + ' at ' + this.where(insn.address) + ' reads a literal at ' +
-          this.where(target) + ', inside the first ' + size + ' bytes that the redirect replaces; it would read the new jump.',
+          this.where(target) + ', inside ' + size + ' that the redirect replaces; it would read the new jump.',
           insn.address);
       }
     }
@@ -232,25 +320,31 @@ class Planner {
 
   private writeJumps(): void {
     const r = this.request;
-    const entry = new Arm64Writer(r.address);
-    if (this.form == EntryForm.Branch) {
-      entry.putB(r.replacement);
-    } else if (this.form == EntryForm.PaddingStub) {
-      const stubAddress = r.address - u64(FAR_JUMP_SIZE);
-      const stub = new Arm64Writer(stubAddress);
-      stub.putFarJump(r.replacement);
+    const entry = new Arm64Writer(this.site);
+    if (this.form == EntryForm.InPlace || this.form == EntryForm.FarJump) {
+      this.putWayToReplacement(entry, this.form == EntryForm.InPlace);
+    } else if (this.stubAddress != 0) {
+      const stub = new Arm64Writer(this.stubAddress);
+      this.putWayToReplacement(stub, this.stubDirect);
       this.stubBytes = stub.toBytes();
-      entry.putB(stubAddress);
+      entry.putB(this.stubAddress);
     } else {
-      entry.putFarJump(r.replacement);
+      entry.putB(r.replacement);
     }
     this.entryBytes = entry.toBytes();
   }
 
   private get formText(): string {
-    if (this.form == EntryForm.Branch) return 'b imm26';
-    if (this.form == EntryForm.PaddingStub) return 'b imm26 to ldr x16 + br x16 in the padding';
-    return 'ldr x16 + br x16';
+    const auth = this.unsign ? 'autiasp + ' : '';
+    if (this.form == EntryForm.InPlace) return 'autiasp + b imm26';
+    if (this.form == EntryForm.FarJump) return auth + 'ldr x16 + br x16';
+    if (this.stubAddress == 0) return 'b imm26';
+    return 'b imm26 to ' + auth + (this.stubDirect ? 'b imm26' : 'ldr x16 + br x16') + ' ' + this.stubWhere;
+  }
+
+  /** The stub shares the trampoline's memory: the bytes written there, UDF between the two. */
+  private get stubInTrampolineArea(): bool {
+    return this.stubAddress != 0 && this.stubAddress == this.stubInTrampoline();
   }
 
   /** The plan as JSON (PlanResult with ok: true). */
@@ -263,52 +357,99 @@ class Planner {
     j.key('target').hex(r.address);
     j.key('replacement').hex(r.replacement);
     j.key('form').string(this.formText);
-    j.key('overwritten').beginObject().key('address').hex(r.address).key('length').int(this.overwritten).endObject();
+    j.key('overwritten').beginObject().key('address').hex(this.site).key('length').int(this.overwritten).endObject();
 
     const relocation = this.relocation;
+    let trampolineBytes = new Uint8Array(0);
+    if (relocation != null) {
+      trampolineBytes = relocation.bytes;
+      if (this.stubInTrampolineArea) {
+        const w = new Arm64Writer(r.trampoline);
+        w.putBytes(relocation.bytes);
+        while (w.size < TRAMPOLINE_STUB_OFFSET) w.putWord(0); // UDF: never executed
+        w.putBytes(this.stubBytes);
+        trampolineBytes = w.toBytes();
+      }
+    }
     j.key('displaced').beginArray();
     for (let i = 0; i < this.displacedCount; i++) {
-      writeDisplaced(j, this.words[i].address, 4, relocation != null ? relocation.instructions[i] : null);
+      writeDisplaced(j, this.words[this.firstDisplaced + i].address, 4, relocation != null ? relocation.instructions[i] : null);
     }
     j.endArray();
-    if (relocation != null) writeTrampoline(j, r.trampoline, relocation.bytes);
+    if (relocation != null) writeTrampoline(j, r.trampoline, trampolineBytes);
 
     j.key('steps').beginArray();
     if (relocation != null) {
-      const bytes = relocation.bytes;
-      let text = 'The trampoline: ' + (relocation.landingPad ? 'a bti c landing pad (the function is built with BTI), then ' : '') +
-        'the ' + this.displacedCount.toString() + ' displaced instruction' + (this.displacedCount == 1 ? '' : 's') + ', relocated';
+      let text = 'The trampoline: ';
+      if (relocation.padWord == BTI_C_WORD || relocation.padWord == BTI_JC_WORD) {
+        text += (this.padKept && relocation.padWord == this.words[0].word ? 'a copy of the function\'s ' : 'a ') + (relocation.padWord == BTI_C_WORD ? 'bti c' : 'bti jc') +
+          ' landing pad (the hook may call the trampoline through a register, and the function is built with BTI), then ';
+      } else if (relocation.padWord != 0) {
+        text += 'the function\'s ' + padName(relocation.padWord) + ', copied: it signs the return address as the original ' +
+          'entry does, so the body\'s authentication before its ret stays balanced, and it is a landing pad for calls through a register; then ';
+      }
+      text += 'the ' + this.displacedCount.toString() + ' displaced instruction' + (this.displacedCount == 1 ? '' : 's') + ', relocated';
       if (relocation.jumpBack == 'none') text += '; no jump back, since the last of them never continues to the next word.';
-      else text += ', then a ' + relocation.jumpBack + ' back to ' + this.where(r.address + u64(this.overwritten)) + ', the first word left in place.';
+      else text += ', then a ' + relocation.jumpBack + ' back to ' + this.where(this.site + u64(this.overwritten)) + ', the first word left in place.';
+      if (relocation.jumpBack.indexOf('ret') >= 0) {
+        text += ' A ret sets BTYPE 00, so landing there needs no pad under BTI, where a br would fault in the middle of the function' +
+          ' (it is refused when strict landing pads are asked for, as with a guarded control stack, which checks every ret).';
+      }
       text += ' Calling ' + hex(r.trampoline) + ' runs the original ' + this.label + '.';
-      writeStep(j, 'trampoline', r.trampoline, new Uint8Array(bytes.length), bytes, false, text);
-      this.flushStep(j, r.trampoline, bytes.length, 'the trampoline');
+      if (this.stubInTrampolineArea) text += this.stubText();
+      writeStep(j, 'trampoline', r.trampoline, new Uint8Array(trampolineBytes.length), trampolineBytes, false, text);
+      this.flushStep(j, r.trampoline, trampolineBytes.length, 'the trampoline');
     }
     if (this.form == EntryForm.PaddingStub) {
-      const stubAddress = r.address - u64(FAR_JUMP_SIZE);
-      writeStep(j, 'padding-jump', stubAddress, copyOut(this.functionStart - FAR_JUMP_SIZE, FAR_JUMP_SIZE), this.stubBytes, false,
-        'The replacement is beyond the ±128 MiB reach of a b, so ldr x16, #8; br x16; .quad ' + hex(r.replacement) +
-        ' goes into the 16 bytes of padding just before ' + this.label +
-        '. Nothing executes the padding, so this changes no behaviour yet.' +
-        this.btiNote());
-      this.flushStep(j, stubAddress, FAR_JUMP_SIZE, 'the padding');
+      const length = this.stubBytes.length;
+      const padOffset = usize(r.address - this.stubAddress);
+      writeStep(j, 'padding-jump', this.stubAddress, copyOut(this.functionStart - padOffset, length), this.stubBytes, false,
+        (this.stubDirect ? 'autiasp; b ' + hex(r.replacement) : 'The replacement is beyond the ±128 MiB reach of a b, so ' +
+          (this.unsign ? 'autiasp; ' : '') + 'ldr x16, #8; br x16; .quad ' + hex(r.replacement)) +
+        ' goes into the ' + length.toString() + ' bytes of padding just before ' + this.label +
+        '. Nothing executes the padding, so this changes no behaviour yet.' + (this.unsign ? this.unsignNote() : '') +
+        (this.stubDirect ? '' : this.btiNote()));
+      this.flushStep(j, this.stubAddress, length, 'the padding');
     }
-    const before = copyOut(this.functionStart, this.overwritten);
-    if (this.form == EntryForm.FarJump) {
-      writeStep(j, 'entry-jump', r.address, before, this.entryBytes, false,
-        'The replacement is beyond the ±128 MiB reach of a b, so ldr x16, #8; br x16; .quad ' + hex(r.replacement) +
-        ' overwrites the first 16 bytes of ' + this.label + '. Four words take more than one store, so no thread may ' +
-        'run them while they are written.' + this.btiNote());
+    const before = copyOut(this.functionStart + usize(this.firstDisplaced << 2), this.overwritten);
+    const keep = this.padKept ? this.keptText() : '';
+    if (this.form == EntryForm.FarJump || this.form == EntryForm.InPlace) {
+      writeStep(j, 'entry-jump', this.site, before, this.entryBytes, false,
+        (this.form == EntryForm.InPlace ? 'autiasp; b ' + hex(r.replacement)
+          : 'The replacement is beyond the ±128 MiB reach of a b, so ' + (this.unsign ? 'autiasp; ' : '') + 'ldr x16, #8; br x16; .quad ' + hex(r.replacement)) +
+        ' overwrites ' + this.replacedText + ' of ' + this.label + '. ' + WORD_COUNTS[this.overwritten >> 2] + ' words take more than one store, so no thread may ' +
+        'run them while they are written.' + keep + (this.unsign ? this.unsignNote() : '') + (this.form == EntryForm.FarJump ? this.btiNote() : ''));
     } else {
-      const to = this.form == EntryForm.Branch ? 'the replacement ' + hex(r.replacement) : 'that jump at ' + hex(r.address - u64(FAR_JUMP_SIZE));
-      writeStep(j, 'entry-jump', r.address, before, this.entryBytes, true,
-        'A b to ' + to + ' replaces the first instruction of ' + this.label +
-        '. It is one aligned 4-byte store, so a thread sees either the old instruction or the branch, never a mix.');
+      const to = this.stubAddress == 0 ? 'the replacement ' + hex(r.replacement)
+        : this.unsign ? 'the stub at ' + hex(this.stubAddress) + ' ' + this.stubWhere : 'that jump at ' + hex(this.stubAddress);
+      writeStep(j, 'entry-jump', this.site, before, this.entryBytes, true,
+        'A b to ' + to + ' replaces the ' + (this.padKept ? 'word after the landing pad' : 'first instruction') + ' of ' + this.label +
+        '. It is one aligned 4-byte store, so a thread sees either the old instruction or the branch, never a mix.' + keep);
     }
-    this.flushStep(j, r.address, this.overwritten, 'the entry');
+    this.flushStep(j, this.site, this.overwritten, 'the entry');
     j.endArray();
     j.endObject().endObject();
     return j.toString();
+  }
+
+  /** Why the pad stays, for the entry step. */
+  private keptText(): string {
+    const pad = padName(this.words[0].word);
+    return ' The function starts with ' + pad + ', its landing pad: a CPU that enforces BTI lets calls through a register ' +
+      '(function pointers, PLT stubs, vtables) land only on such a pad, so ' + pad + ' stays first and the jump goes after it, ' +
+      'as Linux\'s ftrace patches after bti c.';
+  }
+
+  private unsignNote(): string {
+    return ' The function\'s paciasp has already signed the return address when the jump is taken; autiasp authenticates it ' +
+      'again first, so the replacement starts as if called directly (it may sign it itself) and the return address is never signed twice.';
+  }
+
+  /** The stub's sentence when it shares the trampoline's memory. */
+  private stubText(): string {
+    return ' After it, at ' + hex(this.stubAddress) + ', the stub the entry jumps to: ' +
+      (this.stubDirect ? 'autiasp; b ' + hex(this.request.replacement) : 'autiasp; ldr x16, #8; br x16; .quad ' + hex(this.request.replacement)) +
+      '.' + this.unsignNote() + (this.stubDirect ? '' : this.btiNote());
   }
 
   private btiNote(): string {
@@ -335,3 +476,12 @@ class Planner {
     j.endObject();
   }
 }
+
+function padName(word: u32): string {
+  if (word == 0xd503233f) return 'paciasp';
+  if (word == 0xd503237f) return 'pacibsp';
+  const targets = (word >> 6) & 3;
+  return targets == 1 ? 'bti c' : targets == 2 ? 'bti j' : targets == 3 ? 'bti jc' : 'bti';
+}
+
+const WORD_COUNTS: string[] = ['No', 'One', 'Two', 'Three', 'Four', 'Five'];

@@ -11,18 +11,24 @@ import { Arm64Instruction, isLoadExclusive } from './decoder';
 import { endsFlow, formName, isConditionalBranch, isImmediateBranch, isLiteralLoad, literalSize } from './forms';
 import { Form, Group } from './interface';
 import {
-  Arm64Writer, BTI_C_WORD, IP0, IP1, LOAD_D, LOAD_Q, LOAD_S, LOAD_SW, LOAD_W, LOAD_X, PREFETCH,
+  Arm64Writer, IP0, IP1, LOAD_D, LOAD_Q, LOAD_S, LOAD_SW, LOAD_W, LOAD_X, PREFETCH,
   reaches, reachesAdr, reachesPage,
 } from './writer';
 
-/** At most four displaced words (the 16-byte entry form). */
-export const MAX_DISPLACED_WORDS: i32 = 4;
+/** At most five displaced words (the 20-byte entry form: autiasp and the 16-byte absolute jump). */
+export const MAX_DISPLACED_WORDS: i32 = 5;
 /**
- * The largest trampoline: a BTI C landing pad, then per displaced word at most 20 bytes of code and
- * literals (an inverted branch over LDR + BR with its 8-byte address, or a load of a copied 16-byte
- * literal), the far jump back and its address, and 4 bytes of alignment before the literals.
+ * The largest relocated code: a landing pad, then per displaced word at most 20 bytes of code and
+ * literals (an inverted branch over LDR + BR with its 8-byte address, LDR + ADR + RET for a far call,
+ * or a load of a copied 16-byte literal), the far jump back and its address, and 4 bytes of
+ * alignment before the literals; then rounded up to 8.
  */
-export const ARM64_TRAMPOLINE_MAX_SIZE: i32 = 4 + MAX_DISPLACED_WORDS * 20 + 8 + 8 + 4;
+export const TRAMPOLINE_STUB_OFFSET: i32 = (4 + MAX_DISPLACED_WORDS * 20 + 8 + 8 + 4 + 7) & ~7;
+/**
+ * The largest trampoline: the relocated code, then (after `paciasp`) the stub the entry jumps to,
+ * `autiasp` and an absolute jump to the replacement (20 bytes).
+ */
+export const ARM64_TRAMPOLINE_MAX_SIZE: i32 = TRAMPOLINE_STUB_OFFSET + 20;
 
 /** How far a displaced instruction had to change. */
 const enum Level {
@@ -37,10 +43,13 @@ const enum Level {
 export class Relocation {
   bytes: Uint8Array = new Uint8Array(0);
   instructions: RelocatedInstruction[] = [];
-  /** "b", "ldr x16 + br x16" (or x17), or "none" when the last displaced instruction never falls through. */
+  /**
+   * "b", "ldr x16 + br x16" (or x17), "ldr x16 + ret x16" (under BTI), or "none" when the last
+   * displaced instruction never falls through.
+   */
   jumpBack: string = 'none';
-  /** A BTI C was put first, so calls through a register may enter the trampoline. */
-  landingPad: bool = false;
+  /** The landing pad put first (0: none), so calls through a register may enter the trampoline. */
+  padWord: u32 = 0;
   failure: Refusal | null = null;
 }
 
@@ -53,18 +62,23 @@ export class RelocationInput {
   /** The bytes the redirect overwrites start here and end at `blockEnd`. */
   blockStart: u64 = 0;
   blockEnd: u64 = 0;
-  /** The whole function, for literals that lie in the overwritten words. */
+  /** The whole function, which starts here, for literals that lie in the overwritten words. */
+  functionStart: u64 = 0;
   functionBytes: Uint8Array = new Uint8Array(0);
   trampoline: u64 = 0;
   /** Indirect branches must land on BTI landing pads (the function was built with BTI). */
   guarded: bool = false;
+  /** No `ret xN` may stand in for a jump (a guarded control stack checks every ret). */
+  strict: bool = false;
+  /** The landing pad the trampoline starts with (0: none), unless its first instruction is one. */
+  padWord: u32 = 0;
   /** The function's name, for messages ("" when unknown). */
   name: string = '';
 
   /** Names a location for messages, e.g. "0x400004 (add3+0x4)". */
   describe(address: u64): string {
     const name = this.name.length > 0 ? this.name : 'function';
-    return hex(address) + ' (' + (address == this.blockStart ? name : name + '+0x' + (address - this.blockStart).toString(16)) + ')';
+    return hex(address) + ' (' + (address == this.functionStart ? name : name + '+0x' + (address - this.functionStart).toString(16)) + ')';
   }
 }
 
@@ -123,10 +137,11 @@ class Relocator {
     const result = new Relocation();
     const first = input.instructions[0];
     // Hook code calls the trampoline, possibly through a register: under BTI the first
-    // instruction must accept calls. The function's own BTI C / PACIxSP does, when it is first.
-    if (input.guarded && !acceptsCalls(first)) {
+    // instruction must accept calls. The function's own BTI C / PACIxSP does, when it is first;
+    // a kept PACIxSP is copied first in any case, to sign as the original entry does.
+    if (input.padWord != 0 && !acceptsCalls(first)) {
       this.prefix = 4;
-      result.landingPad = true;
+      result.padWord = input.padWord;
     }
     let last = this.count - 1;
     while (last > 0 && this.isData(last)) last--;
@@ -183,7 +198,8 @@ class Relocator {
       const plan = this.plans[i];
       plan.offset = offset;
       plan.literal = -1;
-      offset += codeSize(insn, plan, this.literalInBlock(insn));
+      offset += codeSize(insn, plan, this.literalInBlock(insn)) + (plan.level == Level.Far && plan.inside < 0 &&
+        insn.form == Form.BL && this.retForms ? 4 : 0);
       if (this.literalInBlock(insn)) {
         plan.literal = this.poolSizes.length;
         this.poolSizes.push(literalSize(insn.form) > 8 ? 16 : 8);
@@ -226,20 +242,37 @@ class Relocator {
     }
   }
 
-  /** Register-use and landing-pad rules that can rule a relocation out. */
+  /** Indirect jumps the trampoline writes use `ret xN` (BTYPE 00): the function is built with BTI, and rets are allowed. */
+  private get retForms(): bool {
+    return this.input.guarded && !this.input.strict;
+  }
+
+  /**
+   * Register-use and landing-pad rules that can rule a relocation out. The way back comes first: it
+   * depends on nothing but the trampoline's place.
+   */
   private check(): Refusal | null {
     const input = this.input;
+    if (this.needsJumpBack && this.jumpBackFar) {
+      if (input.guarded && input.strict) {
+        return new Refusal('out-of-range', 'The trampoline at ' + hex(input.trampoline) + ' is beyond the ±128 MiB ' +
+          'reach of a direct branch back to ' + input.describe(input.blockEnd) + '; the function is built with BTI, ' +
+          'so an indirect jump into its middle (no landing pad there) would fault, and strict landing pads rule out a ret ' +
+          'standing in for it. Place the trampoline within ±128 MiB.', input.functionStart);
+      }
+    }
     for (let i = 0; i < this.count; i++) {
       const insn = input.instructions[i];
       const plan = this.plans[i];
       if (plan.level != Level.Far || plan.inside >= 0) continue;
       const scratch = scratchOf(insn);
       const name = formName(insn.form, insn.cond);
-      if (input.guarded && isImmediateBranch(insn.form)) {
+      if (input.guarded && input.strict && isImmediateBranch(insn.form)) {
         return new Refusal('out-of-range', name + ' at ' + input.describe(insn.address) + ' targets ' +
           hex(insn.target) + ', beyond the reach of a direct branch from the trampoline at ' + hex(input.trampoline) +
-          '; the function is built with BTI, so an indirect branch to a target without a landing pad would fault. ' +
-          'Place the trampoline within ±128 MiB of ' + hex(insn.target) + '.', insn.address);
+          '; the function is built with BTI and strict landing pads are asked for, so the absolute ' +
+          (insn.form == Form.BL ? 'blr' : 'br') + ' it would become needs a landing pad at ' + hex(insn.target) +
+          ', which the engine cannot see. Place the trampoline within ±128 MiB of ' + hex(insn.target) + '.', insn.address);
       }
       if (scratch != 0) {
         // A call's callee may clobber both anyway (AAPCS64), so only other forms must avoid live values.
@@ -257,18 +290,12 @@ class Relocator {
       }
     }
     if (this.needsJumpBack && this.jumpBackFar) {
-      if (input.guarded) {
-        return new Refusal('out-of-range', 'The trampoline at ' + hex(input.trampoline) + ' is beyond the ±128 MiB ' +
-          'reach of a direct branch back to ' + input.describe(input.blockEnd) + '; the function is built with BTI, ' +
-          'so an indirect jump into its middle (no landing pad there) would fault. Place the trampoline within ±128 MiB.',
-          input.blockStart);
-      }
       this.jumpBackScratch = this.freeScratch(this.count, IP0);
       if (this.jumpBackScratch == 0) {
         return new Refusal('unmovable-instruction', 'The trampoline at ' + hex(input.trampoline) +
           ' is beyond the ±128 MiB reach of a direct branch back to ' + input.describe(input.blockEnd) +
           ', and the displaced instructions may have set both x16 and x17 for later use, so an absolute jump back ' +
-          'would clobber one of them. Place the trampoline within ±128 MiB.', input.blockStart);
+          'would clobber one of them. Place the trampoline within ±128 MiB.', input.functionStart);
       }
       for (let j = 0; j < this.count; j++) {
         if (!this.isData(j) && isExclusiveLoad(input.instructions[j])) return this.exclusiveFailure(j, 'the jump back');
@@ -299,7 +326,7 @@ class Relocator {
   private emit(result: Relocation): void {
     const input = this.input;
     const w = new Arm64Writer(input.trampoline);
-    if (this.prefix) w.putWord(BTI_C_WORD);
+    if (this.prefix) w.putWord(input.padWord);
     for (let i = 0; i < this.count; i++) {
       const insn = input.instructions[i];
       const plan = this.plans[i];
@@ -320,8 +347,8 @@ class Relocator {
       if (this.jumpBackFar) {
         const via = this.jumpBackScratch;
         w.putLdrLiteralX(via, this.poolAddress(this.poolSizes.length - 1));
-        w.putBr(via);
-        result.jumpBack = 'ldr x' + via.toString() + ' + br x' + via.toString();
+        this.putJump(w, via);
+        result.jumpBack = 'ldr x' + via.toString() + (this.retForms ? ' + ret x' : ' + br x') + via.toString();
       } else {
         w.putB(input.blockEnd);
         result.jumpBack = 'b';
@@ -365,6 +392,14 @@ class Relocator {
         }
         const via = plan.scratch;
         w.putLdrLiteralX(via, this.poolAddress(plan.literal));
+        if (this.retForms) {
+          // Under BTI a blr or br needs a landing pad at the target, which the engine cannot see; a ret needs none.
+          if (insn.form == Form.BL) ensure(w.putAdr(30, w.pc + 8));
+          w.putRet(via);
+          return name + ' to ' + hex(target) + ' is beyond ±128 MiB of the trampoline: ldr x' + via.toString() + ' with the ' +
+            'address in the literal pool, then ' + (insn.form == Form.BL ? 'adr x30 (the return address) + ' : '') + 'ret x' +
+            via.toString() + ', which sets BTYPE 00, so the target needs no landing pad under BTI';
+        }
         if (insn.form == Form.BL) w.putBlr(via); else w.putBr(via);
         return name + ' to ' + hex(target) + ' is beyond ±128 MiB of the trampoline: ldr x' + via.toString() + ' + ' +
           (insn.form == Form.BL ? 'blr' : 'br') + ' x' + via.toString() + ' with the address in the literal pool';
@@ -419,11 +454,11 @@ class Relocator {
     }
     const far = plan.level == Level.Far;
     const via = plan.scratch;
-    const jump = far ? 'ldr x' + via.toString() + ' + br x' + via.toString() : 'b';
+    const jump = far ? 'ldr x' + via.toString() + (this.retForms ? ' + ret x' : ' + br x') + via.toString() : 'b';
     if (isAlways(insn)) {
       if (far) {
         w.putLdrLiteralX(via, this.poolAddress(plan.literal));
-        w.putBr(via);
+        this.putJump(w, via);
       } else {
         ensure(w.putB(target));
       }
@@ -435,7 +470,7 @@ class Relocator {
     else ensure(w.putWithImm19(inverted, skip));
     if (far) {
       w.putLdrLiteralX(via, this.poolAddress(plan.literal));
-      w.putBr(via);
+      this.putJump(w, via);
     } else {
       ensure(w.putB(target));
     }
@@ -443,10 +478,15 @@ class Relocator {
       'branches over ' + (far ? 'an absolute jump (' + jump + ')' : 'a b');
   }
 
+  /** An absolute jump through `via`: ret under BTI (BTYPE 00, no landing pad needed at the target), else br. */
+  private putJump(w: Arm64Writer, via: u32): void {
+    if (this.retForms) w.putRet(via); else w.putBr(via);
+  }
+
   private putCopiedLiteral(w: Arm64Writer, insn: Arm64Instruction, slot: i32): void {
     const input = this.input;
     const size = literalSize(insn.form);
-    const functionStart = input.blockStart;
+    const functionStart = input.functionStart;
     const data = new Uint8Array(slot);
     for (let k = 0; k < size; k++) {
       const offset = i64(insn.target - functionStart) + i64(k);

@@ -10,6 +10,9 @@ export const FAR_JUMP_SIZE: i32 = 16;
 
 export const NOP_WORD: u32 = 0xd503201f;
 export const BTI_C_WORD: u32 = 0xd503245f;
+export const BTI_JC_WORD: u32 = 0xd50324df;
+export const AUTIASP_WORD: u32 = 0xd50323bf;
+export const AUTIBSP_WORD: u32 = 0xd50323ff;
 /** Fills gaps that are never executed (alignment before literals): UDF #0 traps if reached. */
 export const UDF_WORD: u32 = 0;
 
@@ -142,6 +145,8 @@ export class Arm64Writer {
 
   putBr(rn: u32): void { this.putWord(0xd61f0000 | ((rn & 31) << 5)); }
   putBlr(rn: u32): void { this.putWord(0xd63f0000 | ((rn & 31) << 5)); }
+  /** RET Xn: under BTI it sets BTYPE 00, so its target needs no landing pad. */
+  putRet(rn: u32): void { this.putWord(0xd65f0000 | ((rn & 31) << 5)); }
   putNop(): void { this.putWord(NOP_WORD); }
   putBtiC(): void { this.putWord(BTI_C_WORD); }
 

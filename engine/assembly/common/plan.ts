@@ -1,7 +1,7 @@
 // What every architecture's redirect planner shares: the request the host makes, refusals, and the
 // pieces of the plan contract (engine/host/plan.ts) that every planner writes the same way.
 import { inputBytes } from './input';
-import { RedirectMode } from './interface';
+import { PadOption, RedirectMode } from './interface';
 import { JsonWriter } from './json';
 
 /** What the host asks for; the bytes (padding, then the function) sit in linear memory at `code`. */
@@ -16,6 +16,10 @@ export class RedirectRequest {
   mode: RedirectMode = RedirectMode.Replace;
   hasTrampoline: bool = false;
   trampoline: u64 = 0;
+  /** Keep a landing pad at the function's entry and write the jump after it (see PadOption). */
+  keepLandingPads: bool = true;
+  /** Every indirect branch the engine writes must land on a landing pad: no `notrack`, no `ret xN` as a jump. */
+  strictLandingPads: bool = false;
 }
 
 /**
@@ -24,7 +28,7 @@ export class RedirectRequest {
  */
 export function redirectRequest(
   paddingLength: i32, functionLength: i32, address: u64, name: string, replacement: u64, mode: i32,
-  hasTrampoline: bool, trampoline: u64,
+  hasTrampoline: bool, trampoline: u64, options: i32 = 0,
 ): RedirectRequest {
   const request = new RedirectRequest();
   request.code = inputBytes(0, paddingLength + functionLength).dataStart;
@@ -36,6 +40,8 @@ export function redirectRequest(
   request.mode = mode == RedirectMode.Hook ? RedirectMode.Hook : RedirectMode.Replace;
   request.hasTrampoline = hasTrampoline;
   request.trampoline = trampoline;
+  request.keepLandingPads = (options & PadOption.Overwrite) == 0;
+  request.strictLandingPads = (options & PadOption.Strict) != 0;
   return request;
 }
 

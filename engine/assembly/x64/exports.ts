@@ -43,10 +43,10 @@ export function x64Encode(form: i32, address: u64, target: u64, condition: i32, 
  */
 export function x64PlanRedirect(
   paddingLength: i32, functionLength: i32, address: u64, name: string, replacement: u64, mode: i32,
-  hasTrampoline: bool, trampoline: u64,
+  hasTrampoline: bool, trampoline: u64, options: i32,
 ): usize {
   return answer(planX64Redirect(redirectRequest(paddingLength, functionLength, address, name, replacement, mode,
-    hasTrampoline, trampoline)));
+    hasTrampoline, trampoline, options)));
 }
 
 /** The largest trampoline a hook plan can ask for, in bytes. */

@@ -13,6 +13,10 @@ export const JCC_REL8_SIZE: i32 = 2;
 export const JCC_REL32_SIZE: i32 = 6;
 /** The inverted condition jumps over an absolute jump. */
 export const JCC_ABSOLUTE_SIZE: i32 = JCC_REL8_SIZE + JMP_ABSOLUTE_SIZE;
+/** `endbr64` (F3 0F 1E FA): the landing pad of indirect branches under CET's indirect branch tracking. */
+export const ENDBR64_SIZE: i32 = 4;
+/** The `notrack` prefix (3E) an indirect jump or call takes so that IBT (with NO_TRACK_EN) needs no endbr64 at its target. */
+export const NOTRACK_SIZE: i32 = 1;
 
 /** Condition codes as in the low nibble of `jcc` (o, no, b, ae, e, ne, be, a, s, ns, p, np, l, ge, le, g). */
 export function invertCondition(condition: i32): i32 {
@@ -126,8 +130,16 @@ export class X64Writer {
     return true;
   }
 
+  putEndbr64(): void {
+    this.putU8(0xf3);
+    this.putU8(0x0f);
+    this.putU8(0x1e);
+    this.putU8(0xfa);
+  }
+
   /** `jmp qword [rip+0]` and the target right after it: 14 bytes, any address, no register used. */
-  putJmpAbsolute(target: u64): void {
+  putJmpAbsolute(target: u64, notrack: bool = false): void {
+    if (notrack) this.putU8(0x3e);
     this.putU8(0xff);
     this.putU8(0x25);
     this.putU32(0);
@@ -153,7 +165,8 @@ export class X64Writer {
    * `call qword [rip+2]`, then `jmp +8` over the 8-byte target. The pushed return address is the
    * short jump, so the callee returns past the literal.
    */
-  putCallAbsolute(target: u64): void {
+  putCallAbsolute(target: u64, notrack: bool = false): void {
+    if (notrack) this.putU8(0x3e);
     this.putU8(0xff);
     this.putU8(0x15);
     this.putU32(2);
@@ -180,10 +193,10 @@ export class X64Writer {
   }
 
   /** The inverted condition skips an absolute jump: a conditional jump to any address. */
-  putJccAbsolute(condition: i32, target: u64): void {
+  putJccAbsolute(condition: i32, target: u64, notrack: bool = false): void {
     this.putU8(0x70 | <u32>(invertCondition(condition) & 15));
-    this.putU8(<u32>JMP_ABSOLUTE_SIZE);
-    this.putJmpAbsolute(target);
+    this.putU8(<u32>(JMP_ABSOLUTE_SIZE + (notrack ? NOTRACK_SIZE : 0)));
+    this.putJmpAbsolute(target, notrack);
   }
 
   putInt3(count: i32): void {

@@ -100,15 +100,20 @@ describe('ARM64 planner refusals, each with its message', () => {
         'fail forever. Place the trampoline nearer, so that no literal load is needed.' });
   });
 
-  it('out of range: a far trampoline for a function built with BTI', async () => {
-    expect(await refusal('hint #34\ncmp x0, #3\nb.eq .+0x100\nadd x0, x0, #1\nret', { far: true })).toEqual({
-      code: 'out-of-range', address: F + 8, message: 'b.eq at 0x400008 (f+0x8) targets 0x400108, beyond the reach of a ' +
-        'direct branch from the trampoline at 0x40000800; the function is built with BTI, so an indirect branch to a target ' +
-        'without a landing pad would fault. Place the trampoline within ±128 MiB of 0x400108.' });
-    expect(await refusal('hint #34\nadd x0, x0, #1\nadd x0, x0, #1\nadd x0, x0, #1\nret', { far: true })).toEqual({
+  it('out of range: a far trampoline for a function built with BTI, with strict landing pads', async () => {
+    // The way back into the middle is named first: it is the obstacle whatever the displaced branches target.
+    const twice = 'hint #25\nstp x29, x30, [sp, #-16]!\nmov x29, sp\nbl .+0x200\nldp x29, x30, [sp], #16\nhint #29\nb .+0x1f0';
+    expect(await refusal(twice, { far: true, landingPads: 'strict' })).toEqual({
       code: 'out-of-range', address: F, message: 'The trampoline at 0x40000800 is beyond the ±128 MiB reach of a direct ' +
-        'branch back to 0x400010 (f+0x10); the function is built with BTI, so an indirect jump into its middle (no landing ' +
-        'pad there) would fault. Place the trampoline within ±128 MiB.' });
+        'branch back to 0x400018 (f+0x18); the function is built with BTI, so an indirect jump into its middle (no landing ' +
+        'pad there) would fault, and strict landing pads rule out a ret standing in for it. Place the trampoline within ±128 MiB.' });
+    expect(await refusal('hint #34\ncmp x0, #3\nb.eq .+0x100\nadd x0, x0, #1\nret', { far: true, landingPads: 'strict' })).toEqual({
+      code: 'out-of-range', address: F + 8, message: 'b.eq at 0x400008 (f+0x8) targets 0x400108, beyond the reach of a ' +
+        'direct branch from the trampoline at 0x40000800; the function is built with BTI and strict landing pads are asked ' +
+        'for, so the absolute br it would become needs a landing pad at 0x400108, which the engine cannot see. Place the ' +
+        'trampoline within ±128 MiB of 0x400108.' });
+    // Without strict landing pads both become ret x16 (BTYPE 00): planned.
+    expect(planned(await plan(twice, { far: true })).trampoline).toBeDefined();
   });
 
   it('bad requests', async () => {
@@ -128,7 +133,7 @@ describe('ARM64 planner refusals, each with its message', () => {
       'bad-request: f (0x400002) does not start on a 4-byte boundary, where A64 instructions must start.',
       'bad-request: A64 code is made of 4-byte words, but 6 bytes of function and 0 bytes of padding were given for f (0x400000).',
       'bad-request: No bytes were given for f (0x400000).',
-      'bad-request: The trampoline at 0x3ffff8 (up to 104 bytes) overlaps f (0x400000) or its padding.',
+      'bad-request: The trampoline at 0x3ffff8 (up to 148 bytes) overlaps f (0x400000) or its padding.',
       'bad-request: The replacement 0x400004 lies inside f (0x400000) itself.',
       'bad-request: The replacement 0x500002 does not start on a 4-byte boundary, where A64 instructions must start.',
       'bad-request: The trampoline address 0x500802 does not start on a 4-byte boundary, where A64 instructions must start.',
@@ -206,15 +211,16 @@ describe('ARM64 planner entry forms and steps', () => {
     m.sandbox.close();
   });
 
-  it('keeps a BTI landing pad first in the trampoline, adding bti c where the first one does not accept calls', async () => {
+  it('keeps a BTI landing pad first in the function and in the trampoline, bti jc where the function has bti j', async () => {
     const withBtiC = planned(await plan('hint #34\nadd x0, x0, #1\nret'));
     expect(withBtiC.trampoline!.bytes.subarray(0, 4)).toEqual(Uint8Array.of(0x5f, 0x24, 0x03, 0xd5));
-    expect(withBtiC.displaced[0]!.relocation).toBe('bti c copied (it stays the landing pad at the trampoline\'s start)');
+    expect(withBtiC.overwritten).toEqual({ address: F + 4, length: 4 }); // the pad stays
+    expect(withBtiC.displaced[0]!.relocation).toBe('copied');
     const withBtiJ = planned(await plan('hint #36\nadd x0, x0, #1\nret'));
     expect((await disassemble('arm64', withBtiJ.trampoline!.bytes, NEAR + 0x800)).map((i) => `${i.mnemonic} ${i.operands}`.trim()))
-      .toEqual(['bti c', 'bti j', 'b #0x400004']);
+      .toEqual(['bti jc', 'add x0, x0, #1', 'b #0x400008']);
     expect(withBtiJ.displaced[0]!.relocatedAddress).toBe(NEAR + 0x804);
-    expect(withBtiJ.steps[0]!.explanation).toContain('a bti c landing pad (the function is built with BTI)');
+    expect(withBtiJ.steps[0]!.explanation).toContain('a bti jc landing pad (the hook may call the trampoline through a register');
     // Keystone 0.9.2 knows PACIASP/AUTIASP only as hints #25/#29.
     const pac = planned(await plan('hint #25\nstp x29, x30, [sp, #-16]!\nldp x29, x30, [sp], #16\nhint #29\nret'));
     expect(pac.trampoline!.bytes.subarray(0, 4)).toEqual(Uint8Array.of(0x3f, 0x23, 0x03, 0xd5));
@@ -235,7 +241,7 @@ describe('ARM64 planner entry forms and steps', () => {
     const bytes = await assembleStatements('add x0, x0, #1\nret', 'arm64', F);
     const request: RedirectRequest = { arch: 'arm64', target: { address: F, bytes }, replacement: NEAR, mode: 'replace' };
     expect(await planRedirect(request)).toEqual(await planArm64Redirect(request));
-    expect(await trampolineSizeBound('arm64')).toBe(104);
+    expect(await trampolineSizeBound('arm64')).toBe(148);
     // The same request marked x64 goes to the x86-64 planner instead.
     expect(await planRedirect({ ...request, arch: 'x64' })).toEqual(await planX64Redirect({ ...request, arch: 'x64' }));
   });
@@ -250,7 +256,7 @@ describe('ARM64 planner entry forms and steps', () => {
       const bytes = await assembleStatements(source, 'arm64', F);
       engine.input(bytes.length).set(bytes);
       const json = engine.string(engine.exports.arm64PlanRedirect(0, bytes.length, BigInt(F), name, replacement, mode, true,
-        replacement + 0x800n));
+        replacement + 0x800n, 0));
       expect(decodePlanResult(json)).toEqual(decodeEngineJson<PlanResult>(json));
       const result = decodePlanResult(json);
       const text = result.ok ? result.plan.steps.at(-2)!.explanation : result.refusal.message;
