@@ -8,13 +8,14 @@ const CODE = 0x10_0000;
 const DATA = 0x20_0000;
 
 /** Per architecture: the same small programs, so each test reads the same on both. */
-type ProgramName = 'addLoop' | 'loadStore' | 'spin' | 'syscall' | 'trap' | 'readUnmapped' | 'writeReadOnly' | 'ret1' | 'ret2';
+type ProgramName = 'addLoop' | 'loadStore' | 'spin' | 'syscall' | 'syscallLoop' | 'trap' | 'readUnmapped' | 'writeReadOnly' | 'ret1' | 'ret2';
 const PROGRAMS: Record<Arch, Record<ProgramName, string>> = {
   x64: {
     addLoop: 'mov rcx, 0x10\nxor eax, eax\nl: add rax, rcx\ndec rcx\njnz l\nnop',
     loadStore: `mov rax, qword ptr [${DATA}]\nadd rax, 1\nmov qword ptr [${DATA + 8}], rax\nnop`,
     spin: 'l: jmp l',
     syscall: 'mov eax, 0x2a\nsyscall\nmov ebx, eax\nnop',
+    syscallLoop: 'l: syscall\njmp l',
     trap: 'nop\nint3\nnop',
     readUnmapped: 'mov rax, qword ptr [0x900000]\nnop',
     writeReadOnly: `mov qword ptr [${CODE}], rax\nnop`,
@@ -26,6 +27,7 @@ const PROGRAMS: Record<Arch, Record<ProgramName, string>> = {
     loadStore: `mov x2, #${DATA}\nldr x0, [x2]\nadd x0, x0, #1\nstr x0, [x2, #8]\nnop`,
     spin: 'l: b l',
     syscall: 'mov x8, #42\nsvc #0\nmov x1, x0\nnop',
+    syscallLoop: 'l: svc #0\nb l',
     trap: 'nop\nbrk #0\nnop',
     readUnmapped: 'mov x2, #0x900000\nldr x0, [x2]\nnop',
     writeReadOnly: `mov x2, #${CODE}\nstr x0, [x2]\nnop`,
@@ -144,6 +146,19 @@ for (const backend of BACKENDS) {
         await load('spin');
         expect(sandbox.start(CODE, { maxInstructions: 100_000 })).toEqual({ reason: 'instruction-limit', pc: CODE });
         expect(sandbox.start(CODE, { timeLimitMs: 50 }).reason).toBe('time-limit');
+      });
+
+      it('keeps to a time limit when each system call takes the host a millisecond', async () => {
+        await load('syscallLoop');
+        let calls = 0;
+        sandbox.addHook({ type: 'syscall', callback: () => {
+          calls++;
+          for (const until = performance.now() + 1; performance.now() < until;);
+        } });
+        const started = performance.now();
+        expect(sandbox.start(CODE, { timeLimitMs: 100 }).reason).toBe('time-limit');
+        expect(performance.now() - started).toBeLessThan(1000);
+        expect(calls).toBeGreaterThan(0);
       });
 
       it('stops from a hook', async () => {

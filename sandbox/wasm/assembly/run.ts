@@ -1,6 +1,6 @@
 // The run loop: finds or decodes the block at pc, runs it whole when nothing needs watching, or
 // instruction by instruction around code hooks, an end address or an instruction budget, and checks
-// the clock and the host's stop flag every so many instructions.
+// the clock and the host's stop flag every so many instructions and after every interrupt.
 import {
   BLOCK_BYTES, BLOCK_COUNT, BLOCK_FLAGS, BLOCK_HOOKED, commitBlock, findBlock, flushBlocks, flushGeneration,
   hasRoomFor, nextEntries, nextHeader, setChainLimits,
@@ -122,6 +122,9 @@ export function run(begin: u64, until: u64, limit: u64, timeLimitMs: f64): i32 {
     if (status == RUN_INTERRUPT) {
       hostInterrupt(interruptNumber);
       finishInterrupt(interruptNumber);
+      // The host's handling may take any time (a system call writing a megabyte takes milliseconds):
+      // the clock and the stop flag are looked at before the guest goes on.
+      countdown = 0;
     } else if (status != RUN_OK && status != RUN_EXIT) {
       return status;
     }
