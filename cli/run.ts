@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { describeMoment, type PatchMoment } from '../core/timeline.ts';
 import { type EventRecord, runTimeline, type TimelineEvent } from '../engine/host/timeline.ts';
 import { Hotpatcher } from '../engine/host/transaction.ts';
+import { OUTPUT_HEAD_BYTES, OUTPUT_TAIL_BYTES } from '../sandbox/output-capture.ts';
 import { GuestProcess } from '../sandbox/process.ts';
 import { type BudgetLimits, type LimitReason, RunBudget } from '../sandbox/run-budget.ts';
 import { type Sandbox } from '../sandbox/sandbox.ts';
@@ -49,14 +50,18 @@ export interface RunRecord {
   example: string;
   arch: Arch;
   backend: string;
+  /** What the guest wrote: all of it, or the first and the last 64 KiB with a line saying how much was dropped. */
   output: string;
+  /** Bytes the guest wrote in all, and how many of them `output` leaves out. */
+  outputBytes: number;
+  outputDropped: number;
   exitCode: number | null;
   instructions: number | null;
   calls: Record<string, number>;
   error: string | null;
   /** Examples with a timeline: each event and its transaction. */
   events?: unknown[];
-  /** Output of the same program without patches, and the first line where the patched run differs. */
+  /** Output of the same program without patches (kept the same way), and the first line where the patched run differs. */
   unpatchedOutput?: string;
   behaviourChange?: BehaviourChange | null;
 }
@@ -161,6 +166,8 @@ function report(p: GuestProcess, example: string, json: boolean, live?: LiveRun)
     arch: p.arch,
     backend: p.sandbox.backend,
     output: p.io.text(),
+    outputBytes: p.io.bytesWritten,
+    outputDropped: p.io.bytesDropped,
     exitCode: p.io.exitCode ?? null,
     instructions: p.instructions ?? null,
     calls: Object.fromEntries(p.calls),
@@ -180,6 +187,10 @@ function report(p: GuestProcess, example: string, json: boolean, live?: LiveRun)
     const ending = error ? `error: ${error}` : `exit code ${record.exitCode}`;
     process.stderr.write(`-- ${example} (${p.arch}, ${record.backend}): ${ending} after ` +
       `${record.instructions?.toLocaleString('en-US')} instructions\n-- calls: ${calls}\n`);
+    if (record.outputDropped > 0) {
+      process.stderr.write(`-- output: ${record.outputBytes.toLocaleString('en-US')} bytes; the first ${OUTPUT_HEAD_BYTES / 1024} KiB ` +
+        `and the last ${OUTPUT_TAIL_BYTES / 1024} KiB are kept, ${record.outputDropped.toLocaleString('en-US')} bytes dropped\n`);
+    }
     if (live) {
       process.stderr.write(change
         ? `-- behaviour changed at output line ${change.line}: unpatched ${JSON.stringify(change.unpatched)}, ` +

@@ -3,6 +3,7 @@
 //   ARM64:  svc #0,  number in x8,  arguments x0, x1, x2,   result in x0.
 import { ARCH } from '../core/arch.ts';
 import { hex, hexAddress } from '../core/hex.ts';
+import { OutputCapture, type OutputReader } from './output-capture.ts';
 import type { Sandbox } from './sandbox.ts';
 
 const EBADF = 9;
@@ -17,9 +18,12 @@ export class GuestAbiError extends Error {
   }
 }
 
-/** What the guest did through system calls during a run. */
+/**
+ * What the guest did through system calls during a run. Its output is kept within a bound (the
+ * first and the last 64 KiB, see output-capture.ts), counted in full.
+ */
 export class GuestIO {
-  private readonly chunks: { fd: number; bytes: Uint8Array }[] = [];
+  private readonly output = new OutputCapture();
   exitCode: number | undefined;
   /** Set when the guest made a call the ABI does not know; the run is stopped. */
   error: GuestAbiError | undefined;
@@ -48,23 +52,41 @@ export class GuestIO {
   private write(fd: number, buffer: bigint, length: bigint): bigint {
     if (fd !== 1 && fd !== 2) return BigInt(-EBADF);
     if (length > BigInt(MAX_WRITE)) length = BigInt(MAX_WRITE);
+    let bytes: Uint8Array;
     try {
-      const bytes = this.sandbox.read(Number(buffer), Number(length));
-      this.chunks.push({ fd, bytes });
-      return length;
+      bytes = this.sandbox.read(Number(buffer), Number(length));
     } catch {
       return BigInt(-EFAULT);
     }
+    this.output.append(fd, bytes);
+    return length;
   }
 
-  /** Everything written to stdout and stderr, in order, as text. */
+  /**
+   * What was written to stdout and stderr (or one of them), in order, as text: all of it, or the
+   * first and the last 64 KiB with a line saying how many bytes in between were dropped.
+   */
   text(fd?: 1 | 2): string {
-    const decoder = new TextDecoder();
-    return this.chunks.filter((c) => fd === undefined || c.fd === fd)
-      .map((c) => decoder.decode(c.bytes, { stream: true })).join('') + decoder.decode();
+    return this.output.text(fd);
   }
 
+  /** A reader of the output as it grows: each `next()` returns only what is new. */
+  reader(): OutputReader {
+    return this.output.reader();
+  }
+
+  /** Bytes written in all (kept or not). */
   get bytesWritten(): number {
-    return this.chunks.reduce((n, c) => n + c.bytes.length, 0);
+    return this.output.totalBytes;
+  }
+
+  /** Bytes written but not kept. */
+  get bytesDropped(): number {
+    return this.output.droppedBytes;
+  }
+
+  /** Newlines written in all. */
+  get lines(): number {
+    return this.output.lines;
   }
 }

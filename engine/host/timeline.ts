@@ -153,11 +153,11 @@ export interface TimelineHooks {
  */
 export async function runTimeline(process: GuestProcess, hotpatcher: Hotpatcher, events: readonly TimelineEvent[],
   hooks: TimelineHooks = {}): Promise<EventRecord[]> {
-  let printed = 0;
+  // Only what is new each time: the output can be large, and is kept within a bound (GuestIO).
+  const reader = process.io.reader();
   const flush = () => {
-    const text = process.io.text();
-    if (text.length > printed) hooks.output?.(text.slice(printed));
-    printed = text.length;
+    const text = reader.next();
+    if (text.length > 0) hooks.output?.(text);
   };
   const records: EventRecord[] = [];
   for (const event of events) {
@@ -166,7 +166,7 @@ export async function runTimeline(process: GuestProcess, hotpatcher: Hotpatcher,
     const here = { instructions: process.instructions ?? null, where: hotpatcher.symbolize(process.pc) };
     const record: EventRecord = {
       at: event.at, action: event.action.kind, name: event.action.kind === 'apply' ? event.action.name : event.action.module,
-      reached: reached ? { ...here, pc: process.pc, outputLines: process.io.text().split('\n').length - 1 } : null,
+      reached: reached ? { ...here, pc: process.pc, outputLines: process.io.lines } : null,
       missed: reached ? null : { why: shortfall(process), ...here },
       wait: null, result: null, asExpected: false, ...(event.note === undefined ? {} : { note: event.note }),
     };

@@ -91,3 +91,44 @@ describe.each(['x64', 'arm64'] as const)('a guest that never ends (%s)', (arch) 
     await context.close();
   });
 });
+
+/** Writes an 80-byte line forever. */
+const PRINT_LOOP = `.module spin\n.arch x64\n.entry main\n.data\nline: .ascii "${'x'.repeat(79)}\\n"\n.text\n.func main\n` +
+  `again:\n    mov eax, 1\n    mov edi, 1\n    lea rsi, [rip + line]\n    mov edx, 80\n    syscall\n    jmp again\n.endfunc\n`;
+
+describe('a guest that prints without end', () => {
+  it('keeps the page painting, and its output view bounded', async () => {
+    const context = await newContext(served.browser);
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(served.server.url + linkTo('x64', PRINT_LOOP));
+    await page.waitForSelector('html[data-program="loaded"]', { timeout: 30_000 });
+    await page.selectOption('#speed', '0');
+    await page.fill('#budget', '1000000000000');
+    await page.keyboard.press('Shift+F8');
+    await page.waitForSelector('html[data-run-state="ready"]', { timeout: 30_000 });
+    // The longest time between two painted frames while the guest prints: a page that freezes has long ones.
+    await page.evaluate(() => {
+      const w = window as unknown as { gap_: number; last_: number };
+      w.gap_ = 0;
+      w.last_ = performance.now();
+      const frame = (now: number) => { w.gap_ = Math.max(w.gap_, now - w.last_); w.last_ = now; requestAnimationFrame(frame); };
+      requestAnimationFrame(frame);
+    });
+    await page.keyboard.press('F8');
+    await page.waitForSelector('html[data-run-state="running"]', { timeout: 30_000 });
+    // Until the view has left output out (more than its bound went through it), then a few seconds more.
+    await page.waitForFunction(() => document.querySelector('#output .output-gap') !== null, null, { timeout: 60_000 });
+    await page.waitForTimeout(3000);
+    const gap = await page.evaluate(() => (window as unknown as { gap_: number }).gap_);
+    const shown = await page.evaluate(() => document.querySelector('#output')!.textContent!.length);
+    await screenshot(page, 'runaway-print-loop');
+    await page.keyboard.press('F8');
+    await page.waitForSelector('html[data-run-state="paused"]', { timeout: 30_000 });
+    // Generous for a loaded machine: a page that redraws all its output each time froze for seconds.
+    expect(gap).toBeLessThan(2000);
+    expect(shown).toBeLessThan(3 * 64 * 1024 + 200);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});

@@ -183,6 +183,7 @@ export class LabCore {
     this.process?.close();
     this.process = undefined;
     this.patches = undefined;
+    this.view.restarted();
   }
 
   get arch(): Arch | undefined {
@@ -214,7 +215,7 @@ export class LabCore {
 
   /** Where the output stands now, for a transaction that takes effect here. */
   private markHere(label: string): OutputMark {
-    return { offset: this.process?.io.text().length ?? 0, label };
+    return { offset: this.process?.io.bytesWritten ?? 0, label };
   }
 
   get state(): RunState {

@@ -6,6 +6,7 @@ import { ARCH, type Arch, registerWidth } from '../../../core/arch.ts';
 import { bytesToHex } from '../../../core/hex.ts';
 import { type GuestModule, moduleImage } from '../../../core/module.ts';
 import { type NamedRange, placeName, rangeAt } from '../../../core/symbolizer.ts';
+import type { OutputReader } from '../../../sandbox/output-capture.ts';
 import type { GuestProcess } from '../../../sandbox/process.ts';
 import { disassembleAll } from './disassembly.ts';
 import type { PatchLab } from './patch-lab.ts';
@@ -33,13 +34,18 @@ export interface LabSubject {
 export class LabView {
   private readonly previousRegisters = new Map<string, bigint>();
   private memoryRequest: { address: number; length: number } | undefined;
+  /** Each snapshot carries only the output written since the one before. */
+  private output: OutputReader | undefined;
+  private outputRestart = true;
 
   constructor(private readonly lab: LabSubject) {}
 
-  /** A new guest (loaded or reset): no register has changed yet. */
+  /** A new guest (loaded or reset): no register has changed yet, and its output starts empty. */
   restarted(): void {
     this.previousRegisters.clear();
     const process = this.lab.guest;
+    this.output = process?.io.reader();
+    this.outputRestart = true;
     if (!process) return;
     for (const name of ARCH[process.arch].registers.general) this.previousRegisters.set(name, process.sandbox.readRegister(name));
   }
@@ -65,13 +71,16 @@ export class LabView {
       budgetLeft: this.lab.budgetLeft,
       registers: process ? this.registers(process, stopped) : [],
       disassembly: await this.disassemblyAround(pc),
-      output: process?.io.text() ?? '',
+      output: this.output?.next() ?? '',
+      ...(this.outputRestart ? { outputRestart: true } : {}),
+      outputBytes: process?.io.bytesWritten ?? 0,
       marks: process ? [...this.lab.outputMarks] : [],
       calls: process ? this.counters(process) : [],
       patches: patches?.activePatches() ?? [],
       ...(patches?.steppingThrough ? { stepping: patches.steppingThrough } : {}),
       ...(note ? { note } : {}),
     };
+    this.outputRestart = false;
     if (process?.state === 'exited') snapshot.exitCode = process.io.exitCode;
     if (process?.error) snapshot.error = process.error.message;
     const memory = this.memoryWindow();

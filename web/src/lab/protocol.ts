@@ -160,7 +160,7 @@ export interface TransactionView {
 
 /** A transaction that took effect while the program ran: what it was, and how much output came before it. */
 export interface OutputMark {
-  /** Characters of the output printed before the transaction took effect. */
+  /** Bytes of output the guest had written (kept or not) when the transaction took effect. */
   offset: number;
   /** "fix-rounding.s applied (pricing sequence 1)". */
   label: string;
@@ -181,7 +181,15 @@ export interface Snapshot {
   budgetLeft: number;
   registers: RegisterValue[];
   disassembly: DisassemblyLine[];
+  /**
+   * The guest's output written since the previous snapshot, for the view to append (where the guest
+   * wrote more than is kept, a line says how many bytes were dropped).
+   */
   output: string;
+  /** The output starts over with this snapshot (a program loaded or reset): the view clears first. */
+  outputRestart?: boolean;
+  /** Bytes the guest has written in all. */
+  outputBytes: number;
   /** Transactions that took effect during this run, in order. */
   marks: OutputMark[];
   calls: CallCounter[];
