@@ -98,6 +98,26 @@ export class Generator {
   }
 }
 
+/** Sometimes a vector register of edge lanes (all ones, the lane minimum or maximum, a GPR's value) first. */
+function primeVector(g: Generator): string[] {
+  if (!g.r.chance(0.35)) return [];
+  const v = g.r.int(0, 31);
+  switch (g.r.int(0, 3)) {
+    case 0: return [`dup v${v}.${g.r.pick(['8h', '4s'])}, ${g.wz()}`];
+    case 1: return [`dup v${v}.2d, ${g.xz()}`];
+    case 2: return [`movi v${v}.${g.r.pick(['8h', '4s'])}, #0x80, lsl #${g.r.pick([0, 8])}`];
+    default: return [`mvni v${v}.${g.r.pick(['8h', '4s'])}, #0x80, lsl #${g.r.pick([0, 8])}`];
+  }
+}
+
+/** Sometimes FPSR (its QC bit records saturation) read into a general register, or cleared. */
+function readQc(g: Generator): string[] {
+  const lines: string[] = [];
+  if (g.r.chance(0.4)) lines.push(`mrs ${g.x()}, fpsr`);
+  if (g.r.chance(0.2)) lines.push('msr fpsr, xzr');
+  return lines;
+}
+
 const T: Record<string, Template> = {
   addSubImmediate: (g) => {
     const op = g.r.pick(['add', 'adds', 'sub', 'subs']);
@@ -527,6 +547,260 @@ const T: Record<string, Template> = {
     const form = op.endsWith('np') ? 0 : g.r.int(0, 2);
     const address = form === 0 ? `[${b}, #${offset}]` : form === 1 ? `[${b}, #${offset}]!` : `[${b}], #${offset}`;
     return [setup, `${op} ${prefix}${a}, ${prefix}${b2}, ${address}`];
+  },
+  simdWiden: (g) => {
+    // Three different: widening (L, W), narrowing high half (HN), and the doubling saturating forms.
+    const v = () => g.r.int(0, 31);
+    const [wide, narrow, narrowFull] = g.r.pick([['8h', '8b', '16b'], ['4s', '4h', '8h'], ['2d', '2s', '4s']] as const);
+    const upper = g.r.chance(0.5);
+    const suffix = upper ? '2' : '';
+    const half = upper ? narrowFull : narrow;
+    const lines = primeVector(g);
+    switch (g.r.int(0, 3)) {
+      case 0: {
+        const op = g.r.pick(['saddl', 'uaddl', 'ssubl', 'usubl', 'sabal', 'uabal', 'sabdl', 'uabdl', 'smlal', 'umlal',
+          'smlsl', 'umlsl', 'smull', 'umull']);
+        lines.push(`${op}${suffix} v${v()}.${wide}, v${v()}.${half}, v${v()}.${half}`);
+        break;
+      }
+      case 1:
+        lines.push(`${g.r.pick(['saddw', 'uaddw', 'ssubw', 'usubw'])}${suffix} v${v()}.${wide}, v${v()}.${wide}, v${v()}.${half}`);
+        break;
+      case 2:
+        lines.push(`${g.r.pick(['addhn', 'raddhn', 'subhn', 'rsubhn'])}${suffix} v${v()}.${half}, v${v()}.${wide}, v${v()}.${wide}`);
+        break;
+      default: {
+        if (wide === '8h') {
+          lines.push(`pmull${suffix} v${v()}.8h, v${v()}.${half}, v${v()}.${half}`);
+          break;
+        }
+        lines.push(`${g.r.pick(['sqdmlal', 'sqdmlsl', 'sqdmull'])}${suffix} v${v()}.${wide}, v${v()}.${half}, v${v()}.${half}`);
+        lines.push(...readQc(g));
+      }
+    }
+    return lines;
+  },
+  simdSaturate: (g) => {
+    // Three same: halving, saturating, rounding and saturating shifts, absolute differences,
+    // multiply-accumulate, polynomial multiply, pairwise maximum and minimum, doubling multiply high.
+    const v = () => g.r.int(0, 31);
+    const lines = primeVector(g);
+    const group = g.r.int(0, 5);
+    if (group === 0) {
+      const a = g.r.pick(['8b', '16b', '4h', '8h', '2s', '4s']);
+      const op = g.r.pick(['shadd', 'uhadd', 'srhadd', 'urhadd', 'shsub', 'uhsub', 'sabd', 'uabd', 'saba', 'uaba', 'mla',
+        'mls', 'smaxp', 'umaxp', 'sminp', 'uminp']);
+      lines.push(`${op} v${v()}.${a}, v${v()}.${a}, v${v()}.${a}`);
+    } else if (group === 1 || group === 2) {
+      const a = g.r.pick(['8b', '16b', '4h', '8h', '2s', '4s', '2d']);
+      const op = g.r.pick(['sqadd', 'uqadd', 'sqsub', 'uqsub', 'sqshl', 'uqshl', 'srshl', 'urshl', 'sqrshl', 'uqrshl']);
+      if (op.includes('shl') && g.r.chance(0.6)) lines.push(`movi v${v()}.16b, #${g.r.int(0, 255)}`);
+      lines.push(`${op} v${v()}.${a}, v${v()}.${a}, v${v()}.${a}`);
+    } else if (group === 3) {
+      const a = g.r.pick(['8b', '16b']);
+      lines.push(`pmul v${v()}.${a}, v${v()}.${a}, v${v()}.${a}`);
+    } else {
+      const a = g.r.pick(['4h', '8h', '2s', '4s']);
+      lines.push(`${g.r.pick(['sqdmulh', 'sqrdmulh'])} v${v()}.${a}, v${v()}.${a}, v${v()}.${a}`);
+    }
+    lines.push(...readQc(g));
+    return lines;
+  },
+  simdMisc: (g) => {
+    // Two-register miscellaneous: counting, pairwise long, saturating accumulate, absolute value and
+    // negation, saturating narrowing, shift left long.
+    const v = () => g.r.int(0, 31);
+    const lines = primeVector(g);
+    switch (g.r.int(0, 5)) {
+      case 0: {
+        const a = g.r.pick(['8b', '16b', '4h', '8h', '2s', '4s']);
+        lines.push(`${g.r.pick(['cls', 'clz'])} v${v()}.${a}, v${v()}.${a}`);
+        break;
+      }
+      case 1: {
+        const [to, from] = g.r.pick([['4h', '8b'], ['8h', '16b'], ['2s', '4h'], ['4s', '8h'], ['1d', '2s'], ['2d', '4s']] as const);
+        lines.push(`${g.r.pick(['saddlp', 'uaddlp', 'sadalp', 'uadalp'])} v${v()}.${to}, v${v()}.${from}`);
+        break;
+      }
+      case 2: {
+        const a = g.r.pick(['8b', '16b', '4h', '8h', '2s', '4s', '2d']);
+        lines.push(`${g.r.pick(['suqadd', 'usqadd', 'sqabs', 'sqneg'])} v${v()}.${a}, v${v()}.${a}`);
+        break;
+      }
+      case 3: case 4: {
+        const [to, from] = g.r.pick([['8b', '8h'], ['4h', '4s'], ['2s', '2d']] as const);
+        const upper = g.r.chance(0.5);
+        const dest = upper ? to.replace(/^\d+/, (x) => String(2 * Number(x))) : to;
+        lines.push(`${g.r.pick(['sqxtn', 'uqxtn', 'sqxtun'])}${upper ? '2' : ''} v${v()}.${dest}, v${v()}.${from}`);
+        break;
+      }
+      default: {
+        const [to, from, shift] = g.r.pick([['8h', '8b', 8], ['4s', '4h', 16], ['2d', '2s', 32]] as const);
+        const upper = g.r.chance(0.5);
+        const source = upper ? from.replace(/^\d+/, (x) => String(2 * Number(x))) : from;
+        lines.push(`shll${upper ? '2' : ''} v${v()}.${to}, v${v()}.${source}, #${shift}`);
+      }
+    }
+    lines.push(...readQc(g));
+    return lines;
+  },
+  simdElement: (g) => {
+    // By element: multiply (and accumulate) by one lane of a register, plain, long and doubling.
+    const v = () => g.r.int(0, 31);
+    const halves = g.r.chance(0.5);
+    const lane = halves ? `v${g.r.int(0, 15)}.h[${g.r.int(0, 7)}]` : `v${v()}.s[${g.r.int(0, 3)}]`;
+    const lines = primeVector(g);
+    switch (g.r.int(0, 2)) {
+      case 0: {
+        const a = halves ? g.r.pick(['4h', '8h']) : g.r.pick(['2s', '4s']);
+        lines.push(`${g.r.pick(['mla', 'mls', 'mul', 'sqdmulh', 'sqrdmulh'])} v${v()}.${a}, v${v()}.${a}, ${lane}`);
+        break;
+      }
+      default: {
+        const upper = g.r.chance(0.5);
+        const [wide, narrow] = halves ? ['4s', upper ? '8h' : '4h'] : ['2d', upper ? '4s' : '2s'];
+        const op = g.r.pick(['smlal', 'umlal', 'smlsl', 'umlsl', 'smull', 'umull', 'sqdmlal', 'sqdmlsl', 'sqdmull']);
+        lines.push(`${op}${upper ? '2' : ''} v${v()}.${wide}, v${v()}.${narrow}, ${lane}`);
+      }
+    }
+    lines.push(...readQc(g));
+    return lines;
+  },
+  simdShiftMore: (g) => {
+    // Shift by immediate: rounding, inserting and saturating forms, and the narrowing ones.
+    const v = () => g.r.int(0, 31);
+    const lines = primeVector(g);
+    if (g.r.chance(0.6)) {
+      const [a, bits] = g.r.pick([['8b', 8], ['16b', 8], ['4h', 16], ['8h', 16], ['2s', 32], ['4s', 32], ['2d', 64]] as const);
+      const op = g.r.pick(['srshr', 'urshr', 'srsra', 'ursra', 'sri', 'sli', 'sqshl', 'uqshl', 'sqshlu']);
+      const left = op === 'sli' || op.endsWith('shl') || op === 'sqshlu';
+      lines.push(`${op} v${v()}.${a}, v${v()}.${a}, #${left ? g.r.int(0, bits - 1) : g.r.int(1, bits)}`);
+    } else {
+      const [to, from, bits] = g.r.pick([['8b', '8h', 8], ['4h', '4s', 16], ['2s', '2d', 32]] as const);
+      const upper = g.r.chance(0.5);
+      const dest = upper ? to.replace(/^\d+/, (x) => String(2 * Number(x))) : to;
+      const op = g.r.pick(['rshrn', 'sqshrn', 'uqshrn', 'sqrshrn', 'uqrshrn', 'sqshrun', 'sqrshrun']);
+      lines.push(`${op}${upper ? '2' : ''} v${v()}.${dest}, v${v()}.${from}, #${g.r.int(1, bits)}`);
+    }
+    lines.push(...readQc(g));
+    return lines;
+  },
+  simdScalar: (g) => {
+    // The scalar forms: one lane, the rest of the register cleared.
+    const v = () => g.r.int(0, 31);
+    const r = (size: string) => `${size}${v()}`;
+    const lines = primeVector(g);
+    const any = g.r.pick(['b', 'h', 's', 'd'] as const);
+    switch (g.r.int(0, 9)) {
+      case 0: lines.push(`${g.r.pick(['add', 'sub', 'cmeq', 'cmgt', 'cmhi', 'cmge', 'cmhs', 'cmtst', 'sshl', 'ushl', 'srshl', 'urshl'])} ${r('d')}, ${r('d')}, ${r('d')}`); break;
+      case 1: lines.push(`${g.r.pick(['sqadd', 'uqadd', 'sqsub', 'uqsub', 'sqshl', 'uqshl', 'sqrshl', 'uqrshl'])} ${r(any)}, ${r(any)}, ${r(any)}`); break;
+      case 2: lines.push(`addp ${r('d')}, v${v()}.2d`); break;
+      case 3: lines.push(`${g.r.pick(['abs', 'neg', 'cmeq', 'cmgt', 'cmge', 'cmle', 'cmlt'])} ${r('d')}, ${r('d')}`.replace(/^(cm\w+ d\d+, d\d+)$/, '$1, #0')); break;
+      case 4: lines.push(`${g.r.pick(['sqabs', 'sqneg', 'suqadd', 'usqadd'])} ${r(any)}, ${r(any)}`); break;
+      case 5: {
+        const [to, from] = g.r.pick([['b', 'h'], ['h', 's'], ['s', 'd']] as const);
+        if (g.r.chance(0.5)) lines.push(`${g.r.pick(['sqxtn', 'uqxtn', 'sqxtun'])} ${r(to)}, ${r(from)}`);
+        else {
+          const bits = { b: 8, h: 16, s: 32 }[to];
+          lines.push(`${g.r.pick(['sqshrn', 'uqshrn', 'sqrshrn', 'uqrshrn', 'sqshrun', 'sqrshrun'])} ${r(to)}, ${r(from)}, #${g.r.int(1, bits)}`);
+        }
+        break;
+      }
+      case 6: {
+        const op = g.r.pick(['sshr', 'ushr', 'ssra', 'usra', 'srshr', 'urshr', 'srsra', 'ursra', 'sri', 'shl', 'sli']);
+        const left = op === 'shl' || op === 'sli';
+        lines.push(`${op} ${r('d')}, ${r('d')}, #${left ? g.r.int(0, 63) : g.r.int(1, 64)}`);
+        break;
+      }
+      case 7: {
+        const bits = { b: 8, h: 16, s: 32, d: 64 }[any];
+        lines.push(`${g.r.pick(['sqshl', 'uqshl', 'sqshlu'])} ${r(any)}, ${r(any)}, #${g.r.int(0, bits - 1)}`);
+        break;
+      }
+      case 8: {
+        const lanes = { b: 16, h: 8, s: 4, d: 2 }[any];
+        lines.push(`mov ${r(any)}, v${v()}.${any}[${g.r.int(0, lanes - 1)}]`);
+        break;
+      }
+      default: {
+        const size = g.r.pick(['h', 's']);
+        const lane = size === 'h' ? `v${g.r.int(0, 15)}.h[${g.r.int(0, 7)}]` : `v${v()}.s[${g.r.int(0, 3)}]`;
+        const wide = size === 'h' ? 's' : 'd';
+        switch (g.r.int(0, 3)) {
+          case 0: lines.push(`${g.r.pick(['sqdmulh', 'sqrdmulh'])} ${r(size)}, ${r(size)}, ${r(size)}`); break;
+          case 1: lines.push(`${g.r.pick(['sqdmulh', 'sqrdmulh'])} ${r(size)}, ${r(size)}, ${lane}`); break;
+          case 2: lines.push(`${g.r.pick(['sqdmlal', 'sqdmlsl', 'sqdmull'])} ${r(wide)}, ${r(size)}, ${r(size)}`); break;
+          default: lines.push(`${g.r.pick(['sqdmlal', 'sqdmlsl', 'sqdmull'])} ${r(wide)}, ${r(size)}, ${lane}`);
+        }
+      }
+    }
+    lines.push(...readQc(g));
+    return lines;
+  },
+  simdTable: (g) => {
+    // TBL and TBX with one to four table registers; indices kept small now and then so most hit.
+    const v = () => g.r.int(0, 31);
+    const a = g.r.pick(['8b', '16b']);
+    const first = v();
+    const count = g.r.int(1, 4);
+    const table = Array.from({ length: count }, (_, i) => `v${(first + i) % 32}.16b`).join(', ');
+    const index = v();
+    const lines: string[] = [];
+    if (g.r.chance(0.7)) {
+      const mask = v();
+      lines.push(`movi v${mask}.16b, #${g.r.pick([0x0f, 0x1f, 0x3f, 0x7f, 0x47])}`, `and v${index}.16b, v${index}.16b, v${mask}.16b`);
+    }
+    lines.push(`${g.r.pick(['tbl', 'tbx'])} v${v()}.${a}, {${table}}, v${index}.${a}`);
+    return lines;
+  },
+  simdStructure: (g) => {
+    // Structure loads and stores: LD1..LD4 and ST1..ST4 of whole registers or one lane, LD1R..LD4R,
+    // with the base register alone, post-indexed by the size or by a register.
+    const v = () => g.r.int(0, 31);
+    const lines: string[] = [];
+    const [b, setup] = g.base(1);
+    lines.push(setup);
+    const first = v();
+    const list = (count: number, suffix: string) =>
+      `{${Array.from({ length: count }, (_, i) => `v${(first + i) % 32}.${suffix}`).join(', ')}}`;
+    let post = '';
+    let bytes: number;
+    let text: string;
+    switch (g.r.int(0, 2)) {
+      case 0: { // multiple structures
+        const a = g.r.pick(['8b', '16b', '4h', '8h', '2s', '4s', '1d', '2d']);
+        const n = g.r.int(1, 4);
+        const interleaved = a !== '1d' && n > 1 && g.r.chance(0.6);
+        text = `${g.r.pick(['ld', 'st'])}${interleaved ? n : 1} ${list(n, a)}, [${b}]`;
+        bytes = n * (['8b', '4h', '2s', '1d'].includes(a) ? 8 : 16);
+        break;
+      }
+      case 1: { // one lane
+        const [size, lanes, width] = g.r.pick([['b', 16, 1], ['h', 8, 2], ['s', 4, 4], ['d', 2, 8]] as const);
+        const n = g.r.int(1, 4);
+        text = `${g.r.pick(['ld', 'st'])}${n} ${list(n, size)}[${g.r.int(0, lanes - 1)}], [${b}]`;
+        bytes = n * width;
+        break;
+      }
+      default: { // replicate
+        const a = g.r.pick(['8b', '16b', '4h', '8h', '2s', '4s', '1d', '2d']);
+        const width = { b: 1, h: 2, s: 4, d: 8 }[a.at(-1)!]!;
+        const n = g.r.int(1, 4);
+        text = `ld${n}r ${list(n, a)}, [${b}]`;
+        bytes = n * width;
+      }
+    }
+    if (g.r.chance(0.5)) {
+      if (g.r.chance(0.5)) post = `, #${bytes}`;
+      else {
+        let index = g.x();
+        while (index === b) index = g.x();
+        lines.push(`mov ${index}, #${g.r.int(-64, 64)}`);
+        post = `, ${index}`;
+      }
+    }
+    lines.push(text + post);
+    return lines;
   },
 };
 

@@ -7,9 +7,6 @@ export function nameArm64Instruction(word: number): string {
   const op0 = (word >>> 25) & 0xf;
   if (op0 === 0b0010) return 'SVE';
   if ((word & 0xffc0_0000) >>> 0 === 0xd500_0000) return (word & 0x0010_0000) !== 0 ? 'system register access' : 'system instruction';
-  if ((op0 & 0b0101) === 0b0100 && (word & 0x0400_0000) !== 0 && ((word >>> 28) & 0b0011) === 0) {
-    return 'SIMD structure load/store';
-  }
   if ((op0 & 0b0111) === 0b0111) return (word & 0x5e00_0000) === 0x1e00_0000 ? 'scalar floating-point' : 'Advanced SIMD';
   return '';
 }

@@ -3,38 +3,50 @@
 // to OP_UNSUPPORTED (or OP_UNDEFINED where the emulated Armv8.0 CPU has no such instruction); they
 // only stop the run if they are reached.
 import {
-  E_A, E_B, E_IMM, E_IMM2, E_OP, E_RA, E_RD, E_RM, E_RN, E_WORD, ENTRY_SIZE, MEM_LD16, MEM_LD32, MEM_LD64, MEM_LD8,
+  ENTRY_SIZE, E_A, E_B, E_IMM, E_IMM2, E_OP, E_RA, E_RD, E_RM, E_RN, E_WORD, MEM_LD16, MEM_LD32, MEM_LD64, MEM_LD8,
   MEM_LDS16_W, MEM_LDS16_X, MEM_LDS32, MEM_LDS8_W, MEM_LDS8_X, MEM_ST16, MEM_ST32, MEM_ST64, MEM_ST8, MEM_VLD128,
   MEM_VLD16, MEM_VLD32, MEM_VLD64, MEM_VLD8, MEM_VST128, MEM_VST16, MEM_VST32, MEM_VST64, MEM_VST8, MODE_OFFSET,
-  MODE_POST, MODE_PRE, MODE_REGISTER, OP_ADC_W, OP_ADC_X, OP_ADCS_W, OP_ADCS_X, OP_ADD_IMM_W, OP_ADD_IMM_X,
-  OP_ADD_REG_W, OP_ADD_REG_X, OP_ADDS_IMM_W, OP_ADDS_IMM_X, OP_ADDS_REG_W, OP_ADDS_REG_X, OP_AND_IMM, OP_AND_W,
-  OP_AND_X, OP_ANDS_IMM_W, OP_ANDS_IMM_X, OP_ANDS_W, OP_ANDS_X, OP_ASR_IMM_W, OP_ASR_IMM_X, OP_ASRV_W, OP_ASRV_X,
-  OP_B, OP_B_COND, OP_BFM_W, OP_BFM_X, OP_BIC_W, OP_BIC_X, OP_BICS_W, OP_BICS_X, OP_BL, OP_BLR, OP_BR, OP_BRK,
-  OP_CBNZ_W, OP_CBNZ_X, OP_CBZ_W, OP_CBZ_X, OP_CCMN_IMM_W, OP_CCMN_IMM_X, OP_CCMN_W, OP_CCMN_X, OP_CCMP_IMM_W,
-  OP_CCMP_IMM_X, OP_CCMP_W, OP_CCMP_X, OP_CLREX, OP_CLS_W, OP_CLS_X, OP_CLZ_W, OP_CLZ_X, OP_CRC32, OP_CSEL_W,
-  OP_CSEL_X, OP_CSINC_W, OP_CSINC_X, OP_CSINV_W, OP_CSINV_X, OP_CSNEG_W, OP_CSNEG_X, OP_DC_ZVA, OP_EON_W, OP_EON_X,
-  OP_EOR_IMM_W, OP_EOR_IMM_X, OP_EOR_W, OP_EOR_X, OP_EXTR_W, OP_EXTR_X, OP_GPR_TO_LANE, OP_GPR_TO_V, OP_LDP_V128,
-  OP_LDP_V32, OP_LDP_V64, OP_LDP_W, OP_LDP_X, OP_LDPSW, OP_LDX, OP_LDXP, OP_LSL_IMM_W, OP_LSL_IMM_X, OP_LSLV_W,
-  OP_LSLV_X, OP_LSR_IMM_W, OP_LSR_IMM_X, OP_LSRV_W, OP_LSRV_X, OP_MADD_W, OP_MADD_X, OP_MEM_IMM, OP_MEM_INDEXED,
-  OP_MOV_W, OP_MOV_X, OP_MOVI, OP_MOVK, OP_MRS, OP_MRS_NZCV, OP_MSR, OP_MSR_NZCV, OP_MSUB_W, OP_MSUB_X, OP_NOP,
-  OP_ORN_W, OP_ORN_X, OP_ORR_IMM_W, OP_ORR_IMM_X, OP_ORR_W, OP_ORR_X, OP_RBIT_W, OP_RBIT_X, OP_REV16_W, OP_REV16_X,
-  OP_REV32_X, OP_REV_W, OP_REV_X, OP_RORV_W, OP_RORV_X, OP_SBC_W, OP_SBC_X, OP_SBCS_W, OP_SBCS_X, OP_SBFM_W,
-  OP_SBFM_X, OP_SDIV_W, OP_SDIV_X, OP_SMADDL, OP_SMSUBL, OP_SMULH, OP_STP_V128, OP_STP_V32, OP_STP_V64, OP_STP_W,
-  OP_STP_X, OP_STX, OP_STXP, OP_SUB_REG_W, OP_SUB_REG_X, OP_SUBS_IMM_W, OP_SUBS_IMM_X, OP_SUBS_REG_W, OP_SUBS_REG_X,
-  OP_SVC, OP_TBNZ, OP_TBZ, OP_UBFM_W, OP_UBFM_X, OP_UDIV_W, OP_UDIV_X, OP_UMADDL, OP_UMSUBL, OP_UMULH, OP_UNDEFINED,
-  OP_UNSUPPORTED, OP_V_ARITH, OP_V_BIC_CONST, OP_V_CONST, OP_V_DUP_GPR, OP_V_DUP_LANE, OP_V_EXT, OP_V_INS_LANE,
-  OP_V_LOGIC, OP_V_MOVE, OP_V_ORR_CONST, OP_V_PERMUTE, OP_V_REDUCE, OP_V_SHIFT, OP_V_TO_GPR, OP_V_TO_GPR_SIGNED_W,
-  OP_V_TO_GPR_SIGNED_X, OP_V_UNARY,
+  MODE_POST, MODE_PRE, MODE_REGISTER, OP_ADCS_W, OP_ADCS_X, OP_ADC_W, OP_ADC_X, OP_ADDS_IMM_W, OP_ADDS_IMM_X,
+  OP_ADDS_REG_W, OP_ADDS_REG_X, OP_ADD_IMM_W, OP_ADD_IMM_X, OP_ADD_REG_W, OP_ADD_REG_X, OP_ANDS_IMM_W, OP_ANDS_IMM_X,
+  OP_ANDS_W, OP_ANDS_X, OP_AND_IMM, OP_AND_W, OP_AND_X, OP_ASRV_W, OP_ASRV_X, OP_ASR_IMM_W, OP_ASR_IMM_X, OP_B,
+  OP_BFM_W, OP_BFM_X, OP_BICS_W, OP_BICS_X, OP_BIC_W, OP_BIC_X, OP_BL, OP_BLR, OP_BR, OP_BRK, OP_B_COND, OP_CBNZ_W,
+  OP_CBNZ_X, OP_CBZ_W, OP_CBZ_X, OP_CCMN_IMM_W, OP_CCMN_IMM_X, OP_CCMN_W, OP_CCMN_X, OP_CCMP_IMM_W, OP_CCMP_IMM_X,
+  OP_CCMP_W, OP_CCMP_X, OP_CLREX, OP_CLS_W, OP_CLS_X, OP_CLZ_W, OP_CLZ_X, OP_CRC32, OP_CSEL_W, OP_CSEL_X, OP_CSINC_W,
+  OP_CSINC_X, OP_CSINV_W, OP_CSINV_X, OP_CSNEG_W, OP_CSNEG_X, OP_DC_ZVA, OP_EON_W, OP_EON_X, OP_EOR_IMM_W,
+  OP_EOR_IMM_X, OP_EOR_W, OP_EOR_X, OP_EXTR_W, OP_EXTR_X, OP_GPR_TO_LANE, OP_GPR_TO_V, OP_LDPSW, OP_LDP_V128,
+  OP_LDP_V32, OP_LDP_V64, OP_LDP_W, OP_LDP_X, OP_LDX, OP_LDXP, OP_LSLV_W, OP_LSLV_X, OP_LSL_IMM_W, OP_LSL_IMM_X,
+  OP_LSRV_W, OP_LSRV_X, OP_LSR_IMM_W, OP_LSR_IMM_X, OP_MADD_W, OP_MADD_X, OP_MEM_IMM, OP_MEM_INDEXED, OP_MOVI,
+  OP_MOVK, OP_MOV_W, OP_MOV_X, OP_MRS, OP_MRS_NZCV, OP_MSR, OP_MSR_NZCV, OP_MSUB_W, OP_MSUB_X, OP_NOP, OP_ORN_W,
+  OP_ORN_X, OP_ORR_IMM_W, OP_ORR_IMM_X, OP_ORR_W, OP_ORR_X, OP_RBIT_W, OP_RBIT_X, OP_REV16_W, OP_REV16_X, OP_REV32_X,
+  OP_REV_W, OP_REV_X, OP_RORV_W, OP_RORV_X, OP_SBCS_W, OP_SBCS_X, OP_SBC_W, OP_SBC_X, OP_SBFM_W, OP_SBFM_X, OP_SDIV_W,
+  OP_SDIV_X, OP_SMADDL, OP_SMSUBL, OP_SMULH, OP_STP_V128, OP_STP_V32, OP_STP_V64, OP_STP_W, OP_STP_X, OP_STX, OP_STXP,
+  OP_SUBS_IMM_W, OP_SUBS_IMM_X, OP_SUBS_REG_W, OP_SUBS_REG_X, OP_SUB_REG_W, OP_SUB_REG_X, OP_SVC, OP_TBNZ, OP_TBZ,
+  OP_UBFM_W, OP_UBFM_X, OP_UDIV_W, OP_UDIV_X, OP_UMADDL, OP_UMSUBL, OP_UMULH, OP_UNDEFINED, OP_UNSUPPORTED,
+  OP_V_ARITH, OP_V_BIC_CONST, OP_V_CONST, OP_V_DUP_GPR, OP_V_DUP_LANE, OP_V_ELEMENT, OP_V_ELEMENT_LONG, OP_V_EXT,
+  OP_V_INS_LANE, OP_V_LOGIC, OP_V_LONG, OP_V_MOVE, OP_V_NARROW, OP_V_ORR_CONST, OP_V_PAIRWISE_LONG, OP_V_PERMUTE,
+  OP_V_REDUCE, OP_V_SHIFT, OP_V_STRUCT, OP_V_TABLE, OP_V_TO_GPR, OP_V_TO_GPR_SIGNED_W, OP_V_TO_GPR_SIGNED_X,
+  OP_V_UNARY, OP_V_WIDEN, STRUCT_INDEX_SHIFT, STRUCT_KIND_SHIFT, STRUCT_LANE, STRUCT_LOAD, STRUCT_MULTIPLE, STRUCT_Q,
+  STRUCT_REPEAT_SHIFT, STRUCT_REPLICATE, STRUCT_SELEM_SHIFT, STRUCT_SIZE_SHIFT, STRUCT_WRITEBACK,
 } from './ops';
 import { FPCR, FPSR, SINK_SLOT, SP_SLOT, TPIDR_EL0, ZERO_SLOT, vSlot, xSlot } from './state';
 import {
-  ARITH_ABS, ARITH_ADD, ARITH_ADDP, ARITH_CMEQ, ARITH_CMGE, ARITH_CMGT, ARITH_CMHI, ARITH_CMHS, ARITH_CMTST,
-  ARITH_MUL, ARITH_NEG, ARITH_SMAX, ARITH_SMIN, ARITH_SSHL, ARITH_SUB, ARITH_UMAX, ARITH_UMIN, ARITH_USHL,
-  LOGIC_AND, LOGIC_BIC, LOGIC_BIF, LOGIC_BIT, LOGIC_BSL, LOGIC_EOR, LOGIC_ORN, LOGIC_ORR, PERMUTE_TRN1,
-  PERMUTE_TRN2, PERMUTE_UZP1, PERMUTE_UZP2, PERMUTE_ZIP1, PERMUTE_ZIP2, REDUCE_ADDV, REDUCE_SADDLV, REDUCE_SMAXV,
-  REDUCE_SMINV, REDUCE_UADDLV, REDUCE_UMAXV, REDUCE_UMINV, SHIFT_SHL, SHIFT_SHRN, SHIFT_SSHLL, SHIFT_SSHR,
-  SHIFT_SSRA, SHIFT_USHLL, SHIFT_USHR, SHIFT_USRA, UNARY_ABS, UNARY_CMEQ0, UNARY_CMGE0, UNARY_CMGT0, UNARY_CMLE0,
-  UNARY_CMLT0, UNARY_CNT, UNARY_NEG, UNARY_NOT, UNARY_RBIT, UNARY_REV16, UNARY_REV32, UNARY_REV64, UNARY_XTN,
+  ARITH_ADD, ARITH_ADDP, ARITH_CMEQ, ARITH_CMGE, ARITH_CMGT, ARITH_CMHI, ARITH_CMHS, ARITH_CMTST, ARITH_MLA,
+  ARITH_MLS, ARITH_MUL, ARITH_PMUL, ARITH_SABA, ARITH_SABD, ARITH_SHADD, ARITH_SHSUB, ARITH_SMAX, ARITH_SMAXP,
+  ARITH_SMIN, ARITH_SMINP, ARITH_SQADD, ARITH_SQDMULH, ARITH_SQRDMULH, ARITH_SQRSHL, ARITH_SQSHL, ARITH_SQSUB,
+  ARITH_SRHADD, ARITH_SRSHL, ARITH_SSHL, ARITH_SUB, ARITH_UABA, ARITH_UABD, ARITH_UHADD, ARITH_UHSUB, ARITH_UMAX,
+  ARITH_UMAXP, ARITH_UMIN, ARITH_UMINP, ARITH_UQADD, ARITH_UQRSHL, ARITH_UQSHL, ARITH_UQSUB, ARITH_URHADD,
+  ARITH_URSHL, ARITH_USHL, LOGIC_AND, LOGIC_BIC, LOGIC_BIF, LOGIC_BIT, LOGIC_BSL, LOGIC_EOR, LOGIC_ORN, LOGIC_ORR,
+  LONG_ADDHN, LONG_PMULL, LONG_RADDHN, LONG_RSUBHN, LONG_SABAL, LONG_SABDL, LONG_SADALP, LONG_SADDL, LONG_SADDLP,
+  LONG_SADDW, LONG_SHLL, LONG_SMLAL, LONG_SMLSL, LONG_SMULL, LONG_SQDMLAL, LONG_SQDMLSL, LONG_SQDMULL, LONG_SSUBL,
+  LONG_SSUBW, LONG_SUBHN, LONG_UABAL, LONG_UABDL, LONG_UADALP, LONG_UADDL, LONG_UADDLP, LONG_UADDW, LONG_UMLAL,
+  LONG_UMLSL, LONG_UMULL, LONG_USUBL, LONG_USUBW, NARROW_RSHRN, NARROW_SHRN, NARROW_SQRSHRN, NARROW_SQRSHRUN,
+  NARROW_SQSHRN, NARROW_SQSHRUN, NARROW_SQXTN, NARROW_SQXTUN, NARROW_UQRSHRN, NARROW_UQSHRN, NARROW_UQXTN, NARROW_XTN,
+  PART_LOWER, PART_SCALAR, PART_UPPER, PERMUTE_TRN1, PERMUTE_TRN2, PERMUTE_UZP1, PERMUTE_UZP2, PERMUTE_ZIP1,
+  PERMUTE_ZIP2, REDUCE_ADDV, REDUCE_SADDLV, REDUCE_SMAXV, REDUCE_SMINV, REDUCE_UADDLV, REDUCE_UMAXV, REDUCE_UMINV,
+  SHIFT_SHL, SHIFT_SLI, SHIFT_SQSHL, SHIFT_SQSHLU, SHIFT_SRI, SHIFT_SRSHR, SHIFT_SRSRA, SHIFT_SSHR, SHIFT_SSRA,
+  SHIFT_UQSHL, SHIFT_URSHR, SHIFT_URSRA, SHIFT_USHR, SHIFT_USRA, UNARY_ABS, UNARY_CLS, UNARY_CLZ, UNARY_CMEQ0,
+  UNARY_CMGE0, UNARY_CMGT0, UNARY_CMLE0, UNARY_CMLT0, UNARY_CNT, UNARY_NEG, UNARY_NOT, UNARY_RBIT, UNARY_REV16,
+  UNARY_REV32, UNARY_REV64, UNARY_SQABS, UNARY_SQNEG, UNARY_SUQADD, UNARY_USQADD, WIDEN_SSHLL, WIDEN_USHLL,
 } from './simd-ops';
 import {
   adrImmediate, bit, bitmaskElementLog2, bits, branchOffset26, offset14, offset19, op0, signedBits,
@@ -429,7 +441,7 @@ function loadsAndStores(word: u32, pc: u64): bool {
   const op3 = bits(word, 16, 6);
   const op4 = bits(word, 10, 2);
   if ((op0 & 0b0011) == 0b0000) {
-    if (vector) return unsupported(); // multiple/single structures (LD1, ST1, ...)
+    if (vector) return structure(word);
     if ((op2 & 0b10) == 0) return exclusive(word);
     return unsupported(); // LDAPR/STLUR (unscaled ordered, v8.4) and others
   }
@@ -449,6 +461,76 @@ function loadsAndStores(word: u32, pc: u64): bool {
   if (op4 == 0b10) return singleRegister(word, MODE_REGISTER, false);
   // Atomic memory operations (LSE) and LDRAA/LDRAB: not on an Armv8.0 CPU.
   return undefinedInstruction();
+}
+
+/** AdvSIMD load/store multiple structures and single structures (LD1..LD4, ST1..ST4, LD1R..LD4R). */
+function structure(word: u32): bool {
+  const q = bit(word, 30);
+  const load = bit(word, 22);
+  const postIndex = bit(word, 23);
+  const single = bit(word, 24);
+  const rm = bits(word, 16, 5);
+  const rn = bits(word, 5, 5);
+  const rt = bits(word, 0, 5);
+  const opcode = bits(word, 12, 4);
+  const size = bits(word, 10, 2);
+  if (bit(word, 31) != 0 || (postIndex == 0 && rm != 0)) return undefinedInstruction();
+  let selem: u32 = 1;
+  let repeat: u32 = 1;
+  let sizeLog = size;
+  let kind: u32 = STRUCT_MULTIPLE;
+  let index: u32 = 0;
+  if (single == 0) {
+    if (bit(word, 21) != 0) return undefinedInstruction();
+    switch (opcode) {
+      case 0b0000: selem = 4; break; // LD4/ST4
+      case 0b0010: repeat = 4; break; // LD1/ST1, four registers
+      case 0b0100: selem = 3; break; // LD3/ST3
+      case 0b0110: repeat = 3; break;
+      case 0b0111: break;
+      case 0b1000: selem = 2; break; // LD2/ST2
+      case 0b1010: repeat = 2; break;
+      default: return undefinedInstruction();
+    }
+    if (size == 3 && q == 0 && selem != 1) return undefinedInstruction();
+  } else {
+    const opc = bits(word, 13, 3);
+    const s = bit(word, 12);
+    selem = (((opc & 1) << 1) | bit(word, 21)) + 1;
+    kind = STRUCT_LANE;
+    switch (opc >> 1) {
+      case 0: sizeLog = 0; index = (q << 3) | (s << 2) | size; break;
+      case 1:
+        if ((size & 1) != 0) return undefinedInstruction();
+        sizeLog = 1;
+        index = (q << 2) | (s << 1) | (size >> 1);
+        break;
+      case 2:
+        if ((size & 2) != 0) return undefinedInstruction();
+        if ((size & 1) == 0) {
+          sizeLog = 2;
+          index = (q << 1) | s;
+        } else {
+          if (s != 0) return undefinedInstruction();
+          sizeLog = 3;
+          index = q;
+        }
+        break;
+      default: // LD1R..LD4R
+        if (load == 0 || s != 0) return undefinedInstruction();
+        kind = STRUCT_REPLICATE;
+        break;
+    }
+  }
+  const bytes: u32 = kind == STRUCT_MULTIPLE ? repeat * selem * (q ? 16 : 8) : selem << sizeLog;
+  op(OP_V_STRUCT);
+  // rd holds the first register's number: the registers wrap around after v31.
+  fields(rt, rs(rn), postIndex && rm != 31 ? rz(rm) : <u32>xSlot(ZERO_SLOT));
+  imm(postIndex && rm == 31 ? <u64>bytes : 0);
+  imm2(<u64>selem << STRUCT_SELEM_SHIFT | <u64>repeat << STRUCT_REPEAT_SHIFT | <u64>sizeLog << STRUCT_SIZE_SHIFT |
+    (q ? STRUCT_Q : 0) | (load ? STRUCT_LOAD : 0) | <u64>kind << STRUCT_KIND_SHIFT | <u64>index << STRUCT_INDEX_SHIFT |
+    (postIndex ? STRUCT_WRITEBACK : 0));
+  return CONTINUES;
 }
 
 /** The single-register kind for size/V/opc, or -1 (unallocated), -2 (prefetch). */
@@ -821,18 +903,33 @@ function simdAndFloatingPoint(word: u32): bool {
     }
     return unsupported();
   }
+  // Advanced SIMD scalar classes (bits 31:30 = 01, bit 28 = 1)
+  if ((word & 0xd000_0000) == 0x5000_0000) return simdScalar(word, rd, rn, rm, u, size);
   // AdvSIMD modified immediate: MOVI, MVNI, ORR, BIC (vector, immediate)
   if ((word & 0x9ff8_0400) == 0x0f00_0400) return modifiedImmediate(word);
   // AdvSIMD copy: DUP, INS, SMOV, UMOV
   if ((word & 0x9fe0_8400) == 0x0e00_0400) return copy(word);
-  // AdvSIMD three same (integer and logic)
+  // AdvSIMD three same
   if ((word & 0x9f20_0400) == 0x0e20_0400) return threeSame(word, rd, rn, rm, q, u, size, bytesWritten);
+  // AdvSIMD three different
+  if ((word & 0x9f20_0c00) == 0x0e20_0000) return threeDifferent(word, rd, rn, rm, q, u, size);
   // AdvSIMD two-register miscellaneous
   if ((word & 0x9f3e_0c00) == 0x0e20_0800) return twoRegisterMisc(word, rd, rn, q, u, size, bytesWritten);
   // AdvSIMD across lanes
   if ((word & 0x9f3e_0c00) == 0x0e30_0800) return acrossLanes(word, rd, rn, q, u, size);
   // AdvSIMD shift by immediate
-  if ((word & 0x9f80_0400) == 0x0f00_0400 && bits(word, 19, 4) != 0) return shiftImmediate(word, rd, rn, q, u);
+  if ((word & 0x9f80_0400) == 0x0f00_0400 && bits(word, 19, 4) != 0) return shiftImmediate(word, rd, rn, q, u, false);
+  // AdvSIMD vector x indexed element
+  if ((word & 0x9f00_0400) == 0x0f00_0000) return byElement(word, rd, rn, q, u, size, false);
+  // AdvSIMD table lookup
+  if ((word & 0xbf20_8c00) == 0x0e00_0000) {
+    if (size != 0) return undefinedInstruction();
+    op(OP_V_TABLE);
+    fields(v(rd), rn, v(rm));
+    ab(bits(word, 13, 2) + 1, bit(word, 12));
+    imm(bytesWritten);
+    return CONTINUES;
+  }
   // AdvSIMD permute
   if ((word & 0xbf20_8c00) == 0x0e00_0800) {
     const codes: StaticArray<u8> = [0, PERMUTE_UZP1, PERMUTE_TRN1, PERMUTE_ZIP1, 0, PERMUTE_UZP2, PERMUTE_TRN2,
@@ -855,6 +952,7 @@ function simdAndFloatingPoint(word: u32): bool {
     imm(index);
     return CONTINUES;
   }
+  if ((word & 0xbf20_8400) == 0x2e00_0000) return undefinedInstruction(); // extract with op2 other than 00
   return unsupported();
 }
 
@@ -1004,6 +1102,32 @@ function copy(word: u32): bool {
   return undefinedInstruction();
 }
 
+/** An element-wise operation on lanes of `bytes`, `written` bytes of results (a scalar: one lane). */
+function arith(rd: u32, rn: u32, rm: u32, operation: u8, bytes: u32, written: u32): bool {
+  op(OP_V_ARITH);
+  fields(v(rd), v(rn), v(rm));
+  ab(bytes, operation);
+  imm(written);
+  return CONTINUES;
+}
+
+function unary(rd: u32, rn: u32, operation: u8, bytes: u32, written: u32): bool {
+  op(OP_V_UNARY);
+  fields(v(rd), v(rn), 0);
+  ab(bytes, operation);
+  imm(written);
+  return CONTINUES;
+}
+
+function narrow(rd: u32, rn: u32, operation: u8, bytes: u32, amount: u32, part: u32): bool {
+  op(OP_V_NARROW);
+  fields(v(rd), v(rn), 0);
+  ab(bytes, operation);
+  imm(amount);
+  imm2(part);
+  return CONTINUES;
+}
+
 function threeSame(word: u32, rd: u32, rn: u32, rm: u32, q: u32, u: u32, size: u32, bytesWritten: u32): bool {
   const opcode = bits(word, 11, 5);
   if (opcode == 0b00011) { // logic
@@ -1013,65 +1137,145 @@ function threeSame(word: u32, rd: u32, rn: u32, rm: u32, q: u32, u: u32, size: u
     ab(bytesWritten, codes[(u << 2) | size]);
     return CONTINUES;
   }
+  if (opcode >= 0b11000) return unsupported(); // floating point
   let operation: u8 = 0;
+  let anySize = false; // 64-bit lanes allowed (with Q = 1)
+  let sizes: u32 = 0b0111; // lane sizes allowed otherwise, by bit
   switch ((opcode << 1) | u) {
-    case (0b10000 << 1) | 0: operation = ARITH_ADD; break;
-    case (0b10000 << 1) | 1: operation = ARITH_SUB; break;
-    case (0b10011 << 1) | 0: operation = size == 3 ? 0 : ARITH_MUL; break;
-    case (0b01000 << 1) | 0: operation = ARITH_SSHL; break;
-    case (0b01000 << 1) | 1: operation = ARITH_USHL; break;
-    case (0b10001 << 1) | 0: operation = ARITH_CMTST; break;
-    case (0b10001 << 1) | 1: operation = ARITH_CMEQ; break;
-    case (0b00110 << 1) | 0: operation = ARITH_CMGT; break;
-    case (0b00110 << 1) | 1: operation = ARITH_CMHI; break;
-    case (0b00111 << 1) | 0: operation = ARITH_CMGE; break;
-    case (0b00111 << 1) | 1: operation = ARITH_CMHS; break;
-    case (0b01100 << 1) | 0: operation = size == 3 ? 0 : ARITH_SMAX; break;
-    case (0b01100 << 1) | 1: operation = size == 3 ? 0 : ARITH_UMAX; break;
-    case (0b01101 << 1) | 0: operation = size == 3 ? 0 : ARITH_SMIN; break;
-    case (0b01101 << 1) | 1: operation = size == 3 ? 0 : ARITH_UMIN; break;
-    case (0b10111 << 1) | 0: operation = ARITH_ADDP; break;
+    case (0b00000 << 1) | 0: operation = ARITH_SHADD; break;
+    case (0b00000 << 1) | 1: operation = ARITH_UHADD; break;
+    case (0b00001 << 1) | 0: operation = ARITH_SQADD; anySize = true; break;
+    case (0b00001 << 1) | 1: operation = ARITH_UQADD; anySize = true; break;
+    case (0b00010 << 1) | 0: operation = ARITH_SRHADD; break;
+    case (0b00010 << 1) | 1: operation = ARITH_URHADD; break;
+    case (0b00100 << 1) | 0: operation = ARITH_SHSUB; break;
+    case (0b00100 << 1) | 1: operation = ARITH_UHSUB; break;
+    case (0b00101 << 1) | 0: operation = ARITH_SQSUB; anySize = true; break;
+    case (0b00101 << 1) | 1: operation = ARITH_UQSUB; anySize = true; break;
+    case (0b00110 << 1) | 0: operation = ARITH_CMGT; anySize = true; break;
+    case (0b00110 << 1) | 1: operation = ARITH_CMHI; anySize = true; break;
+    case (0b00111 << 1) | 0: operation = ARITH_CMGE; anySize = true; break;
+    case (0b00111 << 1) | 1: operation = ARITH_CMHS; anySize = true; break;
+    case (0b01000 << 1) | 0: operation = ARITH_SSHL; anySize = true; break;
+    case (0b01000 << 1) | 1: operation = ARITH_USHL; anySize = true; break;
+    case (0b01001 << 1) | 0: operation = ARITH_SQSHL; anySize = true; break;
+    case (0b01001 << 1) | 1: operation = ARITH_UQSHL; anySize = true; break;
+    case (0b01010 << 1) | 0: operation = ARITH_SRSHL; anySize = true; break;
+    case (0b01010 << 1) | 1: operation = ARITH_URSHL; anySize = true; break;
+    case (0b01011 << 1) | 0: operation = ARITH_SQRSHL; anySize = true; break;
+    case (0b01011 << 1) | 1: operation = ARITH_UQRSHL; anySize = true; break;
+    case (0b01100 << 1) | 0: operation = ARITH_SMAX; break;
+    case (0b01100 << 1) | 1: operation = ARITH_UMAX; break;
+    case (0b01101 << 1) | 0: operation = ARITH_SMIN; break;
+    case (0b01101 << 1) | 1: operation = ARITH_UMIN; break;
+    case (0b01110 << 1) | 0: operation = ARITH_SABD; break;
+    case (0b01110 << 1) | 1: operation = ARITH_UABD; break;
+    case (0b01111 << 1) | 0: operation = ARITH_SABA; break;
+    case (0b01111 << 1) | 1: operation = ARITH_UABA; break;
+    case (0b10000 << 1) | 0: operation = ARITH_ADD; anySize = true; break;
+    case (0b10000 << 1) | 1: operation = ARITH_SUB; anySize = true; break;
+    case (0b10001 << 1) | 0: operation = ARITH_CMTST; anySize = true; break;
+    case (0b10001 << 1) | 1: operation = ARITH_CMEQ; anySize = true; break;
+    case (0b10010 << 1) | 0: operation = ARITH_MLA; break;
+    case (0b10010 << 1) | 1: operation = ARITH_MLS; break;
+    case (0b10011 << 1) | 0: operation = ARITH_MUL; break;
+    case (0b10011 << 1) | 1: operation = ARITH_PMUL; sizes = 0b0001; break;
+    case (0b10100 << 1) | 0: operation = ARITH_SMAXP; break;
+    case (0b10100 << 1) | 1: operation = ARITH_UMAXP; break;
+    case (0b10101 << 1) | 0: operation = ARITH_SMINP; break;
+    case (0b10101 << 1) | 1: operation = ARITH_UMINP; break;
+    case (0b10110 << 1) | 0: operation = ARITH_SQDMULH; sizes = 0b0110; break;
+    case (0b10110 << 1) | 1: operation = ARITH_SQRDMULH; sizes = 0b0110; break;
+    case (0b10111 << 1) | 0: operation = ARITH_ADDP; anySize = true; break;
   }
-  if (operation == 0) return unsupported();
-  if (size == 3 && q == 0) return undefinedInstruction();
-  op(OP_V_ARITH);
+  if (operation == 0) return undefinedInstruction();
+  if (size == 3 ? !anySize || q == 0 : (sizes & (1 << size)) == 0) return undefinedInstruction();
+  return arith(rd, rn, rm, operation, <u32>1 << size, bytesWritten);
+}
+
+function threeDifferent(word: u32, rd: u32, rn: u32, rm: u32, q: u32, u: u32, size: u32): bool {
+  const opcode = bits(word, 12, 4);
+  const codes: StaticArray<u8> = [
+    LONG_SADDL, LONG_UADDL, LONG_SADDW, LONG_UADDW, LONG_SSUBL, LONG_USUBL, LONG_SSUBW, LONG_USUBW,
+    LONG_ADDHN, LONG_RADDHN, LONG_SABAL, LONG_UABAL, LONG_SUBHN, LONG_RSUBHN, LONG_SABDL, LONG_UABDL,
+    LONG_SMLAL, LONG_UMLAL, LONG_SQDMLAL, 0, LONG_SMLSL, LONG_UMLSL, LONG_SQDMLSL, 0,
+    LONG_SMULL, LONG_UMULL, LONG_SQDMULL, 0, LONG_PMULL, 0, 0, 0,
+  ];
+  const operation = codes[(opcode << 1) | u];
+  if (operation == 0) return undefinedInstruction();
+  if (operation == LONG_PMULL) {
+    if (size == 3) return unsupported(); // PMULL (64-bit), the cryptographic extension
+    if (size != 0) return undefinedInstruction();
+  }
+  const doubling = operation == LONG_SQDMLAL || operation == LONG_SQDMLSL || operation == LONG_SQDMULL;
+  if (size == 3 || (doubling && size == 0)) return undefinedInstruction();
+  op(OP_V_LONG);
   fields(v(rd), v(rn), v(rm));
   ab(<u32>1 << size, operation);
-  imm(bytesWritten);
+  imm(q ? PART_UPPER : PART_LOWER);
   return CONTINUES;
 }
 
 function twoRegisterMisc(word: u32, rd: u32, rn: u32, q: u32, u: u32, size: u32, bytesWritten: u32): bool {
   const opcode = bits(word, 12, 5);
+  const part = q ? PART_UPPER : PART_LOWER;
   let operation: u8 = 0;
   let laneBytes: u32 = 1 << size;
-  let written: u64 = bytesWritten;
+  let sizes: u32 = 0b1111; // lane sizes allowed, by bit (64-bit lanes only with Q = 1)
   switch ((opcode << 1) | u) {
-    case (0b00101 << 1) | 0: if (size == 0) operation = UNARY_CNT; break;
-    case (0b00101 << 1) | 1: if (size == 0) operation = UNARY_NOT; else if (size == 1) { operation = UNARY_RBIT; laneBytes = 1; } break;
-    case (0b01011 << 1) | 0: operation = UNARY_ABS; break;
-    case (0b01011 << 1) | 1: operation = UNARY_NEG; break;
-    case (0b10010 << 1) | 0: // XTN, XTN2: narrow to half-size lanes, written to the low or high half
+    case (0b00000 << 1) | 0: operation = UNARY_REV64; sizes = 0b0111; break;
+    case (0b00000 << 1) | 1: operation = UNARY_REV32; sizes = 0b0011; break;
+    case (0b00001 << 1) | 0: operation = UNARY_REV16; sizes = 0b0001; break;
+    case (0b00010 << 1) | 0: case (0b00010 << 1) | 1: case (0b00110 << 1) | 0: case (0b00110 << 1) | 1: {
       if (size == 3) return undefinedInstruction();
-      operation = UNARY_XTN;
-      written = q ? 0x100 : 0; // flag: upper half
+      const pairwise: StaticArray<u8> = [LONG_SADDLP, LONG_UADDLP, LONG_SADALP, LONG_UADALP];
+      op(OP_V_PAIRWISE_LONG);
+      fields(v(rd), v(rn), 0);
+      ab(laneBytes, pairwise[((opcode >> 1) & 2) | u]);
+      imm(bytesWritten);
+      return CONTINUES;
+    }
+    case (0b00011 << 1) | 0: operation = UNARY_SUQADD; break;
+    case (0b00011 << 1) | 1: operation = UNARY_USQADD; break;
+    case (0b00100 << 1) | 0: operation = UNARY_CLS; sizes = 0b0111; break;
+    case (0b00100 << 1) | 1: operation = UNARY_CLZ; sizes = 0b0111; break;
+    case (0b00101 << 1) | 0: operation = UNARY_CNT; sizes = 0b0001; break;
+    case (0b00101 << 1) | 1:
+      if (size == 0) operation = UNARY_NOT;
+      else if (size == 1) { operation = UNARY_RBIT; laneBytes = 1; }
+      else return undefinedInstruction();
       break;
-    case (0b00000 << 1) | 0: if (size < 3) operation = UNARY_REV64; break;
-    case (0b00000 << 1) | 1: if (size < 2) operation = UNARY_REV32; break;
-    case (0b00001 << 1) | 0: if (size == 0) operation = UNARY_REV16; break;
-    case (0b01001 << 1) | 0: operation = UNARY_CMEQ0; break;
-    case (0b01001 << 1) | 1: operation = UNARY_CMLE0; break;
+    case (0b00111 << 1) | 0: operation = UNARY_SQABS; break;
+    case (0b00111 << 1) | 1: operation = UNARY_SQNEG; break;
     case (0b01000 << 1) | 0: operation = UNARY_CMGT0; break;
     case (0b01000 << 1) | 1: operation = UNARY_CMGE0; break;
+    case (0b01001 << 1) | 0: operation = UNARY_CMEQ0; break;
+    case (0b01001 << 1) | 1: operation = UNARY_CMLE0; break;
     case (0b01010 << 1) | 0: operation = UNARY_CMLT0; break;
+    case (0b01011 << 1) | 0: operation = UNARY_ABS; break;
+    case (0b01011 << 1) | 1: operation = UNARY_NEG; break;
+    case (0b10010 << 1) | 0: case (0b10010 << 1) | 1: case (0b10100 << 1) | 0: case (0b10100 << 1) | 1: {
+      // XTN, SQXTUN, SQXTN, UQXTN (and the "2" forms into the upper half)
+      if (size == 3) return undefinedInstruction();
+      const narrowing: StaticArray<u8> = [NARROW_XTN, NARROW_SQXTUN, NARROW_SQXTN, NARROW_UQXTN];
+      return narrow(rd, rn, narrowing[((opcode >> 1) & 2) | u], laneBytes, 0, part);
+    }
+    case (0b10011 << 1) | 1: { // SHLL, SHLL2
+      if (size == 3) return undefinedInstruction();
+      op(OP_V_LONG);
+      fields(v(rd), v(rn), v(rn));
+      ab(laneBytes, LONG_SHLL);
+      imm(part);
+      return CONTINUES;
+    }
   }
-  if (operation == 0) return unsupported();
-  if (size == 3 && q == 0 && operation != UNARY_XTN) return undefinedInstruction();
-  op(OP_V_UNARY);
-  fields(v(rd), v(rn), 0);
-  ab(laneBytes, operation);
-  imm(written);
-  return CONTINUES;
+  if (operation == 0) {
+    // The floating-point conversions and comparisons with zero occupy opcodes 0b01100 and up.
+    if (opcode >= 0b01100 && opcode != 0b10010 && opcode != 0b10011 && opcode != 0b10100) return unsupported();
+    return undefinedInstruction();
+  }
+  if ((sizes & (1 << size)) == 0 || (size == 3 && q == 0)) return undefinedInstruction();
+  return unary(rd, rn, operation, laneBytes, bytesWritten);
 }
 
 function acrossLanes(word: u32, rd: u32, rn: u32, q: u32, u: u32, size: u32): bool {
@@ -1086,7 +1290,7 @@ function acrossLanes(word: u32, rd: u32, rn: u32, q: u32, u: u32, size: u32): bo
     case (0b11010 << 1) | 0: operation = REDUCE_SMINV; break;
     case (0b11010 << 1) | 1: operation = REDUCE_UMINV; break;
   }
-  if (operation == 0) return unsupported();
+  if (operation == 0) return opcode == 0b01100 || opcode == 0b01111 ? unsupported() : undefinedInstruction();
   if (size == 3 || (size == 2 && q == 0)) return undefinedInstruction();
   op(OP_V_REDUCE);
   fields(v(rd), v(rn), 0);
@@ -1095,42 +1299,218 @@ function acrossLanes(word: u32, rd: u32, rn: u32, q: u32, u: u32, size: u32): bo
   return CONTINUES;
 }
 
-function shiftImmediate(word: u32, rd: u32, rn: u32, q: u32, u: u32): bool {
+/** Shift by immediate, vector or (`scalar`) one lane. */
+function shiftImmediate(word: u32, rd: u32, rn: u32, q: u32, u: u32, scalar: bool): bool {
   const immh = bits(word, 19, 4);
   const immhb = bits(word, 16, 7);
   const opcode = bits(word, 11, 5);
   const sizeLog = 31 - clz<u32>(immh);
   const esize: u32 = 8 << sizeLog;
-  let operation: u8 = 0;
-  let amount: u32 = 0;
-  let laneBytes: u32 = 1 << sizeLog;
-  let written: u64 = q ? 16 : 8;
-  switch ((opcode << 1) | u) {
-    case (0b00000 << 1) | 0: operation = SHIFT_SSHR; amount = 2 * esize - immhb; break;
-    case (0b00000 << 1) | 1: operation = SHIFT_USHR; amount = 2 * esize - immhb; break;
-    case (0b00010 << 1) | 0: operation = SHIFT_SSRA; amount = 2 * esize - immhb; break;
-    case (0b00010 << 1) | 1: operation = SHIFT_USRA; amount = 2 * esize - immhb; break;
-    case (0b01010 << 1) | 0: operation = SHIFT_SHL; amount = immhb - esize; break;
-    case (0b10000 << 1) | 0: // SHRN, SHRN2: lanes of the source are twice the destination's
-      if (sizeLog == 3) return undefinedInstruction();
-      operation = SHIFT_SHRN;
-      amount = 2 * esize - immhb;
-      written = q ? 0x100 : 0;
-      break;
-    case (0b10100 << 1) | 0: // SSHLL, SSHLL2 (SXTL)
-    case (0b10100 << 1) | 1: // USHLL, USHLL2 (UXTL)
-      if (sizeLog == 3) return undefinedInstruction();
-      operation = u ? SHIFT_USHLL : SHIFT_SSHLL;
-      amount = immhb - esize;
-      written = q ? 0x100 : 0;
-      break;
+  const laneBytes: u32 = 1 << sizeLog;
+  const right = 2 * esize - immhb; // the right-shift amount, 1 to esize
+  const left = immhb - esize; // the left-shift amount, 0 to esize - 1
+  if (opcode == 0b11100 || opcode == 0b11111) return unsupported(); // fixed-point conversions
+  // Narrowing: lanes of twice the size shifted right into lanes of this size.
+  if (opcode >= 0b10000 && opcode <= 0b10011) {
+    let operation: u8 = 0;
+    switch ((opcode << 1) | u) {
+      case (0b10000 << 1) | 0: operation = scalar ? 0 : NARROW_SHRN; break;
+      case (0b10000 << 1) | 1: operation = NARROW_SQSHRUN; break;
+      case (0b10001 << 1) | 0: operation = scalar ? 0 : NARROW_RSHRN; break;
+      case (0b10001 << 1) | 1: operation = NARROW_SQRSHRUN; break;
+      case (0b10010 << 1) | 0: operation = NARROW_SQSHRN; break;
+      case (0b10010 << 1) | 1: operation = NARROW_UQSHRN; break;
+      case (0b10011 << 1) | 0: operation = NARROW_SQRSHRN; break;
+      case (0b10011 << 1) | 1: operation = NARROW_UQRSHRN; break;
+    }
+    if (operation == 0 || sizeLog == 3) return undefinedInstruction();
+    return narrow(rd, rn, operation, laneBytes, right, scalar ? PART_SCALAR : q ? PART_UPPER : PART_LOWER);
   }
-  if (operation == 0) return unsupported();
-  if (sizeLog == 3 && q == 0 && operation != SHIFT_SHRN) return undefinedInstruction();
+  if (opcode == 0b10100) { // SSHLL, USHLL (SXTL, UXTL)
+    if (sizeLog == 3 || scalar) return undefinedInstruction();
+    op(OP_V_WIDEN);
+    fields(v(rd), v(rn), 0);
+    ab(laneBytes, u ? WIDEN_USHLL : WIDEN_SSHLL);
+    imm(left);
+    imm2(q ? PART_UPPER : PART_LOWER);
+    return CONTINUES;
+  }
+  let operation: u8 = 0;
+  let amount: u32 = right;
+  let anyScalarSize = false; // the scalar form takes every lane size, not only 64 bits
+  switch ((opcode << 1) | u) {
+    case (0b00000 << 1) | 0: operation = SHIFT_SSHR; break;
+    case (0b00000 << 1) | 1: operation = SHIFT_USHR; break;
+    case (0b00010 << 1) | 0: operation = SHIFT_SSRA; break;
+    case (0b00010 << 1) | 1: operation = SHIFT_USRA; break;
+    case (0b00100 << 1) | 0: operation = SHIFT_SRSHR; break;
+    case (0b00100 << 1) | 1: operation = SHIFT_URSHR; break;
+    case (0b00110 << 1) | 0: operation = SHIFT_SRSRA; break;
+    case (0b00110 << 1) | 1: operation = SHIFT_URSRA; break;
+    case (0b01000 << 1) | 1: operation = SHIFT_SRI; break;
+    case (0b01010 << 1) | 0: operation = SHIFT_SHL; amount = left; break;
+    case (0b01010 << 1) | 1: operation = SHIFT_SLI; amount = left; break;
+    case (0b01100 << 1) | 1: operation = SHIFT_SQSHLU; amount = left; anyScalarSize = true; break;
+    case (0b01110 << 1) | 0: operation = SHIFT_SQSHL; amount = left; anyScalarSize = true; break;
+    case (0b01110 << 1) | 1: operation = SHIFT_UQSHL; amount = left; anyScalarSize = true; break;
+  }
+  if (operation == 0) return undefinedInstruction();
+  if (scalar ? sizeLog != 3 && !anyScalarSize : sizeLog == 3 && q == 0) return undefinedInstruction();
   op(OP_V_SHIFT);
   fields(v(rd), v(rn), 0);
   ab(laneBytes, operation);
   imm(amount);
-  imm2(written);
+  imm2(scalar ? laneBytes : q ? 16 : 8);
   return CONTINUES;
+}
+
+/** Vector or (`scalar`) scalar by indexed element: multiplies by one lane of m. */
+function byElement(word: u32, rd: u32, rn: u32, q: u32, u: u32, size: u32, scalar: bool): bool {
+  const opcode = bits(word, 12, 4);
+  const l = bit(word, 21);
+  const h = bit(word, 11);
+  let operation: u8 = 0;
+  let long = false;
+  switch ((opcode << 1) | u) {
+    case (0b0000 << 1) | 1: operation = scalar ? 0 : ARITH_MLA; break;
+    case (0b0100 << 1) | 1: operation = scalar ? 0 : ARITH_MLS; break;
+    case (0b1000 << 1) | 0: operation = scalar ? 0 : ARITH_MUL; break;
+    case (0b1100 << 1) | 0: operation = ARITH_SQDMULH; break;
+    case (0b1101 << 1) | 0: operation = ARITH_SQRDMULH; break;
+    case (0b0010 << 1) | 0: operation = scalar ? 0 : LONG_SMLAL; long = true; break;
+    case (0b0010 << 1) | 1: operation = scalar ? 0 : LONG_UMLAL; long = true; break;
+    case (0b0110 << 1) | 0: operation = scalar ? 0 : LONG_SMLSL; long = true; break;
+    case (0b0110 << 1) | 1: operation = scalar ? 0 : LONG_UMLSL; long = true; break;
+    case (0b1010 << 1) | 0: operation = scalar ? 0 : LONG_SMULL; long = true; break;
+    case (0b1010 << 1) | 1: operation = scalar ? 0 : LONG_UMULL; long = true; break;
+    case (0b0011 << 1) | 0: operation = LONG_SQDMLAL; long = true; break;
+    case (0b0111 << 1) | 0: operation = LONG_SQDMLSL; long = true; break;
+    case (0b1011 << 1) | 0: operation = LONG_SQDMULL; long = true; break;
+  }
+  if (operation == 0) {
+    // Floating point (FMLA, FMLS, FMUL, FMULX) and the later extensions' forms (dot product, RDMA).
+    if (opcode == 0b0001 || opcode == 0b0101 || opcode == 0b1001) return unsupported();
+    return undefinedInstruction();
+  }
+  if (size != 1 && size != 2) return undefinedInstruction();
+  const index = size == 1 ? (h << 2) | (l << 1) | bit(word, 20) : (h << 1) | l;
+  const rm = size == 1 ? bits(word, 16, 4) : bits(word, 16, 5);
+  const laneBytes: u32 = 1 << size;
+  fields(v(rd), v(rn), v(rm));
+  ab(laneBytes, operation);
+  imm2(index);
+  if (long) {
+    op(OP_V_ELEMENT_LONG);
+    imm(scalar ? PART_SCALAR : q ? PART_UPPER : PART_LOWER);
+  } else {
+    op(OP_V_ELEMENT);
+    imm(scalar ? laneBytes : q ? 16 : 8);
+  }
+  return CONTINUES;
+}
+
+/** The Advanced SIMD scalar classes: one lane, the rest of the destination cleared. */
+function simdScalar(word: u32, rd: u32, rn: u32, rm: u32, u: u32, size: u32): bool {
+  const laneBytes: u32 = 1 << size;
+  // scalar three same
+  if ((word & 0xdf20_0400) == 0x5e20_0400) {
+    const opcode = bits(word, 11, 5);
+    if (opcode >= 0b11000) return unsupported(); // floating point
+    let operation: u8 = 0;
+    let doubleOnly = true;
+    switch ((opcode << 1) | u) {
+      case (0b00001 << 1) | 0: operation = ARITH_SQADD; doubleOnly = false; break;
+      case (0b00001 << 1) | 1: operation = ARITH_UQADD; doubleOnly = false; break;
+      case (0b00101 << 1) | 0: operation = ARITH_SQSUB; doubleOnly = false; break;
+      case (0b00101 << 1) | 1: operation = ARITH_UQSUB; doubleOnly = false; break;
+      case (0b00110 << 1) | 0: operation = ARITH_CMGT; break;
+      case (0b00110 << 1) | 1: operation = ARITH_CMHI; break;
+      case (0b00111 << 1) | 0: operation = ARITH_CMGE; break;
+      case (0b00111 << 1) | 1: operation = ARITH_CMHS; break;
+      case (0b01000 << 1) | 0: operation = ARITH_SSHL; break;
+      case (0b01000 << 1) | 1: operation = ARITH_USHL; break;
+      case (0b01001 << 1) | 0: operation = ARITH_SQSHL; doubleOnly = false; break;
+      case (0b01001 << 1) | 1: operation = ARITH_UQSHL; doubleOnly = false; break;
+      case (0b01010 << 1) | 0: operation = ARITH_SRSHL; break;
+      case (0b01010 << 1) | 1: operation = ARITH_URSHL; break;
+      case (0b01011 << 1) | 0: operation = ARITH_SQRSHL; doubleOnly = false; break;
+      case (0b01011 << 1) | 1: operation = ARITH_UQRSHL; doubleOnly = false; break;
+      case (0b10000 << 1) | 0: operation = ARITH_ADD; break;
+      case (0b10000 << 1) | 1: operation = ARITH_SUB; break;
+      case (0b10001 << 1) | 0: operation = ARITH_CMTST; break;
+      case (0b10001 << 1) | 1: operation = ARITH_CMEQ; break;
+      case (0b10110 << 1) | 0: case (0b10110 << 1) | 1:
+        if (size != 1 && size != 2) return undefinedInstruction();
+        return arith(rd, rn, rm, u ? ARITH_SQRDMULH : ARITH_SQDMULH, laneBytes, laneBytes);
+    }
+    if (operation == 0 || (doubleOnly && size != 3)) return undefinedInstruction();
+    return arith(rd, rn, rm, operation, laneBytes, laneBytes);
+  }
+  // scalar three different: SQDMLAL, SQDMLSL, SQDMULL
+  if ((word & 0xdf20_0c00) == 0x5e20_0000) {
+    const opcode = bits(word, 12, 4);
+    let operation: u8 = 0;
+    if (u == 0 && opcode == 0b1001) operation = LONG_SQDMLAL;
+    else if (u == 0 && opcode == 0b1011) operation = LONG_SQDMLSL;
+    else if (u == 0 && opcode == 0b1101) operation = LONG_SQDMULL;
+    if (operation == 0 || (size != 1 && size != 2)) return undefinedInstruction();
+    op(OP_V_LONG);
+    fields(v(rd), v(rn), v(rm));
+    ab(laneBytes, operation);
+    imm(PART_SCALAR);
+    return CONTINUES;
+  }
+  // scalar two-register miscellaneous
+  if ((word & 0xdf3e_0c00) == 0x5e20_0800) {
+    const opcode = bits(word, 12, 5);
+    let operation: u8 = 0;
+    let doubleOnly = true;
+    switch ((opcode << 1) | u) {
+      case (0b00011 << 1) | 0: operation = UNARY_SUQADD; doubleOnly = false; break;
+      case (0b00011 << 1) | 1: operation = UNARY_USQADD; doubleOnly = false; break;
+      case (0b00111 << 1) | 0: operation = UNARY_SQABS; doubleOnly = false; break;
+      case (0b00111 << 1) | 1: operation = UNARY_SQNEG; doubleOnly = false; break;
+      case (0b01000 << 1) | 0: operation = UNARY_CMGT0; break;
+      case (0b01000 << 1) | 1: operation = UNARY_CMGE0; break;
+      case (0b01001 << 1) | 0: operation = UNARY_CMEQ0; break;
+      case (0b01001 << 1) | 1: operation = UNARY_CMLE0; break;
+      case (0b01010 << 1) | 0: operation = UNARY_CMLT0; break;
+      case (0b01011 << 1) | 0: operation = UNARY_ABS; break;
+      case (0b01011 << 1) | 1: operation = UNARY_NEG; break;
+      case (0b10010 << 1) | 1: case (0b10100 << 1) | 0: case (0b10100 << 1) | 1: {
+        if (size == 3) return undefinedInstruction();
+        const narrowing = opcode == 0b10010 ? NARROW_SQXTUN : u ? NARROW_UQXTN : NARROW_SQXTN;
+        return narrow(rd, rn, narrowing, laneBytes, 0, PART_SCALAR);
+      }
+    }
+    if (operation == 0) return opcode >= 0b01100 ? unsupported() : undefinedInstruction();
+    if (doubleOnly && size != 3) return undefinedInstruction();
+    return unary(rd, rn, operation, laneBytes, laneBytes);
+  }
+  // scalar pairwise: ADDP (the others are floating point)
+  if ((word & 0xdf3e_0c00) == 0x5e30_0800) {
+    const opcode = bits(word, 12, 5);
+    if (u == 0 && opcode == 0b11011) {
+      if (size != 3) return undefinedInstruction();
+      return arith(rd, rn, rn, ARITH_ADDP, 8, 8);
+    }
+    return opcode == 0b01100 || opcode == 0b01101 || opcode == 0b01111 ? unsupported() : undefinedInstruction();
+  }
+  // scalar copy: DUP (element), also written MOV
+  if ((word & 0xdfe0_8400) == 0x5e00_0400) {
+    const imm5 = bits(word, 16, 5);
+    if (u != 0 || bits(word, 11, 4) != 0 || (imm5 & 0xf) == 0) return undefinedInstruction();
+    const sizeLog = ctz<u32>(imm5);
+    const bytes: u32 = 1 << sizeLog;
+    op(OP_V_DUP_LANE);
+    fields(v(rd), v(rn), 0);
+    ab(bytes, bytes);
+    imm(imm5 >> (sizeLog + 1));
+    return CONTINUES;
+  }
+  // scalar shift by immediate
+  if ((word & 0xdf80_0400) == 0x5f00_0400 && bits(word, 19, 4) != 0) return shiftImmediate(word, rd, rn, 1, u, true);
+  // scalar by element
+  if ((word & 0xdf00_0400) == 0x5f00_0000) return byElement(word, rd, rn, 1, u, size, true);
+  return unsupported();
 }

@@ -30,13 +30,15 @@ import {
   OP_SVC, OP_TBNZ, OP_TBZ, OP_UBFM_W, OP_UBFM_X, OP_UDIV_W, OP_UDIV_X, OP_UMADDL, OP_UMSUBL, OP_UMULH, OP_UNDEFINED,
   OP_UNSUPPORTED, OP_V_ARITH, OP_V_BIC_CONST, OP_V_CONST, OP_V_DUP_GPR, OP_V_DUP_LANE, OP_V_EXT, OP_V_INS_LANE,
   OP_V_LOGIC, OP_V_MOVE, OP_V_ORR_CONST, OP_V_PERMUTE, OP_V_REDUCE, OP_V_SHIFT, OP_V_TO_GPR, OP_V_TO_GPR_SIGNED_W,
-  OP_V_TO_GPR_SIGNED_X, OP_V_UNARY,
+  OP_V_TO_GPR_SIGNED_X, OP_V_UNARY, OP_V_NARROW, OP_V_WIDEN, OP_V_LONG, OP_V_PAIRWISE_LONG, OP_V_ELEMENT,
+  OP_V_ELEMENT_LONG, OP_V_TABLE, OP_V_STRUCT, STRUCT_WRITEBACK,
 } from './ops';
-import { EXCLUSIVE_ADDRESS, EXCLUSIVE_HIGH, EXCLUSIVE_VALUE, FLAG_C, FLAG_N, FLAG_V, FLAG_Z, PC, xSlot } from './state';
+import { EXCLUSIVE_ADDRESS, EXCLUSIVE_HIGH, EXCLUSIVE_VALUE, FLAG_C, FLAG_N, FLAG_V, FLAG_Z, PC, V_BASE, xSlot } from './state';
 import {
-  readLane, vectorArith, vectorDuplicate, vectorExtract, vectorLogic, vectorPermute, vectorReduce, vectorShift,
-  vectorUnary, writeLane,
+  broadcastLane, readLane, vectorArith, vectorDuplicate, vectorExtract, vectorLogic, vectorLong, vectorNarrow,
+  vectorPairwiseLong, vectorPermute, vectorReduce, vectorShift, vectorTable, vectorUnary, vectorWiden, writeLane,
 } from './simd-ops';
+import { structureAccess } from './simd-memory';
 
 /** Unicorn's AArch64 exception numbers (svc's, EXCP_SWI, is the host's ARM64_SVC_INTERRUPT). */
 const EXCP_UDEF: i32 = 1;
@@ -743,6 +745,47 @@ export function executeArm64(block: usize, blockPc: u64, first: u32, last: u32):
       }
       case OP_V_REDUCE: vectorReduce(slot(p, E_RD), slot(p, E_RN), <u8>fieldB(p), fieldA(p), <u32>immediate(p)); break;
       case OP_V_EXT: vectorExtract(slot(p, E_RD), slot(p, E_RN), slot(p, E_RM), <u32>immediate(p), fieldA(p)); break;
+      case OP_V_NARROW: {
+        vectorNarrow(slot(p, E_RD), slot(p, E_RN), <u8>fieldB(p), fieldA(p), <u32>immediate(p), <u32>load<u64>(p, E_IMM2));
+        break;
+      }
+      case OP_V_WIDEN: {
+        vectorWiden(slot(p, E_RD), slot(p, E_RN), <u8>fieldB(p), fieldA(p), <u32>immediate(p), <u32>load<u64>(p, E_IMM2));
+        break;
+      }
+      case OP_V_LONG: {
+        vectorLong(slot(p, E_RD), slot(p, E_RN), slot(p, E_RM), <u8>fieldB(p), fieldA(p), <u32>immediate(p));
+        break;
+      }
+      case OP_V_PAIRWISE_LONG: {
+        vectorPairwiseLong(slot(p, E_RD), slot(p, E_RN), <u8>fieldB(p), fieldA(p), <u32>immediate(p));
+        break;
+      }
+      case OP_V_ELEMENT: {
+        const bytes = fieldA(p);
+        const m = broadcastLane(slot(p, E_RM), bytes, <u32>load<u64>(p, E_IMM2));
+        vectorArith(slot(p, E_RD), slot(p, E_RN), m, <u8>fieldB(p), bytes, <u32>immediate(p));
+        break;
+      }
+      case OP_V_ELEMENT_LONG: {
+        const bytes = fieldA(p);
+        const m = broadcastLane(slot(p, E_RM), bytes, <u32>load<u64>(p, E_IMM2));
+        vectorLong(slot(p, E_RD), slot(p, E_RN), m, <u8>fieldB(p), bytes, <u32>immediate(p));
+        break;
+      }
+      case OP_V_TABLE: {
+        vectorTable(slot(p, E_RD), V_BASE, <u32>load<u16>(p, E_RN), fieldA(p), slot(p, E_RM), fieldB(p) != 0,
+          <u32>immediate(p));
+        break;
+      }
+      case OP_V_STRUCT: {
+        const baseValue = get(p, E_RN);
+        const fields = load<u64>(p, E_IMM2);
+        if (!structureAccess(<u32>load<u16>(p, E_RD), baseValue, fields)) return fault(p, base, first, blockPc);
+        if ((fields & STRUCT_WRITEBACK) != 0) set(p, E_RN, baseValue + get(p, E_RM) + immediate(p));
+        if (exitBlock) return exitAfter(p, base, first, blockPc);
+        break;
+      }
 
       default: {
         // A decoder/interpreter mismatch: report it as unsupported rather than guess.

@@ -243,8 +243,31 @@ export const OP_V_DUP_LANE: i32 = 206; // a = lane bytes, b = bytes written, imm
 export const OP_V_INS_LANE: i32 = 207; // a = lane bytes, b = destination lane, imm = source lane
 export const OP_V_LOGIC: i32 = 208; // b = operation, a = bytes written
 export const OP_V_ARITH: i32 = 209; // b = operation, a = lane bytes, imm = bytes written
-export const OP_V_UNARY: i32 = 210; // b = operation, a = lane bytes, imm = bytes written (or upper half)
-export const OP_V_SHIFT: i32 = 211; // b = operation, a = lane bytes, imm = amount, imm2 = bytes written or upper half
+export const OP_V_UNARY: i32 = 210; // b = operation, a = lane bytes, imm = bytes written
+export const OP_V_SHIFT: i32 = 211; // b = operation, a = lane bytes, imm = amount, imm2 = bytes written
 export const OP_V_PERMUTE: i32 = 212; // b = operation, a = lane bytes, imm = bytes written
 export const OP_V_REDUCE: i32 = 213; // b = operation, a = lane bytes, imm = bytes read
 export const OP_V_EXT: i32 = 214; // imm = byte index, a = bytes written
+export const OP_V_NARROW: i32 = 215; // b = operation, a = narrow lane bytes, imm = shift amount, imm2 = part
+export const OP_V_WIDEN: i32 = 216; // b = operation, a = narrow lane bytes, imm = shift amount, imm2 = part
+export const OP_V_LONG: i32 = 217; // b = operation, a = narrow lane bytes, imm = part
+export const OP_V_PAIRWISE_LONG: i32 = 218; // b = operation, a = lane bytes, imm = bytes written
+export const OP_V_ELEMENT: i32 = 219; // OP_V_ARITH with lane imm2 of vm for every lane of m
+export const OP_V_ELEMENT_LONG: i32 = 220; // OP_V_LONG with lane imm2 of vm for every lane of m
+export const OP_V_TABLE: i32 = 221; // rn = first table register number, a = registers, b = 1 for TBX, imm = bytes written
+// Structure loads and stores (LD1..LD4, ST1..ST4, LD1R..LD4R): rd = first register number, rn = base,
+// rm = post-index register (zero slot: the immediate), imm = post-index immediate, imm2 = STRUCT_* fields
+export const OP_V_STRUCT: i32 = 222;
+
+/** The OP_V_STRUCT fields packed in imm2. */
+export const STRUCT_SELEM_SHIFT: u32 = 0; // 3 bits: registers per structure, 1 to 4
+export const STRUCT_REPEAT_SHIFT: u32 = 3; // 3 bits: LD1/ST1 with 1 to 4 registers
+export const STRUCT_SIZE_SHIFT: u32 = 6; // 2 bits: log2 of the element bytes
+export const STRUCT_Q: u64 = 1 << 8; // 16-byte registers
+export const STRUCT_LOAD: u64 = 1 << 9;
+export const STRUCT_KIND_SHIFT: u32 = 10; // 2 bits: STRUCT_MULTIPLE, STRUCT_LANE, STRUCT_REPLICATE
+export const STRUCT_INDEX_SHIFT: u32 = 12; // 4 bits: the lane of a single-structure access
+export const STRUCT_WRITEBACK: u64 = 1 << 16; // post-index
+export const STRUCT_MULTIPLE: u32 = 0;
+export const STRUCT_LANE: u32 = 1;
+export const STRUCT_REPLICATE: u32 = 2;
