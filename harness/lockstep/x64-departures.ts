@@ -15,6 +15,10 @@
 // - `sse-alignment-unchecked`: a legacy SSE instruction with a 128-bit memory operand that is not
 //   16-byte aligned raises #GP(0) ("If a memory operand is not aligned on a 16-byte boundary"),
 //   except the unaligned moves; Unicorn runs it (its interrupt 13 comes only for cmpxchg16b).
+// - `phadd-phsub-same-register`: phaddw, phaddd, phaddsw, phsubw, phsubd, phsubsw take the low half
+//   of the result from the destination's pairs and the high half from the source's, both as they
+//   were before the instruction; with one register as both operands the two halves are equal.
+//   Unicorn writes the low half first and then takes the high half from what it wrote.
 // - `popcnt-refused`: Unicorn's x86 CPU leaves POPCNT out of its CPUID features, so it raises #UD
 //   (the manual's rule for a CPU without CPUID.01H:ECX.POPCNT). Compilers emit it for any target of
 //   the last fifteen years, so the WASM CPU runs it: "DEST := count of bits set in SRC; OF, SF, ZF,
@@ -170,6 +174,13 @@ export function documentedDifference(insn: DisassembledInstruction, before: Lock
     const manual = doubleShift(mnemonic === 'shld', littleEndian(operandBefore.subarray(0, bits / 8)), before.gprs[source.index]! & mask(bits), count, bits);
     const written = littleEndian(read(address, bits / 8));
     return written === manual.result && (b.flags & manual.defined) === manual.flags ? 'shld-shrd-rip-count-byte' : undefined;
+  }
+  if (/^ph(add|sub)(w|d|sw)$/.test(mnemonic) && first === second && /^xmm\d+$/.test(first!) && a.xmm && b.xmm) {
+    // The manual's result has two equal halves; Unicorn's low half is right.
+    const n = Number(first!.slice(3));
+    if (!onlyDiffer(a, b, []) || a.flags !== b.flags || a.xmm.some((value, i) => i !== n && value !== b.xmm![i])) return undefined;
+    const low = b.xmm[n]! & mask(64);
+    return (a.xmm[n]! & mask(64)) === low && b.xmm[n]! >> 64n === low ? 'phadd-phsub-same-register' : undefined;
   }
   if (mnemonic === 'lock neg') {
     if (!onlyDiffer(a, b, [])) return undefined;

@@ -241,7 +241,7 @@ export class LockstepRunner {
       }
       // Memory can only change through a memory operand or the stack and string instructions.
       const touchesMemory = insn === undefined || insn.operands.includes('[') ||
-        /^(push|call|enter|rep|stos|movs|lock)/.test(insn.mnemonic);
+        /^(push|call|enter|rep|stos|movs|lock|maskmov)/.test(insn.mnemonic);
       for (const window of touchesMemory ? this.windows : []) {
         const left = this.reference.read(window.address, window.size);
         const right = this.subject.read(window.address, window.size);
@@ -258,8 +258,10 @@ export class LockstepRunner {
         for (const window of this.windows) this.reference.write(window.address, this.subject.read(window.address, window.size));
         GPRS.forEach((name, i) => { if (a.gprs[i] !== b.gprs[i]) this.reference.writeRegister(name, b.gprs[i]!); });
         if (a.flags !== b.flags) this.reference.writeRegister('rflags', b.flags);
+        b.xmm?.forEach((value, i) => { if (a.xmm?.[i] !== value) this.reference.writeRegister(`xmm${i}`, value); });
         a.gprs = [...b.gprs];
         a.flags = b.flags;
+        a.xmm = b.xmm;
       }
       // Undefined flags: continue from Unicorn's values so later readers agree.
       if (a.flags !== b.flags) this.subject.writeRegister('rflags', a.flags);

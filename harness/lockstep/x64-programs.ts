@@ -1,7 +1,7 @@
 // Random x86-64 programs for lockstep runs: Intel-syntax statements drawn from templates (random
 // registers of every width, immediates, memory operands into a mapped data area, flag producers
-// before flag consumers, balanced stack use, bounded loops, calls, string instructions, SSE moves and
-// the integer SSE2 operations), assembled by Keystone.
+// before flag consumers, balanced stack use, bounded loops, calls, string instructions, SSE moves, the
+// integer SSE2, SSSE3 and SSE4 operations), assembled by Keystone.
 //
 // Registers r12 and r13 always point into the data area and r14 holds a small index, so every
 // generated memory operand stays mapped; no template writes them (or rsp, except through the stack
@@ -93,7 +93,8 @@ const TRAPS = ['int3', 'hlt', 'syscall', 'ud2', 'int 0x80'];
 /** The templates and their share of a mixed program, in percent. */
 const TEMPLATE_SHARES: [string, number][] = [
   ['alu', 14], ['move', 8], ['unary', 5], ['shift', 8], ['multiply-divide', 6], ['bit', 5], ['condition', 7],
-  ['flow', 7], ['stack', 6], ['string', 5], ['atomic', 6], ['misc', 4], ['sse', 12], ['flag', 7],
+  ['flow', 7], ['stack', 6], ['string', 5], ['atomic', 6], ['misc', 4], ['sse', 8], ['sse-more', 2], ['sse4', 2],
+  ['flag', 7],
 ];
 export const TEMPLATE_NAMES = TEMPLATE_SHARES.map(([name]) => name);
 
@@ -186,8 +187,8 @@ export class ProgramBuilder {
   }
 
   /** 16 for operands that must be aligned; now and then 1, so the #GP for a misaligned one is checked too. */
-  private sseAlignment(): number {
-    return this.rng.chance(0.03) ? 1 : 16;
+  private sseAlignment(misaligned = 0.03): number {
+    return this.rng.chance(misaligned) ? 1 : 16;
   }
 
   private imm(width: Width): string {
@@ -208,7 +209,8 @@ export class ProgramBuilder {
       alu: this.aluTemplate, move: this.moveTemplate, unary: this.unaryTemplate, shift: this.shiftTemplate,
       'multiply-divide': this.multiplyDivideTemplate, bit: this.bitTemplate, condition: this.conditionTemplate,
       flow: this.flowTemplate, stack: this.stackTemplate, string: this.stringTemplate, atomic: this.atomicTemplate,
-      misc: this.miscTemplate, sse: this.sseTemplate, flag: this.flagTemplate,
+      misc: this.miscTemplate, sse: this.sseTemplate, 'sse-more': this.sseMoreTemplate, sse4: this.sse4Template,
+      flag: this.flagTemplate,
     }[name];
     if (!template) throw new Error(`no template named ${name}`);
     template.call(this);
@@ -635,6 +637,78 @@ export class ProgramBuilder {
         const op = r.pick(['psrlw', 'psrld', 'psrlq', 'psraw', 'psrad', 'psllw', 'pslld', 'psllq', 'psrldq', 'pslldq']);
         this.emit(`${op} ${x()}, ${r.pick([0, 1, 3, 7, 8, 15, 16, 31, 32, 63, 64, r.int(256)])}`);
       }
+    }
+  }
+
+  /** The SSE2 integer operations beyond the basic ones, and the bit-exact moves of the FP types. */
+  private sseMoreTemplate(): void {
+    const r = this.rng;
+    const x = () => `xmm${r.int(16)}`;
+    const m128 = () => r.chance(0.7) ? x() : this.mem(128, true, this.sseAlignment(0.008));
+    switch (r.int(8)) {
+      case 0: case 1: case 2: {
+        const op = r.pick(['paddsb', 'paddsw', 'psubsb', 'psubsw', 'paddusw', 'psubusw', 'pavgb', 'pavgw', 'pmulhuw',
+          'pmulhw', 'pminsw', 'pmaxsw', 'pmaddwd', 'psadbw', 'unpcklps', 'unpckhps', 'unpcklpd', 'unpckhpd',
+          'movsldup', 'movshdup', 'cvttps2dq']);
+        this.emit(`${op} ${x()}, ${m128()}`);
+        break;
+      }
+      case 3: this.emit(`pinsrw ${x()}, ${r.chance(0.6) ? this.src(32) : this.mem(16, true)}, ${r.int(256)}`); break;
+      case 4: {
+        const op = r.pick(['pextrw', 'movmskps', 'movmskpd']);
+        this.emit(`${op} ${this.dst(r.chance(0.5) ? 32 : 64)}, ${x()}${op === 'pextrw' ? `, ${r.int(256)}` : ''}`);
+        break;
+      }
+      case 5: this.emit(`movddup ${x()}, ${r.chance(0.6) ? x() : this.mem(64, true)}`); break;
+      case 6: this.emit(`lddqu ${x()}, ${this.mem(128, true)}`); break;
+      default: {
+        // maskmovdqu stores through rdi: point it into the data area first
+        this.emit(`lea rdi, [${r.pick(['r12', 'r13'])} + ${hex(r.int(0x3f0))}]`);
+        this.emit(`maskmovdqu ${x()}, ${x()}`);
+      }
+    }
+  }
+
+  /** SSSE3, SSE4.1 and SSE4.2 integer operations (x86-64-v2), with their blends, inserts and extracts. */
+  private sse4Template(): void {
+    const r = this.rng;
+    const x = () => `xmm${r.int(16)}`;
+    const m128 = () => r.chance(0.7) ? x() : this.mem(128, true, this.sseAlignment(0.008));
+    switch (r.int(10)) {
+      case 0: case 1: case 2: {
+        const op = r.pick(['pshufb', 'phaddw', 'phaddd', 'phaddsw', 'pmaddubsw', 'phsubw', 'phsubd', 'phsubsw', 'psignb',
+          'psignw', 'psignd', 'pmulhrsw', 'pabsb', 'pabsw', 'pabsd', 'pmuldq', 'pcmpeqq', 'packusdw', 'pminsb', 'pminsd',
+          'pminuw', 'pminud', 'pmaxsb', 'pmaxsd', 'pmaxuw', 'pmaxud', 'pmulld', 'phminposuw', 'pcmpgtq', 'ptest']);
+        this.emit(`${op} ${x()}, ${m128()}`);
+        break;
+      }
+      case 3: this.emit(`${r.pick(['pblendvb', 'blendvps', 'blendvpd'])} ${x()}, ${m128()}, xmm0`); break;
+      case 4: {
+        const op = r.pick(['palignr', 'pblendw', 'blendps', 'blendpd', 'mpsadbw']);
+        this.emit(`${op} ${x()}, ${m128()}, ${r.pick([0, 1, 4, 8, 15, 16, 17, 31, 32, r.int(256)])}`);
+        break;
+      }
+      case 5: {
+        const [op, width] = r.pick([['pmovsxbw', 64], ['pmovsxbd', 32], ['pmovsxbq', 16], ['pmovsxwd', 64], ['pmovsxwq', 32],
+          ['pmovsxdq', 64], ['pmovzxbw', 64], ['pmovzxbd', 32], ['pmovzxbq', 16], ['pmovzxwd', 64], ['pmovzxwq', 32],
+          ['pmovzxdq', 64]] as const);
+        this.emit(`${op} ${x()}, ${r.chance(0.6) ? x() : this.mem(width, true)}`);
+        break;
+      }
+      case 6: {
+        const [op, width] = r.pick([['pextrb', 8], ['pextrw', 16], ['pextrd', 32], ['pextrq', 64], ['extractps', 32]] as const);
+        const target = r.chance(0.5) ? this.mem(width) : this.dst(width === 64 ? 64 : 32);
+        this.emit(`${op} ${target}, ${x()}, ${r.int(256)}`);
+        break;
+      }
+      case 7: {
+        const [op, width] = r.pick([['pinsrb', 8], ['pinsrd', 32], ['pinsrq', 64]] as const);
+        const source = r.chance(0.5) ? this.mem(width, true) : this.src(width === 64 ? 64 : 32);
+        this.emit(`${op} ${x()}, ${source}, ${r.int(256)}`);
+        break;
+      }
+      case 8: this.emit(`insertps ${x()}, ${r.chance(0.6) ? x() : this.mem(32, true)}, ${r.int(256)}`); break;
+      default: this.emit(`movntdqa ${x()}, ${this.mem(128, true, this.sseAlignment(0.008))}`);
     }
   }
 

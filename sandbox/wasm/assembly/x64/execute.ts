@@ -35,6 +35,7 @@ import {
   OP_TEST_RI32_JCC, OP_DEC64_JCC, OP_DEC32_JCC, OP_ALU_MI32, OP_ALU_MI64, OP_POP64, OP_PUSH64,
 } from './ops';
 import { executeSse } from './sse';
+import { SSE_MASKMOVDQU } from './ops';
 import {
   ARITHMETIC_FLAGS, CF, DF, FLAGS_FIXED, POPF_WRITABLE, RFLAGS, RIP, RSP, ZF, gprSlot,
 } from './state';
@@ -901,7 +902,7 @@ export function executeX64(block: usize, blockPc: u64, first: u32, last: u32): i
       // ---- SSE ----
       case OP_SSE: {
         let address: u64 = 0;
-        if (rmSlot(p) == 0) {
+        if (rmSlot(p) == 0 || load<u8>(p, E_SUB) == SSE_MASKMOVDQU) {
           address = addressOf(p);
           if ((load<u8>(p, E_FLAGS) & F_ALIGNED) != 0 && (address & 15) != 0) {
             return exception(p, base, first, VECTOR_GENERAL_PROTECTION);

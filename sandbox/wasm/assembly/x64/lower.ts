@@ -5,23 +5,31 @@
 import { X64Encoding } from '../../../../isa/x64/codes';
 import { X64Instruction } from '../../../../isa/x64/instruction';
 import {
-  E_BASE, E_BYTES, E_DISP, E_FLAGS, E_IMM, E_IMM2, E_INDEX, E_LENGTH, E_NEXT, E_OFFSET, E_OP, E_REG, E_RM, E_SCALE,
-  E_SEGMENT, E_SIZE, E_SIZE2, E_SUB, ENTRY_SIZE, F_ADDR32, F_ALIGNED, F_COUNT_CL, F_REP, F_REPNE, OP_ALU_MI, OP_ALU_MR,
-  OP_ALU_R_RM, OP_ALU_RI, OP_ALU_RR, OP_BSF, OP_BSR, OP_BSWAP, OP_BT_I, OP_BT_R, OP_CALL, OP_CALL_RM, OP_CBW, OP_CMOV,
+  ENTRY_SIZE, E_BASE, E_BYTES, E_DISP, E_FLAGS, E_IMM, E_IMM2, E_INDEX, E_LENGTH, E_NEXT, E_OFFSET, E_OP, E_REG, E_RM,
+  E_SCALE, E_SEGMENT, E_SIZE, E_SIZE2, E_SUB, F_ADDR32, F_ALIGNED, F_COUNT_CL, F_REP, F_REPNE, OP_ALU_MI, OP_ALU_MR,
+  OP_ALU_RI, OP_ALU_RR, OP_ALU_R_RM, OP_BSF, OP_BSR, OP_BSWAP, OP_BT_I, OP_BT_R, OP_CALL, OP_CALL_RM, OP_CBW, OP_CMOV,
   OP_CMPXCHG, OP_CMPXCHG_DOUBLE, OP_CWD, OP_DEC, OP_DIV, OP_ENTER, OP_FLAG, OP_HLT, OP_IDIV, OP_IMUL1, OP_IMUL_R_RM,
   OP_IMUL_R_RM_I, OP_INC, OP_INT, OP_INVALID, OP_JCC, OP_JMP, OP_JMP_RM, OP_LEA, OP_LEAVE, OP_LOAD, OP_LOOP, OP_LZCNT,
-  OP_MOV_RI, OP_MOV_RR, OP_MOVSX, OP_MOVZX, OP_MUL, OP_NEG, OP_NOP, OP_NOT, OP_POP_RM, OP_POPCNT, OP_POPF, OP_PUSH_I,
-  OP_PUSH_RM, OP_PUSHF, OP_RET, OP_SETCC, OP_SHIFT, OP_SHIFT_DOUBLE, OP_SSE, OP_STORE, OP_STORE_I, OP_STRING,
-  OP_SYSCALL, OP_TEST_I, OP_TEST_R, OP_TZCNT, OP_UNSUPPORTED, OP_XADD, OP_XCHG, OP_XLAT, SSE_LOAD128, SSE_MOVD_FROM_XMM,
-  SSE_MOVD_TO_XMM, SSE_MOVHLPS, SSE_MOVHP_LOAD, SSE_MOVHP_STORE, SSE_MOVLHPS, SSE_MOVLP_LOAD, SSE_MOVLP_STORE,
-  SSE_MOVQ_LOAD, SSE_MOVQ_STORE, SSE_MOVSD_LOAD, SSE_MOVSD_STORE, SSE_MOVSS_LOAD, SSE_MOVSS_STORE, SSE_PACKSSDW,
-  SSE_PACKSSWB, SSE_PACKUSWB, SSE_PADDB, SSE_PADDD, SSE_PADDQ, SSE_PADDUSB, SSE_PADDW, SSE_PAND, SSE_PANDN,
-  SSE_PCMPEQB, SSE_PCMPEQD, SSE_PCMPEQW, SSE_PCMPGTB, SSE_PCMPGTD, SSE_PCMPGTW, SSE_PMAXUB, SSE_PMINUB,
-  SSE_PMOVMSKB, SSE_PMULLW, SSE_PMULUDQ, SSE_POR, SSE_PSHUFD, SSE_PSHUFHW, SSE_PSHUFLW, SSE_PSLLD, SSE_PSLLD_I,
-  SSE_PSLLDQ_I, SSE_PSLLQ, SSE_PSLLQ_I, SSE_PSLLW, SSE_PSLLW_I, SSE_PSRAD, SSE_PSRAD_I, SSE_PSRAW, SSE_PSRAW_I,
-  SSE_PSRLD, SSE_PSRLD_I, SSE_PSRLDQ_I, SSE_PSRLQ, SSE_PSRLQ_I, SSE_PSRLW, SSE_PSRLW_I, SSE_PSUBB, SSE_PSUBD,
-  SSE_PSUBQ, SSE_PSUBUSB, SSE_PSUBW, SSE_PUNPCKHBW, SSE_PUNPCKHDQ, SSE_PUNPCKHQDQ, SSE_PUNPCKHWD, SSE_PUNPCKLBW,
-  SSE_PUNPCKLDQ, SSE_PUNPCKLQDQ, SSE_PUNPCKLWD, SSE_PXOR, SSE_SHUFPD, SSE_SHUFPS, SSE_STORE128,
+  OP_MOVSX, OP_MOVZX, OP_MOV_RI, OP_MOV_RR, OP_MUL, OP_NEG, OP_NOP, OP_NOT, OP_POPCNT, OP_POPF, OP_POP_RM, OP_PUSHF,
+  OP_PUSH_I, OP_PUSH_RM, OP_RET, OP_SETCC, OP_SHIFT, OP_SHIFT_DOUBLE, OP_SSE, OP_STORE, OP_STORE_I, OP_STRING,
+  OP_SYSCALL, OP_TEST_I, OP_TEST_R, OP_TZCNT, OP_UNSUPPORTED, OP_XADD, OP_XCHG, OP_XLAT, SSE_BLENDPD, SSE_BLENDPS,
+  SSE_BLENDVPD, SSE_BLENDVPS, SSE_CVTTPS2DQ, SSE_INSERTPS, SSE_LOAD128, SSE_MASKMOVDQU, SSE_MOVDDUP,
+  SSE_MOVD_FROM_XMM, SSE_MOVD_TO_XMM, SSE_MOVHLPS, SSE_MOVHP_LOAD, SSE_MOVHP_STORE, SSE_MOVLHPS, SSE_MOVLP_LOAD,
+  SSE_MOVLP_STORE, SSE_MOVMSKPD, SSE_MOVMSKPS, SSE_MOVQ_LOAD, SSE_MOVQ_STORE, SSE_MOVSD_LOAD, SSE_MOVSD_STORE,
+  SSE_MOVSHDUP, SSE_MOVSLDUP, SSE_MOVSS_LOAD, SSE_MOVSS_STORE, SSE_MPSADBW, SSE_PABSB, SSE_PABSD, SSE_PABSW,
+  SSE_PACKSSDW, SSE_PACKSSWB, SSE_PACKUSDW, SSE_PACKUSWB, SSE_PADDB, SSE_PADDD, SSE_PADDQ, SSE_PADDSB, SSE_PADDSW,
+  SSE_PADDUSB, SSE_PADDUSW, SSE_PADDW, SSE_PALIGNR, SSE_PAND, SSE_PANDN, SSE_PAVGB, SSE_PAVGW, SSE_PBLENDVB,
+  SSE_PBLENDW, SSE_PCMPEQB, SSE_PCMPEQD, SSE_PCMPEQQ, SSE_PCMPEQW, SSE_PCMPGTB, SSE_PCMPGTD, SSE_PCMPGTQ, SSE_PCMPGTW,
+  SSE_PEXTR, SSE_PHADDD, SSE_PHADDSW, SSE_PHADDW, SSE_PHMINPOSUW, SSE_PHSUBD, SSE_PHSUBSW, SSE_PHSUBW, SSE_PINSR,
+  SSE_PMADDUBSW, SSE_PMADDWD, SSE_PMAXSB, SSE_PMAXSD, SSE_PMAXSW, SSE_PMAXUB, SSE_PMAXUD, SSE_PMAXUW, SSE_PMINSB,
+  SSE_PMINSD, SSE_PMINSW, SSE_PMINUB, SSE_PMINUD, SSE_PMINUW, SSE_PMOVMSKB, SSE_PMOVSXBW, SSE_PMOVZXBW, SSE_PMULDQ,
+  SSE_PMULHRSW, SSE_PMULHUW, SSE_PMULHW, SSE_PMULLD, SSE_PMULLW, SSE_PMULUDQ, SSE_POR, SSE_PSADBW, SSE_PSHUFB,
+  SSE_PSHUFD, SSE_PSHUFHW, SSE_PSHUFLW, SSE_PSIGNB, SSE_PSIGND, SSE_PSIGNW, SSE_PSLLD, SSE_PSLLDQ_I, SSE_PSLLD_I,
+  SSE_PSLLQ, SSE_PSLLQ_I, SSE_PSLLW, SSE_PSLLW_I, SSE_PSRAD, SSE_PSRAD_I, SSE_PSRAW, SSE_PSRAW_I, SSE_PSRLD,
+  SSE_PSRLDQ_I, SSE_PSRLD_I, SSE_PSRLQ, SSE_PSRLQ_I, SSE_PSRLW, SSE_PSRLW_I, SSE_PSUBB, SSE_PSUBD, SSE_PSUBQ,
+  SSE_PSUBSB, SSE_PSUBSW, SSE_PSUBUSB, SSE_PSUBUSW, SSE_PSUBW, SSE_PTEST, SSE_PUNPCKHBW, SSE_PUNPCKHDQ,
+  SSE_PUNPCKHQDQ, SSE_PUNPCKHWD, SSE_PUNPCKLBW, SSE_PUNPCKLDQ, SSE_PUNPCKLQDQ, SSE_PUNPCKLWD, SSE_PXOR, SSE_SHUFPD,
+  SSE_SHUFPS, SSE_STORE128,
 } from './ops';
 import { FS_BASE, GS_BASE, ZERO, gprSlot, xmmSlot } from './state';
 
@@ -117,7 +125,8 @@ export function lowerX64(insn: X64Instruction, bytes: usize, p: usize, blockPc: 
   if (insn.encoding != X64Encoding.LEGACY) op = OP_UNSUPPORTED;
   else if (insn.map == 0) op = lowerOneByte(insn, p);
   else if (insn.map == 1) op = lowerTwoByte(insn, p);
-  else op = OP_UNSUPPORTED;
+  else if (insn.map == 2) op = lowerSse38(insn, p);
+  else op = lowerSse3A(insn, p);
   if (op == OP_UNSUPPORTED) {
     store<u16>(p, OP_UNSUPPORTED, E_OP);
     return true;
@@ -450,7 +459,7 @@ function lowerTwoByte(insn: X64Instruction, p: usize): u16 {
     return OP_BSWAP;
   }
   if (opcode >= 0x10 && opcode <= 0x17 || opcode >= 0x28 && opcode <= 0x2b || opcode >= 0x50 && opcode <= 0x7f ||
-    opcode >= 0xd0 || opcode == 0xc6 || opcode == 0xd6) {
+    opcode >= 0xd0 || opcode == 0xc4 || opcode == 0xc5 || opcode == 0xc6) {
     return lowerSse(insn, p, opcode, prefix);
   }
   switch (opcode) {
@@ -547,7 +556,20 @@ function lowerTwoByte(insn: X64Instruction, p: usize): u16 {
   return OP_SSE;
 }
 
-/** SSE moves and the integer SSE2 operations compilers emit; MMX forms (no 66) are not implemented. */
+/** A legacy SSE operation on xmm and xmm/m128; a 128-bit memory operand must be 16-byte aligned. */
+function sseBinary(insn: X64Instruction, p: usize, sub: u8): u16 {
+  setXmmRm(insn, p);
+  addFlag(p, F_ALIGNED);
+  return sse(p, sub, 16);
+}
+
+/** The r/m operand of pinsr*, pextr* and extractps: a whole general register (no AH..BH), or memory. */
+function setGprOrMemory(insn: X64Instruction, p: usize): void {
+  if (insn.mod == 3) store<u16>(p, <u16>gprSlot(<u32>insn.rm), E_RM);
+  else setMemory(insn, p);
+}
+
+/** SSE moves, the SSE2 integer operations, and the SSE3 moves; MMX forms (no 66) are not implemented. */
 function lowerSse(insn: X64Instruction, p: usize, opcode: u32, prefix: u32): u16 {
   setReg(p, xmm(insn.reg));
   switch (opcode) {
@@ -562,7 +584,12 @@ function lowerSse(insn: X64Instruction, p: usize, opcode: u32, prefix: u32): u16
       return sse(p, store ? SSE_MOVSD_STORE : SSE_MOVSD_LOAD, 8);
     }
     case 0x12: case 0x16: {
-      if (prefix != 0 && prefix != 0x66) return OP_UNSUPPORTED;
+      if (prefix == 0xf3) return sseBinary(insn, p, opcode == 0x12 ? SSE_MOVSLDUP : SSE_MOVSHDUP);
+      if (prefix == 0xf2) {
+        if (opcode != 0x12) return OP_UNSUPPORTED;
+        setXmmRm(insn, p);
+        return sse(p, SSE_MOVDDUP, 8);
+      }
       if (insn.mod == 3) {
         if (prefix != 0) return OP_UNSUPPORTED;
         setXmmRm(insn, p);
@@ -576,6 +603,12 @@ function lowerSse(insn: X64Instruction, p: usize, opcode: u32, prefix: u32): u16
       setMemory(insn, p);
       return sse(p, opcode == 0x13 ? SSE_MOVLP_STORE : SSE_MOVHP_STORE, 8);
     }
+    case 0x14: case 0x15: {
+      // unpcklps/unpckhps and unpcklpd/unpckhpd: the dword and qword interleaves
+      if (prefix != 0 && prefix != 0x66) return OP_UNSUPPORTED;
+      const low = opcode == 0x14;
+      return sseBinary(insn, p, prefix == 0 ? (low ? SSE_PUNPCKLDQ : SSE_PUNPCKHDQ) : (low ? SSE_PUNPCKLQDQ : SSE_PUNPCKHQDQ));
+    }
     case 0x28: case 0x29: case 0x2b: {
       if (prefix != 0 && prefix != 0x66) return OP_UNSUPPORTED;
       if (opcode == 0x2b && insn.mod == 3) return OP_UNSUPPORTED;
@@ -583,12 +616,23 @@ function lowerSse(insn: X64Instruction, p: usize, opcode: u32, prefix: u32): u16
       addFlag(p, F_ALIGNED);
       return sse(p, opcode == 0x28 ? SSE_LOAD128 : SSE_STORE128, 16);
     }
+    case 0x50: {
+      // movmskps, movmskpd: sign bits into a general register
+      if (prefix != 0 && prefix != 0x66 || insn.mod != 3) return OP_UNSUPPORTED;
+      setReg(p, <u16>gprSlot(<u32>insn.reg));
+      store<u16>(p, xmm(insn.rm), E_RM);
+      return sse(p, prefix == 0 ? SSE_MOVMSKPS : SSE_MOVMSKPD, 8);
+    }
     case 0x54: case 0x55: case 0x56: case 0x57: {
       // andps/andpd, andnps/andnpd, orps/orpd, xorps/xorpd: bitwise, the same as the integer forms
       if (prefix != 0 && prefix != 0x66) return OP_UNSUPPORTED;
-      setXmmRm(insn, p);
-      addFlag(p, F_ALIGNED);
-      return sse(p, opcode == 0x54 ? SSE_PAND : opcode == 0x55 ? SSE_PANDN : opcode == 0x56 ? SSE_POR : SSE_PXOR, 16);
+      return sseBinary(insn, p, opcode == 0x54 ? SSE_PAND : opcode == 0x55 ? SSE_PANDN : opcode == 0x56 ? SSE_POR : SSE_PXOR);
+    }
+    case 0x5b: {
+      // cvttps2dq: the truncating conversion clang uses for shifts by a vector (cvtps2dq and
+      // cvtdq2ps round or produce floating point and stay refused)
+      if (prefix != 0xf3) return OP_UNSUPPORTED;
+      return sseBinary(insn, p, SSE_CVTTPS2DQ);
     }
     case 0x6e: case 0x7e: {
       if (prefix == 0xf3 && opcode == 0x7e) {
@@ -617,21 +661,44 @@ function lowerSse(insn: X64Instruction, p: usize, opcode: u32, prefix: u32): u16
       addFlag(p, F_ALIGNED);
       return sse(p, SSE_STORE128, 16);
     }
+    case 0xf0: { // lddqu: an unaligned load
+      if (prefix != 0xf2 || insn.mod == 3) return OP_UNSUPPORTED;
+      setMemory(insn, p);
+      return sse(p, SSE_LOAD128, 16);
+    }
     case 0x70: {
-      setXmmRm(insn, p);
       setImm(p, insn.imm & 0xff);
-      addFlag(p, F_ALIGNED);
-      if (prefix == 0x66) return sse(p, SSE_PSHUFD, 16);
-      if (prefix == 0xf2) return sse(p, SSE_PSHUFLW, 16);
-      if (prefix == 0xf3) return sse(p, SSE_PSHUFHW, 16);
+      if (prefix == 0x66) return sseBinary(insn, p, SSE_PSHUFD);
+      if (prefix == 0xf2) return sseBinary(insn, p, SSE_PSHUFLW);
+      if (prefix == 0xf3) return sseBinary(insn, p, SSE_PSHUFHW);
       return OP_UNSUPPORTED;
     }
     case 0xc6: {
       if (prefix != 0 && prefix != 0x66) return OP_UNSUPPORTED;
-      setXmmRm(insn, p);
       setImm(p, insn.imm & 0xff);
-      addFlag(p, F_ALIGNED);
-      return sse(p, prefix == 0 ? SSE_SHUFPS : SSE_SHUFPD, 16);
+      return sseBinary(insn, p, prefix == 0 ? SSE_SHUFPS : SSE_SHUFPD);
+    }
+    case 0xc4: { // pinsrw xmm, r32/m16, imm8
+      if (prefix != 0x66) return OP_UNSUPPORTED;
+      setGprOrMemory(insn, p);
+      setImm(p, insn.imm & 7);
+      return sse(p, SSE_PINSR, 2);
+    }
+    case 0xc5: { // pextrw r32, xmm, imm8 (register form only)
+      if (prefix != 0x66 || insn.mod != 3) return OP_UNSUPPORTED;
+      setReg(p, xmm(insn.rm));
+      store<u16>(p, <u16>gprSlot(<u32>insn.reg), E_RM);
+      setImm(p, insn.imm & 7);
+      return sse(p, SSE_PEXTR, 2);
+    }
+    case 0xf7: { // maskmovdqu: to [rdi]
+      if (prefix != 0x66 || insn.mod != 3) return OP_UNSUPPORTED;
+      store<u16>(p, xmm(insn.rm), E_RM);
+      store<u16>(p, <u16>gprSlot(7), E_BASE);
+      if (insn.addressSize == 4) addFlag(p, F_ADDR32);
+      if (insn.segment == 0x64) store<u16>(p, <u16>FS_BASE, E_SEGMENT);
+      else if (insn.segment == 0x65) store<u16>(p, <u16>GS_BASE, E_SEGMENT);
+      return sse(p, SSE_MASKMOVDQU, 16);
     }
     case 0x71: case 0x72: case 0x73: {
       if (prefix != 0x66 || insn.mod != 3) return OP_UNSUPPORTED;
@@ -678,19 +745,33 @@ function lowerSse(insn: X64Instruction, p: usize, opcode: u32, prefix: u32): u16
     case 0xd4: sub = SSE_PADDQ; break;
     case 0xd5: sub = SSE_PMULLW; break;
     case 0xd8: sub = SSE_PSUBUSB; break;
+    case 0xd9: sub = SSE_PSUBUSW; break;
     case 0xda: sub = SSE_PMINUB; break;
     case 0xdb: sub = SSE_PAND; break;
     case 0xdc: sub = SSE_PADDUSB; break;
+    case 0xdd: sub = SSE_PADDUSW; break;
     case 0xde: sub = SSE_PMAXUB; break;
     case 0xdf: sub = SSE_PANDN; break;
+    case 0xe0: sub = SSE_PAVGB; break;
     case 0xe1: sub = SSE_PSRAW; break;
     case 0xe2: sub = SSE_PSRAD; break;
+    case 0xe3: sub = SSE_PAVGW; break;
+    case 0xe4: sub = SSE_PMULHUW; break;
+    case 0xe5: sub = SSE_PMULHW; break;
+    case 0xe8: sub = SSE_PSUBSB; break;
+    case 0xe9: sub = SSE_PSUBSW; break;
+    case 0xea: sub = SSE_PMINSW; break;
     case 0xeb: sub = SSE_POR; break;
+    case 0xec: sub = SSE_PADDSB; break;
+    case 0xed: sub = SSE_PADDSW; break;
+    case 0xee: sub = SSE_PMAXSW; break;
     case 0xef: sub = SSE_PXOR; break;
     case 0xf1: sub = SSE_PSLLW; break;
     case 0xf2: sub = SSE_PSLLD; break;
     case 0xf3: sub = SSE_PSLLQ; break;
     case 0xf4: sub = SSE_PMULUDQ; break;
+    case 0xf5: sub = SSE_PMADDWD; break;
+    case 0xf6: sub = SSE_PSADBW; break;
     case 0xf8: sub = SSE_PSUBB; break;
     case 0xf9: sub = SSE_PSUBW; break;
     case 0xfa: sub = SSE_PSUBD; break;
@@ -700,9 +781,97 @@ function lowerSse(insn: X64Instruction, p: usize, opcode: u32, prefix: u32): u16
     case 0xfe: sub = SSE_PADDD; break;
     default: return OP_UNSUPPORTED;
   }
-  setXmmRm(insn, p);
   // Legacy SSE operations on a 128-bit memory operand need it 16-byte aligned (#GP otherwise); only
-  // the unaligned moves (movups, movupd, movdqu) and the 64- and 32-bit forms do not.
-  addFlag(p, F_ALIGNED);
-  return sse(p, sub, 16);
+  // the unaligned moves (movups, movupd, movdqu, lddqu) and the narrower forms do not.
+  return sseBinary(insn, p, sub);
+}
+
+/** The 0F 38 map: SSSE3 and SSE4.1/4.2 integer operations (66-prefixed; the MMX forms are not implemented). */
+function lowerSse38(insn: X64Instruction, p: usize): u16 {
+  const opcode = <u32>insn.opcode;
+  if (insn.mandatoryPrefix != 0x66) return OP_UNSUPPORTED; // MMX forms, crc32 and movbe
+  setReg(p, xmm(insn.reg));
+  if (opcode >= 0x20 && opcode <= 0x25 || opcode >= 0x30 && opcode <= 0x35) {
+    // pmovsx*, pmovzx*: the low 8, 4 or 2 bytes of the source, extended
+    const kind = opcode & 7;
+    const read: i32 = kind == 0 || kind == 3 || kind == 5 ? 8 : kind == 1 || kind == 4 ? 4 : 2;
+    setXmmRm(insn, p);
+    return sse(p, <u8>((opcode >= 0x30 ? SSE_PMOVZXBW : SSE_PMOVSXBW) + kind), read);
+  }
+  if (opcode == 0x2a) { // movntdqa: an aligned load
+    if (insn.mod == 3) return OP_UNSUPPORTED;
+    setMemory(insn, p);
+    addFlag(p, F_ALIGNED);
+    return sse(p, SSE_LOAD128, 16);
+  }
+  if (opcode == 0x17) return sseBinary(insn, p, SSE_PTEST);
+  let sub: u8 = 0;
+  switch (opcode) {
+    case 0x00: sub = SSE_PSHUFB; break;
+    case 0x01: sub = SSE_PHADDW; break;
+    case 0x02: sub = SSE_PHADDD; break;
+    case 0x03: sub = SSE_PHADDSW; break;
+    case 0x04: sub = SSE_PMADDUBSW; break;
+    case 0x05: sub = SSE_PHSUBW; break;
+    case 0x06: sub = SSE_PHSUBD; break;
+    case 0x07: sub = SSE_PHSUBSW; break;
+    case 0x08: sub = SSE_PSIGNB; break;
+    case 0x09: sub = SSE_PSIGNW; break;
+    case 0x0a: sub = SSE_PSIGND; break;
+    case 0x0b: sub = SSE_PMULHRSW; break;
+    case 0x10: sub = SSE_PBLENDVB; break;
+    case 0x14: sub = SSE_BLENDVPS; break;
+    case 0x15: sub = SSE_BLENDVPD; break;
+    case 0x1c: sub = SSE_PABSB; break;
+    case 0x1d: sub = SSE_PABSW; break;
+    case 0x1e: sub = SSE_PABSD; break;
+    case 0x28: sub = SSE_PMULDQ; break;
+    case 0x29: sub = SSE_PCMPEQQ; break;
+    case 0x2b: sub = SSE_PACKUSDW; break;
+    case 0x37: sub = SSE_PCMPGTQ; break;
+    case 0x38: sub = SSE_PMINSB; break;
+    case 0x39: sub = SSE_PMINSD; break;
+    case 0x3a: sub = SSE_PMINUW; break;
+    case 0x3b: sub = SSE_PMINUD; break;
+    case 0x3c: sub = SSE_PMAXSB; break;
+    case 0x3d: sub = SSE_PMAXSD; break;
+    case 0x3e: sub = SSE_PMAXUW; break;
+    case 0x3f: sub = SSE_PMAXUD; break;
+    case 0x40: sub = SSE_PMULLD; break;
+    case 0x41: sub = SSE_PHMINPOSUW; break;
+    default: return OP_UNSUPPORTED;
+  }
+  return sseBinary(insn, p, sub);
+}
+
+/** The 0F 3A map: SSSE3 palignr and the SSE4.1 blends, inserts and extracts with an immediate. */
+function lowerSse3A(insn: X64Instruction, p: usize): u16 {
+  const opcode = <u32>insn.opcode;
+  if (insn.mandatoryPrefix != 0x66) return OP_UNSUPPORTED; // MMX palignr
+  setReg(p, xmm(insn.reg));
+  setImm(p, insn.imm & 0xff);
+  switch (opcode) {
+    case 0x0c: return sseBinary(insn, p, SSE_BLENDPS);
+    case 0x0d: return sseBinary(insn, p, SSE_BLENDPD);
+    case 0x0e: return sseBinary(insn, p, SSE_PBLENDW);
+    case 0x0f: return sseBinary(insn, p, SSE_PALIGNR);
+    case 0x42: return sseBinary(insn, p, SSE_MPSADBW);
+    case 0x14: case 0x15: case 0x16: case 0x17: { // pextrb, pextrw, pextrd/q, extractps
+      const size: i32 = opcode == 0x14 ? 1 : opcode == 0x15 ? 2 : opcode == 0x16 && insn.rexW ? 8 : 4;
+      setGprOrMemory(insn, p);
+      setImm(p, (insn.imm & 0xff) & (16 / size - 1));
+      return sse(p, SSE_PEXTR, size);
+    }
+    case 0x20: case 0x22: { // pinsrb, pinsrd/q
+      const size: i32 = opcode == 0x20 ? 1 : insn.rexW ? 8 : 4;
+      setGprOrMemory(insn, p);
+      setImm(p, (insn.imm & 0xff) & (16 / size - 1));
+      return sse(p, SSE_PINSR, size);
+    }
+    case 0x21: { // insertps: a dword of xmm or m32
+      setXmmRm(insn, p);
+      return sse(p, SSE_INSERTPS, 4);
+    }
+  }
+  return OP_UNSUPPORTED; // rounding, dot products, carry-less multiply, string compares
 }

@@ -206,67 +206,147 @@ export const SSE_MOVLP_STORE: u8 = 12; // m64 = low half
 export const SSE_MOVHP_STORE: u8 = 13; // m64 = high half
 export const SSE_MOVHLPS: u8 = 14; // low of xmm = high of xmm2
 export const SSE_MOVLHPS: u8 = 15; // high of xmm = low of xmm2
-// Two-operand integer operations on 128 bits: xmm = xmm op r/m128 (below SSE_BINARY_END)
-export const SSE_PXOR: u8 = 20;
-export const SSE_POR: u8 = 21;
-export const SSE_PAND: u8 = 22;
-export const SSE_PANDN: u8 = 23;
-export const SSE_PADDB: u8 = 24;
-export const SSE_PADDW: u8 = 25;
-export const SSE_PADDD: u8 = 26;
-export const SSE_PADDQ: u8 = 27;
-export const SSE_PSUBB: u8 = 28;
-export const SSE_PSUBW: u8 = 29;
-export const SSE_PSUBD: u8 = 30;
-export const SSE_PSUBQ: u8 = 31;
-export const SSE_PMULLW: u8 = 32;
-export const SSE_PMULUDQ: u8 = 33;
-export const SSE_PCMPEQB: u8 = 34;
-export const SSE_PCMPEQW: u8 = 35;
-export const SSE_PCMPEQD: u8 = 36;
-export const SSE_PCMPGTB: u8 = 37;
-export const SSE_PCMPGTW: u8 = 38;
-export const SSE_PCMPGTD: u8 = 39;
-export const SSE_PUNPCKLBW: u8 = 40;
-export const SSE_PUNPCKLWD: u8 = 41;
-export const SSE_PUNPCKLDQ: u8 = 42;
-export const SSE_PUNPCKLQDQ: u8 = 43;
-export const SSE_PUNPCKHBW: u8 = 44;
-export const SSE_PUNPCKHWD: u8 = 45;
-export const SSE_PUNPCKHDQ: u8 = 46;
-export const SSE_PUNPCKHQDQ: u8 = 47;
-export const SSE_PACKUSWB: u8 = 48;
-export const SSE_PACKSSWB: u8 = 49;
-export const SSE_PACKSSDW: u8 = 50;
-export const SSE_PMINUB: u8 = 51;
-export const SSE_PMAXUB: u8 = 52;
-export const SSE_PSUBUSB: u8 = 53;
-export const SSE_PADDUSB: u8 = 54;
-export const SSE_BINARY_END: u8 = 60;
-// With an 8-bit immediate (imm)
-export const SSE_PSHUFD: u8 = 60;
-export const SSE_PSHUFLW: u8 = 61;
-export const SSE_PSHUFHW: u8 = 62;
-export const SSE_SHUFPS: u8 = 63;
-export const SSE_SHUFPD: u8 = 64;
-// Shifts of xmm (reg) by an immediate count: imm
-export const SSE_PSRLW_I: u8 = 70;
-export const SSE_PSRLD_I: u8 = 71;
-export const SSE_PSRLQ_I: u8 = 72;
-export const SSE_PSRAW_I: u8 = 73;
-export const SSE_PSRAD_I: u8 = 74;
-export const SSE_PSLLW_I: u8 = 75;
-export const SSE_PSLLD_I: u8 = 76;
-export const SSE_PSLLQ_I: u8 = 77;
-export const SSE_PSRLDQ_I: u8 = 78;
-export const SSE_PSLLDQ_I: u8 = 79;
+// Forms with operands of their own sizes (rm is a general register or xmm slot, or 0 for memory)
+export const SSE_PMOVMSKB: u8 = 16; // general register (reg) = byte sign mask of xmm (rm)
+export const SSE_MOVMSKPS: u8 = 17; // general register (reg) = dword sign mask of xmm (rm)
+export const SSE_MOVMSKPD: u8 = 18; // general register (reg) = qword sign mask of xmm (rm)
+export const SSE_PMOVSXBW: u8 = 19; // xmm = sign- or zero-extended lanes of the low bytes of xmm/m (size: bytes read)
+export const SSE_PMOVSXBD: u8 = 20;
+export const SSE_PMOVSXBQ: u8 = 21;
+export const SSE_PMOVSXWD: u8 = 22;
+export const SSE_PMOVSXWQ: u8 = 23;
+export const SSE_PMOVSXDQ: u8 = 24;
+export const SSE_PMOVZXBW: u8 = 25;
+export const SSE_PMOVZXBD: u8 = 26;
+export const SSE_PMOVZXBQ: u8 = 27;
+export const SSE_PMOVZXWD: u8 = 28;
+export const SSE_PMOVZXWQ: u8 = 29;
+export const SSE_PMOVZXDQ: u8 = 30;
+export const SSE_MOVDDUP: u8 = 31; // xmm = the low qword of xmm/m64, twice
+export const SSE_PINSR: u8 = 32; // lane imm of xmm (reg) = general register or memory (rm), size bytes
+export const SSE_PEXTR: u8 = 33; // general register (zero-extended) or memory (rm) = lane imm of xmm (reg)
+export const SSE_INSERTPS: u8 = 34; // a dword of xmm/m32 into a dword of xmm, then dwords zeroed (imm)
+export const SSE_PTEST: u8 = 35; // ZF and CF from xmm AND / ANDN xmm/m128
+export const SSE_MASKMOVDQU: u8 = 36; // the bytes of xmm (reg) whose mask byte (rm) has its top bit set, to [rdi]
+// Two-operand operations on 128 bits: xmm = xmm op xmm/m128 (SSE_BINARY_START to SSE_BINARY_END)
+export const SSE_BINARY_START: u8 = 40;
+export const SSE_PXOR: u8 = 40;
+export const SSE_POR: u8 = 41;
+export const SSE_PAND: u8 = 42;
+export const SSE_PANDN: u8 = 43;
+export const SSE_PADDB: u8 = 44;
+export const SSE_PADDW: u8 = 45;
+export const SSE_PADDD: u8 = 46;
+export const SSE_PADDQ: u8 = 47;
+export const SSE_PSUBB: u8 = 48;
+export const SSE_PSUBW: u8 = 49;
+export const SSE_PSUBD: u8 = 50;
+export const SSE_PSUBQ: u8 = 51;
+export const SSE_PMULLW: u8 = 52;
+export const SSE_PMULUDQ: u8 = 53;
+export const SSE_PCMPEQB: u8 = 54;
+export const SSE_PCMPEQW: u8 = 55;
+export const SSE_PCMPEQD: u8 = 56;
+export const SSE_PCMPGTB: u8 = 57;
+export const SSE_PCMPGTW: u8 = 58;
+export const SSE_PCMPGTD: u8 = 59;
+export const SSE_PUNPCKLBW: u8 = 60;
+export const SSE_PUNPCKLWD: u8 = 61;
+export const SSE_PUNPCKLDQ: u8 = 62; // also unpcklps
+export const SSE_PUNPCKLQDQ: u8 = 63; // also unpcklpd
+export const SSE_PUNPCKHBW: u8 = 64;
+export const SSE_PUNPCKHWD: u8 = 65;
+export const SSE_PUNPCKHDQ: u8 = 66; // also unpckhps
+export const SSE_PUNPCKHQDQ: u8 = 67; // also unpckhpd
+export const SSE_PACKUSWB: u8 = 68;
+export const SSE_PACKSSWB: u8 = 69;
+export const SSE_PACKSSDW: u8 = 70;
+export const SSE_PMINUB: u8 = 71;
+export const SSE_PMAXUB: u8 = 72;
+export const SSE_PSUBUSB: u8 = 73;
+export const SSE_PADDUSB: u8 = 74;
+export const SSE_PSUBUSW: u8 = 75;
+export const SSE_PADDUSW: u8 = 76;
+export const SSE_PADDSB: u8 = 77;
+export const SSE_PADDSW: u8 = 78;
+export const SSE_PSUBSB: u8 = 79;
+export const SSE_PSUBSW: u8 = 80;
+export const SSE_PAVGB: u8 = 81;
+export const SSE_PAVGW: u8 = 82;
+export const SSE_PMULHUW: u8 = 83;
+export const SSE_PMULHW: u8 = 84;
+export const SSE_PMINSW: u8 = 85;
+export const SSE_PMAXSW: u8 = 86;
+export const SSE_PMADDWD: u8 = 87;
+export const SSE_PSADBW: u8 = 88;
+// SSSE3
+export const SSE_PSHUFB: u8 = 89;
+export const SSE_PHADDW: u8 = 90;
+export const SSE_PHADDD: u8 = 91;
+export const SSE_PHADDSW: u8 = 92;
+export const SSE_PMADDUBSW: u8 = 93;
+export const SSE_PHSUBW: u8 = 94;
+export const SSE_PHSUBD: u8 = 95;
+export const SSE_PHSUBSW: u8 = 96;
+export const SSE_PSIGNB: u8 = 97;
+export const SSE_PSIGNW: u8 = 98;
+export const SSE_PSIGND: u8 = 99;
+export const SSE_PMULHRSW: u8 = 100;
+export const SSE_PABSB: u8 = 101; // xmm = |xmm/m128| (the destination is not read)
+export const SSE_PABSW: u8 = 102;
+export const SSE_PABSD: u8 = 103;
+// SSE4.1 and SSE4.2
+export const SSE_PBLENDVB: u8 = 104; // mask in xmm0
+export const SSE_BLENDVPS: u8 = 105;
+export const SSE_BLENDVPD: u8 = 106;
+export const SSE_PMULDQ: u8 = 107;
+export const SSE_PCMPEQQ: u8 = 108;
+export const SSE_PACKUSDW: u8 = 109;
+export const SSE_PMINSB: u8 = 110;
+export const SSE_PMINSD: u8 = 111;
+export const SSE_PMINUW: u8 = 112;
+export const SSE_PMINUD: u8 = 113;
+export const SSE_PMAXSB: u8 = 114;
+export const SSE_PMAXSD: u8 = 115;
+export const SSE_PMAXUW: u8 = 116;
+export const SSE_PMAXUD: u8 = 117;
+export const SSE_PMULLD: u8 = 118;
+export const SSE_PHMINPOSUW: u8 = 119;
+export const SSE_PCMPGTQ: u8 = 120;
+// SSE3 duplicating moves (the destination is not read)
+export const SSE_MOVSLDUP: u8 = 121;
+export const SSE_MOVSHDUP: u8 = 122;
+// The one floating-point conversion: truncating, so independent of MXCSR (see executeSse)
+export const SSE_CVTTPS2DQ: u8 = 123;
+export const SSE_BINARY_END: u8 = 140;
+// With an immediate: xmm = shuffle or blend of xmm and xmm/m128 by imm
+export const SSE_PSHUFD: u8 = 140;
+export const SSE_PSHUFLW: u8 = 141;
+export const SSE_PSHUFHW: u8 = 142;
+export const SSE_SHUFPS: u8 = 143;
+export const SSE_SHUFPD: u8 = 144;
+export const SSE_PALIGNR: u8 = 145;
+export const SSE_PBLENDW: u8 = 146;
+export const SSE_BLENDPS: u8 = 147;
+export const SSE_BLENDPD: u8 = 148;
+export const SSE_MPSADBW: u8 = 149;
+// Shifts by an immediate count (imm); reg is the xmm register shifted
+export const SSE_PSRLW_I: u8 = 160;
+export const SSE_PSRLD_I: u8 = 161;
+export const SSE_PSRLQ_I: u8 = 162;
+export const SSE_PSRAW_I: u8 = 163;
+export const SSE_PSRAD_I: u8 = 164;
+export const SSE_PSLLW_I: u8 = 165;
+export const SSE_PSLLD_I: u8 = 166;
+export const SSE_PSLLQ_I: u8 = 167;
+export const SSE_PSRLDQ_I: u8 = 168;
+export const SSE_PSLLDQ_I: u8 = 169;
 // Shifts by a count in xmm/m128 (its low 64 bits)
-export const SSE_PSRLW: u8 = 80;
-export const SSE_PSRLD: u8 = 81;
-export const SSE_PSRLQ: u8 = 82;
-export const SSE_PSRAW: u8 = 83;
-export const SSE_PSRAD: u8 = 84;
-export const SSE_PSLLW: u8 = 85;
-export const SSE_PSLLD: u8 = 86;
-export const SSE_PSLLQ: u8 = 87;
-export const SSE_PMOVMSKB: u8 = 90; // general register = byte sign mask of xmm
+export const SSE_PSRLW: u8 = 170;
+export const SSE_PSRLD: u8 = 171;
+export const SSE_PSRLQ: u8 = 172;
+export const SSE_PSRAW: u8 = 173;
+export const SSE_PSRAD: u8 = 174;
+export const SSE_PSLLW: u8 = 175;
+export const SSE_PSLLD: u8 = 176;
+export const SSE_PSLLQ: u8 = 177;
