@@ -1,40 +1,60 @@
 // The corpus itself: every build loads, every function runs, and every build of the same C function
-// agrees with every other build (a check of the harness that the engine tests rely on).
+// agrees with every other build (a check of the harness that the engine tests rely on); then the
+// WASM CPU against it: every function of every build computes on the WASM CPU what it computes on
+// Unicorn.
 import { describe, expect, it } from 'vitest';
 import { ARCHES } from '../../core/arch.ts';
+import type { Sandbox } from '../../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
-import { callFunction, loadBuild, loadCorpus, randomArguments, snapshotData } from '../../harness/corpus/corpus.ts';
+import { WasmSandbox } from '../../sandbox/wasm/wasm-sandbox.ts';
+import {
+  type CorpusBuild, callFunction, loadBuild, loadCorpus, randomArguments, snapshotData,
+} from '../../harness/corpus/corpus.ts';
+
+const VECTOR_GLOBALS = ['vec_i16a', 'vec_i16b', 'vec_i16c', 'vec_i32a', 'vec_i32b', 'vec_i32c', 'vec_i64a', 'vec_u8a',
+  'vec_u8b', 'vec_u8c'];
 
 describe.each(ARCHES)('compiler corpus, %s', (arch) => {
   const builds = loadCorpus(arch);
+  const next = randomArguments(1);
+  const cases = builds[0]!.functions.flatMap((fn) => Array.from({ length: 4 }, () => ({
+    name: fn.name, args: Array.from({ length: fn.arity }, next),
+  })));
 
-  it('has gcc and clang builds at -O0 to -O2 and -Os with the same functions', () => {
+  /** Every case called in turn on `sandbox` with `build` loaded: results and memory after each. */
+  function outcomes(sandbox: Sandbox, build: CorpusBuild): string[] {
+    const seen = cases.map(({ name, args }) => {
+      const fn = build.functions.find((f) => f.name === name)!;
+      const result = callFunction(sandbox, fn.address, args);
+      const data = JSON.stringify(snapshotData(sandbox, build));
+      return `${name}(${args.join(',')}) = ${fn.returnsValue ? result : '-'} ; ${data}`;
+    });
+    sandbox.close();
+    return seen;
+  }
+
+  it('has gcc and clang builds at -O0 to -O3 and -Os with the same functions', () => {
     expect(builds.map((b) => b.name)).toEqual(expect.arrayContaining(
-      ['gcc', 'clang'].flatMap((cc) => ['O0', 'O1', 'O2', 'Os'].map((o) => `${arch}-${cc}-${o}`))));
+      ['gcc', 'clang'].flatMap((cc) => ['O0', 'O1', 'O2', 'O3', 'Os'].map((o) => `${arch}-${cc}-${o}`))));
+    if (arch === 'x64') expect(builds.map((b) => b.name)).toEqual(expect.arrayContaining(['x64-gcc-O3-v2', 'x64-clang-O3-v2']));
     const names = builds[0]!.functions.map((f) => f.name).sort();
-    expect(names.length).toBeGreaterThanOrEqual(35);
+    expect(names.length).toBeGreaterThanOrEqual(60);
+    expect(names.filter((name) => name.startsWith('vec_')).length).toBeGreaterThanOrEqual(25);
     for (const build of builds) expect(build.functions.map((f) => f.name).sort(), build.name).toEqual(names);
   });
 
-  it('computes the same results and memory effects in every build', () => {
-    const next = randomArguments(1);
-    const cases = builds[0]!.functions.flatMap((fn) => Array.from({ length: 4 }, () => ({
-      name: fn.name, args: Array.from({ length: fn.arity }, next),
-    })));
+  it('computes the same results and memory effects in every build, and the WASM CPU computes them too', () => {
     let reference: string[] | undefined;
     for (const build of builds) {
-      const sandbox = new UnicornSandbox(arch);
-      loadBuild(sandbox, build);
-      expect(Object.keys(snapshotData(sandbox, build)).sort()).toEqual(['counter', 'history', 'points', 'scratch']);
-      const seen = cases.map(({ name, args }) => {
-        const fn = build.functions.find((f) => f.name === name)!;
-        const result = callFunction(sandbox, fn.address, args);
-        const data = JSON.stringify(snapshotData(sandbox, build));
-        return `${name}(${args.join(',')}) = ${fn.returnsValue ? result : '-'} ; ${data}`;
-      });
-      sandbox.close();
+      const unicorn = new UnicornSandbox(arch);
+      loadBuild(unicorn, build);
+      expect(Object.keys(snapshotData(unicorn, build)).sort()).toEqual(['counter', 'history', 'points', 'scratch', ...VECTOR_GLOBALS]);
+      const seen = outcomes(unicorn, build);
       if (reference) expect(seen, build.name).toEqual(reference);
       reference ??= seen;
+      const wasm = new WasmSandbox(arch);
+      loadBuild(wasm, build);
+      expect(outcomes(wasm, build), `${build.name} on the WASM CPU`).toEqual(reference);
     }
   });
 });

@@ -18,6 +18,15 @@ void *memset(void *dst, int c, u64 n) {
     return dst;
 }
 
+/* gcc calls this for __builtin_popcount on x86-64 without POPCNT (vector.c); the SWAR form below is
+   not turned back into a call. */
+i32 __popcountdi2(u64 x) {
+    x = x - ((x >> 1) & 0x5555555555555555ul);
+    x = (x & 0x3333333333333333ul) + ((x >> 2) & 0x3333333333333333ul);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0ful;
+    return (i32)((x * 0x0101010101010101ul) >> 56);
+}
+
 NOINLINE u64 helper(u64 x) {
     counter += 1;
     return x * 2654435761u + 17;
