@@ -1,7 +1,7 @@
 // The corpus itself: every build loads, every function runs, and every build of the same C function
 // agrees with every other build (a check of the harness that the engine tests rely on); then the
-// WASM CPU against it: every function of every build computes on the WASM CPU what it computes on
-// Unicorn.
+// WASM CPU against it: every instruction the builds emit runs, and every function of every build
+// computes on the WASM CPU what it computes on Unicorn.
 import { describe, expect, it } from 'vitest';
 import { ARCHES } from '../../core/arch.ts';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
@@ -10,6 +10,7 @@ import { WasmSandbox } from '../../sandbox/wasm/wasm-sandbox.ts';
 import {
   type CorpusBuild, callFunction, loadBuild, loadCorpus, randomArguments, snapshotData,
 } from '../../harness/corpus/corpus.ts';
+import { corpusCoverage } from '../../harness/corpus/coverage.ts';
 
 const VECTOR_GLOBALS = ['vec_i16a', 'vec_i16b', 'vec_i16c', 'vec_i32a', 'vec_i32b', 'vec_i32c', 'vec_i64a', 'vec_u8a',
   'vec_u8b', 'vec_u8c'];
@@ -57,4 +58,18 @@ describe.each(ARCHES)('compiler corpus, %s', (arch) => {
       expect(outcomes(wasm, build), `${build.name} on the WASM CPU`).toEqual(reference);
     }
   });
+
+  it('emits only instructions the WASM CPU runs', async () => {
+    const coverage = await corpusCoverage(arch, builds);
+    const forms = [...coverage.forms.values()];
+    expect(forms.filter((f) => f.outcome === 'refused').map((f) => `${f.form}: ${f.example.text} in ${f.example.build}`)).toEqual([]);
+    // The trap instructions compilers plant are the only ones that raise the undefined-instruction exception.
+    expect(forms.filter((f) => f.outcome === 'undefined' && !/^(ud2|udf)\b/.test(f.form)).map((f) => f.form)).toEqual([]);
+    // The corpus holds what vectorised loops compile to, the widening add of the report among them.
+    expect(forms.filter((f) => f.vector).length).toBeGreaterThan(arch === 'x64' ? 150 : 250);
+    const expected = arch === 'x64' ? ['pmaddwd xmm, xmm', 'pshufb xmm, xmm', 'pmovzxbw xmm, m64', 'psadbw xmm, xmm']
+      : ['saddw v.2d, v.2d, v.2s', 'saddw2 v.2d, v.2d, v.4s', 'mla v.4s, v.4s, v.4s', 'tbl v.16b, {v.16b x1}, v.16b',
+        'ld2 {v.16b x2}, [x]'];
+    expect([...coverage.forms.keys()]).toEqual(expect.arrayContaining(expected));
+  }, 120_000);
 });
