@@ -6,7 +6,7 @@ import type { CpuProvider } from './lab-core.ts';
 
 export const browserCpu: CpuProvider = {
   backend: 'wasm-cpu',
-  create: (arch) => new WasmSandbox(arch),
+  create: (arch, options) => new WasmSandbox(arch, options),
 };
 
 /** Compiles cpu.wasm; until it is done (or if it fails), creating a sandbox throws and says why. */

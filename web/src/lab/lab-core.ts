@@ -3,6 +3,7 @@
 // messaging here, so the same code runs in the page's worker and, on real Unicorn, in Node tests.
 import { ARCH, type Arch } from '../../../core/arch.ts';
 import type { GuestModule } from '../../../core/module.ts';
+import type { Planner } from '../../../engine/host/transaction.ts';
 import { GuestProcess } from '../../../sandbox/process.ts';
 import { RunBudget } from '../../../sandbox/run-budget.ts';
 import type { Sandbox } from '../../../sandbox/sandbox.ts';
@@ -15,14 +16,15 @@ import { disassembleAll } from './disassembly.ts';
 import { LabView } from './lab-view.ts';
 import { type EngineParts, PatchLab } from './patch-lab.ts';
 import type {
-  AssembleReport, CpuStatus, Diagnostic, LoadReport, ModuleSummary, OutputMark, PatchingStatus, PatchReport, ProgramSpec,
+  AssembleReport, CpuStatus, Diagnostic, LandingPadSettings, LoadReport, ModuleSummary, OutputMark, PatchingStatus, PatchReport, ProgramSpec,
   RunState, Snapshot, TransactionView,
 } from './protocol.ts';
 
 /** Creates the CPU guests run on; `create` throws, saying why, for an architecture it cannot run. */
 export interface CpuProvider {
   backend: string;
-  create(arch: Arch): Sandbox;
+  /** `enforceBranchTargets`: the CPU enforces landing pads (a CPU that cannot throws). */
+  create(arch: Arch, options?: { enforceBranchTargets?: boolean }): Sandbox;
 }
 
 /** The engine's parts for patching programs of an architecture. */
@@ -48,7 +50,14 @@ export class LabCore {
   private steppedMark: OutputMark | undefined;
   private engine: EngineParts = { reason: 'no program is loaded' };
 
+  private landingPads: LandingPadSettings = { enforce: false, keep: true };
+
   constructor(private readonly cpu: CpuProvider, private readonly engineFor: EngineProvider) {}
+
+  /** Landing pads: enforcement counts from the next load or reset, keeping them from the next patch. */
+  setLandingPads(settings: LandingPadSettings | undefined): void {
+    if (settings) this.landingPads = { ...settings };
+  }
 
   get patchingStatus(): PatchingStatus {
     if (!this.cpuStatus.available) return { available: false, reason: this.cpuStatus.reason };
@@ -163,7 +172,7 @@ export class LabCore {
     if (!this.program) return;
     let sandbox: Sandbox;
     try {
-      sandbox = this.cpu.create(this.program.arch);
+      sandbox = this.cpu.create(this.program.arch, this.landingPads.enforce ? { enforceBranchTargets: true } : {});
       this.cpuStatus = { available: true, backend: this.cpu.backend };
     } catch (error) {
       this.cpuStatus = { available: false, reason: `Programs cannot run here: ${error instanceof Error ? error.message : String(error)}.` };
@@ -173,8 +182,11 @@ export class LabCore {
     // Every slice, and every step of a transaction waiting for a safe point, spends the budget.
     const process = new GuestProcess(sandbox, { modules: this.modules, budget: new RunBudget({ maxInstructions: this.instructionBudget }) });
     this.process = process;
-    if (this.engine.planner) {
-      this.patches = new PatchLab(process, this.modules, this.engine, (address) => this.symbolize(address), disassembleAll);
+    const engine = this.engine;
+    if (engine.planner) {
+      // The planner reads the setting when it plans, so a change counts from the next patch.
+      const planner: Planner = (request) => engine.planner({ ...request, landingPads: this.landingPads.keep ? 'keep' : 'overwrite' });
+      this.patches = new PatchLab(process, this.modules, { ...engine, planner }, (address) => this.symbolize(address), disassembleAll);
     }
     this.view.restarted();
   }

@@ -67,11 +67,12 @@ async function handle(request: LabRequest, wasRunning: boolean, generation: numb
     case 'check-patches': return { type: 'patches-checked', reports: await core.checkPatches(request.patches) };
     case 'load': {
       await cpuReady;
+      core.setLandingPads(request.settings.landingPads);
       const report = await core.load(request.program, request.settings.budget);
       await publish(true);
       return { type: 'loaded', report };
     }
-    case 'reset': core.reset(request.settings.budget); await publish(true); return { type: 'done' };
+    case 'reset': core.setLandingPads(request.settings.landingPads); core.reset(request.settings.budget); await publish(true); return { type: 'done' };
     case 'step': core.step(); await publish(true); return { type: 'done' };
     case 'step-over': await core.stepOver(); await publish(true); return { type: 'done' };
     case 'run': void runLoop(request.settings); return { type: 'done' };
@@ -81,6 +82,7 @@ async function handle(request: LabRequest, wasRunning: boolean, generation: numb
     case 'rollback-patch': {
       // A patch goes in while the program runs: the run pauses for the transaction and goes on after it.
       const resume = wasRunning && !request.stepwise;
+      core.setLandingPads(request.settings.landingPads);
       const view = request.type === 'apply-patch' ? await core.applyPatch(request.patch, request.stepwise)
         : await core.rollbackPatch(request.module, request.stepwise);
       // Paused (or asked anything else) while the transaction went in: the run stays stopped.

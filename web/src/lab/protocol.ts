@@ -209,6 +209,15 @@ export interface RunSettings {
   speed: number;
   /** Instruction budget of a run started from reset. */
   budget: number;
+  /** Landing pads: the CPU enforces them (from the next load or reset); patches keep them (from the next patch). */
+  landingPads?: LandingPadSettings;
+}
+
+export interface LandingPadSettings {
+  /** The CPU enforces IBT (x86-64) or BTI on guarded pages (ARM64), as a CPU with them switched on does. */
+  enforce: boolean;
+  /** The engine keeps a function's landing pad first; off, it writes the jump over it, as it did before. */
+  keep: boolean;
 }
 
 export type LabRequest =

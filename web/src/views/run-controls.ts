@@ -16,6 +16,8 @@ export class RunControls {
   private readonly budget = byId<HTMLInputElement>('budget');
   private readonly status = byId('run-state');
   private readonly cpuNotice = byId('cpu-notice');
+  private readonly enforcePads = byId<HTMLInputElement>('enforce-pads');
+  private readonly keepPads = byId<HTMLInputElement>('keep-pads');
 
   constructor(perform: (action: Action) => void, onSpeedChange: () => void) {
     this.run.addEventListener('click', () => perform('run'));
@@ -28,7 +30,8 @@ export class RunControls {
 
   get settings(): RunSettings {
     const budget = Math.floor(Number(this.budget.value));
-    return { speed: Number(this.speed.value), budget: Number.isFinite(budget) && budget > 0 ? budget : 10_000_000 };
+    return { speed: Number(this.speed.value), budget: Number.isFinite(budget) && budget > 0 ? budget : 10_000_000,
+      landingPads: { enforce: this.enforcePads.checked, keep: this.keepPads.checked } };
   }
 
   /** `midTransaction`: a transaction is half replayed, and the guest waits for it; `budgetSpent`: only Reset goes on. */
