@@ -65,10 +65,11 @@ describe.each(ARCHES)('module assembly, %s', (arch) => {
     const end = (name: string) => at(name).address + at(name).size;
     // Before a (nothing: it starts the text), before b (nop, int3, .balign) and before f (.align);
     // not before c (a label), d (.byte) or e (an instruction other than nop, or a label).
+    // A gap the alignment left empty (f may already be aligned after e) is no fill.
     expect(module.fill).toEqual([
       { address: end('a'), size: at('b').address - end('a') },
       { address: end('e'), size: at('f').address - end('e') },
-    ]);
+    ].filter((gap) => gap.size > 0));
     expect(at('b').address - end('a')).toBeGreaterThanOrEqual(2);
   });
 
