@@ -32,6 +32,15 @@ import {
   OP_V_LOGIC, OP_V_MOVE, OP_V_ORR_CONST, OP_V_PERMUTE, OP_V_REDUCE, OP_V_SHIFT, OP_V_TO_GPR, OP_V_TO_GPR_SIGNED_W,
   OP_V_TO_GPR_SIGNED_X, OP_V_UNARY, OP_V_NARROW, OP_V_WIDEN, OP_V_LONG, OP_V_PAIRWISE_LONG, OP_V_ELEMENT,
   OP_V_ELEMENT_LONG, OP_V_TABLE, OP_V_STRUCT, STRUCT_WRITEBACK,
+  OP_MEM_IMM_LD16, OP_MEM_IMM_LD32, OP_MEM_IMM_LD64, OP_MEM_IMM_LD8, OP_MEM_IMM_LDS16_W, OP_MEM_IMM_LDS16_X,
+  OP_MEM_IMM_LDS32, OP_MEM_IMM_LDS8_W, OP_MEM_IMM_LDS8_X, OP_MEM_IMM_ST16, OP_MEM_IMM_ST32, OP_MEM_IMM_ST64,
+  OP_MEM_IMM_ST8, OP_MEM_IMM_VLD128, OP_MEM_IMM_VLD16, OP_MEM_IMM_VLD32, OP_MEM_IMM_VLD64, OP_MEM_IMM_VLD8,
+  OP_MEM_IMM_VST128, OP_MEM_IMM_VST16, OP_MEM_IMM_VST32, OP_MEM_IMM_VST64, OP_MEM_IMM_VST8, OP_MEM_INDEXED_LD16,
+  OP_MEM_INDEXED_LD32, OP_MEM_INDEXED_LD64, OP_MEM_INDEXED_LD8, OP_MEM_INDEXED_LDS16_W, OP_MEM_INDEXED_LDS16_X,
+  OP_MEM_INDEXED_LDS32, OP_MEM_INDEXED_LDS8_W, OP_MEM_INDEXED_LDS8_X, OP_MEM_INDEXED_ST16, OP_MEM_INDEXED_ST32,
+  OP_MEM_INDEXED_ST64, OP_MEM_INDEXED_ST8, OP_MEM_INDEXED_VLD128, OP_MEM_INDEXED_VLD16, OP_MEM_INDEXED_VLD32,
+  OP_MEM_INDEXED_VLD64, OP_MEM_INDEXED_VLD8, OP_MEM_INDEXED_VST128, OP_MEM_INDEXED_VST16, OP_MEM_INDEXED_VST32,
+  OP_MEM_INDEXED_VST64, OP_MEM_INDEXED_VST8,
 } from './ops';
 import { EXCLUSIVE_ADDRESS, EXCLUSIVE_HIGH, EXCLUSIVE_VALUE, FLAG_C, FLAG_N, FLAG_V, FLAG_Z, PC, V_BASE, xSlot } from './state';
 import {
@@ -532,52 +541,52 @@ export function executeArm64(block: usize, blockPc: u64, first: u32, last: u32):
       }
 
       // ---- loads and stores, base + immediate (or a literal address) ----
-      case OP_MEM_IMM + MEM_LD64: {
+      case OP_MEM_IMM_LD64: {
         const value = read64(get(p, E_RN) + immediate(p));
         if (faulted) return fault(p, base, first, blockPc);
         set(p, E_RD, value);
         if (exitBlock) return exitAfter(p, base, first, blockPc);
         break;
       }
-      case OP_MEM_IMM + MEM_LD32: {
+      case OP_MEM_IMM_LD32: {
         const value = read32(get(p, E_RN) + immediate(p));
         if (faulted) return fault(p, base, first, blockPc);
         set(p, E_RD, value);
         if (exitBlock) return exitAfter(p, base, first, blockPc);
         break;
       }
-      case OP_MEM_IMM + MEM_LD8: {
+      case OP_MEM_IMM_LD8: {
         const value = read8(get(p, E_RN) + immediate(p));
         if (faulted) return fault(p, base, first, blockPc);
         set(p, E_RD, value);
         if (exitBlock) return exitAfter(p, base, first, blockPc);
         break;
       }
-      case OP_MEM_IMM + MEM_ST64: {
+      case OP_MEM_IMM_ST64: {
         write64(get(p, E_RN) + immediate(p), get(p, E_RD));
         if (faulted) return fault(p, base, first, blockPc);
         if (exitBlock) return exitAfter(p, base, first, blockPc);
         break;
       }
-      case OP_MEM_IMM + MEM_ST32: {
+      case OP_MEM_IMM_ST32: {
         write32(get(p, E_RN) + immediate(p), get(p, E_RD));
         if (faulted) return fault(p, base, first, blockPc);
         if (exitBlock) return exitAfter(p, base, first, blockPc);
         break;
       }
-      case OP_MEM_IMM + MEM_ST8: {
+      case OP_MEM_IMM_ST8: {
         write8(get(p, E_RN) + immediate(p), get(p, E_RD));
         if (faulted) return fault(p, base, first, blockPc);
         if (exitBlock) return exitAfter(p, base, first, blockPc);
         break;
       }
-      case OP_MEM_IMM + MEM_LD16: case OP_MEM_IMM + MEM_LDS8_X: case OP_MEM_IMM + MEM_LDS8_W:
-      case OP_MEM_IMM + MEM_LDS16_X: case OP_MEM_IMM + MEM_LDS16_W: case OP_MEM_IMM + MEM_LDS32:
-      case OP_MEM_IMM + MEM_ST16:
-      case OP_MEM_IMM + MEM_VLD8: case OP_MEM_IMM + MEM_VLD16: case OP_MEM_IMM + MEM_VLD32:
-      case OP_MEM_IMM + MEM_VLD64: case OP_MEM_IMM + MEM_VLD128:
-      case OP_MEM_IMM + MEM_VST8: case OP_MEM_IMM + MEM_VST16: case OP_MEM_IMM + MEM_VST32:
-      case OP_MEM_IMM + MEM_VST64: case OP_MEM_IMM + MEM_VST128: {
+      case OP_MEM_IMM_LD16: case OP_MEM_IMM_LDS8_X: case OP_MEM_IMM_LDS8_W:
+      case OP_MEM_IMM_LDS16_X: case OP_MEM_IMM_LDS16_W: case OP_MEM_IMM_LDS32:
+      case OP_MEM_IMM_ST16:
+      case OP_MEM_IMM_VLD8: case OP_MEM_IMM_VLD16: case OP_MEM_IMM_VLD32:
+      case OP_MEM_IMM_VLD64: case OP_MEM_IMM_VLD128:
+      case OP_MEM_IMM_VST8: case OP_MEM_IMM_VST16: case OP_MEM_IMM_VST32:
+      case OP_MEM_IMM_VST64: case OP_MEM_IMM_VST128: {
         const kind = <i32>load<u16>(p) - OP_MEM_IMM;
         if (!access(p, kind, get(p, E_RN) + immediate(p))) return fault(p, base, first, blockPc);
         if (exitBlock) return exitAfter(p, base, first, blockPc);
@@ -585,15 +594,15 @@ export function executeArm64(block: usize, blockPc: u64, first: u32, last: u32):
       }
 
       // ---- loads and stores with pre/post-index or a register offset ----
-      case OP_MEM_INDEXED + MEM_LD64: case OP_MEM_INDEXED + MEM_LD32: case OP_MEM_INDEXED + MEM_LD16:
-      case OP_MEM_INDEXED + MEM_LD8: case OP_MEM_INDEXED + MEM_LDS8_X: case OP_MEM_INDEXED + MEM_LDS8_W:
-      case OP_MEM_INDEXED + MEM_LDS16_X: case OP_MEM_INDEXED + MEM_LDS16_W: case OP_MEM_INDEXED + MEM_LDS32:
-      case OP_MEM_INDEXED + MEM_ST64: case OP_MEM_INDEXED + MEM_ST32: case OP_MEM_INDEXED + MEM_ST16:
-      case OP_MEM_INDEXED + MEM_ST8:
-      case OP_MEM_INDEXED + MEM_VLD8: case OP_MEM_INDEXED + MEM_VLD16: case OP_MEM_INDEXED + MEM_VLD32:
-      case OP_MEM_INDEXED + MEM_VLD64: case OP_MEM_INDEXED + MEM_VLD128:
-      case OP_MEM_INDEXED + MEM_VST8: case OP_MEM_INDEXED + MEM_VST16: case OP_MEM_INDEXED + MEM_VST32:
-      case OP_MEM_INDEXED + MEM_VST64: case OP_MEM_INDEXED + MEM_VST128: {
+      case OP_MEM_INDEXED_LD64: case OP_MEM_INDEXED_LD32: case OP_MEM_INDEXED_LD16:
+      case OP_MEM_INDEXED_LD8: case OP_MEM_INDEXED_LDS8_X: case OP_MEM_INDEXED_LDS8_W:
+      case OP_MEM_INDEXED_LDS16_X: case OP_MEM_INDEXED_LDS16_W: case OP_MEM_INDEXED_LDS32:
+      case OP_MEM_INDEXED_ST64: case OP_MEM_INDEXED_ST32: case OP_MEM_INDEXED_ST16:
+      case OP_MEM_INDEXED_ST8:
+      case OP_MEM_INDEXED_VLD8: case OP_MEM_INDEXED_VLD16: case OP_MEM_INDEXED_VLD32:
+      case OP_MEM_INDEXED_VLD64: case OP_MEM_INDEXED_VLD128:
+      case OP_MEM_INDEXED_VST8: case OP_MEM_INDEXED_VST16: case OP_MEM_INDEXED_VST32:
+      case OP_MEM_INDEXED_VST64: case OP_MEM_INDEXED_VST128: {
         const kind = <i32>load<u16>(p) - OP_MEM_INDEXED;
         const mode = <u8>fieldA(p);
         const baseValue = get(p, E_RN);
