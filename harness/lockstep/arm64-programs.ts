@@ -376,6 +376,48 @@ const T: Record<string, Template> = {
     }
     return [head, ...filler, `${skip}:`];
   },
+  flagsBranch: (g) => {
+    // A flag-setting instruction right before the b.cond that ends its block: the CPU runs the two as
+    // one entry, except when a run stops between them (as stepping does).
+    const sf = g.sf();
+    const skip = g.fresh();
+    let setter: string;
+    switch (g.r.int(0, 5)) {
+      case 0: setter = `${g.r.pick(['adds', 'subs'])} ${g.regz(sf)}, ${g.reg(sf)}, #${g.r.int(0, 4095)}`; break;
+      case 1: setter = `${g.r.pick(['cmp', 'cmn'])} ${g.reg(sf)}, #${g.r.int(0, 4095)}${g.r.chance(0.2) ? ', lsl #12' : ''}`; break;
+      case 2: {
+        const shifted = `${g.regz(sf)}, ${g.r.pick(SHIFTS)} #${g.r.int(0, sf ? 63 : 31)}`;
+        setter = g.r.chance(0.5) ? `${g.r.pick(['adds', 'subs'])} ${g.regz(sf)}, ${g.regz(sf)}, ${shifted}`
+          : `${g.r.pick(['cmp', 'cmn'])} ${g.regz(sf)}, ${shifted}`;
+        break;
+      }
+      case 3: setter = `${g.r.pick(['adds', 'subs'])} ${g.regz(sf)}, ${g.reg(sf)}, ${sf ? g.xz() : g.wz()}, ${g.r.pick(sf ? ['uxtx', 'sxtx', 'lsl'] : ['uxtw', 'sxtw', 'lsl'])} #${g.r.int(0, 4)}`; break;
+      case 4: setter = g.r.chance(0.5) ? `ands ${g.regz(sf)}, ${g.regz(sf)}, #${hex(g.bitmask(sf ? 64 : 32))}` : `tst ${g.reg(sf)}, #${hex(g.bitmask(sf ? 64 : 32))}`; break;
+      default: {
+        const shifted = `${g.regz(sf)}, ${g.r.pick([...SHIFTS, 'ror'])} #${g.r.int(0, sf ? 63 : 31)}`;
+        setter = g.r.chance(0.5) ? `ands ${g.regz(sf)}, ${g.regz(sf)}, ${shifted}` : `tst ${g.regz(sf)}, ${shifted}`;
+        break;
+      }
+    }
+    return [setter, `b.${g.cond()} ${skip}`, `add ${g.x()}, ${g.x()}, #${g.r.int(0, 100)}`, `${skip}:`];
+  },
+  countedLoop: (g) => {
+    // A loop of one block that branches to itself: the CPU takes its rounds from the chaining budget at once.
+    const sf = g.sf();
+    let counter = g.reg(sf);
+    while (counter.slice(1) === '30') counter = g.reg(sf);
+    const top = g.fresh();
+    const n = g.r.int(1, 40);
+    const step = g.r.pick([1, 1, 2, 3]);
+    let scratch = g.x();
+    while (scratch.slice(1) === counter.slice(1)) scratch = g.x();
+    const body = g.r.chance(0.5) ? [`add ${scratch}, ${g.x()}, #${g.r.int(0, 100)}`] : [];
+    switch (g.r.int(0, 2)) {
+      case 0: return [`mov ${counter}, #${n * step}`, `${top}:`, ...body, `subs ${counter}, ${counter}, #${step}`, `b.ne ${top}`];
+      case 1: return [`mov ${counter}, #${n}`, `${top}:`, ...body, `sub ${counter}, ${counter}, #1`, `cmp ${counter}, #0`, `b.${g.r.pick(['gt', 'ne', 'hi'])} ${top}`];
+      default: return [`mov ${counter}, #0`, `${top}:`, ...body, `add ${counter}, ${counter}, #1`, `cmp ${counter}, #${n}`, `b.${g.r.pick(['lt', 'ne', 'cc', 'ls'])} ${top}`];
+    }
+  },
   calls: (g) => {
     const fn = g.fresh();
     const over = g.fresh();
@@ -810,6 +852,7 @@ export const TEMPLATE_NAMES = Object.keys(T);
 const WEIGHTS: Record<string, number> = {
   loadStore: 6, pair: 3, addSubImmediate: 3, addSubShifted: 3, logicalImmediate: 3, logicalShifted: 3, moveWide: 2,
   bitfield: 2, bitfieldAliases: 3, branches: 3, conditionalSelect: 2, conditionalCompare: 2, multiply: 2,
+  flagsBranch: 3,
 };
 
 /** `count` statements of random templates (some templates yield several lines). */

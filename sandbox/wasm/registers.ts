@@ -2,8 +2,7 @@
 // (sandbox/wasm/assembly/<arch>/state-layout.ts).
 import type { Arch } from '../../core/arch.ts';
 import {
-  ARM64_FLAG_C_OFFSET, ARM64_FLAG_N_OFFSET, ARM64_FLAG_V_OFFSET, ARM64_FLAG_Z_OFFSET, ARM64_PC_OFFSET, ARM64_SP_SLOT,
-  ARM64_STATE_USED, ARM64_V_OFFSET,
+  ARM64_NZCV_OFFSET, ARM64_PC_OFFSET, ARM64_SP_SLOT, ARM64_STATE_USED, ARM64_V_OFFSET,
 } from './assembly/arm64/state-layout.ts';
 import {
   X64_FS_BASE_OFFSET, X64_GS_BASE_OFFSET, X64_RFLAGS_OFFSET, X64_RIP_OFFSET, X64_STATE_USED, X64_XMM_OFFSET,
@@ -24,8 +23,8 @@ for (let i = 0; i <= 30; i++) ARM64_GPR[`x${i}`] = i * 8;
 const ARM64_VECTOR: Record<string, number> = {};
 for (let i = 0; i < 32; i++) ARM64_VECTOR[`q${i}`] = ARM64_V_OFFSET + 16 * i;
 
-/** ARM64 NZCV: four 32-bit slots holding 0 or 1, for bits 31, 30, 29 and 28 of NZCV. */
-export const ARM64_FLAG_OFFSETS = [ARM64_FLAG_N_OFFSET, ARM64_FLAG_Z_OFFSET, ARM64_FLAG_C_OFFSET, ARM64_FLAG_V_OFFSET] as const;
+/** ARM64 NZCV: one 32-bit slot holding bits 31..28 of NZCV in its bits 3..0. */
+export { ARM64_NZCV_OFFSET };
 
 // x86-64: general registers in encoding order, then rip and rflags; the segment bases; the xmm
 // registers. The context covers the lazy flags too.

@@ -11,7 +11,7 @@ import { wasmCpuModule } from './cpu-module.ts';
 import { nameArm64Instruction } from './arm64-instruction-names.ts';
 import { nameX64Instruction } from './x64-instruction-names.ts';
 import { branchTargetError } from './branch-target-fault.ts';
-import { ARM64_FLAG_OFFSETS, REGISTER_LAYOUTS, type RegisterLayout } from './registers.ts';
+import { ARM64_NZCV_OFFSET, REGISTER_LAYOUTS, type RegisterLayout } from './registers.ts';
 import {
   ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, ARCH_ARM64, ARCH_X64, CPU_INTERFACE_VERSION,
   INVALID_UNMAPPED, RUN_BRANCH_TARGET, RUN_FAULT, RUN_UNSUPPORTED, STOP_HALTED, STOP_LIMIT, STOP_REQUESTED, STOP_TIME, STOP_UNTIL,
@@ -277,9 +277,7 @@ export class WasmSandbox implements Sandbox {
     const canonical = this.canonical(name);
     const view = this.view();
     if (canonical === 'nzcv') {
-      let nzcv = 0n;
-      for (let i = 0; i < 4; i++) nzcv |= BigInt(view.getUint32(ARM64_FLAG_OFFSETS[i]!, true) & 1) << BigInt(31 - i);
-      return nzcv;
+      return BigInt(view.getUint32(ARM64_NZCV_OFFSET, true) & 0xf) << 28n;
     }
     if (canonical === 'rflags') this.cpu.settleFlags();
     const vector = this.layout.vector[canonical];
@@ -294,7 +292,7 @@ export class WasmSandbox implements Sandbox {
     const view = this.view();
     const v = BigInt(value);
     if (canonical === 'nzcv') {
-      for (let i = 0; i < 4; i++) view.setUint32(ARM64_FLAG_OFFSETS[i]!, Number((v >> BigInt(31 - i)) & 1n), true);
+      view.setUint32(ARM64_NZCV_OFFSET, Number((v >> 28n) & 0xfn), true);
     } else if (this.layout.vector[canonical] !== undefined) {
       const at = this.layout.vector[canonical]!;
       view.setBigUint64(at, BigInt.asUintN(64, v), true);
@@ -319,8 +317,7 @@ export class WasmSandbox implements Sandbox {
     out.set(state.subarray(0, (ARM64_SP_SLOT + 1) * 8), 0);
     out.set(state.subarray(ARM64_PC_OFFSET, ARM64_PC_OFFSET + 8), 32 * 8);
     const view = new DataView(this.cpu.memory.buffer, this.state);
-    let nzcv = 0;
-    for (let i = 0; i < 4; i++) nzcv |= (view.getUint32(ARM64_FLAG_OFFSETS[i]!, true) & 1) << (31 - i);
+    const nzcv = (view.getUint32(ARM64_NZCV_OFFSET, true) & 0xf) << 28;
     const outView = new DataView(out.buffer, out.byteOffset);
     outView.setUint32(33 * 8, nzcv >>> 0, true);
     outView.setUint32(33 * 8 + 4, 0, true);

@@ -26,7 +26,7 @@ import {
   OP_V_INS_LANE, OP_V_LOGIC, OP_V_LONG, OP_V_MOVE, OP_V_NARROW, OP_V_ORR_CONST, OP_V_PAIRWISE_LONG, OP_V_PERMUTE,
   OP_V_REDUCE, OP_V_SHIFT, OP_V_STRUCT, OP_V_TABLE, OP_V_TO_GPR, OP_V_TO_GPR_SIGNED_W, OP_V_TO_GPR_SIGNED_X,
   OP_V_UNARY, OP_V_WIDEN, STRUCT_INDEX_SHIFT, STRUCT_KIND_SHIFT, STRUCT_LANE, STRUCT_LOAD, STRUCT_MULTIPLE, STRUCT_Q,
-  STRUCT_REPEAT_SHIFT, STRUCT_REPLICATE, STRUCT_SELEM_SHIFT, STRUCT_SIZE_SHIFT, STRUCT_WRITEBACK,
+  STRUCT_REPEAT_SHIFT, STRUCT_REPLICATE, STRUCT_SELEM_SHIFT, STRUCT_SIZE_SHIFT, STRUCT_WRITEBACK, conditionMask,
 } from './ops';
 import { FPCR, FPSR, SINK_SLOT, SP_SLOT, TPIDR_EL0, ZERO_SLOT, vSlot, xSlot } from './state';
 import {
@@ -283,6 +283,7 @@ function branchesAndSystem(word: u32, pc: u64): bool {
     if (bit(word, 25) != 0 || bit(word, 24) != 0 || bit(word, 4) != 0) return unsupported();
     op(OP_B_COND);
     ab(bits(word, 0, 4), 0);
+    fields(conditionMask(bits(word, 0, 4)), 0, 0);
     imm(pc + <u64>offset19(word));
     imm2(pc + 4);
     return ENDS_BLOCK;

@@ -31,7 +31,9 @@ import {
   OP_UNSUPPORTED, OP_V_ARITH, OP_V_BIC_CONST, OP_V_CONST, OP_V_DUP_GPR, OP_V_DUP_LANE, OP_V_EXT, OP_V_INS_LANE,
   OP_V_LOGIC, OP_V_MOVE, OP_V_ORR_CONST, OP_V_PERMUTE, OP_V_REDUCE, OP_V_SHIFT, OP_V_TO_GPR, OP_V_TO_GPR_SIGNED_W,
   OP_V_TO_GPR_SIGNED_X, OP_V_UNARY, OP_V_NARROW, OP_V_WIDEN, OP_V_LONG, OP_V_PAIRWISE_LONG, OP_V_ELEMENT,
-  OP_V_ELEMENT_LONG, OP_V_TABLE, OP_V_STRUCT, STRUCT_WRITEBACK,
+  OP_V_ELEMENT_LONG, OP_V_TABLE, OP_V_STRUCT, STRUCT_WRITEBACK, OP_ADDS_IMM_X_B_COND, OP_ADDS_IMM_W_B_COND,
+  OP_SUBS_IMM_X_B_COND, OP_SUBS_IMM_W_B_COND, OP_ADDS_REG_X_B_COND, OP_ADDS_REG_W_B_COND, OP_SUBS_REG_X_B_COND,
+  OP_SUBS_REG_W_B_COND, OP_ANDS_IMM_X_B_COND, OP_ANDS_IMM_W_B_COND, OP_ANDS_X_B_COND, OP_ANDS_W_B_COND, conditionMask,
   OP_MEM_IMM_LD16, OP_MEM_IMM_LD32, OP_MEM_IMM_LD64, OP_MEM_IMM_LD8, OP_MEM_IMM_LDS16_W, OP_MEM_IMM_LDS16_X,
   OP_MEM_IMM_LDS32, OP_MEM_IMM_LDS8_W, OP_MEM_IMM_LDS8_X, OP_MEM_IMM_ST16, OP_MEM_IMM_ST32, OP_MEM_IMM_ST64,
   OP_MEM_IMM_ST8, OP_MEM_IMM_VLD128, OP_MEM_IMM_VLD16, OP_MEM_IMM_VLD32, OP_MEM_IMM_VLD64, OP_MEM_IMM_VLD8,
@@ -42,7 +44,7 @@ import {
   OP_MEM_INDEXED_VLD64, OP_MEM_INDEXED_VLD8, OP_MEM_INDEXED_VST128, OP_MEM_INDEXED_VST16, OP_MEM_INDEXED_VST32,
   OP_MEM_INDEXED_VST64, OP_MEM_INDEXED_VST8,
 } from './ops';
-import { EXCLUSIVE_ADDRESS, EXCLUSIVE_HIGH, EXCLUSIVE_VALUE, FLAG_C, FLAG_N, FLAG_V, FLAG_Z, PC, V_BASE, xSlot } from './state';
+import { EXCLUSIVE_ADDRESS, EXCLUSIVE_HIGH, EXCLUSIVE_VALUE, NZCV, PC, V_BASE, xSlot } from './state';
 import {
   broadcastLane, readLane, vectorArith, vectorDuplicate, vectorExtract, vectorLogic, vectorLong, vectorNarrow,
   vectorPairwiseLong, vectorPermute, vectorReduce, vectorShift, vectorTable, vectorUnary, vectorWiden, writeLane,
@@ -85,64 +87,63 @@ const NO_EXCLUSIVE: u64 = 0xffff_ffff_ffff_ffff;
 }
 
 // ---- flags ----
+// NZCV is one u32 (N Z C V in bits 3..0): a flag-setting instruction stores it once, and a
+// condition is one bit of a 16-bit mask indexed by it.
 
-@inline function setNZ64(r: u64): void {
-  store<u32>(FLAG_N, <u32>(r >> 63));
-  store<u32>(FLAG_Z, <u32>(r == 0));
+@inline function flagsNZ64(r: u64): u32 {
+  return (<u32>(r >> 63) << 3) | (<u32>(r == 0) << 2);
 }
-@inline function setNZ32(r: u32): void {
-  store<u32>(FLAG_N, r >> 31);
-  store<u32>(FLAG_Z, <u32>(r == 0));
+@inline function flagsNZ32(r: u32): u32 {
+  return ((r >> 31) << 3) | (<u32>(r == 0) << 2);
 }
 @inline function logicFlags64(r: u64): void {
-  setNZ64(r);
-  store<u32>(FLAG_C, 0);
-  store<u32>(FLAG_V, 0);
+  store<u32>(NZCV, flagsNZ64(r));
 }
 @inline function logicFlags32(r: u32): void {
-  setNZ32(r);
-  store<u32>(FLAG_C, 0);
-  store<u32>(FLAG_V, 0);
+  store<u32>(NZCV, flagsNZ32(r));
+}
+@inline function carryFlag(): u32 {
+  return (load<u32>(NZCV) >> 1) & 1;
+}
+
+/** NZCV of AddWithCarry for 64 bits (r = a + b + carry). */
+@inline function addNZCV64(a: u64, b: u64, carry: u64, r: u64): u32 {
+  const c = <u32>(carry != 0 ? r <= a : r < a);
+  const v = <u32>(((a ^ r) & (b ^ r)) >> 63);
+  return flagsNZ64(r) | (c << 1) | v;
 }
 
 /** AddWithCarry for 64 bits, setting NZCV. */
 @inline function addFlags64(a: u64, b: u64, carry: u64): u64 {
   const r = a + b + carry;
-  setNZ64(r);
-  store<u32>(FLAG_C, <u32>(carry != 0 ? r <= a : r < a));
-  store<u32>(FLAG_V, <u32>(((a ^ r) & (b ^ r)) >> 63));
+  store<u32>(NZCV, addNZCV64(a, b, carry, r));
   return r;
+}
+
+/** AddWithCarry for 32 bits: the result in the low half, its NZCV in the high half. */
+@inline function addWithNZCV32(a: u32, b: u32, carry: u32): u64 {
+  const wide = <u64>a + <u64>b + <u64>carry;
+  const r = <u32>wide;
+  const nzcv = flagsNZ32(r) | (<u32>(wide >> 32) << 1) | (((a ^ r) & (b ^ r)) >> 31);
+  return <u64>r | (<u64>nzcv << 32);
 }
 
 @inline function addFlags32(a: u32, b: u32, carry: u32): u32 {
-  const wide = <u64>a + <u64>b + <u64>carry;
-  const r = <u32>wide;
-  setNZ32(r);
-  store<u32>(FLAG_C, <u32>(wide >> 32));
-  store<u32>(FLAG_V, ((a ^ r) & (b ^ r)) >> 31);
-  return r;
+  const both = addWithNZCV32(a, b, carry);
+  store<u32>(NZCV, <u32>(both >> 32));
+  return <u32>both;
 }
 
 @inline function setNZCV(nzcv: u32): void {
-  store<u32>(FLAG_N, (nzcv >> 3) & 1);
-  store<u32>(FLAG_Z, (nzcv >> 2) & 1);
-  store<u32>(FLAG_C, (nzcv >> 1) & 1);
-  store<u32>(FLAG_V, nzcv & 1);
+  store<u32>(NZCV, nzcv);
+}
+
+@inline function holds(mask: u32, nzcv: u32): bool {
+  return ((mask >> nzcv) & 1) != 0;
 }
 
 @inline function conditionHolds(cond: u32): bool {
-  let result: bool;
-  switch (cond >> 1) {
-    case 0: result = load<u32>(FLAG_Z) != 0; break;
-    case 1: result = load<u32>(FLAG_C) != 0; break;
-    case 2: result = load<u32>(FLAG_N) != 0; break;
-    case 3: result = load<u32>(FLAG_V) != 0; break;
-    case 4: result = load<u32>(FLAG_C) != 0 && load<u32>(FLAG_Z) == 0; break;
-    case 5: result = load<u32>(FLAG_N) == load<u32>(FLAG_V); break;
-    case 6: result = load<u32>(FLAG_N) == load<u32>(FLAG_V) && load<u32>(FLAG_Z) == 0; break;
-    default: return true; // AL and NV
-  }
-  return (cond & 1) != 0 ? !result : result;
+  return holds(conditionMask(cond), load<u32>(NZCV));
 }
 
 // ---- operand 2: shifted or extended register ----
@@ -245,14 +246,14 @@ export function executeArm64(block: usize, blockPc: u64, first: u32, last: u32):
       case OP_SUB_REG_W: setW(p, getW(p, E_RN) - operand32(p)); break;
       case OP_SUBS_REG_X: set(p, E_RD, addFlags64(get(p, E_RN), ~operand64(p), 1)); break;
       case OP_SUBS_REG_W: setW(p, addFlags32(getW(p, E_RN), ~operand32(p), 1)); break;
-      case OP_ADC_X: set(p, E_RD, get(p, E_RN) + get(p, E_RM) + <u64>load<u32>(FLAG_C)); break;
-      case OP_ADC_W: setW(p, getW(p, E_RN) + getW(p, E_RM) + load<u32>(FLAG_C)); break;
-      case OP_ADCS_X: set(p, E_RD, addFlags64(get(p, E_RN), get(p, E_RM), <u64>load<u32>(FLAG_C))); break;
-      case OP_ADCS_W: setW(p, addFlags32(getW(p, E_RN), getW(p, E_RM), load<u32>(FLAG_C))); break;
-      case OP_SBC_X: set(p, E_RD, get(p, E_RN) + ~get(p, E_RM) + <u64>load<u32>(FLAG_C)); break;
-      case OP_SBC_W: setW(p, getW(p, E_RN) + ~getW(p, E_RM) + load<u32>(FLAG_C)); break;
-      case OP_SBCS_X: set(p, E_RD, addFlags64(get(p, E_RN), ~get(p, E_RM), <u64>load<u32>(FLAG_C))); break;
-      case OP_SBCS_W: setW(p, addFlags32(getW(p, E_RN), ~getW(p, E_RM), load<u32>(FLAG_C))); break;
+      case OP_ADC_X: set(p, E_RD, get(p, E_RN) + get(p, E_RM) + <u64>carryFlag()); break;
+      case OP_ADC_W: setW(p, getW(p, E_RN) + getW(p, E_RM) + carryFlag()); break;
+      case OP_ADCS_X: set(p, E_RD, addFlags64(get(p, E_RN), get(p, E_RM), <u64>carryFlag())); break;
+      case OP_ADCS_W: setW(p, addFlags32(getW(p, E_RN), getW(p, E_RM), carryFlag())); break;
+      case OP_SBC_X: set(p, E_RD, get(p, E_RN) + ~get(p, E_RM) + <u64>carryFlag()); break;
+      case OP_SBC_W: setW(p, getW(p, E_RN) + ~getW(p, E_RM) + carryFlag()); break;
+      case OP_SBCS_X: set(p, E_RD, addFlags64(get(p, E_RN), ~get(p, E_RM), <u64>carryFlag())); break;
+      case OP_SBCS_W: setW(p, addFlags32(getW(p, E_RN), ~getW(p, E_RM), carryFlag())); break;
 
       case OP_AND_IMM: set(p, E_RD, get(p, E_RN) & immediate(p)); break;
       case OP_ORR_IMM_X: set(p, E_RD, get(p, E_RN) | immediate(p)); break;
@@ -470,7 +471,7 @@ export function executeArm64(block: usize, blockPc: u64, first: u32, last: u32):
         break;
       }
       case OP_B_COND: {
-        const taken = conditionHolds(fieldA(p));
+        const taken = holds(<u32>load<u16>(p, E_RD), load<u32>(NZCV));
         target = taken ? immediate(p) : load<u64>(p, E_IMM2);
         link = taken ? 0 : 1;
         jumped = true;
@@ -506,6 +507,172 @@ export function executeArm64(block: usize, blockPc: u64, first: u32, last: u32):
         jumped = true;
         break;
       }
+      // ---- a flag-setting instruction fused with the b.cond after it (ops.ts) ----
+      case OP_ADDS_IMM_X_B_COND: {
+        const a = get(p, E_RN);
+        const b = immediate(p);
+        const r = a + b;
+        const nzcv = addNZCV64(a, b, 0, r);
+        store<u32>(NZCV, nzcv);
+        set(p, E_RD, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue; // the run stops before the b.cond
+        const taken = holds(<u32>load<u16>(p, E_RD), nzcv);
+        target = taken ? immediate(p) : load<u64>(p, E_IMM2);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_ADDS_IMM_W_B_COND: {
+        const both = addWithNZCV32(getW(p, E_RN), <u32>immediate(p), 0);
+        const nzcv = <u32>(both >> 32);
+        store<u32>(NZCV, nzcv);
+        setW(p, <u32>both);
+        p += ENTRY_SIZE;
+        if (p >= end) continue; // the run stops before the b.cond
+        const taken = holds(<u32>load<u16>(p, E_RD), nzcv);
+        target = taken ? immediate(p) : load<u64>(p, E_IMM2);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_SUBS_IMM_X_B_COND: {
+        const a = get(p, E_RN);
+        const b = ~immediate(p);
+        const r = a + b + 1;
+        const nzcv = addNZCV64(a, b, 1, r);
+        store<u32>(NZCV, nzcv);
+        set(p, E_RD, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue; // the run stops before the b.cond
+        const taken = holds(<u32>load<u16>(p, E_RD), nzcv);
+        target = taken ? immediate(p) : load<u64>(p, E_IMM2);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_SUBS_IMM_W_B_COND: {
+        const both = addWithNZCV32(getW(p, E_RN), ~<u32>immediate(p), 1);
+        const nzcv = <u32>(both >> 32);
+        store<u32>(NZCV, nzcv);
+        setW(p, <u32>both);
+        p += ENTRY_SIZE;
+        if (p >= end) continue; // the run stops before the b.cond
+        const taken = holds(<u32>load<u16>(p, E_RD), nzcv);
+        target = taken ? immediate(p) : load<u64>(p, E_IMM2);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_ADDS_REG_X_B_COND: {
+        const a = get(p, E_RN);
+        const b = operand64(p);
+        const r = a + b;
+        const nzcv = addNZCV64(a, b, 0, r);
+        store<u32>(NZCV, nzcv);
+        set(p, E_RD, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue; // the run stops before the b.cond
+        const taken = holds(<u32>load<u16>(p, E_RD), nzcv);
+        target = taken ? immediate(p) : load<u64>(p, E_IMM2);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_ADDS_REG_W_B_COND: {
+        const both = addWithNZCV32(getW(p, E_RN), operand32(p), 0);
+        const nzcv = <u32>(both >> 32);
+        store<u32>(NZCV, nzcv);
+        setW(p, <u32>both);
+        p += ENTRY_SIZE;
+        if (p >= end) continue; // the run stops before the b.cond
+        const taken = holds(<u32>load<u16>(p, E_RD), nzcv);
+        target = taken ? immediate(p) : load<u64>(p, E_IMM2);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_SUBS_REG_X_B_COND: {
+        const a = get(p, E_RN);
+        const b = ~operand64(p);
+        const r = a + b + 1;
+        const nzcv = addNZCV64(a, b, 1, r);
+        store<u32>(NZCV, nzcv);
+        set(p, E_RD, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue; // the run stops before the b.cond
+        const taken = holds(<u32>load<u16>(p, E_RD), nzcv);
+        target = taken ? immediate(p) : load<u64>(p, E_IMM2);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_SUBS_REG_W_B_COND: {
+        const both = addWithNZCV32(getW(p, E_RN), ~operand32(p), 1);
+        const nzcv = <u32>(both >> 32);
+        store<u32>(NZCV, nzcv);
+        setW(p, <u32>both);
+        p += ENTRY_SIZE;
+        if (p >= end) continue; // the run stops before the b.cond
+        const taken = holds(<u32>load<u16>(p, E_RD), nzcv);
+        target = taken ? immediate(p) : load<u64>(p, E_IMM2);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_ANDS_IMM_X_B_COND: {
+        const r = get(p, E_RN) & immediate(p);
+        const nzcv = flagsNZ64(r);
+        store<u32>(NZCV, nzcv);
+        set(p, E_RD, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue; // the run stops before the b.cond
+        const taken = holds(<u32>load<u16>(p, E_RD), nzcv);
+        target = taken ? immediate(p) : load<u64>(p, E_IMM2);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_ANDS_IMM_W_B_COND: {
+        const r = getW(p, E_RN) & <u32>immediate(p);
+        const nzcv = flagsNZ32(r);
+        store<u32>(NZCV, nzcv);
+        setW(p, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue; // the run stops before the b.cond
+        const taken = holds(<u32>load<u16>(p, E_RD), nzcv);
+        target = taken ? immediate(p) : load<u64>(p, E_IMM2);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_ANDS_X_B_COND: {
+        const r = get(p, E_RN) & operand64(p);
+        const nzcv = flagsNZ64(r);
+        store<u32>(NZCV, nzcv);
+        set(p, E_RD, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue; // the run stops before the b.cond
+        const taken = holds(<u32>load<u16>(p, E_RD), nzcv);
+        target = taken ? immediate(p) : load<u64>(p, E_IMM2);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+      case OP_ANDS_W_B_COND: {
+        const r = getW(p, E_RN) & operand32(p);
+        const nzcv = flagsNZ32(r);
+        store<u32>(NZCV, nzcv);
+        setW(p, r);
+        p += ENTRY_SIZE;
+        if (p >= end) continue; // the run stops before the b.cond
+        const taken = holds(<u32>load<u16>(p, E_RD), nzcv);
+        target = taken ? immediate(p) : load<u64>(p, E_IMM2);
+        link = taken ? 0 : 1;
+        jumped = true;
+        break;
+      }
+
       case OP_SVC: {
         // Unicorn reports svc with pc already past it.
         setInterrupt(ARM64_SVC_INTERRUPT);
@@ -522,8 +689,7 @@ export function executeArm64(block: usize, blockPc: u64, first: u32, last: u32):
 
       // ---- system ----
       case OP_MRS_NZCV: {
-        set(p, E_RD, (<u64>load<u32>(FLAG_N) << 31) | (<u64>load<u32>(FLAG_Z) << 30) |
-          (<u64>load<u32>(FLAG_C) << 29) | (<u64>load<u32>(FLAG_V) << 28));
+        set(p, E_RD, <u64>load<u32>(NZCV) << 28);
         break;
       }
       case OP_MSR_NZCV: setNZCV(<u32>(get(p, E_RN) >> 28) & 0xf); break;

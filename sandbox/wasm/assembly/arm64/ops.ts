@@ -156,7 +156,7 @@ export const OP_CCMN_IMM_W: i32 = 115;
 // Branches: imm = target, imm2 = address of the next instruction
 export const OP_B: i32 = 116;
 export const OP_BL: i32 = 117;
-export const OP_B_COND: i32 = 118;
+export const OP_B_COND: i32 = 118; // a = condition, rd = its mask (conditionMask)
 export const OP_CBZ_X: i32 = 119;
 export const OP_CBZ_W: i32 = 120;
 export const OP_CBNZ_X: i32 = 121;
@@ -309,6 +309,23 @@ export const OP_V_TABLE: i32 = 221; // rn = first table register number, a = reg
 // rm = post-index register (zero slot: the immediate), imm = post-index immediate, imm2 = STRUCT_* fields
 export const OP_V_STRUCT: i32 = 222;
 
+// A flag-setting instruction followed by the b.cond that ends its block, fused at decode time
+// (translate.ts): the first entry computes the result and NZCV and, unless the run stops between
+// the two, decides the branch of the second without a dispatch of its own. The b.cond entry stays
+// as it was, for runs that start at it.
+export const OP_ADDS_IMM_X_B_COND: i32 = 223;
+export const OP_ADDS_IMM_W_B_COND: i32 = 224;
+export const OP_SUBS_IMM_X_B_COND: i32 = 225;
+export const OP_SUBS_IMM_W_B_COND: i32 = 226;
+export const OP_ADDS_REG_X_B_COND: i32 = 227;
+export const OP_ADDS_REG_W_B_COND: i32 = 228;
+export const OP_SUBS_REG_X_B_COND: i32 = 229;
+export const OP_SUBS_REG_W_B_COND: i32 = 230;
+export const OP_ANDS_IMM_X_B_COND: i32 = 231;
+export const OP_ANDS_IMM_W_B_COND: i32 = 232;
+export const OP_ANDS_X_B_COND: i32 = 233;
+export const OP_ANDS_W_B_COND: i32 = 234;
+
 /** The OP_V_STRUCT fields packed in imm2. */
 export const STRUCT_SELEM_SHIFT: u32 = 0; // 3 bits: registers per structure, 1 to 4
 export const STRUCT_REPEAT_SHIFT: u32 = 3; // 3 bits: LD1/ST1 with 1 to 4 registers
@@ -321,3 +338,14 @@ export const STRUCT_WRITEBACK: u64 = 1 << 16; // post-index
 export const STRUCT_MULTIPLE: u32 = 0;
 export const STRUCT_LANE: u32 = 1;
 export const STRUCT_REPLICATE: u32 = 2;
+
+/** For each condition code, the NZCV values (bit n for NZCV = n, N Z C V in bits 3..0) for which it holds. */
+const CONDITION_MASKS: usize = memory.data<u16>([
+  0xf0f0, 0x0f0f, 0xcccc, 0x3333, 0xff00, 0x00ff, 0xaaaa, 0x5555, // EQ NE CS CC MI PL VS VC
+  0x0c0c, 0xf3f3, 0xaa55, 0x55aa, 0x0a05, 0xf5fa, 0xffff, 0xffff, // HI LS GE LT GT LE AL NV
+]);
+
+/** The NZCV values for which condition `cond` holds, as a 16-bit mask. */
+@inline export function conditionMask(cond: u32): u32 {
+  return <u32>load<u16>(CONDITION_MASKS + (<usize>cond << 1));
+}

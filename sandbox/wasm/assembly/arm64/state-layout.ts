@@ -11,11 +11,8 @@ export const ARM64_ZERO_SLOT = 32;
 export const ARM64_SINK_SLOT = 33;
 /** PC, after the 34 slots above. */
 export const ARM64_PC_OFFSET = 272;
-/** Condition flags N, Z, C and V in this order, one 32-bit slot each holding 0 or 1. */
-export const ARM64_FLAG_N_OFFSET = 280;
-export const ARM64_FLAG_Z_OFFSET = 284;
-export const ARM64_FLAG_C_OFFSET = 288;
-export const ARM64_FLAG_V_OFFSET = 292;
+/** Condition flags in one 32-bit slot: N, Z, C and V as bits 3, 2, 1 and 0 (NZCV bits 31..28 shifted down). */
+export const ARM64_NZCV_OFFSET = 280;
 export const ARM64_TPIDR_EL0_OFFSET = 296;
 export const ARM64_FPCR_OFFSET = 304;
 export const ARM64_FPSR_OFFSET = 312;

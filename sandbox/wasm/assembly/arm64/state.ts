@@ -3,8 +3,7 @@
 import { STATE } from '../layout';
 import {
   ARM64_EXCLUSIVE_ADDRESS_OFFSET, ARM64_EXCLUSIVE_HIGH_OFFSET, ARM64_EXCLUSIVE_SIZE_OFFSET, ARM64_EXCLUSIVE_VALUE_OFFSET,
-  ARM64_FLAG_C_OFFSET, ARM64_FLAG_N_OFFSET, ARM64_FLAG_V_OFFSET, ARM64_FLAG_Z_OFFSET, ARM64_FPCR_OFFSET, ARM64_FPSR_OFFSET,
-  ARM64_PC_OFFSET, ARM64_SINK_SLOT, ARM64_SP_SLOT, ARM64_STATE_USED, ARM64_TPIDR_EL0_OFFSET, ARM64_V_OFFSET,
+  ARM64_FPCR_OFFSET, ARM64_FPSR_OFFSET, ARM64_NZCV_OFFSET, ARM64_PC_OFFSET, ARM64_SINK_SLOT, ARM64_SP_SLOT, ARM64_STATE_USED, ARM64_TPIDR_EL0_OFFSET, ARM64_V_OFFSET,
   ARM64_ZERO_SLOT,
 } from './state-layout';
 
@@ -14,11 +13,12 @@ export const SINK_SLOT: u32 = ARM64_SINK_SLOT;
 
 export const X_BASE: usize = STATE;
 export const PC: usize = STATE + <usize>ARM64_PC_OFFSET;
-/** Condition flags, one i32 each holding 0 or 1. */
-export const FLAG_N: usize = STATE + <usize>ARM64_FLAG_N_OFFSET;
-export const FLAG_Z: usize = STATE + <usize>ARM64_FLAG_Z_OFFSET;
-export const FLAG_C: usize = STATE + <usize>ARM64_FLAG_C_OFFSET;
-export const FLAG_V: usize = STATE + <usize>ARM64_FLAG_V_OFFSET;
+/** Condition flags, N Z C V in bits 3..0 of one u32 (a condition holds when bit NZCV of its mask is set). */
+export const NZCV: usize = STATE + <usize>ARM64_NZCV_OFFSET;
+export const FLAG_N: u32 = 8;
+export const FLAG_Z: u32 = 4;
+export const FLAG_C: u32 = 2;
+export const FLAG_V: u32 = 1;
 export const TPIDR_EL0: usize = STATE + <usize>ARM64_TPIDR_EL0_OFFSET;
 export const FPCR: usize = STATE + <usize>ARM64_FPCR_OFFSET;
 export const FPSR: usize = STATE + <usize>ARM64_FPSR_OFFSET;
@@ -39,5 +39,5 @@ export const STATE_USED: usize = ARM64_STATE_USED;
 export function resetArm64State(): void {
   memory.fill(STATE, 0, STATE_USED);
   store<u64>(EXCLUSIVE_ADDRESS, 0xffff_ffff_ffff_ffff);
-  store<u32>(FLAG_Z, 1); // as Unicorn starts: its flag encoding reads as Z set when zeroed
+  store<u32>(NZCV, FLAG_Z); // as Unicorn starts: its flag encoding reads as Z set when zeroed
 }
