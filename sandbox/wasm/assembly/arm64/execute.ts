@@ -214,15 +214,20 @@ function crc32(accumulator: u32, value: u64, bytes: u32, castagnoli: bool): u32 
 
 // ---- the interpreter ----
 
-/** Runs entries [first, last) of `block`; see arch.ts executeBlock. */
+/**
+ * Runs entries [first, last) of `block`; see arch.ts executeBlock. Once a branch has completed,
+ * `first` also counts the instructions run before the current block, negatively (mod 2^32), so
+ * that the instructions completed are always the current entry's index - first.
+ */
 export function executeArm64(block: usize, blockPc: u64, first: u32, last: u32): i32 {
   let base = <usize>load<u32>(block, BLOCK_ENTRIES);
   let p = base + (<usize>first << ENTRY_SHIFT);
   let end = base + (<usize>last << ENTRY_SHIFT);
-  chained = 0;
   // Set by branches: where to, and which successor link of the block remembers it.
   let target: u64 = 0;
   let link: usize = 0;
+  // Rounds of a loop within the current block already taken from the chaining budget.
+  let rounds: u32 = 0;
   while (p < end) {
     let jumped = false;
     switch (<i32>load<u16>(p)) {
@@ -974,23 +979,25 @@ export function executeArm64(block: usize, blockPc: u64, first: u32, last: u32):
       continue;
     }
     // A branch completed. Go on into the target's block if it is decoded and may run now.
-    chained += indexOf(p, base) + 1 - first;
+    first -= indexOf(p, base) + 1;
     if (target == blockPc) {
       // A loop within one block, which is running unhooked: only the budget and the end address
-      // can stop it going round again.
-      const count = <u32>((end - base) >> ENTRY_SHIFT);
-      if (count <= chainBudget && chainUntil - target >= <u64>(count << 2)) {
-        setChainBudget(chainBudget - count);
+      // can stop it going round again. The rounds the budget allows are taken from it at once, and
+      // what is left of them is given back when the loop ends.
+      if (rounds == 0) rounds = loopRounds(<u32>((end - base) >> ENTRY_SHIFT), target);
+      if (rounds != 0) {
+        rounds--;
         p = base;
-        first = 0;
-        link = 0;
         continue;
       }
+    } else if (rounds != 0) {
+      setChainBudget(chainBudget + rounds * <u32>((end - base) >> ENTRY_SHIFT));
+      rounds = 0;
     }
     const next = chainTarget(block, target, link);
     if (next == 0) {
       store<u64>(PC, target);
-      setExecuted(chained);
+      setExecuted(0 - first);
       return RUN_OK;
     }
     block = next;
@@ -998,16 +1005,24 @@ export function executeArm64(block: usize, blockPc: u64, first: u32, last: u32):
     base = <usize>load<u32>(next, BLOCK_ENTRIES);
     p = base;
     end = base + (<usize>load<u32>(next, BLOCK_COUNT) << ENTRY_SHIFT);
-    first = 0;
     link = 0;
   }
   store<u64>(PC, blockPc + <u64>((end - base) >> (ENTRY_SHIFT - 2)));
-  setExecuted(chained + <u32>((end - base) >> ENTRY_SHIFT) - first);
+  setExecuted(<u32>((end - base) >> ENTRY_SHIFT) - first);
   return RUN_OK;
 }
 
-/** Instructions completed in blocks the interpreter chained through before the current one. */
-let chained: u32 = 0;
+/**
+ * How many more times a block of `count` instructions at `pc` that branches to itself may run now
+ * (the chaining budget allows, and the end address is not in it); takes them from the budget.
+ */
+@inline function loopRounds(count: u32, pc: u64): u32 {
+  if (chainUntil - pc < <u64>(count << 2)) return 0;
+  const rounds = chainBudget / count;
+  setChainBudget(chainBudget - rounds * count);
+  return rounds;
+}
+
 
 // ---- leaving the interpreter ----
 
@@ -1022,7 +1037,7 @@ let chained: u32 = 0;
 /** The instruction at p moved to `target`; it counts as executed. */
 @inline function branch(p: usize, base: usize, first: u32, target: u64): i32 {
   store<u64>(PC, target);
-  setExecuted(chained + indexOf(p, base) + 1 - first);
+  setExecuted(indexOf(p, base) + 1 - first);
   return RUN_OK;
 }
 
@@ -1035,7 +1050,7 @@ function indirectBranch(p: usize, base: usize, first: u32, blockPc: u64, target:
 /** Stops before the instruction at p (it did not complete). */
 function stopAt(p: usize, base: usize, first: u32, pc: u64, status: i32): i32 {
   store<u64>(PC, pc);
-  setExecuted(chained + indexOf(p, base) - first);
+  setExecuted(indexOf(p, base) - first);
   return status;
 }
 
@@ -1047,14 +1062,14 @@ function fault(p: usize, base: usize, first: u32, blockPc: u64): i32 {
 function exception(p: usize, base: usize, first: u32, blockPc: u64, number: i32): i32 {
   setInterrupt(number);
   store<u64>(PC, pcOf(p, base, blockPc));
-  setExecuted(chained + indexOf(p, base) + 1 - first);
+  setExecuted(indexOf(p, base) + 1 - first);
   return RUN_INTERRUPT;
 }
 
 /** The instruction at p completed, but something asked to leave the block. */
 function exitAfter(p: usize, base: usize, first: u32, blockPc: u64): i32 {
   if (!pcOverridden) store<u64>(PC, pcOf(p, base, blockPc) + 4);
-  setExecuted(chained + indexOf(p, base) + 1 - first);
+  setExecuted(indexOf(p, base) + 1 - first);
   return RUN_EXIT;
 }
 
