@@ -410,8 +410,10 @@ describe('the ARM64 price list on the in-browser CPU', () => {
     // Every shortcut is shown on its button, and tested below (F6 and F7 in the patch tests).
     const shortcuts = await page.locator('button[aria-keyshortcuts]').evaluateAll((buttons) =>
       buttons.map((b) => [b.id, b.getAttribute('aria-keyshortcuts'), b.querySelector('kbd')?.textContent]));
-    expect(shortcuts).toEqual([['run', 'F8', 'F8'], ['step', 'F11', 'F11'], ['step-over', 'F10', 'F10'], ['reset', 'Shift+F8', '\u21E7F8'],
-      ['apply', 'F6', 'F6'], ['patch-back', 'Shift+F7', '\u21E7F7'], ['patch-forward', 'F7', 'F7']]);
+    // Each also has a Ctrl/Cmd or Alt combination (the keyboard tests in playground-newcomer.e2e.test.ts use them).
+    expect(shortcuts).toEqual([['run', 'F8 Control+Enter', 'F8'], ['step', "F11 Control+'", 'F11'], ['step-over', 'F10 Control+;', 'F10'],
+      ['reset', 'Shift+F8 Control+Shift+Enter', '\u21E7F8'], ['apply', 'F6 Alt+Enter', 'F6'], ['patch-back', 'Shift+F7 Alt+[', '\u21E7F7'],
+      ['patch-forward', 'F7 Alt+]', 'F7']]);
     await expect(page.locator('#run').isDisabled()).resolves.toBe(false);
     await page.keyboard.press('F11');
     await page.waitForFunction(() => document.querySelector('#run-state')?.textContent?.includes('1 instructions'));

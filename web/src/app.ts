@@ -9,11 +9,12 @@ import type { CpuStatus, LoadReport, ModuleSummary, PatchingStatus, ProgramSpec,
 import { editorCommands, installShortcuts, type Action } from './shortcuts.ts';
 import { emptyPatch, type LabState, LabStore, type SourceFile } from './state/lab-state.ts';
 import { reach } from './milestones.ts';
+import { installThemeSwitch, isDark } from './theme.ts';
 import { encodeState } from './state/share.ts';
 import { renderCalls } from './views/calls-view.ts';
 import { renderDisassembly } from './views/disassembly-view.ts';
 import { EditorPane } from './views/editor-pane.ts';
-import { renderGallery } from './views/gallery.ts';
+import { redirectedFunctions, renderGallery } from './views/gallery.ts';
 import { renderMemory } from './views/memory-view.ts';
 import { renderOutput } from './views/output-view.ts';
 import { PatchPane } from './views/patch-pane.ts';
@@ -51,6 +52,10 @@ export class Playground {
   private patchTimer: ReturnType<typeof setTimeout> | undefined;
   /** Edited sources per architecture, so switching back and forth keeps them. */
   private readonly stash = new Map<string, Pick<LabState, 'files' | 'patches'>>();
+  /** Set while another program replaces this one (it is loaded at once, not as an edit). */
+  private replacing = false;
+  /** Loads under way: the sources differ from the loaded program only until they end. */
+  private loading = 0;
 
   constructor(initial: LabState, private readonly webAssembly: boolean) {
     this.store = new LabStore(initial);
@@ -61,6 +66,7 @@ export class Playground {
     this.wireHeader();
     this.wirePanes();
     installShortcuts((action) => this.perform(action));
+    installThemeSwitch(() => this.editors.setTheme(this.theme()));
     this.session.on('snapshot', (snapshot) => this.showSnapshot(snapshot));
     this.session.on('toolchain', (status) => {
       reach('toolchain', status.state);
@@ -87,14 +93,13 @@ export class Playground {
     }
     loadMonaco().then((monaco) => {
       this.editors.upgrade(monaco, this.theme(), editorCommands((action) => this.perform(action)));
-      matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.editors.setTheme(this.theme()));
     }).catch((error: unknown) => {
       this.editors.showMessage(`The code editor could not be loaded (${String(error)}); the plain editor stays.`, true);
     });
   }
 
   private theme(): string {
-    return matchMedia('(prefers-color-scheme: dark)').matches ? 'hotpatch-dark' : 'hotpatch-light';
+    return isDark() ? 'hotpatch-dark' : 'hotpatch-light';
   }
 
   private program(): ProgramSpec {
@@ -109,8 +114,9 @@ export class Playground {
   /** Assembles and loads the current sources into a fresh guest. */
   private async load(): Promise<LoadReport | undefined> {
     const program = this.program();
+    this.loading++;
     try {
-      const report = await this.session.load(program, this.controls.settings);
+      const report = await this.session.load(program, this.controls.settings).finally(() => this.loading--);
       this.loadedKey = report.ok ? this.programKey(program) : undefined;
       this.cpu = report.cpu;
       this.patching = report.patching;
@@ -132,13 +138,20 @@ export class Playground {
     return this.loadedKey !== undefined && this.loadedKey === this.programKey();
   }
 
+  /** The sources were edited since the program was loaded (it goes on running the loaded code). */
+  private get stale(): boolean {
+    return this.loadedKey !== undefined && !this.loaded && this.loading === 0;
+  }
+
   private updateControls(): void {
     const state = this.snapshot?.state ?? 'empty';
     const stepping = this.snapshot?.stepping;
     const budgetSpent = this.loaded && state === 'paused' && this.snapshot!.budgetLeft <= 0;
-    this.controls.update(this.loaded ? state : 'ready', this.cpu, this.loadedKey !== undefined,
-      stepping !== undefined && stepping.position < stepping.total, budgetSpent);
-    this.patchPane.setStatus(this.patching, this.loaded);
+    // A guest running the loaded code is still running: its button pauses it.
+    this.controls.update(this.loaded || state === 'running' ? state : 'ready', this.cpu, this.loadedKey !== undefined,
+      stepping !== undefined && stepping.position < stepping.total, budgetSpent, this.stale);
+    this.patchPane.setStatus(this.patching, this.loaded, this.loading > 0 ? 'the program is being loaded'
+      : this.stale ? 'the sources changed since the program was loaded: Reset loads them, and patches apply to that program' : undefined);
   }
 
   async perform(action: Action): Promise<void> {
@@ -188,9 +201,15 @@ export class Playground {
     renderOutput(byId('output'), snapshot);
     renderCalls(byId<HTMLTableElement>('calls'), snapshot.calls);
     this.patchPane.showSnapshot(snapshot);
-    this.controls.showStatus(this.describe(snapshot));
+    this.showRunState();
     document.documentElement.dataset.runState = snapshot.state;
     this.updateControls();
+  }
+
+  /** The status line: the guest's state, and whether the editor still holds what it runs. */
+  private showRunState(): void {
+    const text = this.snapshot ? this.describe(this.snapshot) : '';
+    this.controls.showStatus(this.stale && text ? `${text} · sources edited: Reset loads them` : text);
   }
 
   private describe(s: Snapshot): string {
@@ -211,11 +230,15 @@ export class Playground {
     const select = byId<HTMLSelectElement>('memory-at');
     const previous = select.value;
     const functions = this.modules.flatMap((m) => m.symbols.filter((s) => s.kind === 'function')
-      .map((s) => ({ label: `${m.name}!${s.name}`, address: s.address, size: s.size, exported: m.exports.includes(s.name) })));
+      .map((s) => ({ label: `${m.name}!${s.name}`, name: s.name, address: s.address, size: s.size,
+        exported: m.exports.includes(s.name), entry: m.entry === s.name })));
     select.replaceChildren(...functions.map((f) => h('option', { value: `${f.address}:${f.size}` }, `${f.label} (${hex(f.address)})`)));
-    // An example is about the functions it exports (the ones patches replace): show the first of them.
+    // An example is about the functions its patches redirect, else those it exports: show the first of them.
     const options = [...select.options];
-    const wanted = options.find((o) => o.value === previous) ?? options[functions.findIndex((f) => f.exported)];
+    const redirected = redirectedFunctions(this.store.state.patches);
+    const about = [functions.findIndex((f) => redirected.includes(f.name)), functions.findIndex((f) => f.exported),
+      functions.findIndex((f) => !f.entry)].find((i) => i >= 0);
+    const wanted = options.find((o) => o.value === previous) ?? (about === undefined ? undefined : options[about]);
     if (wanted) select.value = wanted.value;
     this.watchSelectedMemory();
   }
@@ -241,14 +264,11 @@ export class Playground {
 
   /** Shows the state a link holds, as a fresh load of the page would: its sources are loaded at once. */
   follow(state: LabState): void {
-    this.store.update(state);
-    if (!this.webAssembly) return;
-    clearTimeout(this.assembleTimer);
-    void this.load();
+    this.replaceProgram(state);
   }
 
   private pickExample(example: Example, arch: Arch): void {
-    this.store.update(stateForExample(example, arch, { ...this.store.state.view, editor: 0, gallery: false }));
+    this.replaceProgram(stateForExample(example, arch, { ...this.store.state.view, editor: 0, gallery: false }));
   }
 
   private switchArch(arch: Arch): void {
@@ -257,8 +277,23 @@ export class Playground {
     this.stash.set(`${state.example ?? ''}:${state.arch}`, { files: state.files, patches: state.patches });
     const kept = this.stash.get(`${state.example ?? ''}:${arch}`);
     const example = findExample(state.example) ?? EXAMPLES.find((e) => e.modules[arch]);
-    if (kept) this.store.update({ arch, ...kept });
-    else if (example) this.store.update(stateForExample(example, arch, { ...state.view, editor: 0 }));
+    if (kept) this.replaceProgram({ arch, ...kept });
+    else if (example) this.replaceProgram(stateForExample(example, arch, { ...state.view, editor: 0 }));
+  }
+
+  /**
+   * Another program (an example, the other architecture, a link) is not an edit of this one: the
+   * running guest stops and the new program is loaded at once, with nothing of the old run kept.
+   */
+  private replaceProgram(state: Partial<LabState>): void {
+    this.replacing = true;
+    try {
+      this.store.update(state);
+    } finally {
+      this.replacing = false;
+    }
+    clearTimeout(this.assembleTimer);
+    if (this.webAssembly) void this.load();
   }
 
   private stateChanged(state: LabState, previous: LabState): void {
@@ -272,7 +307,7 @@ export class Playground {
 
   private sourcesChanged(): void {
     this.updateControls();
-    if (!this.webAssembly) return;
+    if (!this.webAssembly || this.replacing) return;
     clearTimeout(this.assembleTimer);
     this.assembleTimer = setTimeout(async () => {
       const busy = this.snapshot?.state === 'running' || this.snapshot?.state === 'paused';
@@ -280,7 +315,7 @@ export class Playground {
       // A guest is mid-run: only check the edit; Reset loads it.
       const report = await this.session.assemble(this.program());
       this.editors.showReport(report);
-      if (report.ok) this.controls.showStatus('sources edited: Reset loads them');
+      this.showRunState();
     }, ASSEMBLE_DELAY_MS);
   }
 

@@ -36,6 +36,20 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return element as T;
 }
 
+/** Sets or clears the reason a control is disabled: its tooltip, and the element that says it on the page. */
+export function explain(control: HTMLElement, reason: string | undefined, describedBy: string | undefined): void {
+  // The control's own tooltip (what it does) comes back once it is enabled again.
+  control.dataset.title ??= control.title;
+  if (reason && (control as HTMLButtonElement).disabled) {
+    control.title = reason[0]!.toUpperCase() + reason.slice(1);
+    if (describedBy) control.setAttribute('aria-describedby', describedBy);
+    else control.removeAttribute('aria-describedby');
+  } else {
+    control.title = control.dataset.title;
+    control.removeAttribute('aria-describedby');
+  }
+}
+
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number> = {},

@@ -14,5 +14,7 @@ import 'monaco-editor/features/contextmenu/register';
 import 'monaco-editor/features/cursorUndo/register';
 import 'monaco-editor/features/wordOperations/register';
 import 'monaco-editor/features/quickCommand/register';
+// Ctrl+M (Ctrl+Shift+M on a Mac): Tab moves the focus out of the editor instead of indenting.
+import 'monaco-editor/features/toggleTabFocusMode/register';
 
 export * from 'monaco-editor/editor';

@@ -139,6 +139,11 @@ export class SourceEditor {
     this.plain.setSelectionRange(start, start + (lines[line - 1]?.length ?? 0));
   }
 
+  /** Scrolls a line of the active document into view if it is out of it; the cursor and focus stay. */
+  showLine(line: number): void {
+    this.editor?.revealLineInCenterIfOutsideViewport(line);
+  }
+
   /** Replaces the text area with Monaco. */
   upgrade(monaco: Monaco, theme: string, commands: EditorCommand[]): void {
     if (this.editor) return;

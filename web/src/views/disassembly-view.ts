@@ -18,5 +18,18 @@ export function renderDisassembly(list: HTMLElement, lines: DisassemblyLine[], p
       h('span', { class: 'mnemonic' }, line.mnemonic), line.operands ? ' ' + line.operands : '')));
   }
   fill(list, ...items);
-  if (options.scroll ?? true) list.querySelector('.current')?.scrollIntoView({ block: 'nearest' });
+  const current = list.querySelector('.current');
+  if ((options.scroll ?? true) && current) keepInView(current, list.closest('.panel'));
+}
+
+/**
+ * Scrolls the panel (only the panel: never the window, as scrollIntoView would) so the current row
+ * is in view, centred when it had to move.
+ */
+function keepInView(row: Element, panel: Element | null): void {
+  if (!panel || panel.scrollHeight <= panel.clientHeight) return;
+  const r = row.getBoundingClientRect();
+  const p = panel.getBoundingClientRect();
+  if (r.top >= p.top && r.bottom <= p.bottom) return;
+  panel.scrollTop += r.top - p.top - (p.height - r.height) / 2;
 }

@@ -20,9 +20,13 @@ export class EditorPane {
   private baseReport: AssembleReport | undefined;
   private patchReports: PatchReport[] = [];
   private message: HTMLElement | undefined;
+  /** The errors of the file in view last time, to bring only new ones into view. */
+  private errorsSeen = '';
 
   constructor(private readonly store: LabStore) {
     this.editor = new SourceEditor(byId('editor-host'), (key, text) => this.edited(key, text));
+    byId('editor-host').dataset.tabHint = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent)
+      ? 'Ctrl+Shift+M: Tab moves focus' : 'Ctrl+M: Tab moves focus';
     store.subscribe((state, previous) => {
       if (state.files !== previous.files || state.patches !== previous.patches || state.arch !== previous.arch ||
         state.view.editor !== previous.view.editor) this.render(state);
@@ -87,6 +91,14 @@ export class EditorPane {
     const byFile = groupByFile(report.diagnostics);
     this.store.state.files.forEach((f, i) => this.mark(fileKey(i), byFile.get(f.name) ?? []));
     this.render(this.store.state);
+    // New errors in the file in view are brought into view (a paste can leave them far above the
+    // cursor); the cursor and the focus stay where they are.
+    const active = this.activeKey(this.store.state);
+    const file = this.store.state.files[Number(active.split(':')[1])];
+    const errors = active.startsWith('file:') && file ? byFile.get(file.name) ?? [] : [];
+    const seen = errors.map((d) => `${d.line}:${d.message}`).join('\n');
+    if (seen !== this.errorsSeen && errors[0]?.line !== undefined) this.editor.showLine(errors[0].line);
+    this.errorsSeen = seen;
   }
 
   /** Shows what building each patch against the loaded program gave. */

@@ -3,12 +3,17 @@ import { ARCH, ARCHES, type Arch } from '../../../core/arch.ts';
 import { fill, h } from '../dom.ts';
 import type { Example } from '../examples/catalog.ts';
 
-/** Lines shown on a card: the function the example is about (its first export), else the start. */
+/** The functions patch sources redirect (".redirect <function> -> ..."), in order. */
+export function redirectedFunctions(patches: { text: string }[]): string[] {
+  return patches.flatMap((p) => [...p.text.matchAll(/^\s*\.redirect\s+([A-Za-z_.$][\w.$]*)\s*->/gm)].map((m) => m[1]!));
+}
+
+/** Lines shown on a card: the function the example is about (the one its patch redirects, else its first export), else the start. */
 function excerpt(example: Example, arch: Arch): string {
   const text = example.modules[arch]?.[0]?.text ?? '';
   const lines = text.split('\n');
-  const exported = /^\s*\.export\s+([\w.$]+)/m.exec(text)?.[1];
-  const start = exported ? lines.findIndex((l) => new RegExp(`^\\s*\\.func\\s+${exported.replace(/\$/g, '\\$')}\\b`).test(l)) : -1;
+  const about = redirectedFunctions(example.patches[arch] ?? [])[0] ?? /^\s*\.export\s+([\w.$]+)/m.exec(text)?.[1];
+  const start = about ? lines.findIndex((l) => new RegExp(`^\\s*\\.func\\s+${about.replace(/\$/g, '\\$')}\\b`).test(l)) : -1;
   const from = start >= 0 ? start : lines.findIndex((l) => /^\s*\.func\b/.test(l));
   return lines.slice(Math.max(from, 0), Math.max(from, 0) + 8).join('\n');
 }

@@ -1,8 +1,9 @@
 // The patch, step by step: apply at once or replay the transaction's journal one step at a time,
 // step back, roll back, and see a refusal and its reason. Each step shows what was decided and
 // why, its bytes before and after, the code before and after, and the redirections as a diagram.
-import { byId, fill, h } from '../dom.ts';
+import { byId, explain, fill, h } from '../dom.ts';
 import { hex } from '../../../core/hex.ts';
+import type { Arch } from '../../../core/arch.ts';
 import type { LabSession } from '../lab/lab-session.ts';
 import type { DisassemblyLine, PatchingStatus, RedirectView, RunSettings, Snapshot, TransactionStepView, TransactionView } from '../lab/protocol.ts';
 import { type LabStore, patchIndex } from '../state/lab-state.ts';
@@ -27,7 +28,16 @@ export class PatchPane {
   private readonly journalControls = byId('journal-controls');
   private status: PatchingStatus | undefined;
   private loaded = false;
+  /** Why the loaded program is not the one in the editor, when it is not. */
+  private staleReason: string | undefined;
   private busy = false;
+  /** The guest has exited or failed: nothing can run a patch. */
+  private ended = false;
+  private arch: Arch | undefined;
+  /** The run the guest is in (Snapshot.run). */
+  private run: number | undefined;
+  /** Set when a new run dropped the transaction shown: the reader is told where it went. */
+  private dropped: string | undefined;
   private view: TransactionView | undefined;
   /** Journal steps in effect while stepping through; undefined when not stepping. */
   private stepping: { position: number; total: number } | undefined;
@@ -51,16 +61,30 @@ export class PatchPane {
     this.updateButtons();
   }
 
-  setStatus(status: PatchingStatus | undefined, loaded: boolean): void {
+  /** `staleReason`: the sources were edited since the program was loaded, and what to do about it. */
+  setStatus(status: PatchingStatus | undefined, loaded: boolean, staleReason?: string): void {
     this.status = status;
     this.loaded = loaded;
-    this.notice.textContent = status && !status.available ? status.reason : '';
+    this.staleReason = staleReason;
     this.updateButtons();
   }
 
   /** Follows the guest: which patches are live, and where a step-through stands. */
   showSnapshot(snapshot: Snapshot): void {
     this.live = snapshot.patches;
+    this.arch = snapshot.arch;
+    this.ended = snapshot.state === 'exited' || snapshot.state === 'failed';
+    if ((this.run !== undefined && snapshot.run !== this.run) || snapshot.state === 'empty') {
+      // A new guest (load or reset) runs the loaded code: nothing of the earlier run's transactions is in it.
+      if (this.view?.status === 'applied') {
+        this.dropped = `${this.view.action === 'apply' ? `Patch ${this.view.subject}` : `The rollback of ${this.view.subject}`} went into an `
+          + 'earlier run of the program; this run started from the loaded code without it.';
+      }
+      this.view = undefined;
+      this.redirectsOf.clear();
+      this.selected = 0;
+    }
+    this.run = snapshot.run;
     const stepping = snapshot.stepping;
     const moved = stepping?.position !== this.stepping?.position;
     this.stepping = stepping;
@@ -84,17 +108,35 @@ export class PatchPane {
     return this.stepping !== undefined && this.stepping.position < this.stepping.total;
   }
 
+  /** Why patches cannot go in now, in words; undefined when they can. */
+  private get blocked(): string | undefined {
+    if (!this.status) return 'the program is being loaded';
+    if (!this.status.available) return this.status.reason;
+    if (!this.loaded) return this.staleReason ?? 'the program does not assemble: fix the sources first';
+    if (this.busy) return 'a transaction is going in';
+    if (this.midTransaction) return 'finish stepping through the current transaction first (Next step or Finish)';
+    if (this.ended) return 'the program has ended: Run it again (or Reset), then apply';
+    return undefined;
+  }
+
   private updateButtons(): void {
     const usable = this.status?.available === true && this.loaded && !this.busy;
-    this.apply.disabled = !usable || this.midTransaction;
+    const blocked = this.blocked;
+    this.apply.disabled = blocked !== undefined;
     this.applyStepwise.disabled = this.apply.disabled;
     this.choice.disabled = this.apply.disabled;
     this.back.disabled = !usable || !this.stepping || this.stepping.position === 0;
     this.forward.disabled = !usable || !this.midTransaction;
     this.finish.disabled = this.forward.disabled;
     const module = this.live.at(-1)?.module;
-    this.rollback.disabled = !usable || this.midTransaction || module === undefined;
+    this.rollback.disabled = blocked !== undefined || module === undefined;
     this.rollback.textContent = module ? `Roll back ${module} patch ${this.live.at(-1)!.sequence}` : 'Roll back';
+    // A disabled control says why, on the page (the notice) and to assistive technology (described by it).
+    const rollbackWhy = blocked ?? (module === undefined ? 'no patch is live in the running program' : undefined);
+    this.notice.textContent = blocked && !this.busy ? `Patches cannot be applied now: ${blocked}.` : '';
+    explain(this.apply, blocked, 'patch-notice');
+    explain(this.applyStepwise, blocked, 'patch-notice');
+    explain(this.rollback, rollbackWhy, blocked ? 'patch-notice' : undefined);
   }
 
   async applyChosen(stepwise: boolean): Promise<void> {
@@ -115,6 +157,12 @@ export class PatchPane {
     this.updateButtons();
     try {
       this.view = await run();
+      this.dropped = undefined;
+      // The guest has the transaction now; the next snapshot will say so too.
+      const { status, module, sequence, position, steps } = this.view;
+      if (status === 'applied' && module !== undefined && position === steps.length) {
+        this.live = [...this.live.filter((p) => p.module !== module), ...(typeof sequence === 'number' ? [{ module, sequence }] : [])];
+      }
       if (this.view.status === 'applied' && this.view.action === 'apply') {
         this.redirectsOf.set(`${this.view.module}#${this.view.sequence}`, this.view.redirects);
       }
@@ -147,9 +195,15 @@ export class PatchPane {
     // Without steps to go through (nothing applied yet, or a refusal), the step list and its buttons are left out.
     this.layout.classList.toggle('no-steps', !view || view.steps.length === 0);
     this.journalControls.hidden = !view || view.steps.length === 0;
-    if (!view) { fill(this.detail, h('p', { class: 'story' }, INTRO_STORY)); return; }
+    if (!view) {
+      fill(this.summary, ...(this.dropped ? [h('p', { class: 'dropped', 'data-testid': 'patch-dropped' }, this.dropped)] : []));
+      fill(this.diagram);
+      fill(this.stepList);
+      fill(this.detail, h('p', { class: 'story' }, INTRO_STORY));
+      return;
+    }
     this.renderSummary(view);
-    fill(this.diagram, ...this.drawings(view).map(renderFlowDiagram));
+    fill(this.diagram, ...this.drawings(view).map((d) => renderFlowDiagram({ ...d, arch: this.arch })));
     fill(this.stepList, ...view.steps.map((step, i) => h('li', {
       class: [i < view.position ? 'done' : '', i === this.selected ? 'selected' : ''].join(' ').trim(),
       dataset: { stage: step.stage },
@@ -187,8 +241,11 @@ export class PatchPane {
     }
     const replaying = this.stepping !== undefined && view.position < view.steps.length;
     const will = replaying ? 'will be' : 'is';
+    // Worded from the running guest: a patch is live only while the guest has it.
+    const live = this.live.some((p) => p.module === view.module && p.sequence === view.sequence);
+    const state = replaying ? 'will be live' : !live ? 'is no longer live' : this.ended ? 'was live when the program ended' : 'is live';
     const sequence = view.action === 'apply'
-      ? `${view.module} sequence ${view.sequence} ${replaying ? 'will be' : 'is'} live${view.previous ? `, replacing sequence ${view.previous}` : ''}`
+      ? `${view.module} sequence ${view.sequence} ${state}${view.previous ? `, replacing sequence ${view.previous}` : ''}`
       : `${view.module} ${will} back to ${view.sequence === null ? 'its original code' : `patch sequence ${view.sequence}`}`;
     const progress = replaying
       ? ` Replaying the journal: ${view.position} of ${view.steps.length} steps in effect; the program waits until the last one.`
