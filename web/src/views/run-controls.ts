@@ -31,10 +31,6 @@ export class RunControls {
     this.update('empty', undefined, false);
   }
 
-  get settings(): RunSettings {
-    const budget = Math.floor(Number(this.budget.value));
-    return { speed: Number(this.speed.value), budget: Number.isFinite(budget) && budget > 0 ? budget : 10_000_000,
-      landingPads: { enforce: this.enforcePads.checked, keep: this.keepPads.checked } };
   /** What is wrong with the budget typed in, if anything. */
   private get budgetError(): string | undefined {
     const text = this.budget.value.trim();
@@ -42,7 +38,8 @@ export class RunControls {
   }
 
   get settings(): RunSettings {
-    return { speed: Number(this.speed.value), budget: this.budgetError ? 10_000_000 : Number(this.budget.value.trim()) };
+    return { speed: Number(this.speed.value), budget: this.budgetError ? 10_000_000 : Number(this.budget.value.trim()),
+      landingPads: { enforce: this.enforcePads.checked, keep: this.keepPads.checked } };
   }
 
   /**
