@@ -80,6 +80,9 @@ function append(pre: HTMLElement, model: OutputModel, text: string): void {
 
 /** A marker where the output stands now; what comes after it goes into a stretch of its own. */
 function addMarker(pre: HTMLElement, model: OutputModel, mark: OutputMark, n: number): void {
+  // Empty text nodes go, so that a marker before any output is the view's first child.
+  if (model.head.length === 0) model.head.remove();
+  if (model.tail.length === 0) model.tail.remove();
   model.headOpen = false;
   model.tail = document.createTextNode('');
   pre.append(marker(mark, n), model.tail);
