@@ -265,7 +265,10 @@ describe('assembler errors', () => {
     await page.reload();
     await page.waitForSelector('html[data-editor="monaco"]', { timeout: 30_000 });
     await loaded(page);
-    await page.locator('.monaco-editor .view-line', { hasText: 'item index' }).click();
+    // Line 22 ("item index") may be below the editor's visible lines: the cursor gets there by keys.
+    await page.locator('.monaco-editor .view-line').first().click();
+    await page.keyboard.press('Control+Home');
+    for (let i = 1; i < 22; i++) await page.keyboard.press('ArrowDown');
     await page.keyboard.press('End');
     await page.keyboard.press('Enter');
     await page.keyboard.type('mov x9, #1 ; scratch');
