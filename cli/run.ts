@@ -7,7 +7,8 @@ import { describeMoment, type PatchMoment } from '../core/timeline.ts';
 import { type EventRecord, runTimeline, type TimelineEvent } from '../engine/host/timeline.ts';
 import { Hotpatcher } from '../engine/host/transaction.ts';
 import { OUTPUT_HEAD_BYTES, OUTPUT_TAIL_BYTES } from '../sandbox/output-capture.ts';
-import { GuestProcess } from '../sandbox/process.ts';
+import { GuestProcess, type ThreadSummary } from '../sandbox/process.ts';
+import { DEFAULT_SLICE, MAX_SLICE } from '../sandbox/threads.ts';
 import { type BudgetLimits, type LimitReason, RunBudget } from '../sandbox/run-budget.ts';
 import { type Sandbox } from '../sandbox/sandbox.ts';
 import { type Arch, ARCHES } from '../core/arch.ts';
@@ -33,6 +34,8 @@ export const RUN_USAGE = `  run <example-dir | module.s> [options]
       --time-limit MS           stop a program that runs longer (default 10000, at most 86400000: a day),
                                 transactions included; the unpatched run a timeline is compared with
                                 has limits of its own
+      --slice N                 instructions a guest thread runs before the next one gets the CPU
+                                (default ${DEFAULT_SLICE}); with several threads, each output line names its thread
       --json                    print one JSON record instead of the output and a summary
       --edits                   make the example's patches from the edited module sources its timeline
                                 names (each entry's "edit") with the patch generator, instead of from
@@ -64,6 +67,10 @@ export interface RunRecord {
   /** Output of the same program without patches (kept the same way), and the first line where the patched run differs. */
   unpatchedOutput?: string;
   behaviourChange?: BehaviourChange | null;
+  /** Programs that started threads: each thread, and the output lines with the thread that wrote each. */
+  threads?: ThreadSummary[];
+  threadOutput?: { thread: string; text: string }[];
+  slice?: number;
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -75,6 +82,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       cpu: { type: 'string', default: 'unicorn' },
       'max-instructions': { type: 'string', default: '10000000' },
       'time-limit': { type: 'string', default: '10000' },
+      slice: { type: 'string' },
       json: { type: 'boolean', default: false },
       edits: { type: 'boolean', default: false },
       edit: { type: 'string', multiple: true },
@@ -93,17 +101,23 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!Object.hasOwn(CPUS, cpu)) throw new Error(`--cpu must be one of ${Object.keys(CPUS).join(', ')}, not ${quoted(cpu)}`);
   const newSandbox = CPUS[cpu as keyof typeof CPUS];
 
+  const sliceOption = values.slice === undefined ? undefined : positiveInteger(values.slice, '--slice', MAX_SLICE);
   const edits = pairEdits(values.edit ?? [], values.at ?? []);
   const loaded = await loadTarget(target, values.arch as Arch | undefined, values.edits!);
-  const { name, arch, modules } = loaded;
+  const { name, arch, modules, slice: exampleSlice } = loaded;
   const timeline = edits.length > 0 ? await editTimeline(loaded, edits, values.json!) : loaded.timeline;
+  const slice = sliceOption ?? exampleSlice ?? DEFAULT_SLICE;
   const limits: BudgetLimits = { maxInstructions, timeLimitMs };
-  const process_ = new GuestProcess(newSandbox(arch), { modules });
+  const process_ = new GuestProcess(newSandbox(arch), { modules, slice });
+  // Output as it comes; once the program has several threads, each line names its thread.
+  const reader = process_.io.labelledReader();
+  const print = () => process.stdout.write(reader.next(process_.scheduler.threaded));
   try {
-    const live = timeline.length > 0 ? await runLive(process_, newSandbox, modules, timeline, limits, values.json!) : undefined;
+    const live = timeline.length > 0 ? await runLive(process_, newSandbox, modules, timeline, limits, values.json!, print) : undefined;
     if (!live) {
       process_.budget = new RunBudget(limits);
       process_.run();
+      if (!values.json) print();
     }
     return report(process_, name, values.json!, live);
   } finally {
@@ -134,8 +148,8 @@ interface LiveRun {
  * slices, the guest's steps while a transaction waits, and the transactions all spend.
  */
 async function runLive(process_: GuestProcess, newSandbox: (arch: Arch) => Sandbox, modules: GuestModule[],
-  timeline: TimelineEvent[], limits: BudgetLimits, json: boolean): Promise<LiveRun> {
-  const unpatched = new GuestProcess(newSandbox(process_.arch), { modules, countInstructions: false });
+  timeline: TimelineEvent[], limits: BudgetLimits, json: boolean, print: () => void): Promise<LiveRun> {
+  const unpatched = new GuestProcess(newSandbox(process_.arch), { modules, countInstructions: false, slice: process_.slice });
   let unpatchedOutput: string;
   try {
     unpatched.run(limits);
@@ -143,11 +157,11 @@ async function runLive(process_: GuestProcess, newSandbox: (arch: Arch) => Sandb
   } finally {
     unpatched.close();
   }
-  const hotpatcher = await Hotpatcher.create(process_.sandbox, modules);
+  const hotpatcher = await Hotpatcher.create(process_.sandbox, modules, { threads: () => process_.threadRegisters() });
   const budget = new RunBudget(limits);
   process_.budget = budget;
   const records = await runTimeline(process_, hotpatcher, timeline, json ? {} : {
-    output: (text) => process.stdout.write(text),
+    output: () => print(),
     event: (record) => process.stderr.write(formatEvent(record, budget).join('\n') + '\n'),
   });
   return { records, unpatchedOutput, symbolize: (address) => hotpatcher.symbolize(address) };
@@ -179,10 +193,14 @@ function report(p: GuestProcess, example: string, json: boolean, live?: LiveRun)
     record.unpatchedOutput = live.unpatchedOutput;
     record.behaviourChange = change;
   }
+  if (p.scheduler.threaded) {
+    record.slice = p.slice;
+    record.threads = p.threads();
+    record.threadOutput = p.io.threadLines();
+  }
   if (json) {
     process.stdout.write(JSON.stringify(record, null, 2) + '\n');
   } else {
-    if (!live) process.stdout.write(record.output);
     const calls = Object.entries(record.calls).filter(([, n]) => n > 0).map(([f, n]) => `${f} ${n}`).join(', ');
     const ending = error ? `error: ${error}` : `exit code ${record.exitCode}`;
     process.stderr.write(`-- ${example} (${p.arch}, ${record.backend}): ${ending} after ` +
@@ -191,6 +209,7 @@ function report(p: GuestProcess, example: string, json: boolean, live?: LiveRun)
       process.stderr.write(`-- output: ${record.outputBytes.toLocaleString('en-US')} bytes; the first ${OUTPUT_HEAD_BYTES / 1024} KiB ` +
         `and the last ${OUTPUT_TAIL_BYTES / 1024} KiB are kept, ${record.outputDropped.toLocaleString('en-US')} bytes dropped\n`);
     }
+    if (record.threads) process.stderr.write(`-- threads (slice ${p.slice}): ${describeThreads(record.threads, (a) => (live ?? p).symbolize(a))}\n`);
     if (live) {
       process.stderr.write(change
         ? `-- behaviour changed at output line ${change.line}: unpatched ${JSON.stringify(change.unpatched)}, ` +
@@ -202,6 +221,16 @@ function report(p: GuestProcess, example: string, json: boolean, live?: LiveRun)
   return record.exitCode ?? 1;
 }
 
+/** "main exited 195, t1 ended with 97 after 320 instructions, t2 waits for t1 at letters!worker+0x4". */
+export function describeThreads(threads: readonly ThreadSummary[], symbolize: (address: number) => string): string {
+  return threads.map((t) => {
+    const ran = `${t.instructions.toLocaleString('en-US')} instructions`;
+    if (t.state === 'exited') return `${t.name} ended with ${t.exitValue ?? 0} after ${ran}`;
+    const where = symbolize(t.pc);
+    return t.state === 'blocked' ? `${t.name} waits for ${t.joining} at ${where} after ${ran}` : `${t.name} ${t.state} at ${where} after ${ran}`;
+  }).join(', ');
+}
+
 async function loadTarget(target: string, arch: Arch | undefined, fromEdits: boolean) {
   const info = await stat(target).catch(() => undefined);
   if (!info) throw new Error(`${target}: no such example directory or file`);
@@ -211,13 +240,13 @@ async function loadTarget(target: string, arch: Arch | undefined, fromEdits: boo
     const { modules } = await assembleExample(target, chosen);
     const timeline = await (fromEdits ? buildExampleEditTimeline : buildExampleTimeline)(target, chosen, manifest, modules);
     const sources = await Promise.all(manifest.modules.map((file, i) => readExampleFile(target, chosen, file, `modules.${i}`)));
-    return { name: basename(target), arch: chosen, modules, timeline, sources };
+    return { name: basename(target), arch: chosen, modules, timeline, sources, slice: manifest.slice };
   }
   if (fromEdits) throw new Error('--edits needs an example directory, whose timeline names the edited sources');
   const chosen = arch ?? 'x64';
   const text = await readTextFile(target, { maxBytes: EXAMPLE_LIMITS.sourceBytes, what: 'sources' });
   const modules = await assembleProgram([{ file: target, text }], chosen);
-  return { name: basename(target), arch: chosen, modules, timeline: [] as TimelineEvent[], sources: [{ name: target, text }] };
+  return { name: basename(target), arch: chosen, modules, timeline: [] as TimelineEvent[], sources: [{ name: target, text }], slice: undefined };
 }
 
 interface EditRequest { module: string; file: string; at: PatchMoment }

@@ -13,18 +13,22 @@ export function droppedMarker(bytes: number): string {
   return `\n[... ${bytes.toLocaleString('en-US')} bytes of output dropped ...]\n`;
 }
 
-/** Which descriptor wrote a stretch of the output, up to `end` (an offset in the whole output). */
+/** Which descriptor (and guest thread) wrote a stretch of the output, up to `end` (an offset in the whole output). */
 interface Run {
   fd: number;
+  thread: string;
   end: number;
 }
 
-/** Extends the last run when the same descriptor writes on, else starts a run. */
-function addRun(runs: Run[], first: number, fd: number, end: number): void {
+/** Extends the last run when the same descriptor and thread write on, else starts a run. */
+function addRun(runs: Run[], first: number, fd: number, thread: string, end: number): void {
   const last = runs.length > first ? runs.at(-1) : undefined;
-  if (last?.fd === fd) last.end = end;
-  else runs.push({ fd, end });
+  if (last?.fd === fd && last.thread === thread) last.end = end;
+  else runs.push({ fd, thread, end });
 }
+
+/** A stretch of the kept output and who wrote it, or the count of bytes dropped at that place. */
+export type OutputPiece = { fd: number; thread: string; bytes: Uint8Array } | { dropped: number };
 
 export class OutputCapture {
   private readonly head = new Uint8Array(OUTPUT_HEAD_BYTES);
@@ -42,8 +46,11 @@ export class OutputCapture {
   /** Newlines written in all (dropped bytes included). */
   lines = 0;
 
-  /** Keeps what the bound allows of `bytes` (copied: the caller may reuse its buffer). */
-  append(fd: number, bytes: Uint8Array): void {
+  /**
+   * Keeps what the bound allows of `bytes` (copied: the caller may reuse its buffer), noting the
+   * guest thread that wrote them.
+   */
+  append(fd: number, bytes: Uint8Array, thread = 'main'): void {
     if (bytes.length === 0) return;
     for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) this.lines++;
     let from = 0;
@@ -52,7 +59,7 @@ export class OutputCapture {
       this.head.set(bytes.subarray(0, from), this.headBytes);
       this.headBytes += from;
       this.tailStart = this.headBytes;
-      addRun(this.headRuns, 0, fd, this.headBytes);
+      addRun(this.headRuns, 0, fd, thread, this.headBytes);
     }
     if (from < bytes.length) {
       // Only the last OUTPUT_TAIL_BYTES of a write can outlast it; older tail bytes give way.
@@ -68,7 +75,7 @@ export class OutputCapture {
       if (first < piece.length) this.tail.set(piece.subarray(first), 0);
     }
     this.totalBytes += bytes.length;
-    if (from < bytes.length) addRun(this.runs, this.firstRun, fd, this.totalBytes);
+    if (from < bytes.length) addRun(this.runs, this.firstRun, fd, thread, this.totalBytes);
   }
 
   /** Drops the tail's bytes before `start`, counting them for the descriptors that wrote them. */
@@ -119,6 +126,58 @@ export class OutputCapture {
     return { head, dropped, tail: this.tailRange(Math.max(from, this.tailStart), this.totalBytes) };
   }
 
+  /**
+   * The kept output from offset `from` on, piece by piece with the descriptor and thread that wrote
+   * it, and where bytes were dropped, how many (the pieces view the capture's own buffers).
+   */
+  pieces(from: number): OutputPiece[] {
+    const out: OutputPiece[] = [];
+    let at = 0;
+    for (const run of this.headRuns) {
+      const start = Math.max(at, from);
+      if (run.end > start) out.push({ fd: run.fd, thread: run.thread, bytes: this.head.subarray(start, run.end) });
+      at = run.end;
+    }
+    const dropped = Math.max(0, this.tailStart - Math.max(from, this.headBytes));
+    if (dropped > 0) out.push({ dropped });
+    at = Math.max(from, this.tailStart);
+    for (let i = this.firstRun; i < this.runs.length; i++) {
+      const run = this.runs[i]!;
+      if (run.end <= at) continue;
+      for (const bytes of this.tailRange(at, run.end)) out.push({ fd: run.fd, thread: run.thread, bytes });
+      at = run.end;
+    }
+    return out;
+  }
+
+  /**
+   * The kept output as lines, each with the thread that wrote it (a line two threads wrote in turn
+   * is split); where bytes were dropped, a line of no thread ('') says how many.
+   */
+  threadLines(): { thread: string; text: string }[] {
+    const lines: { thread: string; text: string }[] = [];
+    let decoder = new TextDecoder();
+    let open: { thread: string; text: string } | undefined;
+    for (const piece of this.pieces(0)) {
+      if ('dropped' in piece) {
+        if (open) open.text += decoder.decode();
+        decoder = new TextDecoder();
+        lines.push({ thread: '', text: droppedMarker(piece.dropped).slice(1) });
+        open = undefined;
+        continue;
+      }
+      const parts = decoder.decode(piece.bytes, { stream: true }).split('\n');
+      parts.forEach((part, i) => {
+        if (open && open.thread !== piece.thread) open = undefined;
+        if (!open) { open = { thread: piece.thread, text: '' }; lines.push(open); }
+        open.text += part;
+        if (i < parts.length - 1) { open.text += '\n'; open = undefined; }
+      });
+    }
+    if (open) open.text += decoder.decode();
+    return lines.filter((l) => l.text !== '');
+  }
+
   /** The kept output (of one descriptor, or all), as text, with a line saying how much was dropped. */
   text(fd?: number): string {
     const decoder = new TextDecoder();
@@ -144,6 +203,10 @@ export class OutputCapture {
   reader(): OutputReader {
     return new OutputReader(this);
   }
+
+  labelledReader(): LabelledReader {
+    return new LabelledReader(this);
+  }
 }
 
 /** Reads the output as it grows: each call returns only what was written since the one before. */
@@ -168,5 +231,47 @@ export class OutputReader {
       this.decoder = new TextDecoder();
     }
     return text + tail.map((bytes) => this.decoder.decode(bytes, { stream: true })).join('');
+  }
+}
+
+/**
+ * Reads the output as it grows, each line labelled with the thread that wrote it ("[t1] ") when
+ * `label` is set; a line another thread goes on writing is ended first. Where bytes were dropped in
+ * between, a line says how many.
+ */
+export class LabelledReader {
+  private offset = 0;
+  private decoder = new TextDecoder();
+  private lineStart = true;
+  private thread: string | undefined;
+
+  constructor(private readonly capture: OutputCapture) {}
+
+  next(label = true): string {
+    let out = '';
+    for (const piece of this.capture.pieces(this.offset)) {
+      if ('dropped' in piece) {
+        out += this.decoder.decode();
+        out += label && this.lineStart ? droppedMarker(piece.dropped).slice(1) : droppedMarker(piece.dropped);
+        this.decoder = new TextDecoder();
+        this.lineStart = true;
+        this.thread = undefined;
+        continue;
+      }
+      const text = this.decoder.decode(piece.bytes, { stream: true });
+      for (const part of text.split(/(?<=\n)/)) {
+        if (part === '') continue;
+        if (label && this.thread !== undefined && this.thread !== piece.thread && !this.lineStart) {
+          out += '\n';
+          this.lineStart = true;
+        }
+        if (label && this.lineStart) out += `[${piece.thread}] `;
+        out += part;
+        this.thread = piece.thread;
+        this.lineStart = part.endsWith('\n');
+      }
+    }
+    this.offset = this.capture.totalBytes;
+    return out;
   }
 }

@@ -3,13 +3,17 @@
 import { ARCH, type Arch, type ArchSpec, PAGE_SIZE } from '../core/arch.ts';
 import type { GuestModule, ModuleSymbol } from '../core/module.ts';
 import { placeName, rangeAt, symbolize } from '../core/symbolizer.ts';
+import type { CallFrame } from './call-stack.ts';
 import { GuestIO } from './guest-abi.ts';
 import { enterCall, loadModule, mapStack } from './loader.ts';
 import type { RunBudget } from './run-budget.ts';
 import { Prot, type Sandbox, SandboxError, type StopReason } from './sandbox.ts';
+import { DEFAULT_SLICE, type GuestThreadRecord, MAX_SLICE, ThreadScheduler, threadReturnStub } from './threads.ts';
 
 /** Where the entry function returns to: reaching it ends the program. */
 export const EXIT_ADDRESS = 0x1_0000;
+/** Where a thread's function returns to, in the same page: a stub that ends the thread. */
+export const THREAD_RETURN_ADDRESS = EXIT_ADDRESS + 0x10;
 
 export type ProcessState = 'ready' | 'paused' | 'exited' | 'failed';
 
@@ -30,6 +34,31 @@ export interface ProcessOptions {
    * speed, for runs whose output alone matters: a hlt under such a limit then reads as the limit.
    */
   countInstructions?: boolean;
+  /** Instructions a thread runs before the next one gets the CPU (default DEFAULT_SLICE). */
+  slice?: number;
+}
+
+/** What a thread is doing, for people: the page's lanes and the command line's summary. */
+export interface ThreadSummary {
+  id: number;
+  name: string;
+  state: 'running' | 'runnable' | 'blocked' | 'exited';
+  pc: number;
+  sp: number;
+  lr?: number;
+  instructions: number;
+  /** Calls in progress, outermost first. */
+  calls: readonly CallFrame[];
+  exitValue?: number;
+  /** The thread it waits for. */
+  joining?: string;
+}
+
+function checkSlice(slice: number): number {
+  if (!Number.isSafeInteger(slice) || slice < 1 || slice > MAX_SLICE) {
+    throw new ProcessError(`a slice is a whole number of instructions from 1 to ${MAX_SLICE.toLocaleString('en-US')}`, 'setup');
+  }
+  return slice;
 }
 
 export class ProcessError extends Error {
@@ -66,6 +95,8 @@ export class GuestProcess {
   private readonly counting: boolean;
   private stopAfterSlice = false;
   private callStop: { key: string; count: number } | undefined;
+  /** The program's threads and the order they get the CPU in. */
+  readonly scheduler: ThreadScheduler;
 
   constructor(readonly sandbox: Sandbox, options: ProcessOptions) {
     this.arch = sandbox.arch;
@@ -74,11 +105,14 @@ export class GuestProcess {
     for (const module of this.modules) loadModule(sandbox, module);
     sandbox.map(EXIT_ADDRESS, PAGE_SIZE, Prot.READ | Prot.EXEC);
     sandbox.write(EXIT_ADDRESS, this.spec.stopInstruction);
+    sandbox.write(THREAD_RETURN_ADDRESS, threadReturnStub(this.arch));
     mapStack(sandbox);
     this.pc = this.resolveEntry(options.entry);
     // The entry function returns to EXIT_ADDRESS.
     enterCall(sandbox, this.pc, EXIT_ADDRESS);
+    this.scheduler = new ThreadScheduler(sandbox, checkSlice(options.slice ?? DEFAULT_SLICE), THREAD_RETURN_ADDRESS, this.pc);
     this.io = new GuestIO(sandbox);
+    this.io.threads = this.scheduler;
     // The sandbox counts (and says why a run stopped from what the CPU did, not from the bytes at pc).
     this.counting = options.countInstructions ?? true;
     if (this.counting) this.instructions = 0;
@@ -101,7 +135,11 @@ export class GuestProcess {
   private countCalls(module: GuestModule, fn: ModuleSymbol): void {
     const key = `${module.name}!${fn.name}`;
     this.calls.set(key, 0);
+    const { sp, link } = this.spec.registers;
+    const end = fn.address + Math.max(fn.size, 1);
     this.sandbox.addHook({ type: 'code', begin: fn.address, end: fn.address, callback: () => {
+      this.scheduler.current.calls.enter(key, fn.address, end, Number(this.sandbox.readRegister(sp)),
+        link ? Number(this.sandbox.readRegister(link)) : undefined);
       const count = this.calls.get(key)! + 1;
       this.calls.set(key, count);
       if (this.callStop?.key === key && this.callStop.count === count) {
@@ -146,39 +184,114 @@ export class GuestProcess {
     }
     const { maxInstructions, timeLimitMs } = this.budget ? this.budget.cut(limits) : limits;
     this.stopAfterSlice = false;
-    let reason: StopReason;
-    try {
-      ({ reason } = this.sandbox.start(this.pc, {
-        until: EXIT_ADDRESS, maxInstructions, timeLimitMs, countInstructions: this.counting, nativeLimit: !this.counting,
-      }));
-      this.pc = Number(this.sandbox.readRegister(this.spec.registers.pc));
-      this.countRun();
-    } catch (error) {
-      this.pc = Number(this.sandbox.readRegister(this.spec.registers.pc));
-      this.countRun();
-      const message = error instanceof Error ? error.message : String(error);
-      const address = error instanceof SandboxError ? error.address : undefined;
-      return this.fail(new ProcessError(`${message}${this.where(error instanceof SandboxError ? error.pc : undefined)}`,
-        'fault', address));
-    }
-    if (this.io.error) return this.fail(new ProcessError(this.io.error.message + this.where(this.io.error.address),
-      'syscall', this.io.error.address));
-    if (this.io.exitCode !== undefined) return this.exit(this.io.exitCode);
-    if (reason === 'until') {
-      return this.exit(Number(this.sandbox.readRegister(this.spec.registers.result) & 0xffn));
-    }
-    if (reason === 'halted') {
-      return this.fail(new ProcessError(`the guest halted${this.where(this.pc - 1)}`, 'fault', this.pc - 1));
+    // With several threads the run goes on slice after slice until one of its own limits is reached.
+    let left = maxInstructions || undefined;
+    const deadline = timeLimitMs ? performance.now() + timeLimitMs : undefined;
+    const scheduler = this.scheduler;
+    for (;;) {
+      const sliceLeft = scheduler.sliceLeft();
+      const count = this.counting || sliceLeft !== undefined || scheduler.threaded;
+      const slice = sliceLeft === undefined ? left : Math.min(sliceLeft, left ?? sliceLeft);
+      const ms = deadline === undefined ? undefined : Math.max(deadline - performance.now(), 0.001);
+      let reason: StopReason;
+      let ran: number;
+      try {
+        ({ reason } = this.sandbox.start(this.pc, {
+          until: EXIT_ADDRESS, maxInstructions: slice, timeLimitMs: ms, countInstructions: count, nativeLimit: !count,
+        }));
+        this.pc = Number(this.sandbox.readRegister(this.spec.registers.pc));
+        ran = this.countRun();
+      } catch (error) {
+        this.pc = Number(this.sandbox.readRegister(this.spec.registers.pc));
+        this.countRun();
+        const message = error instanceof Error ? error.message : String(error);
+        const address = error instanceof SandboxError ? error.address : undefined;
+        return this.fail(new ProcessError(`${message}${this.where(error instanceof SandboxError ? error.pc : undefined)}` +
+          this.inThread(), 'fault', address));
+      }
+      if (left !== undefined) left -= ran;
+      if (this.io.error) return this.fail(new ProcessError(this.io.error.message + this.where(this.io.error.address) +
+        this.inThread(), 'syscall', this.io.error.address));
+      if (this.io.exitCode !== undefined) return this.exit(this.io.exitCode);
+      if (reason === 'until') {
+        return this.exit(Number(this.sandbox.readRegister(this.spec.registers.result) & 0xffn));
+      }
+      if (reason === 'halted') {
+        return this.fail(new ProcessError(`the guest halted${this.where(this.pc - 1)}${this.inThread()}`, 'fault', this.pc - 1));
+      }
+      const sliceEnded = sliceLeft !== undefined && reason === 'instruction-limit' && ran >= sliceLeft;
+      const switched = scheduler.event !== undefined || sliceEnded;
+      if (switched) {
+        const ending = scheduler.current.name;
+        const outcome = scheduler.schedule(this.instructions ?? 0, sliceEnded);
+        if (outcome === 'deadlock') {
+          return this.fail(new ProcessError(`deadlock: no thread can run (${this.waits()}); thread ${ending} ` +
+            `was the last to run${this.where(this.pc)}`, 'fault', this.pc));
+        }
+        if (outcome === 'ended') return this.exit(Number((scheduler.threads[0]!.exitValue ?? 0n) & 0xffn));
+        this.pc = Number(this.sandbox.readRegister(this.spec.registers.pc));
+        this.io.thread = scheduler.current.name;
+      }
+      if (this.stopAfterSlice) break;
+      if (reason === 'time-limit' || (left !== undefined && left <= 0)) {
+        this.state = 'paused';
+        return { state: this.state, reason: reason === 'time-limit' ? reason : 'instruction-limit' };
+      }
+      // Stopped, but not by the scheduler nor by a limit of this run: by a hook or the host.
+      if (!switched && (reason === 'stopped' || ran === 0)) break;
     }
     this.state = 'paused';
-    return { state: this.state, reason };
+    return { state: this.state, reason: 'stopped' };
   }
 
-  private countRun(): void {
-    if (this.instructions === undefined) return;
+  private countRun(): number {
     const ran = this.sandbox.instructionsCounted ?? 0;
+    this.scheduler.ran(ran);
+    if (this.instructions === undefined) return ran;
     this.instructions += ran;
     this.budget?.spend(ran);
+    return ran;
+  }
+
+  /** " in thread t1" once the program has more than one thread. */
+  private inThread(): string {
+    return this.scheduler.threaded ? ` in thread ${this.scheduler.current.name}` : '';
+  }
+
+  private waits(): string {
+    return this.scheduler.threads.filter((t) => t.state === 'blocked')
+      .map((t) => `${t.name} waits for ${this.scheduler.threads[t.joining!]!.name}`).join(', ');
+  }
+
+  /** Instructions a thread runs before the next one gets the CPU. */
+  get slice(): number {
+    return this.scheduler.slice;
+  }
+
+  set slice(value: number) {
+    this.scheduler.slice = checkSlice(value);
+  }
+
+  /** The threads that have not ended: registers, as the engine's safe points read them. */
+  threadRegisters(): { name: string; pc: number; sp: number; lr?: number }[] {
+    return this.scheduler.registers();
+  }
+
+  /** Every thread the program has had, with its state and calls in progress. */
+  threads(): ThreadSummary[] {
+    const live = new Map(this.scheduler.registers().map((r) => [r.name, r]));
+    return this.scheduler.threads.map((t: GuestThreadRecord) => {
+      const regs = live.get(t.name);
+      const summary: ThreadSummary = {
+        id: t.id, name: t.name, state: t === this.scheduler.current && t.state === 'runnable' ? 'running' : t.state,
+        pc: regs?.pc ?? 0, sp: regs?.sp ?? 0, instructions: t.instructions,
+        calls: regs ? [...t.calls.current(regs.pc, regs.sp)] : [],
+      };
+      if (regs?.lr !== undefined) summary.lr = regs.lr;
+      if (t.exitValue !== undefined) summary.exitValue = Number(BigInt.asIntN(64, t.exitValue));
+      if (t.joining !== undefined) summary.joining = this.scheduler.threads[t.joining]!.name;
+      return summary;
+    });
   }
 
   private exit(code: number): RunOutcome {

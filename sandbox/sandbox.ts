@@ -110,7 +110,11 @@ export interface Sandbox {
   addHook(spec: HookSpec): HookHandle;
   removeHook(handle: HookHandle): void;
 
-  saveContext(): SandboxContext;
+  /**
+   * The registers of the CPU as a context. `into`, a context this sandbox saved before, is
+   * overwritten and returned, so that a scheduler switching threads often allocates nothing.
+   */
+  saveContext(into?: SandboxContext): SandboxContext;
   restoreContext(context: SandboxContext): void;
 
   close(): void;

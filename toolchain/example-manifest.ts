@@ -24,6 +24,8 @@ export const EXAMPLE_LIMITS = {
   afterCalls: 1_000_000_000,
   afterInstructions: 1_000_000_000_000,
   thenInstructions: 1_000_000,
+  /** Instructions of a thread's slice (sandbox/threads.ts: MAX_SLICE). */
+  slice: 1_000_000_000,
 } as const;
 
 export interface ExampleManifest {
@@ -34,6 +36,8 @@ export interface ExampleManifest {
   modules: string[];
   /** Patches applied or rolled back while the program runs: one list, or one per architecture. */
   timeline?: ExampleTimelineEntry[] | Partial<Record<Arch, ExampleTimelineEntry[]>>;
+  /** Instructions a guest thread runs before the next one gets the CPU (programs with threads). */
+  slice?: number;
 }
 
 /** What a timeline entry of example.json does, with the files it names (see `exampleFilePath`). */
@@ -136,6 +140,7 @@ const MANIFEST = notAList(v.strictObject({
     v.maxLength(EXAMPLE_LIMITS.modules, `must list at most ${EXAMPLE_LIMITS.modules} modules`),
     v.check((m) => new Set(m).size === m.length, 'lists a file twice')),
   timeline: v.optional(v.lazy((value) => Array.isArray(value) ? TIMELINE : PER_ARCH_TIMELINE)),
+  slice: v.optional(v.pipe(wholeNumber(EXAMPLE_LIMITS.slice), v.minValue(1, 'must be 1 or more'))),
 }, MANIFEST_WORDS), MANIFEST_WORDS);
 
 /** An example.json that does not follow the schema; the message names the file and the field. */

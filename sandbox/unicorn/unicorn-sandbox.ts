@@ -369,7 +369,12 @@ export class UnicornSandbox implements Sandbox {
 
   // ---- contexts ----
 
-  saveContext(): SandboxContext {
+  saveContext(into?: SandboxContext): SandboxContext {
+    if (into) {
+      this.checkContext(into);
+      this.check(this.lib.uc_context_save(this.engine, (into as UnicornContext).pointer), 'save context');
+      return into;
+    }
     const out: Pointer[] = [null];
     this.check(this.lib.uc_context_alloc(this.engine, out), 'allocate context');
     this.check(this.lib.uc_context_save(this.engine, out[0]), 'save context');
@@ -379,10 +384,14 @@ export class UnicornSandbox implements Sandbox {
   }
 
   restoreContext(context: SandboxContext): void {
+    this.checkContext(context);
+    this.check(this.lib.uc_context_restore(this.engine, (context as UnicornContext).pointer), 'restore context');
+  }
+
+  private checkContext(context: SandboxContext): void {
     if (!(context instanceof UnicornContext) || context.owner !== this || !this.contexts.has(context)) {
       throw new SandboxError('context does not belong to this sandbox', 'BAD_CONTEXT');
     }
-    this.check(this.lib.uc_context_restore(this.engine, context.pointer), 'restore context');
   }
 
   close(): void {

@@ -527,9 +527,16 @@ export class WasmSandbox implements Sandbox {
 
   // ---- contexts ----
 
-  saveContext(): SandboxContext {
-    return new WasmContext(this.arch, this,
-      new Uint8Array(this.cpu.memory.buffer, this.state, this.layout.contextBytes).slice());
+  saveContext(into?: SandboxContext): SandboxContext {
+    const now = new Uint8Array(this.cpu.memory.buffer, this.state, this.layout.contextBytes);
+    if (into) {
+      if (!(into instanceof WasmContext) || into.owner !== this) {
+        throw new SandboxError('context does not belong to this sandbox', 'BAD_CONTEXT');
+      }
+      into.state.set(now);
+      return into;
+    }
+    return new WasmContext(this.arch, this, now.slice());
   }
 
   restoreContext(context: SandboxContext): void {

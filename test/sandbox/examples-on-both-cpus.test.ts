@@ -24,7 +24,7 @@ async function examplesFor(arch: Arch) {
     const manifest = await readExampleManifest(dir);
     if (!manifest.arches.includes(arch)) continue;
     const { modules } = await assembleExample(dir, arch);
-    found.push({ name, modules, timeline: await buildExampleTimeline(dir, arch, manifest, modules) });
+    found.push({ name, modules, slice: manifest.slice, timeline: await buildExampleTimeline(dir, arch, manifest, modules) });
   }
   return found;
 }
@@ -37,9 +37,9 @@ function record(process: GuestProcess) {
 describe.each(ARCHES)('every %s example on Unicorn and on the WASM CPU', (arch) => {
   it('runs to the same output, exit code, instruction count and calls', async () => {
     const examples = await examplesFor(arch);
-    for (const { name, modules } of examples) {
+    for (const { name, modules, slice } of examples) {
       const runs = both(arch).map((sandbox) => {
-        const process = new GuestProcess(sandbox, { modules });
+        const process = new GuestProcess(sandbox, { modules, slice });
         process.run({ maxInstructions: 10_000_000 });
         const result = record(process);
         process.close();
@@ -53,11 +53,11 @@ describe.each(ARCHES)('every %s example on Unicorn and on the WASM CPU', (arch) 
 
   it('patches live as the timeline says, with the same output, calls and transactions', async () => {
     const examples = (await examplesFor(arch)).filter((e) => e.timeline.length > 0);
-    for (const { name, modules, timeline } of examples) {
+    for (const { name, modules, timeline, slice } of examples) {
       const runs = [];
       for (const sandbox of both(arch)) {
-        const process = new GuestProcess(sandbox, { modules, budget: new RunBudget({ maxInstructions: 10_000_000 }) });
-        const hotpatcher = await Hotpatcher.create(sandbox, modules);
+        const process = new GuestProcess(sandbox, { modules, slice, budget: new RunBudget({ maxInstructions: 10_000_000 }) });
+        const hotpatcher = await Hotpatcher.create(sandbox, modules, { threads: () => process.threadRegisters() });
         const records = await runTimeline(process, hotpatcher, timeline);
         runs.push({ ...record(process), events: records.map((r) => ({ ...r, result: r.result && resultToJson(r.result) })) });
         process.close();

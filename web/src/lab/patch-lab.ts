@@ -99,7 +99,7 @@ export class PatchLab {
 
   private async patcher(): Promise<Hotpatcher> {
     this.hotpatcher ??= await Hotpatcher.create(this.sandbox, this.modules,
-      { planner: this.engine.planner, trampolineSize: this.engine.trampolineSize });
+      { planner: this.engine.planner, trampolineSize: this.engine.trampolineSize, threads: () => this.process.threadRegisters() });
     return this.hotpatcher;
   }
 
