@@ -5,6 +5,7 @@ import type { EventRecord, WaitEnd } from '../engine/host/timeline.ts';
 import type { LimitReason, RunBudget } from '../sandbox/run-budget.ts';
 import type { JournalStep } from '../engine/host/journal.ts';
 import type { TransactionResult } from '../engine/host/transaction.ts';
+import type { TransitionEvent, TransitionReport } from '../engine/host/consistency.ts';
 import { Prot } from '../sandbox/sandbox.ts';
 import { bytesToHex, hex } from '../core/hex.ts';
 
@@ -49,7 +50,8 @@ function gaveUp(why: WaitEnd, budget: RunBudget | undefined): string {
 
 /** The lines printed for one event of the timeline; `budget`, the run's, names the limits. */
 export function formatEvent(record: EventRecord, budget?: RunBudget): string[] {
-  const what = record.action === 'apply' ? `apply ${record.name}` : `roll back ${record.name}`;
+  const what = (record.action === 'apply' ? `apply ${record.name}` : `roll back ${record.name}`) +
+    (record.consistency === 'entry' ? '' : ` (${record.consistency})`);
   const lines = [`== ${describeMoment(record.at)}: ${what}`];
   if (record.note) lines.push(`   (${record.note})`);
   const missed = record.missed;
@@ -78,6 +80,7 @@ export function formatEvent(record: EventRecord, budget?: RunBudget): string[] {
         : `${result.module} patch ${result.sequence} is live`;
       lines.push(`   ${result.action === 'apply' ? 'applied' : 'rolled back'} in ${result.steps.length} steps; ${state}:`);
       for (const step of result.steps) lines.push(...formatStep(step).split('\n').map((l) => `  ${l}`));
+      if (result.transition) lines.push(...formatTransition(result.transition));
       break;
     }
     case 'refused': lines.push(`   refused (${result.code}): ${result.message}`); break;
@@ -85,6 +88,22 @@ export function formatEvent(record: EventRecord, budget?: RunBudget): string[] {
   }
   if (!record.asExpected) lines.push('   this is not what the example expects');
   return lines;
+}
+
+/** A per-thread transition: its status and each thread's universe. */
+export function formatTransition(report: TransitionReport): string[] {
+  const threads = report.threads.map((t) => `${t.thread} ${t.universe}${t.waitingFor ? ` (${t.waitingFor})` : ''}`).join(', ');
+  const lines = [`   per-thread transition of ${report.module} patch ${report.sequence} (${report.direction === 'patch' ? 'old to new' : 'new to old'}): ` +
+    `${report.status}; ${threads || 'no thread'}`];
+  if (report.message) lines.push(`   ${report.message}`);
+  return lines;
+}
+
+/** One thread's switch, as it happens: "t2 switched to the new universe at 1,234 instructions (end of a slice)". */
+export function formatSwitch(event: TransitionEvent): string {
+  const when = { transaction: 'when the transaction ran', slice: 'at the end of a slice', syscall: 'at a system call',
+    created: 'when it was created', forced: 'forced' }[event.when];
+  return `   -- ${event.thread} switched to the ${event.to} universe at ${event.at.toLocaleString('en-US')} instructions (${when})`;
 }
 
 export interface BehaviourChange {

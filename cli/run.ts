@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeMoment, type PatchMoment } from '../core/timeline.ts';
+import { CONSISTENCY_MODELS, type ConsistencyModel, describeMoment, type PatchMoment } from '../core/timeline.ts';
 import { type EventRecord, runTimeline, type TimelineEvent } from '../engine/host/timeline.ts';
 import { Hotpatcher } from '../engine/host/transaction.ts';
 import { OUTPUT_HEAD_BYTES, OUTPUT_TAIL_BYTES } from '../sandbox/output-capture.ts';
@@ -21,7 +21,7 @@ import { formatDiff, makeEditPatch } from '../toolchain/diff/index.ts';
 import type { GuestModule } from '../core/module.ts';
 import { EXAMPLE_LIMITS } from '../toolchain/example-manifest.ts';
 import { readTextFile } from '../toolchain/files.ts';
-import { type BehaviourChange, firstDifference, formatEvent, resultToJson } from './patch-report.ts';
+import { type BehaviourChange, firstDifference, formatEvent, formatSwitch, formatTransition, resultToJson } from './patch-report.ts';
 
 export const RUN_USAGE = `  run <example-dir | module.s> [options]
       Assemble the example's modules, load them, run the entry point and print the guest's output.
@@ -36,6 +36,12 @@ export const RUN_USAGE = `  run <example-dir | module.s> [options]
                                 has limits of its own
       --slice N                 instructions a guest thread runs before the next one gets the CPU
                                 (default ${DEFAULT_SLICE}); with several threads, each output line names its thread
+      --consistency entry|fixup|per-thread
+                                when threads see the new code, for every transaction of the timeline
+                                (default: what example.json says, else entry): entry (Windows: new calls),
+                                fixup (Detours: threads in the overwritten bytes move to the trampoline),
+                                per-thread (livepatch: each thread switches when no patched function is
+                                on its stack)
       --json                    print one JSON record instead of the output and a summary
       --edits                   make the example's patches from the edited module sources its timeline
                                 names (each entry's "edit") with the patch generator, instead of from
@@ -83,6 +89,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       'max-instructions': { type: 'string', default: '10000000' },
       'time-limit': { type: 'string', default: '10000' },
       slice: { type: 'string' },
+      consistency: { type: 'string' },
       json: { type: 'boolean', default: false },
       edits: { type: 'boolean', default: false },
       edit: { type: 'string', multiple: true },
@@ -101,11 +108,17 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!Object.hasOwn(CPUS, cpu)) throw new Error(`--cpu must be one of ${Object.keys(CPUS).join(', ')}, not ${quoted(cpu)}`);
   const newSandbox = CPUS[cpu as keyof typeof CPUS];
 
+  const consistency = values.consistency;
+  if (consistency !== undefined && !CONSISTENCY_MODELS.includes(consistency as ConsistencyModel)) {
+    throw new Error(`--consistency must be one of ${CONSISTENCY_MODELS.join(', ')}, not ${quoted(consistency)}`);
+  }
   const sliceOption = values.slice === undefined ? undefined : positiveInteger(values.slice, '--slice', MAX_SLICE);
   const edits = pairEdits(values.edit ?? [], values.at ?? []);
   const loaded = await loadTarget(target, values.arch as Arch | undefined, values.edits!);
   const { name, arch, modules, slice: exampleSlice } = loaded;
-  const timeline = edits.length > 0 ? await editTimeline(loaded, edits, values.json!) : loaded.timeline;
+  const chosen = edits.length > 0 ? await editTimeline(loaded, edits, values.json!) : loaded.timeline;
+  const timeline = consistency === undefined ? chosen
+    : chosen.map((e) => ({ ...e, consistency: consistency as ConsistencyModel }));
   const slice = sliceOption ?? exampleSlice ?? DEFAULT_SLICE;
   const limits: BudgetLimits = { maxInstructions, timeLimitMs };
   const process_ = new GuestProcess(newSandbox(arch), { modules, slice });
@@ -149,7 +162,8 @@ interface LiveRun {
  */
 async function runLive(process_: GuestProcess, newSandbox: (arch: Arch) => Sandbox, modules: GuestModule[],
   timeline: TimelineEvent[], limits: BudgetLimits, json: boolean, print: () => void): Promise<LiveRun> {
-  const unpatched = new GuestProcess(newSandbox(process_.arch), { modules, countInstructions: false, slice: process_.slice });
+  // Counted as the patched run is, so that a program with threads switches at the same instructions.
+  const unpatched = new GuestProcess(newSandbox(process_.arch), { modules, slice: process_.slice });
   let unpatchedOutput: string;
   try {
     unpatched.run(limits);
@@ -157,7 +171,13 @@ async function runLive(process_: GuestProcess, newSandbox: (arch: Arch) => Sandb
   } finally {
     unpatched.close();
   }
-  const hotpatcher = await Hotpatcher.create(process_.sandbox, modules, { threads: () => process_.threadRegisters() });
+  const hotpatcher = await Hotpatcher.create(process_.sandbox, modules, { process: process_ });
+  if (!json) {
+    hotpatcher.models.listener = (report, event) => {
+      print();
+      process.stderr.write((event ? formatSwitch(event) : formatTransition(report).join('\n')) + '\n');
+    };
+  }
   const budget = new RunBudget(limits);
   process_.budget = budget;
   const records = await runTimeline(process_, hotpatcher, timeline, json ? {} : {

@@ -9,11 +9,32 @@ export type PatchMoment =
   /** After this many instructions since the program started. */
   | { afterInstructions: number };
 
+/**
+ * When threads see the new code (engine/host/consistency.ts): `entry` (Windows hotpatch: new calls,
+ * calls in flight finish in the old code), `fixup` (Detours: threads inside the overwritten bytes
+ * move to the trampoline), `per-thread` (Linux livepatch: each thread switches on its own when no
+ * patched function is on its stack).
+ */
+export type ConsistencyModel = 'entry' | 'fixup' | 'per-thread';
+export const CONSISTENCY_MODELS: readonly ConsistencyModel[] = ['entry', 'fixup', 'per-thread'];
+
+/** What a stalled per-thread transition does: stays as it is (reported), goes back to all-old, or switches everyone. */
+export type StallAction = 'report' | 'reverse' | 'force';
+
+/** How a transaction treats threads: the model, and for per-thread its budget and what a stall does. */
+export interface ConsistencyChoice {
+  consistency?: ConsistencyModel;
+  /** per-thread: instructions the transition may take before it is stalled. */
+  stallAfter?: number;
+  /** per-thread: what a stalled transition does (default "report"). */
+  onStall?: StallAction;
+}
+
 /** The outcome an example expects of a transaction; another outcome is an error. */
 export type ExpectedOutcome = 'applied' | 'refused';
 
 /** One entry of the timeline in example.json, as written there. */
-export interface ExampleTimelineEntry {
+export interface ExampleTimelineEntry extends ConsistencyChoice {
   at: PatchMoment;
   /** Patch source to build and apply (a file name, see toolchain/example-manifest.ts: exampleFilePath). */
   apply?: string;
@@ -34,7 +55,7 @@ export interface ExampleTimelineEntry {
 }
 
 /** A timeline event once read: its moment, what happens then (`Action`), and the outcome expected. */
-export interface TimelineEntry<Action> {
+export interface TimelineEntry<Action> extends ConsistencyChoice {
   at: PatchMoment;
   action: Action;
   expect: ExpectedOutcome;

@@ -38,6 +38,8 @@ export class GuestIO {
   thread = 'main';
   /** Answers the thread calls; without one they are unknown system calls. */
   threads: ThreadCallHandler | undefined;
+  /** Called at every system call, before it is answered. */
+  onSyscall: (() => void) | undefined;
   /** Set when the guest made a call the ABI does not know; the run is stopped. */
   error: GuestAbiError | undefined;
 
@@ -46,6 +48,7 @@ export class GuestIO {
     const numbers = regs.numbers;
     const threadCalls = new Map(Object.entries(THREAD_CALLS[sandbox.arch]).map(([call, n]) => [BigInt(n), call as ThreadCall]));
     sandbox.addHook({ type: 'syscall', callback: (address) => {
+      this.onSyscall?.();
       // All 64 bits: a number such as -1 must not round to a known one, nor print rounded.
       const number = BigInt.asUintN(64, sandbox.readRegister(regs.number));
       const arg = (i: number) => sandbox.readRegister(regs.arguments[i]!);

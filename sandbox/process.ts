@@ -14,6 +14,8 @@ import { DEFAULT_SLICE, type GuestThreadRecord, MAX_SLICE, ThreadScheduler, thre
 export const EXIT_ADDRESS = 0x1_0000;
 /** Where a thread's function returns to, in the same page: a stub that ends the thread. */
 export const THREAD_RETURN_ADDRESS = EXIT_ADDRESS + 0x10;
+/** The page of the thread-local slot the host rewrites at every thread switch (ThreadScheduler.slot). */
+export const THREAD_SLOT_ADDRESS = 0x1_1000;
 
 export type ProcessState = 'ready' | 'paused' | 'exited' | 'failed';
 
@@ -34,6 +36,9 @@ export interface ProcessOptions {
    * speed, for runs whose output alone matters: a hlt under such a limit then reads as the limit.
    */
   countInstructions?: boolean;
+  // Once a program has started a thread, its runs are counted anyway: the schedule depends on counts.
+  // (On Unicorn 2.0.1, the first counted run after one under Unicorn's own counter can take about ten
+  // seconds: a program that may start threads is best run by a process that counts.)
   /** Instructions a thread runs before the next one gets the CPU (default DEFAULT_SLICE). */
   slice?: number;
 }
@@ -113,6 +118,7 @@ export class GuestProcess {
     this.scheduler = new ThreadScheduler(sandbox, checkSlice(options.slice ?? DEFAULT_SLICE), THREAD_RETURN_ADDRESS, this.pc);
     this.io = new GuestIO(sandbox);
     this.io.threads = this.scheduler;
+    this.io.onSyscall = () => this.scheduler.checkpoint?.(this.scheduler.current, 'syscall');
     // The sandbox counts (and says why a run stopped from what the CPU did, not from the bytes at pc).
     this.counting = options.countInstructions ?? true;
     if (this.counting) this.instructions = 0;
@@ -275,6 +281,22 @@ export class GuestProcess {
   /** The threads that have not ended: registers, as the engine's safe points read them. */
   threadRegisters(): { name: string; pc: number; sp: number; lr?: number }[] {
     return this.scheduler.registers();
+  }
+
+  /** Moves a thread's program counter (the fixup model). */
+  setThreadPc(name: string, pc: number): void {
+    const thread = this.scheduler.threads.find((t) => t.name === name);
+    if (!thread || thread.state === 'exited') throw new ProcessError(`no thread ${name} is running`, 'setup');
+    this.scheduler.setPc(thread, pc);
+    if (thread === this.scheduler.current) this.pc = pc;
+  }
+
+  /** Maps the page of the thread-local slot (read-only to the guest), once. */
+  mapThreadSlot(): number {
+    if (!this.sandbox.regions().some((r) => r.address === THREAD_SLOT_ADDRESS)) {
+      this.sandbox.map(THREAD_SLOT_ADDRESS, PAGE_SIZE, Prot.READ);
+    }
+    return THREAD_SLOT_ADDRESS;
   }
 
   /** Every thread the program has had, with its state and calls in progress. */

@@ -104,6 +104,13 @@ export class ThreadScheduler {
   private readonly spec;
 
   private scratch: SandboxContext | undefined;
+  /**
+   * A thread-local byte: whenever a thread gets the CPU, the host writes its value at `address`, so
+   * guest code reading it there reads the running thread's own (the per-thread model's universe).
+   */
+  slot: { address: number; value: (thread: GuestThreadRecord) => Uint8Array } | undefined;
+  /** Called for the thread on the CPU at the end of each of its slices and at each of its system calls. */
+  checkpoint: ((thread: GuestThreadRecord, when: 'slice' | 'syscall') => void) | undefined;
 
   constructor(private readonly sandbox: Sandbox, public slice: number, private readonly threadReturn: number, mainEntry: number) {
     this.spec = ARCH[sandbox.arch];
@@ -160,6 +167,7 @@ export class ThreadScheduler {
   schedule(at: number, sliceEnded: boolean): 'ok' | 'deadlock' | 'ended' {
     const event = this.event;
     this.event = undefined;
+    if (sliceEnded) this.checkpoint?.(this.current, 'slice');
     if (!event) {
       if (sliceEnded) this.switchTo(this.next(), at, 'slice');
       return 'ok';
@@ -225,8 +233,30 @@ export class ThreadScheduler {
       next.pendingResult = undefined;
     }
     this.current = next;
+    this.writeSlot();
     this.switches++;
     if (this.switchLog.length < SWITCH_LOG_LIMIT) this.switchLog.push({ at, from: from.name, to: next.name, why });
+  }
+
+  /** Writes the running thread's value into the thread-local slot. */
+  writeSlot(): void {
+    if (this.slot) this.sandbox.write(this.slot.address, this.slot.value(this.current));
+  }
+
+  /** Sets a thread's program counter (its context, or the CPU for the running thread). */
+  setPc(thread: GuestThreadRecord, pc: number): void {
+    if (thread === this.current || !thread.context) {
+      this.sandbox.writeRegister(this.spec.registers.pc, pc);
+      return;
+    }
+    const running = this.scratch = this.sandbox.saveContext(this.scratch);
+    try {
+      this.sandbox.restoreContext(thread.context);
+      this.sandbox.writeRegister(this.spec.registers.pc, pc);
+      thread.context = this.sandbox.saveContext(thread.context);
+    } finally {
+      this.sandbox.restoreContext(running);
+    }
   }
 
   /** A new thread's id, or a negative error number. */

@@ -4,7 +4,7 @@
 // error names the file and the field ("timeline.0.at.afterCalls") and never quotes a value, since a
 // file that is not what it should be can hold anything.
 import * as v from 'valibot';
-import type { ExampleTimelineEntry, TimelineEntry } from '../core/timeline.ts';
+import { CONSISTENCY_MODELS, type ExampleTimelineEntry, type TimelineEntry } from '../core/timeline.ts';
 import { type Arch, ARCHES } from '../core/arch.ts';
 
 /** Sizes and counts an example may have; README.md ("Live patching from the CLI") lists them. */
@@ -120,10 +120,15 @@ const EVENT = notAList(v.pipe(v.strictObject({
   edit: v.optional(FILE_NAME),
   expect: v.optional(v.picklist(['applied', 'refused'], 'must be "applied" or "refused"')),
   note: v.optional(text(EXAMPLE_LIMITS.noteLength)),
+  consistency: v.optional(v.picklist(CONSISTENCY_MODELS, 'must be "entry", "fixup" or "per-thread"')),
+  stallAfter: v.optional(v.pipe(wholeNumber(EXAMPLE_LIMITS.afterInstructions), v.minValue(1, 'must be 1 or more'))),
+  onStall: v.optional(v.picklist(['report', 'reverse', 'force'], 'must be "report", "reverse" or "force"')),
 }, EVENT_WORDS),
 v.check((e) => (e.apply === undefined) !== (e.rollback === undefined), 'needs exactly one of "apply" and "rollback"'),
 v.check((e) => e.builtAgainst === undefined || e.apply !== undefined, 'has "builtAgainst", which goes with "apply" only'),
-v.check((e) => e.edit === undefined || e.apply !== undefined, 'has "edit", which goes with "apply" only')), EVENT_WORDS);
+v.check((e) => e.edit === undefined || e.apply !== undefined, 'has "edit", which goes with "apply" only'),
+v.check((e) => (e.stallAfter === undefined && e.onStall === undefined) || e.consistency === 'per-thread',
+  'has "stallAfter" or "onStall", which go with "consistency": "per-thread" only')), EVENT_WORDS);
 
 const TIMELINE = v.pipe(v.array(EVENT, 'must be a list of events'),
   v.maxLength(EXAMPLE_LIMITS.events, `must have at most ${EXAMPLE_LIMITS.events} events`));
@@ -206,7 +211,12 @@ export function exampleTimeline(manifest: ExampleManifest, arch: Arch): ExampleT
   return listed.map((entry) => {
     const action: ExampleAction = entry.rollback !== undefined ? { kind: 'rollback', module: entry.rollback }
       : { kind: 'apply', file: entry.apply!, ...(entry.builtAgainst === undefined ? {} : { builtAgainst: entry.builtAgainst }) };
-    return { at: entry.at, action, expect: entry.expect ?? 'applied', ...(entry.note === undefined ? {} : { note: entry.note }) };
+    return {
+      at: entry.at, action, expect: entry.expect ?? 'applied', ...(entry.note === undefined ? {} : { note: entry.note }),
+      ...(entry.consistency === undefined ? {} : { consistency: entry.consistency }),
+      ...(entry.stallAfter === undefined ? {} : { stallAfter: entry.stallAfter }),
+      ...(entry.onStall === undefined ? {} : { onStall: entry.onStall }),
+    };
   });
 }
 

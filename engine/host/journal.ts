@@ -13,7 +13,9 @@ export type StepAction =
 
 export type StepStage =
   | 'identity' | 'safe-point' | 'map-code' | 'map-data' | 'map-trampolines' | 'slot'
-  | 'trampoline' | 'padding-jump' | 'entry-jump' | 'flush-icache' | 'restore' | 'unmap';
+  | 'trampoline' | 'padding-jump' | 'entry-jump' | 'flush-icache' | 'restore' | 'unmap'
+  /** Consistency models (consistency.ts): per-thread dispatchers, threads moved, per-thread switches. */
+  | 'map-dispatch' | 'fixup' | 'transition';
 
 export interface JournalStep {
   /** 1-based position in the transaction. */

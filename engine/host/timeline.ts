@@ -5,7 +5,8 @@
 // a whole timeline: runTimeline), the playground and the embeds. The limits of a run are the
 // process's budget (GuestProcess.budget): every slice, every step of a wait and every transaction in
 // between spend from it, and once a limit has run out no later moment is reached.
-import type { PatchMoment, TimelineEntry } from '../../core/timeline.ts';
+import type { ConsistencyChoice, ConsistencyModel, PatchMoment, TimelineEntry } from '../../core/timeline.ts';
+import type { TransitionReport } from './consistency.ts';
 import type { GuestProcess, RunLimits } from '../../sandbox/process.ts';
 import type { LimitReason, RunBudget } from '../../sandbox/run-budget.ts';
 import type { Hotpatcher, TransactionResult } from './transaction.ts';
@@ -32,10 +33,17 @@ export interface EventRecord {
    */
   wait: { message: string; steppedInstructions: number; resumedAt: string; gaveUp?: WaitEnd } | null;
   result: TransactionResult | null;
+  /** The consistency model the transaction used. */
+  consistency: ConsistencyModel;
+  /** per-thread: the transition as it stood when the next event came, or the program ended. */
+  transition?: TransitionReport;
   /** True when the outcome is the one the timeline expects. */
   asExpected: boolean;
   note?: string;
 }
+
+/** While a per-thread transition is unfinished, the rest of the program runs in pieces of this many instructions. */
+export const SETTLE_STEP = 1000;
 
 /** A transaction waits for at most this many single-instruction steps of the guest. */
 export const MAX_WAIT_STEPS = 100_000;
@@ -115,6 +123,8 @@ export interface WaitOptions {
   maxSteps?: number;
   /** The wait's own allowance (the page gives a wait a time limit); the steps spend the guest's run budget anyway. */
   budget?: RunBudget;
+  /** The consistency model and its options (default: entry). */
+  consistency?: ConsistencyChoice;
 }
 
 /**
@@ -125,7 +135,8 @@ export interface WaitOptions {
 export async function applyWhenSafe(hotpatcher: Hotpatcher, action: PatchAction, step: () => boolean,
   options: WaitOptions = {}): Promise<SafeOutcome> {
   const maxSteps = options.maxSteps ?? MAX_WAIT_STEPS;
-  const attempt = () => action.kind === 'apply' ? hotpatcher.apply(action.image) : hotpatcher.rollback(action.module);
+  const choice = options.consistency ?? {};
+  const attempt = () => action.kind === 'apply' ? hotpatcher.apply(action.image, choice) : hotpatcher.rollback(action.module, choice);
   let result = await attempt();
   if (result.status !== 'wait') return { result };
   const message = result.message;
@@ -160,18 +171,33 @@ export async function runTimeline(process: GuestProcess, hotpatcher: Hotpatcher,
     if (text.length > 0) hooks.output?.(text);
   };
   const records: EventRecord[] = [];
+  // A per-thread transition goes on while the program runs: its record shows where it got to.
+  let transitionRecord: EventRecord | undefined;
+  const noteTransition = () => {
+    const transition = hotpatcher.models.transition;
+    if (transitionRecord && transition) transitionRecord.transition = transition.report();
+  };
   for (const event of events) {
+    await hotpatcher.models.settle();
     const reached = runToMoment(process, event.at) === 'reached';
+    await hotpatcher.models.settle();
+    noteTransition();
     flush();
     const here = { instructions: process.instructions ?? null, where: hotpatcher.symbolize(process.pc) };
     const record: EventRecord = {
       at: event.at, action: event.action.kind, name: event.action.kind === 'apply' ? event.action.name : event.action.module,
       reached: reached ? { ...here, pc: process.pc, outputLines: process.io.lines } : null,
       missed: reached ? null : { why: shortfall(process), ...here },
-      wait: null, result: null, asExpected: false, ...(event.note === undefined ? {} : { note: event.note }),
+      wait: null, result: null, consistency: event.consistency ?? 'entry', asExpected: false,
+      ...(event.note === undefined ? {} : { note: event.note }),
     };
     if (reached) {
-      const { result, wait } = await applyWhenSafe(hotpatcher, event.action, () => stepGuest(process));
+      const consistency: ConsistencyChoice = {
+        ...(event.consistency === undefined ? {} : { consistency: event.consistency }),
+        ...(event.stallAfter === undefined ? {} : { stallAfter: event.stallAfter }),
+        ...(event.onStall === undefined ? {} : { onStall: event.onStall }),
+      };
+      const { result, wait } = await applyWhenSafe(hotpatcher, event.action, () => stepGuest(process), { consistency });
       flush();
       if (wait) {
         // A guest that could not be stepped ended, or its run's budget ran out: say which.
@@ -181,12 +207,27 @@ export async function runTimeline(process: GuestProcess, hotpatcher: Hotpatcher,
       }
       record.result = result;
       record.asExpected = result.status === event.expect;
+      if (result.status === 'applied' && result.transition) {
+        record.transition = result.transition;
+        transitionRecord = record;
+      }
     }
     records.push(record);
     hooks.event?.(record);
   }
-  // The rest of the program; a limit leaves it paused, which the caller reports.
-  while (!process.finished && process.run().reason === 'stopped') flush();
+  // The rest of the program; a limit leaves it paused, which the caller reports. While a
+  // transition has a patch to remove, the program runs in pieces, between which it is removed.
+  for (;;) {
+    await hotpatcher.models.settle();
+    if (process.finished) break;
+    const pending = hotpatcher.models.pending;
+    const outcome = process.run(pending ? { maxInstructions: SETTLE_STEP } : {});
+    flush();
+    if (pending && outcome.reason === 'instruction-limit' && !process.budget?.exhausted()) continue;
+    if (outcome.reason !== 'stopped') break;
+  }
+  await hotpatcher.models.settle();
+  noteTransition();
   flush();
   return records;
 }

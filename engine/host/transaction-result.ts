@@ -5,6 +5,7 @@ import type { RelocationRefusal } from './link.ts';
 import type { PatchImageError } from './patch-image.ts';
 import type { RedirectPlan, RedirectRefusal } from './plan.ts';
 import type { UnsafeThread } from './safe-point.ts';
+import type { ConsistencyModel, ThreadMove, TransitionReport } from './consistency.ts';
 
 export type TransactionRefusalCode =
   | 'bad-image' // the image failed validation (see imageError)
@@ -21,7 +22,11 @@ export type TransactionRefusalCode =
   | 'write-failed' // the sandbox failed a write; everything was undone and memory checked to be as it was
   | 'undo-failed' // the sandbox failed a write and undoing it left memory different (the message says where)
   | 'nothing-to-roll-back'
-  | 'memory-changed'; // memory the active patch wrote was changed since; rolling back would lose that
+  | 'memory-changed' // memory the active patch wrote was changed since; rolling back would lose that
+  | 'fixup-impossible' // fixup: a thread stands where the trampoline has no equivalent instruction
+  | 'transition-in-progress' // per-thread: a transition is still going on; it must complete, be reversed or be forced first
+  | 'not-per-thread' // per-thread rollback of a patch that was not applied per thread
+  | 'needs-process'; // fixup and per-thread move and switch threads: the hotpatcher needs the process
 
 export interface AppliedTransaction {
   status: 'applied';
@@ -34,6 +39,12 @@ export interface AppliedTransaction {
   /** The journal: every change in order, for the page to animate. */
   steps: JournalStep[];
   plans: RedirectPlan[];
+  /** The consistency model the transaction used, when not `entry`. */
+  consistency?: ConsistencyModel;
+  /** fixup: the threads moved between the original entry and the trampoline. */
+  moves?: ThreadMove[];
+  /** per-thread: the transition the transaction started, as it stood when it returned. */
+  transition?: TransitionReport;
   /** Where an applied patch was mapped. */
   placement?: { code: number; data: number; trampolines: number; size: number; withinShortReach: boolean };
 }

@@ -24,9 +24,12 @@ import {
 } from './prepare.ts';
 import { planRedirect, trampolineSizeBound } from './redirect.ts';
 import { type GuestThread, currentThread } from './safe-point.ts';
+import { type ConsistencyHost, ConsistencyModels, type TransactionOptions } from './consistency.ts';
+import type { GuestProcess } from '../../sandbox/process.ts';
 import type { RefusedTransaction, TransactionResult } from './transaction-result.ts';
 
 export type { Planner } from './prepare.ts';
+export type { ConsistencyModel, TransactionOptions } from './consistency.ts';
 export type {
   AppliedTransaction, RefusedTransaction, TransactionRefusalCode, TransactionResult, WaitingTransaction,
 } from './transaction-result.ts';
@@ -38,6 +41,17 @@ export interface HotpatcherOptions {
   trampolineSize?: number;
   /** Every guest thread, read when a transaction checks its safe point. Default: the running CPU state. */
   threads?: () => GuestThread[];
+  /**
+   * The process the sandbox runs: its threads are what the safe points check (unless `threads` is
+   * given), and the fixup and per-thread models move and switch them.
+   */
+  process?: GuestProcess;
+}
+
+/** Extra journaled steps of an apply (before the plans' writes) and the regions they map, owned by the patch. */
+export interface ApplyExtras {
+  steps(journal: Journal): void;
+  regions: { kind: 'trampolines'; address: number; size: number }[];
 }
 
 function u64le(value: number): Uint8Array {
@@ -49,15 +63,26 @@ function u64le(value: number): Uint8Array {
 export class Hotpatcher {
   private readonly active = new Map<string, ActivePatch>();
   private readonly context: PreparationContext;
+  /** The fixup and per-thread models (consistency.ts); `entry` is the transaction as it is. */
+  readonly models: ConsistencyModels;
 
   private constructor(readonly sandbox: Sandbox, engine: Engine, private readonly modules: LoadedModule[],
-    options: Required<Omit<HotpatcherOptions, 'threads'>>, threads: HotpatcherOptions['threads']) {
+    options: Required<Omit<HotpatcherOptions, 'threads' | 'process'>>, threads: HotpatcherOptions['threads'],
+    process: GuestProcess | undefined) {
     this.context = {
       sandbox, engine, modules, planner: options.planner, trampolineSize: options.trampolineSize,
-      threads: threads ?? (() => [currentThread(sandbox)]),
+      threads: threads ?? (process ? () => process.threadRegisters() : () => [currentThread(sandbox)]),
       active: (module) => this.active.get(module),
       symbolize: (address) => this.symbolize(address),
     };
+    const host: ConsistencyHost = {
+      context: this.context, process, engine,
+      active: (module) => this.active.get(module),
+      writeApply: (prepared, extras) => this.writeApply(prepared, extras),
+      writeRollback: (prepared) => this.writeRollback(prepared),
+      symbolize: (address) => this.symbolize(address),
+    };
+    this.models = new ConsistencyModels(host);
   }
 
   /** A hotpatcher for the modules loaded in `sandbox` (their identities are computed once, here). */
@@ -65,7 +90,7 @@ export class Hotpatcher {
     const loaded = await Promise.all(modules.map(loadedModule));
     const planner = options.planner ?? planRedirect;
     const trampolineSize = options.trampolineSize ?? await trampolineSizeBound(sandbox.arch);
-    return new Hotpatcher(sandbox, await loadEngine(), loaded, { planner, trampolineSize }, options.threads);
+    return new Hotpatcher(sandbox, await loadEngine(), loaded, { planner, trampolineSize }, options.threads, options.process);
   }
 
   /** Sequence number of the patch active for `module`, if any. */
@@ -73,18 +98,29 @@ export class Hotpatcher {
     return this.active.get(module)?.sequence;
   }
 
-  async apply(imageBytes: Uint8Array): Promise<TransactionResult> {
+  /**
+   * Applies a patch image. `options.consistency` chooses when threads see the new code: `entry`
+   * (the default) waits until no thread is in the way and lets calls in flight finish in the old
+   * code; `fixup` and `per-thread` are in consistency.ts.
+   */
+  async apply(imageBytes: Uint8Array, options: TransactionOptions = {}): Promise<TransactionResult> {
+    const blocked = this.models.blocking();
+    if (blocked) return blocked;
+    if ((options.consistency ?? 'entry') !== 'entry') return this.models.apply(imageBytes, options);
     const prepared = await prepareApply(this.context, imageBytes);
     return prepared.status === 'ready' ? this.writeApply(prepared) : prepared;
   }
 
-  async rollback(moduleName: string): Promise<TransactionResult> {
+  async rollback(moduleName: string, options: TransactionOptions = {}): Promise<TransactionResult> {
+    const blocked = this.models.blocking(moduleName);
+    if (blocked) return blocked;
+    if ((options.consistency ?? 'entry') !== 'entry') return this.models.rollback(moduleName, options);
     const prepared = await prepareRollback(this.context, moduleName);
     return prepared.status === 'ready' ? this.writeRollback(prepared) : prepared;
   }
 
-  /** The journaled writes of a prepared apply. */
-  private writeApply(prepared: PreparedApply): TransactionResult {
+  /** The journaled writes of a prepared apply; `extras` are steps and regions a consistency model adds. */
+  private writeApply(prepared: PreparedApply, extras?: ApplyExtras): TransactionResult {
     const { loaded, image, sections, active, layout, importAddresses, baseRefAddresses, plans, planSteps, restores, changing,
       threads } = prepared;
     const module = loaded.module;
@@ -96,6 +132,7 @@ export class Hotpatcher {
       journal.note('safe-point', `${threads.length} thread${threads.length === 1 ? '' : 's'} checked: ` +
         threads.map((t) => `${t.name} at ${this.symbolize(t.pc)}`).join(', ') + '; none is in the way of the writes');
       const label = `${module.name} patch ${image.sequence}`;
+      extras?.steps(journal);
       if (layout.codeSize > 0) {
         journal.map(layout.code, layout.codeSize, Prot.READ | Prot.EXEC, sections.code, 'map-code',
           `map the ${label} code (${image.code.size} bytes, read+execute) ${layout.placement!.withinShortReach ? 'within short-jump reach of' : 'as near as memory allows to'} its targets`);
@@ -141,6 +178,7 @@ export class Hotpatcher {
         { kind: 'code' as const, address: layout.code, size: layout.codeSize },
         { kind: 'data' as const, address: layout.data, size: layout.dataSize },
         { kind: 'trampolines' as const, address: layout.trampolines, size: layout.trampolineSize },
+        ...extras?.regions ?? [],
       ].filter((r) => r.size > 0),
     });
     return {

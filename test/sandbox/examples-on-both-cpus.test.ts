@@ -57,7 +57,7 @@ describe.each(ARCHES)('every %s example on Unicorn and on the WASM CPU', (arch) 
       const runs = [];
       for (const sandbox of both(arch)) {
         const process = new GuestProcess(sandbox, { modules, slice, budget: new RunBudget({ maxInstructions: 10_000_000 }) });
-        const hotpatcher = await Hotpatcher.create(sandbox, modules, { threads: () => process.threadRegisters() });
+        const hotpatcher = await Hotpatcher.create(sandbox, modules, { process });
         const records = await runTimeline(process, hotpatcher, timeline);
         runs.push({ ...record(process), events: records.map((r) => ({ ...r, result: r.result && resultToJson(r.result) })) });
         process.close();

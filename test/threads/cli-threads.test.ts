@@ -43,6 +43,22 @@ describe('hotpatch run with threads', () => {
     expect(a.threads.map((t: { name: string }) => t.name)).toEqual(['main', 't1', 't2']);
   });
 
+  it('replays a timeline under another consistency model with --consistency', async () => {
+    const [perThread, entry] = await Promise.all([hotpatch('run', 'examples/pair-change'),
+      hotpatch('run', 'examples/pair-change', '--consistency', 'entry', '--cpu', 'wasm')]);
+    expect(perThread.code).toBe(0);
+    expect(perThread.stdout).toBe('[main] every record came back as it was sent\n');
+    expect(perThread.stderr).toContain('apply format-2.s (per-thread)');
+    expect(perThread.stderr).toMatch(/-- t[12] switched to the new universe at [\d,]+ instructions \(at (the end of a slice|a system call)\)/);
+    expect(perThread.stderr).toContain('every thread runs records patch 1: the transition is complete');
+    expect(entry.code).toBe(2);
+    expect(entry.stdout).toContain('] MIXED: a record encoded in one format was decoded in the other\n');
+    expect(entry.stdout).toContain('[main] some records came back wrong\n');
+    const bad = await hotpatch('run', 'examples/pair-change', '--consistency', 'later');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('hotpatch: --consistency must be one of entry, fixup, per-thread, not "later"\n');
+  });
+
   it('refuses a slice that is not a whole number from 1 up', async () => {
     const result = await hotpatch('run', file, '--slice', '0');
     expect(result.code).toBe(1);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parsePatchImage } from '../../engine/host/patch-image.ts';
 import type { Arch } from '../../core/arch.ts';
 import { assembleExample, type BuiltTimelineEvent, buildExampleTimeline, readExampleManifest } from '../../toolchain/example.ts';
+import { exampleTimeline } from '../../toolchain/example-manifest.ts';
 import { disassembleAll } from '../src/lab/disassembly.ts';
 import { DemoCore, type DemoDependencies } from '../src/embed/demo-core.ts';
 import { InstructionTable, recordingDisassembler } from '../src/embed/instruction-table.ts';
@@ -35,6 +36,11 @@ export async function listExamples(examplesDir: string): Promise<ExampleChoice[]
     const dir = join(examplesDir, entry.name);
     if (!(await stat(join(dir, 'example.json')).catch(() => undefined))) continue;
     const manifest = await readExampleManifest(dir);
+    // The embeds play the entry model, as one scenario with no thread lanes: examples of threads and
+    // of the other consistency models (a "slice", a "consistency") are for the command line.
+    if (manifest.slice !== undefined || manifest.arches.some((a) => exampleTimeline(manifest, a).some((e) => (e.consistency ?? 'entry') !== 'entry'))) {
+      continue;
+    }
     for (const arch of manifest.arches) choices.push({ example: entry.name, arch, title: manifest.title });
   }
   return choices;
