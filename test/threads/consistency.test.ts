@@ -237,6 +237,31 @@ describe.each(ARCHES)('fixup, %s', (arch) => {
   });
 });
 
+describe.each(ARCHES)('entry, %s', (arch) => {
+  it('is the right choice for a self-contained change: applied at once, with threads in the middle of the code', async () => {
+    const { modules } = await example('pair-change', arch);
+    for (const consistency of ['entry', 'per-thread'] as const) {
+      const sandbox = BACKENDS[0]!.create(arch);
+      const process = new GuestProcess(sandbox, { modules, slice: 200 });
+      processes.push(process);
+      const hotpatcher = await Hotpatcher.create(sandbox, modules, { process });
+      const hook = await buildPatch(HOOK[arch], arch, { modules });
+      runToMoment(process, { afterCalls: 5, of: 'records!decode' });
+      const result = await hotpatcher.apply(hook.image, { consistency });
+      expect(result.status).toBe('applied');
+      if (consistency === 'entry') {
+        // Every later call of decode() goes through the hook, whichever thread makes it.
+        expect(result.status === 'applied' && result.transition).toBeUndefined();
+      } else {
+        // Per thread, the same harmless change waits for threads with decode() on their stacks.
+        expect(result.status === 'applied' && result.transition!.threads.some((t) => t.universe === 'old')).toBe(true);
+      }
+      process.run();
+      expect(process.io.text()).toBe('every record came back as it was sent\n');
+    }
+  });
+});
+
 describe('per-thread refusals', () => {
   it('refuses a per-thread rollback of a patch applied with entry, and the models without the process', async () => {
     const { modules, timeline } = await example('pair-change', 'x64');
