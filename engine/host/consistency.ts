@@ -188,7 +188,7 @@ export class ConsistencyModels {
     const unsafe = unsafeAfterMoves(context, threads, moves, hazards);
     if (unsafe) return { status: 'wait', unsafe, message: describeUnsafeThread(unsafe, this.host.symbolize) };
     const result = this.host.writeApply({ ...prepared, threads }, moves.length === 0 ? undefined : {
-      steps: (journal) => { for (const m of moves) journal.note('fixup', m.explanation, m.to); }, regions: [],
+      after: (journal) => { for (const m of moves) journal.note('fixup', m.explanation, m.to); }, regions: [],
     });
     if (result.status !== 'applied') return result;
     for (const m of moves) process.setThreadPc(m.thread, m.to);

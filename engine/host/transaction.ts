@@ -50,7 +50,10 @@ export interface HotpatcherOptions {
 
 /** Extra journaled steps of an apply (before the plans' writes) and the regions they map, owned by the patch. */
 export interface ApplyExtras {
-  steps(journal: Journal): void;
+  /** Before the patch is mapped. */
+  steps?(journal: Journal): void;
+  /** Once every write is made (before a replaced patch is unmapped). */
+  after?(journal: Journal): void;
   regions: { kind: 'trampolines'; address: number; size: number }[];
 }
 
@@ -132,7 +135,7 @@ export class Hotpatcher {
       journal.note('safe-point', `${threads.length} thread${threads.length === 1 ? '' : 's'} checked: ` +
         threads.map((t) => `${t.name} at ${this.symbolize(t.pc)}`).join(', ') + '; none is in the way of the writes');
       const label = `${module.name} patch ${image.sequence}`;
-      extras?.steps(journal);
+      extras?.steps?.(journal);
       if (layout.codeSize > 0) {
         journal.map(layout.code, layout.codeSize, Prot.READ | Prot.EXEC, sections.code, 'map-code',
           `map the ${label} code (${image.code.size} bytes, read+execute) ${layout.placement!.withinShortReach ? 'within short-jump reach of' : 'as near as memory allows to'} its targets`);
@@ -167,6 +170,7 @@ export class Hotpatcher {
       for (const w of restores) {
         if (changing.has(w)) journal.write(w.address, w.bytes, w.stage, w.explanation, w.atomic);
       }
+      extras?.after?.(journal);
       if (active) this.unmapPatch(journal, active);
     } catch (error) {
       return this.undoFailed(journal, error);
