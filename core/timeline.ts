@@ -46,6 +46,8 @@ export interface ExampleTimelineEntry extends ConsistencyChoice {
    * With `builtAgainst`, an edit of that other build.
    */
   edit?: string;
+  /** Instead of `edit`: why no edited source can make this patch (printed by `hotpatch run --edits`). */
+  noEdit?: string;
   /** Build the patch against this module source instead of the running one: another build. */
   builtAgainst?: string;
   /** Default "applied". */

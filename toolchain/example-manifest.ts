@@ -118,6 +118,7 @@ const EVENT = notAList(v.pipe(v.strictObject({
   rollback: v.optional(MODULE),
   builtAgainst: v.optional(FILE_NAME),
   edit: v.optional(FILE_NAME),
+  noEdit: v.optional(v.pipe(text(EXAMPLE_LIMITS.noteLength), v.nonEmpty('must not be empty'))),
   expect: v.optional(v.picklist(['applied', 'refused'], 'must be "applied" or "refused"')),
   note: v.optional(text(EXAMPLE_LIMITS.noteLength)),
   consistency: v.optional(v.picklist(CONSISTENCY_MODELS, 'must be "entry", "fixup" or "per-thread"')),
@@ -127,6 +128,8 @@ const EVENT = notAList(v.pipe(v.strictObject({
 v.check((e) => (e.apply === undefined) !== (e.rollback === undefined), 'needs exactly one of "apply" and "rollback"'),
 v.check((e) => e.builtAgainst === undefined || e.apply !== undefined, 'has "builtAgainst", which goes with "apply" only'),
 v.check((e) => e.edit === undefined || e.apply !== undefined, 'has "edit", which goes with "apply" only'),
+v.check((e) => e.noEdit === undefined || e.apply !== undefined, 'has "noEdit", which goes with "apply" only'),
+v.check((e) => e.edit === undefined || e.noEdit === undefined, 'has both "edit" and "noEdit"'),
 v.check((e) => (e.stallAfter === undefined && e.onStall === undefined) || e.consistency === 'per-thread',
   'has "stallAfter" or "onStall", which go with "consistency": "per-thread" only')), EVENT_WORDS);
 
@@ -226,6 +229,12 @@ export type ExampleEditAction =
   | { kind: 'edit'; file: string; builtAgainst?: string }
   | { kind: 'rollback'; module: string };
 
+/** Why the example's patches on `arch` cannot be made from edited sources (its entries' "noEdit"), if any says so. */
+export function exampleEditGaps(manifest: ExampleManifest, arch: Arch): string[] {
+  const listed = Array.isArray(manifest.timeline) ? manifest.timeline : manifest.timeline?.[arch] ?? [];
+  return listed.flatMap((entry) => entry.noEdit === undefined ? [] : [entry.noEdit]);
+}
+
 /**
  * The example's timeline on `arch` with each patch replaced by the same fix as an edited module
  * source (an entry's "edit"); an apply without one is an error naming the entry.
@@ -234,10 +243,12 @@ export function exampleEditTimeline(manifest: ExampleManifest, arch: Arch, file:
   const listed = Array.isArray(manifest.timeline) ? manifest.timeline : manifest.timeline?.[arch] ?? [];
   return exampleTimeline(manifest, arch).map((event, i) => {
     if (event.action.kind === 'rollback') return { ...event, action: event.action };
-    const edit = listed[i]!.edit;
+    const { edit, noEdit } = listed[i]!;
     if (edit === undefined) {
       const field = timelineField(manifest, arch, i);
-      throw new ManifestError(`${file}: "${field}" has no "edit" (the same fix as an edited module source)`, file, field);
+      throw new ManifestError(noEdit === undefined
+        ? `${file}: "${field}" has no "edit" (the same fix as an edited module source)`
+        : `${file}: "${field}" has no edit: ${noEdit}`, file, field);
     }
     return { ...event, action: { kind: 'edit', file: edit,
       ...(event.action.builtAgainst === undefined ? {} : { builtAgainst: event.action.builtAgainst }) } };
