@@ -2,8 +2,11 @@
 // inserted or deleted instruction, a new helper function called from a changed one, a read or write
 // of an existing global, a call of an unchanged function, a new global, a changed branch, and now
 // and then a rude edit (a global's initial value or size). Addresses an edit loads stay in x16 and
-// x17 on ARM64 (and are never kept on x86-64): new globals live elsewhere in the patched program, so
-// an address left in a register the code computes with would differ between the two by design.
+// x17 on ARM64 (and are never kept on x86-64), and an edit stores only values it computed from
+// globals: new globals live elsewhere in the patched program, so an address left in a register the
+// code computes with, or stored, would differ between the two by design. For the same reason an
+// edit's lines stay together: a second edit never goes between an ARM64 adrp and the :lo12: access
+// that completes it, nor deletes one of them.
 import type { Arch } from '../../core/arch.ts';
 
 /** A seeded generator (xorshift32). */
@@ -120,6 +123,18 @@ function instructionLines(l: Layout, f: Layout['functions'][number], arch: Arch)
   return result;
 }
 
+// The lines of a block an edit inserts carry a comment: the first BLOCK_START, the others BLOCK_REST.
+const BLOCK_START = ' // edit';
+const BLOCK_REST = ' // edit, continued';
+
+/** `lines` marked as one block (a single line needs no mark: nothing can come between its parts). */
+function block(lines: string[]): string[] {
+  return lines.length < 2 ? lines : lines.map((line, i) => line + (i === 0 ? BLOCK_START : BLOCK_REST));
+}
+
+const insideBlock = (line: string) => line.endsWith(BLOCK_REST);
+const inBlock = (line: string) => line.endsWith(BLOCK_START) || line.endsWith(BLOCK_REST);
+
 let helpers = 0;
 
 /** One random edit of `text` (sometimes two); undefined when the source offers no place for it. */
@@ -144,10 +159,12 @@ function oneEdit(random: Random, arch: Arch, text: string): { kind: EditKind; te
   const x64 = arch === 'x64';
   const f = random.pick(l.functions);
   const body = instructionLines(l, f, arch);
-  const at = body.length > 0 ? random.pick(body) : f.end;
+  // An insertion goes before an instruction, never between the lines of an earlier edit's block.
+  const places = body.filter((i) => !insideBlock(l.lines[i]!));
+  const at = places.length > 0 ? random.pick(places) : f.end;
   const insert = (lineIndex: number, ...added: string[]) => {
     const lines = [...l.lines];
-    lines.splice(lineIndex, 0, ...added);
+    lines.splice(lineIndex, 0, ...block(added));
     return lines.join('\n');
   };
   const n = () => 1 + random.int(100);
@@ -171,9 +188,10 @@ function oneEdit(random: Random, arch: Arch, text: string): { kind: EditKind; te
       return { kind, text: insert(at, random.pick(options)) };
     }
     case 'delete': {
-      if (body.length < 2) return undefined;
+      const deletable = body.filter((i) => !inBlock(l.lines[i]!));
+      if (body.length < 2 || deletable.length === 0) return undefined;
       const lines = [...l.lines];
-      lines.splice(random.pick(body), 1);
+      lines.splice(random.pick(deletable), 1);
       return { kind, text: lines.join('\n') };
     }
     case 'helper': {
@@ -206,10 +224,12 @@ function oneEdit(random: Random, arch: Arch, text: string): { kind: EditKind; te
     }
     case 'new-global': {
       const name = `added_${helpers++}`;
-      const read = x64 ? [`    add rax, qword ptr [rip + ${name}]`, `    mov qword ptr [rip + ${name}], rdi`]
-        : [`    adrp x16, ${name}`, `    ldr x17, [x16, :lo12:${name}]`, '    add x0, x0, x17', `    str x1, [x16, :lo12:${name}]`];
+      // Read it into the result, and count the reads in it.
+      const read = x64 ? [`    add rax, qword ptr [rip + ${name}]`, `    inc qword ptr [rip + ${name}]`]
+        : [`    adrp x16, ${name}`, `    ldr x17, [x16, :lo12:${name}]`, '    add x0, x0, x17', '    add x17, x17, #1',
+          `    str x17, [x16, :lo12:${name}]`];
       const withRead = l.lines.slice();
-      withRead.splice(at, 0, ...read);
+      withRead.splice(at, 0, ...block(read));
       const data = ['.data', `${name}:`, `    .quad ${random.int(100_000)}`, '.text'];
       return { kind, text: `${withRead.join('\n')}\n${data.join('\n')}\n` };
     }
