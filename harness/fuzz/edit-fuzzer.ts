@@ -59,6 +59,13 @@ export interface EditFuzzReport {
   /** Calls compared, and calls that ended abnormally in both (a fault or the budget) on each CPU. */
   calls: Record<string, number>;
   bothAbnormal: Record<string, number>;
+  /**
+   * Calls whose outcome depends on where things are: the edited module built again with its code and
+   * its new globals moved gives another outcome (an edit printed a function's address, moved a
+   * pointer past its object, or made a buffer overflow into a new global). Such a call is not
+   * compared with the patched program.
+   */
+  layoutDependent: Record<string, number>;
   /** Refusals by reason: rude edits, the patch builder, the engine (all CPUs alike count once). */
   refused: Record<string, number>;
   /** Edits by kind. */
@@ -76,13 +83,31 @@ interface Program {
   before: GuestModule[];
   base: GuestModule;
   baseBuild: DiffBuild;
+  /** The addresses of the exports of the modules loaded before, for building the subject again. */
+  externals: Map<string, number>;
 }
 
 async function loadSubject(subject: EditSubject, arch: Arch): Promise<Program> {
   const before = subject.before.length > 0 ? await assembleProgram(subject.before, arch) : [];
   const externals = new Map(before.flatMap((m) => m.exports.map((n) => [n, m.symbols.find((s) => s.name === n)!.address] as const)));
   const baseBuild = await buildForDiff({ name: subject.name, text: subject.text }, arch, externals);
-  return { before, base: baseBuild.module, baseBuild };
+  return { before, base: baseBuild.module, baseBuild, externals };
+}
+
+/**
+ * The edited source laid out otherwise: 64 bytes of code before its first function (every function
+ * moves, and the data with them when the code crosses a page) and 64 bytes of data before each new
+ * global (which moves the new globals apart from the others).
+ */
+function withLayoutMoved(text: string, edited: GuestModule, base: GuestModule): string {
+  const nops = edited.arch === 'x64' ? 64 : 16;
+  let moved = text.replace(/^\.func\b/m, (line) => `.func layout_gap_code\n${'    nop\n'.repeat(nops - 1)}    ret\n.endfunc\n\n${line}`);
+  const existing = new Set(base.symbols.map((s) => s.name));
+  for (const global of edited.symbols.filter((s) => s.kind === 'data' && !existing.has(s.name))) {
+    const label = new RegExp(`^${global.name.replace(/[.$]/g, '\\$&')}:`, 'm');
+    moved = moved.replace(label, (line) => `layout_gap_${global.name}:\n    .zero 64\n${line}`);
+  }
+  return moved;
 }
 
 /** An address of one side's program by name ("prices+0x8"), or the number. */
@@ -103,7 +128,7 @@ export async function fuzzEdits(options: EditFuzzOptions): Promise<EditFuzzRepor
   const cpuNames = Object.keys(options.cpus);
   const perCpu = () => Object.fromEntries(cpuNames.map((c) => [c, 0]));
   const report: EditFuzzReport = { arch, tried: 0, unassembled: 0, applied: perCpu(), identical: perCpu(), calls: perCpu(),
-    bothAbnormal: perCpu(), refused: {}, kinds: {}, mismatches: [], milliseconds: 0 };
+    bothAbnormal: perCpu(), layoutDependent: perCpu(), refused: {}, kinds: {}, mismatches: [], milliseconds: 0 };
   const refuse = (reason: string) => { report.refused[reason] = (report.refused[reason] ?? 0) + 1; };
   const started = globalThis.performance.now();
   const programs = new Map<string, Program>();
@@ -145,6 +170,8 @@ export async function fuzzEdits(options: EditFuzzOptions): Promise<EditFuzzRepor
       continue;
     }
     const edited = made.edited.module;
+    const moved = (await buildForDiff({ name: 'moved.s', text: withLayoutMoved(edit.text, edited, program.base) }, arch,
+      program.externals)).module;
     const functions = edited.symbols.filter((s) => s.kind === 'function');
     const globals = edited.symbols.filter((s) => s.kind === 'data');
     const argumentSets = functions.map(() => Array.from({ length: 2 }, () =>
@@ -155,6 +182,7 @@ export async function fuzzEdits(options: EditFuzzOptions): Promise<EditFuzzRepor
       const fresh = new FunctionCaller(newSandbox(arch), [...program.before, edited]);
       const patchedSandbox = newSandbox(arch);
       const patched = new FunctionCaller(patchedSandbox, [...program.before, program.base]);
+      const movedCaller = new FunctionCaller(newSandbox(arch), [...program.before, moved]);
       try {
         const hotpatcher = await Hotpatcher.create(patchedSandbox, [...program.before, program.base], { threads: () => [] });
         const result = await hotpatcher.apply(made.patch.image);
@@ -167,6 +195,7 @@ export async function fuzzEdits(options: EditFuzzOptions): Promise<EditFuzzRepor
         const patchSymbol = (name: string) => made.patch!.assembled.symbols.find((s) => s.name === name);
         const addressIn = {
           fresh: (name: string) => edited.symbols.find((s) => s.name === name)!.address,
+          moved: (name: string) => moved.symbols.find((s) => s.name === name)!.address,
           patched: (name: string) => {
             const base = program.base.symbols.find((s) => s.name === name);
             const kind = edited.symbols.find((s) => s.name === name)!.kind;
@@ -178,6 +207,8 @@ export async function fuzzEdits(options: EditFuzzOptions): Promise<EditFuzzRepor
         };
         const names = {
           fresh: namer([...program.before, edited].flatMap((m) => m.symbols.map((s) => ({ name: s.name, start: s.address, size: s.size })))),
+          moved: namer([...program.before, moved].flatMap((m) => m.symbols
+            .filter((s) => !s.name.startsWith('layout_gap_')).map((s) => ({ name: s.name, start: s.address, size: s.size })))),
           patched: namer([...program.before, program.base].flatMap((m) => m.symbols.map((s) => ({ name: s.name, start: s.address, size: s.size })))
             .concat(made.patch.assembled.symbols.map((s) => ({ name: s.name, size: s.size,
               start: s.kind === 'function' ? placement.code + s.address - made.patch!.assembled.base
@@ -188,8 +219,9 @@ export async function fuzzEdits(options: EditFuzzOptions): Promise<EditFuzzRepor
           for (const args of argumentSets[i]!.slice(0, 1 + (i % 2))) {
             const outcomes: CallOutcome[] = [];
             const globalBytes: string[][] = [];
-            for (const side of ['fresh', 'patched'] as const) {
-              const caller = side === 'fresh' ? fresh : patched;
+            const callers = { fresh, patched, moved: movedCaller };
+            for (const side of ['fresh', 'patched', 'moved'] as const) {
+              const caller = callers[side];
               // The same values of every global: the edited build's initial data, and the other modules' own.
               for (const g of globals) caller.sandbox.write(addressIn[side](g.name), edited.data.subarray(g.address - edited.dataAddress, g.address - edited.dataAddress + g.size));
               for (const m of program.before) if (m.data.length > 0) caller.sandbox.write(m.dataAddress, m.data);
@@ -199,7 +231,13 @@ export async function fuzzEdits(options: EditFuzzOptions): Promise<EditFuzzRepor
                 ...globals.map((g) => Array.from(caller.sandbox.read(addressIn[side](g.name), g.size)).join(','))]);
             }
             report.calls[cpu]!++;
-            const [a, b] = outcomes as [CallOutcome, CallOutcome];
+            const [a, b, c] = outcomes as [CallOutcome, CallOutcome, CallOutcome];
+            // Where the edited build disagrees with itself once its new globals move, the patched program has nothing to match.
+            const bothEnded = a.kind === 'abnormal' && c.kind === 'abnormal';
+            if (!bothEnded && (JSON.stringify(a, bigints) !== JSON.stringify(c, bigints) || globalBytes[0]!.join('|') !== globalBytes[2]!.join('|'))) {
+              report.layoutDependent[cpu]!++;
+              continue;
+            }
             if (a.kind === 'abnormal' && b.kind === 'abnormal') {
               report.bothAbnormal[cpu]!++;
               continue;
@@ -221,12 +259,15 @@ export async function fuzzEdits(options: EditFuzzOptions): Promise<EditFuzzRepor
       } finally {
         fresh.close();
         patched.close();
+        movedCaller.close();
       }
     }
   }
   report.milliseconds = globalThis.performance.now() - started;
   return report;
 }
+
+const bigints = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
 
 /** A writable buffer at the same address in both programs, for arguments that are pointers. */
 const SCRATCH_BUFFER = BigInt(STACK_TOP - 0x8000);
