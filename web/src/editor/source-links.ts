@@ -17,6 +17,8 @@ export interface EditorLinkEvents {
   toggleBreakpoint(line: number): void;
   /** The cursor moved to a line of the document in view (by the user). */
   cursorLine(line: number): void;
+  /** "Run to here" from the editor's context menu. */
+  runToLine(line: number): void;
 }
 
 export class EditorLinks {
@@ -39,6 +41,11 @@ export class EditorLinks {
     editor.onDidChangeCursorPosition((event) => {
       if (event.source !== 'api' && event.source !== 'modelChange') this.events.cursorLine(event.position.lineNumber);
     });
+    const line = () => editor.getPosition()?.lineNumber;
+    editor.addAction({ id: 'hotpatch.toggle-breakpoint', label: 'Set or clear a breakpoint on this line', contextMenuGroupId: 'hotpatch',
+      run: () => { const l = line(); if (l !== undefined) this.events.toggleBreakpoint(l); } });
+    editor.addAction({ id: 'hotpatch.run-to-here', label: 'Run to here', contextMenuGroupId: 'hotpatch',
+      run: () => { const l = line(); if (l !== undefined) this.events.runToLine(l); } });
     // Another document in view: its marks are drawn by the next show().
     editor.onDidChangeModel(() => this.decorations?.clear());
     this.draw();
@@ -50,10 +57,13 @@ export class EditorLinks {
     this.draw();
   }
 
-  /** Brings a line into view, if it is out of it; the cursor and focus stay. */
-  reveal(line: number): void {
+  /**
+   * Brings a line into view, if it is out of it; the cursor and focus stay. `select`: the plain text
+   * area (before Monaco has loaded) selects the line, which moves its focus.
+   */
+  reveal(line: number, select = true): void {
     this.source.monacoParts?.editor.revealLineInCenterIfOutsideViewport(line);
-    if (!this.source.monacoParts) this.source.revealLine(line);
+    if (!this.source.monacoParts && select) this.source.revealLine(line);
   }
 
   private draw(): void {

@@ -31,11 +31,18 @@ export class CodeLinks {
   /** The cursor's line in the module file in view. */
   private cursor: { file: string; line: number } | undefined;
   private canRun = false;
+  /** The executing line last brought into view. */
+  private shownExecuting = '';
 
   constructor(private readonly session: LabSession, private readonly editors: EditorPane, private readonly runTo: (address: number) => void) {
     this.editorLinks = new EditorLinks(editors.sourceEditor, {
       toggleBreakpoint: (line) => this.toggleLine(line),
       cursorLine: (line) => this.cursorMoved(line),
+      runToLine: (line) => {
+        const file = this.editors.fileInView;
+        const [address] = file ? this.addressesOf(file, line) : [];
+        if (address !== undefined && this.canRun) this.runTo(address);
+      },
     });
     this.list.addEventListener('click', (event) => this.clicked(event));
     this.runToHere.addEventListener('click', () => { if (this.chosen && !this.runToHere.disabled) this.runTo(this.chosen.address); });
@@ -189,6 +196,12 @@ export class CodeLinks {
       ...(executing && executing.file === file ? { executing: executing.line } : {}),
       ...(this.linked && this.linked.file === file ? { linked: this.linked.line } : {}),
     });
-    document.documentElement.dataset.executingLine = executing ? `${executing.file}:${executing.line}` : '';
+    const key = executing ? `${executing.file}:${executing.line}` : '';
+    document.documentElement.dataset.executingLine = key;
+    // Stopped somewhere new: the line comes into view (not while the program runs on).
+    if (executing && executing.file === file && snapshot?.state !== 'running' && key !== this.shownExecuting) {
+      this.shownExecuting = key;
+      this.editorLinks.reveal(executing.line, false);
+    }
   }
 }
