@@ -49,7 +49,7 @@ describe.each([
     // The program stands at the entry of price_with_tax: the editor marks that line.
     const executing = await page.evaluate(() => document.documentElement.dataset.executingLine);
     expect(executing).toMatch(/^pricing\.s:\d+$/);
-    await expect(page.locator('.monaco-host .exec-line').count()).resolves.toBeGreaterThan(0);
+    await page.waitForSelector('.monaco-host .exec-line');
     const layout = await layoutReport(page, LAB_PARTS);
     expect(layout.overlaps).toEqual([]);
     expect(layout.horizontalOverflow).toBe(0);
@@ -112,7 +112,7 @@ describe.each([
     expect(stopped.text).toContain(call);
     // The executing line is the call's line, marked in the editor.
     await expect(page.evaluate(() => document.documentElement.dataset.executingLine)).resolves.toBe(`pricing.s:${stopped.line}`);
-    await expect(page.locator('.monaco-host .exec-line').count()).resolves.toBeGreaterThan(0);
+    await page.waitForSelector('.monaco-host .exec-line');
     await page.locator('#disassembly li.current .addr').click();
     await expect(page.locator('#disassembly li.breakpoint').count()).resolves.toBe(0);
 
@@ -127,13 +127,16 @@ describe.each([
     const roundLine = Number(await roundRow.getAttribute('data-line'));
     const linked = page.locator('.monaco-host .view-overlays .linked-line');
     await linked.waitFor();
-    // A breakpoint on that line from the editor's glyph margin: the row has it too, and the run stops there.
+    // Coordinates in the editor: the window scrolled so that the editor is in the middle of it first.
+    const centred = () => page.evaluate(() => document.querySelector('#editor-host')!.scrollIntoView({ block: 'center' }));
+    const middle = (box: { y: number; height: number }) => box.y + box.height / 2;
     const glyphAt = async (y: number) => {
       const margin = (await page.locator('.monaco-host .glyph-margin').boundingBox())!;
       await page.mouse.click(margin.x + margin.width / 2, y);
     };
-    const lineBox = (await linked.boundingBox())!;
-    await glyphAt(lineBox.y + lineBox.height / 2);
+    // A breakpoint on that line from the editor's glyph margin: the row has it too, and the run stops there.
+    await centred();
+    await glyphAt(middle((await linked.boundingBox())!));
     await page.waitForSelector('.monaco-host .bp-glyph');
     await expect(roundRow.getAttribute('class')).resolves.toContain('breakpoint');
     await page.click('#run');
@@ -151,9 +154,13 @@ describe.each([
 
     // The breakpoint off again (glyph margin), then run to here from the editor's cursor line: the line after
     // the rounding one, reached in the next call. The cursor's line marks its rows.
-    await glyphAt(lineBox.y + lineBox.height / 2);
+    await centred();
+    const dot = (await page.locator('.monaco-host .bp-glyph').boundingBox())!;
+    const lineHeight = (await page.locator('.monaco-host .view-lines .view-line').first().boundingBox())!.height;
+    const text = (await page.locator('.monaco-host .view-lines').boundingBox())!;
+    await glyphAt(middle(dot));
     await page.waitForFunction(() => document.querySelectorAll('.monaco-host .bp-glyph').length === 0);
-    await page.mouse.click(lineBox.x + lineBox.width / 2, lineBox.y + lineBox.height * 1.5);
+    await page.mouse.click(text.x + 60, middle(dot) + lineHeight);
     await page.waitForSelector('#disassembly li.linked');
     await expect(page.locator('#disassembly li.linked').getAttribute('data-line')).resolves.toBe(String(roundLine + 1));
     await page.click('#run-to-here');
