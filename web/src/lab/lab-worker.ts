@@ -52,7 +52,7 @@ self.onmessage = (event: MessageEvent<{ id: number; request: LabRequest }>) => {
   }
   // Anything that changes the guest ends a run first; reads (assemble, disassemble) do not.
   const wasRunning = running;
-  if (!['assemble', 'check-patches', 'disassemble', 'watch-memory', 'breakpoints'].includes(request.type)) stopRunning();
+  if (!['assemble', 'check-patches', 'disassemble', 'watch-memory', 'breakpoints', 'story'].includes(request.type)) stopRunning();
   const generation = runGeneration;
   queue = queue.then(() => handle(request, wasRunning, generation)).then(
     (reply) => post({ kind: 'reply', id, reply }),
