@@ -284,7 +284,9 @@ export class LabCore {
     if (end !== 'running') return end;
     if (reason === 'ran') return 'running';
     const where = this.symbolize(process.pc);
-    this.noteText = reason === 'moment' ? this.story!.reached()
+    // At a moment, the story's own sentence says what happens there (StoryView); the note stays short.
+    if (reason === 'moment') this.story!.reached();
+    this.noteText = reason === 'moment' ? 'paused at a moment of the story'
       : reason === 'here' ? `ran to ${where}` : `stopped at the breakpoint at ${where}`;
     return 'halted';
   }

@@ -29,9 +29,8 @@ export class Story {
   }
 
   /** The run stopped at the next moment. */
-  reached(): string {
+  reached(): void {
     this.at = this.next;
-    return this.sentence(this.events[this.next]!);
   }
 
   /** The run goes on from the moment without its transaction: the story moves on. */
@@ -46,7 +45,7 @@ export class Story {
     const event = this.events[this.next];
     if (this.at !== this.next || !event) return;
     if ((kind === 'apply' ? event.apply : event.rollback) !== subject) return;
-    this.done = `${kind === 'apply' ? `${subject} ${outcome}` : `${subject} ${outcome}`} ${describeMoment(event.at)}`;
+    this.done = `${subject} ${outcome} ${describeMoment(event.at)}`;
     this.next++;
     this.at = undefined;
   }
