@@ -198,8 +198,11 @@ export class CodeLinks {
     });
     const key = executing ? `${executing.file}:${executing.line}` : '';
     document.documentElement.dataset.executingLine = key;
-    // Stopped somewhere new: the line comes into view (not while the program runs on).
-    if (executing && executing.file === file && snapshot?.state !== 'running' && key !== this.shownExecuting) {
+    // Stopped somewhere new: the line comes into view. Not while the program runs on, and not before
+    // it has run (a program just loaded shows its source from the top).
+    if (snapshot?.state !== 'paused') {
+      if (snapshot?.state !== 'running') this.shownExecuting = '';
+    } else if (executing && executing.file === file && key !== this.shownExecuting) {
       this.shownExecuting = key;
       this.editorLinks.reveal(executing.line, false);
     }
