@@ -30,6 +30,41 @@ export interface GuestModule {
    * hot-patch form's padding. Absent or empty: none is known, and none is used.
    */
   fill?: { address: number; size: number }[];
+  /**
+   * The code each source line made: one entry per statement of the text section that made bytes, in
+   * address order (a line that made several statements has several). Absent when the assembler did
+   * not check statement by statement (a patch's second trial build), or for modules from elsewhere.
+   */
+  lines?: SourceSpan[];
+}
+
+/** Bytes of code a source line made: [address, address + size). */
+export interface SourceSpan {
+  address: number;
+  size: number;
+  /** 1-based line of the module's source. */
+  line: number;
+}
+
+/** The source line whose statement made the byte at `address`, if the module knows it. */
+export function lineAt(module: Pick<GuestModule, 'lines'>, address: number): number | undefined {
+  const spans = module.lines;
+  if (!spans) return undefined;
+  let low = 0;
+  let high = spans.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const span = spans[middle]!;
+    if (address < span.address) high = middle - 1;
+    else if (address >= span.address + span.size) low = middle + 1;
+    else return span.line;
+  }
+  return undefined;
+}
+
+/** The addresses where the statements of a source line start (none when the line made no code). */
+export function addressesOfLine(module: Pick<GuestModule, 'lines'>, line: number): number[] {
+  return (module.lines ?? []).filter((span) => span.line === line).map((span) => span.address);
 }
 
 export function findSymbol(module: GuestModule, name: string): ModuleSymbol | undefined {

@@ -7,7 +7,7 @@
 // statement that made nothing (or not what it must) is an error on its line.
 import { ARCH, type Arch } from '../core/arch.ts';
 import { hex } from '../core/hex.ts';
-import type { GuestModule, ModuleSymbol } from '../core/module.ts';
+import type { GuestModule, ModuleSymbol, SourceSpan } from '../core/module.ts';
 import { keystoneAssemble } from './keystone.ts';
 import {
   AssemblyError, functionEndLabel, type ModuleSource, readModuleSource, readStatements, RESERVED_PREFIX, type SourceStatement,
@@ -65,6 +65,7 @@ export async function assembleParsed(parsed: ModuleSource, arch: Arch, options: 
   });
 
   const fill = fillRanges(parsed, at, base);
+  const lines = addresses.spans?.filter((span) => span.address < base + textEnd);
 
   for (const exported of parsed.exports) {
     if (!symbols.some((s) => s.name === exported.name)) {
@@ -88,6 +89,7 @@ export async function assembleParsed(parsed: ModuleSource, arch: Arch, options: 
     exports: parsed.exports.map((e) => e.name),
     ...(parsed.entry ? { entry: parsed.entry } : {}),
     fill,
+    ...(lines ? { lines } : {}),
   };
 }
 
@@ -161,6 +163,8 @@ function alignUp(value: number, alignment: number): number {
 interface Assembled {
   bytes: Uint8Array;
   labels: Map<string, number>;
+  /** What each checked statement with a source line made, in address order; absent when statements were not checked. */
+  spans?: SourceSpan[];
 }
 
 /** Between the program and the label table: "HPLABELS", little-endian. */
@@ -174,7 +178,7 @@ function marker(index: number): string {
 }
 
 type Attempt =
-  | { ok: true; bytes: Uint8Array; labels: Map<string, number> }
+  | { ok: true; bytes: Uint8Array; labels: Map<string, number>; spans?: SourceSpan[] }
   /**
    * `culprit`: index of the first statement that did not make what it must (Keystone said nothing);
    * `lost`: the output is not laid out as the program (Keystone dropped more than one statement).
@@ -256,19 +260,23 @@ async function attempt(program: SourceStatement[], labels: string[], arch: Arch,
   const address = (i: number) => Number(view.getBigUint64(tableStart + i * 8, true));
   const programEnd = address(table.length - 1);
   if (programEnd !== base + tableStart - 8) return lost;
+  const spans: SourceSpan[] = [];
   for (let k = 0; k < marked.length; k++) {
     const index = marked[k]!;
     const size = program[index]!.size;
     const start = address(labels.length + k);
     const end = k + 1 < marked.length ? address(labels.length + k + 1) : programEnd;
     if (end < start) return lost;
+    const line = program[index]!.line;
+    if (line > 0 && end > start) spans.push({ address: start, size: end - start, line });
     if (size && !fits(size, end - start, start, arch)) {
       const made = end - start;
       return { ok: false, culprit: index, message: made === 0 ? 'the assembler made nothing of it'
         : `the assembler made ${made} bytes of it, where it must make ${describeSize(size, arch)}` };
     }
   }
-  return { ok: true, bytes: bytes.slice(0, tableStart - 8), labels: new Map(labels.map((label, i) => [label, address(i)])) };
+  return { ok: true, bytes: bytes.slice(0, tableStart - 8), labels: new Map(labels.map((label, i) => [label, address(i)])),
+    ...(check ? { spans: spans.sort((a, b) => a.address - b.address) } : {}) };
 }
 
 async function assembleWithLabels(program: SourceStatement[], labels: string[], arch: Arch, base: number,

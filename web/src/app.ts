@@ -20,6 +20,9 @@ import { renderOutput } from './views/output-view.ts';
 import { PatchPane } from './views/patch-pane.ts';
 import { renderRegisters } from './views/registers-view.ts';
 import { RunControls } from './views/run-controls.ts';
+import { CodeLinks } from './views/code-links.ts';
+import { StoryBar, storyOf } from './views/story-bar.ts';
+import type { StoryEvent, StoryView } from './lab/protocol.ts';
 
 const ASSEMBLE_DELAY_MS = 350;
 const HASH_DELAY_MS = 400;
@@ -41,6 +44,8 @@ export class Playground {
   private readonly editors: EditorPane;
   private readonly controls: RunControls;
   private readonly patchPane: PatchPane;
+  private readonly codeLinks: CodeLinks;
+  private readonly story: StoryBar;
   private cpu: CpuStatus | undefined;
   private patching: PatchingStatus | undefined;
   private modules: ModuleSummary[] = [];
@@ -62,6 +67,12 @@ export class Playground {
     this.editors = new EditorPane(this.store);
     this.controls = new RunControls((action) => this.perform(action), () => this.speedChanged());
     this.patchPane = new PatchPane(this.session, this.store, () => this.controls.settings);
+    this.codeLinks = new CodeLinks(this.session, this.editors, (address) => void this.runTo(address));
+    this.story = new StoryBar({
+      play: (events) => this.playStory(events),
+      continueFrom: (moment) => this.continueStory(moment),
+      end: async () => { await this.session.setStory(null); },
+    });
     renderGallery(byId('gallery-cards'), EXAMPLES, (example, arch) => this.pickExample(example, arch));
     this.wireHeader();
     this.wirePanes();
@@ -76,6 +87,7 @@ export class Playground {
     this.store.subscribe((state, previous) => this.stateChanged(state, previous));
     this.renderHeader(this.store.state);
     this.renderPanes(this.store.state);
+    this.story.setStory(storyOf(findExample(this.store.state.example), this.store.state.arch));
     if (!webAssembly) {
       this.cpu = { available: false, reason: 'This browser has no WebAssembly, which the assembler, the disassembler, the CPU and the hotpatch engine all need.' };
       this.patching = { available: false, reason: this.cpu.reason };
@@ -121,6 +133,7 @@ export class Playground {
       this.cpu = report.cpu;
       this.patching = report.patching;
       this.modules = report.modules;
+      this.codeLinks.loaded(report.modules);
       this.editors.showReport(report);
       this.fillMemoryChoices();
       // Patches are built against the program: only a program that assembles can tell about them.
@@ -150,6 +163,7 @@ export class Playground {
     // A guest running the loaded code is still running: its button pauses it.
     this.controls.update(this.loaded || state === 'running' ? state : 'ready', this.cpu, this.loadedKey !== undefined,
       stepping !== undefined && stepping.position < stepping.total, budgetSpent, this.stale);
+    this.codeLinks.setCanRun(this.loaded && this.cpu?.available === true && !(stepping !== undefined && stepping.position < stepping.total));
     this.patchPane.setStatus(this.patching, this.loaded, this.loading > 0 ? 'the program is being loaded'
       : this.stale ? 'the sources changed since the program was loaded: Reset loads them, and patches apply to that program' : undefined);
   }
@@ -185,6 +199,32 @@ export class Playground {
     }
   }
 
+  /** Runs until `address` is reached (or a breakpoint, a moment of the story, the end). */
+  private async runTo(address: number): Promise<void> {
+    if (!this.webAssembly) return;
+    if (!this.loaded && !(await this.load())?.ok) return;
+    if (!this.cpu?.available) return;
+    await this.session.run(this.controls.settings, address);
+  }
+
+  /** The story from the start: a fresh guest of the program as it is, run to the first moment. */
+  private async playStory(events: StoryEvent[]): Promise<void> {
+    await this.session.setStory(events);
+    if (!(await this.load())?.ok || !this.cpu?.available) return;
+    await this.session.run(this.controls.settings);
+  }
+
+  /** The moment's transaction, shown step by step in the patch view beside the output, then on to the next moment. */
+  private async continueStory(moment: StoryView): Promise<void> {
+    this.store.updateView({ pane: 'patch' });
+    if (moment.apply !== undefined) {
+      if (!(await this.patchPane.applyFile(moment.apply))) return;
+    } else if (moment.rollback !== undefined) {
+      await this.patchPane.rollBackModule(moment.rollback);
+    }
+    await this.session.run(this.controls.settings);
+  }
+
   private speedChanged(): void {
     // A running guest picks up the new speed at once.
     if (this.snapshot?.state === 'running') void this.session.run(this.controls.settings);
@@ -195,6 +235,8 @@ export class Playground {
     // An ended program has no next instruction to point at.
     const current = snapshot.state === 'empty' || snapshot.state === 'exited' ? undefined : snapshot.pc;
     renderDisassembly(byId('disassembly'), snapshot.disassembly, current);
+    this.codeLinks.showSnapshot(snapshot);
+    this.story.showSnapshot(snapshot);
     byId('where').textContent = snapshot.disassembly.length > 0 ? `${snapshot.where}` : '';
     renderRegisters(byId('registers'), snapshot.registers);
     renderMemory(byId('memory'), snapshot.memory);
@@ -299,6 +341,8 @@ export class Playground {
   private stateChanged(state: LabState, previous: LabState): void {
     this.renderHeader(state);
     this.renderPanes(state);
+    if (state.view.editor !== previous.view.editor) this.codeLinks.documentChanged();
+    this.story.setStory(storyOf(findExample(state.example), state.arch));
     if (state.files !== previous.files || state.arch !== previous.arch) this.sourcesChanged();
     else if (state.patches !== previous.patches) this.patchesChanged();
     clearTimeout(this.hashTimer);

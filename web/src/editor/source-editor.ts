@@ -29,6 +29,8 @@ export class SourceEditor {
   private readonly diagnostics = new Map<string, Diagnostic[]>();
   private active: string | undefined;
   private applyingExternalChange = false;
+  /** Called once Monaco has replaced the text area. */
+  upgraded: (() => void) | undefined;
 
   constructor(private readonly host: HTMLElement, private readonly onEdit: (key: string, text: string) => void) {
     this.plain = h('textarea', {
@@ -43,6 +45,16 @@ export class SourceEditor {
 
   get ready(): boolean {
     return this.editor !== undefined;
+  }
+
+  /** The Monaco editor and its API once loaded (source-links.ts draws on it). */
+  get monacoParts(): { monaco: Monaco; editor: MonacoApi.editor.IStandaloneCodeEditor } | undefined {
+    return this.monaco && this.editor ? { monaco: this.monaco, editor: this.editor } : undefined;
+  }
+
+  /** The key of the document in view. */
+  get activeKey(): string | undefined {
+    return this.active;
   }
 
   /** Makes `documents` the editor's set, showing `activeKey`; texts that differ are replaced. */
@@ -168,8 +180,11 @@ export class SourceEditor {
       tabSize: 4,
       insertSpaces: true,
       fixedOverflowWidgets: true,
+      // The margin where breakpoints are set and the executing line is marked (source-links.ts).
+      glyphMargin: true,
     });
     for (const command of commands) this.editor.addCommand(command.keybinding(monaco), command.run);
+    this.upgraded?.();
   }
 
   setTheme(theme: string): void {

@@ -12,12 +12,15 @@ import { buildExamplePatch, type PatchSource } from '../../../toolchain/example-
 import type { BuiltPatch } from '../../../toolchain/patch.ts';
 import { assembleProgram } from '../../../toolchain/program.ts';
 import { AssemblyError, stripComment } from '../../../toolchain/source.ts';
+import { Breakpoints } from './breakpoints.ts';
 import { disassembleAll } from './disassembly.ts';
 import { LabView } from './lab-view.ts';
+import { SourceLinks } from './source-links.ts';
+import { Story } from './story.ts';
 import { type EngineParts, PatchLab } from './patch-lab.ts';
 import type {
-  AssembleReport, CpuStatus, Diagnostic, LandingPadSettings, LoadReport, ModuleSummary, OutputMark, PatchingStatus, PatchReport, ProgramSpec,
-  RunState, Snapshot, TransactionView,
+  AssembleReport, CpuStatus, Diagnostic, DisassemblyLine, LandingPadSettings, LoadReport, ModuleSummary, OutputMark, PatchingStatus, PatchReport, ProgramSpec,
+  RunState, Snapshot, StoryEvent, TransactionView,
 } from './protocol.ts';
 
 /** Creates the CPU guests run on; `create` throws, saying why, for an architecture it cannot run. */
@@ -30,7 +33,8 @@ export interface CpuProvider {
 /** The engine's parts for patching programs of an architecture. */
 export type EngineProvider = (arch: Arch) => Promise<EngineParts>;
 
-export type SliceEnd = 'running' | 'budget' | 'stopped' | 'exited' | 'failed';
+/** `halted`: at a breakpoint, the run-to-here address or a moment of the story (slices run with stops only). */
+export type SliceEnd = 'running' | 'budget' | 'stopped' | 'exited' | 'failed' | 'halted';
 
 export class LabCore {
   private program: ProgramSpec | undefined;
@@ -51,6 +55,10 @@ export class LabCore {
   private engine: EngineParts = { reason: 'no program is loaded' };
 
   private landingPads: LandingPadSettings = { enforce: false, keep: true };
+  /** Where runs stop by themselves (breakpoints.ts). */
+  readonly breakpoints = new Breakpoints();
+  private links: SourceLinks | undefined;
+  private story: Story | undefined;
 
   constructor(private readonly cpu: CpuProvider, private readonly engineFor: EngineProvider) {}
 
@@ -145,6 +153,7 @@ export class LabCore {
     const { report, modules } = await this.assemble(program);
     this.program = program;
     this.modules = modules;
+    this.links = new SourceLinks(program.arch, modules, program.files);
     this.engine = await this.engineFor(program.arch);
     if (!report.ok) return { ...report, cpu: this.cpuStatus, patching: this.patchingStatus };
     try {
@@ -182,16 +191,20 @@ export class LabCore {
     // Every slice, and every step of a transaction waiting for a safe point, spends the budget.
     const process = new GuestProcess(sandbox, { modules: this.modules, budget: new RunBudget({ maxInstructions: this.instructionBudget }) });
     this.process = process;
+    this.breakpoints.attach(process, this.modules);
+    this.story?.restart();
     const engine = this.engine;
     if (engine.planner) {
       // The planner reads the setting when it plans, so a change counts from the next patch.
       const planner: Planner = (request) => engine.planner({ ...request, landingPads: this.landingPads.keep ? 'keep' : 'overwrite' });
-      this.patches = new PatchLab(process, this.modules, { ...engine, planner }, (address) => this.symbolize(address), disassembleAll);
+      this.patches = new PatchLab(process, this.modules, { ...engine, planner }, (address) => this.symbolize(address),
+        async (arch, bytes, address) => this.linked(await disassembleAll(arch, bytes, address)));
     }
     this.view.restarted();
   }
 
   private closeProcess(): void {
+    this.breakpoints.attach(undefined);
     this.process?.close();
     this.process = undefined;
     this.patches = undefined;
@@ -249,15 +262,43 @@ export class LabCore {
     return this.patches?.midTransaction ?? false;
   }
 
-  /** Runs at most `maxInstructions` (and `timeLimitMs`), within the budget. */
-  runSlice(maxInstructions: number, timeLimitMs = 0): SliceEnd {
+  /**
+   * Runs at most `maxInstructions` (and `timeLimitMs`), within the budget. With `stops`, the slice
+   * ends ('halted') at a breakpoint, the run-to-here address or the story's next moment;
+   * `resuming`: the run starts with this slice, so the stop the guest stands at is not stopped at again.
+   */
+  runSlice(maxInstructions: number, timeLimitMs = 0, stops?: { resuming: boolean }): SliceEnd {
     const process = this.process;
     if (!process || process.finished) return process?.state === 'failed' ? 'failed' : 'exited';
     if (this.steppingThrough) { this.noteText = 'finish stepping through the transaction first'; return 'stopped'; }
     this.patches?.closeStepping();
     if (this.budgetLeft <= 0) return 'budget';
-    const outcome = process.run({ maxInstructions, timeLimitMs });
-    return this.endOf(outcome.state, outcome.reason);
+    if (!stops) {
+      const outcome = process.run({ maxInstructions, timeLimitMs });
+      return this.endOf(outcome.state, outcome.reason);
+    }
+    if (stops.resuming) this.story?.leftMoment();
+    const moment = this.story?.momentFor(process);
+    const reason = this.breakpoints.run(process, { maxInstructions, timeLimitMs }, { resuming: stops.resuming, ...(moment ? { moment: moment.at } : {}) });
+    const end = this.endOf(process.state, 'instruction-limit');
+    if (end !== 'running') return end;
+    if (reason === 'ran') return 'running';
+    const where = this.symbolize(process.pc);
+    // At a moment, the story's own sentence says what happens there (StoryView); the note stays short.
+    if (reason === 'moment') this.story!.reached();
+    this.noteText = reason === 'moment' ? 'paused at a moment of the story'
+      : reason === 'here' ? `ran to ${where}` : `stopped at the breakpoint at ${where}`;
+    return 'halted';
+  }
+
+  /** Plays an example's story (its timeline) from the next run on; null ends it. */
+  setStory(events: StoryEvent[] | null): void {
+    this.story = events ? new Story(events) : undefined;
+  }
+
+  /** The rows with their source lines and immediates in the source's number base. */
+  private linked(rows: DisassemblyLine[]): DisassemblyLine[] {
+    return this.links ? this.links.annotate(rows) : rows;
   }
 
   private endOf(state: string, reason: string): SliceEnd {
@@ -312,7 +353,9 @@ export class LabCore {
       const d = report.diagnostics[0];
       return { ...none, status: 'not-built', message: d ? `${d.file}${d.line ? ` line ${d.line}` : ''}: ${d.message}` : 'the patch does not build' };
     }
+    this.links?.addSource(patch.text);
     const view = await patches.apply(patch.name, built, stepwise, () => this.stepGuest());
+    this.story?.transaction('apply', patch.name, view.status === 'applied' ? 'went in' : `was ${view.status}`);
     if (view.status === 'applied') {
       const label = `${patch.name} applied (${view.module} sequence ${view.sequence})`;
       this.noteText = stepwise ? `patch ${patch.name} going in step by step` : `patch ${patch.name} applied`;
@@ -329,6 +372,7 @@ export class LabCore {
     if (this.steppingThrough) return refused('busy', 'finish stepping through the current transaction first');
     if (this.process?.finished) return refused('ended', ENDED);
     const view = await patches.rollback(module, stepwise, () => this.stepGuest());
+    this.story?.transaction('rollback', module, view.status === 'applied' ? 'was rolled back' : `rollback was ${view.status}`);
     if (view.status === 'applied') {
       const back = view.sequence === null || view.sequence === undefined ? 'its original code' : `patch sequence ${view.sequence}`;
       this.noteText = stepwise ? `${module} going back to ${back} step by step` : `rolled back: ${module} is back to ${back}`;
@@ -380,8 +424,14 @@ export class LabCore {
   }
 
   /** What the views show now. `stopped`: the registers' "changed" marks compare against this stop. */
-  snapshot(stopped: boolean): Promise<Snapshot> {
-    return this.view.snapshot(stopped);
+  async snapshot(stopped: boolean): Promise<Snapshot> {
+    const snapshot = await this.view.snapshot(stopped);
+    snapshot.disassembly = this.linked(snapshot.disassembly);
+    snapshot.breakpoints = this.breakpoints.list;
+    const runTo = this.breakpoints.target;
+    if (runTo !== undefined) snapshot.runTo = runTo;
+    if (this.story) snapshot.story = this.story.view();
+    return snapshot;
   }
 
   /** "module!function+0x12" for an address in the program or in code a patch brought in, else the hex address. */
@@ -428,6 +478,7 @@ function summarize(module: GuestModule, file: string): ModuleSummary {
     ...(module.entry ? { entry: module.entry } : {}),
     exports: [...module.exports],
     symbols: module.symbols.map((s) => ({ name: s.name, address: s.address, size: s.size, kind: s.kind })),
+    ...(module.lines ? { lines: module.lines } : {}),
   };
 }
 

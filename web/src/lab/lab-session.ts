@@ -2,7 +2,7 @@
 // never to the worker directly, so the CPU and engine behind it can change without touching views.
 import type {
   AssembleReport, DisassemblyLine, LabMessage, LabReply, LabRequest, LoadReport, PatchReport, ProgramSpec, RunSettings,
-  Snapshot, TransactionView,
+  Snapshot, StoryEvent, TransactionView,
 } from './protocol.ts';
 import type { PatchFile } from '../state/lab-state.ts';
 import type { Arch } from '../../../core/arch.ts';
@@ -111,7 +111,12 @@ export class LabSession {
   }
 
   transactionStep(to: 'next' | 'back' | 'end'): Promise<unknown> { return this.request({ type: 'transaction-step', to }); }
-  run(settings: RunSettings): Promise<unknown> { return this.request({ type: 'run', settings }); }
+  /** Runs; with `until`, stops there too (run to here). Breakpoints and the story's moments stop it as well. */
+  run(settings: RunSettings, until?: number): Promise<unknown> {
+    return this.request({ type: 'run', settings, ...(until === undefined ? {} : { until }) });
+  }
+  setBreakpoints(addresses: number[]): Promise<unknown> { return this.request({ type: 'breakpoints', addresses }); }
+  setStory(events: StoryEvent[] | null): Promise<unknown> { return this.request({ type: 'story', events }); }
   pause(): Promise<unknown> { return this.request({ type: 'pause' }); }
   step(): Promise<unknown> { return this.request({ type: 'step' }); }
   stepOver(): Promise<unknown> { return this.request({ type: 'step-over' }); }

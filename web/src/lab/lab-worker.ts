@@ -52,7 +52,7 @@ self.onmessage = (event: MessageEvent<{ id: number; request: LabRequest }>) => {
   }
   // Anything that changes the guest ends a run first; reads (assemble, disassemble) do not.
   const wasRunning = running;
-  if (!['assemble', 'check-patches', 'disassemble', 'watch-memory'].includes(request.type)) stopRunning();
+  if (!['assemble', 'check-patches', 'disassemble', 'watch-memory', 'breakpoints', 'story'].includes(request.type)) stopRunning();
   const generation = runGeneration;
   queue = queue.then(() => handle(request, wasRunning, generation)).then(
     (reply) => post({ kind: 'reply', id, reply }),
@@ -75,7 +75,9 @@ async function handle(request: LabRequest, wasRunning: boolean, generation: numb
     case 'reset': core.setLandingPads(request.settings.landingPads); core.reset(request.settings.budget); await publish(true); return { type: 'done' };
     case 'step': core.step(); await publish(true); return { type: 'done' };
     case 'step-over': await core.stepOver(); await publish(true); return { type: 'done' };
-    case 'run': void runLoop(request.settings); return { type: 'done' };
+    case 'run': core.breakpoints.runTo(request.until); void runLoop(request.settings); return { type: 'done' };
+    case 'breakpoints': core.breakpoints.set(request.addresses); if (!running) await publish(false); return { type: 'done' };
+    case 'story': core.setStory(request.events); await publish(false); return { type: 'done' };
     case 'watch-memory': core.watchMemory(request.address, request.length); if (!running) await publish(false); return { type: 'done' };
     case 'disassemble': return { type: 'disassembled', lines: await disassembleAll(request.arch, hexToBytes(request.bytes), request.address) };
     case 'apply-patch':
@@ -117,17 +119,22 @@ async function runLoop(settings: RunSettings): Promise<void> {
   core.setNote(undefined);
   let lastPublished = 0;
   let end: SliceEnd = 'running';
+  // The first slice leaves the breakpoint or moment the guest stands at; later ones stop at it.
+  let resuming = true;
+  const stops = () => { const first = resuming; resuming = false; return { resuming: first }; };
   while (generation === runGeneration && (end === 'running' || end === 'stopped')) {
     if (settings.speed === 0) {
-      end = core.runSlice(1_000_000, 25);
+      end = core.runSlice(1_000_000, 25, stops());
       await yieldToMessages();
     } else if (settings.speed <= 50) {
-      end = core.runSlice(1);
+      end = core.runSlice(1, 0, stops());
+      if (end === 'halted') break;
       await publish(true);
       await sleep(1000 / settings.speed);
       continue;
     } else {
-      end = core.runSlice(Math.ceil(settings.speed / 20));
+      end = core.runSlice(Math.ceil(settings.speed / 20), 0, stops());
+      if (end === 'halted') break;
       await sleep(50);
     }
     if (performance.now() - lastPublished > SNAPSHOT_INTERVAL_MS) {

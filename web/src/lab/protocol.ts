@@ -1,6 +1,8 @@
 // What the lab (assembler, CPU, hotpatch engine; in a Web Worker) tells the page, and what the page
 // asks of it. Plain data only: everything here crosses postMessage.
 import type { Arch } from '../../../core/arch.ts';
+import type { SourceSpan } from '../../../core/module.ts';
+import type { ExpectedOutcome, PatchMoment } from '../../../core/timeline.ts';
 import type { PatchFile, SourceFile } from '../state/lab-state.ts';
 
 export interface ProgramSpec {
@@ -32,6 +34,8 @@ export interface ModuleSummary {
   entry?: string;
   exports: string[];
   symbols: SymbolSummary[];
+  /** The code each source line made (GuestModule.lines), to link the editor's lines with addresses. */
+  lines?: SourceSpan[];
 }
 
 export interface AssembleReport {
@@ -75,6 +79,8 @@ export interface DisassemblyLine {
   label?: string;
   /** Bytes Capstone could not decode, shown as data. */
   undecodable?: boolean;
+  /** The source file and line whose statement made this instruction (a module's code; not a patch's). */
+  source?: { file: string; line: number };
 }
 
 export interface RegisterValue {
@@ -202,6 +208,37 @@ export interface Snapshot {
   error?: string;
   /** Why the guest last stopped, for a person. */
   note?: string;
+  /** Where runs stop: the breakpoints, and the run-to-here address while it has not been reached. */
+  breakpoints?: number[];
+  runTo?: number;
+  /** The example's story, while it is being played. */
+  story?: StoryView;
+}
+
+/** One moment of an example's story: the timeline entry, with the patch file it applies as the lab names it. */
+export interface StoryEvent {
+  at: PatchMoment;
+  /** Patch file applied (its name among the program's patches). */
+  apply?: string;
+  /** Module whose patch is rolled back. */
+  rollback?: string;
+  expect: ExpectedOutcome;
+  note?: string;
+}
+
+export interface StoryView {
+  /** The next moment (0-based) and how many there are. */
+  index: number;
+  total: number;
+  /** The guest stands at the moment: its transaction is what comes next. */
+  atMoment: boolean;
+  /** What is about to happen, or what comes next, for people. */
+  sentence: string;
+  /** The transaction of the moment. */
+  apply?: string;
+  rollback?: string;
+  /** What the story's last transaction did. */
+  last?: string;
 }
 
 export interface RunSettings {
@@ -225,7 +262,9 @@ export type LabRequest =
   | { type: 'check-patches'; patches: PatchFile[] }
   | { type: 'load'; program: ProgramSpec; settings: RunSettings }
   | { type: 'reset'; settings: RunSettings }
-  | { type: 'run'; settings: RunSettings }
+  | { type: 'run'; settings: RunSettings; until?: number }
+  | { type: 'breakpoints'; addresses: number[] }
+  | { type: 'story'; events: StoryEvent[] | null }
   | { type: 'pause' }
   | { type: 'step' }
   | { type: 'step-over' }

@@ -69,6 +69,23 @@ export class EditorPane {
     }
   }
 
+  /** The editor itself, for what is drawn on it beyond the sources (source-links.ts). */
+  get sourceEditor(): SourceEditor {
+    return this.editor;
+  }
+
+  /** The module file in view (not a patch): its name. */
+  get fileInView(): string | undefined {
+    const key = this.activeKey(this.store.state);
+    return key.startsWith('file:') ? this.store.state.files[Number(key.split(':')[1])]?.name : undefined;
+  }
+
+  /** Brings a module file into view. */
+  showFile(name: string): void {
+    const index = this.store.state.files.findIndex((f) => f.name === name);
+    if (index >= 0 && this.fileInView !== name) this.store.updateView({ editor: index });
+  }
+
   upgrade(monaco: Monaco, theme: string, commands: EditorCommand[]): void {
     this.editor.upgrade(monaco, theme, commands);
     reach('editor', 'monaco');

@@ -146,6 +146,21 @@ export class PatchPane {
     await this.transaction(() => this.session.applyPatch(patch, stepwise, this.settings()));
   }
 
+  /** Applies the patch file of that name (the story's moment); false when there is none, it does not build, or patches cannot go in now. */
+  async applyFile(name: string): Promise<boolean> {
+    const index = this.store.state.patches.findIndex((p) => p.name === name);
+    if (index < 0 || this.apply.disabled) return false;
+    this.choice.value = String(index);
+    await this.applyChosen(false);
+    return this.view !== undefined && this.view.status !== 'not-built';
+  }
+
+  /** Rolls back the module's live patch (the story's moment). */
+  async rollBackModule(module: string): Promise<void> {
+    if (this.rollback.disabled) return;
+    await this.transaction(() => this.session.rollbackPatch(module, false, this.settings()));
+  }
+
   private async rollBack(): Promise<void> {
     const module = this.live.at(-1)?.module;
     if (!module || this.rollback.disabled) return;
