@@ -37,12 +37,11 @@ export function exitCodeOf(error: unknown): number {
 interface Stream { isTTY?: boolean }
 
 /**
- * Whether to colour what goes to `stream`: never when NO_COLOR is set to anything (no-color.org),
- * always when FORCE_COLOR is (other than "0"), else only on a terminal that is not "dumb".
+ * Whether to colour what goes to `stream`: only on a terminal that is not "dumb", and never when
+ * NO_COLOR is set (to anything but the empty string: no-color.org).
  */
 export function colourWanted(stream: Stream, env: Record<string, string | undefined> = process.env): boolean {
   if (env.NO_COLOR) return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0') return true;
   return stream.isTTY === true && env.TERM !== 'dumb';
 }
 

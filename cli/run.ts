@@ -25,8 +25,8 @@ import { findExample } from '../toolchain/examples.ts';
 import { readTextFile } from '../toolchain/files.ts';
 import { type BehaviourChange, firstDifference, formatEvent, formatSwitch, formatTransition, resultToJson } from './patch-report.ts';
 
-export const RUN_USAGE = `  run <example-dir | example-name | module.s> [options]
-      Run an example's folder, an example of the package by name (see examples), or one module file.
+export const RUN_USAGE = `  run <example-dir | module.s> [options]
+      Run an example's folder (or an example of the package by name: see examples), or one module file.
       Assemble the example's modules, load them, run the entry point and print the guest's output.
       When the example has a timeline, build its patches and apply them while the program runs,
       printing each transaction's steps and where the output starts to differ from an unpatched run.

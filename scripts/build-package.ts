@@ -3,7 +3,10 @@
 // declarations, then the files tsc does not emit are copied beside them: the engine's and the CPU's
 // WASM builds (with the engine's generated bindings) and the plain JavaScript Keystone worker.
 // Declarations name their imports as the sources do (".ts"); they are rewritten to ".js", and every
-// relative import of lib/ is checked to name a file that is there.
+// relative import of lib/ is checked to name a file that is there. Declarations that name WebAssembly's
+// types reference lib/types/webassembly.d.ts, which declares them as empty interfaces: TypeScript
+// declares WebAssembly only in its DOM library, and empty interfaces merge with that one where a
+// project has it.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -46,15 +49,28 @@ for (const file of COPIED) {
   copyFileSync(join(ROOT, file), join(LIB, file));
 }
 
+const WEBASSEMBLY_TYPES = join(LIB, 'types', 'webassembly.d.ts');
+mkdirSync(dirname(WEBASSEMBLY_TYPES), { recursive: true });
+writeFileSync(WEBASSEMBLY_TYPES, `// The WebAssembly types this package's declarations name, for projects without the DOM library
+// (where TypeScript declares them); empty interfaces merge with the DOM's where it is present.
+declare namespace WebAssembly {
+  interface Module {}
+  interface Memory {}
+}
+`);
+
 const files = filesUnder(LIB);
 const present = new Set(files);
 const missing: string[] = [];
 for (const file of files) {
   if (!/\.(d\.ts|js|mjs)$/.test(file)) continue;
   const text = readFileSync(file, 'utf8');
-  const rewritten = file.endsWith('.d.ts')
+  let rewritten = file.endsWith('.d.ts')
     ? text.replace(RELATIVE_IMPORT, (_, lead: string, quote: string, path: string) => `${lead}${quote}${path.replace(/\.ts$/, '.js')}${quote}`)
     : text;
+  if (file.endsWith('.d.ts') && file !== WEBASSEMBLY_TYPES && /\bWebAssembly\./.test(rewritten)) {
+    rewritten = `/// <reference path="${relative(dirname(file), WEBASSEMBLY_TYPES)}" />\n${rewritten}`;
+  }
   if (rewritten !== text) writeFileSync(file, rewritten);
   for (const [, , , specifier] of rewritten.matchAll(RELATIVE_IMPORT)) {
     const target = join(dirname(file), specifier!);
