@@ -256,7 +256,7 @@ async function loadTarget(target: string, arch: Arch | undefined, fromEdits: boo
   const info = await stat(target).catch(() => undefined);
   const bundled = info ? undefined : await findExample(target);
   if (bundled) return loadTarget(bundled, arch, fromEdits);
-  if (!info) throw new Error(`${target}: no such example directory or file, nor an example of the package (hotpatch examples lists them)`);
+  if (!info) throw new Error(`${target}: no such example directory or file`);
   if (info.isDirectory()) {
     const manifest = await readExampleManifest(target);
     const chosen = arch ?? manifest.arches[0]!;
