@@ -2,6 +2,7 @@
 // with what it means, and the engine's verdict on the image (toolchain/patch-image-inspect.ts).
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { UsageError } from './conventions.ts';
 import { hex } from '../core/hex.ts';
 import { type InspectedField, type Inspection, inspectPatchImage } from '../toolchain/patch-image-inspect.ts';
 
@@ -13,7 +14,7 @@ export const INSPECT_USAGE = `  inspect <image.hpat> [options]
 
 export async function inspectCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
-  if (positionals.length !== 1) throw new Error(`inspect needs one patch image file\n\n${INSPECT_USAGE}`);
+  if (positionals.length !== 1) throw new UsageError(`inspect needs one patch image file\n\n${INSPECT_USAGE}`);
   const file = positionals[0]!;
   const inspection = await inspectPatchImage(new Uint8Array(await readFile(file)));
   process.stdout.write(values.json ? `${JSON.stringify(inspection, null, 2)}\n` : formatInspection(file, inspection));

@@ -4,6 +4,8 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONSISTENCY_MODELS, type ConsistencyModel, describeMoment, type PatchMoment } from '../core/timeline.ts';
+import { paint, UsageError } from './conventions.ts';
+import { chooseCpu } from './cpu.ts';
 import { type EventRecord, runTimeline, type TimelineEvent } from '../engine/host/timeline.ts';
 import { Hotpatcher } from '../engine/host/transaction.ts';
 import { OUTPUT_HEAD_BYTES, OUTPUT_TAIL_BYTES } from '../sandbox/output-capture.ts';
@@ -12,7 +14,6 @@ import { DEFAULT_SLICE, MAX_SLICE } from '../sandbox/threads.ts';
 import { type BudgetLimits, type LimitReason, RunBudget } from '../sandbox/run-budget.ts';
 import { type Sandbox } from '../sandbox/sandbox.ts';
 import { type Arch, ARCHES } from '../core/arch.ts';
-import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
 import { WasmSandbox } from '../sandbox/wasm/wasm-sandbox.ts';
 import {
   assembleExample, assembleProgram, buildExampleEditTimeline, buildExampleTimeline, readExampleFile, readExampleManifest,
@@ -20,15 +21,19 @@ import {
 import { formatDiff, makeEditPatch } from '../toolchain/diff/index.ts';
 import type { GuestModule } from '../core/module.ts';
 import { EXAMPLE_LIMITS } from '../toolchain/example-manifest.ts';
+import { findExample } from '../toolchain/examples.ts';
 import { readTextFile } from '../toolchain/files.ts';
 import { type BehaviourChange, firstDifference, formatEvent, formatSwitch, formatTransition, resultToJson } from './patch-report.ts';
 
 export const RUN_USAGE = `  run <example-dir | module.s> [options]
+      Run an example's folder (or an example of the package by name: see examples), or one module file.
       Assemble the example's modules, load them, run the entry point and print the guest's output.
       When the example has a timeline, build its patches and apply them while the program runs,
       printing each transaction's steps and where the output starts to differ from an unpatched run.
       --arch x64|arm64          architecture (default: the example's first)
-      --cpu unicorn|wasm        run on real Unicorn (default) or on the WebAssembly CPU the page uses
+      --cpu unicorn|wasm        run on real Unicorn (the default, where it can be loaded) or on the
+                                WebAssembly CPU the page uses, which needs nothing native; the
+                                environment variable HOTPATCH_CPU=wasm makes it the default
       --max-instructions N      stop a program that runs longer (default 10000000, at most 10^12); the
                                 limit covers the whole run, steps of waiting transactions included
       --time-limit MS           stop a program that runs longer (default 10000, at most 86400000: a day),
@@ -85,7 +90,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       arch: { type: 'string' },
-      cpu: { type: 'string', default: 'unicorn' },
+      cpu: { type: 'string' },
       'max-instructions': { type: 'string', default: '10000000' },
       'time-limit': { type: 'string', default: '10000' },
       slice: { type: 'string' },
@@ -96,21 +101,18 @@ export async function runCommand(argv: string[]): Promise<number> {
       at: { type: 'string', multiple: true },
     },
   });
-  if (positionals.length !== 1) throw new Error(`run needs one example directory or module file\n\n${RUN_USAGE}`);
+  if (positionals.length !== 1) throw new UsageError(`run needs one example directory or module file\n\n${RUN_USAGE}`);
   const target = positionals[0]!;
   const maxInstructions = positiveInteger(values['max-instructions']!, '--max-instructions', MAX_INSTRUCTIONS);
   const timeLimitMs = positiveInteger(values['time-limit']!, '--time-limit', MAX_TIME_LIMIT_MS);
   if (values.arch !== undefined && !ARCHES.includes(values.arch as Arch)) {
-    throw new Error(`--arch must be one of ${ARCHES.join(', ')}, not ${quoted(values.arch)}`);
+    throw new UsageError(`--arch must be one of ${ARCHES.join(', ')}, not ${quoted(values.arch)}`);
   }
-  const cpu = values.cpu!;
-  // Own keys only: "toString" or "constructor" are in every object.
-  if (!Object.hasOwn(CPUS, cpu)) throw new Error(`--cpu must be one of ${Object.keys(CPUS).join(', ')}, not ${quoted(cpu)}`);
-  const newSandbox = CPUS[cpu as keyof typeof CPUS];
+  const newSandbox = await chooseCpu(values.cpu);
 
   const consistency = values.consistency;
   if (consistency !== undefined && !CONSISTENCY_MODELS.includes(consistency as ConsistencyModel)) {
-    throw new Error(`--consistency must be one of ${CONSISTENCY_MODELS.join(', ')}, not ${quoted(consistency)}`);
+    throw new UsageError(`--consistency must be one of ${CONSISTENCY_MODELS.join(', ')}, not ${quoted(consistency)}`);
   }
   const sliceOption = values.slice === undefined ? undefined : positiveInteger(values.slice, '--slice', MAX_SLICE);
   const edits = pairEdits(values.edit ?? [], values.at ?? []);
@@ -142,11 +144,6 @@ export async function runCommand(argv: string[]): Promise<number> {
 export function limitWords(reason: LimitReason, budget: RunBudget): string {
   return reason === 'time-limit' ? `${budget.timeLimitMs} ms (--time-limit)` : `${budget.maxInstructions} instructions (--max-instructions)`;
 }
-
-const CPUS = {
-  unicorn: (arch: Arch): Sandbox => new UnicornSandbox(arch),
-  wasm: (arch: Arch): Sandbox => new WasmSandbox(arch),
-};
 
 interface LiveRun {
   records: EventRecord[];
@@ -182,7 +179,10 @@ async function runLive(process_: GuestProcess, newSandbox: (arch: Arch) => Sandb
   process_.budget = budget;
   const records = await runTimeline(process_, hotpatcher, timeline, json ? {} : {
     output: () => print(),
-    event: (record) => process.stderr.write(formatEvent(record, budget).join('\n') + '\n'),
+    event: (record) => {
+      const p = paint(process.stderr);
+      process.stderr.write(formatEvent(record, budget).map((line) => (line.startsWith('==') ? p.bold(line) : line)).join('\n') + '\n');
+    },
   });
   return { records, unpatchedOutput, symbolize: (address) => hotpatcher.symbolize(address) };
 }
@@ -222,7 +222,8 @@ function report(p: GuestProcess, example: string, json: boolean, live?: LiveRun)
     process.stdout.write(JSON.stringify(record, null, 2) + '\n');
   } else {
     const calls = Object.entries(record.calls).filter(([, n]) => n > 0).map(([f, n]) => `${f} ${n}`).join(', ');
-    const ending = error ? `error: ${error}` : `exit code ${record.exitCode}`;
+    const colour = paint(process.stderr);
+    const ending = error ? `${colour.red('error:')} ${error}` : `exit code ${record.exitCode}`;
     process.stderr.write(`-- ${example} (${p.arch}, ${record.backend}): ${ending} after ` +
       `${record.instructions?.toLocaleString('en-US')} instructions\n-- calls: ${calls}\n`);
     if (record.outputDropped > 0) {
@@ -253,6 +254,8 @@ export function describeThreads(threads: readonly ThreadSummary[], symbolize: (a
 
 async function loadTarget(target: string, arch: Arch | undefined, fromEdits: boolean) {
   const info = await stat(target).catch(() => undefined);
+  const bundled = info ? undefined : await findExample(target);
+  if (bundled) return loadTarget(bundled, arch, fromEdits);
   if (!info) throw new Error(`${target}: no such example directory or file`);
   if (info.isDirectory()) {
     const manifest = await readExampleManifest(target);
@@ -262,7 +265,7 @@ async function loadTarget(target: string, arch: Arch | undefined, fromEdits: boo
     const sources = await Promise.all(manifest.modules.map((file, i) => readExampleFile(target, chosen, file, `modules.${i}`)));
     return { name: basename(target), arch: chosen, modules, timeline, sources, slice: manifest.slice };
   }
-  if (fromEdits) throw new Error('--edits needs an example directory, whose timeline names the edited sources');
+  if (fromEdits) throw new UsageError('--edits needs an example directory, whose timeline names the edited sources');
   const chosen = arch ?? 'x64';
   const text = await readTextFile(target, { maxBytes: EXAMPLE_LIMITS.sourceBytes, what: 'sources' });
   const modules = await assembleProgram([{ file: target, text }], chosen);
@@ -273,10 +276,10 @@ interface EditRequest { module: string; file: string; at: PatchMoment }
 
 /** `--edit module=file` and `--at moment`, in pairs. */
 function pairEdits(edits: string[], moments: string[]): EditRequest[] {
-  if (edits.length !== moments.length) throw new Error(`each --edit needs its --at moment (${edits.length} --edit, ${moments.length} --at)`);
+  if (edits.length !== moments.length) throw new UsageError(`each --edit needs its --at moment (${edits.length} --edit, ${moments.length} --at)`);
   return edits.map((edit, i) => {
     const match = /^([A-Za-z_.$][\w.$]*)=(.+)$/.exec(edit);
-    if (!match) throw new Error(`--edit takes <module>=<edited source>, not "${edit}"`);
+    if (!match) throw new UsageError(`--edit takes <module>=<edited source>, not "${edit}"`);
     return { module: match[1]!, file: match[2]!, at: parseMoment(moments[i]!) };
   });
 }
@@ -284,7 +287,7 @@ function pairEdits(edits: string[], moments: string[]): EditRequest[] {
 /** A moment as example.json writes it, or short: "4:pricing!price_with_tax" (after 4 calls), "1000" (after 1,000 instructions). */
 export function parseMoment(text: string): PatchMoment {
   const fail = (): never => {
-    throw new Error(`--at takes a moment as example.json writes it ('{"afterCalls":4,"of":"pricing!price_with_tax"}') ` +
+    throw new UsageError(`--at takes a moment as example.json writes it ('{"afterCalls":4,"of":"pricing!price_with_tax"}') ` +
       `or short (4:pricing!price_with_tax, or 1000 for after 1,000 instructions), not "${text}"`);
   };
   const count = (value: unknown) => (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : fail());
@@ -351,7 +354,7 @@ export const MAX_TIME_LIMIT_MS = 86_400_000;
 function positiveInteger(text: string, option: string, max: number): number {
   const value = /^\d+(?:_\d+)*$/.test(text) ? Number(text.replace(/_/g, '')) : NaN;
   if (!Number.isSafeInteger(value) || value <= 0 || value > max) {
-    throw new Error(`${option} needs a whole number from 1 to ${max.toLocaleString('en-US')}, not ${quoted(text)}`);
+    throw new UsageError(`${option} needs a whole number from 1 to ${max.toLocaleString('en-US')}, not ${quoted(text)}`);
   }
   return value;
 }

@@ -6,6 +6,7 @@ import { loadEngine } from '../engine/host/engine.ts';
 import {
   compareWithCapstone, emptyReport, randomCheckedGroupWords, randomWords,
 } from '../harness/oracles/arm64-capstone.ts';
+import { progress } from '../harness/progress.ts';
 
 const { values } = parseArgs({ options: { words: { type: 'string', default: '20000000' }, seed: { type: 'string', default: '1' } } });
 const total = Number(values.words);
@@ -16,14 +17,15 @@ const BASE = 0x10_0000_0000n;
 const engine = await loadEngine();
 const report = emptyReport();
 const started = performance.now();
+const shown = progress({ label: 'arm64 decoder fuzz', total, unit: 'words' });
 for (let done = 0, batch = 0; done < total; done += BATCH, batch++) {
   const count = Math.min(BATCH, total - done);
   // Three batches in four are uniform; every fourth stays inside the checked groups.
   const words = batch % 4 === 3 ? randomCheckedGroupWords(count, seed * 7919 + batch) : randomWords(count, seed * 7919 + batch);
   await compareWithCapstone(engine, words, BASE + BigInt(batch) * 0x1000_0000n, report);
-  process.stderr.write(`\r${(done + count).toLocaleString('en')} words, ${report.mismatchCount} mismatches`);
+  shown.update(done + count, `${report.mismatchCount} mismatches`);
 }
-process.stderr.write('\n');
+shown.done();
 const seconds = (performance.now() - started) / 1000;
 console.log(`arm64 decoder vs Capstone: ${report.words.toLocaleString('en')} words in ${seconds.toFixed(0)} s, seed ${seed}`);
 console.log(`  Capstone decodes ${report.decoded.toLocaleString('en')}; PC-relative ${report.pcRelative.toLocaleString('en')}; undefined by the engine ${report.undefinedByEngine.toLocaleString('en')}`);

@@ -9,6 +9,7 @@ import { fuzzEdits, type EditFuzzReport } from '../harness/fuzz/edit-fuzzer.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
 import { WasmSandbox } from '../sandbox/wasm/wasm-sandbox.ts';
+import { progress } from '../harness/progress.ts';
 
 const { values } = parseArgs({ options: {
   edits: { type: 'string', default: '10000' }, arch: { type: 'string', default: 'both' }, cpu: { type: 'string', default: 'both' },
@@ -26,8 +27,10 @@ if (!Number.isSafeInteger(edits) || edits <= 0 || arches.some((a) => !ARCHES.inc
 const reports: EditFuzzReport[] = [];
 let failed = false;
 for (const arch of arches) {
+  const shown = progress({ label: `edit fuzz ${arch}`, total: edits, unit: 'edits' });
   const report = await fuzzEdits({ arch, cpus, edits, seed: Number(values.seed), subjects: await exampleSubjects(arch),
-    progress: (done) => { if (done > 0 && done % 1000 === 0 && !values.json) process.stderr.write(`  ${arch}: ${done} edits\n`); } });
+    progress: (done) => shown.update(done) });
+  shown.done();
   reports.push(report);
   if (report.mismatches.length > 0) failed = true;
   if (!values.json) printReport(report);

@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { Random } from '../harness/fuzz/patch-fuzzer.ts';
 import { type HostileGenerator, hostileSources } from '../harness/fuzz/hostile-sources.ts';
 import { hostileManifests } from '../harness/fuzz/hostile-manifests.ts';
+import { progress } from '../harness/progress.ts';
 
 /** Every generator; others (manifests, patch images) join this list. */
 const GENERATORS: (() => HostileGenerator)[] = [hostileSources, hostileManifests];
@@ -89,8 +90,10 @@ const stats = new Map<string, Stats>(chosen.map((g) => [g.name,
   { cases: 0, accepted: 0, kinds: new Map(), examples: new Map(), slowest: { ms: 0, wallMs: 0, label: '', bytes: 0 } }]));
 const failures: string[] = [];
 const started = performance.now();
+const shown = progress({ label: 'hostile fuzz', total: cases, unit: 'cases' });
 
 for (let i = 0; i < cases && failures.length < 20; i++) {
+  shown.update(i, `${failures.length} failures`);
   const generator = chosen[i % chosen.length]!;
   const stat = stats.get(generator.name)!;
   const generated = generator.next(random);
@@ -129,6 +132,7 @@ for (let i = 0; i < cases && failures.length < 20; i++) {
   }
   if (nowMb - baselineMb > MEMORY_BOUND_MB) failures.push(`${hostile.label}: memory ${nowMb.toFixed(0)} MB, over ${MEMORY_BOUND_MB} MB above the baseline`);
 }
+shown.done();
 clearInterval(sampler);
 for (const generator of chosen) generator.finish?.();
 

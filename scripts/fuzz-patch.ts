@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { Arch } from '../core/arch.ts';
 import { MAX_IMAGE_BYTES } from '../core/patch-format.ts';
 import { fuzzPatchTransactions } from '../harness/fuzz/patch-fuzzer.ts';
+import { progress } from '../harness/progress.ts';
 
 const { values } = parseArgs({ options: {
   cases: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '7' },
@@ -25,7 +26,9 @@ const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUs
 let total = 0;
 let overBound = 0;
 for (const arch of ['x64', 'arm64'] as Arch[]) {
-  const report = await fuzzPatchTransactions(arch, Math.ceil(cases / 2), seed, { large, versions });
+  const shown = progress({ label: `patch fuzz ${arch}`, total: Math.ceil(cases / 2), unit: 'images' });
+  const report = await fuzzPatchTransactions(arch, Math.ceil(cases / 2), seed, { large, versions, progress: (done) => shown.update(done) });
+  shown.done();
   total += report.cases;
   overBound += report.overBound;
   console.log(`${arch}: ${report.cases.toLocaleString('en-US')} mutated images in ${(report.elapsedMs / 1000).toFixed(1)} s ` +

@@ -4,6 +4,7 @@
 import { X64Decoder } from '../engine/host/x64-decoder.ts';
 import { loadCapstoneX64 } from '../harness/oracles/x64-capstone.ts';
 import { compareWindows, newComparison, randomSource, randomWindows } from '../harness/fuzz/x64-random-streams.ts';
+import { progress } from '../harness/progress.ts';
 
 const total = Number(process.argv[2] ?? 20_000_000);
 const seed = Number(process.argv[3] ?? Date.now() % 0xffffffff);
@@ -13,10 +14,12 @@ const next = randomSource(seed);
 const result = newComparison();
 const started = performance.now();
 const batch = 65536;
+const shown = progress({ label: 'x64 decoder fuzz', total, unit: 'streams' });
 for (let done = 0; done < total; done += batch) {
   compareWindows(decoder, randomWindows(Math.min(batch, total - done), next), 0x7f0000000000n, result);
-  if ((done / batch) % 50 === 49) console.error(`  ${result.windows.toLocaleString('en-US')} streams...`);
+  shown.update(result.windows, `${result.unexplainedCount} unexplained`);
 }
+shown.done();
 const seconds = (performance.now() - started) / 1000;
 const n = (value: number) => value.toLocaleString('en-US');
 console.log(`x64 decoder fuzz (seed ${seed}): ${n(result.windows)} random streams in ${seconds.toFixed(1)} s`);

@@ -8,6 +8,7 @@ import { UnicornSandbox } from '../sandbox/unicorn/unicorn-sandbox.ts';
 import { assembleStatements } from '../toolchain/assemble.ts';
 import { RETURN_ADDRESS, callFunction } from '../harness/corpus/corpus.ts';
 import { hookReplacement } from '../harness/fuzz/x64-replacements.ts';
+import { progress } from '../harness/progress.ts';
 
 const COUNT = Number(process.argv[2] ?? 2000);
 let seed = BigInt(process.argv[3] ?? 1);
@@ -79,7 +80,9 @@ function run(sandbox: UnicornSandbox, calls: bigint[][]): string[] {
 const outcomes = new Map<string, number>();
 let failures = 0;
 const started = performance.now();
+const shown = progress({ label: 'x64 redirect fuzz', total: COUNT, unit: 'functions' });
 for (let n = 0; n < COUNT; n++) {
+  shown.update(n, `${failures} mismatches`);
   const lines = randomFunction();
   let bytes: Uint8Array;
   try {
@@ -114,10 +117,12 @@ for (let n = 0; n < COUNT; n++) {
   if (JSON.stringify(seen) !== JSON.stringify(expected) || counted !== BigInt(calls.length)) {
     failures++;
     if (failures <= 5) {
+      shown.done();
       console.log(`MISMATCH (${place.name}):\n${lines.join('\n')}\nexpected ${expected.join(' | ')}\nseen     ${seen.join(' | ')}`);
     }
   }
 }
+shown.done();
 for (const [key, count] of [...outcomes].sort()) console.log(`${key}: ${count}`);
 console.log(`x64 redirect fuzz: ${COUNT} random functions, ${failures} mismatches, ${((performance.now() - started) / 1000).toFixed(1)} s`);
 process.exit(failures === 0 ? 0 : 1);

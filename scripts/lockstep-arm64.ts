@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadCorpus } from '../harness/corpus/corpus.ts';
 import { TEMPLATE_NAMES } from '../harness/lockstep/arm64-programs.ts';
 import { emptyTally, randomProgramLockstep, runCorpusBuild, runRandomPrograms } from '../harness/lockstep/arm64-drivers.ts';
+import { progress } from '../harness/progress.ts';
 
 const { values } = parseArgs({ options: {
   instructions: { type: 'string', default: '700000' },
@@ -19,6 +20,7 @@ const seed = Number(values.seed);
 const started = performance.now();
 const random = emptyTally();
 const lockstep = randomProgramLockstep();
+const shown = progress({ label: 'lockstep arm64, random programs', total: target, unit: 'instructions' });
 // Each template alone first, so rare ones are covered whatever the mix, then mixed programs.
 for (const [i, name] of TEMPLATE_NAMES.entries()) {
   await runRandomPrograms(lockstep, random, { seed: seed * 1_000_003 + i * 101, programs: 20, statements: 40, only: [name] });
@@ -27,16 +29,20 @@ let next = seed;
 while (random.instructions < target) {
   await runRandomPrograms(lockstep, random, { seed: next, programs: 10, statements: 200 });
   next += 10;
-  if (random.programs % 500 === 0) process.stderr.write(`  random programs: ${random.instructions.toLocaleString('en-US')} instructions\n`);
+  shown.update(random.instructions, `${random.programs} programs`);
 }
+shown.done();
 lockstep.close();
 const randomSeconds = (performance.now() - started) / 1000;
 
 const corpus = emptyTally();
 const builds = loadCorpus('arm64');
+const corpusShown = progress({ label: 'lockstep arm64, compiler corpus', total: builds.length, unit: 'builds' });
 for (const build of builds) {
   await runCorpusBuild(build, corpus, { seed, callsPerFunction: Number(values.calls), maxSteps: 500_000 });
+  corpusShown.tick();
 }
+corpusShown.done();
 const seconds = (performance.now() - started) / 1000;
 
 const total = random.instructions + corpus.instructions;

@@ -7,6 +7,7 @@ import { loadCorpus } from '../harness/corpus/corpus.ts';
 import { emptyCorpusTally, runX64CorpusBuild } from '../harness/lockstep/x64-corpus.ts';
 import { TEMPLATE_NAMES } from '../harness/lockstep/x64-programs.ts';
 import { type RandomLockstepResult, runRandomLockstep } from '../harness/lockstep/x64-random.ts';
+import { progress } from '../harness/progress.ts';
 
 const target = Number(process.argv[2] ?? 1_000_000);
 const firstSeed = Number(process.argv[3] ?? 1);
@@ -35,6 +36,7 @@ let wholeRuns = 0;
 const documented: Record<string, number> = {};
 const endings: Record<string, number> = {};
 let divergences = 0;
+const shown = progress({ label: 'lockstep x64, random programs', total: target, unit: 'instructions' });
 
 function add(result: RandomLockstepResult): void {
   instructions += result.instructions;
@@ -44,11 +46,11 @@ function add(result: RandomLockstepResult): void {
   for (const [name, n] of Object.entries(result.endings)) endings[name] = (endings[name] ?? 0) + n;
   for (const d of result.divergences) {
     divergences++;
+    shown.done();
     console.log(`DIVERGENCE seed ${d.seed} state ${d.state} step ${d.divergence.step} at 0x${d.divergence.address.toString(16)}: ` +
       `${d.divergence.instruction}\n  ${d.divergence.differences.join('\n  ')}\n  before: ${d.divergence.before ?? '?'}`);
   }
-  const seconds = (performance.now() - started) / 1000;
-  process.stderr.write(`\r${instructions.toLocaleString('en')} instructions, ${programs} programs, ${seconds.toFixed(0)} s`);
+  shown.update(instructions, `${programs} programs, ${divergences} divergences`);
 }
 
 for (const [i, name] of TEMPLATE_NAMES.entries()) {
@@ -60,14 +62,17 @@ while (instructions < target) {
   add(await runRandomLockstep({ firstSeed: seed, programs: PROGRAMS_PER_BATCH, steps: 80, statesPerProgram: 8, mnemonics }));
   seed += PROGRAMS_PER_BATCH;
 }
-process.stderr.write('\n');
+shown.done();
 const randomSeconds = (performance.now() - started) / 1000;
 
 const corpus = emptyCorpusTally();
 const builds = loadCorpus('x64');
+const corpusShown = progress({ label: 'lockstep x64, compiler corpus', total: builds.length, unit: 'builds' });
 for (const build of builds) {
   await runX64CorpusBuild(build, corpus, { seed: firstSeed, callsPerFunction, maxSteps: 500_000, mnemonics });
+  corpusShown.tick();
 }
+corpusShown.done();
 for (const d of corpus.divergences) console.log(`DIVERGENCE ${d}`);
 for (const [name, n] of Object.entries(corpus.documented)) documented[name] = (documented[name] ?? 0) + n;
 const seconds = (performance.now() - started) / 1000;

@@ -45,6 +45,8 @@ export interface FuzzOptions {
    * the version 2 seed applies as well as the version 1 ones).
    */
   versions?: 1 | 2 | 'both';
+  /** Called after each case with the number done, for progress. */
+  progress?: (done: number) => void;
 }
 
 /** xorshift64*: the same cases for the same seed. */
@@ -230,6 +232,7 @@ export async function fuzzPatchTransactions(arch: Arch, cases: number, seed: num
       overBound: 0, largeCases: 0, largestBytes: 0, elapsedMs: 0 };
     const started = performance.now();
     for (let i = 0; i < cases; i++) {
+      options.progress?.(i);
       let image: Uint8Array;
       if (options.large && random.next() / 2 ** 32 < options.large.share) {
         report.largeCases++;

@@ -1,6 +1,7 @@
-// Bindings to Debian's libunicorn2 (Unicorn 2.0.x) through koffi.
+// Bindings to Unicorn 2 (Debian's libunicorn2, 2.0.x) through koffi; locate.ts says where it is looked for.
 // Only the C API the sandbox needs is declared; numbers come from unicorn/unicorn.h.
 import koffi, { type LibraryHandle } from 'koffi';
+import { unicornCandidates, UnicornUnavailableError } from './locate.ts';
 
 export const UC_ARCH_ARM64 = 2;
 export const UC_ARCH_X86 = 4;
@@ -65,14 +66,18 @@ export const { CodeHook, IntrHook, SyscallHook, MemHook, EventMemHook } = types;
 let loaded: ReturnType<typeof bind> | undefined;
 
 function bind() {
-  let lib: LibraryHandle;
-  try {
-    lib = koffi.load('libunicorn.so.2');
-  } catch (cause) {
-    throw new Error(
-      'libunicorn.so.2 could not be loaded. Install Debian\'s libunicorn2 package ' +
-        '(scripts/setup.sh does it).', { cause });
+  const { candidates, name, install } = unicornCandidates();
+  let lib: LibraryHandle | undefined;
+  let firstFailure: unknown;
+  for (const candidate of candidates) {
+    try {
+      lib = koffi.load(candidate);
+      break;
+    } catch (cause) {
+      firstFailure ??= cause;
+    }
   }
+  if (!lib) throw new UnicornUnavailableError(name, install, candidates, { cause: firstFailure });
   return {
     uc_version: lib.func('unsigned int uc_version(unsigned int *major, unsigned int *minor)'),
     uc_open: lib.func('int uc_open(int arch, int mode, _Out_ uc_engine **uc)'),

@@ -230,9 +230,9 @@ describe('hotpatch run options', () => {
       .rejects.toThrow(`--time-limit needs a whole number from 1 to 86,400,000, not "${value}"`);
   });
 
-  it('says so on the command line, with exit code 1', async () => {
+  it('says so on the command line, with exit code 2 (a command line that cannot be used)', async () => {
     const result = await exec('node', ['bin/hotpatch.js', 'run', 'examples/price-tax', '--cpu', 'toString'], { timeout: 20_000 })
       .then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }));
-    expect(result).toEqual({ code: 1, stderr: 'hotpatch: --cpu must be one of unicorn, wasm, not "toString"\n' });
+    expect(result).toEqual({ code: 2, stderr: 'hotpatch: --cpu must be one of unicorn, wasm, not "toString"\n' });
   });
 });
