@@ -20,6 +20,8 @@ import { renderOutput } from './views/output-view.ts';
 import { PatchPane } from './views/patch-pane.ts';
 import { renderRegisters } from './views/registers-view.ts';
 import { RunControls } from './views/run-controls.ts';
+import { ThreadLanes } from './views/thread-lanes.ts';
+import type { RunSettings } from './lab/protocol.ts';
 
 const ASSEMBLE_DELAY_MS = 350;
 const HASH_DELAY_MS = 400;
@@ -41,6 +43,7 @@ export class Playground {
   private readonly editors: EditorPane;
   private readonly controls: RunControls;
   private readonly patchPane: PatchPane;
+  private readonly threadLanes: ThreadLanes;
   private cpu: CpuStatus | undefined;
   private patching: PatchingStatus | undefined;
   private modules: ModuleSummary[] = [];
@@ -61,7 +64,9 @@ export class Playground {
     this.store = new LabStore(initial);
     this.editors = new EditorPane(this.store);
     this.controls = new RunControls((action) => this.perform(action), () => this.speedChanged());
-    this.patchPane = new PatchPane(this.session, this.store, () => this.controls.settings);
+    this.patchPane = new PatchPane(this.session, this.store, () => this.settings);
+    this.threadLanes = new ThreadLanes(document.querySelector<HTMLElement>('.machine')!, (action) => void this.session.transition(action));
+    this.showExampleThreads(initial);
     renderGallery(byId('gallery-cards'), EXAMPLES, (example, arch) => this.pickExample(example, arch));
     this.wireHeader();
     this.wirePanes();
@@ -102,6 +107,16 @@ export class Playground {
     return isDark() ? 'hotpatch-dark' : 'hotpatch-light';
   }
 
+  /** The run controls' settings, with the example's slice and the consistency model chosen for the next transaction. */
+  private get settings(): RunSettings {
+    return { ...this.controls.settings, slice: this.threadLanes.slice, consistency: this.threadLanes.choice };
+  }
+
+  private showExampleThreads(state: LabState): void {
+    const example = findExample(state.example);
+    this.threadLanes.setExample(example?.manifest, example?.timeline[state.arch] ?? []);
+  }
+
   private program(): ProgramSpec {
     const { arch, files } = this.store.state;
     return { arch, files };
@@ -116,7 +131,7 @@ export class Playground {
     const program = this.program();
     this.loading++;
     try {
-      const report = await this.session.load(program, this.controls.settings).finally(() => this.loading--);
+      const report = await this.session.load(program, this.settings).finally(() => this.loading--);
       this.loadedKey = report.ok ? this.programKey(program) : undefined;
       this.cpu = report.cpu;
       this.patching = report.patching;
@@ -156,7 +171,7 @@ export class Playground {
 
   async perform(action: Action): Promise<void> {
     if (!this.webAssembly) return;
-    const settings = this.controls.settings;
+    const settings = this.settings;
     const state = this.snapshot?.state;
     switch (action) {
       case 'run':
@@ -187,7 +202,7 @@ export class Playground {
 
   private speedChanged(): void {
     // A running guest picks up the new speed at once.
-    if (this.snapshot?.state === 'running') void this.session.run(this.controls.settings);
+    if (this.snapshot?.state === 'running') void this.session.run(this.settings);
   }
 
   private showSnapshot(snapshot: Snapshot): void {
@@ -201,6 +216,7 @@ export class Playground {
     renderOutput(byId('output'), snapshot);
     renderCalls(byId<HTMLTableElement>('calls'), snapshot.calls);
     this.patchPane.showSnapshot(snapshot);
+    this.threadLanes.show(snapshot);
     this.showRunState();
     document.documentElement.dataset.runState = snapshot.state;
     this.updateControls();
@@ -299,6 +315,7 @@ export class Playground {
   private stateChanged(state: LabState, previous: LabState): void {
     this.renderHeader(state);
     this.renderPanes(state);
+    if (state.example !== previous.example || state.arch !== previous.arch) this.showExampleThreads(state);
     if (state.files !== previous.files || state.arch !== previous.arch) this.sourcesChanged();
     else if (state.patches !== previous.patches) this.patchesChanged();
     clearTimeout(this.hashTimer);

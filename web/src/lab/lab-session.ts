@@ -110,6 +110,7 @@ export class LabSession {
     return reply.view;
   }
 
+  transition(action: 'reverse' | 'force'): Promise<unknown> { return this.request({ type: 'transition', action }); }
   transactionStep(to: 'next' | 'back' | 'end'): Promise<unknown> { return this.request({ type: 'transaction-step', to }); }
   run(settings: RunSettings): Promise<unknown> { return this.request({ type: 'run', settings }); }
   pause(): Promise<unknown> { return this.request({ type: 'pause' }); }
