@@ -31,6 +31,7 @@ const transition = (page: Page) => page.$eval('#threads-panel', (e) => (e as HTM
 
 /** Runs at 2,000 instructions a second until every thread has started, then applies the example's patch. */
 async function runAndApply(page: Page): Promise<void> {
+  await page.waitForSelector('#apply:not([disabled])', { timeout: 30_000 });
   await page.selectOption('#speed', '2000');
   await page.click('#run');
   await page.waitForFunction(() => document.querySelectorAll('#thread-lanes li.lane').length === 4, null, { timeout: 20_000 });
