@@ -31,6 +31,7 @@ const transition = (page: Page) => page.$eval('#threads-panel', (e) => (e as HTM
 
 /** Runs at 2,000 instructions a second until every thread has started, then applies the example's patch. */
 async function runAndApply(page: Page): Promise<void> {
+  await page.click('#pane-patch');
   await page.waitForSelector('#apply:not([disabled])', { timeout: 30_000 });
   await page.selectOption('#speed', '2000');
   await page.click('#run');
@@ -53,8 +54,11 @@ describe.each([
     expect(await page.$eval('#consistency-model', (s) => (s as HTMLSelectElement).value)).toBe('per-thread');
     await page.selectOption('#speed', '2000');
     await page.click('#run');
-    await page.waitForFunction(() => [...document.querySelectorAll('#thread-lanes .lane-stack')].some((s) => /records!transfer/.test(s.textContent ?? '')),
-      null, { timeout: 20_000 });
+    // Every thread has started: a worker in transfer(), the third thread in serve().
+    await page.waitForFunction(() => {
+      const stacks = [...document.querySelectorAll('#thread-lanes .lane-stack')].map((s) => s.textContent ?? '');
+      return stacks.some((s) => /records!transfer/.test(s)) && stacks.some((s) => /records!serve/.test(s));
+    }, null, { timeout: 20_000 });
     await page.click('#run'); // pause
     await page.waitForFunction(() => document.documentElement.dataset.runState === 'paused');
     const shown = await lanes(page);
