@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { LAPTOP, newContext, PHONE, screenshot, TABLET, type Viewport, watchErrors } from '../../harness/browser/browser.ts';
-import { clipped, layoutReport } from '../../harness/browser/layout.ts';
+import { clipped, layoutReport, unreachable } from '../../harness/browser/layout.ts';
 import { useServedPage } from '../../harness/browser/served-page.ts';
 
 const served = useServedPage();
@@ -126,6 +126,12 @@ describe('consistency models on the page', () => {
     expect(await page.isEnabled('#transition-reverse')).toBe(false);
     const switches = await page.$$eval('#transition-switches li', (all) => all.map((l) => l.textContent ?? ''));
     expect(switches.some((s) => /→ old/.test(s))).toBe(true);
+    // The patch view, with its journal, stays in its own box above the threads panel (it once ran under it).
+    const layout = await layoutReport(page, ['#patch-pane', '#threads-panel', '.output-panel', '#editor-host']);
+    expect(layout.overlaps).toEqual([]);
+    expect(await unreachable(page, ['#transition-reverse', '#transition-status', '#consistency-model',
+      '.lane[data-thread="t1"] .lane-stack'])).toEqual([]);
+    await screenshot(page, 'threads-1366-reversed');
     expect(errors).toEqual([]);
     await page.context().close();
   });

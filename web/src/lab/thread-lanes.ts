@@ -17,10 +17,13 @@ const MAX_FRAMES_SHOWN = 16;
 export function threadLanes(process: GuestProcess, transition: Transition | undefined, patched: boolean,
   symbolize: (address: number) => string): ThreadLane[] {
   const report = transition?.report();
+  // Once the program has exited, the thread that ended it (returning from main, or calling exit) has too.
+  const over = process.state === 'exited';
   return process.threads().map((t) => {
-    const calls = t.calls.map((f) => f.fn);
+    const calls = over ? [] : t.calls.map((f) => f.fn);
+    const state = over ? 'exited' : t.state;
     const lane: ThreadLane = {
-      name: t.name, state: t.state, where: t.state === 'exited' ? 'ended' : symbolize(t.pc), instructions: t.instructions,
+      name: t.name, state, where: state === 'exited' ? 'ended' : symbolize(t.pc), instructions: t.instructions,
       calls: calls.length > MAX_FRAMES_SHOWN ? ['…', ...calls.slice(-MAX_FRAMES_SHOWN)] : calls,
       universe: patched ? 'new' : 'old',
       ...(t.joining === undefined ? {} : { joining: t.joining }),
