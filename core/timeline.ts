@@ -18,6 +18,9 @@ export type PatchMoment =
 export type ConsistencyModel = 'entry' | 'fixup' | 'per-thread';
 export const CONSISTENCY_MODELS: readonly ConsistencyModel[] = ['entry', 'fixup', 'per-thread'];
 
+/** Instructions a per-thread transition may take before it is stalled, unless the transaction says otherwise. */
+export const DEFAULT_STALL_AFTER = 100_000;
+
 /** What a stalled per-thread transition does: stays as it is (reported), goes back to all-old, or switches everyone. */
 export type StallAction = 'report' | 'reverse' | 'force';
 

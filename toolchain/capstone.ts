@@ -43,7 +43,16 @@ export async function capstoneHandle(arch: Arch): Promise<CapstoneHandle> {
 /** Disassembles as far as Capstone can decode; stops at the first undecodable byte. */
 export async function disassemble(arch: Arch, bytes: Uint8Array, address: number, max = 0): Promise<DisassembledInstruction[]> {
   const handle = await capstoneHandle(arch);
-  return handle.disasm(bytes, address, max).map((insn) => ({
+  let decoded: CapstoneInsn[];
+  try {
+    decoded = handle.disasm(bytes, address, max);
+  } catch (error) {
+    // Capstone.js reports "no instruction decoded" as a failure with the code for success: the
+    // first bytes are undecodable (a function's last bytes cut short, say), so nothing is decoded.
+    if (String(error).includes('CS_ERR_OK')) return [];
+    throw error;
+  }
+  return decoded.map((insn) => ({
     address: Number(insn.address),
     size: insn.size,
     bytes: Uint8Array.from(insn.bytes),

@@ -22,7 +22,7 @@
 //              or forced (every thread switched at once, the risk named). A per-thread rollback runs
 //              the same transition backwards and then removes the patch.
 import { ARCH, pageCeil } from '../../core/arch.ts';
-import { CONSISTENCY_MODELS, type ConsistencyChoice, type ConsistencyModel, type StallAction } from '../../core/timeline.ts';
+import { CONSISTENCY_MODELS, type ConsistencyChoice, type ConsistencyModel, DEFAULT_STALL_AFTER, type StallAction } from '../../core/timeline.ts';
 import { hex } from '../../core/hex.ts';
 import type { GuestProcess } from '../../sandbox/process.ts';
 import { Prot } from '../../sandbox/sandbox.ts';
@@ -45,7 +45,7 @@ export { CONSISTENCY_MODELS };
 /** The model of a transaction; per-thread: the instructions before a stall (DEFAULT_STALL_AFTER) and what a stall does. */
 export type TransactionOptions = ConsistencyChoice;
 
-export const DEFAULT_STALL_AFTER = 100_000;
+export { DEFAULT_STALL_AFTER };
 
 /** fixup: a thread moved between an original instruction and its copy in a trampoline. */
 export interface ThreadMove {

@@ -48,17 +48,19 @@ async function runExample(name: string, arch: Arch, options: { slice: number; ba
 const SLICES = [5, 11, 23, 50, 97, 200, 333, 1000];
 
 describe.each(ARCHES)('a pair of functions changed together, %s', (arch) => {
-  it.each(SLICES)('mixes formats under entry and never per thread, slice %i', async (slice) => {
-    const entry = await runExample('pair-change', arch, { slice, choice: { consistency: 'entry' } });
-    expect(entry.results).toEqual(['applied']);
-    expect(entry.output).toContain('MIXED: a record encoded in one format was decoded in the other');
-    expect(entry.exit).toBeGreaterThan(0);
-    const perThread = await runExample('pair-change', arch, { slice, choice: { consistency: 'per-thread' } });
-    expect(perThread.results).toEqual(['applied']);
-    expect(perThread.output).toBe('every record came back as it was sent\n');
-    expect(perThread.exit).toBe(0);
-    expect(perThread.transition?.status).toBe('complete');
-    expect(perThread.transition?.events.map((e) => e.to).every((u) => u === 'new')).toBe(true);
+  it.each(SLICES)('mixes formats under entry and never per thread, slice %i, on both CPUs', async (slice) => {
+    for (const backend of [0, 1]) {
+      const entry = await runExample('pair-change', arch, { slice, backend, choice: { consistency: 'entry' } });
+      expect(entry.results).toEqual(['applied']);
+      expect(entry.output).toContain('MIXED: a record encoded in one format was decoded in the other');
+      expect(entry.exit).toBeGreaterThan(0);
+      const perThread = await runExample('pair-change', arch, { slice, backend, choice: { consistency: 'per-thread' } });
+      expect(perThread.results).toEqual(['applied']);
+      expect(perThread.output).toBe('every record came back as it was sent\n');
+      expect(perThread.exit).toBe(0);
+      expect(perThread.transition?.status).toBe('complete');
+      expect(perThread.transition?.events.map((e) => e.to).every((u) => u === 'new')).toBe(true);
+    }
   });
 
   it('switches the same threads at the same instructions on both CPUs', async () => {

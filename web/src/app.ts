@@ -22,7 +22,8 @@ import { renderRegisters } from './views/registers-view.ts';
 import { RunControls } from './views/run-controls.ts';
 import { CodeLinks } from './views/code-links.ts';
 import { StoryBar, storyOf } from './views/story-bar.ts';
-import type { StoryEvent, StoryView } from './lab/protocol.ts';
+import { ThreadLanes } from './views/thread-lanes.ts';
+import type { RunSettings, StoryEvent, StoryView } from './lab/protocol.ts';
 
 const ASSEMBLE_DELAY_MS = 350;
 const HASH_DELAY_MS = 400;
@@ -46,6 +47,7 @@ export class Playground {
   private readonly patchPane: PatchPane;
   private readonly codeLinks: CodeLinks;
   private readonly story: StoryBar;
+  private readonly threadLanes: ThreadLanes;
   private cpu: CpuStatus | undefined;
   private patching: PatchingStatus | undefined;
   private modules: ModuleSummary[] = [];
@@ -66,7 +68,9 @@ export class Playground {
     this.store = new LabStore(initial);
     this.editors = new EditorPane(this.store);
     this.controls = new RunControls((action) => this.perform(action), () => this.speedChanged());
-    this.patchPane = new PatchPane(this.session, this.store, () => this.controls.settings);
+    this.patchPane = new PatchPane(this.session, this.store, () => this.settings);
+    this.threadLanes = new ThreadLanes(document.querySelector<HTMLElement>('.machine')!, (action) => void this.session.transition(action));
+    this.showExampleThreads(initial);
     this.codeLinks = new CodeLinks(this.session, this.editors, (address) => void this.runTo(address));
     this.story = new StoryBar({
       play: (events) => this.playStory(events),
@@ -114,6 +118,16 @@ export class Playground {
     return isDark() ? 'hotpatch-dark' : 'hotpatch-light';
   }
 
+  /** The run controls' settings, with the example's slice and the consistency model chosen for the next transaction. */
+  private get settings(): RunSettings {
+    return { ...this.controls.settings, slice: this.threadLanes.slice, consistency: this.threadLanes.choice };
+  }
+
+  private showExampleThreads(state: LabState): void {
+    const example = findExample(state.example);
+    this.threadLanes.setExample(example?.manifest, example?.timeline[state.arch] ?? []);
+  }
+
   private program(): ProgramSpec {
     const { arch, files } = this.store.state;
     return { arch, files };
@@ -128,7 +142,7 @@ export class Playground {
     const program = this.program();
     this.loading++;
     try {
-      const report = await this.session.load(program, this.controls.settings).finally(() => this.loading--);
+      const report = await this.session.load(program, this.settings).finally(() => this.loading--);
       this.loadedKey = report.ok ? this.programKey(program) : undefined;
       this.cpu = report.cpu;
       this.patching = report.patching;
@@ -170,7 +184,7 @@ export class Playground {
 
   async perform(action: Action): Promise<void> {
     if (!this.webAssembly) return;
-    const settings = this.controls.settings;
+    const settings = this.settings;
     const state = this.snapshot?.state;
     switch (action) {
       case 'run':
@@ -204,14 +218,14 @@ export class Playground {
     if (!this.webAssembly) return;
     if (!this.loaded && !(await this.load())?.ok) return;
     if (!this.cpu?.available) return;
-    await this.session.run(this.controls.settings, address);
+    await this.session.run(this.settings, address);
   }
 
   /** The story from the start: a fresh guest of the program as it is, run to the first moment. */
   private async playStory(events: StoryEvent[]): Promise<void> {
     await this.session.setStory(events);
     if (!(await this.load())?.ok || !this.cpu?.available) return;
-    await this.session.run(this.controls.settings);
+    await this.session.run(this.settings);
   }
 
   /** The moment's transaction, shown step by step in the patch view beside the output, then on to the next moment. */
@@ -222,12 +236,12 @@ export class Playground {
     } else if (moment.rollback !== undefined) {
       await this.patchPane.rollBackModule(moment.rollback);
     }
-    await this.session.run(this.controls.settings);
+    await this.session.run(this.settings);
   }
 
   private speedChanged(): void {
     // A running guest picks up the new speed at once.
-    if (this.snapshot?.state === 'running') void this.session.run(this.controls.settings);
+    if (this.snapshot?.state === 'running') void this.session.run(this.settings);
   }
 
   private showSnapshot(snapshot: Snapshot): void {
@@ -243,6 +257,7 @@ export class Playground {
     renderOutput(byId('output'), snapshot);
     renderCalls(byId<HTMLTableElement>('calls'), snapshot.calls);
     this.patchPane.showSnapshot(snapshot);
+    this.threadLanes.show(snapshot);
     this.showRunState();
     document.documentElement.dataset.runState = snapshot.state;
     this.updateControls();
@@ -343,6 +358,7 @@ export class Playground {
     this.renderPanes(state);
     if (state.view.editor !== previous.view.editor) this.codeLinks.documentChanged();
     this.story.setStory(storyOf(findExample(state.example), state.arch));
+    if (state.example !== previous.example || state.arch !== previous.arch) this.showExampleThreads(state);
     if (state.files !== previous.files || state.arch !== previous.arch) this.sourcesChanged();
     else if (state.patches !== previous.patches) this.patchesChanged();
     clearTimeout(this.hashTimer);

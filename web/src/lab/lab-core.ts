@@ -20,8 +20,10 @@ import { Story } from './story.ts';
 import { type EngineParts, PatchLab } from './patch-lab.ts';
 import type {
   AssembleReport, CpuStatus, Diagnostic, DisassemblyLine, LandingPadSettings, LoadReport, ModuleSummary, OutputMark, PatchingStatus, PatchReport, ProgramSpec,
-  RunState, Snapshot, StoryEvent, TransactionView,
+  RunSettings, RunState, Snapshot, StoryEvent, TransactionView,
 } from './protocol.ts';
+import type { ConsistencyChoice } from '../../../core/timeline.ts';
+import { DEFAULT_SLICE } from '../../../sandbox/threads.ts';
 
 /** Creates the CPU guests run on; `create` throws, saying why, for an architecture it cannot run. */
 export interface CpuProvider {
@@ -59,12 +61,23 @@ export class LabCore {
   readonly breakpoints = new Breakpoints();
   private links: SourceLinks | undefined;
   private story: Story | undefined;
+  /** Instructions a guest thread runs before the next one: from the next load or reset. */
+  private slice = DEFAULT_SLICE;
+  /** The consistency model of the next transaction. */
+  private consistency: ConsistencyChoice = {};
 
   constructor(private readonly cpu: CpuProvider, private readonly engineFor: EngineProvider) {}
 
   /** Landing pads: enforcement counts from the next load or reset, keeping them from the next patch. */
   setLandingPads(settings: LandingPadSettings | undefined): void {
     if (settings) this.landingPads = { ...settings };
+  }
+
+  /** The settings a request carries: landing pads, the threads' slice, the next transaction's consistency model. */
+  configure(settings: RunSettings): void {
+    this.setLandingPads(settings.landingPads);
+    if (settings.slice !== undefined) this.slice = settings.slice;
+    this.consistency = settings.consistency ? { ...settings.consistency } : {};
   }
 
   get patchingStatus(): PatchingStatus {
@@ -189,7 +202,8 @@ export class LabCore {
       return;
     }
     // Every slice, and every step of a transaction waiting for a safe point, spends the budget.
-    const process = new GuestProcess(sandbox, { modules: this.modules, budget: new RunBudget({ maxInstructions: this.instructionBudget }) });
+    const process = new GuestProcess(sandbox, { modules: this.modules, slice: this.slice,
+      budget: new RunBudget({ maxInstructions: this.instructionBudget }) });
     this.process = process;
     this.breakpoints.attach(process, this.modules);
     this.story?.restart();
@@ -354,7 +368,7 @@ export class LabCore {
       return { ...none, status: 'not-built', message: d ? `${d.file}${d.line ? ` line ${d.line}` : ''}: ${d.message}` : 'the patch does not build' };
     }
     this.links?.addSource(patch.text);
-    const view = await patches.apply(patch.name, built, stepwise, () => this.stepGuest());
+    const view = await patches.apply(patch.name, built, stepwise, () => this.stepGuest(), this.consistency);
     this.story?.transaction('apply', patch.name, view.status === 'applied' ? 'went in' : `was ${view.status}`);
     if (view.status === 'applied') {
       const label = `${patch.name} applied (${view.module} sequence ${view.sequence})`;
@@ -371,7 +385,7 @@ export class LabCore {
     if (!patches) return refused('unavailable', this.unavailable());
     if (this.steppingThrough) return refused('busy', 'finish stepping through the current transaction first');
     if (this.process?.finished) return refused('ended', ENDED);
-    const view = await patches.rollback(module, stepwise, () => this.stepGuest());
+    const view = await patches.rollback(module, stepwise, () => this.stepGuest(), this.consistency);
     this.story?.transaction('rollback', module, view.status === 'applied' ? 'was rolled back' : `rollback was ${view.status}`);
     if (view.status === 'applied') {
       const back = view.sequence === null || view.sequence === undefined ? 'its original code' : `patch sequence ${view.sequence}`;
@@ -402,6 +416,20 @@ export class LabCore {
       if (state.position < state.total && at >= 0) this.marks.splice(at, 1);
     }
     return state;
+  }
+
+  /** A per-thread transition that has not ended: back to all-old, or every thread switched now (the risk is named). */
+  transition(action: 'reverse' | 'force'): void {
+    const transition = this.patches?.transition;
+    if (!transition?.unfinished) throw new Error('no per-thread transition is in progress');
+    if (action === 'reverse') transition.reverse();
+    else transition.force();
+    this.noteText = transition.message;
+  }
+
+  /** Finishes what a transition left for a moment between runs (removing a patch every thread has left). */
+  async settle(): Promise<void> {
+    await this.patches?.settle();
   }
 
   private unavailable(): string {

@@ -110,6 +110,7 @@ export class LabSession {
     return reply.view;
   }
 
+  transition(action: 'reverse' | 'force'): Promise<unknown> { return this.request({ type: 'transition', action }); }
   transactionStep(to: 'next' | 'back' | 'end'): Promise<unknown> { return this.request({ type: 'transaction-step', to }); }
   /** Runs; with `until`, stops there too (run to here). Breakpoints and the story's moments stop it as well. */
   run(settings: RunSettings, until?: number): Promise<unknown> {

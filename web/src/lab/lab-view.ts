@@ -11,6 +11,7 @@ import type { GuestProcess } from '../../../sandbox/process.ts';
 import { disassembleAll } from './disassembly.ts';
 import type { PatchLab } from './patch-lab.ts';
 import type { CallCounter, DisassemblyLine, MemoryWindow, OutputMark, RegisterValue, RunState, Snapshot } from './protocol.ts';
+import { threadLanes, transitionView } from './thread-lanes.ts';
 
 /** Lines of disassembly shown before and after the program counter. */
 const LINES_BEFORE = 6;
@@ -85,6 +86,11 @@ export class LabView {
     if (process?.error) snapshot.error = process.error.message;
     const memory = this.memoryWindow();
     if (memory) snapshot.memory = memory;
+    if (process?.scheduler.threaded) {
+      const transition = patches?.transition;
+      snapshot.threads = threadLanes(process, transition, (patches?.activePatches().length ?? 0) > 0, (a) => this.symbolize(a));
+      if (transition) snapshot.transition = transitionView(transition);
+    }
     return snapshot;
   }
 

@@ -67,12 +67,12 @@ async function handle(request: LabRequest, wasRunning: boolean, generation: numb
     case 'check-patches': return { type: 'patches-checked', reports: await core.checkPatches(request.patches) };
     case 'load': {
       await cpuReady;
-      core.setLandingPads(request.settings.landingPads);
+      core.configure(request.settings);
       const report = await core.load(request.program, request.settings.budget);
       await publish(true);
       return { type: 'loaded', report };
     }
-    case 'reset': core.setLandingPads(request.settings.landingPads); core.reset(request.settings.budget); await publish(true); return { type: 'done' };
+    case 'reset': core.configure(request.settings); core.reset(request.settings.budget); await publish(true); return { type: 'done' };
     case 'step': core.step(); await publish(true); return { type: 'done' };
     case 'step-over': await core.stepOver(); await publish(true); return { type: 'done' };
     case 'run': core.breakpoints.runTo(request.until); void runLoop(request.settings); return { type: 'done' };
@@ -84,7 +84,7 @@ async function handle(request: LabRequest, wasRunning: boolean, generation: numb
     case 'rollback-patch': {
       // A patch goes in while the program runs: the run pauses for the transaction and goes on after it.
       const resume = wasRunning && !request.stepwise;
-      core.setLandingPads(request.settings.landingPads);
+      core.configure(request.settings);
       const view = request.type === 'apply-patch' ? await core.applyPatch(request.patch, request.stepwise)
         : await core.rollbackPatch(request.module, request.stepwise);
       // Paused (or asked anything else) while the transaction went in: the run stays stopped.
@@ -94,11 +94,19 @@ async function handle(request: LabRequest, wasRunning: boolean, generation: numb
       return { type: 'transaction', view };
     }
     case 'transaction-step': core.transactionStep(request.to); await publish(true); return { type: 'done' };
+    case 'transition': {
+      // Reversed or forced while the program runs: it goes on.
+      core.transition(request.action);
+      if (wasRunning && generation === runGeneration) void runLoop(lastSettings);
+      else await publish(true);
+      return { type: 'done' };
+    }
     case 'pause': return { type: 'done' };
   }
 }
 
 async function publish(stopped: boolean): Promise<void> {
+  await core.settle();
   const snapshot = await core.snapshot(stopped);
   if (running) snapshot.state = 'running';
   post({ kind: 'snapshot', snapshot });
@@ -112,7 +120,11 @@ function stopRunning(): void {
 
 const SNAPSHOT_INTERVAL_MS = 50;
 
+/** The settings of the last run, for a run that goes on after a request. */
+let lastSettings: RunSettings = { speed: 0, budget: 0 };
+
 async function runLoop(settings: RunSettings): Promise<void> {
+  lastSettings = settings;
   if (!core.canRun) { await publish(true); return; }
   const generation = ++runGeneration;
   running = true;

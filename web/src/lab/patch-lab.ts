@@ -13,6 +13,8 @@ import { bytesToHex, hex } from '../../../core/hex.ts';
 import type { GuestModule, ModuleSymbol } from '../../../core/module.ts';
 import type { NamedRange } from '../../../core/symbolizer.ts';
 import type { BuiltPatch } from '../../../toolchain/patch.ts';
+import type { ConsistencyChoice } from '../../../core/timeline.ts';
+import type { Transition } from '../../../engine/host/consistency.ts';
 import { byteLine } from './byte-line.ts';
 import type { CallCounter, DisassemblyLine, RedirectView, TransactionStepView, TransactionView } from './protocol.ts';
 
@@ -39,6 +41,7 @@ const STEP_TITLES: Record<string, string> = {
   slot: 'Fill a slot', trampoline: 'Write the trampoline', 'padding-jump': 'Write a jump into the padding',
   'entry-jump': 'Write the jump over the entry', 'flush-icache': 'Flush the instruction cache',
   restore: 'Put the earlier bytes back', unmap: 'Unmap the old patch',
+  fixup: 'Move a thread', 'map-dispatch': 'Map the per-thread dispatchers', switch: 'A thread switches universe',
 };
 const CODE_STAGES = new Set(['map-code', 'trampoline', 'padding-jump', 'entry-jump', 'restore']);
 /**
@@ -99,25 +102,42 @@ export class PatchLab {
 
   private async patcher(): Promise<Hotpatcher> {
     this.hotpatcher ??= await Hotpatcher.create(this.sandbox, this.modules,
-      { planner: this.engine.planner, trampolineSize: this.engine.trampolineSize, threads: () => this.process.threadRegisters() });
+      { planner: this.engine.planner, trampolineSize: this.engine.trampolineSize, process: this.process });
     return this.hotpatcher;
+  }
+
+  /** The per-thread transition in progress or last run. */
+  get transition(): Transition | undefined {
+    return this.hotpatcher?.models.transition;
+  }
+
+  /** Removes a patch every thread has left after a reversal or a per-thread rollback (at a moment between runs). */
+  async settle(): Promise<void> {
+    const models = this.hotpatcher?.models;
+    if (models?.transition?.removalDue) {
+      await models.settle();
+      this.refreshLive();
+    }
   }
 
   /**
    * Applies a built patch. A transaction that must wait for a thread steps the guest one
    * instruction at a time (`stepGuest`) and tries again, as the engine's safe-point rules expect.
    */
-  async apply(file: string, built: PatchBuild, stepwise: boolean, stepGuest: () => boolean): Promise<TransactionView> {
+  async apply(file: string, built: PatchBuild, stepwise: boolean, stepGuest: () => boolean,
+    consistency: ConsistencyChoice = {}): Promise<TransactionView> {
     this.closeStepping();
-    const outcome = await applyWhenSafe(await this.patcher(), { kind: 'apply', image: built.image }, stepGuest, waitAllowance());
+    const outcome = await applyWhenSafe(await this.patcher(), { kind: 'apply', image: built.image }, stepGuest,
+      { ...waitAllowance(), consistency });
     const view = await this.view('apply', file, outcome, built);
     if (outcome.result.status === 'applied') this.connect(outcome.result, built);
     return this.finish(view, outcome.result, stepwise);
   }
 
-  async rollback(module: string, stepwise: boolean, stepGuest: () => boolean): Promise<TransactionView> {
+  async rollback(module: string, stepwise: boolean, stepGuest: () => boolean, consistency: ConsistencyChoice = {}): Promise<TransactionView> {
     this.closeStepping();
-    const outcome = await applyWhenSafe(await this.patcher(), { kind: 'rollback', module }, stepGuest, waitAllowance());
+    const outcome = await applyWhenSafe(await this.patcher(), { kind: 'rollback', module }, stepGuest,
+      { ...waitAllowance(), consistency });
     return this.finish(await this.view('rollback', module, outcome), outcome.result, stepwise);
   }
 
@@ -245,9 +265,16 @@ export class PatchLab {
         message: `${result.message}; still waiting after ${wait?.steppedInstructions ?? 0} instructions (${why})` };
     }
     const steps = await Promise.all(result.steps.map((step, i) => this.stepView(result.steps, i)));
+    // Per thread, the threads that switched at the transaction's moment are its last steps; the
+    // others switch later, each shown in its lane and in the transition's steps.
+    for (const event of result.transition?.events ?? []) {
+      steps.push({ step: steps.length + 1, action: 'note', stage: 'switch', title: STEP_TITLES.switch!,
+        explanation: `thread ${event.thread} switches to the ${event.to} universe at the transaction's moment: no patched function ` +
+          'is on its stack', address: 0, size: 0, before: '', after: '' });
+    }
     const redirects = result.plans.map((plan) => this.redirectView(plan, result, built));
     return { ...base, status: 'applied', module: result.module, sequence: result.sequence, previous: result.previous,
-      steps, redirects, position: steps.length };
+      steps, redirects, position: steps.length, consistency: result.consistency ?? 'entry' };
   }
 
   private redirectView(plan: RedirectPlan, result: AppliedTransaction, built: PatchBuild | undefined): RedirectView {

@@ -2,7 +2,7 @@
 // asks of it. Plain data only: everything here crosses postMessage.
 import type { Arch } from '../../../core/arch.ts';
 import type { SourceSpan } from '../../../core/module.ts';
-import type { ExpectedOutcome, PatchMoment } from '../../../core/timeline.ts';
+import type { ConsistencyChoice, ConsistencyModel, ExpectedOutcome, PatchMoment } from '../../../core/timeline.ts';
 import type { PatchFile, SourceFile } from '../state/lab-state.ts';
 
 export interface ProgramSpec {
@@ -162,6 +162,47 @@ export interface TransactionView {
   position: number;
   /** The run (Snapshot.run) the transaction went into; a later run started without it. */
   run?: number;
+  /** The consistency model the transaction used (entry unless chosen). */
+  consistency?: ConsistencyModel;
+}
+
+/** One guest thread as its lane shows it (programs that started threads). */
+export interface ThreadLane {
+  name: string;
+  state: 'running' | 'runnable' | 'blocked' | 'exited';
+  /** pc as "module!function+0x..". */
+  where: string;
+  instructions: number;
+  /** Its call stack, outermost first ("module!function"). */
+  calls: string[];
+  /**
+   * The code it runs: old or new; switching while a per-thread transition has not moved it to the
+   * universe the transition goes to (`from` says which it is still in, `waitingFor` why).
+   */
+  universe: 'old' | 'new' | 'switching';
+  from?: 'old' | 'new';
+  waitingFor?: string;
+  /** Its last switch of universe: the process's instruction count, and the moment (slice end, system call, ...). */
+  switchedAt?: number;
+  switchedWhen?: string;
+  /** The thread it waits for, when blocked. */
+  joining?: string;
+}
+
+/** A per-thread transition, as the thread lanes show it: the transaction's steps after its journal. */
+export interface TransitionView {
+  module: string;
+  sequence: number;
+  direction: 'patch' | 'unpatch';
+  status: 'in-progress' | 'complete' | 'stalled' | 'forced' | 'reversed' | 'removed';
+  message?: string;
+  /** Each thread's switch, in order (the newest MAX_SWITCHES_SHOWN). */
+  switches: { thread: string; to: 'old' | 'new'; at: number; when: string }[];
+  /** Switches left out of `switches`, the oldest. */
+  earlierSwitches: number;
+  /** A transition that has not ended can be reversed (back to all-old) or forced (everyone now). */
+  canReverse: boolean;
+  canForce: boolean;
 }
 
 /** A transaction that took effect while the program ran: what it was, and how much output came before it. */
@@ -208,6 +249,10 @@ export interface Snapshot {
   error?: string;
   /** Why the guest last stopped, for a person. */
   note?: string;
+  /** Programs that started threads: one lane per thread. */
+  threads?: ThreadLane[];
+  /** The per-thread transition in progress or last run. */
+  transition?: TransitionView;
   /** Where runs stop: the breakpoints, and the run-to-here address while it has not been reached. */
   breakpoints?: number[];
   runTo?: number;
@@ -248,6 +293,10 @@ export interface RunSettings {
   budget: number;
   /** Landing pads: the CPU enforces them (from the next load or reset); patches keep them (from the next patch). */
   landingPads?: LandingPadSettings;
+  /** Instructions a guest thread runs before the next one (from the next load or reset). */
+  slice?: number;
+  /** The consistency model of the next transaction, and for per-thread its stall budget and what a stall does. */
+  consistency?: ConsistencyChoice;
 }
 
 export interface LandingPadSettings {
@@ -272,7 +321,8 @@ export type LabRequest =
   | { type: 'disassemble'; arch: Arch; bytes: string; address: number }
   | { type: 'apply-patch'; patch: PatchFile; stepwise: boolean; settings: RunSettings }
   | { type: 'rollback-patch'; module: string; stepwise: boolean; settings: RunSettings }
-  | { type: 'transaction-step'; to: 'next' | 'back' | 'end' };
+  | { type: 'transaction-step'; to: 'next' | 'back' | 'end' }
+  | { type: 'transition'; action: 'reverse' | 'force' };
 
 export type LabReply =
   | { type: 'assembled'; report: AssembleReport }
