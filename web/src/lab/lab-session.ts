@@ -4,7 +4,8 @@ import type {
   AssembleReport, DisassemblyLine, LabMessage, LabReply, LabRequest, LoadReport, PatchReport, ProgramSpec, RunSettings,
   Snapshot, TransactionView,
 } from './protocol.ts';
-import type { PatchFile } from '../state/lab-state.ts';
+import type { PatchFile, SourceFile } from '../state/lab-state.ts';
+import type { HotEditView } from './hot-edit.ts';
 import type { Arch } from '../../../core/arch.ts';
 import { bytesToHex } from '../../../core/hex.ts';
 
@@ -107,6 +108,13 @@ export class LabSession {
   async rollbackPatch(module: string, stepwise: boolean, settings: RunSettings): Promise<TransactionView> {
     const reply = await this.request({ type: 'rollback-patch', module, stepwise, settings });
     if (reply.type !== 'transaction') throw new Error(`unexpected reply ${reply.type}`);
+    return reply.view;
+  }
+
+  /** Generates the patch of an edited source of the running program and applies it (hot-edit.ts). */
+  async hotEdit(file: SourceFile, stepwise: boolean, settings: RunSettings): Promise<HotEditView> {
+    const reply = await this.request({ type: 'hot-edit', file, stepwise, settings });
+    if (reply.type !== 'hot-edit') throw new Error(`unexpected reply ${reply.type}`);
     return reply.view;
   }
 

@@ -2,6 +2,7 @@
 // asks of it. Plain data only: everything here crosses postMessage.
 import type { Arch } from '../../../core/arch.ts';
 import type { PatchFile, SourceFile } from '../state/lab-state.ts';
+import type { HotEditView } from './hot-edit.ts';
 
 export interface ProgramSpec {
   arch: Arch;
@@ -233,6 +234,7 @@ export type LabRequest =
   | { type: 'disassemble'; arch: Arch; bytes: string; address: number }
   | { type: 'apply-patch'; patch: PatchFile; stepwise: boolean; settings: RunSettings }
   | { type: 'rollback-patch'; module: string; stepwise: boolean; settings: RunSettings }
+  | { type: 'hot-edit'; file: SourceFile; stepwise: boolean; settings: RunSettings }
   | { type: 'transaction-step'; to: 'next' | 'back' | 'end' };
 
 export type LabReply =
@@ -241,6 +243,7 @@ export type LabReply =
   | { type: 'loaded'; report: LoadReport }
   | { type: 'disassembled'; lines: DisassemblyLine[] }
   | { type: 'transaction'; view: TransactionView }
+  | { type: 'hot-edit'; view: HotEditView }
   | { type: 'done' }
   | { type: 'failed'; message: string };
 
