@@ -121,7 +121,8 @@ describe.each(ARCHES)('hot-applying an edit on %s', (arch) => {
     const core = await loaded(arch, [{ name: 'pricing.s', text }]);
     const same = await hotApplyEdit(core, { name: 'pricing.s', text: `${text}\n${arch === 'x64' ? ';' : '//'} a comment\n` }, false);
     expect(same).toMatchObject({ outcome: 'unchanged', message: expect.stringMatching(/nothing to hot-apply$/) });
-    const broken = edited(text, ...(arch === 'x64' ? ['    add eax, 100 ', '    frobnicate eax '] : ['    add w0, w0, #100', '    frobnicate w0'] as [string, string]));
+    const typo: [string, string] = arch === 'x64' ? ['    add eax, 100 ', '    frobnicate eax '] : ['    add w0, w0, #100', '    frobnicate w0'];
+    const broken = edited(text, ...typo);
     const error = await hotApplyEdit(core, { name: 'pricing.s', text: broken }, false);
     expect(error.outcome).toBe('error');
     expect(error.line).toBe(broken.split('\n').findIndex((l) => l.includes('frobnicate')) + 1);
