@@ -102,6 +102,17 @@ describe.each(ARCHES)('hot-applying an edit on %s', (arch) => {
     expect(lines.slice(0, 4)).toEqual(['10.00 -> 12.01', '19.99 -> 23.99', '2.50 -> 3.05', '0.05 -> 0.06']);
   });
 
+  it('resolves a call of another module\'s export through a relocation to that export', async () => {
+    const files = [{ name: 'stats.s', text: await read('import-module', arch, 'stats.s') }, { name: 'report.s', text: await read('import-module', arch, 'report.s') }];
+    const core = await loaded(arch, files);
+    const view = await hotApplyEdit(core, { name: 'report.s', text: await read('import-module', arch, 'report-rounded.s') }, false);
+    expect(view.outcome).toBe('applied');
+    expect(view.symbols.find((s) => s.name === 'stats!divide_rounded')).toMatchObject({ class: 'import',
+      reason: 'export of another module; average uses it, through a relocation' });
+    const address = core.loadedModules[0]!.symbols.find((s) => s.name === 'divide_rounded')!.address;
+    expect(view.patch!.relocations).toEqual([expect.objectContaining({ target: 'export', symbol: 'stats!divide_rounded', symbolAddress: address })]);
+  });
+
   it('refuses a rude edit with its sentence and the line that makes it rude, and writes nothing', async () => {
     const text = await base();
     const core = await loaded(arch, [{ name: 'pricing.s', text }]);

@@ -82,12 +82,12 @@ export class HotApply {
   }
 
   private get blocked(): string | undefined {
-    if (!this.program) return 'the program is not loaded (it does not assemble yet)';
+    if (!this.program) return 'no program is loaded yet (the sources must assemble)';
     if (this.patching && !this.patching.available) return this.patching.reason;
     if (this.busy) return 'the edit is going in';
     if (this.ended) return 'the program has ended: Reset loads your edit, or Run starts it again';
     if (this.pending({ arch: this.store.state.arch, files: this.store.state.files }).length === 0) {
-      return 'the editor holds the code that runs: edit a module\'s source first';
+      return 'the editor holds the code that runs: edit it, then hot-apply the edit without a restart';
     }
     return undefined;
   }
@@ -104,7 +104,7 @@ export class HotApply {
     const blocked = this.blocked;
     this.button.disabled = blocked !== undefined;
     explain(this.button, blocked, 'hot-apply-note');
-    this.note.textContent = blocked && this.program && !this.busy ? `Nothing to hot-apply: ${blocked}.` : '';
+    this.note.textContent = blocked && !this.busy ? `${blocked[0]!.toUpperCase()}${blocked.slice(1)}.` : '';
   }
 
   /** The file to hot-apply: the module in the editor when it is edited, else the first edited one. */
