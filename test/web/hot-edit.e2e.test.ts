@@ -105,6 +105,12 @@ describe.each(['x64', 'arm64'] as const)('hot-applying edits on the page, %s', (
     const base = example('price-tax', arch, 'pricing.s');
     await expect(page.locator('#hot-apply').isDisabled()).resolves.toBe(true);
     await expect(page.locator('#hot-apply kbd').textContent()).resolves.toBe('Ctrl+S');
+    // The list of shortcuts has it.
+    await page.keyboard.press('?');
+    await page.waitForSelector('#shortcuts-dialog[open]');
+    expect((await page.locator('#shortcuts-list tr').allTextContents()).some((r) => r.startsWith('Hot-apply my edit') && r.includes('Ctrl+S'))).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !document.querySelector('#shortcuts-dialog')?.hasAttribute('open'));
     await runForLines(page, 1);
 
     // The first edit: the fix, made in the source.
