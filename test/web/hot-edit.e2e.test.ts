@@ -29,10 +29,18 @@ async function open(hash: string, viewport: Viewport = LAPTOP): Promise<{ page: 
 const example = (id: string, arch: Arch, file: string) => readFileSync(`examples/${id}/${arch}/${file}`, 'utf8');
 const runState = (page: Page) => page.evaluate(() => document.documentElement.dataset.runState);
 
+/** Puts the focus in the editor with a click near its top left, in the text. */
+async function focusEditor(page: Page): Promise<void> {
+  await page.locator('#editor-host').scrollIntoViewIfNeeded();
+  const box = (await page.locator('#editor-host').boundingBox())!;
+  await page.mouse.click(box.x + 80, box.y + Math.min(60, box.height / 2));
+  await page.waitForFunction(() => document.activeElement?.closest('.monaco-editor') !== null, null, { timeout: 5_000 });
+}
+
 /** Replaces the text of the editor tab in view, as a user does: select all, paste. */
 async function paste(page: Page, text: string): Promise<void> {
   await page.evaluate((t) => navigator.clipboard.writeText(t), text);
-  await page.locator('.monaco-editor .view-lines').click();
+  await focusEditor(page);
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Control+V');
   // The page's state holds the pasted text (Monaco shows only the lines in view).
@@ -44,7 +52,7 @@ async function paste(page: Page, text: string): Promise<void> {
 async function hotApply(page: Page, outcome: string): Promise<void> {
   await page.waitForFunction(() => !(document.getElementById('hot-apply') as HTMLButtonElement).disabled, null, { timeout: 10_000 });
   await page.evaluate(() => { delete document.documentElement.dataset.hotEdit; });
-  await page.locator('.monaco-editor .view-lines').click();
+  await focusEditor(page);
   await page.keyboard.press('Control+S');
   await page.waitForFunction((wanted) => document.documentElement.dataset.hotEdit === wanted, outcome, { timeout: 20_000 });
 }
