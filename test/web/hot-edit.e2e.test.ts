@@ -57,11 +57,11 @@ async function hotApply(page: Page, outcome: string): Promise<void> {
   await page.waitForFunction((wanted) => document.documentElement.dataset.hotEdit === wanted, outcome, { timeout: 20_000 });
 }
 
-/** Runs at 2,000 instructions a second until the program has printed `more` lines more, then pauses. */
+/** Runs at 200 instructions a second (a line every half second or so) until the program has printed `more` lines more, then pauses. */
 async function runForLines(page: Page, more: number): Promise<void> {
   const lines = () => page.evaluate(() => (document.getElementById('output')?.textContent ?? '').split('\n').length - 1);
   const wanted = (await lines()) + more;
-  await page.selectOption('#speed', '2000');
+  await page.selectOption('#speed', '200');
   await page.click('#run');
   await page.waitForFunction((n) => (document.getElementById('output')?.textContent ?? '').split('\n').length - 1 >= n, wanted, { timeout: 30_000 });
   await page.click('#run');
