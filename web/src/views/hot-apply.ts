@@ -87,7 +87,7 @@ export class HotApply {
     if (this.busy) return 'the edit is going in';
     if (this.ended) return 'the program has ended: Reset loads your edit, or Run starts it again';
     if (this.pending({ arch: this.store.state.arch, files: this.store.state.files }).length === 0) {
-      return 'the editor holds the code that runs: edit it, then hot-apply the edit without a restart';
+      return 'the editor holds the running code: edit it first';
     }
     return undefined;
   }
