@@ -170,7 +170,7 @@ describe.each(['x64', 'arm64'] as const)('hot-applying edits on the page, %s', (
     // The marker sits on the line of the changed value (Monaco draws squiggles for lines in view).
     await page.waitForSelector('.monaco-editor .squiggly-error', { timeout: 10_000 });
     const onLine = await page.evaluate(() => {
-      const line = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) => (l.textContent ?? '').includes('1000, 2999'))!;
+      const line = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ').includes('1000, 2999'))!;
       const box = line.getBoundingClientRect();
       return [...document.querySelectorAll('.monaco-editor .squiggly-error')].some((s) => {
         const r = s.getBoundingClientRect();
