@@ -96,11 +96,27 @@ describe.each(['x64', 'arm64'] as const)('the diff on %s', (arch) => {
     expect(edit.patchSource).toBeUndefined();
   });
 
+  // Where the page puts its marker: the edited source's line that makes the edit rude.
+  const rudeLines: [string, [string, string], string, string][] = [
+    ['a changed initial value', ['1000, 1999', '1000, 2999'], 'prices', '1000, 2999'],
+    ['a changed size', ['.zero 64', '.zero 128'], 'line', '.zero 128'],
+    ['a removed export', ['.export price_with_tax\n', '\n'], 'price_with_tax', '.func price_with_tax'],
+    ['a renamed module', ['.module pricing', '.module prices2'], '.module', '.module prices2'],
+    ['a moved base', ['.base 0x400000', '.base 0x500000'], '.base', '.base 0x500000'],
+    ['a changed entry', ['.entry main', '.entry format_cents'], '.entry', '.entry format_cents'],
+  ];
+  it.each(rudeLines)('places %s on the line that makes it rude', async (_what, pair, name, marked) => {
+    const text = edited(source(arch), pair);
+    const { by } = await classify(arch, text);
+    expect(by[name]!.line).toBe(text.split('\n').findIndex((l) => l.includes(marked)) + 1);
+  });
+
   it('refuses a renamed export, naming the new name', async () => {
     const text = edited(source(arch), ['.export price_with_tax', '.export gross_price'], ['.func price_with_tax', '.func gross_price'],
       ...(arch === 'x64' ? [['call price_with_tax', 'call gross_price']] : [['bl price_with_tax', 'bl gross_price']]) as [string, string][]);
     const { by } = await classify(arch, text);
     expect(by.price_with_tax!.reason).toMatch(/^the export "price_with_tax" is renamed to "gross_price"/);
+    expect(by.price_with_tax!.line).toBe(text.split('\n').findIndex((l) => l.includes('.export gross_price')) + 1);
   });
 
   it('makes the patch image with the patch builder, with the next sequence number', async () => {

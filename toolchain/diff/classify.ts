@@ -16,6 +16,7 @@ import type { Arch } from '../../core/arch.ts';
 import { hex } from '../../core/hex.ts';
 import type { GuestModule, ModuleSymbol } from '../../core/module.ts';
 import { type DiffBuild } from './build.ts';
+import type { SourceStatement } from '../source.ts';
 import { AddressNames, type Reference, referenceText, type Symbolised, symboliseData, symboliseFunction } from './symbolise.ts';
 
 export type SymbolClass =
@@ -84,31 +85,37 @@ export async function classifyEdit(base: DiffBuild, edited: DiffBuild, others: r
     symbols.push({ name, kind, class: 'rude', reason, ...(line === undefined ? {} : { line }) });
   const baseLine = (name: string) => base.functionLines.get(name)?.first ?? base.dataStatements.get(name)?.[0]?.line;
   const editedLine = (name: string) => edited.functionLines.get(name)?.first ?? edited.dataStatements.get(name)?.[0]?.line;
+  // Where a rude edit is in the edited source: the directive's line, or a global's first statement that changed.
+  const headerLine = (directive: string) => directiveLine(edited.source.text, directive);
+  const changedDataLine = (name: string) => firstChangedLine(base.dataStatements.get(name) ?? [], edited.dataStatements.get(name) ?? [])
+    ?? editedLine(name);
 
   // The module header.
   const [b, e] = [base.module, edited.module];
   if (b.name !== e.name) {
     rude('.module', 'header', `the module is loaded as "${b.name}"; a patch for it cannot rename it to "${e.name}" ` +
-      '(keep the name; a module of another name is a new program)');
+      '(keep the name; a module of another name is a new program)', headerLine('.module'));
   }
   if (b.base !== e.base) {
     rude('.base', 'header', `the module is loaded at ${hex(b.base)} and cannot move to ${hex(e.base)} while it runs ` +
-      '(keep its .base; a patch is mapped wherever there is room, and needs no address of its own)');
+      '(keep its .base; a patch is mapped wherever there is room, and needs no address of its own)', headerLine('.base'));
   }
   if ((b.entry ?? '') !== (e.entry ?? '')) {
     rude('.entry', 'header', `the program already started at ${b.entry ?? 'no entry'}; changing the entry to ` +
-      `${e.entry ?? 'none'} takes effect only when it starts again (edit the function instead, or restart the program)`);
+      `${e.entry ?? 'none'} takes effect only when it starts again (edit the function instead, or restart the program)`, headerLine('.entry'));
   }
   for (const name of b.exports.filter((n) => !e.exports.includes(n))) {
     const renamed = e.exports.filter((n) => !b.exports.includes(n));
     rude(name, 'header', `the export "${name}" is ${renamed.length === 1 ? `renamed to "${renamed[0]}"` : 'removed'}; modules ` +
       'and patches loaded with the program may use it by name, and a running module\'s exports cannot change ' +
-      '(keep the export, and change what the function does)', baseLine(name));
+      '(keep the export, and change what the function does)',
+    // The new name's .export line; for a removed export, the function (or, gone too, where it was in the base source).
+    renamed.length === 1 ? edited.parsed.exports.find((x) => x.name === renamed[0])?.line : editedLine(name) ?? baseLine(name));
   }
   for (const name of e.exports.filter((n) => !b.exports.includes(n))) {
     if (b.exports.filter((n) => !e.exports.includes(n)).length === 1) continue; // said above, as a rename
     rude(name, 'header', `the edit adds the export "${name}"; a running module's exports are those it was loaded with ` +
-      '(patches of other modules can reach it once it is loaded with the module)', editedLine(name));
+      '(patches of other modules can reach it once it is loaded with the module)', edited.parsed.exports.find((x) => x.name === name)?.line);
   }
 
   // Code outside functions cannot be redirected.
@@ -138,11 +145,11 @@ export async function classifyEdit(base: DiffBuild, edited: DiffBuild, others: r
     } else if (before.size !== symbol.size) {
       rude(symbol.name, 'data', `the global "${symbol.name}" changes size from ${before.size} to ${symbol.size} bytes; its live ` +
         'data already exists at its address in the running program, and code that is not patched uses it there ' +
-        '(add a new global for the new layout, and change the functions that use it)', editedLine(symbol.name));
+        '(add a new global for the new layout, and change the functions that use it)', changedDataLine(symbol.name));
     } else if (was.data.get(symbol.name)!.key !== now.data.get(symbol.name)!.key) {
       rude(symbol.name, 'data', `the initial value of "${symbol.name}" changed; the running program's copy was set when it ` +
         'was loaded and may have changed since, and an initial value only takes effect at load ' +
-        '(to change the value now, have a changed function store it, or restart the program)', editedLine(symbol.name));
+        '(to change the value now, have a changed function store it, or restart the program)', changedDataLine(symbol.name));
     }
   }
 
@@ -267,6 +274,19 @@ export async function classifyEdit(base: DiffBuild, edited: DiffBuild, others: r
     carried: carriedInOrder, redirected: carriedInOrder.filter((name) => baseSymbol(name)?.kind === 'function'),
     newGlobals, fallsInto, runsOff,
   };
+}
+
+/** The line of a header directive (".base 0x400000") in a source, when it has one. */
+function directiveLine(text: string, directive: string): number | undefined {
+  const pattern = new RegExp(`^\\s*\\${directive}\\b`, 'i');
+  const at = text.split(/\r?\n/).findIndex((line) => pattern.test(line));
+  return at < 0 ? undefined : at + 1;
+}
+
+/** The line of the first statement of a global that differs from the base's (spaces aside), or of the first one the edit adds. */
+function firstChangedLine(before: readonly SourceStatement[], after: readonly SourceStatement[]): number | undefined {
+  const same = (a: SourceStatement | undefined, b: SourceStatement) => a !== undefined && a.text.replace(/\s+/g, ' ') === b.text.replace(/\s+/g, ' ');
+  return after.find((statement, i) => !same(before[i], statement))?.line;
 }
 
 /** "3 of 6 instructions differ, from +0x5" or "36 -> 40 bytes". */

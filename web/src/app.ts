@@ -18,6 +18,7 @@ import { redirectedFunctions, renderGallery } from './views/gallery.ts';
 import { renderMemory } from './views/memory-view.ts';
 import { renderOutput } from './views/output-view.ts';
 import { PatchPane } from './views/patch-pane.ts';
+import { HotApply } from './views/hot-apply.ts';
 import { renderRegisters } from './views/registers-view.ts';
 import { RunControls } from './views/run-controls.ts';
 import { CodeLinks } from './views/code-links.ts';
@@ -48,6 +49,7 @@ export class Playground {
   private readonly codeLinks: CodeLinks;
   private readonly story: StoryBar;
   private readonly threadLanes: ThreadLanes;
+  private readonly hotApply: HotApply;
   private cpu: CpuStatus | undefined;
   private patching: PatchingStatus | undefined;
   private modules: ModuleSummary[] = [];
@@ -76,6 +78,10 @@ export class Playground {
       play: (events) => this.playStory(events),
       continueFrom: (moment) => this.continueStory(moment),
       end: async () => { await this.session.setStory(null); },
+    });
+    this.hotApply = new HotApply(this.session, this.store, this.editors, this.patchPane, () => this.settings, () => {
+      this.updateControls();
+      this.showRunState();
     });
     renderGallery(byId('gallery-cards'), EXAMPLES, (example, arch) => this.pickExample(example, arch));
     this.wireHeader();
@@ -144,6 +150,7 @@ export class Playground {
     try {
       const report = await this.session.load(program, this.settings).finally(() => this.loading--);
       this.loadedKey = report.ok ? this.programKey(program) : undefined;
+      this.hotApply.loaded(report.ok ? program : undefined, report.patching);
       this.cpu = report.cpu;
       this.patching = report.patching;
       this.modules = report.modules;
@@ -161,8 +168,9 @@ export class Playground {
     }
   }
 
+  /** The guest runs the sources in the editor: as loaded, or with the edits hot-applied to it. */
   private get loaded(): boolean {
-    return this.loadedKey !== undefined && this.loadedKey === this.programKey();
+    return this.loadedKey !== undefined && (this.loadedKey === this.programKey() || this.hotApply.runs(this.program()));
   }
 
   /** The sources were edited since the program was loaded (it goes on running the loaded code). */
@@ -202,7 +210,11 @@ export class Playground {
       case 'reset':
         await this.load();
         return;
+      case 'hot-apply':
+        await this.hotApply.apply();
+        return;
       case 'apply':
+        this.hotApply.patchApplied();
         this.store.updateView({ pane: 'patch' });
         await this.patchPane.applyChosen(false);
         return;
@@ -258,6 +270,7 @@ export class Playground {
     renderCalls(byId<HTMLTableElement>('calls'), snapshot.calls);
     this.patchPane.showSnapshot(snapshot);
     this.threadLanes.show(snapshot);
+    this.hotApply.showSnapshot(snapshot);
     this.showRunState();
     document.documentElement.dataset.runState = snapshot.state;
     this.updateControls();
@@ -266,7 +279,7 @@ export class Playground {
   /** The status line: the guest's state, and whether the editor still holds what it runs. */
   private showRunState(): void {
     const text = this.snapshot ? this.describe(this.snapshot) : '';
-    this.controls.showStatus(this.stale && text ? `${text} · sources edited: Reset loads them` : text);
+    this.controls.showStatus(this.stale && text ? `${text} · sources edited: Hot-apply (Ctrl+S) patches them in, Reset loads them` : text);
   }
 
   private describe(s: Snapshot): string {

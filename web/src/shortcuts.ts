@@ -1,17 +1,18 @@
 // Keyboard shortcuts: one table, used by the page, by the editor (which would otherwise take the
-// keys for itself), by the labels on the buttons and by the list of shortcuts. Every action has an
-// F-key (as debuggers have) and a Ctrl/Cmd or Alt combination, for keyboards whose F-keys are media
-// keys and browsers that keep some F-keys (F11 is full screen in most).
+// keys for itself), by the labels on the buttons and by the list of shortcuts. Every debugger action
+// has an F-key (as debuggers have) and a Ctrl/Cmd or Alt combination, for keyboards whose F-keys are
+// media keys and browsers that keep some F-keys (F11 is full screen in most); hot-applying an edit
+// is Ctrl/Cmd+S, as saving is in an editor.
 import type { EditorCommand } from './editor/source-editor.ts';
 import type { Monaco } from './editor/monaco-loader.ts';
 import { byId, fill, h } from './dom.ts';
 
-export type Action = 'run' | 'step' | 'step-over' | 'reset' | 'apply' | 'patch-next' | 'patch-back';
+export type Action = 'run' | 'step' | 'step-over' | 'reset' | 'apply' | 'patch-next' | 'patch-back' | 'hot-apply';
 
 /** A key with its modifiers; `mod` is Ctrl, or Cmd on a Mac. */
 interface Keys {
   /** KeyboardEvent.code: the key's place on the keyboard, whatever the layout prints on it. */
-  code: 'F6' | 'F7' | 'F8' | 'F10' | 'F11' | 'Enter' | 'Quote' | 'Semicolon' | 'BracketLeft' | 'BracketRight';
+  code: 'F6' | 'F7' | 'F8' | 'F10' | 'F11' | 'Enter' | 'Quote' | 'Semicolon' | 'BracketLeft' | 'BracketRight' | 'KeyS';
   shift?: boolean;
   mod?: boolean;
   alt?: boolean;
@@ -34,12 +35,15 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { action: 'apply', description: 'Apply the chosen patch', keys: [{ code: 'F6' }, { code: 'Enter', alt: true }], button: 'apply' },
   { action: 'patch-next', description: 'Next step of a transaction', keys: [{ code: 'F7' }, { code: 'BracketRight', alt: true }], button: 'patch-forward' },
   { action: 'patch-back', description: 'Step a transaction back', keys: [{ code: 'F7', shift: true }, { code: 'BracketLeft', alt: true }], button: 'patch-back' },
+  // As an editor saves: the edit goes into the running program.
+  { action: 'hot-apply', description: 'Hot-apply my edit: patch the running program with the edited source', keys: [{ code: 'KeyS', mod: true }], button: 'hot-apply' },
 ];
 
 const isMac = () => /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 
 const KEY_LABEL: Record<Keys['code'], string> = {
   F6: 'F6', F7: 'F7', F8: 'F8', F10: 'F10', F11: 'F11', Enter: 'Enter', Quote: "'", Semicolon: ';', BracketLeft: '[', BracketRight: ']',
+  KeyS: 'S',
 };
 
 /** "Ctrl+Shift+Enter" (or "Cmd+Shift+Enter" on a Mac). */
@@ -50,7 +54,7 @@ export function keysLabel(keys: Keys): string {
 
 /** As aria-keyshortcuts spells it. */
 function ariaKeys(keys: Keys): string {
-  const key = { Quote: "'", Semicolon: ';', BracketLeft: '[', BracketRight: ']' }[keys.code as string] ?? keys.code;
+  const key = { Quote: "'", Semicolon: ';', BracketLeft: '[', BracketRight: ']', KeyS: 'S' }[keys.code as string] ?? keys.code;
   return [keys.mod ? (isMac() ? 'Meta' : 'Control') : '', keys.alt ? 'Alt' : '', keys.shift ? 'Shift' : '', key].filter(Boolean).join('+');
 }
 
@@ -63,7 +67,8 @@ export function installShortcuts(perform: (action: Action) => void): void {
   for (const shortcut of SHORTCUTS) {
     const button = document.getElementById(shortcut.button);
     const kbd = button?.querySelector('kbd');
-    if (kbd) kbd.textContent = shortcut.keys[0]!.shift ? `\u21E7${shortcut.keys[0]!.code}` : shortcut.keys[0]!.code;
+    const first = shortcut.keys[0]!;
+    if (kbd) kbd.textContent = !first.code.startsWith('F') ? keysLabel(first) : first.shift ? `\u21E7${first.code}` : first.code;
     button?.setAttribute('aria-keyshortcuts', shortcut.keys.map(ariaKeys).join(' '));
   }
   window.addEventListener('keydown', (event) => {

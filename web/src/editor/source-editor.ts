@@ -20,6 +20,13 @@ export interface EditorCommand {
   run: () => void;
 }
 
+/** A marker of another source than the assembler: the patch generator's rude edits and warnings. */
+export interface EditorMarker {
+  line: number;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
 export class SourceEditor {
   private readonly plain: HTMLTextAreaElement;
   private monaco: Monaco | undefined;
@@ -27,6 +34,8 @@ export class SourceEditor {
   private readonly models = new Map<string, MonacoApi.editor.ITextModel>();
   private readonly documents = new Map<string, EditorDocument>();
   private readonly diagnostics = new Map<string, Diagnostic[]>();
+  /** Markers by owner ("hot-edit"), then by document. */
+  private readonly markers = new Map<string, Map<string, EditorMarker[]>>();
   private active: string | undefined;
   private applyingExternalChange = false;
   /** Called once Monaco has replaced the text area. */
@@ -118,10 +127,27 @@ export class SourceEditor {
     this.applyMarkers(key);
   }
 
+  /** Sets the markers `owner` puts on a document (none clears them); the assembler's stay. */
+  setMarkers(key: string, owner: string, markers: EditorMarker[]): void {
+    if (!this.markers.has(owner)) this.markers.set(owner, new Map());
+    this.markers.get(owner)!.set(key, markers);
+    this.applyMarkers(key);
+  }
+
   private applyMarkers(key: string): void {
     const model = this.models.get(key);
     if (!model || !this.monaco) return;
     const lines = model.getLineCount();
+    for (const [owner, byKey] of this.markers) {
+      this.monaco.editor.setModelMarkers(model, owner, (byKey.get(key) ?? []).map((m) => {
+        const line = Math.min(Math.max(m.line, 1), lines);
+        return {
+          severity: m.severity === 'error' ? this.monaco!.MarkerSeverity.Error : this.monaco!.MarkerSeverity.Warning,
+          message: m.message, startLineNumber: line, startColumn: model.getLineFirstNonWhitespaceColumn(line) || 1,
+          endLineNumber: line, endColumn: model.getLineMaxColumn(line), source: 'patch generator',
+        };
+      }));
+    }
     const markers = (this.diagnostics.get(key) ?? []).map((d) => {
       const line = Math.min(Math.max(d.line ?? 1, 1), lines);
       return {

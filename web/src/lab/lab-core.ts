@@ -17,7 +17,7 @@ import { disassembleAll } from './disassembly.ts';
 import { LabView } from './lab-view.ts';
 import { SourceLinks } from './source-links.ts';
 import { Story } from './story.ts';
-import { type EngineParts, PatchLab } from './patch-lab.ts';
+import { type EngineParts, type PatchBuild, PatchLab } from './patch-lab.ts';
 import type {
   AssembleReport, CpuStatus, Diagnostic, DisassemblyLine, LandingPadSettings, LoadReport, ModuleSummary, OutputMark, PatchingStatus, PatchReport, ProgramSpec,
   RunSettings, RunState, Snapshot, StoryEvent, TransactionView,
@@ -358,24 +358,43 @@ export class LabCore {
   /** Builds a patch source and applies it to the running guest through the engine's transaction. */
   async applyPatch(patch: PatchSource, stepwise: boolean): Promise<TransactionView> {
     const none = { action: 'apply' as const, subject: patch.name, steps: [], redirects: [], position: 0 };
-    const patches = this.patches;
-    if (!patches) return { ...none, status: 'refused', code: 'unavailable', message: this.unavailable() };
-    if (this.steppingThrough) return { ...none, status: 'refused', code: 'busy', message: 'finish stepping through the current transaction first' };
-    if (this.process?.finished) return { ...none, status: 'refused', code: 'ended', message: ENDED };
+    const refused = this.refusalNow(patch.name);
+    if (refused) return refused;
     const { report, built } = await this.buildPatch(patch);
     if (!built) {
       const d = report.diagnostics[0];
       return { ...none, status: 'not-built', message: d ? `${d.file}${d.line ? ` line ${d.line}` : ''}: ${d.message}` : 'the patch does not build' };
     }
     this.links?.addSource(patch.text);
-    const view = await patches.apply(patch.name, built, stepwise, () => this.stepGuest(), this.consistency);
-    this.story?.transaction('apply', patch.name, view.status === 'applied' ? 'went in' : `was ${view.status}`);
+    return this.applyBuilt(patch.name, built, stepwise);
+  }
+
+  /** Why no patch can go in now, as the refusal of `subject`; undefined when one can. */
+  refusalNow(subject: string): TransactionView | undefined {
+    const none = { action: 'apply' as const, subject, steps: [], redirects: [], position: 0, status: 'refused' as const, run: this.runNumber };
+    if (!this.patches) return { ...none, code: 'unavailable', message: this.unavailable() };
+    if (this.steppingThrough) return { ...none, code: 'busy', message: 'finish stepping through the current transaction first' };
+    if (this.process?.finished) return { ...none, code: 'ended', message: ENDED };
+    return undefined;
+  }
+
+  /** Applies a built patch (of a patch source, or generated from an edit) to the running guest. */
+  async applyBuilt(name: string, built: PatchBuild, stepwise: boolean): Promise<TransactionView> {
+    const refused = this.refusalNow(name);
+    if (refused || !this.patches) return refused!;
+    const view = await this.patches.apply(name, built, stepwise, () => this.stepGuest(), this.consistency);
+    this.story?.transaction('apply', name, view.status === 'applied' ? 'went in' : `was ${view.status}`);
     if (view.status === 'applied') {
-      const label = `${patch.name} applied (${view.module} sequence ${view.sequence})`;
-      this.noteText = stepwise ? `patch ${patch.name} going in step by step` : `patch ${patch.name} applied`;
+      const label = `${name} applied (${view.module} sequence ${view.sequence})`;
+      this.noteText = stepwise ? `patch ${name} going in step by step` : `patch ${name} applied`;
       this.took(label, stepwise);
     }
     return { ...view, run: this.runNumber };
+  }
+
+  /** The program as loaded: the sources the running guest was assembled from. */
+  get loadedProgram(): ProgramSpec | undefined {
+    return this.program;
   }
 
   async rollbackPatch(module: string, stepwise: boolean): Promise<TransactionView> {

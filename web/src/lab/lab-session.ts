@@ -4,7 +4,8 @@ import type {
   AssembleReport, DisassemblyLine, LabMessage, LabReply, LabRequest, LoadReport, PatchReport, ProgramSpec, RunSettings,
   Snapshot, StoryEvent, TransactionView,
 } from './protocol.ts';
-import type { PatchFile } from '../state/lab-state.ts';
+import type { PatchFile, SourceFile } from '../state/lab-state.ts';
+import type { HotEditView } from './hot-edit.ts';
 import type { Arch } from '../../../core/arch.ts';
 import { bytesToHex } from '../../../core/hex.ts';
 
@@ -111,6 +112,13 @@ export class LabSession {
   }
 
   transition(action: 'reverse' | 'force'): Promise<unknown> { return this.request({ type: 'transition', action }); }
+  /** Generates the patch of an edited source of the running program and applies it (hot-edit.ts). */
+  async hotEdit(file: SourceFile, stepwise: boolean, settings: RunSettings): Promise<HotEditView> {
+    const reply = await this.request({ type: 'hot-edit', file, stepwise, settings });
+    if (reply.type !== 'hot-edit') throw new Error(`unexpected reply ${reply.type}`);
+    return reply.view;
+  }
+
   transactionStep(to: 'next' | 'back' | 'end'): Promise<unknown> { return this.request({ type: 'transaction-step', to }); }
   /** Runs; with `until`, stops there too (run to here). Breakpoints and the story's moments stop it as well. */
   run(settings: RunSettings, until?: number): Promise<unknown> {

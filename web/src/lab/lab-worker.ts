@@ -10,6 +10,7 @@ import { engineParts } from './engine-parts.ts';
 import { disassembleAll } from './disassembly.ts';
 import { hexToBytes } from '../../../core/hex.ts';
 import { LabCore, type SliceEnd } from './lab-core.ts';
+import { hotApplyEdit } from './hot-edit.ts';
 import type { LabMessage, LabReply, LabRequest, RunSettings } from './protocol.ts';
 import { sleep, yieldToMessages } from '../worker-pacing.ts';
 
@@ -81,17 +82,19 @@ async function handle(request: LabRequest, wasRunning: boolean, generation: numb
     case 'watch-memory': core.watchMemory(request.address, request.length); if (!running) await publish(false); return { type: 'done' };
     case 'disassemble': return { type: 'disassembled', lines: await disassembleAll(request.arch, hexToBytes(request.bytes), request.address) };
     case 'apply-patch':
-    case 'rollback-patch': {
+    case 'rollback-patch':
+    case 'hot-edit': {
       // A patch goes in while the program runs: the run pauses for the transaction and goes on after it.
       const resume = wasRunning && !request.stepwise;
       core.configure(request.settings);
-      const view = request.type === 'apply-patch' ? await core.applyPatch(request.patch, request.stepwise)
-        : await core.rollbackPatch(request.module, request.stepwise);
+      const reply: LabReply = request.type === 'apply-patch' ? { type: 'transaction', view: await core.applyPatch(request.patch, request.stepwise) }
+        : request.type === 'rollback-patch' ? { type: 'transaction', view: await core.rollbackPatch(request.module, request.stepwise) }
+        : { type: 'hot-edit', view: await hotApplyEdit(core, request.file, request.stepwise) };
       // Paused (or asked anything else) while the transaction went in: the run stays stopped.
       // Otherwise it goes on, and its first snapshot shows the transaction's effects.
       if (resume && generation === runGeneration) void runLoop(request.settings);
       else await publish(true);
-      return { type: 'transaction', view };
+      return reply;
     }
     case 'transaction-step': core.transactionStep(request.to); await publish(true); return { type: 'done' };
     case 'transition': {

@@ -4,6 +4,7 @@ import type { Arch } from '../../../core/arch.ts';
 import type { SourceSpan } from '../../../core/module.ts';
 import type { ConsistencyChoice, ConsistencyModel, ExpectedOutcome, PatchMoment } from '../../../core/timeline.ts';
 import type { PatchFile, SourceFile } from '../state/lab-state.ts';
+import type { HotEditView } from './hot-edit.ts';
 
 export interface ProgramSpec {
   arch: Arch;
@@ -321,6 +322,7 @@ export type LabRequest =
   | { type: 'disassemble'; arch: Arch; bytes: string; address: number }
   | { type: 'apply-patch'; patch: PatchFile; stepwise: boolean; settings: RunSettings }
   | { type: 'rollback-patch'; module: string; stepwise: boolean; settings: RunSettings }
+  | { type: 'hot-edit'; file: SourceFile; stepwise: boolean; settings: RunSettings }
   | { type: 'transaction-step'; to: 'next' | 'back' | 'end' }
   | { type: 'transition'; action: 'reverse' | 'force' };
 
@@ -330,6 +332,7 @@ export type LabReply =
   | { type: 'loaded'; report: LoadReport }
   | { type: 'disassembled'; lines: DisassemblyLine[] }
   | { type: 'transaction'; view: TransactionView }
+  | { type: 'hot-edit'; view: HotEditView }
   | { type: 'done' }
   | { type: 'failed'; message: string };
 

@@ -1,7 +1,7 @@
 // The sources side: a tab per module file and one for the patch, the editor, and the assembler's
 // verdict underneath (errors link to their line and are markers in the editor).
 import { byId, fill, h } from '../dom.ts';
-import type { EditorCommand, EditorDocument } from '../editor/source-editor.ts';
+import type { EditorCommand, EditorDocument, EditorMarker } from '../editor/source-editor.ts';
 import { SourceEditor } from '../editor/source-editor.ts';
 import type { Monaco } from '../editor/monaco-loader.ts';
 import { hex } from '../../../core/hex.ts';
@@ -124,6 +124,29 @@ export class EditorPane {
     this.message = undefined;
     this.store.state.patches.forEach((_, i) => this.mark(patchKey(i), reports[i]?.diagnostics ?? []));
     this.render(this.store.state);
+  }
+
+  /** The patch generator's markers (rude edits, warnings) on a module file's lines; none clears them. */
+  showEditMarkers(file: string, markers: EditorMarker[]): void {
+    const index = this.store.state.files.findIndex((f) => f.name === file);
+    if (index >= 0) this.editor.setMarkers(fileKey(index), 'hot-edit', markers);
+  }
+
+  /** Shows a module file with a line of it in view (the cursor and focus stay). */
+  showFileLine(file: string, line: number): void {
+    this.openFile(file);
+    this.editor.showLine(line);
+  }
+
+  /** Shows a module file and puts the cursor on a line of it. */
+  revealFileLine(file: string, line: number): void {
+    this.openFile(file);
+    this.editor.revealLine(line);
+  }
+
+  private openFile(file: string): void {
+    const index = this.store.state.files.findIndex((f) => f.name === file);
+    if (index >= 0 && this.store.state.view.editor !== index) this.store.updateView({ editor: index });
   }
 
   private mark(key: string, diagnostics: Diagnostic[]): void {

@@ -119,6 +119,14 @@ export class PatchPane {
     return undefined;
   }
 
+  /** Why nothing can go in now, the sources aside. */
+  private get blockedWhenLoaded(): string | undefined {
+    if (this.busy) return 'a transaction is going in';
+    if (this.midTransaction) return 'finish stepping through the current transaction first (Next step or Finish)';
+    if (this.ended) return 'the program has ended: Run it again (or Reset), then apply';
+    return undefined;
+  }
+
   private updateButtons(): void {
     const usable = this.status?.available === true && this.loaded && !this.busy;
     const blocked = this.blocked;
@@ -129,10 +137,12 @@ export class PatchPane {
     this.forward.disabled = !usable || !this.midTransaction;
     this.finish.disabled = this.forward.disabled;
     const module = this.live.at(-1)?.module;
-    this.rollback.disabled = blocked !== undefined || module === undefined;
+    // A rollback builds nothing: sources edited since the load (not hot-applied, or taken out again) do not stop it.
+    const rollbackBlocked = !this.loaded && this.staleReason && this.status?.available ? this.blockedWhenLoaded : blocked;
+    this.rollback.disabled = rollbackBlocked !== undefined || module === undefined;
     this.rollback.textContent = module ? `Roll back ${module} patch ${this.live.at(-1)!.sequence}` : 'Roll back';
     // A disabled control says why, on the page (the notice) and to assistive technology (described by it).
-    const rollbackWhy = blocked ?? (module === undefined ? 'no patch is live in the running program' : undefined);
+    const rollbackWhy = rollbackBlocked ?? (module === undefined ? 'no patch is live in the running program' : undefined);
     this.notice.textContent = blocked && !this.busy ? `Patches cannot be applied now: ${blocked}.` : '';
     explain(this.apply, blocked, 'patch-notice');
     explain(this.applyStepwise, blocked, 'patch-notice');
@@ -159,6 +169,11 @@ export class PatchPane {
   async rollBackModule(module: string): Promise<void> {
     if (this.rollback.disabled) return;
     await this.transaction(() => this.session.rollbackPatch(module, false, this.settings()));
+  }
+
+  /** Shows a transaction started elsewhere (a hot-applied edit) as this view's own: its steps, or its refusal. */
+  async showTransaction(run: () => Promise<TransactionView>): Promise<void> {
+    await this.transaction(run);
   }
 
   private async rollBack(): Promise<void> {
