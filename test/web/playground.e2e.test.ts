@@ -407,12 +407,12 @@ describe('the ARM64 price list on the in-browser CPU', () => {
   it('runs, steps with changed registers marked, steps over a call, and prints what Unicorn prints', async () => {
     const { page, errors } = await open('#example=price-tax&arch=arm64');
     await editorReady(page);
-    // Every shortcut is shown on its button, and tested below (F6 and F7 in the patch tests).
+    // Every shortcut is shown on its button, and tested below (F6 and F7 in the patch tests, Ctrl+S in hot-edit.e2e.test.ts).
     const shortcuts = await page.locator('button[aria-keyshortcuts]').evaluateAll((buttons) =>
       buttons.map((b) => [b.id, b.getAttribute('aria-keyshortcuts'), b.querySelector('kbd')?.textContent]));
     // Each also has a Ctrl/Cmd or Alt combination (the keyboard tests in playground-newcomer.e2e.test.ts use them).
     expect(shortcuts).toEqual([['run', 'F8 Control+Enter', 'F8'], ['step', "F11 Control+'", 'F11'], ['step-over', 'F10 Control+;', 'F10'],
-      ['reset', 'Shift+F8 Control+Shift+Enter', '\u21E7F8'], ['apply', 'F6 Alt+Enter', 'F6'], ['patch-back', 'Shift+F7 Alt+[', '\u21E7F7'],
+      ['reset', 'Shift+F8 Control+Shift+Enter', '\u21E7F8'], ['hot-apply', 'Control+S', 'Ctrl+S'], ['apply', 'F6 Alt+Enter', 'F6'], ['patch-back', 'Shift+F7 Alt+[', '\u21E7F7'],
       ['patch-forward', 'F7 Alt+]', 'F7']]);
     await expect(page.locator('#run').isDisabled()).resolves.toBe(false);
     await page.keyboard.press('F11');
