@@ -2,6 +2,17 @@
 // asks of it. Plain data only: everything here crosses postMessage.
 import type { Arch } from '../../../core/arch.ts';
 import type { PatchFile, SourceFile } from '../state/lab-state.ts';
+import type { ScenarioModule } from '../embed/scenario.ts';
+import type { InstructionRecord } from '../embed/instruction-table.ts';
+
+/**
+ * A gallery example as the build assembled and disassembled it (its embed scenario's modules and
+ * instruction table): loaded without Keystone, listed without Capstone.
+ */
+export interface PrebuiltProgram {
+  modules: ScenarioModule[];
+  instructions: InstructionRecord[];
+}
 
 export interface ProgramSpec {
   arch: Arch;
@@ -223,10 +234,12 @@ export interface LandingPadSettings {
 export type LabRequest =
   | { type: 'assemble'; program: ProgramSpec }
   | { type: 'check-patches'; patches: PatchFile[] }
-  | { type: 'load'; program: ProgramSpec; settings: RunSettings }
+  | { type: 'load'; program: ProgramSpec; settings: RunSettings; prebuilt?: PrebuiltProgram }
   | { type: 'reset'; settings: RunSettings }
   | { type: 'run'; settings: RunSettings }
   | { type: 'pause' }
+  /** Start loading Keystone and Capstone now (answered at once; a status message says when they are ready). */
+  | { type: 'warm' }
   | { type: 'step' }
   | { type: 'step-over' }
   | { type: 'watch-memory'; address: number; length: number }
