@@ -106,11 +106,14 @@ describe('the build, under a sub-path', () => {
 });
 
 async function waitForServiceWorker(page: Page): Promise<void> {
-  await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated',
+  // Active, and in control of this page (its navigations go through it).
+  await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated'
+    && navigator.serviceWorker.controller !== null,
     null, { timeout: 60_000, polling: 250 }).catch(async (error: unknown) => {
     const state = await page.evaluate(async () => {
       const r = await navigator.serviceWorker.getRegistration();
-      return { ready: document.readyState, registered: !!r, installing: r?.installing?.state, waiting: r?.waiting?.state, active: r?.active?.state };
+      return { ready: document.readyState, registered: !!r, installing: r?.installing?.state, waiting: r?.waiting?.state, active: r?.active?.state,
+        controlled: navigator.serviceWorker.controller !== null };
     });
     throw new Error(`the service worker did not activate: ${JSON.stringify(state)} (${String(error)})`);
   });
