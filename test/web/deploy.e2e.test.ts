@@ -135,8 +135,8 @@ async function playgroundRuns(page: Page): Promise<void> {
 describe('the playground served under a sub-path, in Chromium', () => {
   it('runs an example, and after an offline reload the playground, the docs page and the embed page all work', async () => {
     const context = await newContext(browser);
-    const page = await context.newPage();
-    const errors = watchErrors(page);
+    let page = await context.newPage();
+    let errors = watchErrors(page);
     const failed: string[] = [];
     const served: { url: string; encoding: string | undefined }[] = [];
     page.on('requestfailed', (r) => failed.push(`${r.url()} ${r.failure()?.errorText}`));
@@ -156,7 +156,12 @@ describe('the playground served under a sub-path, in Chromium', () => {
     expect(failed).toEqual([]);
 
     await context.setOffline(true);
-    await page.reload();
+    // A fresh tab, offline: everything comes from the service worker.
+    await page.close();
+    page = await context.newPage();
+    errors = watchErrors(page);
+    page.on('requestfailed', (r) => failed.push(`${r.url()} ${r.failure()?.errorText}`));
+    await page.goto(`${server.url}#example=price-tax&arch=x64`);
     await playgroundRuns(page);
     await page.waitForSelector('html[data-editor="monaco"]', { timeout: 30_000 });
     await screenshot(page, 'deploy-offline-playground');
