@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
 import { embedScenarios } from './web/build/embed-scenarios.ts';
+import { precompress } from './web/build/precompress.ts';
 import { serviceWorkerManifest } from './web/build/service-worker-manifest.ts';
 
 /** The custom element's script, at a stable address documentation sites can load. */
@@ -30,8 +31,10 @@ function emptyNodeBuiltins(): Plugin {
 
 export default defineConfig({
   root: 'web',
+  // Relative addresses: the build works from any path of any static host as it is. A site that wants
+  // absolute ones builds with `npm run build:web -- --base /sub/path/` (and serves with the same --base).
   base: './',
-  plugins: [emptyNodeBuiltins(), serviceWorkerManifest(), embedScenarios()],
+  plugins: [emptyNodeBuiltins(), serviceWorkerManifest(), embedScenarios(), precompress()],
   worker: { format: 'es', plugins: () => [emptyNodeBuiltins()] },
   build: {
     outDir: '../dist',

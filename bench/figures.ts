@@ -3,6 +3,7 @@ import { arm64Decoder, arm64RedirectPlanning } from './arm64.ts';
 import { editToLive } from './edit.ts';
 import { embedLoading } from './embed.ts';
 import { hotpatchApply } from './hotpatch.ts';
+import { playgroundFirstVisit } from './first-visit.ts';
 import { playgroundLoading } from './playground.ts';
 import { cpuCorpus, cpuStopLatency, cpuTightLoop } from './wasm-cpu.ts';
 import { x64DecoderThroughput } from './x64-decoder.ts';
@@ -10,5 +11,5 @@ import { x64RedirectPlanning } from './x64-redirect.ts';
 
 export const figures: (() => Promise<string[]>)[] = [
   cpuTightLoop, cpuCorpus, cpuStopLatency, x64DecoderThroughput, x64RedirectPlanning, arm64Decoder, arm64RedirectPlanning, hotpatchApply, editToLive,
-  playgroundLoading, embedLoading,
+  playgroundLoading, playgroundFirstVisit, embedLoading,
 ];

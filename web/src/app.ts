@@ -5,6 +5,7 @@ import { EXAMPLES, type Example, findExample } from './examples/catalog.ts';
 import { loadMonaco } from './editor/monaco-loader.ts';
 import { hex } from '../../core/hex.ts';
 import { LabSession } from './lab/lab-session.ts';
+import { prebuiltProgram } from './lab/prebuilt.ts';
 import type { CpuStatus, LoadReport, ModuleSummary, PatchingStatus, ProgramSpec, Snapshot } from './lab/protocol.ts';
 import { editorCommands, installShortcuts, type Action } from './shortcuts.ts';
 import { emptyPatch, type LabState, LabStore, type SourceFile } from './state/lab-state.ts';
@@ -27,6 +28,8 @@ import { ThreadLanes } from './views/thread-lanes.ts';
 import type { RunSettings, StoryEvent, StoryView } from './lab/protocol.ts';
 
 const ASSEMBLE_DELAY_MS = 350;
+/** The longest the editor waits for the program to load before it starts loading itself. */
+const MONACO_DELAY_MS = 1000;
 const HASH_DELAY_MS = 400;
 
 export function stateForExample(example: Example, arch: Arch, view: LabState['view']): LabState {
@@ -91,7 +94,8 @@ export class Playground {
     this.session.on('snapshot', (snapshot) => this.showSnapshot(snapshot));
     this.session.on('toolchain', (status) => {
       reach('toolchain', status.state);
-      if (status.state === 'loading') this.editors.showMessage('Loading the assembler and disassembler (Keystone, Capstone)…');
+      // Loading after a prebuilt example has loaded: its status line stays.
+      if (status.state === 'loading' && this.loadedKey === undefined) this.editors.showMessage('Loading the assembler and disassembler (Keystone, Capstone)…');
       if (status.state === 'failed') this.editors.showMessage(`The assembler could not be loaded: ${status.message}`, true);
     });
     this.store.subscribe((state, previous) => this.stateChanged(state, previous));
@@ -109,11 +113,15 @@ export class Playground {
 
   /** Starts what loads in the background once the page is visible: the lab worker and Monaco. */
   startBackgroundLoads(): void {
+    let loaded: Promise<unknown> = Promise.resolve();
     if (this.webAssembly) {
       this.session.start();
-      void this.load();
+      loaded = this.load();
     }
-    loadMonaco().then((monaco) => {
+    // The editor (Monaco, 3 MB) comes after the program can run, or after a second at most: the
+    // plain editor serves until then.
+    const later = new Promise((resolve) => setTimeout(resolve, MONACO_DELAY_MS));
+    Promise.race([loaded, later]).then(() => loadMonaco()).then((monaco) => {
       this.editors.upgrade(monaco, this.theme(), editorCommands((action) => this.perform(action)));
     }).catch((error: unknown) => {
       this.editors.showMessage(`The code editor could not be loaded (${String(error)}); the plain editor stays.`, true);
@@ -148,7 +156,8 @@ export class Playground {
     const program = this.program();
     this.loading++;
     try {
-      const report = await this.session.load(program, this.settings).finally(() => this.loading--);
+      const prebuilt = await prebuiltProgram(this.store.state.example, program);
+      const report = await this.session.load(program, this.settings, prebuilt).finally(() => this.loading--);
       this.loadedKey = report.ok ? this.programKey(program) : undefined;
       this.hotApply.loaded(report.ok ? program : undefined, report.patching);
       this.cpu = report.cpu;
@@ -158,7 +167,12 @@ export class Playground {
       this.editors.showReport(report);
       this.fillMemoryChoices();
       // Patches are built against the program: only a program that assembles can tell about them.
-      if (report.ok) void this.checkPatches();
+      if (report.ok && prebuilt) {
+        // A gallery example runs at once; its patches are built once Keystone is here, in the background,
+        // so that no request of the run waits behind them.
+        void this.session.warmToolchain();
+        void this.session.toolchainSettled().then(() => this.checkPatches());
+      } else if (report.ok) void this.checkPatches();
       reach('program', report.ok ? 'loaded' : 'error');
       this.updateControls();
       return report;

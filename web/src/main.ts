@@ -84,9 +84,9 @@ async function boot(): Promise<void> {
   // Let the first paint happen before the downloads start.
   requestAnimationFrame(() => setTimeout(() => playground.startBackgroundLoads(), 0));
   if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-    addEventListener('load', () => {
-      navigator.serviceWorker.register('./sw.js').catch(() => { /* offline use is a bonus, never an error */ });
-    });
+    // After the page's own loads; the page may have finished loading while the state was read.
+    const register = () => navigator.serviceWorker.register('./sw.js').catch(() => { /* offline use is a bonus, never an error */ });
+    if (document.readyState === 'complete') void register(); else addEventListener('load', () => void register(), { once: true });
   }
   (window as unknown as { playground: Playground }).playground = playground;
 }

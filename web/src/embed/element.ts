@@ -15,6 +15,7 @@ import { DemoView, type ViewAction } from './demo-view.ts';
 import embedCss from './embed.css?inline';
 import { InstructionTable } from './instruction-table.ts';
 import type { Scenario, ScenarioEntry } from './scenario.ts';
+import { scenarioFromText, scenarioFromUrl } from './scenario-source.ts';
 
 /** Where the playground lives: the build's root, one level above the embed's scripts. */
 const APP_ROOT = import.meta.env.DEV ? new URL('/', location.href).href : new URL('../', import.meta.url).href;
@@ -47,7 +48,7 @@ export interface StepEventDetail {
 }
 
 export class HotpatchDemo extends HTMLElement {
-  static readonly observedAttributes = ['example', 'arch', 'playground'];
+  static readonly observedAttributes = ['example', 'arch', 'playground', 'src'];
   private readonly shadow: ShadowRoot;
   private readonly view: DemoView;
   private client: DemoClient | undefined;
@@ -68,6 +69,11 @@ export class HotpatchDemo extends HTMLElement {
 
   connectedCallback(): void {
     this.dataset.state ??= 'loading';
+    // Created by the parser with the script already defined: its inline scenario is not parsed yet.
+    if (document.readyState === 'loading' && !this.hasAttribute('src') && !this.hasAttribute('example')) {
+      document.addEventListener('DOMContentLoaded', () => { if (this.isConnected) void this.loadFromAttributes(); }, { once: true });
+      return;
+    }
     void this.loadFromAttributes();
   }
 
@@ -100,8 +106,16 @@ export class HotpatchDemo extends HTMLElement {
     await this.loadFromAttributes();
   }
 
+  /** A scenario of the page's own: `src="scenario.json"`, or a `<script type="application/json">` child. */
+  private ownScenario(): ScenarioEntry | undefined {
+    const src = this.getAttribute('src');
+    if (src) return scenarioFromUrl(src);
+    const inline = this.querySelector<HTMLScriptElement>(':scope > script[type="application/json"]');
+    return inline ? scenarioFromText(inline.textContent ?? '') : undefined;
+  }
+
   private loadFromAttributes(): Promise<void> {
-    const entry = findScenario(this.getAttribute('example'), this.getAttribute('arch'));
+    const entry = this.ownScenario() ?? findScenario(this.getAttribute('example'), this.getAttribute('arch'));
     if (entry && entry === this.entry && this.loading) return this.loading;
     const generation = ++this.generation;
     this.entry = entry;
@@ -125,6 +139,14 @@ export class HotpatchDemo extends HTMLElement {
       this.showScenario(scenario);
       this.dataset.state = 'preview';
       this.startWhenVisible();
+    }, (error: unknown) => {
+      // A scenario of the page's own that cannot be fetched or read: said in the demo.
+      if (generation !== this.generation) return;
+      const message = error instanceof Error ? error.message : String(error);
+      this.dataset.state = 'error';
+      this.view.showNotice(`The scenario could not be loaded: ${message}`);
+      this.emit('hotpatch-error', { message });
+      this.loading = undefined;
     });
     return this.loading;
   }

@@ -15,6 +15,10 @@ export function recordOf(line: DisassemblyLine): InstructionRecord {
   return [line.address, line.bytes, line.mnemonic, line.operands, line.undecodable ? 1 : 0];
 }
 
+function lineOf(record: InstructionRecord): DisassemblyLine {
+  return { address: record[0], bytes: record[1], mnemonic: record[2], operands: record[3], ...(record[4] ? { undecodable: true } : {}) };
+}
+
 export class InstructionTable {
   private readonly byAddress = new Map<number, InstructionRecord[]>();
   /** Instructions asked for that the table did not hold (shown as bytes). */
@@ -47,6 +51,24 @@ export class InstructionTable {
     return best;
   }
 
+  /** The line of the instruction at the start of `bytes`, when the table has it. */
+  first(bytes: Uint8Array, address: number): DisassemblyLine | undefined {
+    const record = this.find(address, bytes);
+    return record && lineOf(record);
+  }
+
+  /** Lines for all of `bytes`, or undefined when any instruction among them was not recorded. */
+  lookupAll(_arch: Arch, bytes: Uint8Array, address: number): DisassemblyLine[] | undefined {
+    const lines: DisassemblyLine[] = [];
+    for (let offset = 0; offset < bytes.length;) {
+      const record = this.find(address + offset, bytes.subarray(offset));
+      if (!record) return undefined;
+      lines.push(lineOf(record));
+      offset += record[1].length / 2;
+    }
+    return lines;
+  }
+
   /** Lines for `bytes` at `address`, as the build-time disassembly decoded them. */
   disassemble: Disassembler = async (arch, bytes, address) => {
     const lines: DisassemblyLine[] = [];
@@ -54,8 +76,7 @@ export class InstructionTable {
     while (offset < bytes.length) {
       const record = this.find(address + offset, bytes.subarray(offset));
       if (record) {
-        lines.push({ address: record[0], bytes: record[1], mnemonic: record[2], operands: record[3],
-          ...(record[4] ? { undecodable: true } : {}) });
+        lines.push(lineOf(record));
         offset += record[1].length / 2;
         continue;
       }

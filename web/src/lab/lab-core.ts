@@ -7,13 +7,12 @@ import type { Planner } from '../../../engine/host/transaction.ts';
 import { GuestProcess } from '../../../sandbox/process.ts';
 import { RunBudget } from '../../../sandbox/run-budget.ts';
 import type { Sandbox } from '../../../sandbox/sandbox.ts';
-import { disassemble } from '../../../toolchain/capstone.ts';
 import { buildExamplePatch, type PatchSource } from '../../../toolchain/example-patch.ts';
 import type { BuiltPatch } from '../../../toolchain/patch.ts';
 import { assembleProgram } from '../../../toolchain/program.ts';
 import { AssemblyError, stripComment } from '../../../toolchain/source.ts';
 import { Breakpoints } from './breakpoints.ts';
-import { disassembleAll } from './disassembly.ts';
+import { disassembleAll, firstInstruction } from './disassembly.ts';
 import { LabView } from './lab-view.ts';
 import { SourceLinks } from './source-links.ts';
 import { Story } from './story.ts';
@@ -160,10 +159,15 @@ export class LabCore {
     return reports;
   }
 
-  /** Assembles and loads a program, ready to run from its entry. */
-  async load(program: ProgramSpec, budget: number): Promise<LoadReport> {
+  /**
+   * Assembles and loads a program, ready to run from its entry. `prebuilt`: the program's modules as
+   * the build assembled them (a gallery example, unedited), so that no assembler is needed.
+   */
+  async load(program: ProgramSpec, budget: number, prebuilt?: GuestModule[]): Promise<LoadReport> {
     this.closeProcess();
-    const { report, modules } = await this.assemble(program);
+    const { report, modules } = prebuilt
+      ? { report: { ok: true, diagnostics: [], modules: prebuilt.map((m, i) => summarize(m, program.files[i]?.name ?? m.name)) }, modules: prebuilt }
+      : await this.assemble(program);
     this.program = program;
     this.modules = modules;
     this.links = new SourceLinks(program.arch, modules, program.files);
@@ -332,9 +336,9 @@ export class LabCore {
   async stepOver(): Promise<SliceEnd> {
     const process = this.process;
     if (!process || process.finished) return this.step();
-    const [insn] = await disassemble(process.arch, process.sandbox.read(process.pc, 16), process.pc, 1);
+    const insn = await firstInstruction(process.arch, process.sandbox.read(process.pc, 16), process.pc);
     if (!insn || !isCall(process.arch, insn.mnemonic)) return this.step();
-    const returnAddress = process.pc + insn.size;
+    const returnAddress = process.pc + insn.bytes.length / 2;
     // Back at the return address, the stack pointer has its value from before the call.
     const callerSp = process.sandbox.readRegister(ARCH[process.arch].registers.sp);
     let reached = false;

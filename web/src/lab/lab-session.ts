@@ -1,8 +1,8 @@
 // The page's handle on the lab: every view talks to this object (load, run, step, patch, events),
 // never to the worker directly, so the CPU and engine behind it can change without touching views.
 import type {
-  AssembleReport, DisassemblyLine, LabMessage, LabReply, LabRequest, LoadReport, PatchReport, ProgramSpec, RunSettings,
-  Snapshot, StoryEvent, TransactionView,
+  AssembleReport, DisassemblyLine, LabMessage, LabReply, LabRequest, LoadReport, PatchReport, PrebuiltProgram, ProgramSpec,
+  RunSettings, Snapshot, StoryEvent, TransactionView,
 } from './protocol.ts';
 import type { PatchFile, SourceFile } from '../state/lab-state.ts';
 import type { HotEditView } from './hot-edit.ts';
@@ -36,8 +36,8 @@ export class LabSession {
   /** Starts the worker (and with it the download of the assembler and disassembler). */
   start(): void {
     if (this.worker) return;
+    // The worker says when the assembler and disassembler start loading: a gallery example needs neither.
     this.worker = new Worker(new URL('./lab-worker.ts', import.meta.url), { type: 'module', name: 'lab' });
-    this.setToolchain({ state: 'loading' });
     this.worker.onmessage = (event: MessageEvent<LabMessage>) => this.receive(event.data);
     this.worker.onerror = (event) => {
       this.setToolchain({ state: 'failed', message: event.message || 'the lab worker failed to start' });
@@ -87,8 +87,8 @@ export class LabSession {
     return reply.reports;
   }
 
-  async load(program: ProgramSpec, settings: RunSettings): Promise<LoadReport> {
-    const reply = await this.request({ type: 'load', program, settings });
+  async load(program: ProgramSpec, settings: RunSettings, prebuilt?: PrebuiltProgram): Promise<LoadReport> {
+    const reply = await this.request({ type: 'load', program, settings, ...(prebuilt ? { prebuilt } : {}) });
     if (reply.type !== 'loaded') throw new Error(`unexpected reply ${reply.type}`);
     return reply.report;
   }
@@ -117,6 +117,19 @@ export class LabSession {
     const reply = await this.request({ type: 'hot-edit', file, stepwise, settings });
     if (reply.type !== 'hot-edit') throw new Error(`unexpected reply ${reply.type}`);
     return reply.view;
+  }
+
+  /** Starts loading the assembler and disassembler, ahead of anything queued. */
+  warmToolchain(): Promise<unknown> { return this.request({ type: 'warm' }); }
+
+  /** Resolves once the assembler and disassembler have loaded (or failed to: requests then say why). */
+  toolchainSettled(): Promise<void> {
+    if (this.toolchain.state === 'ready' || this.toolchain.state === 'failed') return Promise.resolve();
+    return new Promise((resolve) => {
+      const stop = this.on('toolchain', (status) => {
+        if (status.state === 'ready' || status.state === 'failed') { stop(); resolve(); }
+      });
+    });
   }
 
   transactionStep(to: 'next' | 'back' | 'end'): Promise<unknown> { return this.request({ type: 'transaction-step', to }); }

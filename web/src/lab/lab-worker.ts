@@ -3,11 +3,13 @@
 // which is ended and started again when a call misses its deadline. Requests are handled one at a
 // time; a run is a loop of short slices, so pause takes effect within a slice (a few milliseconds).
 import capstoneWasm from '@alexaltea/capstone-js/dist/capstone.wasm?url';
-import { capstoneHandle, setCapstoneWasmUrl } from '../../../toolchain/capstone.ts';
+import { setCapstoneWasmUrl } from '../../../toolchain/capstone.ts';
 import { keystoneAssemble, setKeystoneRunner, WatchedAssembler } from '../../../toolchain/keystone.ts';
 import { browserCpu, prepareBrowserCpu } from './browser-cpu.ts';
 import { engineParts } from './engine-parts.ts';
-import { disassembleAll } from './disassembly.ts';
+import { disassembleAll, loadCapstone, useKnownInstructions, whenCapstoneLoads } from './disassembly.ts';
+import { InstructionTable } from '../embed/instruction-table.ts';
+import { guestModule } from '../embed/scenario.ts';
 import { hexToBytes } from '../../../core/hex.ts';
 import { LabCore, type SliceEnd } from './lab-core.ts';
 import { hotApplyEdit } from './hot-edit.ts';
@@ -15,6 +17,7 @@ import type { LabMessage, LabReply, LabRequest, RunSettings } from './protocol.t
 import { sleep, yieldToMessages } from '../worker-pacing.ts';
 
 setKeystoneRunner(new WatchedAssembler(() => {
+  toolchainNeeded();
   const worker = new Worker(new URL('./assembler-worker.ts', import.meta.url), { type: 'module', name: 'assembler' });
   return {
     post: (request) => worker.postMessage(request),
@@ -35,14 +38,32 @@ let runGeneration = 0;
 let running = false;
 let queue: Promise<unknown> = Promise.resolve();
 
-post({ kind: 'status', toolchain: 'loading' });
 const cpuReady = prepareBrowserCpu();
-Promise.all([keystoneAssemble('x64', 'nop', 0), capstoneHandle('x64'), cpuReady])
-  .then(() => post({ kind: 'status', toolchain: 'ready' }))
-  .catch((error) => post({ kind: 'status', toolchain: 'failed', message: String(error) }));
+
+/**
+ * Keystone and Capstone (7 MB between them) load the first time either is needed: an edit, a patch
+ * to build, bytes the build did not disassemble. A gallery example runs before that.
+ */
+let toolchainAsked = false;
+function toolchainNeeded(): void {
+  // Set first: starting Keystone and Capstone below calls back here.
+  if (toolchainAsked) return;
+  toolchainAsked = true;
+  post({ kind: 'status', toolchain: 'loading' });
+  Promise.all([keystoneAssemble('x64', 'nop', 0), loadCapstone()])
+    .then(() => post({ kind: 'status', toolchain: 'ready' }))
+    .catch((error) => post({ kind: 'status', toolchain: 'failed', message: String(error) }));
+}
+whenCapstoneLoads(toolchainNeeded);
 
 self.onmessage = (event: MessageEvent<{ id: number; request: LabRequest }>) => {
   const { id, request } = event.data;
+  if (request.type === 'warm') {
+    // Ahead of the queue: a request waiting for the toolchain must not hold up the run.
+    toolchainNeeded();
+    post({ kind: 'reply', id, reply: { type: 'done' } });
+    return;
+  }
   if (request.type === 'pause') {
     // Acts at once, ahead of queued requests.
     const wasRunning = running;
@@ -69,7 +90,9 @@ async function handle(request: LabRequest, wasRunning: boolean, generation: numb
     case 'load': {
       await cpuReady;
       core.configure(request.settings);
-      const report = await core.load(request.program, request.settings.budget);
+      const { prebuilt, program } = request;
+      useKnownInstructions(prebuilt ? new InstructionTable(prebuilt.instructions) : undefined);
+      const report = await core.load(program, request.settings.budget, prebuilt?.modules.map((m) => guestModule(m, program.arch)));
       await publish(true);
       return { type: 'loaded', report };
     }
@@ -104,7 +127,7 @@ async function handle(request: LabRequest, wasRunning: boolean, generation: numb
       else await publish(true);
       return { type: 'done' };
     }
-    case 'pause': return { type: 'done' };
+    case 'pause': case 'warm': return { type: 'done' };
   }
 }
 

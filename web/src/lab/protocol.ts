@@ -5,6 +5,17 @@ import type { SourceSpan } from '../../../core/module.ts';
 import type { ConsistencyChoice, ConsistencyModel, ExpectedOutcome, PatchMoment } from '../../../core/timeline.ts';
 import type { PatchFile, SourceFile } from '../state/lab-state.ts';
 import type { HotEditView } from './hot-edit.ts';
+import type { ScenarioModule } from '../embed/scenario.ts';
+import type { InstructionRecord } from '../embed/instruction-table.ts';
+
+/**
+ * A gallery example as the build assembled and disassembled it (its embed scenario's modules and
+ * instruction table): loaded without Keystone, listed without Capstone.
+ */
+export interface PrebuiltProgram {
+  modules: ScenarioModule[];
+  instructions: InstructionRecord[];
+}
 
 export interface ProgramSpec {
   arch: Arch;
@@ -310,12 +321,14 @@ export interface LandingPadSettings {
 export type LabRequest =
   | { type: 'assemble'; program: ProgramSpec }
   | { type: 'check-patches'; patches: PatchFile[] }
-  | { type: 'load'; program: ProgramSpec; settings: RunSettings }
+  | { type: 'load'; program: ProgramSpec; settings: RunSettings; prebuilt?: PrebuiltProgram }
   | { type: 'reset'; settings: RunSettings }
   | { type: 'run'; settings: RunSettings; until?: number }
   | { type: 'breakpoints'; addresses: number[] }
   | { type: 'story'; events: StoryEvent[] | null }
   | { type: 'pause' }
+  /** Start loading Keystone and Capstone now (answered at once; a status message says when they are ready). */
+  | { type: 'warm' }
   | { type: 'step' }
   | { type: 'step-over' }
   | { type: 'watch-memory'; address: number; length: number }

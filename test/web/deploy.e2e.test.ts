@@ -1,0 +1,186 @@
+// The playground deployed under a sub-path: built with --base, precompressed, served by the server
+// behind `npm start` (web/build/serve.ts) under that path, and used in Chromium, online and then
+// offline (playground, docs page and embed page, all from the service worker).
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import type { Browser, Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, newContext, screenshot, watchErrors } from '../../harness/browser/browser.ts';
+import { type BuildServer, serveBuild } from '../../web/build/serve.ts';
+
+const BASE = '/tools/hotpatch/';
+let dir: string;
+let server: BuildServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hotpatch-deploy-'));
+  await build({ configFile: 'vite.config.ts', logLevel: 'silent', base: BASE, build: { outDir: dir, emptyOutDir: true } });
+  server = await serveBuild({ dir, base: BASE });
+  browser = await launchChromium();
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Raw { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
+
+/** A request sent as written: no client-side normalisation of "..". */
+function raw(path: string, headers: Record<string, string> = {}): Promise<Raw> {
+  const { hostname, port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (c: Buffer) => chunks.push(c));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function files(root: string, prefix = ''): string[] {
+  return readdirSync(join(root, prefix), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(root, `${prefix}${e.name}/`) : [`${prefix}${e.name}`]);
+}
+
+describe('the build, under a sub-path', () => {
+  it('addresses every file under the base or relatively, and has a .gz and a .br beside each big file', () => {
+    const all = files(dir);
+    for (const page of ['index.html', 'docs/index.html', 'embed/index.html']) {
+      const html = readFileSync(join(dir, page), 'utf8');
+      const addresses = [...html.matchAll(/(?:src|href)="([^"]*)"/g)].map((m) => m[1]!);
+      expect(addresses.length).toBeGreaterThan(2);
+      for (const address of addresses) expect(address, `${page}: ${address}`).toMatch(/^(\.\.?\/|#|data:|\/tools\/hotpatch\/)/);
+    }
+    // No script or stylesheet asks for a file at the host's root.
+    for (const file of all.filter((f) => /\.(js|css|html)$/.test(f))) {
+      expect(readFileSync(join(dir, file), 'utf8'), file).not.toMatch(/["'(]\/assets\//);
+    }
+    const big = all.filter((f) => /\.(js|css|wasm|html)$/.test(f) && readFileSync(join(dir, f)).length > 4096);
+    expect(big.some((f) => f.endsWith('.wasm'))).toBe(true);
+    for (const file of big) {
+      expect(all, file).toContain(`${file}.gz`);
+      expect(all, file).toContain(`${file}.br`);
+      const original = readFileSync(join(dir, file));
+      expect(gunzipSync(readFileSync(join(dir, `${file}.gz`))).equals(original)).toBe(true);
+      expect(brotliDecompressSync(readFileSync(join(dir, `${file}.br`))).equals(original)).toBe(true);
+    }
+  });
+
+  it('is served compressed as the browser accepts, and nothing outside the build is served', async () => {
+    const wasm = files(dir).find((f) => /^assets\/cpu-.*\.wasm$/.test(f))!;
+    const original = readFileSync(join(dir, wasm));
+    const br = await raw(`${BASE}${wasm}`, { 'Accept-Encoding': 'gzip, deflate, br' });
+    expect(br.status).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['content-type']).toBe('application/wasm');
+    expect(br.headers.vary).toBe('Accept-Encoding');
+    expect(brotliDecompressSync(br.body).equals(original)).toBe(true);
+    const gz = await raw(`${BASE}${wasm}`, { 'Accept-Encoding': 'gzip' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.body).equals(original)).toBe(true);
+    const plain = await raw(`${BASE}${wasm}`);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.equals(original)).toBe(true);
+    const page = await raw(BASE, { 'Accept-Encoding': 'br' });
+    expect(page.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(page.body).toString()).toContain('<title>Hotpatch Playground</title>');
+    expect((await raw(`${BASE}docs`)).headers.location).toBe(`${BASE}docs/`);
+    expect((await raw(BASE.slice(0, -1))).headers.location).toBe(BASE);
+    // Outside the build: by "..", encoded or not, by a backslash, or outside the base.
+    for (const path of [`${BASE}../../package.json`, `${BASE}%2e%2e/%2e%2e/package.json`, `${BASE}..%2f..%2fpackage.json`,
+      `${BASE}..%5c..%5cpackage.json`, '/package.json', `${BASE}%00`, `${BASE}assets/..%2f..%2f..%2fetc%2fpasswd`]) {
+      const response = await raw(path);
+      expect([400, 403, 404], path).toContain(response.status);
+      expect(response.body.toString(), path).not.toContain('"name"');
+    }
+  });
+});
+
+async function waitForServiceWorker(page: Page): Promise<void> {
+  // Active, and in control of this page (its navigations go through it).
+  await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated'
+    && navigator.serviceWorker.controller !== null,
+    null, { timeout: 60_000, polling: 250 }).catch(async (error: unknown) => {
+    const state = await page.evaluate(async () => {
+      const r = await navigator.serviceWorker.getRegistration();
+      return { ready: document.readyState, registered: !!r, installing: r?.installing?.state, waiting: r?.waiting?.state, active: r?.active?.state,
+        controlled: navigator.serviceWorker.controller !== null };
+    });
+    throw new Error(`the service worker did not activate: ${JSON.stringify(state)} (${String(error)})`);
+  });
+  await page.waitForFunction(async () => {
+    for (const name of await caches.keys()) if ((await (await caches.open(name)).keys()).length > 5) return true;
+    return false;
+  }, null, { timeout: 60_000 });
+}
+
+async function playgroundRuns(page: Page): Promise<void> {
+  await page.waitForSelector('html[data-shell="ready"]');
+  await page.waitForSelector('html[data-program="loaded"]', { timeout: 60_000 });
+  await page.selectOption('#speed', '0');
+  await page.click('#run');
+  await page.waitForSelector('html[data-run-state="exited"]', { timeout: 30_000 });
+  expect(await page.locator('#output').textContent()).toMatch(/\d/);
+}
+
+describe('the playground served under a sub-path, in Chromium', () => {
+  it('runs an example, and after an offline reload the playground, the docs page and the embed page all work', async () => {
+    const context = await newContext(browser);
+    let page = await context.newPage();
+    let errors = watchErrors(page);
+    const failed: string[] = [];
+    const served: { url: string; encoding: string | undefined }[] = [];
+    page.on('requestfailed', (r) => failed.push(`${r.url()} ${r.failure()?.errorText}`));
+    page.on('response', (r) => served.push({ url: r.url(), encoding: r.headers()['content-encoding'] }));
+    await page.goto(`${server.url}#example=price-tax&arch=x64`);
+    await playgroundRuns(page);
+    await waitForServiceWorker(page);
+
+    // Every request stayed under the base, and the page and its scripts came compressed.
+    const origin = new URL(server.url).origin;
+    for (const { url } of served) if (url.startsWith(origin)) expect(url.startsWith(server.url), url).toBe(true);
+    // (Files under 1 KB have no compressed copies.)
+    const scripts = served.filter((r) => r.url.startsWith(server.url) && /\.(js|wasm)$/.test(new URL(r.url).pathname)
+      && existsSync(join(dir, `${decodeURIComponent(new URL(r.url).pathname.slice(BASE.length))}.br`)));
+    expect(scripts.length).toBeGreaterThan(2);
+    for (const script of scripts) expect(script.encoding, script.url).toMatch(/^(br|gzip)$/);
+    expect(failed).toEqual([]);
+
+    await context.setOffline(true);
+    // A fresh tab, offline: everything comes from the service worker.
+    await page.close();
+    page = await context.newPage();
+    errors = watchErrors(page);
+    page.on('requestfailed', (r) => failed.push(`${r.url()} ${r.failure()?.errorText}`));
+    await page.goto(`${server.url}#example=price-tax&arch=x64`);
+    await playgroundRuns(page);
+    await page.waitForSelector('html[data-editor="monaco"]', { timeout: 30_000 });
+    await screenshot(page, 'deploy-offline-playground');
+
+    await page.goto(`${server.url}docs/`);
+    await expect(page.title()).resolves.toBe('Hotpatching, explained · Hotpatch Playground docs');
+    await page.waitForFunction(() => performance.getEntriesByName('hotpatch-demo-interactive').length >= 2, null, { timeout: 30_000 });
+    await screenshot(page, 'deploy-offline-docs');
+
+    await page.goto(`${server.url}embed/?example=cumulative&arch=x64`);
+    await expect(page.title()).resolves.toBe('Hotpatch demo');
+    await page.waitForFunction(() => performance.getEntriesByName('hotpatch-demo-interactive').length > 0, null, { timeout: 30_000 });
+    await screenshot(page, 'deploy-offline-embed');
+
+    // A page the build does not have says it is offline; it is not the playground's HTML.
+    const missing = await page.goto(`${server.url}nowhere/`);
+    expect(missing?.status()).toBe(503);
+    expect(failed.filter((f) => !f.includes('/nowhere/'))).toEqual([]);
+    expect(errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED'))).toEqual([]);
+    await context.close();
+  }, 240_000);
+});

@@ -1,0 +1,23 @@
+// A gallery example, unedited, is loaded as the build prepared it for the embeds (its scenario:
+// modules assembled and code disassembled at build time), so it runs before Keystone and Capstone
+// have loaded; the first edit brings them in.
+import { SCENARIOS } from 'virtual:hotpatch-scenarios';
+import { findExample } from '../examples/catalog.ts';
+import type { PrebuiltProgram, ProgramSpec } from './protocol.ts';
+
+/** The prebuilt form of `program` when it is exactly example `exampleId`'s sources; otherwise undefined. */
+export async function prebuiltProgram(exampleId: string | undefined, program: ProgramSpec): Promise<PrebuiltProgram | undefined> {
+  const example = findExample(exampleId);
+  const files = example?.modules[program.arch];
+  if (!example || !files || files.length !== program.files.length
+    || files.some((f, i) => f.name !== program.files[i]!.name || f.text !== program.files[i]!.text)) return undefined;
+  const entry = SCENARIOS.find((s) => s.example === example.id && s.arch === program.arch);
+  try {
+    const scenario = await entry?.load();
+    if (!scenario || scenario.modules.length !== files.length) return undefined;
+    return { modules: scenario.modules, instructions: scenario.instructions };
+  } catch {
+    // Not reachable (offline without it kept): the assembler does it.
+    return undefined;
+  }
+}
