@@ -3,7 +3,7 @@
 // the example's timeline, and the disassembly of every byte range the embed can show.
 import type { ExpectedOutcome, PatchMoment } from '../../../core/timeline.ts';
 import type { Arch } from '../../../core/arch.ts';
-import type { GuestModule, ModuleSymbol } from '../../../core/module.ts';
+import type { GuestModule, ModuleSymbol, SourceSpan } from '../../../core/module.ts';
 import { bytesToHex, hexToBytes } from '../../../core/hex.ts';
 import type { InstructionRecord } from './instruction-table.ts';
 
@@ -24,6 +24,8 @@ export interface ScenarioModule {
   entry?: string;
   /** Ranges of the code known to be fill (GuestModule.fill). */
   fill?: { address: number; size: number }[];
+  /** The source line that made each instruction (GuestModule.lines): the playground links them. */
+  lines?: SourceSpan[];
 }
 
 export interface ScenarioPatch {
@@ -83,6 +85,7 @@ export function toScenarioModule(module: GuestModule, file: string): ScenarioMod
     data: bytesToHex(module.data), symbols: module.symbols.map((s) => ({ ...s })), exports: [...module.exports],
     ...(module.entry ? { entry: module.entry } : {}),
     ...(module.fill ? { fill: module.fill.map((r) => ({ ...r })) } : {}),
+    ...(module.lines ? { lines: module.lines.map((span) => ({ ...span })) } : {}),
   };
 }
 
@@ -92,5 +95,6 @@ export function guestModule(module: ScenarioModule, arch: Arch): GuestModule {
     data: hexToBytes(module.data), symbols: module.symbols, exports: module.exports,
     ...(module.entry ? { entry: module.entry } : {}),
     ...(module.fill ? { fill: module.fill } : {}),
+    ...(module.lines ? { lines: module.lines } : {}),
   };
 }
