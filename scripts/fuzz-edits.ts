@@ -44,7 +44,7 @@ function printReport(r: EditFuzzReport): void {
   for (const cpu of Object.keys(r.applied)) {
     lines.push(`  ${cpu}: ${n(r.applied[cpu]!)} applied, ${n(r.identical[cpu]!)} identical in every call and global ` +
       `(${n(r.calls[cpu]!)} calls, ${n(r.bothAbnormal[cpu]!)} ended abnormally in both, ` +
-      `${n(r.layoutDependent[cpu]!)} depend on where the new globals are and were not compared)`);
+      `${n(r.layoutDependent[cpu]!)} depend on where code and data are and were not compared)`);
   }
   const refused = Object.entries(r.refused).sort((a, b) => b[1] - a[1]);
   lines.push(`  refused: ${n(refused.reduce((s, [, c]) => s + c, 0))}`, ...refused.map(([reason, count]) => `    ${String(count).padStart(6)}  ${reason}`));
