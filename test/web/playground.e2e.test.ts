@@ -270,7 +270,7 @@ describe('the playground page', () => {
     await context.close();
   });
 
-  it('works offline once loaded', async () => {
+  it('works offline once loaded, and so do the docs page and the embed page', async () => {
     const { page, errors } = await open('#example=price-tax&arch=arm64');
     await editorReady(page);
     // The service worker has kept every file of the build.
@@ -288,6 +288,16 @@ describe('the playground page', () => {
     await editorReady(page);
     await page.waitForFunction(() => document.querySelector('#assembly-status')?.textContent?.includes('Assembled pricing'));
     await screenshot(page, 'playground-offline');
+    // The docs page and the embed page were kept too: offline, each is itself, with its demos.
+    const failed: string[] = [];
+    page.on('requestfailed', (r) => failed.push(`${r.url()} ${r.failure()?.errorText}`));
+    await page.goto(`${served.server.url}docs/`);
+    await expect(page.title()).resolves.toBe('Hotpatching, explained · Hotpatch Playground docs');
+    await page.waitForFunction(() => performance.getEntriesByName('hotpatch-demo-interactive').length > 0, null, { timeout: 30_000 })
+      .catch((error: unknown) => { throw new Error(`no demo of the docs page became interactive offline; failed: ${failed.join(', ')} (${String(error)})`); });
+    await page.goto(`${served.server.url}embed/?example=cumulative&arch=x64`);
+    await expect(page.title()).resolves.toBe('Hotpatch demo');
+    await page.waitForFunction(() => performance.getEntriesByName('hotpatch-demo-interactive').length > 0, null, { timeout: 30_000 });
     expect(errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED'))).toEqual([]);
     await page.context().close();
   });
