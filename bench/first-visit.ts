@@ -2,53 +2,11 @@
 // how long until the gallery's first example can run, and how many bytes crossed the wire by then
 // (compressed, as sent: headers and bodies). Keystone, Capstone and Monaco arrive after; the
 // figures say when. Median of fresh visits (empty cache, new browser each).
-import type { Request } from 'playwright-core';
-import { launchChromium } from '../harness/browser/browser.ts';
+import { type FirstVisit, firstVisit } from '../harness/browser/first-visit.ts';
 import { serveBuild } from '../web/build/serve.ts';
 import { figure, median } from './format.ts';
 
 const RUNS = 5;
-
-export interface FirstVisit {
-  /** Milliseconds from navigation start to each milestone. */
-  times: Record<string, number>;
-  /** Bytes received (compressed bodies and headers) until the example could run. */
-  bytesUntilRunnable: number;
-  /** Files asked for before the example could run. */
-  filesUntilRunnable: string[];
-}
-
-const MILESTONES = ['program:loaded', 'editor:monaco', 'toolchain:ready'] as const;
-
-export async function firstVisit(url: string): Promise<FirstVisit> {
-  const browser = await launchChromium();
-  try {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 850 } });
-    const page = await context.newPage();
-    const finished: { request: Request; end: number }[] = [];
-    context.on('requestfinished', (request) => {
-      const timing = request.timing();
-      finished.push({ request, end: timing.startTime + timing.responseEnd });
-    });
-    await page.goto(url);
-    const times: Record<string, number> = {};
-    const origin = await page.evaluate(() => performance.timeOrigin);
-    // The example is loaded first; then the page asks for the editor and (for the patches) the toolchain.
-    for (const milestone of MILESTONES) {
-      await page.waitForFunction((name) => performance.getEntriesByName(name).length > 0, `hotpatch:${milestone}`, { timeout: 60_000 });
-      times[milestone] = await page.evaluate((name) => performance.getEntriesByName(name)[0]!.startTime, `hotpatch:${milestone}`);
-    }
-    const before = finished.filter((f) => f.end <= origin + times['program:loaded']!);
-    const sizes = await Promise.all(before.map((f) => f.request.sizes()));
-    return {
-      times,
-      bytesUntilRunnable: sizes.reduce((n, s) => n + s.responseBodySize + s.responseHeadersSize, 0),
-      filesUntilRunnable: before.map((f) => new URL(f.request.url()).pathname),
-    };
-  } finally {
-    await browser.close();
-  }
-}
 
 export async function playgroundFirstVisit(): Promise<string[]> {
   const { build } = await import('vite');

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { GuestProcess } from '../../sandbox/process.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { assembleProgram } from '../../toolchain/program.ts';
-import { firstVisit } from '../../bench/first-visit.ts';
+import { firstVisit } from '../../harness/browser/first-visit.ts';
 
 let server: BuildServer;
 let browser: Browser;
