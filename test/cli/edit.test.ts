@@ -39,7 +39,8 @@ describe('hotpatch diff', () => {
     expect(result.code).toBe(1);
     const record = JSON.parse(result.stdout);
     expect(record).toMatchObject({ arch: 'x64', module: 'pricing', rude: true });
-    expect(record.symbols.find((s: { name: string }) => s.name === 'prices')).toMatchObject({ class: 'rude', line: 11 });
+    // The line is the statement whose value changed (the .long under the label prices:).
+    expect(record.symbols.find((s: { name: string }) => s.name === 'prices')).toMatchObject({ class: 'rude', line: 12 });
   });
 });
 

@@ -55,13 +55,13 @@ describe('hotpatch run with threads', () => {
     expect(entry.stdout).toContain('] MIXED: a record encoded in one format was decoded in the other\n');
     expect(entry.stdout).toContain('[main] some records came back wrong\n');
     const bad = await hotpatch('run', 'examples/pair-change', '--consistency', 'later');
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2); // a command line that cannot be used (docs/cli.md, exit codes)
     expect(bad.stderr).toBe('hotpatch: --consistency must be one of entry, fixup, per-thread, not "later"\n');
   });
 
   it('refuses a slice that is not a whole number from 1 up', async () => {
     const result = await hotpatch('run', file, '--slice', '0');
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toBe('hotpatch: --slice needs a whole number from 1 to 1,000,000,000, not "0"\n');
   });
 });
