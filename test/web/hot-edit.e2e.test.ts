@@ -226,8 +226,8 @@ describe.each([
     await page.click('#apply');
     await page.waitForFunction(() => document.documentElement.dataset.transaction === 'applied', null, { timeout: 20_000 });
     await runToEnd(page);
+    await expect.poll(async () => (await output()).length, { timeout: 10_000 }).toBeGreaterThan(0);
     const byHand = await output();
-    expect(byHand.length).toBeGreaterThan(0);
     // The edit, in the module's own tab, with the button.
     await page.click('#reset');
     await page.waitForFunction(() => document.documentElement.dataset.runState === 'ready');
@@ -240,7 +240,8 @@ describe.each([
     await page.click('#hot-apply');
     await page.waitForFunction(() => document.documentElement.dataset.hotEdit === 'applied', null, { timeout: 20_000 });
     await runToEnd(page);
-    expect(await output()).toBe(byHand);
+    // The output view draws the run's last output after the run state says exited: wait for it.
+    await expect.poll(output, { timeout: 10_000 }).toBe(byHand);
     expect(await runState(page)).toBe('exited');
     expect(errors).toEqual([]);
     await page.context().close();
