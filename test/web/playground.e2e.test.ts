@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { expectHookDrawing, flowGeometry } from './flow-geometry.ts';
 import { newContext, screenshot, watchErrors } from '../../harness/browser/browser.ts';
 import { useServedPage } from '../../harness/browser/served-page.ts';
+import { waitForOfflineCopy } from '../../harness/browser/offline.ts';
 import { GuestProcess } from '../../sandbox/process.ts';
 import type { Arch } from '../../core/arch.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
@@ -273,16 +274,8 @@ describe('the playground page', () => {
   it('works offline once loaded, and so do the docs page and the embed page', async () => {
     const { page, errors } = await open('#example=price-tax&arch=arm64');
     await editorReady(page);
-    // The service worker has kept every file of the build.
-    await page.waitForFunction(async () => {
-      const registration = await navigator.serviceWorker.ready;
-      return registration.active?.state === 'activated';
-    }, null, { timeout: 60_000 });
-    await page.waitForFunction(async () => {
-      const names = await caches.keys();
-      const cache = names[0] ? await caches.open(names[0]) : undefined;
-      return cache ? (await cache.keys()).length > 5 : false;
-    }, null, { timeout: 60_000 });
+    // The service worker has kept every file of the build, and controls the page.
+    await waitForOfflineCopy(page);
     await page.context().setOffline(true);
     await page.reload();
     await editorReady(page);
