@@ -6,12 +6,14 @@
 // relative import of lib/ is checked to name a file that is there. Declarations that name WebAssembly's
 // types reference lib/types/webassembly.d.ts, which declares them as empty interfaces: TypeScript
 // declares WebAssembly only in its DOM library, and empty interfaces merge with that one where a
-// project has it.
+// project has it. Last, the embed is built into embed/ (web/build/embed-package.ts): the element for
+// documentation sites, as plain ES modules a site serves as they are or takes in with its bundler.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildEmbedPackage } from '../web/build/embed-package.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LIB = join(ROOT, 'lib');
@@ -81,3 +83,8 @@ for (const file of files) {
 if (missing.length > 0) fail(`imports of lib/ that name no file:\n  ${missing.join('\n  ')}`);
 const bytes = files.reduce((sum, file) => sum + readFileSync(file).length, 0);
 process.stdout.write(`build-package: lib/ holds ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB\n`);
+
+const EMBED = join(ROOT, 'embed');
+const embed = await buildEmbedPackage(EMBED);
+const embedBytes = embed.files.reduce((sum, file) => sum + readFileSync(join(EMBED, file)).length, 0);
+process.stdout.write(`build-package: embed/ holds ${embed.files.length} files, ${(embedBytes / 1024).toFixed(0)} KiB\n`);

@@ -1,31 +1,24 @@
-// The npm package as someone who installs it gets it: lib/ built (scripts/build-package.ts, which
-// npm pack's prepack runs; here it runs first and the pack skips scripts, since npm test has built the
-// engine and the CPU already), packed, and installed from the tarball alone into an empty folder
-// outside this tree. There the command line runs on both CPUs, with and without Unicorn; private
-// paths stay unreachable; and every snippet of docs/library.md is type-checked against the package's
-// declarations (strict, no DOM library, declarations checked too) and run.
+// The npm package as someone who installs it gets it: built and packed (harness/package/packed.ts),
+// and installed from the tarball alone into an empty folder outside this tree. There the command
+// line runs on both CPUs, with and without Unicorn; private paths stay unreachable; and every snippet
+// of docs/library.md is type-checked against the package's declarations (strict, no DOM library,
+// declarations checked too) and run.
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { npmInstall, type PackedPackage, packPackage, ROOT, run } from '../../harness/package/packed.ts';
 
 const exec = promisify(execFile);
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 let work: string;
 let app: string;
-let packed: { filename: string; size: number; unpackedSize: number; files: { path: string }[] };
+let packed: PackedPackage;
 let installMs: number;
-
-function run(command: string, args: string[], cwd: string): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 240_000, env: { ...process.env, npm_config_loglevel: 'error' } });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
-  return result.stdout;
-}
 
 interface Outcome { code: number; stdout: string; stderr: string }
 
@@ -47,12 +40,9 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'hotpatch-package-'));
   app = join(work, 'app');
   mkdirSync(app);
-  run(process.execPath, ['--import', 'tsx', 'scripts/build-package.ts'], ROOT);
-  [packed] = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], ROOT)) as [typeof packed];
+  packed = packPackage(work);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  const started = performance.now();
-  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed.filename)], app);
-  installMs = performance.now() - started;
+  installMs = npmInstall(app, [packed.tarball]);
   process.stderr.write(`package: ${packed.filename}, ${(packed.size / 1024).toFixed(0)} KiB packed, ` +
     `${(packed.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${packed.files.length} files; installed in ${(installMs / 1000).toFixed(1)} s\n`);
 }, 300_000);
@@ -66,7 +56,9 @@ describe('the packed package', () => {
     const paths = packed.files.map((f) => f.path);
     for (const path of ['bin/hotpatch.js', 'lib/cli/main.js', 'lib/engine/index.js', 'lib/engine/index.d.ts', 'lib/engine/build/engine.wasm',
       'lib/sandbox/wasm/build/cpu.wasm', 'lib/toolchain/keystone-thread.mjs', 'examples/price-tax/example.json',
-      'examples/price-tax/x64/pricing.s', 'docs/library.md', 'docs/cli.md', 'README.md', 'LICENSE']) {
+      'examples/price-tax/x64/pricing.s', 'docs/library.md', 'docs/cli.md', 'README.md', 'LICENSE',
+      'embed/hotpatch-demo.js', 'embed/hotpatch-demo.d.ts', 'embed/demo-worker.js', 'embed/cpu.wasm', 'embed/engine.wasm',
+      'embed/scenarios/price-tax-x64.js']) {
       expect(paths).toContain(path);
     }
     expect(paths.filter((p) => /^(cli|core|engine|sandbox|toolchain|test|web|harness|scripts|bench)\//.test(p))).toEqual([]);

@@ -1,10 +1,19 @@
 // The embed's handle on its worker: requests with replies, and the snapshots it publishes.
 import type { DemoMessage, DemoRequest, DemoSnapshot } from './demo-protocol.ts';
-// Under the global's name: the bundler finds `new Worker(new URL(...))` and bundles the worker script.
-import { ModuleWorker as Worker } from './module-worker.ts';
+import { ModuleWorker } from './module-worker.ts';
+
+/**
+ * Starts the demo's worker. The constructor is a parameter named like the global, so that the call
+ * below reads as the worker pattern bundlers look for (the Worker constructor, a URL of the script
+ * relative to import.meta.url, type module): here, and in the package's prebuilt embed
+ * (web/build/embed-package.ts) when a site's own bundler takes it in.
+ */
+function startWorker(Worker: typeof ModuleWorker): ModuleWorker {
+  return new Worker(new URL('./demo-worker.ts', import.meta.url), { type: 'module', name: 'hotpatch-demo' });
+}
 
 export class DemoClient {
-  private worker: Worker | undefined;
+  private worker: ModuleWorker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private readonly listeners = new Set<(snapshot: DemoSnapshot) => void>();
@@ -21,7 +30,7 @@ export class DemoClient {
 
   start(): void {
     if (this.worker) return;
-    this.worker = new Worker(new URL('./demo-worker.ts', import.meta.url), { type: 'module', name: 'hotpatch-demo' });
+    this.worker = startWorker(ModuleWorker);
     this.worker.onmessage = (event: MessageEvent<DemoMessage>) => this.receive(event.data);
     this.worker.onerror = (event) => {
       const error = new Error(event.message || 'the demo worker failed to start');

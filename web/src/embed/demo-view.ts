@@ -28,7 +28,8 @@ export interface ViewHeader {
   title: string;
   summary: string;
   arch: Arch;
-  playgroundLink: string;
+  /** Where "Open in playground" goes; without one the link is not shown. */
+  playgroundLink: string | undefined;
 }
 
 const STAGE_NAMES: Record<string, string> = {
@@ -122,7 +123,8 @@ export class DemoView {
     this.title.textContent = header.title;
     this.arch.textContent = ARCH[header.arch].displayName;
     this.summary.textContent = header.summary;
-    this.link.setAttribute('href', header.playgroundLink);
+    if (header.playgroundLink) this.link.setAttribute('href', header.playgroundLink); else this.link.removeAttribute('href');
+    this.link.hidden = !header.playgroundLink;
     this.root.setAttribute('aria-label', `Hotpatch demo: ${header.title} (${ARCH[header.arch].displayName})`);
   }
 

@@ -17,8 +17,13 @@ import { InstructionTable } from './instruction-table.ts';
 import type { Scenario, ScenarioEntry } from './scenario.ts';
 import { scenarioFromText, scenarioFromUrl } from './scenario-source.ts';
 
-/** Where the playground lives: the build's root, one level above the embed's scripts. */
-const APP_ROOT = import.meta.env.DEV ? new URL('/', location.href).href : new URL('../', import.meta.url).href;
+/**
+ * Where "Open in playground" points unless the `playground` attribute says: the build's root, one
+ * level above the embed's scripts. The package's embed (web/build/embed-package.ts) comes without a
+ * playground: there the link shows only when the attribute names one.
+ */
+const APP_ROOT: string | undefined = import.meta.env.DEV ? new URL('/', location.href).href
+  : import.meta.env.HOTPATCH_EMBED_PACKAGE ? undefined : new URL('../', import.meta.url).href;
 
 let sheet: CSSStyleSheet | undefined;
 function styles(): CSSStyleSheet {
@@ -153,9 +158,10 @@ export class HotpatchDemo extends HTMLElement {
 
   /** The title, summary and the link that opens the same scenario in the playground. */
   private showHeader(scenario: Scenario): void {
-    const link = new URL(this.getAttribute('playground') ?? APP_ROOT, location.href);
-    link.hash = `example=${encodeURIComponent(scenario.example)}&arch=${scenario.arch}&pane=patch`;
-    this.view.showHeader({ title: scenario.title, summary: scenario.summary, arch: scenario.arch, playgroundLink: link.href });
+    const root = this.getAttribute('playground') ?? APP_ROOT;
+    const link = root === undefined ? undefined : new URL(root, location.href);
+    if (link) link.hash = `example=${encodeURIComponent(scenario.example)}&arch=${scenario.arch}&pane=patch`;
+    this.view.showHeader({ title: scenario.title, summary: scenario.summary, arch: scenario.arch, playgroundLink: link?.href });
   }
 
   private showScenario(scenario: Scenario): void {
