@@ -102,6 +102,23 @@ describe('the embed in a fresh Vite project', () => {
     }
   });
 
+  it('has types: the element is typed in a TypeScript project that imports the embed', () => {
+    writeFileSync(join(site, 'typed.ts'), `import 'hotpatch-playground/embed';
+const demo = document.querySelector('hotpatch-demo');
+if (demo) {
+  demo.addEventListener('hotpatch-ready', () => void demo.apply({ stepwise: true }).then(() => demo.step()));
+  const id: string | undefined = demo.scenarioId;
+  void demo.load('price-tax', 'arm64').then(() => console.log(id));
+}
+`);
+    writeFileSync(join(site, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true,
+        lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false },
+      files: ['typed.ts'],
+    }));
+    run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], site);
+  });
+
   it('plays a scenario: output appears, the patch is applied, the program ends as the command line says', async () => {
     const server = await serve(join(site, 'dist'));
     const context = await browser.newContext({ viewport: { width: 1100, height: 1400 } });
