@@ -48,7 +48,8 @@ class UnicornRegisterReader {
 
 export class Arm64Lockstep {
   readonly reference = new UnicornSandbox('arm64');
-  readonly subject = new WasmSandbox('arm64');
+  // Loops compile on their first entry, so whole runs check the compiled tier too.
+  readonly subject = new WasmSandbox('arm64', { compileAfter: 1 });
   private readonly readerRef = new UnicornRegisterReader(this.reference);
   private readonly regsRef = new Uint8Array(NAMES.length * 8);
   private readonly regsSub = new Uint8Array(NAMES.length * 8);
