@@ -55,7 +55,7 @@ interface CpuExports {
   memory: WebAssembly.Memory;
   table: WebAssembly.Table;
   compiledSlots(): number;
-  compiledTier(on: number, base: number, hotEntries: number): void;
+  compiledTier(on: number, base: number, hotInstructions: number): void;
   init(arch: number): number;
   interfaceVersion(): number;
   pageBits(): number;
@@ -125,7 +125,10 @@ export interface WasmSandboxOptions {
    * the speed; false keeps every instruction interpreted. Default true.
    */
   compileBlocks?: boolean;
-  /** How many times a loop is entered before it is compiled (default 16; tests use 1 to compile everything they can). */
+  /**
+   * Instructions a loop runs interpreted before it is compiled (default 262,144, so short loops and
+   * cold code never pay for compiling); 0 compiles every loop it can on its first entry (tests).
+   */
   compileAfter?: number;
 }
 
@@ -165,7 +168,7 @@ export class WasmSandbox implements Sandbox {
     this.transfer = this.cpu.transferAddress();
     this.transferSize = this.cpu.transferSize();
     if (options.enforceBranchTargets) this.cpu.branchTargetMode(1, options.noTrack === false ? 0 : 1);
-    if (options.compileBlocks !== false) this.enableCompiledTier(options.compileAfter ?? 16);
+    if (options.compileBlocks !== false) this.enableCompiledTier(options.compileAfter ?? 0x4_0000);
   }
 
   /** Compiled blocks that failed to compile (a CPU bug, which tests check stays 0). */
@@ -174,7 +177,7 @@ export class WasmSandbox implements Sandbox {
   compiledBlocks = 0;
 
   /** Reserves table slots for compiled blocks and switches the tier on (off where the table cannot grow). */
-  private enableCompiledTier(hotEntries: number): void {
+  private enableCompiledTier(hotInstructions: number): void {
     const table = this.cpu.table;
     if (!table || typeof this.cpu.compiledTier !== 'function') return;
     let base: number;
@@ -183,7 +186,7 @@ export class WasmSandbox implements Sandbox {
     } catch {
       return;
     }
-    this.cpu.compiledTier(1, base, hotEntries);
+    this.cpu.compiledTier(1, base, hotInstructions);
   }
 
   /** Compiles a block's module (written by the CPU into its memory) and puts its function in the table. */

@@ -19,7 +19,7 @@ function subjects(): Subject[] {
   return [
     { name: 'unicorn', sandbox: new UnicornSandbox('arm64') },
     { name: 'interpreted', sandbox: new WasmSandbox('arm64', { compileBlocks: false }) },
-    { name: 'compiled', sandbox: new WasmSandbox('arm64', { compileAfter: 1 }) },
+    { name: 'compiled', sandbox: new WasmSandbox('arm64', { compileAfter: 0 }) },
   ];
 }
 
@@ -173,7 +173,7 @@ l:
 
   it('gives the same hooks the same calls with the tier on and off', async () => {
     const calls: string[][] = [];
-    for (const sandbox of [new WasmSandbox('arm64', { compileBlocks: false }), new WasmSandbox('arm64', { compileAfter: 1 }), new UnicornSandbox('arm64')]) {
+    for (const sandbox of [new WasmSandbox('arm64', { compileBlocks: false }), new WasmSandbox('arm64', { compileAfter: 0 }), new UnicornSandbox('arm64')]) {
       const seen: string[] = [];
       const length = await load(sandbox, MEMORY_LOOP);
       sandbox.start(CODE, { until: CODE + length - 4, maxInstructions: 1500 }); // hot, and compiled where it can be

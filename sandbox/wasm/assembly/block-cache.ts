@@ -17,7 +17,7 @@ import { requestBlockExit } from './status';
  *   +28 u32 the block last branched to (taken or indirect), +32 u32 the block last fallen through to:
  *       links the interpreter follows without a lookup while their pc still matches
  *   +36 i32 its compiled function (compiled-blocks.ts): a table index, 0 none yet, -1 never
- *   +40 u32 times it was entered as a loop (until compiled), +44 u32 compiled runs that did not
+ *   +40 u32 instructions it ran as a loop, interpreted (until compiled), +44 u32 compiled runs that did not
  *       finish one round
  */
 export const BLOCK_PC: usize = 0;

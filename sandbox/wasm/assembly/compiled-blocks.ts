@@ -12,8 +12,12 @@ import { COMPILED_EXIT_INDEX, compileArm64Block, compiledLength, compiledOutput,
 
 /** Table slots for compiled blocks (the host grows the table by this many). */
 export const MAX_COMPILED: u32 = 256;
-/** Times a block is entered as a loop before it is compiled (cold code is never compiled); the host may set it. */
-let hotEntries: u32 = 16;
+/**
+ * Instructions a loop runs in the interpreter before it is compiled, so that cold code and short
+ * loops never pay for compiling (a module takes about as long as a few hundred thousand interpreted
+ * instructions); the host may set it (0: compile a loop on its first entry).
+ */
+let hotInstructions: u32 = 1 << 18;
 /** Compiled runs that stop inside the first round (a page the TLB never holds) before the block goes back to the interpreter. */
 const MAX_SHORT_RUNS: u32 = 16;
 
@@ -26,7 +30,7 @@ const owners: usize = memory.data(<i32>MAX_COMPILED * 4, 4);
 
 /** The host switches the tier on with the first of MAX_COMPILED table slots it reserved. */
 export function setCompiledTier(on: bool, base: u32, hot: u32): void {
-  hotEntries = max<u32>(hot, 1);
+  hotInstructions = hot;
   if (on && !compilerReady) {
     initCompiler();
     compilerReady = true;
@@ -44,22 +48,26 @@ export function setCompiledTier(on: bool, base: u32, hot: u32): void {
 
 /**
  * Called by the interpreter when `block` is about to go round as a loop: whether the run loop
- * should take it from here (it is compiled, or hot enough to compile now).
+ * should take it from here (it is compiled, or has run long enough to be compiled now).
  */
 @inline export function loopWantsCompiled(block: usize): bool {
   if (!compiledTierUsable()) return false;
   const compiled = load<i32>(block, BLOCK_COMPILED);
   if (compiled != 0) return compiled > 0;
-  const hot = load<u32>(block, BLOCK_HOT) + 1;
-  store<u32>(block, hot, BLOCK_HOT);
-  return hot >= hotEntries;
+  return load<u32>(block, BLOCK_HOT) >= hotInstructions;
+}
+
+/** The interpreter ran `instructions` more in rounds of the loop `block`. */
+@inline export function noteLoopInstructions(block: usize, instructions: u32): void {
+  const hot = <u64>load<u32>(block, BLOCK_HOT) + <u64>instructions;
+  store<u32>(block, <u32>min<u64>(hot, 0xffff_ffff), BLOCK_HOT);
 }
 
 /** The table slot of the block's compiled function, compiling it if it is hot; 0 when there is none. */
 export function compiledFunction(block: usize, pc: u64): u32 {
   const compiled = load<i32>(block, BLOCK_COMPILED);
   if (compiled != 0) return compiled > 0 ? <u32>compiled : 0;
-  if (load<u32>(block, BLOCK_HOT) < hotEntries) return 0;
+  if (load<u32>(block, BLOCK_HOT) < hotInstructions) return 0;
   if (!compileArm64Block(block, pc)) {
     store<i32>(block, -1, BLOCK_COMPILED);
     return 0;

@@ -89,4 +89,4 @@ export function lastUnsupportedLength(): u32 { return currentArch == ARCH_X64 ? 
 
 // The compiled tier (compiled-blocks.ts): the host reserves MAX_COMPILED table slots from `base`.
 export function compiledSlots(): u32 { return MAX_COMPILED; }
-export function compiledTier(on: bool, base: u32, hotEntries: u32): void { setCompiledTier(on, base, hotEntries); flushBlocks(); }
+export function compiledTier(on: bool, base: u32, hotInstructions: u32): void { setCompiledTier(on, base, hotInstructions); flushBlocks(); }
