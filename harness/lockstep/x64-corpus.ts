@@ -34,7 +34,8 @@ export function emptyCorpusTally(): CorpusLockstepTally {
 /** Both backends with the build loaded, and a runner comparing its writable data and the stack. */
 class CorpusPair {
   readonly reference: Sandbox = new UnicornSandbox('x64');
-  readonly subject: Sandbox = new WasmSandbox('x64');
+  // Loops compile on their first entry, so whole runs check the compiled tier too.
+  readonly subject: Sandbox = new WasmSandbox('x64', { compileAfter: 0 });
   readonly windows: MemoryWindow[];
   readonly runner: LockstepRunner;
 

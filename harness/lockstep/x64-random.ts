@@ -43,7 +43,8 @@ export interface RandomLockstepOptions {
 /** The two backends with the program's regions mapped, reused from program to program. */
 export class X64LockstepPair {
   readonly reference: Sandbox = new UnicornSandbox('x64');
-  readonly subject: Sandbox = new WasmSandbox('x64');
+  // Loops compile on their first entry, so whole runs check the compiled tier too.
+  readonly subject: Sandbox = new WasmSandbox('x64', { compileAfter: 0 });
   readonly runner: LockstepRunner;
 
   constructor(mnemonics?: Map<string, number>) {

@@ -254,4 +254,70 @@ replacement:
     expect(sandbox.start(CODE, { timeLimitMs: 10_000 }).reason).toBe('stopped');
     expect(performance.now() - started).toBeLessThan(1000);
   });
+
+  // ---- x86-64 ----
+
+  const X64_REGISTERS = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'r8', 'r9', 'rip', 'rflags'];
+
+  /** Runs an x86-64 loop on Unicorn, the interpreter and the compiled tier, and expects the same state. */
+  async function sameOnX64(source: string, setup: Record<string, bigint>, maxInstructions?: number): Promise<number> {
+    const all: Subject[] = [
+      { name: 'unicorn', sandbox: new UnicornSandbox('x64') },
+      { name: 'interpreted', sandbox: new WasmSandbox('x64', { compileBlocks: false }) },
+      { name: 'compiled', sandbox: new WasmSandbox('x64', { compileAfter: 0 }) },
+    ];
+    const states = [];
+    for (const { sandbox } of all) {
+      const code = await asm('x64', source, CODE);
+      sandbox.map(CODE, 0x1000, Prot.READ | Prot.EXEC);
+      sandbox.write(CODE, code);
+      for (const [name, value] of Object.entries(setup)) sandbox.writeRegister(name, value);
+      const state: Record<string, string> = { outcome: outcome(sandbox, CODE, CODE + code.length - 1, maxInstructions) };
+      for (const name of X64_REGISTERS) state[name] = sandbox.readRegister(name).toString(16);
+      states.push(state);
+    }
+    expect(states[1], `interpreter against unicorn: ${source}`).toEqual(states[0]);
+    expect(states[2], `compiled against unicorn: ${source}`).toEqual(states[0]);
+    return (all[2]!.sandbox as WasmSandbox).compiledBlocks;
+  }
+
+  it('runs x86-64 counted loops as the interpreter and Unicorn do, and compiles them', async () => {
+    expect(await sameOnX64('mov rcx, 100000\nl: dec rcx\njnz l\nnop', {})).toBe(1);
+    expect(await sameOnX64('mov ecx, 5000\nl: add rax, rcx\nxor rbx, rax\nmov rdx, rbx\nsub ecx, 1\njnz l\nnop', {})).toBe(1);
+    expect(await sameOnX64('l: inc rax\nadd rbx, 3\ncmp rax, 4000\njb l\nnop', { rax: 5n })).toBe(1);
+    for (const limit of [1, 2, 3, 999, 1000, 1001, 4321]) {
+      await sameOnX64('mov rcx, 100000\nl: dec rcx\njnz l\nnop', {}, limit);
+      await sameOnX64('l: inc eax\nadd ebx, eax\ntest bl, 1\njmp l\nnop', {}, limit);
+    }
+  });
+
+  it('works out every x86-64 condition from the flags of add, sub, cmp, inc, dec, and, test, in 64 and 32 bits', async () => {
+    let compiled = 0;
+    const conditions = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'];
+    const setters = ['sub rax, rbx', 'add eax, ebx', 'cmp rax, 7', 'inc rax', 'dec eax', 'and rax, rbx', 'test eax, 0x80000003', 'nop'];
+    for (const cond of conditions) {
+      for (const setter of setters) {
+        const source = `l: add rdx, 1\nmov rsi, rax\n${setter}\nxor rbx, rdx\nj${cond} l\nnop`;
+        const setup = { rax: 0x7fff_ffff_ffff_fff0n, rbx: 0x8000_0001_8000_0003n, rflags: 0x203n };
+        compiled += await sameOnX64(source, setup, 3000);
+      }
+    }
+    expect(compiled).toBeGreaterThan(conditions.length * setters.length / 3);
+  });
+
+  it('runs new code written by the host into a hot compiled x86-64 loop between runs', async () => {
+    const source = 'mov rcx, 1000000\nl: add rax, 1\ndec rcx\njnz l\nnop';
+    const start = await asm('x64', 'mov rcx, 1000000', CODE);
+    const loop = CODE + start.length;
+    const patch = await asm('x64', 'add rax, 3', loop);
+    for (const sandbox of [new UnicornSandbox('x64'), new WasmSandbox('x64', { compileBlocks: false }), new WasmSandbox('x64', { compileAfter: 0 })]) {
+      const code = await asm('x64', source, CODE);
+      sandbox.map(CODE, 0x1000, Prot.READ | Prot.EXEC);
+      sandbox.write(CODE, code);
+      expect(sandbox.start(CODE, { until: CODE + code.length - 1, maxInstructions: 300_001 }).reason).toBe('instruction-limit');
+      sandbox.write(loop, patch);
+      expect(sandbox.start(Number(sandbox.readRegister('rip')), { until: CODE + code.length - 1 }).reason).toBe('until');
+      expect(sandbox.readRegister('rax')).toBe(100_000n + 3n * 900_000n);
+    }
+  });
 });

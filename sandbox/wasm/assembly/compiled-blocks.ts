@@ -8,7 +8,11 @@
 import { BLOCK_COMPILED, BLOCK_COUNT, BLOCK_HOT, BLOCK_SHORT_RUNS } from './block-cache';
 import { hostCompileBlock } from './host';
 import { memoryReadHooks, memoryWriteHooks } from './hooks';
-import { COMPILED_EXIT_INDEX, compileArm64Block, compiledLength, compiledOutput, initCompiler } from './arm64/compile';
+import { COMPILED_EXIT_INDEX, compileArm64Block } from './arm64/compile';
+import { compileX64Block } from './x64/compile';
+import { currentArch } from './arch';
+import { ARCH_X64 } from './interface';
+import { compiledLength, compiledOutput, initWriter } from './wasm-writer';
 
 /** Table slots for compiled blocks (the host grows the table by this many). */
 export const MAX_COMPILED: u32 = 256;
@@ -32,7 +36,7 @@ const owners: usize = memory.data(<i32>MAX_COMPILED * 4, 4);
 export function setCompiledTier(on: bool, base: u32, hot: u32): void {
   hotInstructions = hot;
   if (on && !compilerReady) {
-    initCompiler();
+    initWriter();
     compilerReady = true;
   }
   enabled = on && base > 0;
@@ -68,7 +72,7 @@ export function compiledFunction(block: usize, pc: u64): u32 {
   const compiled = load<i32>(block, BLOCK_COMPILED);
   if (compiled != 0) return compiled > 0 ? <u32>compiled : 0;
   if (load<u32>(block, BLOCK_HOT) < hotInstructions) return 0;
-  if (!compileArm64Block(block, pc)) {
+  if (!(currentArch == ARCH_X64 ? compileX64Block(block, pc) : compileArm64Block(block, pc))) {
     store<i32>(block, -1, BLOCK_COMPILED);
     return 0;
   }

@@ -12,13 +12,14 @@ import {
 import { checkBranchTarget, clearPendingBranch, pendingKind } from './branch-targets';
 import { compiledFunction, compiledStopIndex, compiledTierUsable, runCompiled } from './compiled-blocks';
 import { codeHookCovers } from './hooks';
+import { materializeFlags } from './x64/flags';
 import { hostCodeHook, hostInterrupt, hostNow, hostPollStop } from './host';
 import {
   clearBlockExit, clearFault, executedCount, exitBlock, interruptNumber, pcOverridden, setStopRequested,
   stopRequested,
 } from './status';
 import {
-  ARCH_ARM64, RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, STOP_LIMIT, STOP_REQUESTED, STOP_TIME, STOP_UNTIL,
+  ARCH_X64, RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, STOP_LIMIT, STOP_REQUESTED, STOP_TIME, STOP_UNTIL,
 } from './interface';
 
 /** Instructions between looks at the clock and the stop flag (well under a millisecond unhooked). */
@@ -90,11 +91,13 @@ export function run(begin: u64, until: u64, limit: u64, timeLimitMs: f64): i32 {
     let status: i32;
     let executed: u32 = 0;
     const whole = count == load<u32>(block, BLOCK_COUNT);
-    const slot = whole && currentArch == ARCH_ARM64 && compiledTierUsable() &&
+    const slot = whole && compiledTierUsable() &&
       (load<u32>(block, BLOCK_FLAGS) & BLOCK_HOOKED) == 0 ? compiledFunction(block, pc) : 0;
     if (slot != 0) {
       // Compiled code goes round while the budget and the next clock check allow (at least once).
       const allowed = <u32>min<u64>(min<u64>(budget, <u64>max<i64>(countdown, <i64>count)), 0x7fff_ffff);
+      // x86-64 compiled code starts from RFLAGS alone (x64/compile.ts).
+      if (currentArch == ARCH_X64) materializeFlags();
       executed = runCompiled(block, slot, allowed);
       status = RUN_OK;
       const stop = compiledStopIndex;

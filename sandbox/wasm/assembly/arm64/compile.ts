@@ -28,150 +28,13 @@ import {
   OP_TBNZ, OP_TBZ, OP_UBFM_W, OP_UBFM_X,
 } from './ops';
 import { NZCV, PC } from './state';
+import {
+  BLOCK, BR, BR_IF, END, I32_ADD, I32_AND, I32_EQ, I32_EQZ, I32_EXTEND16_S, I32_EXTEND8_S, I32_GE_S, I32_GE_U, I32_GT_S, I32_GT_U, I32_LE_S, I32_LE_U, I32_LOAD, I32_LOAD16_S, I32_LOAD8_S, I32_LT_S, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_ROTR, I32_SHL, I32_SHR_S, I32_SHR_U, I32_STORE, I32_SUB, I32_WRAP_I64, I32_XOR, I64_ADD, I64_AND, I64_EQ, I64_EQZ, I64_EXTEND16_S, I64_EXTEND32_S, I64_EXTEND8_S, I64_EXTEND_I32_U, I64_GE_S, I64_GE_U, I64_GT_S, I64_GT_U, I64_LE_S, I64_LE_U, I64_LOAD, I64_LOAD16_S, I64_LOAD16_U, I64_LOAD32_S, I64_LOAD32_U, I64_LOAD8_S, I64_LOAD8_U, I64_LT_S, I64_LT_U, I64_MUL, I64_NE, I64_OR, I64_ROTR, I64_SHL, I64_SHR_S, I64_SHR_U, I64_STORE, I64_STORE16, I64_STORE32, I64_STORE8, I64_SUB, I64_XOR, IF, LOCAL_TEE, LOOP, VOID, byte, uleb, sleb, i32c, i64c, get, set, memoryOp, beginFunction, endFunction,
+} from '../wasm-writer';
+
 
 /** Where a compiled block that stopped before an instruction it cannot run puts that instruction's index. */
 export const COMPILED_EXIT_INDEX: usize = memory.data(8, 8);
-
-// ---- output ----
-
-/** The module is written here; the function body first goes to the second half, then is copied in. */
-const OUTPUT_SIZE: usize = 256 * 1024;
-let output: usize = 0;
-let at: usize = 0;
-let limit: usize = 0;
-let overflow = false;
-
-@inline function byte(value: u32): void {
-  if (at >= limit) {
-    overflow = true;
-    return;
-  }
-  store<u8>(at, <u8>value);
-  at++;
-}
-
-function uleb(value: u64): void {
-  do {
-    let b = <u32>(value & 0x7f);
-    value >>= 7;
-    if (value != 0) b |= 0x80;
-    byte(b);
-  } while (value != 0);
-}
-
-function sleb(value: i64): void {
-  while (true) {
-    const b = <u32>(value & 0x7f);
-    value >>= 7;
-    if ((value == 0 && (b & 0x40) == 0) || (value == -1 && (b & 0x40) != 0)) {
-      byte(b);
-      return;
-    }
-    byte(b | 0x80);
-  }
-}
-
-// ---- WebAssembly opcodes used ----
-
-const BLOCK: u32 = 0x02;
-const LOOP: u32 = 0x03;
-const IF: u32 = 0x04;
-const END: u32 = 0x0b;
-const BR: u32 = 0x0c;
-const BR_IF: u32 = 0x0d;
-const VOID: u32 = 0x40;
-const LOCAL_GET: u32 = 0x20;
-const LOCAL_SET: u32 = 0x21;
-const LOCAL_TEE: u32 = 0x22;
-const I32_LOAD: u32 = 0x28;
-const I64_LOAD: u32 = 0x29;
-const I32_LOAD8_S: u32 = 0x2c;
-const I32_LOAD16_S: u32 = 0x2e;
-const I64_LOAD8_S: u32 = 0x30;
-const I64_LOAD8_U: u32 = 0x31;
-const I64_LOAD16_S: u32 = 0x32;
-const I64_LOAD16_U: u32 = 0x33;
-const I64_LOAD32_S: u32 = 0x34;
-const I64_LOAD32_U: u32 = 0x35;
-const I32_STORE: u32 = 0x36;
-const I64_STORE: u32 = 0x37;
-const I64_STORE8: u32 = 0x3c;
-const I64_STORE16: u32 = 0x3d;
-const I64_STORE32: u32 = 0x3e;
-const I32_CONST: u32 = 0x41;
-const I64_CONST: u32 = 0x42;
-const I32_EQZ: u32 = 0x45;
-const I32_EQ: u32 = 0x46;
-const I32_NE: u32 = 0x47;
-const I32_LT_S: u32 = 0x48;
-const I32_LT_U: u32 = 0x49;
-const I32_GT_S: u32 = 0x4a;
-const I32_GT_U: u32 = 0x4b;
-const I32_LE_S: u32 = 0x4c;
-const I32_LE_U: u32 = 0x4d;
-const I32_GE_S: u32 = 0x4e;
-const I32_GE_U: u32 = 0x4f;
-const I64_EQZ: u32 = 0x50;
-const I64_EQ: u32 = 0x51;
-const I64_NE: u32 = 0x52;
-const I64_LT_S: u32 = 0x53;
-const I64_LT_U: u32 = 0x54;
-const I64_GT_S: u32 = 0x55;
-const I64_GT_U: u32 = 0x56;
-const I64_LE_S: u32 = 0x57;
-const I64_LE_U: u32 = 0x58;
-const I64_GE_S: u32 = 0x59;
-const I64_GE_U: u32 = 0x5a;
-const I32_ADD: u32 = 0x6a;
-const I32_SUB: u32 = 0x6b;
-const I32_MUL: u32 = 0x6c;
-const I32_AND: u32 = 0x71;
-const I32_OR: u32 = 0x72;
-const I32_XOR: u32 = 0x73;
-const I32_SHL: u32 = 0x74;
-const I32_SHR_S: u32 = 0x75;
-const I32_SHR_U: u32 = 0x76;
-const I32_ROTR: u32 = 0x78;
-const I64_ADD: u32 = 0x7c;
-const I64_SUB: u32 = 0x7d;
-const I64_MUL: u32 = 0x7e;
-const I64_AND: u32 = 0x83;
-const I64_OR: u32 = 0x84;
-const I64_XOR: u32 = 0x85;
-const I64_SHL: u32 = 0x86;
-const I64_SHR_S: u32 = 0x87;
-const I64_SHR_U: u32 = 0x88;
-const I64_ROTR: u32 = 0x8a;
-const I32_WRAP_I64: u32 = 0xa7;
-const I64_EXTEND_I32_U: u32 = 0xad;
-const I32_EXTEND8_S: u32 = 0xc0;
-const I32_EXTEND16_S: u32 = 0xc1;
-const I64_EXTEND8_S: u32 = 0xc2;
-const I64_EXTEND16_S: u32 = 0xc3;
-const I64_EXTEND32_S: u32 = 0xc4;
-
-@inline function i32c(value: i32): void {
-  byte(I32_CONST);
-  sleb(<i64>value);
-}
-@inline function i64c(value: u64): void {
-  byte(I64_CONST);
-  sleb(<i64>value);
-}
-@inline function get(local: u32): void {
-  byte(LOCAL_GET);
-  uleb(local);
-}
-@inline function set(local: u32): void {
-  byte(LOCAL_SET);
-  uleb(local);
-}
-/** A load or store with alignment hint 0 and the given offset. */
-@inline function memoryOp(opcode: u32, offset: u32): void {
-  byte(opcode);
-  byte(0);
-  uleb(offset);
-}
 
 // ---- locals ----
 
@@ -736,16 +599,6 @@ function body(base: usize, count: u32, pc: u64, inLoop: bool): void {
   }
 }
 
-export function initCompiler(): void {
-  output = heap.alloc(OUTPUT_SIZE);
-}
-
-/** Bytes of the module compileArm64Block last wrote at compiledOutput(). */
-export let compiledLength: u32 = 0;
-export function compiledOutput(): usize {
-  return output;
-}
-
 /**
  * Writes a module for the block decoded at `pc` if it is one this tier compiles: it ends with a
  * direct branch back to its own start and holds only instructions handled above. Returns false if not.
@@ -775,11 +628,7 @@ export function compileArm64Block(block: usize, pc: u64): bool {
     if ((uses & USES_RA) != 0 && slotNumber(p, E_RA) < 0) return false;
   }
 
-  // The function body, written in the second half of the output, then copied after the header.
-  overflow = false;
-  const bodyStart = output + OUTPUT_SIZE / 2;
-  at = bodyStart;
-  limit = output + OUTPUT_SIZE;
+  beginFunction();
   uleb(2); // local groups
   uleb(I32_LOCALS); byte(0x7f);
   uleb(L_BASE - L_PC + 1 + registerLocals); byte(0x7e);
@@ -808,37 +657,5 @@ export function compileArm64Block(block: usize, pc: u64): bool {
   i32c(<i32>PC); get(L_PC); memoryOp(I64_STORE, 0);
   get(L_ALLOWED); get(L_LEFT); byte(I32_SUB);
   byte(END);
-  if (overflow) return false;
-  const bodyLength = <u32>(at - bodyStart);
-
-  // The module: one function (i32) -> i32 named "run", importing env.memory.
-  at = output;
-  limit = bodyStart;
-  byte(0x00); byte(0x61); byte(0x73); byte(0x6d); byte(0x01); byte(0x00); byte(0x00); byte(0x00);
-  byte(1); uleb(6); byte(1); byte(0x60); byte(1); byte(0x7f); byte(1); byte(0x7f); // type section
-  byte(2); uleb(15); byte(1); // import section
-  byte(3); byte(0x65); byte(0x6e); byte(0x76); // "env"
-  byte(6); byte(0x6d); byte(0x65); byte(0x6d); byte(0x6f); byte(0x72); byte(0x79); // "memory"
-  byte(2); byte(0); byte(0); // memory, limits: min 0, no max
-  byte(3); uleb(2); byte(1); byte(0); // function section
-  byte(7); uleb(7); byte(1); byte(3); byte(0x72); byte(0x75); byte(0x6e); byte(0); byte(0); // export "run"
-  // code section
-  byte(10);
-  const sizeBytes = ulebSize(bodyLength);
-  uleb(1 + sizeBytes + bodyLength);
-  byte(1);
-  uleb(bodyLength);
-  if (overflow || at + bodyLength > limit) return false;
-  memory.copy(at, bodyStart, bodyLength);
-  compiledLength = <u32>(at + bodyLength - output);
-  return true;
-}
-
-function ulebSize(value: u32): u32 {
-  let size: u32 = 1;
-  while (value >= 0x80) {
-    value >>= 7;
-    size++;
-  }
-  return size;
+  return endFunction();
 }
