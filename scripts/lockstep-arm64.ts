@@ -32,6 +32,7 @@ while (random.instructions < target) {
   shown.update(random.instructions, `${random.programs} programs`);
 }
 shown.done();
+random.compiledLoops += lockstep.subject.compiledBlocks;
 lockstep.close();
 const randomSeconds = (performance.now() - started) / 1000;
 
@@ -52,6 +53,7 @@ console.log(`random programs: ${random.programs} programs from ${TEMPLATE_NAMES.
   `(${randomSeconds.toFixed(0)} s)`);
 console.log(`compiler corpus: ${builds.length} builds, ${corpus.programs} calls (each also run whole), ` +
   `${corpus.instructions.toLocaleString('en-US')} instructions`);
+console.log(`compiled tier: ${random.compiledLoops} loops compiled in the random programs, ${corpus.compiledLoops} in the corpus`);
 console.log(`lockstep arm64: ${total.toLocaleString('en-US')} instructions compared with Unicorn, ` +
   `${divergences.length} divergences (${seconds.toFixed(0)} s)`);
 for (const d of divergences) console.log(`\n${d}`);

@@ -6,7 +6,7 @@
 import { loadCorpus } from '../harness/corpus/corpus.ts';
 import { emptyCorpusTally, runX64CorpusBuild } from '../harness/lockstep/x64-corpus.ts';
 import { TEMPLATE_NAMES } from '../harness/lockstep/x64-programs.ts';
-import { type RandomLockstepResult, runRandomLockstep } from '../harness/lockstep/x64-random.ts';
+import { type RandomLockstepResult, compiledLoops, runRandomLockstep } from '../harness/lockstep/x64-random.ts';
 import { progress } from '../harness/progress.ts';
 
 const target = Number(process.argv[2] ?? 1_000_000);
@@ -92,6 +92,7 @@ console.log(`  endings: ${list(corpus.endings)}`);
 console.log(`documented Unicorn departures from the manual (checked against the manual's rule): ${list(documented)}`);
 console.log(`instructions covered: ${mnemonics.size} distinct mnemonics; of the ${REQUIRED.length} required, ` +
   (missing.length === 0 ? 'all met' : `missing: ${missing.join(', ')}`));
+console.log(`compiled tier: ${compiledLoops.random} loops compiled in the random programs, ${compiledLoops.corpus} in the corpus`);
 console.log(`lockstep x64: ${total.toLocaleString('en')} instructions compared with Unicorn, ${allDivergences} divergences ` +
   `(${seconds.toFixed(0)} s)`);
 if (allDivergences > 0 || missing.length > 0) process.exitCode = 1;

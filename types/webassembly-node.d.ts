@@ -26,6 +26,8 @@ declare namespace WebAssembly {
   }
   class Table {
     readonly length: number;
+    grow(delta: number): number;
+    set(index: number, value: Function | null): void;
   }
   interface WebAssemblyInstantiatedSource {
     instance: Instance;

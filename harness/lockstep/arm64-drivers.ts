@@ -14,11 +14,13 @@ export interface LockstepTally {
   instructions: number;
   /** Runs that ended in a fault both CPUs raised identically. */
   faults: number;
+  /** Loops the WASM CPU compiled (its whole runs compile every loop it can on first entry). */
+  compiledLoops: number;
   divergences: string[];
 }
 
 export function emptyTally(): LockstepTally {
-  return { programs: 0, wholeRuns: 0, instructions: 0, faults: 0, divergences: [] };
+  return { programs: 0, wholeRuns: 0, instructions: 0, faults: 0, compiledLoops: 0, divergences: [] };
 }
 
 const CODE_SIZE = 0x1_0000;
@@ -121,6 +123,7 @@ export async function runCorpusBuild(build: CorpusBuild, tally: LockstepTally, o
       }
     }
   } finally {
+    tally.compiledLoops += lockstep.subject.compiledBlocks;
     lockstep.close();
   }
 }

@@ -3,7 +3,7 @@
 // PC and NZCV, on the bytes the instruction wrote, and on any fault; vector registers are compared
 // after SIMD&FP instructions.
 import { ARCH } from '../../core/arch.ts';
-import { type Sandbox, SandboxError } from '../../sandbox/sandbox.ts';
+import { type HookHandle, type Sandbox, SandboxError } from '../../sandbox/sandbox.ts';
 import { libunicorn } from '../../sandbox/unicorn/libunicorn.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { UNICORN_REGISTER_IDS } from '../../sandbox/unicorn/unicorn-registers.ts';
@@ -48,7 +48,8 @@ class UnicornRegisterReader {
 
 export class Arm64Lockstep {
   readonly reference = new UnicornSandbox('arm64');
-  readonly subject = new WasmSandbox('arm64');
+  // Loops compile on their first entry, so whole runs check the compiled tier too.
+  readonly subject = new WasmSandbox('arm64', { compileAfter: 0 });
   private readonly readerRef = new UnicornRegisterReader(this.reference);
   private readonly regsRef = new Uint8Array(NAMES.length * 8);
   private readonly regsSub = new Uint8Array(NAMES.length * 8);
@@ -57,9 +58,18 @@ export class Arm64Lockstep {
   /** Instructions checked over the lifetime of this object. */
   totalSteps = 0;
 
+  private writeHooks: HookHandle[] = [];
+
   constructor() {
-    this.reference.addHook({ type: 'mem-write', callback: (address, size) => { this.writesRef.push([address, size]); } });
-    this.subject.addHook({ type: 'mem-write', callback: (address, size) => { this.writesSub.push([address, size]); } });
+    this.watchWrites();
+  }
+
+  /** The write hooks that record what each instruction wrote, while stepping. */
+  private watchWrites(): void {
+    this.writeHooks = [
+      this.reference.addHook({ type: 'mem-write', callback: (address, size) => { this.writesRef.push([address, size]); } }),
+      this.subject.addHook({ type: 'mem-write', callback: (address, size) => { this.writesSub.push([address, size]); } }),
+    ];
   }
 
   get both(): Sandbox[] {
@@ -102,6 +112,9 @@ export class Arm64Lockstep {
    */
   runWhole(begin: number, until: number, maxInstructions: number, memory: [number, number][]): string[] {
     this.setRegister('pc', begin);
+    // Without hooks, so both run at full speed (a memory hook keeps the WASM CPU's compiled tier off).
+    this.reference.removeHook(this.writeHooks[0]!);
+    this.subject.removeHook(this.writeHooks[1]!);
     const outcomes = this.both.map((sandbox) => {
       try {
         return JSON.stringify(sandbox.start(begin, { until, maxInstructions }));
@@ -122,6 +135,7 @@ export class Arm64Lockstep {
       const at = x.findIndex((byte, i) => byte !== y[i]);
       if (at >= 0) differences.push(`memory 0x${(address + at).toString(16)}: unicorn ${x[at]}, wasm ${y[at]}`);
     }
+    this.watchWrites();
     return differences;
   }
 

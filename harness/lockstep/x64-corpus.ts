@@ -7,6 +7,7 @@ import { WasmSandbox } from '../../sandbox/wasm/wasm-sandbox.ts';
 import { type CorpusBuild, RETURN_ADDRESS, loadBuild, randomArguments } from '../corpus/corpus.ts';
 import { startCompletingPopcnt } from '../corpus/popcnt.ts';
 import { LiveInstructions, LockstepRunner, type MemoryWindow } from './x64-lockstep.ts';
+import { compiledLoops } from './x64-random.ts';
 
 const ARGUMENTS = ['rdi', 'rsi', 'rdx', 'rcx', 'r8', 'r9'];
 const GPRS = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip'];
@@ -34,7 +35,8 @@ export function emptyCorpusTally(): CorpusLockstepTally {
 /** Both backends with the build loaded, and a runner comparing its writable data and the stack. */
 class CorpusPair {
   readonly reference: Sandbox = new UnicornSandbox('x64');
-  readonly subject: Sandbox = new WasmSandbox('x64');
+  // Loops compile on their first entry, so whole runs check the compiled tier too.
+  readonly subject: Sandbox = new WasmSandbox('x64', { compileAfter: 0 });
   readonly windows: MemoryWindow[];
   readonly runner: LockstepRunner;
 
@@ -103,6 +105,7 @@ class CorpusPair {
   }
 
   close(): void {
+    compiledLoops.corpus += (this.subject as WasmSandbox).compiledBlocks;
     this.reference.close();
     this.subject.close();
   }

@@ -40,10 +40,14 @@ export interface RandomLockstepOptions {
   onProgress?: (result: RandomLockstepResult) => void;
 }
 
+/** Loops the WASM CPU compiled in the whole runs so far (they compile every loop on first entry). */
+export const compiledLoops = { random: 0, corpus: 0 };
+
 /** The two backends with the program's regions mapped, reused from program to program. */
 export class X64LockstepPair {
   readonly reference: Sandbox = new UnicornSandbox('x64');
-  readonly subject: Sandbox = new WasmSandbox('x64');
+  // Loops compile on their first entry, so whole runs check the compiled tier too.
+  readonly subject: Sandbox = new WasmSandbox('x64', { compileAfter: 0 });
   readonly runner: LockstepRunner;
 
   constructor(mnemonics?: Map<string, number>) {
@@ -59,6 +63,7 @@ export class X64LockstepPair {
   }
 
   close(): void {
+    compiledLoops.random += (this.subject as WasmSandbox).compiledBlocks;
     this.reference.close();
     this.subject.close();
   }

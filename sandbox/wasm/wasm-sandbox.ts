@@ -53,6 +53,9 @@ const ACCESS_NAMES: Record<number, MemoryAccess> = { [ACCESS_READ]: 'read', [ACC
 
 interface CpuExports {
   memory: WebAssembly.Memory;
+  table: WebAssembly.Table;
+  compiledSlots(): number;
+  compiledTier(on: number, base: number, hotInstructions: number): void;
   init(arch: number): number;
   interfaceVersion(): number;
   pageBits(): number;
@@ -116,6 +119,17 @@ export interface WasmSandboxOptions {
    * call and jmp tracked.
    */
   noTrack?: boolean;
+  /**
+   * The compiled tier: loops the interpreter keeps entering are translated into WebAssembly
+   * functions at run time (sandbox/wasm/assembly/compiled-blocks.ts). It changes no result, only
+   * the speed; false keeps every instruction interpreted. Default true.
+   */
+  compileBlocks?: boolean;
+  /**
+   * Instructions a loop runs interpreted before it is compiled (default 262,144, so short loops and
+   * cold code never pay for compiling); 0 compiles every loop it can on its first entry (tests).
+   */
+  compileAfter?: number;
 }
 
 export class WasmSandbox implements Sandbox {
@@ -154,6 +168,39 @@ export class WasmSandbox implements Sandbox {
     this.transfer = this.cpu.transferAddress();
     this.transferSize = this.cpu.transferSize();
     if (options.enforceBranchTargets) this.cpu.branchTargetMode(1, options.noTrack === false ? 0 : 1);
+    if (options.compileBlocks !== false) this.enableCompiledTier(options.compileAfter ?? 0x4_0000);
+  }
+
+  /** Compiled blocks that failed to compile (a CPU bug, which tests check stays 0). */
+  compileFailures = 0;
+  /** Compiled blocks made so far. */
+  compiledBlocks = 0;
+
+  /** Reserves table slots for compiled blocks and switches the tier on (off where the table cannot grow). */
+  private enableCompiledTier(hotInstructions: number): void {
+    const table = this.cpu.table;
+    if (!table || typeof this.cpu.compiledTier !== 'function') return;
+    let base: number;
+    try {
+      base = table.grow(this.cpu.compiledSlots());
+    } catch {
+      return;
+    }
+    this.cpu.compiledTier(1, base, hotInstructions);
+  }
+
+  /** Compiles a block's module (written by the CPU into its memory) and puts its function in the table. */
+  private compileBlock(address: number, length: number, slot: number): number {
+    try {
+      const module = new WebAssembly.Module(new Uint8Array(this.cpu.memory.buffer, address, length));
+      const instance = new WebAssembly.Instance(module, { env: { memory: this.cpu.memory } });
+      this.cpu.table.set(slot, instance.exports.run as (allowed: number) => number);
+      this.compiledBlocks++;
+      return 1;
+    } catch {
+      this.compileFailures++;
+      return 0;
+    }
   }
 
   // ---- memory ----
@@ -489,6 +536,7 @@ export class WasmSandbox implements Sandbox {
       hostInterrupt: (interrupt: number) => this.guard(() => this.dispatchInterrupt(interrupt)),
       hostNow: () => performance.now(),
       hostPollStop: () => (this.stopFlag && Atomics.load(this.stopFlag, 0) !== 0 ? 1 : 0),
+      hostCompileBlock: (address: number, length: number, slot: number) => this.compileBlock(address, length, slot),
       abort: () => {
         throw new Error('cpu.wasm aborted (out of memory?)');
       },

@@ -16,6 +16,9 @@ import { requestBlockExit } from './status';
  *   +24 u32 bytes of decoded entries
  *   +28 u32 the block last branched to (taken or indirect), +32 u32 the block last fallen through to:
  *       links the interpreter follows without a lookup while their pc still matches
+ *   +36 i32 its compiled function (compiled-blocks.ts): a table index, 0 none yet, -1 never
+ *   +40 u32 instructions it ran as a loop, interpreted (until compiled), +44 u32 compiled runs that did not
+ *       finish one round
  */
 export const BLOCK_PC: usize = 0;
 export const BLOCK_BYTES: usize = 8;
@@ -24,6 +27,9 @@ export const BLOCK_ENTRIES: usize = 16;
 export const BLOCK_FLAGS: usize = 20;
 export const BLOCK_ENTRY_BYTES: usize = 24;
 export const BLOCK_LINKS: usize = 28;
+export const BLOCK_COMPILED: usize = 36;
+export const BLOCK_HOT: usize = 40;
+export const BLOCK_SHORT_RUNS: usize = 44;
 const HEADER_SIZE: usize = 48;
 
 /** Some instruction of the block is covered by a code hook. */
@@ -103,6 +109,8 @@ export function commitBlock(pc: u64): usize {
   store<u32>(block, <u32>nextEntries(), BLOCK_ENTRIES);
   store<u32>(block, codeHookOverlaps(pc, pc + bytes) ? BLOCK_HOOKED : 0, BLOCK_FLAGS);
   store<u64>(block, 0, BLOCK_LINKS);
+  store<i32>(block, 0, BLOCK_COMPILED);
+  store<u64>(block, 0, BLOCK_HOT); // and BLOCK_SHORT_RUNS
   blockCount++;
   arenaUsed += (<usize>load<u32>(block, BLOCK_ENTRY_BYTES) + 15) & ~<usize>15;
   const last = (pc + max<u64>(bytes, 1) - 1) >> PAGE_BITS;
@@ -191,7 +199,8 @@ export function setChainLimits(budget: u32, until: u64): void {
     store<u32>(slot, <u32>next);
   }
   const count = load<u32>(next, BLOCK_COUNT);
-  if (count > chainBudget || (load<u32>(next, BLOCK_FLAGS) & BLOCK_HOOKED) != 0 ||
+  // A compiled block is run by the run loop (compiled-blocks.ts).
+  if (count > chainBudget || (load<u32>(next, BLOCK_FLAGS) & BLOCK_HOOKED) != 0 || load<i32>(next, BLOCK_COMPILED) > 0 ||
     chainUntil - target < <u64>load<u32>(next, BLOCK_BYTES)) return 0;
   chainBudget -= count;
   return next;

@@ -24,3 +24,11 @@ export declare function hostNow(): f64;
 /** Non-zero when another thread asked the run to stop (a shared flag, checked every millisecond or so). */
 @external("env", "hostPollStop")
 export declare function hostPollStop(): i32;
+
+/**
+ * Compiles the WebAssembly module of `length` bytes at `address` (a compiled block, compiled-blocks.ts),
+ * instantiates it against this memory and puts its function at `slot` of the function table.
+ * Returns 1, or 0 if that failed.
+ */
+@external("env", "hostCompileBlock")
+export declare function hostCompileBlock(address: usize, length: u32, slot: u32): i32;

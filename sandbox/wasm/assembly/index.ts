@@ -8,6 +8,7 @@ import { ARCH_X64, CPU_INTERFACE_VERSION } from './interface';
 import { materializeFlags } from './x64/flags';
 import { unsupportedLength } from './x64/execute';
 import { instructionsRun, requestStop, run } from './run';
+import { MAX_COMPILED, setCompiledTier } from './compiled-blocks';
 import { faultBranch, faultKind, faultTarget, faultWord, setBranchTargetMode } from './branch-targets';
 import {
   exitBlock, faultAddress, overridePc, faultCode, interruptNumber, requestBlockExit, unsupportedAddress, unsupportedWord,
@@ -85,3 +86,7 @@ export function lastBranchTargetWord(): u32 { return faultWord; }
 export function settleFlags(): void { if (currentArch == ARCH_X64) materializeFlags(); }
 /** Bytes of the last unsupported instruction (x86-64 lengths vary; AArch64 words are 4). */
 export function lastUnsupportedLength(): u32 { return currentArch == ARCH_X64 ? unsupportedLength : 4; }
+
+// The compiled tier (compiled-blocks.ts): the host reserves MAX_COMPILED table slots from `base`.
+export function compiledSlots(): u32 { return MAX_COMPILED; }
+export function compiledTier(on: bool, base: u32, hotInstructions: u32): void { setCompiledTier(on, base, hotInstructions); flushBlocks(); }

@@ -131,10 +131,11 @@ function allocateHostPage(): usize {
 
 // ---- TLB: per access kind, direct mapped, tag = page number ----
 
-const TLB_BITS: u32 = 8;
+export const TLB_BITS: u32 = 8;
 const TLB_ENTRIES: u32 = 1 << TLB_BITS;
-const TLB_KIND_BYTES: usize = <usize>TLB_ENTRIES * 16;
-const tlb: usize = memory.data(3 * 256 * 16, 64);
+export const TLB_KIND_BYTES: usize = <usize>TLB_ENTRIES * 16;
+/** Entries of 16 bytes: u64 page number (all ones when empty), u32 host page. Compiled blocks read it too. */
+export const tlb: usize = memory.data(3 * 256 * 16, 64);
 
 @inline function tlbEntry(kind: i32, page: u64): usize {
   return tlb + <usize>kind * TLB_KIND_BYTES + ((<usize>page & (TLB_ENTRIES - 1)) << 4);

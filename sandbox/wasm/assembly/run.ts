@@ -10,14 +10,16 @@ import {
   writePc,
 } from './arch';
 import { checkBranchTarget, clearPendingBranch, pendingKind } from './branch-targets';
+import { compiledFunction, compiledStopIndex, compiledTierUsable, runCompiled } from './compiled-blocks';
 import { codeHookCovers } from './hooks';
+import { materializeFlags } from './x64/flags';
 import { hostCodeHook, hostInterrupt, hostNow, hostPollStop } from './host';
 import {
   clearBlockExit, clearFault, executedCount, exitBlock, interruptNumber, pcOverridden, setStopRequested,
   stopRequested,
 } from './status';
 import {
-  RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, STOP_LIMIT, STOP_REQUESTED, STOP_TIME, STOP_UNTIL,
+  ARCH_X64, RUN_EXIT, RUN_FAULT, RUN_INTERRUPT, RUN_OK, STOP_LIMIT, STOP_REQUESTED, STOP_TIME, STOP_UNTIL,
 } from './interface';
 
 /** Instructions between looks at the clock and the stop flag (well under a millisecond unhooked). */
@@ -88,7 +90,26 @@ export function run(begin: u64, until: u64, limit: u64, timeLimitMs: f64): i32 {
 
     let status: i32;
     let executed: u32 = 0;
-    if ((load<u32>(block, BLOCK_FLAGS) & BLOCK_HOOKED) == 0) {
+    const whole = count == load<u32>(block, BLOCK_COUNT);
+    const slot = whole && compiledTierUsable() &&
+      (load<u32>(block, BLOCK_FLAGS) & BLOCK_HOOKED) == 0 ? compiledFunction(block, pc) : 0;
+    if (slot != 0) {
+      // Compiled code goes round while the budget and the next clock check allow (at least once).
+      const allowed = <u32>min<u64>(min<u64>(budget, <u64>max<i64>(countdown, <i64>count)), 0x7fff_ffff);
+      // x86-64 compiled code starts from RFLAGS alone (x64/compile.ts).
+      if (currentArch == ARCH_X64) materializeFlags();
+      executed = runCompiled(block, slot, allowed);
+      status = RUN_OK;
+      const stop = compiledStopIndex;
+      if (stop >= 0) {
+        // It stopped before an instruction it leaves to the interpreter: run the rest of that round.
+        const rest = count - <u32>stop;
+        setChainLimits(allowed - executed - rest, until);
+        status = executeBlock(block, pc, <u32>stop, count);
+        executed += executedCount;
+      }
+      countdown -= <i64>executed;
+    } else if ((load<u32>(block, BLOCK_FLAGS) & BLOCK_HOOKED) == 0) {
       // Later blocks may be chained while the budget and the next clock check allow.
       const room = min<u64>(budget - <u64>count, <u64>max<i64>(countdown - <i64>count, 0));
       setChainLimits(<u32>min<u64>(room, 0x7fff_ffff), until);

@@ -50,6 +50,7 @@ import {
   vectorPairwiseLong, vectorPermute, vectorReduce, vectorShift, vectorTable, vectorUnary, vectorWiden, writeLane,
 } from './simd-ops';
 import { structureAccess } from './simd-memory';
+import { loopWantsCompiled, noteLoopInstructions } from '../compiled-blocks';
 
 /** Unicorn's AArch64 exception numbers (svc's, EXCP_SWI, is the host's ARM64_SVC_INTERRUPT). */
 const EXCP_UDEF: i32 = 1;
@@ -228,6 +229,8 @@ export function executeArm64(block: usize, blockPc: u64, first: u32, last: u32):
   let link: usize = 0;
   // Rounds of a loop within the current block already taken from the chaining budget.
   let rounds: u32 = 0;
+  // Rounds taken by the last loopRounds (counted towards compiling the loop once they have run).
+  let granted: u32 = 0;
   while (p < end) {
     let jumped = false;
     switch (<i32>load<u16>(p)) {
@@ -984,13 +987,29 @@ export function executeArm64(block: usize, blockPc: u64, first: u32, last: u32):
       // A loop within one block, which is running unhooked: only the budget and the end address
       // can stop it going round again. The rounds the budget allows are taken from it at once, and
       // what is left of them is given back when the loop ends.
-      if (rounds == 0) rounds = loopRounds(<u32>((end - base) >> ENTRY_SHIFT), target);
+      if (rounds == 0) {
+        if (granted != 0) {
+          noteLoopInstructions(block, granted * <u32>((end - base) >> ENTRY_SHIFT));
+          granted = 0;
+        }
+        // A loop the compiled tier runs, or is about to compile: leave it to the run loop.
+        if (loopWantsCompiled(block)) {
+          store<u64>(PC, target);
+          setExecuted(0 - first);
+          return RUN_OK;
+        }
+        rounds = loopRounds(<u32>((end - base) >> ENTRY_SHIFT), target);
+        granted = rounds;
+      }
       if (rounds != 0) {
         rounds--;
         p = base;
         continue;
       }
-    } else if (rounds != 0) {
+    } else if (granted != 0) {
+      // The loop ended: the rounds it went are counted towards compiling it, the rest given back.
+      noteLoopInstructions(block, (granted - rounds) * <u32>((end - base) >> ENTRY_SHIFT));
+      granted = 0;
       setChainBudget(chainBudget + rounds * <u32>((end - base) >> ENTRY_SHIFT));
       rounds = 0;
     }

@@ -4,8 +4,9 @@
 // on the emulated CPU); the block is left after any instruction that asked for it (code written,
 // a hook that stopped the run).
 import { enforceBranchTargets, noTrackHonoured, noteIndirectBranch } from '../branch-targets';
+import { compiledTierUsable, loopWantsCompiled, noteLoopInstructions } from '../compiled-blocks';
 import {
-  BLOCK_BYTES, BLOCK_COUNT, BLOCK_ENTRIES, BLOCK_PC, chainBudget, chainTarget, chainUntil, setChainBudget,
+  BLOCK_BYTES, BLOCK_COMPILED, BLOCK_COUNT, BLOCK_ENTRIES, BLOCK_PC, chainBudget, chainTarget, chainUntil, setChainBudget,
 } from '../block-cache';
 import { read32, read64, readSized, write32, write64, writeSized } from '../memory';
 import { exitBlock, faulted, pcOverridden, raiseFault, setExecuted, setInterrupt, setUnsupported } from '../status';
@@ -935,6 +936,16 @@ export function executeX64(block: usize, blockPc: u64, first: u32, last: u32): i
       // A loop within one block, which is running unhooked: only the budget and the end address can
       // stop it going round again.
       const count = <u32>((end - base) >> ENTRY_SHIFT);
+      if (compiledTierUsable()) {
+        // A loop the compiled tier runs, or has run long enough to be compiled: leave it to the run loop.
+        const compiled = load<i32>(block, BLOCK_COMPILED);
+        if (compiled == 0) noteLoopInstructions(block, count);
+        if (compiled > 0 || (compiled == 0 && loopWantsCompiled(block))) {
+          store<u64>(RIP, target);
+          setExecuted(chained);
+          return RUN_OK;
+        }
+      }
       if (count <= chainBudget && chainUntil - target >= <u64>load<u32>(block, BLOCK_BYTES)) {
         setChainBudget(chainBudget - count);
         p = base;
