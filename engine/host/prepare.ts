@@ -18,11 +18,12 @@ import { moduleIdentity } from '../../core/identity.ts';
 import type { GuestModule, ModuleSymbol } from '../../core/module.ts';
 import type { MemoryRegion, Sandbox } from '../../sandbox/sandbox.ts';
 import type { Engine } from './engine.ts';
-import { type JournalStep, type StepStage, mappedParts, protName, range } from './journal.ts';
+import { type Explanation, type JournalStep, type StepStage, mappedParts, protName, range } from './journal.ts';
 import { linkPatch } from './link.ts';
 import { type PatchImage, parsePatchImageWith } from './patch-image.ts';
 import { type Placement, choosePlacement } from './placement.ts';
 import type { PlanResult, PlanStep, RedirectPlan, RedirectRequest } from './plan.ts';
+import { explainPlan } from './plan-record.ts';
 import { type GuestThread, type Hazard, describeUnsafeThread, findUnsafeThread } from './safe-point.ts';
 import type { RefusedTransaction, TransactionRefusalCode, WaitingTransaction } from './transaction-result.ts';
 
@@ -57,8 +58,17 @@ export interface BaseWrite {
   bytes: Uint8Array;
   stage: StepStage;
   atomic: boolean;
-  explanation: string;
+  /** A plan step's explanation is made when the journal's explanations are asked for. */
+  explanation: Explanation;
   fn: ModuleSymbol;
+}
+
+/** What makes the explanation of a plan's step: the plan's sentences, asked of the engine once (explainPlan). */
+export function stepExplanation(plan: RedirectPlan, step: PlanStep): () => string {
+  return () => {
+    explainPlan(plan);
+    return step.explanation;
+  };
 }
 
 /** What the preparation reads: the hotpatcher's state, never changed here. */
@@ -101,7 +111,7 @@ export interface PreparedApply {
   baseRefAddresses: number[];
   plans: RedirectPlan[];
   /** Every plan's steps in plan order: trampolines, then padding and entry jumps, then cache maintenance. */
-  planSteps: { step: PlanStep; write?: BaseWrite }[];
+  planSteps: { step: PlanStep; plan: RedirectPlan; write?: BaseWrite }[];
   /** Base code the active patch changed that this one does not: its original bytes go back. */
   restores: BaseWrite[];
   /** The base writes and restores whose bytes differ from what memory holds now. */
@@ -206,10 +216,10 @@ async function prepare(context: PreparationContext, imageBytes: Uint8Array): Pro
     checkPlan(context, module, fn, padding.length, plan, request, trampoline);
     plans.push(plan);
     for (const step of plan.steps) {
-      if (step.kind !== 'padding-jump' && step.kind !== 'entry-jump') { planSteps.push({ step }); continue; }
-      const write = { address: step.address, bytes: step.after, stage: step.kind, atomic: step.atomic, explanation: step.explanation, fn };
+      if (step.kind !== 'padding-jump' && step.kind !== 'entry-jump') { planSteps.push({ step, plan }); continue; }
+      const write = { address: step.address, bytes: step.after, stage: step.kind, atomic: step.atomic, explanation: stepExplanation(plan, step), fn };
       baseWrites.push(write);
-      planSteps.push({ step, write });
+      planSteps.push({ step, plan, write });
     }
   }
   const touched = baseWrites.map((w) => ({ address: w.address, length: w.bytes.length }));
@@ -219,11 +229,11 @@ async function prepare(context: PreparationContext, imageBytes: Uint8Array): Pro
   const changing = [...baseWrites, ...restores].filter((w) => {
     // The plans were made for the bytes the module was loaded with, or the active patch left there.
     const now = readIfMapped(sandbox, regions, w.address, w.bytes.length);
-    const where = `${hex(w.address)} (${context.symbolize(w.address)})`;
-    if (!now) refuse('memory-changed', `${where} is no longer mapped; nothing was written`);
+    const where = () => `${hex(w.address)} (${context.symbolize(w.address)})`;
+    if (!now) refuse('memory-changed', `${where()} is no longer mapped; nothing was written`);
     const expected = original(module, w.address, w.bytes.length).map((b, i) => base.get(w.address + i)?.byte ?? b);
     if (!equalBytes(now, expected)) {
-      refuse('memory-changed', `${where} does not hold the bytes ${active ? `patch ${active.sequence} left there` :
+      refuse('memory-changed', `${where()} does not hold the bytes ${active ? `patch ${active.sequence} left there` :
         `${module.name} was loaded with`}; it was changed since, and nothing was written`);
     }
     return !equalBytes(now, w.bytes);
