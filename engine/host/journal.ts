@@ -51,12 +51,13 @@ export class Journal {
     this.regionsBefore = sortedRegions(sandbox);
   }
 
-  private record(step: Omit<JournalStep, 'step' | 'explanation'>, explanation: Explanation): JournalStep {
-    const told = typeof explanation === 'string';
-    const entry: JournalStep = { step: this.steps.length + 1, ...step, explanation: told ? explanation : '' };
-    if (!told) this.untold.push([entry, explanation]);
+  private record(step: Omit<JournalStep, 'step' | 'explanation'>, explanation: Explanation): void {
+    this.recorded({ step: this.steps.length + 1, ...step, explanation: typeof explanation === 'string' ? explanation : '' }, explanation);
+  }
+
+  private recorded(entry: JournalStep, explanation: Explanation): void {
+    if (typeof explanation !== 'string') this.untold.push([entry, explanation]);
     this.steps.push(entry);
-    return entry;
   }
 
   /** Every step, each explanation made (those given as a function are made once, here). */
@@ -87,7 +88,8 @@ export class Journal {
     this.current = this.steps.length + 1;
     const before = this.sandbox.read(address, bytes.length);
     // Recorded before writing: whether or not a failing write changed anything, undoing restores `before`.
-    this.record({ action: 'write', stage, address, size: bytes.length, before, after: bytes.slice(), atomic }, explanation);
+    this.recorded({ step: this.steps.length + 1, action: 'write', stage, address, size: bytes.length, before, after: bytes.slice(), atomic,
+      explanation: typeof explanation === 'string' ? explanation : '' }, explanation);
     this.sandbox.write(address, bytes);
   }
 

@@ -147,7 +147,19 @@ async function refusalOf<T>(prepare: () => Promise<T>): Promise<T | RefusedTrans
   }
 }
 
-export const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether `bytes` are what the module was loaded with at `address`. */
+function asLoaded(module: GuestModule, address: number, bytes: Uint8Array): boolean {
+  const start = address - module.base;
+  if (start < 0 || start + bytes.length > module.code.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== module.code[start + i]) return false;
+  return true;
+}
 
 /** Parses, links, places and plans `imageBytes`, and checks the safe point. Writes nothing. */
 export function prepareApply(context: PreparationContext, imageBytes: Uint8Array): Promise<PreparedApply | RefusedTransaction | WaitingTransaction> {
@@ -231,8 +243,8 @@ async function prepare(context: PreparationContext, imageBytes: Uint8Array): Pro
     const now = readIfMapped(sandbox, regions, w.address, w.bytes.length);
     const where = () => `${hex(w.address)} (${context.symbolize(w.address)})`;
     if (!now) refuse('memory-changed', `${where()} is no longer mapped; nothing was written`);
-    const expected = original(module, w.address, w.bytes.length).map((b, i) => base.get(w.address + i)?.byte ?? b);
-    if (!equalBytes(now, expected)) {
+    const expected = base.size === 0 ? undefined : original(module, w.address, w.bytes.length).map((b, i) => base.get(w.address + i)?.byte ?? b);
+    if (expected ? !equalBytes(now, expected) : !asLoaded(module, w.address, now)) {
       refuse('memory-changed', `${where()} does not hold the bytes ${active ? `patch ${active.sequence} left there` :
         `${module.name} was loaded with`}; it was changed since, and nothing was written`);
     }
@@ -436,11 +448,24 @@ const MAX_PADDING = 32;
  */
 function paddingBefore({ module }: LoadedModule, fn: ModuleSymbol): Uint8Array {
   if (module.arch !== 'x64') return new Uint8Array(0);
-  const fill = module.fill?.find((r) => r.address < fn.address && r.address + r.size === fn.address);
+  const fill = fillEnding(module).get(fn.address);
   if (!fill) return new Uint8Array(0);
   let start = fn.address;
   while (start > fill.address && fn.address - start < MAX_PADDING && [0xcc, 0x90].includes(module.code[start - 1 - module.base]!)) start--;
   return original(module, start, fn.address - start);
+}
+
+const fillEnds = new WeakMap<GuestModule, Map<number, { address: number; size: number }>>();
+
+/** The module's fill ranges by the address they end at. */
+function fillEnding(module: GuestModule): Map<number, { address: number; size: number }> {
+  let ends = fillEnds.get(module);
+  if (!ends) {
+    ends = new Map();
+    for (const r of module.fill ?? []) if (r.size > 0 && !ends.has(r.address + r.size)) ends.set(r.address + r.size, r);
+    fillEnds.set(module, ends);
+  }
+  return ends;
 }
 
 /** A plan may write only the function's entry and padding, and its own trampoline area. */
@@ -463,7 +488,7 @@ function checkPlan(context: PreparationContext, module: GuestModule, fn: ModuleS
       }
     } else if (step.address < fn.address - padding || end > fn.address + fn.size) {
       bad(`writes ${hex(step.address)}..${hex(end)}, outside the function and its padding`);
-    } else if (!equalBytes(step.before, original(module, step.address, step.before.length))) {
+    } else if (!asLoaded(module, step.address, step.before)) {
       bad(`expects other bytes at ${hex(step.address)} than the module was loaded with`);
     }
   }
