@@ -32,7 +32,10 @@ export function planRedirectFactsWith(engine: Engine, request: RedirectRequest):
   const call = planArguments(request);
   const x64 = request.arch === 'x64';
   engine.input(call.input.length).set(call.input);
-  const record = (x64 ? engine.exports.x64PlanRecord : engine.exports.arm64PlanRecord)(...call.exportArguments);
+  // The facts do not depend on the function's name (only sentences say it): the record is asked without it.
+  const [paddingLength, functionLength, address, , replacement, mode, hasTrampoline, trampoline, options] = call.exportArguments;
+  const record = (x64 ? engine.exports.x64PlanRecord : engine.exports.arm64PlanRecord)(paddingLength, functionLength, address, '',
+    replacement, mode, hasTrampoline, trampoline, options);
   const memory = engine.memory();
   if (memory.view.getUint8(record + PLAN_OK) === 0) return decodePlanResult(sentences(engine, x64, call));
   return { ok: true, plan: readPlanRecord(memory, record, request.arch, request.mode === 'hook' ? 'hook' : 'replace', { engine, x64, call }) };

@@ -23,7 +23,8 @@ import { linkPatch } from './link.ts';
 import { type PatchImage, parsePatchImageWith } from './patch-image.ts';
 import { type Placement, choosePlacement } from './placement.ts';
 import type { PlanResult, PlanStep, RedirectPlan, RedirectRequest } from './plan.ts';
-import { explainPlan } from './plan-record.ts';
+import { explainPlan, planRedirectFactsWith } from './plan-record.ts';
+import { planRedirectFacts } from './redirect.ts';
 import { type GuestThread, type Hazard, describeUnsafeThread, findUnsafeThread } from './safe-point.ts';
 import type { RefusedTransaction, TransactionRefusalCode, WaitingTransaction } from './transaction-result.ts';
 
@@ -220,7 +221,8 @@ async function prepare(context: PreparationContext, imageBytes: Uint8Array): Pro
       padding, replacement: layout.code + redirect.newOffset, mode: redirect.mode,
       ...(trampoline !== undefined ? { trampolineAddress: trampoline } : {}),
     };
-    const result = await context.planner(request);
+    // The engine's own planner is called directly: a thousand plans need not wait a thousand times.
+    const result = context.planner === planRedirectFacts ? planRedirectFactsWith(context.engine, request) : await context.planner(request);
     if (!result.ok) {
       refuse('plan-refused', `${module.name}!${fn.name} cannot be redirected: ${result.refusal.message}`, { refusal: result.refusal });
     }
