@@ -29,6 +29,7 @@ import { Prot } from '../../sandbox/sandbox.ts';
 import type { GuestThreadRecord } from '../../sandbox/threads.ts';
 import type { Engine } from './engine.ts';
 import type { JournalStep } from './journal.ts';
+import { explainPlan } from './plan-record.ts';
 import { parsePatchImageWith } from './patch-image.ts';
 import { choosePlacement } from './placement.ts';
 import type { RedirectPlan } from './plan.ts';
@@ -176,7 +177,7 @@ export class ConsistencyModels {
         return refused('fixup-impossible', `${where}, and the redirect is in replace mode: no trampoline holds a copy of the ` +
           'displaced instructions, so there is no equivalent instruction to move the thread to (a hook-mode redirect has one)');
       }
-      const moved = plan.displaced.find((d) => d.address === thread.pc);
+      const moved = explainPlan(plan).displaced.find((d) => d.address === thread.pc);
       if (moved?.relocatedAddress === undefined) {
         return refused('fixup-impossible', `${where}, not at the start of an instruction the trampoline holds a copy of`);
       }
@@ -257,7 +258,8 @@ export class ConsistencyModels {
       const own = request.mode === 'replace' ? dispatcher + DISPATCHER_BYTES : request.trampolineAddress!;
       const result = await context.planner({ ...request, replacement: dispatcher, mode: 'hook', trampolineAddress: own });
       if (!result.ok) return result;
-      const plan = result.plan;
+      // The plan is copied below: its sentences first (a plan from the engine's record has them made on demand).
+      const plan = explainPlan(result.plan);
       const fn = targets[i]!;
       dispatches[i] = { fn: `${loaded.module.name}!${fn.name}`, start: fn.address, end: fn.address + fn.size, dispatcher,
         trampoline: plan.trampoline!.address, replacement: request.replacement };

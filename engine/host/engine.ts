@@ -37,6 +37,15 @@ export class Engine {
     return UTF16.decode(new Uint8Array(buffer, address, length));
   }
 
+  private views: { buffer: ArrayBuffer; view: DataView; bytes: Uint8Array } | undefined;
+
+  /** The whole of engine memory as a DataView and as bytes (valid until the next call into the engine). */
+  memory(): { view: DataView; bytes: Uint8Array } {
+    const buffer = this.exports.memory.buffer;
+    if (this.views?.buffer !== buffer) this.views = { buffer, view: new DataView(buffer), bytes: new Uint8Array(buffer) };
+    return this.views;
+  }
+
   /** `size` bytes of engine memory at `address` (a view; valid until the next call into the engine). */
   view(address: number, size: number): Uint8Array {
     return new Uint8Array(this.exports.memory.buffer, address, size);

@@ -33,10 +33,15 @@ export interface JournalStep {
   explanation: string;
 }
 
+/** A step's explanation, or what makes it when the steps are asked for with their explanations (Journal#explained). */
+export type Explanation = string | (() => string);
+
 const EMPTY = new Uint8Array(0);
 
 export class Journal {
   readonly steps: JournalStep[] = [];
+  /** Steps whose explanation is made when first asked for (explained), and what makes it. */
+  private readonly untold: [JournalStep, () => string][] = [];
   /** The number of the step being made: the last one recorded, or the next when it failed before it could be. */
   current = 0;
   /** Every region as it was before the first step, to check an undo against. */
@@ -46,15 +51,25 @@ export class Journal {
     this.regionsBefore = sortedRegions(sandbox);
   }
 
-  private record(step: Omit<JournalStep, 'step'>): JournalStep {
-    const entry = { step: this.steps.length + 1, ...step };
-    this.steps.push(entry);
-    return entry;
+  private record(step: Omit<JournalStep, 'step' | 'explanation'>, explanation: Explanation): void {
+    this.recorded({ step: this.steps.length + 1, ...step, explanation: typeof explanation === 'string' ? explanation : '' }, explanation);
   }
 
-  note(stage: StepStage, explanation: string, address = 0): void {
+  private recorded(entry: JournalStep, explanation: Explanation): void {
+    if (typeof explanation !== 'string') this.untold.push([entry, explanation]);
+    this.steps.push(entry);
+  }
+
+  /** Every step, each explanation made (those given as a function are made once, here). */
+  explained(): JournalStep[] {
+    for (const [entry, explain] of this.untold) entry.explanation = explain();
+    this.untold.length = 0;
+    return this.steps;
+  }
+
+  note(stage: StepStage, explanation: Explanation, address = 0): void {
     this.current = this.steps.length + 1;
-    this.record({ action: 'note', stage, address, size: 0, before: EMPTY, after: EMPTY, explanation });
+    this.record({ action: 'note', stage, address, size: 0, before: EMPTY, after: EMPTY }, explanation);
   }
 
   /** Maps `size` bytes and writes `contents` at their start. The range must be free. */
@@ -64,16 +79,17 @@ export class Journal {
       throw new Error(`cannot map ${range(address, size)}: memory there is mapped already`);
     }
     // Recorded before mapping: the range was free, so whatever is mapped there on undo is this step's.
-    this.record({ action: 'map', stage, address, size, prot, before: EMPTY, after: contents.slice(), explanation });
+    this.record({ action: 'map', stage, address, size, prot, before: EMPTY, after: contents.slice() }, explanation);
     this.sandbox.map(address, size, prot);
     if (contents.length > 0) this.sandbox.write(address, contents);
   }
 
-  write(address: number, bytes: Uint8Array, stage: StepStage, explanation: string, atomic = false): void {
+  write(address: number, bytes: Uint8Array, stage: StepStage, explanation: Explanation, atomic = false): void {
     this.current = this.steps.length + 1;
     const before = this.sandbox.read(address, bytes.length);
     // Recorded before writing: whether or not a failing write changed anything, undoing restores `before`.
-    this.record({ action: 'write', stage, address, size: bytes.length, before, after: bytes.slice(), atomic, explanation });
+    this.recorded({ step: this.steps.length + 1, action: 'write', stage, address, size: bytes.length, before, after: bytes.slice(), atomic,
+      explanation: typeof explanation === 'string' ? explanation : '' }, explanation);
     this.sandbox.write(address, bytes);
   }
 
@@ -83,7 +99,7 @@ export class Journal {
     if (!region) throw new Error(`cannot unmap ${range(address, size)}: it is not one mapped region`);
     const contents = this.sandbox.read(address, size);
     // Recorded before unmapping, with the contents and protection to map back.
-    this.record({ action: 'unmap', stage, address, size, prot: region.prot, before: contents, after: EMPTY, explanation });
+    this.record({ action: 'unmap', stage, address, size, prot: region.prot, before: contents, after: EMPTY }, explanation);
     this.sandbox.unmap(address, size);
   }
 

@@ -126,17 +126,29 @@ export function decodeEngineJson<T>(json: string): T {
  * for a function that cannot be redirected: the answer is then a refusal with a reason.
  */
 export function planRedirectWith(engine: Engine, request: RedirectRequest): PlanResult {
+  const args = planArguments(request);
+  engine.input(args.input.length).set(args.input);
+  const plan = request.arch === 'x64' ? engine.exports.x64PlanRedirect : engine.exports.arm64PlanRedirect;
+  return decodePlanResult(engine.string(plan(...args.exportArguments)));
+}
+
+/** A request as the plan exports take it: the input buffer's bytes (padding, then the function), then the arguments. */
+export function planArguments(request: RedirectRequest): {
+  input: Uint8Array;
+  exportArguments: [number, number, bigint, string, bigint, number, boolean, bigint, number];
+} {
   const padding = request.padding ?? new Uint8Array(0);
   const { bytes } = request.target;
-  const input = engine.input(padding.length + bytes.length);
+  const input = new Uint8Array(padding.length + bytes.length);
   input.set(padding, 0);
   input.set(bytes, padding.length);
-  const plan = request.arch === 'x64' ? engine.exports.x64PlanRedirect : engine.exports.arm64PlanRedirect;
-  const answer = plan(padding.length, bytes.length, BigInt(request.target.address), request.target.name ?? '',
-    BigInt(request.replacement), request.mode === 'hook' ? RedirectModeCode.Hook : RedirectModeCode.Replace,
-    request.trampolineAddress !== undefined, BigInt(request.trampolineAddress ?? 0),
-    request.landingPads === 'overwrite' ? PadOption.Overwrite : request.landingPads === 'strict' ? PadOption.Strict : 0);
-  return decodePlanResult(engine.string(answer));
+  return {
+    input,
+    exportArguments: [padding.length, bytes.length, BigInt(request.target.address), request.target.name ?? '',
+      BigInt(request.replacement), request.mode === 'hook' ? RedirectModeCode.Hook : RedirectModeCode.Replace,
+      request.trampolineAddress !== undefined, BigInt(request.trampolineAddress ?? 0),
+      request.landingPads === 'overwrite' ? PadOption.Overwrite : request.landingPads === 'strict' ? PadOption.Strict : 0],
+  };
 }
 
 /**

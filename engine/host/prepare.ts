@@ -18,11 +18,13 @@ import { moduleIdentity } from '../../core/identity.ts';
 import type { GuestModule, ModuleSymbol } from '../../core/module.ts';
 import type { MemoryRegion, Sandbox } from '../../sandbox/sandbox.ts';
 import type { Engine } from './engine.ts';
-import { type JournalStep, type StepStage, mappedParts, protName, range } from './journal.ts';
+import { type Explanation, type JournalStep, type StepStage, mappedParts, protName, range } from './journal.ts';
 import { linkPatch } from './link.ts';
 import { type PatchImage, parsePatchImageWith } from './patch-image.ts';
 import { type Placement, choosePlacement } from './placement.ts';
 import type { PlanResult, PlanStep, RedirectPlan, RedirectRequest } from './plan.ts';
+import { explainPlan, planRedirectFactsWith } from './plan-record.ts';
+import { planRedirectFacts } from './redirect.ts';
 import { type GuestThread, type Hazard, describeUnsafeThread, findUnsafeThread } from './safe-point.ts';
 import type { RefusedTransaction, TransactionRefusalCode, WaitingTransaction } from './transaction-result.ts';
 
@@ -57,8 +59,17 @@ export interface BaseWrite {
   bytes: Uint8Array;
   stage: StepStage;
   atomic: boolean;
-  explanation: string;
+  /** A plan step's explanation is made when the journal's explanations are asked for. */
+  explanation: Explanation;
   fn: ModuleSymbol;
+}
+
+/** What makes the explanation of a plan's step: the plan's sentences, asked of the engine once (explainPlan). */
+export function stepExplanation(plan: RedirectPlan, step: PlanStep): () => string {
+  return () => {
+    explainPlan(plan);
+    return step.explanation;
+  };
 }
 
 /** What the preparation reads: the hotpatcher's state, never changed here. */
@@ -101,7 +112,7 @@ export interface PreparedApply {
   baseRefAddresses: number[];
   plans: RedirectPlan[];
   /** Every plan's steps in plan order: trampolines, then padding and entry jumps, then cache maintenance. */
-  planSteps: { step: PlanStep; write?: BaseWrite }[];
+  planSteps: { step: PlanStep; plan: RedirectPlan; write?: BaseWrite }[];
   /** Base code the active patch changed that this one does not: its original bytes go back. */
   restores: BaseWrite[];
   /** The base writes and restores whose bytes differ from what memory holds now. */
@@ -137,7 +148,19 @@ async function refusalOf<T>(prepare: () => Promise<T>): Promise<T | RefusedTrans
   }
 }
 
-export const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether `bytes` are what the module was loaded with at `address`. */
+function asLoaded(module: GuestModule, address: number, bytes: Uint8Array): boolean {
+  const start = address - module.base;
+  if (start < 0 || start + bytes.length > module.code.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== module.code[start + i]) return false;
+  return true;
+}
 
 /** Parses, links, places and plans `imageBytes`, and checks the safe point. Writes nothing. */
 export function prepareApply(context: PreparationContext, imageBytes: Uint8Array): Promise<PreparedApply | RefusedTransaction | WaitingTransaction> {
@@ -198,7 +221,8 @@ async function prepare(context: PreparationContext, imageBytes: Uint8Array): Pro
       padding, replacement: layout.code + redirect.newOffset, mode: redirect.mode,
       ...(trampoline !== undefined ? { trampolineAddress: trampoline } : {}),
     };
-    const result = await context.planner(request);
+    // The engine's own planner is called directly: a thousand plans need not wait a thousand times.
+    const result = context.planner === planRedirectFacts ? planRedirectFactsWith(context.engine, request) : await context.planner(request);
     if (!result.ok) {
       refuse('plan-refused', `${module.name}!${fn.name} cannot be redirected: ${result.refusal.message}`, { refusal: result.refusal });
     }
@@ -206,10 +230,10 @@ async function prepare(context: PreparationContext, imageBytes: Uint8Array): Pro
     checkPlan(context, module, fn, padding.length, plan, request, trampoline);
     plans.push(plan);
     for (const step of plan.steps) {
-      if (step.kind !== 'padding-jump' && step.kind !== 'entry-jump') { planSteps.push({ step }); continue; }
-      const write = { address: step.address, bytes: step.after, stage: step.kind, atomic: step.atomic, explanation: step.explanation, fn };
+      if (step.kind !== 'padding-jump' && step.kind !== 'entry-jump') { planSteps.push({ step, plan }); continue; }
+      const write = { address: step.address, bytes: step.after, stage: step.kind, atomic: step.atomic, explanation: stepExplanation(plan, step), fn };
       baseWrites.push(write);
-      planSteps.push({ step, write });
+      planSteps.push({ step, plan, write });
     }
   }
   const touched = baseWrites.map((w) => ({ address: w.address, length: w.bytes.length }));
@@ -219,11 +243,11 @@ async function prepare(context: PreparationContext, imageBytes: Uint8Array): Pro
   const changing = [...baseWrites, ...restores].filter((w) => {
     // The plans were made for the bytes the module was loaded with, or the active patch left there.
     const now = readIfMapped(sandbox, regions, w.address, w.bytes.length);
-    const where = `${hex(w.address)} (${context.symbolize(w.address)})`;
-    if (!now) refuse('memory-changed', `${where} is no longer mapped; nothing was written`);
-    const expected = original(module, w.address, w.bytes.length).map((b, i) => base.get(w.address + i)?.byte ?? b);
-    if (!equalBytes(now, expected)) {
-      refuse('memory-changed', `${where} does not hold the bytes ${active ? `patch ${active.sequence} left there` :
+    const where = () => `${hex(w.address)} (${context.symbolize(w.address)})`;
+    if (!now) refuse('memory-changed', `${where()} is no longer mapped; nothing was written`);
+    const expected = base.size === 0 ? undefined : original(module, w.address, w.bytes.length).map((b, i) => base.get(w.address + i)?.byte ?? b);
+    if (expected ? !equalBytes(now, expected) : !asLoaded(module, w.address, now)) {
+      refuse('memory-changed', `${where()} does not hold the bytes ${active ? `patch ${active.sequence} left there` :
         `${module.name} was loaded with`}; it was changed since, and nothing was written`);
     }
     return !equalBytes(now, w.bytes);
@@ -426,11 +450,24 @@ const MAX_PADDING = 32;
  */
 function paddingBefore({ module }: LoadedModule, fn: ModuleSymbol): Uint8Array {
   if (module.arch !== 'x64') return new Uint8Array(0);
-  const fill = module.fill?.find((r) => r.address < fn.address && r.address + r.size === fn.address);
+  const fill = fillEnding(module).get(fn.address);
   if (!fill) return new Uint8Array(0);
   let start = fn.address;
   while (start > fill.address && fn.address - start < MAX_PADDING && [0xcc, 0x90].includes(module.code[start - 1 - module.base]!)) start--;
   return original(module, start, fn.address - start);
+}
+
+const fillEnds = new WeakMap<GuestModule, Map<number, { address: number; size: number }>>();
+
+/** The module's fill ranges by the address they end at. */
+function fillEnding(module: GuestModule): Map<number, { address: number; size: number }> {
+  let ends = fillEnds.get(module);
+  if (!ends) {
+    ends = new Map();
+    for (const r of module.fill ?? []) if (r.size > 0 && !ends.has(r.address + r.size)) ends.set(r.address + r.size, r);
+    fillEnds.set(module, ends);
+  }
+  return ends;
 }
 
 /** A plan may write only the function's entry and padding, and its own trampoline area. */
@@ -453,7 +490,7 @@ function checkPlan(context: PreparationContext, module: GuestModule, fn: ModuleS
       }
     } else if (step.address < fn.address - padding || end > fn.address + fn.size) {
       bad(`writes ${hex(step.address)}..${hex(end)}, outside the function and its padding`);
-    } else if (!equalBytes(step.before, original(module, step.address, step.before.length))) {
+    } else if (!asLoaded(module, step.address, step.before)) {
       bad(`expects other bytes at ${hex(step.address)} than the module was loaded with`);
     }
   }

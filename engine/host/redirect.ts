@@ -1,7 +1,9 @@
 // One entry point for redirect plans on either architecture.
 import type { Arch } from '../../core/arch.ts';
 import { arm64TrampolineMaxSize, planArm64Redirect } from './arm64.ts';
+import { loadEngine } from './engine.ts';
 import type { PlanResult, RedirectRequest } from './plan.ts';
+import { planRedirectFactsWith } from './plan-record.ts';
 import { planX64Redirect, x64TrampolineMaxSize } from './x64.ts';
 
 /**
@@ -13,6 +15,15 @@ export async function planRedirect(request: RedirectRequest): Promise<PlanResult
     case 'arm64': return planArm64Redirect(request);
     case 'x64': return planX64Redirect(request);
   }
+}
+
+/**
+ * planRedirect without the plan's sentences, which explainPlan asks the engine for when they are
+ * wanted (a refusal has its message). What a transaction plans with: most of its plans' sentences
+ * are never read.
+ */
+export async function planRedirectFacts(request: RedirectRequest): Promise<PlanResult> {
+  return planRedirectFactsWith(await loadEngine(), request);
 }
 
 /**

@@ -20,9 +20,10 @@ import { type Engine, loadEngine } from './engine.ts';
 import { Journal } from './journal.ts';
 import {
   type ActivePatch, type LoadedModule, type Planner, type PreparationContext, type PreparedApply, type PreparedRollback,
-  loadedModule, ownedBy, prepareApply, prepareRollback,
+  loadedModule, ownedBy, prepareApply, prepareRollback, stepExplanation,
 } from './prepare.ts';
-import { planRedirect, trampolineSizeBound } from './redirect.ts';
+import { planRedirectFacts, trampolineSizeBound } from './redirect.ts';
+import { explainPlans } from './plan-record.ts';
 import { type GuestThread, currentThread } from './safe-point.ts';
 import { type ConsistencyHost, ConsistencyModels, type TransactionOptions } from './consistency.ts';
 import type { GuestProcess } from '../../sandbox/process.ts';
@@ -91,7 +92,7 @@ export class Hotpatcher {
   /** A hotpatcher for the modules loaded in `sandbox` (their identities are computed once, here). */
   static async create(sandbox: Sandbox, modules: readonly GuestModule[], options: HotpatcherOptions = {}): Promise<Hotpatcher> {
     const loaded = await Promise.all(modules.map(loadedModule));
-    const planner = options.planner ?? planRedirect;
+    const planner = options.planner ?? planRedirectFacts;
     const trampolineSize = options.trampolineSize ?? await trampolineSizeBound(sandbox.arch);
     return new Hotpatcher(sandbox, await loadEngine(), loaded, { planner, trampolineSize }, options.threads, options.process);
   }
@@ -158,13 +159,14 @@ export class Hotpatcher {
         journal.write(layout.data + redirect.slot, u64le(trampoline), 'slot',
           `${slotName(redirect.slot)} = trampoline ${hex(trampoline)}: the new code calls the original ${redirect.base} through it`);
       });
-      for (const { step, write } of planSteps) {
+      // The plans' sentences are asked of the engine when the steps' explanations are read, not here.
+      for (const { step, plan, write } of planSteps) {
         if (write) {
           if (changing.has(write)) journal.write(write.address, write.bytes, write.stage, write.explanation, write.atomic);
         } else if (step.kind === 'trampoline') {
-          journal.write(step.address, step.after, 'trampoline', step.explanation);
+          journal.write(step.address, step.after, 'trampoline', stepExplanation(plan, step));
         } else {
-          journal.note('flush-icache', step.explanation, step.address);
+          journal.note('flush-icache', stepExplanation(plan, step), step.address);
         }
       }
       for (const w of restores) {
@@ -187,7 +189,9 @@ export class Hotpatcher {
     });
     return {
       status: 'applied', action: 'apply', module: module.name, sequence: image.sequence, previous: active?.sequence ?? null,
-      steps: journal.steps, plans,
+      // Read with their sentences: the plans' and steps' sentences are asked of the engine when first read.
+      get steps() { return journal.explained(); },
+      get plans() { return explainPlans(plans); },
       ...(layout.placement ? { placement: { code: layout.code, data: layout.data, trampolines: layout.trampolines, size: layout.total,
         withinShortReach: layout.placement.withinShortReach } } : {}),
     };

@@ -7,7 +7,7 @@ import {
   Arm64WriterForm, DECODE_RECORD_SIZE, RECORD_CHECKED, RECORD_COND, RECORD_FLAGS, RECORD_FORM, RECORD_GROUP, RECORD_REG,
   RECORD_TARGET, RECORD_WIDE,
 } from './interface';
-import { planArm64Redirect } from './planner';
+import { planArm64Record, planArm64Redirect } from './planner';
 import { ARM64_TRAMPOLINE_MAX_SIZE } from './relocator';
 import { Arm64Writer } from './writer';
 
@@ -43,6 +43,19 @@ export function arm64PlanRedirect(
 ): usize {
   return answer(planArm64Redirect(redirectRequest(paddingLength, functionLength, address, name, replacement, mode,
     hasTrampoline, trampoline, options), ARM64_TRAMPOLINE_MAX_SIZE));
+}
+
+/**
+ * arm64PlanRedirect's plan as a binary record (common/plan-record.ts), without its sentences:
+ * answers the record's address, valid until the next plan. The host asks arm64PlanRedirect for the
+ * sentences when they are read.
+ */
+export function arm64PlanRecord(
+  paddingLength: i32, functionLength: i32, address: u64, name: string, replacement: u64, mode: i32,
+  hasTrampoline: bool, trampoline: u64, options: i32,
+): usize {
+  return planArm64Record(redirectRequest(paddingLength, functionLength, address, name, replacement, mode,
+    hasTrampoline, trampoline, options), ARM64_TRAMPOLINE_MAX_SIZE);
 }
 
 /** The largest trampoline an ARM64 hook plan can need, in bytes: reserve this much before planning. */

@@ -18,8 +18,9 @@ import { hex, hexWord } from '../common/hex';
 import { JsonWriter } from '../common/json';
 import { RedirectMode } from '../common/interface';
 import {
-  RedirectRequest, Refusal, copyOut, refusalJson, writeDisplaced, writeStep, writeTrampoline,
+  PlanRecordWriter, RedirectRequest, Refusal, copyOut, refusalJson, refusalRecord, writeDisplaced, writeStep, writeTrampoline,
 } from '../common/plan';
+import { PlanStepKind } from '../common/plan-record';
 import { Arm64Instruction, decode } from './decoder';
 import { endsFlow, formName, isImmediateBranch, isLiteralLoad, literalSize } from './forms';
 import { Form } from './interface';
@@ -52,6 +53,14 @@ export function planArm64Redirect(request: RedirectRequest, trampolineMaxSize: i
   const refusal = planner.plan();
   if (refusal != null) return refusalJson(refusal);
   return planner.json();
+}
+
+/** The plan as a binary record (common/plan-record.ts), without its sentences; answers its address. */
+export function planArm64Record(request: RedirectRequest, trampolineMaxSize: i32): usize {
+  const planner = new Planner(request, trampolineMaxSize);
+  const refusal = planner.plan();
+  if (refusal != null) return refusalRecord(refusal);
+  return planner.record();
 }
 
 class Planner {
@@ -347,6 +356,45 @@ class Planner {
     return this.stubAddress != 0 && this.stubAddress == this.stubInTrampoline();
   }
 
+  /** The trampoline's bytes: the relocated instructions, then the stub when it shares their memory. */
+  private trampolineBytes(relocation: Relocation): Uint8Array {
+    if (!this.stubInTrampolineArea) return relocation.bytes;
+    const w = new Arm64Writer(this.request.trampoline);
+    w.putBytes(relocation.bytes);
+    while (w.size < TRAMPOLINE_STUB_OFFSET) w.putWord(0); // UDF: never executed
+    w.putBytes(this.stubBytes);
+    return w.toBytes();
+  }
+
+  /** The plan's facts as a binary record: the same fields and steps as json(), without the sentences. */
+  record(): usize {
+    const r = this.request;
+    const w = new PlanRecordWriter(true);
+    w.head(r.address, r.replacement, this.site, this.overwritten);
+    const relocation = this.relocation;
+    let trampolineBytes = new Uint8Array(0);
+    if (relocation != null) {
+      trampolineBytes = this.trampolineBytes(relocation);
+      w.trampoline(r.trampoline, trampolineBytes);
+    }
+    for (let i = 0; i < this.displacedCount; i++) {
+      w.displacedInstruction(this.words[this.firstDisplaced + i].address, 4, relocation != null ? relocation.instructions[i] : null);
+    }
+    if (relocation != null) {
+      w.step(PlanStepKind.Trampoline, r.trampoline, 0, trampolineBytes, false);
+      w.flush(r.trampoline, trampolineBytes.length);
+    }
+    if (this.form == EntryForm.PaddingStub) {
+      const length = this.stubBytes.length;
+      w.step(PlanStepKind.PaddingJump, this.stubAddress, this.functionStart - usize(r.address - this.stubAddress), this.stubBytes, false);
+      w.flush(this.stubAddress, length);
+    }
+    const before = this.functionStart + usize(this.firstDisplaced << 2);
+    w.step(PlanStepKind.EntryJump, this.site, before, this.entryBytes, !(this.form == EntryForm.FarJump || this.form == EntryForm.InPlace));
+    w.flush(this.site, this.overwritten);
+    return w.finish();
+  }
+
   /** The plan as JSON (PlanResult with ok: true). */
   json(): string {
     const r = this.request;
@@ -360,17 +408,7 @@ class Planner {
     j.key('overwritten').beginObject().key('address').hex(this.site).key('length').int(this.overwritten).endObject();
 
     const relocation = this.relocation;
-    let trampolineBytes = new Uint8Array(0);
-    if (relocation != null) {
-      trampolineBytes = relocation.bytes;
-      if (this.stubInTrampolineArea) {
-        const w = new Arm64Writer(r.trampoline);
-        w.putBytes(relocation.bytes);
-        while (w.size < TRAMPOLINE_STUB_OFFSET) w.putWord(0); // UDF: never executed
-        w.putBytes(this.stubBytes);
-        trampolineBytes = w.toBytes();
-      }
-    }
+    const trampolineBytes = relocation != null ? this.trampolineBytes(relocation) : new Uint8Array(0);
     j.key('displaced').beginArray();
     for (let i = 0; i < this.displacedCount; i++) {
       writeDisplaced(j, this.words[this.firstDisplaced + i].address, 4, relocation != null ? relocation.instructions[i] : null);

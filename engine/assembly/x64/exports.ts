@@ -11,7 +11,7 @@ import {
   WINDOW_DISP_OFFSET, WINDOW_FLOW, WINDOW_IMM_SIZE, WINDOW_LENGTH, WINDOW_RECORD_SIZE, WINDOW_REL_SIZE,
   WINDOW_RIP_RELATIVE, WINDOW_TARGET, X64Fact, X64WriterForm,
 } from './interface';
-import { X64_TRAMPOLINE_MAX_SIZE, planX64Redirect } from './planner';
+import { X64_TRAMPOLINE_MAX_SIZE, planX64Record, planX64Redirect } from './planner';
 import { X64Writer } from './writer';
 
 /**
@@ -47,6 +47,19 @@ export function x64PlanRedirect(
 ): usize {
   return answer(planX64Redirect(redirectRequest(paddingLength, functionLength, address, name, replacement, mode,
     hasTrampoline, trampoline, options)));
+}
+
+/**
+ * x64PlanRedirect's plan as a binary record (common/plan-record.ts), without its sentences: answers
+ * the record's address, valid until the next plan. The host asks x64PlanRedirect for the sentences
+ * when they are read.
+ */
+export function x64PlanRecord(
+  paddingLength: i32, functionLength: i32, address: u64, name: string, replacement: u64, mode: i32,
+  hasTrampoline: bool, trampoline: u64, options: i32,
+): usize {
+  return planX64Record(redirectRequest(paddingLength, functionLength, address, name, replacement, mode,
+    hasTrampoline, trampoline, options));
 }
 
 /** The largest trampoline a hook plan can ask for, in bytes. */

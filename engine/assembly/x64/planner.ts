@@ -10,8 +10,9 @@ import { hex, spacedHexAt } from '../common/hex';
 import { RedirectMode } from '../common/interface';
 import { JsonWriter } from '../common/json';
 import {
-  RedirectRequest, Refusal, copyOut, refusalJson, writeDisplaced, writeStep, writeTrampoline,
+  PlanRecordWriter, RedirectRequest, Refusal, copyOut, refusalJson, refusalRecord, writeDisplaced, writeStep, writeTrampoline,
 } from '../common/plan';
+import { PlanStepKind } from '../common/plan-record';
 import { X64Instruction, decodeX64 } from '../../../isa/x64/decoder';
 import { InstructionKind, SourceInstruction } from './facts';
 import { Relocation, Tracking, relocateX64 } from './relocator';
@@ -36,6 +37,15 @@ export function planX64Redirect(request: RedirectRequest): string {
   const planner = new Planner(request);
   const refusal = planner.plan();
   const answer = refusal != null ? refusalJson(refusal) : planner.json();
+  planner.release();
+  return answer;
+}
+
+/** The plan as a binary record (common/plan-record.ts), without its sentences; answers its address. */
+export function planX64Record(request: RedirectRequest): usize {
+  const planner = new Planner(request);
+  const refusal = planner.plan();
+  const answer = refusal != null ? refusalRecord(refusal) : planner.record();
   planner.release();
   return answer;
 }
@@ -304,6 +314,29 @@ class Planner {
     const offset = <i32>(address - r.address);
     const n = min(count, r.functionLength - offset);
     return spacedHexAt(this.functionStart + <usize>offset, n);
+  }
+
+  /** The plan's facts as a binary record: the same fields and steps as json(), without the sentences. */
+  record(): usize {
+    const r = this.request;
+    const w = new PlanRecordWriter(true);
+    w.head(r.address, r.replacement, this.site, this.overwritten);
+    const relocation = this.relocation;
+    if (relocation != null) w.trampoline(r.trampoline, relocation.bytes);
+    for (let i = 0; i < this.displacedCount; i++) {
+      const source = this.instructions[this.first + i];
+      w.displacedInstruction(source.address, source.insn.length, relocation != null ? relocation.instructions[i] : null);
+    }
+    if (relocation != null) w.step(PlanStepKind.Trampoline, r.trampoline, 0, relocation.bytes, false);
+    const entryBefore = this.functionStart + <usize>(this.site - r.address);
+    if (this.form == EntryForm.HotPatch) {
+      const padAddress = r.address - <u64>this.paddingJump.length;
+      w.step(PlanStepKind.PaddingJump, padAddress, this.functionStart - <usize>this.paddingJump.length, this.paddingJump, false);
+      w.step(PlanStepKind.EntryJump, this.site, entryBefore, this.entryBytes, (r.address & 63) != 63);
+    } else {
+      w.step(PlanStepKind.EntryJump, this.site, entryBefore, this.entryBytes, <i32>(this.site & 7) + this.entryBytes.length <= 8);
+    }
+    return w.finish();
   }
 
   /** The plan as JSON (PlanResult with ok: true). */
