@@ -13,6 +13,7 @@ import { guestModule } from '../embed/scenario.ts';
 import { hexToBytes } from '../../../core/hex.ts';
 import { LabCore, type SliceEnd } from './lab-core.ts';
 import { hotApplyEdit } from './hot-edit.ts';
+import { makeScenario } from './scenario-maker.ts';
 import type { LabMessage, LabReply, LabRequest, RunSettings } from './protocol.ts';
 import { sleep, yieldToMessages } from '../worker-pacing.ts';
 
@@ -74,7 +75,7 @@ self.onmessage = (event: MessageEvent<{ id: number; request: LabRequest }>) => {
   }
   // Anything that changes the guest ends a run first; reads (assemble, disassemble) do not.
   const wasRunning = running;
-  if (!['assemble', 'check-patches', 'disassemble', 'watch-memory', 'breakpoints', 'story'].includes(request.type)) stopRunning();
+  if (!['assemble', 'check-patches', 'disassemble', 'watch-memory', 'breakpoints', 'story', 'make-scenario'].includes(request.type)) stopRunning();
   const generation = runGeneration;
   queue = queue.then(() => handle(request, wasRunning, generation)).then(
     (reply) => post({ kind: 'reply', id, reply }),
@@ -126,6 +127,13 @@ async function handle(request: LabRequest, wasRunning: boolean, generation: numb
       if (wasRunning && generation === runGeneration) void runLoop(lastSettings);
       else await publish(true);
       return { type: 'done' };
+    }
+    case 'make-scenario': {
+      await cpuReady;
+      // Capstone decodes what the embed will show (the build's table of a gallery example may lack an edit's bytes).
+      await loadCapstone();
+      const scenario = await makeScenario(request.spec, { cpu: browserCpu, engineFor: engineParts, disassemble: (a, b, at) => disassembleAll(a, b, at) });
+      return { type: 'scenario', scenario };
     }
     case 'pause': case 'warm': return { type: 'done' };
   }
