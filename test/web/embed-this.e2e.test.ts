@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import type { Frame, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { LAPTOP, newContext, PHONE, screenshot, TABLET, type Viewport, watchErrors } from '../../harness/browser/browser.ts';
+import { loadEmbedPage } from '../../harness/browser/embed-load.ts';
+import { embedThisPages } from '../../harness/browser/embed-this-pages.ts';
 import { layoutReport } from '../../harness/browser/layout.ts';
 import { useServedPage } from '../../harness/browser/served-page.ts';
 
@@ -185,5 +187,21 @@ describe('Embed this', () => {
     expect(await play(page, '#demo-embedded')).toBe(storyOutput(nets));
     expect(errors).toEqual([]);
     await context.close();
+  }, 120_000);
+
+  it('keeps a made scenario within the embeds\' budget: under 250 KB gzip for one demo with its snippet, none of the toolchain', async () => {
+    const own = await embedThisPages(served.server.url);
+    try {
+      for (const url of [own.elementUrl, own.iframeUrl]) {
+        const load = await loadEmbedPage(served.browser, url);
+        expect(load.gzipBytes, url).toBeLessThan(250 * 1024);
+        expect(load.resources.filter((r) => /keystone|capstone|monaco/i.test(r.url))).toEqual([]);
+        // Interactive under a second on an idle machine (bench/embed.ts measures it); here only bounded, as tests share the machine.
+        expect(load.interactiveMs).toBeLessThan(10_000);
+        await load.close();
+      }
+    } finally {
+      await own.close();
+    }
   }, 120_000);
 });
