@@ -7,6 +7,7 @@ import { setCapstoneWasmUrl } from '../../../toolchain/capstone.ts';
 import { keystoneAssemble, setKeystoneRunner, WatchedAssembler } from '../../../toolchain/keystone.ts';
 import { browserCpu, prepareBrowserCpu } from './browser-cpu.ts';
 import { engineParts } from './engine-parts.ts';
+import { loadEngine } from '../../../engine/host/engine.ts';
 import { disassembleAll, loadCapstone, useKnownInstructions, whenCapstoneLoads } from './disassembly.ts';
 import { InstructionTable } from '../embed/instruction-table.ts';
 import { guestModule } from '../embed/scenario.ts';
@@ -40,6 +41,8 @@ let running = false;
 let queue: Promise<unknown> = Promise.resolve();
 
 const cpuReady = prepareBrowserCpu();
+// The engine (engine.wasm) compiles while cpu.wasm does, not after it when the program loads.
+void loadEngine().catch(() => undefined);
 
 /**
  * Keystone and Capstone (7 MB between them) load the first time either is needed: an edit, a patch
