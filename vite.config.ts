@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
 import { embedScenarios } from './web/build/embed-scenarios.ts';
+import { docsEmbed } from './web/build/docs-embed.ts';
+import { siteLinks } from './web/build/site-links.ts';
 import { precompress } from './web/build/precompress.ts';
 import { serviceWorkerManifest } from './web/build/service-worker-manifest.ts';
 
@@ -34,7 +36,7 @@ export default defineConfig({
   // Relative addresses: the build works from any path of any static host as it is. A site that wants
   // absolute ones builds with `npm run build:web -- --base /sub/path/` (and serves with the same --base).
   base: './',
-  plugins: [emptyNodeBuiltins(), serviceWorkerManifest(), embedScenarios(), precompress()],
+  plugins: [emptyNodeBuiltins(), serviceWorkerManifest(), embedScenarios(), docsEmbed(), siteLinks(), precompress()],
   worker: { format: 'es', plugins: () => [emptyNodeBuiltins()] },
   build: {
     outDir: '../dist',

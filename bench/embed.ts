@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 import { launchChromium, navigationDuration, servePage } from '../harness/browser/browser.ts';
 import { loadEmbedPage } from '../harness/browser/embed-load.ts';
+import { embedThisPages } from '../harness/browser/embed-this-pages.ts';
 import { figure, median } from './format.ts';
 
 const RUNS = 5;
@@ -38,10 +39,13 @@ export async function embedLoading(): Promise<string[]> {
   const whole = buildFiles().filter((f) => !f.endsWith('sw.js')).reduce((n, f) => n + gzipSync(readFileSync(f)).length, 0);
   const server = await servePage();
   const browser = await launchChromium();
+  const own = await embedThisPages(server.url);
   try {
     const bare: number[] = [];
     const demo: number[] = [];
     const docs: number[] = [];
+    const made: number[] = [];
+    let madeBytes = 0;
     let bytes = 0;
     let heavy = 0;
     for (let run = 0; run < RUNS; run++) {
@@ -51,6 +55,12 @@ export async function embedLoading(): Promise<string[]> {
       bytes = one.gzipBytes;
       heavy += one.resources.filter((r) => /keystone|capstone|monaco/i.test(r.url)).length;
       await one.close();
+      // A scenario made by "Embed this" (the docs page's, made in Node as the build makes it), as its element snippet on a page of its own.
+      const mine = await loadEmbedPage(browser, own.elementUrl);
+      made.push(mine.interactiveMs);
+      madeBytes = mine.gzipBytes;
+      heavy += mine.resources.filter((r) => /keystone|capstone|monaco/i.test(r.url)).length;
+      await mine.close();
       const page = await loadEmbedPage(browser, `${server.url}docs/`, { demos: 3, viewport: { width: 1000, height: 3000 } });
       docs.push(page.interactiveMs);
       await page.close();
@@ -60,11 +70,15 @@ export async function embedLoading(): Promise<string[]> {
     return [
       figure('embed HTML and CSS alone, scripts off (reference)', reference.value, 'ms'),
       figure('embed interactive, one demo (aim: under 1000 ms)', median(demo), 'ms', reference),
+      figure('embed interactive, one demo of a scenario made by "Embed this" (aim: under 1000 ms)', median(made), 'ms', reference),
+      figure('embed transferred, one demo of a scenario made by "Embed this" with its snippet (aim: under 250 KB)', kb(madeBytes), 'KB gzip',
+        { name: 'the whole build', value: kb(whole) }),
       figure('embed docs page, first of three demos interactive', median(docs), 'ms', reference),
       figure('embed transferred, one demo with its worker, CPU and engine (aim: under 250 KB)', kb(bytes), 'KB gzip',
         { name: 'the whole build', value: kb(whole) }),
     ];
   } finally {
+    await own.close();
     await browser.close();
     await server.close();
   }

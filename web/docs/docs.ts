@@ -1,6 +1,24 @@
 // The documentation page's own script: registers <hotpatch-demo>, sizes the iframe demo to the
 // height it reports, and switches the page's theme together with the demos'.
 import '../src/embed/element.ts';
+import { embedSnippets } from '../src/lab/embed-snippet.ts';
+
+/**
+ * The "Embed this" section: the snippet the build made (web/build/docs-embed.ts), shown as text and
+ * put in the page as it is, so the demo there is exactly what a reader would paste.
+ */
+async function showEmbedThis(): Promise<void> {
+  const host = document.querySelector<HTMLElement>('#embed-this-demo');
+  const code = document.querySelector<HTMLElement>('#embed-this-snippet');
+  if (!host || !code) return;
+  const { default: scenario } = await import('virtual:hotpatch-docs-embed');
+  const { element } = await embedSnippets(scenario, new URL('../', location.href).href);
+  code.textContent = element;
+  // The snippet's <script> for the element's code does not run when set this way; this page has loaded it already.
+  host.innerHTML = element;
+  host.querySelector('hotpatch-demo')?.setAttribute('id', 'demo-embedded');
+}
+void showEmbedThis();
 
 const frame = document.querySelector<HTMLIFrameElement>('#demo-frame');
 

@@ -23,6 +23,7 @@ import { HotApply } from './views/hot-apply.ts';
 import { renderRegisters } from './views/registers-view.ts';
 import { RunControls } from './views/run-controls.ts';
 import { CodeLinks } from './views/code-links.ts';
+import type { EmbedDialog } from './views/embed-dialog.ts';
 import { StoryBar, storyOf } from './views/story-bar.ts';
 import { ThreadLanes } from './views/thread-lanes.ts';
 import type { RunSettings, StoryEvent, StoryView } from './lab/protocol.ts';
@@ -337,6 +338,12 @@ export class Playground {
     byId('gallery-toggle').addEventListener('click', () => this.store.updateView({ gallery: !this.store.state.view.gallery }));
     for (const arch of ARCHES) byId(`arch-${arch}`).addEventListener('click', () => this.switchArch(arch));
     byId('share').addEventListener('click', () => void this.copyLink());
+    // Loaded when first asked for: the first visit does not carry it.
+    let embed: EmbedDialog | undefined;
+    byId('embed-this').addEventListener('click', () => void import('./views/embed-dialog.ts').then(({ EmbedDialog }) => {
+      embed ??= new EmbedDialog(this.session, this.store, () => this.snapshot);
+      embed.open();
+    }));
     byId('memory-at').addEventListener('change', () => this.watchSelectedMemory());
   }
 

@@ -2,6 +2,7 @@
 // background. The page is usable (examples, plain editing) before any of them arrive.
 import { byId } from './dom.ts';
 import { reach } from './milestones.ts';
+import { registerServiceWorkerLater } from './register-service-worker.ts';
 import { EXAMPLES, findExample } from './examples/catalog.ts';
 import { Playground, stateForExample } from './app.ts';
 import { DEFAULT_VIEW, type LabState } from './state/lab-state.ts';
@@ -84,9 +85,8 @@ async function boot(): Promise<void> {
   // Let the first paint happen before the downloads start.
   requestAnimationFrame(() => setTimeout(() => playground.startBackgroundLoads(), 0));
   if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-    // After the page's own loads; the page may have finished loading while the state was read.
-    const register = () => navigator.serviceWorker.register('./sw.js').catch(() => { /* offline use is a bonus, never an error */ });
-    if (document.readyState === 'complete') void register(); else addEventListener('load', () => void register(), { once: true });
+    // After the first program has loaded: precaching the build must not slow the first run.
+    registerServiceWorkerLater('./sw.js');
   }
   (window as unknown as { playground: Playground }).playground = playground;
 }

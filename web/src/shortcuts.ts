@@ -6,6 +6,7 @@
 import type { EditorCommand } from './editor/source-editor.ts';
 import type { Monaco } from './editor/monaco-loader.ts';
 import { byId, fill, h } from './dom.ts';
+import { ROW_KEYS } from './views/disassembly-keys.ts';
 
 export type Action = 'run' | 'step' | 'step-over' | 'reset' | 'apply' | 'patch-next' | 'patch-back' | 'hot-apply';
 
@@ -100,6 +101,7 @@ export function showShortcuts(): void {
   fill(byId('shortcuts-list'),
     ...SHORTCUTS.map((s) => row(s.description, s.keys.map(keysLabel))),
     row('In the editor: Tab indents, or moves the focus on (switch)', [isMac() ? 'Ctrl+Shift+M' : 'Ctrl+M']),
+    ...ROW_KEYS.map(([what, keys]) => row(what, keys)),
     row('This list', ['?']));
   if (!dialog.open) dialog.showModal();
 }

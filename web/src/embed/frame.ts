@@ -1,7 +1,9 @@
 // The iframe form: embed/?example=price-tax&arch=x64&theme=dark&parent=https://docs.example.org
-// shows one <hotpatch-demo> and speaks the postMessage API to the page that frames it.
+// shows one <hotpatch-demo> and speaks the postMessage API to the page that frames it. A scenario of
+// the page's own comes in the hash: embed/#scenario=… ("Embed this" in the playground makes it).
 import './element.ts';
 import { connectToParent, trustedOrigins } from './message-bridge.ts';
+import { scenarioFromHash } from './scenario-link.ts';
 
 const params = new URLSearchParams(location.search);
 const demo = document.createElement('hotpatch-demo');
@@ -15,4 +17,18 @@ if (theme === 'light' || theme === 'dark') {
   document.documentElement.style.colorScheme = theme;
 }
 connectToParent(demo, trustedOrigins(location.origin, params.get('parent')));
-document.body.append(demo);
+scenarioFromHash(location.hash).then((json) => {
+  // Inline, as a page writes its own: the demo reads it when it is connected.
+  if (json !== undefined) {
+    const inline = document.createElement('script');
+    inline.type = 'application/json';
+    inline.textContent = json;
+    demo.append(inline);
+  }
+  document.body.append(demo);
+}, (error: unknown) => {
+  const notice = document.createElement('p');
+  notice.setAttribute('role', 'alert');
+  notice.textContent = `This demo cannot be shown: ${error instanceof Error ? error.message : String(error)}.`;
+  document.body.append(notice);
+});

@@ -8,6 +8,8 @@ import type { PatchFile, SourceFile } from '../state/lab-state.ts';
 import type { HotEditView } from './hot-edit.ts';
 import type { Arch } from '../../../core/arch.ts';
 import { bytesToHex } from '../../../core/hex.ts';
+import type { Scenario } from '../embed/scenario.ts';
+import type { ScenarioSpec } from './scenario-maker.ts';
 
 export type ToolchainStatus = { state: 'idle' | 'loading' | 'ready' } | { state: 'failed'; message: string };
 
@@ -117,6 +119,13 @@ export class LabSession {
     const reply = await this.request({ type: 'hot-edit', file, stepwise, settings });
     if (reply.type !== 'hot-edit') throw new Error(`unexpected reply ${reply.type}`);
     return reply.view;
+  }
+
+  /** "Embed this": the scenario of `spec`, assembled, built and disassembled in the worker. */
+  async makeScenario(spec: ScenarioSpec): Promise<Scenario> {
+    const reply = await this.request({ type: 'make-scenario', spec });
+    if (reply.type !== 'scenario') throw new Error(`unexpected reply ${reply.type}`);
+    return reply.scenario;
   }
 
   /** Starts loading the assembler and disassembler, ahead of anything queued. */

@@ -7,12 +7,14 @@ import { setCapstoneWasmUrl } from '../../../toolchain/capstone.ts';
 import { keystoneAssemble, setKeystoneRunner, WatchedAssembler } from '../../../toolchain/keystone.ts';
 import { browserCpu, prepareBrowserCpu } from './browser-cpu.ts';
 import { engineParts } from './engine-parts.ts';
+import { loadEngine } from '../../../engine/host/engine.ts';
 import { disassembleAll, loadCapstone, useKnownInstructions, whenCapstoneLoads } from './disassembly.ts';
 import { InstructionTable } from '../embed/instruction-table.ts';
 import { guestModule } from '../embed/scenario.ts';
 import { hexToBytes } from '../../../core/hex.ts';
 import { LabCore, type SliceEnd } from './lab-core.ts';
 import { hotApplyEdit } from './hot-edit.ts';
+import { makeScenario } from './scenario-maker.ts';
 import type { LabMessage, LabReply, LabRequest, RunSettings } from './protocol.ts';
 import { sleep, yieldToMessages } from '../worker-pacing.ts';
 
@@ -39,6 +41,8 @@ let running = false;
 let queue: Promise<unknown> = Promise.resolve();
 
 const cpuReady = prepareBrowserCpu();
+// The engine (engine.wasm) compiles while cpu.wasm does, not after it when the program loads.
+void loadEngine().catch(() => undefined);
 
 /**
  * Keystone and Capstone (7 MB between them) load the first time either is needed: an edit, a patch
@@ -74,7 +78,7 @@ self.onmessage = (event: MessageEvent<{ id: number; request: LabRequest }>) => {
   }
   // Anything that changes the guest ends a run first; reads (assemble, disassemble) do not.
   const wasRunning = running;
-  if (!['assemble', 'check-patches', 'disassemble', 'watch-memory', 'breakpoints', 'story'].includes(request.type)) stopRunning();
+  if (!['assemble', 'check-patches', 'disassemble', 'watch-memory', 'breakpoints', 'story', 'make-scenario'].includes(request.type)) stopRunning();
   const generation = runGeneration;
   queue = queue.then(() => handle(request, wasRunning, generation)).then(
     (reply) => post({ kind: 'reply', id, reply }),
@@ -126,6 +130,13 @@ async function handle(request: LabRequest, wasRunning: boolean, generation: numb
       if (wasRunning && generation === runGeneration) void runLoop(lastSettings);
       else await publish(true);
       return { type: 'done' };
+    }
+    case 'make-scenario': {
+      await cpuReady;
+      // Capstone decodes what the embed will show (the build's table of a gallery example may lack an edit's bytes).
+      await loadCapstone();
+      const scenario = await makeScenario(request.spec, { cpu: browserCpu, engineFor: engineParts, disassemble: (a, b, at) => disassembleAll(a, b, at) });
+      return { type: 'scenario', scenario };
     }
     case 'pause': case 'warm': return { type: 'done' };
   }

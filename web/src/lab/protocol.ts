@@ -5,7 +5,8 @@ import type { SourceSpan } from '../../../core/module.ts';
 import type { ConsistencyChoice, ConsistencyModel, ExpectedOutcome, PatchMoment } from '../../../core/timeline.ts';
 import type { PatchFile, SourceFile } from '../state/lab-state.ts';
 import type { HotEditView } from './hot-edit.ts';
-import type { ScenarioModule } from '../embed/scenario.ts';
+import type { Scenario, ScenarioModule } from '../embed/scenario.ts';
+import type { ScenarioSpec } from './scenario-maker.ts';
 import type { InstructionRecord } from '../embed/instruction-table.ts';
 
 /**
@@ -337,7 +338,9 @@ export type LabRequest =
   | { type: 'rollback-patch'; module: string; stepwise: boolean; settings: RunSettings }
   | { type: 'hot-edit'; file: SourceFile; stepwise: boolean; settings: RunSettings }
   | { type: 'transaction-step'; to: 'next' | 'back' | 'end' }
-  | { type: 'transition'; action: 'reverse' | 'force' };
+  | { type: 'transition'; action: 'reverse' | 'force' }
+  /** "Embed this": a scenario of the sources, patches and timeline (scenario-maker.ts). */
+  | { type: 'make-scenario'; spec: ScenarioSpec };
 
 export type LabReply =
   | { type: 'assembled'; report: AssembleReport }
@@ -346,6 +349,7 @@ export type LabReply =
   | { type: 'disassembled'; lines: DisassemblyLine[] }
   | { type: 'transaction'; view: TransactionView }
   | { type: 'hot-edit'; view: HotEditView }
+  | { type: 'scenario'; scenario: Scenario }
   | { type: 'done' }
   | { type: 'failed'; message: string };
 

@@ -9,6 +9,7 @@ import { EditorLinks } from '../editor/source-links.ts';
 import type { LabSession } from '../lab/lab-session.ts';
 import type { DisassemblyLine, ModuleSummary, Snapshot } from '../lab/protocol.ts';
 import type { EditorPane } from './editor-pane.ts';
+import { DisassemblyKeys } from './disassembly-keys.ts';
 
 /** A place in the program: an address, and the source line that made it when there is one. */
 interface Place {
@@ -21,6 +22,7 @@ export class CodeLinks {
   private readonly list = byId('disassembly');
   private readonly runToHere = byId<HTMLButtonElement>('run-to-here');
   private readonly editorLinks: EditorLinks;
+  private readonly keys: DisassemblyKeys;
   private readonly breakpoints = new Map<number, Place>();
   private modules: ModuleSummary[] = [];
   private snapshot: Snapshot | undefined;
@@ -45,6 +47,11 @@ export class CodeLinks {
       },
     });
     this.list.addEventListener('click', (event) => this.clicked(event));
+    this.keys = new DisassemblyKeys(this.list, {
+      toggleBreakpoint: (address) => this.toggle({ address, ...this.row(address)?.source }),
+      choose: (address) => this.choose(address),
+      runTo: (address) => { this.choose(address); if (!this.runToHere.disabled) this.runTo(address); },
+    });
     this.runToHere.addEventListener('click', () => { if (this.chosen && !this.runToHere.disabled) this.runTo(this.chosen.address); });
     this.update();
   }
@@ -101,13 +108,17 @@ export class CodeLinks {
     const item = (event.target as Element).closest<HTMLElement>('li[data-address]');
     if (!item) return;
     const address = Number(item.dataset.address);
-    const source = this.row(address)?.source;
-    const place: Place = { address, ...source };
     if ((event.target as Element).closest('.addr')) {
-      this.toggle(place);
+      this.toggle({ address, ...this.row(address)?.source });
       return;
     }
-    this.chosen = place;
+    this.choose(address);
+  }
+
+  /** The row becomes what "Run to here" runs to, and its source line comes into view. */
+  private choose(address: number): void {
+    const source = this.row(address)?.source;
+    this.chosen = { address, ...source };
     this.linked = source;
     if (source) {
       this.editors.showFile(source.file);
@@ -184,6 +195,7 @@ export class CodeLinks {
       addr?.setAttribute('aria-pressed', String(on));
       addr?.setAttribute('aria-label', `Breakpoint at ${hex(address)}`);
     }
+    this.keys.refresh(this.chosen?.address);
   }
 
   private markEditor(): void {

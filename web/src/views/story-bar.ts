@@ -6,6 +6,7 @@ import type { Example } from '../examples/catalog.ts';
 import type { Arch } from '../../../core/arch.ts';
 import type { Snapshot, StoryEvent, StoryView } from '../lab/protocol.ts';
 import { exampleFileName } from '../../../toolchain/example-manifest.ts';
+import './story-bar-phone.css';
 
 /** The example's timeline for an architecture, as the lab plays it (patch files by their names in the lab). */
 export function storyOf(example: Example | undefined, arch: Arch): StoryEvent[] {
