@@ -1,6 +1,6 @@
 // Plays a <hotpatch-demo> to its end in a page, as a reader would with its buttons: run at full
 // speed, and at each moment the demo stops at, apply (or roll back) the patch its timeline has there.
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 
 export interface DemoPlay {
   /** The output panel's text at the end. */
@@ -19,7 +19,7 @@ interface DemoElement {
 }
 
 /** The demo at `selector` must be ready (data-state="ready") within the timeout. */
-export async function playDemo(page: Page, selector: string, timeoutMs = 30_000): Promise<DemoPlay> {
+export async function playDemo(page: Page | Frame, selector: string, timeoutMs = 30_000): Promise<DemoPlay> {
   const demo = page.locator(selector);
   const state = () => demo.evaluate((d) => (d as unknown as DemoElement).dataset.state ?? '');
   const snapshot = () => demo.evaluate((d) => {

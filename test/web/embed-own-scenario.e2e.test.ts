@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { playDemo } from '../../harness/browser/demo-play.ts';
 import { launchChromium, screenshot, watchErrors } from '../../harness/browser/browser.ts';
 import { serveBuild, type BuildServer } from '../../web/build/serve.ts';
 import { buildScenario } from '../../web/build/scenario-builder.ts';
@@ -27,25 +28,11 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Runs the demo at full speed, applying or rolling back at each moment it stops at, to the end. */
+/** Plays the demo to its end (harness/browser/demo-play.ts); its output. */
 async function play(page: Page, selector: string): Promise<string> {
-  const demo = page.locator(selector);
-  await page.waitForSelector(`${selector}[data-state="ready"]`, { timeout: 30_000 });
-  await demo.locator('select').selectOption('0');
-  for (let round = 0; round < 10; round++) {
-    await demo.locator('button[data-action="run"]').click();
-    await page.waitForFunction((s) => ['paused', 'exited', 'failed'].includes(document.querySelector<HTMLElement>(s)!.dataset.state ?? ''),
-      selector, { timeout: 30_000 });
-    const state = await demo.evaluate((d) => (d as HTMLElement).dataset.state);
-    if (state !== 'paused') break;
-    const next = await demo.evaluate((d) => (d as HTMLElementTagNameMap['hotpatch-demo']).snapshot?.next?.kind);
-    const count = await demo.evaluate((d) => (d as HTMLElementTagNameMap['hotpatch-demo']).snapshot?.transactionCount ?? 0);
-    await demo.locator(`button[data-action="${next === 'rollback' ? 'rollback' : 'apply'}"]`).click();
-    await page.waitForFunction(([s, n]) => ((document.querySelector(s) as HTMLElementTagNameMap['hotpatch-demo']).snapshot?.transactionCount ?? 0) > n,
-      [selector, count] as const, { timeout: 30_000 });
-  }
-  expect(await demo.evaluate((d) => (d as HTMLElement).dataset.state)).toBe('exited');
-  return demo.evaluate((d) => d.shadowRoot!.querySelector('.output')!.textContent ?? '');
+  const played = await playDemo(page, selector);
+  expect(played.state).toBe('exited');
+  return played.output;
 }
 
 describe('a demo of a scenario the page brings', () => {

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Frame, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { LAPTOP, newContext, PHONE, screenshot, TABLET, type Viewport, watchErrors } from '../../harness/browser/browser.ts';
+import { playDemo } from '../../harness/browser/demo-play.ts';
 import { loadEmbedPage } from '../../harness/browser/embed-load.ts';
 import { embedThisPages } from '../../harness/browser/embed-this-pages.ts';
 import { layoutReport } from '../../harness/browser/layout.ts';
@@ -56,25 +57,11 @@ async function openDialog(page: Page): Promise<void> {
   await page.waitForSelector('#embed-dialog[data-state="ready"]', { timeout: 60_000 });
 }
 
-/** Runs the demo at full speed, applying or rolling back at each moment it stops at, to the end; its output. */
+/** Plays the demo to its end (harness/browser/demo-play.ts); its output. */
 async function play(where: Page | Frame, selector: string): Promise<string> {
-  const demo = where.locator(selector);
-  await where.waitForSelector(`${selector}[data-state="ready"]`, { timeout: 30_000 });
-  await demo.locator('select').selectOption('0');
-  for (let round = 0; round < 10; round++) {
-    await demo.locator('button[data-action="run"]').click();
-    await where.waitForFunction((s) => ['paused', 'exited', 'failed'].includes(document.querySelector<HTMLElement>(s)!.dataset.state ?? ''),
-      selector, { timeout: 30_000 });
-    const state = await demo.evaluate((d) => (d as HTMLElement).dataset.state);
-    if (state !== 'paused') break;
-    const next = await demo.evaluate((d) => (d as HTMLElementTagNameMap['hotpatch-demo']).snapshot?.next?.kind);
-    const count = await demo.evaluate((d) => (d as HTMLElementTagNameMap['hotpatch-demo']).snapshot?.transactionCount ?? 0);
-    await demo.locator(`button[data-action="${next === 'rollback' ? 'rollback' : 'apply'}"]`).click();
-    await where.waitForFunction(([s, n]) => ((document.querySelector(s) as HTMLElementTagNameMap['hotpatch-demo']).snapshot?.transactionCount ?? 0) > n,
-      [selector, count] as const, { timeout: 30_000 });
-  }
-  expect(await demo.evaluate((d) => (d as HTMLElement).dataset.state)).toBe('exited');
-  return demo.evaluate((d) => d.shadowRoot!.querySelector('.output')!.textContent ?? '');
+  const played = await playDemo(where, selector);
+  expect(played.state).toBe('exited');
+  return played.output;
 }
 
 /** A server of its own (another origin than the playground's) with `pages` at their paths. */
