@@ -11,7 +11,7 @@ import { KNOWN_DIFFERENCES } from '../../harness/oracles/x64-known-differences.t
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Build output: the documentation may name it, a checkout need not hold it. */
-const GENERATED = ['engine/build', 'sandbox/wasm/build', 'dist', 'harness/corpus/build', 'test-results'];
+const GENERATED = ['engine/build', 'sandbox/wasm/build', 'dist', 'harness/corpus/build', 'test-results', 'lib', 'embed'];
 /** File names of build output, written alone. */
 const GENERATED_NAMES = new Set(['engine.wasm', 'cpu.wasm']);
 /** Not part of the tree the documentation describes. */

@@ -25,7 +25,7 @@ const LEVELS: Record<string, number> = {
 const COMMANDS = new Set(['test', 'bench', 'scripts']);
 
 /** Folders of build output and installed packages, not source. */
-const SKIPPED = new Set(['node_modules', 'dist', 'lib', '.git', 'engine/build', 'sandbox/wasm/build', 'harness/corpus/build',
+const SKIPPED = new Set(['node_modules', 'dist', 'lib', 'embed', '.git', 'engine/build', 'sandbox/wasm/build', 'harness/corpus/build',
   'test-results', '.scratch']);
 /** Where the page's scripts start: everything they reach runs in a browser. */
 const BROWSER_ROOTS = ['web/src', 'web/docs', 'web/embed'];
