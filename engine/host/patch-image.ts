@@ -2,7 +2,7 @@
 import { ARCH, type Arch } from '../../core/arch.ts';
 import { MAX_IMAGE_BYTES, tooLargeWords } from '../../core/patch-format.ts';
 import { type Engine, loadEngine } from './engine.ts';
-import { parsePatchImageJsonWith } from './patch-image-json.ts';
+import { readPatchImageRecord } from './patch-image-record.ts';
 
 export type PatchImageErrorCode =
   | 'truncated' // the image ends before something it declares
@@ -105,7 +105,14 @@ export { MAX_IMAGE_BYTES };
 
 /** Parses and validates `bytes` as a patch image for a program of architecture `arch`. */
 export function parsePatchImageWith(engine: Engine, bytes: Uint8Array, arch: Arch): PatchImageResult {
-  return parsePatchImageJsonWith(engine, bytes, arch);
+  if (bytes.length > MAX_IMAGE_BYTES) {
+    return { ok: false, error: { code: 'too-large', offset: 0, message: tooLargeWords(String(bytes.length)) } };
+  }
+  const wasm = engine.exports;
+  const pointer = wasm.patchImageBuffer(bytes.length);
+  new Uint8Array(wasm.memory.buffer, pointer, bytes.length).set(bytes);
+  // The answer is a binary record (engine/assembly/common/patch-image-record.ts), read before the next call.
+  return readPatchImageRecord(engine.memory(), wasm.parsePatchImageRecord(ARCH[arch].patchImageCode));
 }
 
 export async function parsePatchImage(bytes: Uint8Array, arch: Arch): Promise<PatchImageResult> {
