@@ -112,7 +112,8 @@ export function parsePatchImageWith(engine: Engine, bytes: Uint8Array, arch: Arc
   const pointer = wasm.patchImageBuffer(bytes.length);
   new Uint8Array(wasm.memory.buffer, pointer, bytes.length).set(bytes);
   // The answer is a binary record (engine/assembly/common/patch-image-record.ts), read before the next call.
-  return readPatchImageRecord(engine.memory(), wasm.parsePatchImageRecord(ARCH[arch].patchImageCode));
+  const record = wasm.parsePatchImageRecord(ARCH[arch].patchImageCode);
+  return readPatchImageRecord(engine.memory(), record);
 }
 
 export async function parsePatchImage(bytes: Uint8Array, arch: Arch): Promise<PatchImageResult> {
