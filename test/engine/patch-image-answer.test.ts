@@ -103,4 +103,20 @@ describe('the patch image answer', async () => {
       expect(serialize(result), c.label).toBe(serialize(parsePatchImageJsonWith(engine, c.image, c.arch)));
     }
   });
+
+  it('reads the binary record, not the JSON answer, and no engine string', () => {
+    const exports = engine.exports as { parsePatchImage: (arch: number) => number };
+    const json = exports.parsePatchImage;
+    const string = engine.string;
+    let asked = 0;
+    exports.parsePatchImage = (arch) => { asked++; return json(arch); };
+    engine.string = (address) => { asked++; return string.call(engine, address); };
+    try {
+      for (const c of list.slice(0, 20)) parsePatchImageWith(engine, c.image, c.arch);
+    } finally {
+      exports.parsePatchImage = json;
+      engine.string = string;
+    }
+    expect(asked).toBe(0);
+  });
 });
