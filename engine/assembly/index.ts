@@ -8,7 +8,7 @@ export function interfaceVersion(): i32 {
 }
 
 export { inputBuffer } from './common/input';
-export { patchImageBuffer, parsePatchImage, linkPatchImage } from './patch/exports';
+export { patchImageBuffer, parsePatchImage, parsePatchImageRecord, linkPatchImage } from './patch/exports';
 // x86-64: the writer, redirect plans, and the decoder (scratch buffer, one decode with a facts record, batch decodes).
 export {
   x64Encode, x64PlanRedirect, x64PlanRecord, x64TrampolineMaxSize,

@@ -46,6 +46,11 @@ export class Journal {
   current = 0;
   /** Every region as it was before the first step, to check an undo against. */
   private readonly regionsBefore: MemoryRegion[];
+  /**
+   * Copies of memory read ahead of the writes that will replace it (readAhead), in address order and
+   * apart; every write through the journal is copied into them, so they hold what memory holds.
+   */
+  private ahead: { address: number; bytes: Uint8Array }[] = [];
 
   constructor(private readonly sandbox: Sandbox) {
     this.regionsBefore = sortedRegions(sandbox);
@@ -84,13 +89,79 @@ export class Journal {
     if (contents.length > 0) this.sandbox.write(address, contents);
   }
 
+  /**
+   * Reads the memory of the ranges that writes are about to replace, in one call per run of ranges
+   * less than `gap` bytes apart, so that each write takes its `before` bytes from the copy rather than
+   * with a read of its own. Ranges that are not all mapped are left to be read when written.
+   */
+  readAhead(ranges: Iterable<{ address: number; size: number }>, gap = 256): void {
+    const sorted = [...ranges].filter((r) => r.size > 0).sort((a, b) => a.address - b.address);
+    const runs: { address: number; end: number }[] = [];
+    for (const r of sorted) {
+      const last = runs[runs.length - 1];
+      if (last && r.address <= last.end + gap) last.end = Math.max(last.end, r.address + r.size);
+      else runs.push({ address: r.address, end: r.address + r.size });
+    }
+    const regions = this.sandbox.regions();
+    const ahead: { address: number; bytes: Uint8Array }[] = [];
+    for (const run of runs) {
+      const size = run.end - run.address;
+      if (mappedParts(regions, run.address, size).reduce((n, p) => n + p.size, 0) !== size) continue;
+      ahead.push({ address: run.address, bytes: this.sandbox.read(run.address, size).slice() });
+    }
+    this.ahead = ahead;
+  }
+
+  /** The bytes at `address` from the copies read ahead, or undefined when they do not hold all of them. */
+  private readFromAhead(address: number, size: number): Uint8Array | undefined {
+    const copy = this.ahead[this.aheadIndex(address)];
+    if (!copy || address < copy.address || address + size > copy.address + copy.bytes.length) return undefined;
+    return copy.bytes.slice(address - copy.address, address - copy.address + size);
+  }
+
+  /** The index of the last copy that starts at or before `address` (0 when none does). */
+  private aheadIndex(address: number): number {
+    const ahead = this.ahead;
+    let low = 0;
+    let high = ahead.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (ahead[middle]!.address <= address) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
+  /** Copies bytes written at `address` into the copies they overlap. */
+  private writeAhead(address: number, bytes: Uint8Array): void {
+    const ahead = this.ahead;
+    const end = address + bytes.length;
+    for (let i = this.aheadIndex(address); i < ahead.length && ahead[i]!.address < end; i++) {
+      const copy = ahead[i]!;
+      const from = Math.max(address, copy.address);
+      const to = Math.min(end, copy.address + copy.bytes.length);
+      if (from < to) copy.bytes.set(bytes.subarray(from - address, to - address), from - copy.address);
+    }
+  }
+
   write(address: number, bytes: Uint8Array, stage: StepStage, explanation: Explanation, atomic = false): void {
     this.current = this.steps.length + 1;
-    const before = this.sandbox.read(address, bytes.length);
+    const before = this.readFromAhead(address, bytes.length) ?? this.sandbox.read(address, bytes.length);
     // Recorded before writing: whether or not a failing write changed anything, undoing restores `before`.
     this.recorded({ step: this.steps.length + 1, action: 'write', stage, address, size: bytes.length, before, after: bytes.slice(), atomic,
       explanation: typeof explanation === 'string' ? explanation : '' }, explanation);
-    this.sandbox.write(address, bytes);
+    if (this.ahead.length === 0) {
+      this.sandbox.write(address, bytes);
+      return;
+    }
+    try {
+      this.sandbox.write(address, bytes);
+    } catch (error) {
+      // Whatever part of the write took effect, the copies no longer say.
+      this.ahead = [];
+      throw error;
+    }
+    this.writeAhead(address, bytes);
   }
 
   unmap(address: number, size: number, stage: StepStage, explanation: string): void {
@@ -98,6 +169,8 @@ export class Journal {
     const region = this.sandbox.regions().find((r) => r.address <= address && address + size <= r.address + r.size);
     if (!region) throw new Error(`cannot unmap ${range(address, size)}: it is not one mapped region`);
     const contents = this.sandbox.read(address, size);
+    // Copies of memory that is going away are of no more use.
+    if (this.ahead.length > 0) this.ahead = this.ahead.filter((c) => c.address + c.bytes.length <= address || c.address >= address + size);
     // Recorded before unmapping, with the contents and protection to map back.
     this.record({ action: 'unmap', stage, address, size, prot: region.prot, before: contents, after: EMPTY }, explanation);
     this.sandbox.unmap(address, size);
@@ -108,6 +181,7 @@ export class Journal {
    * whose undo fails. Answers what failed; `differences` then says whether memory is as it was.
    */
   undo(): string[] {
+    this.ahead = [];
     const failures: string[] = [];
     for (let i = this.steps.length - 1; i >= 0; i--) {
       const step = this.steps[i]!;

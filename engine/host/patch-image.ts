@@ -2,6 +2,7 @@
 import { ARCH, type Arch } from '../../core/arch.ts';
 import { MAX_IMAGE_BYTES, tooLargeWords } from '../../core/patch-format.ts';
 import { type Engine, loadEngine } from './engine.ts';
+import { readPatchImageRecord } from './patch-image-record.ts';
 
 export type PatchImageErrorCode =
   | 'truncated' // the image ends before something it declares
@@ -102,18 +103,6 @@ export type PatchImageResult = { ok: true; image: PatchImage } | { ok: false; er
 /** Larger images are refused before they reach the engine. */
 export { MAX_IMAGE_BYTES };
 
-/** The engine's answer: each distinct name once in `names`, entries naming theirs by number. */
-interface EngineImage extends Omit<PatchImage, 'module' | 'redirects' | 'imports' | 'baseReferences' | 'relocations'> {
-  names: string[];
-  module: number;
-  redirects: (Omit<ImageRedirect, 'base'> & { base: number })[];
-  imports: { module: number; symbol: number; slot: number }[];
-  baseReferences: { symbol: number; slot: number }[];
-  relocations: (Omit<ImageRelocation, 'symbol' | 'module' | 'addend'> & { symbol?: number; module?: number; addend: string })[];
-}
-
-type EngineAnswer = { ok: true; image: EngineImage } | { ok: false; error: PatchImageError };
-
 /** Parses and validates `bytes` as a patch image for a program of architecture `arch`. */
 export function parsePatchImageWith(engine: Engine, bytes: Uint8Array, arch: Arch): PatchImageResult {
   if (bytes.length > MAX_IMAGE_BYTES) {
@@ -122,24 +111,9 @@ export function parsePatchImageWith(engine: Engine, bytes: Uint8Array, arch: Arc
   const wasm = engine.exports;
   const pointer = wasm.patchImageBuffer(bytes.length);
   new Uint8Array(wasm.memory.buffer, pointer, bytes.length).set(bytes);
-  const answer = JSON.parse(engine.string(wasm.parsePatchImage(ARCH[arch].patchImageCode))) as EngineAnswer;
-  if (!answer.ok) return answer;
-  // Entries share the one string of each name.
-  const { names, ...image } = answer.image;
-  return {
-    ok: true,
-    image: {
-      ...image,
-      module: names[image.module]!,
-      redirects: image.redirects.map((r) => ({ ...r, base: names[r.base]! })),
-      imports: image.imports.map((entry) => ({ module: names[entry.module]!, symbol: names[entry.symbol]!, slot: entry.slot })),
-      baseReferences: image.baseReferences.map((entry) => ({ symbol: names[entry.symbol]!, slot: entry.slot })),
-      relocations: image.relocations.map(({ symbol, module, addend, ...r }) => ({
-        ...r, ...(symbol !== undefined ? { symbol: names[symbol]! } : {}), ...(module !== undefined ? { module: names[module]! } : {}),
-        addend: BigInt(addend),
-      })),
-    },
-  };
+  // The answer is a binary record (engine/assembly/common/patch-image-record.ts), read before the next call.
+  const record = wasm.parsePatchImageRecord(ARCH[arch].patchImageCode);
+  return readPatchImageRecord(engine.memory(), record);
 }
 
 export async function parsePatchImage(bytes: Uint8Array, arch: Arch): Promise<PatchImageResult> {

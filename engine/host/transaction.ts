@@ -159,6 +159,17 @@ export class Hotpatcher {
         journal.write(layout.data + redirect.slot, u64le(trampoline), 'slot',
           `${slotName(redirect.slot)} = trampoline ${hex(trampoline)}: the new code calls the original ${redirect.base} through it`);
       });
+      // The bytes the writes replace are read in one call per run of nearby writes, not one each.
+      journal.readAhead(function* () {
+        for (const { step, write } of planSteps) {
+          if (write) {
+            if (changing.has(write)) yield { address: write.address, size: write.bytes.length };
+          } else if (step.kind === 'trampoline') {
+            yield { address: step.address, size: step.after.length };
+          }
+        }
+        for (const w of restores) if (changing.has(w)) yield { address: w.address, size: w.bytes.length };
+      }());
       // The plans' sentences are asked of the engine when the steps' explanations are read, not here.
       for (const { step, plan, write } of planSteps) {
         if (write) {
@@ -203,6 +214,7 @@ export class Hotpatcher {
     const previous = active.previous;
     const journal = new Journal(this.sandbox);
     try {
+      journal.readAhead(active.journal.filter((step) => step.action === 'write' && !ownedBy(active, step.address)));
       journal.note('safe-point', `${threads.length} thread${threads.length === 1 ? '' : 's'} checked: ` +
         threads.map((t) => `${t.name} at ${this.symbolize(t.pc)}`).join(', ') + '; none is in the way');
       for (let i = active.journal.length - 1; i >= 0; i--) {

@@ -3,6 +3,7 @@
 import { answer, inputBytes } from '../common/input';
 import { linkImageJson } from './link';
 import { patchImageJson } from './parse';
+import { patchImageRecord } from './record';
 
 /** Grows to the largest image seen and is reused, so parsing many images does not churn memory. */
 let patchBuffer = new Uint8Array(0);
@@ -22,6 +23,14 @@ export function patchImageBuffer(length: i32): usize {
  */
 export function parsePatchImage(arch: i32): usize {
   return answer(patchImageJson(patchInput, <u16>arch));
+}
+
+/**
+ * parsePatchImage's answer as a binary record (common/patch-image-record.ts); answers its address,
+ * valid until the next parse.
+ */
+export function parsePatchImageRecord(arch: i32): usize {
+  return patchImageRecord(patchInput, <u16>arch);
 }
 
 /**
