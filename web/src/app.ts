@@ -431,7 +431,9 @@ export class Playground {
     for (const arch of ARCHES) byId(`arch-${arch}`).setAttribute('aria-checked', String(arch === state.arch));
     const example = findExample(state.example);
     const edited = example && !sourcesEqual(example.modules[state.arch] ?? [], state.files);
-    byId('example-title').textContent = example ? `${example.manifest.title} · ${ARCH[state.arch].displayName}${edited ? ' · edited' : ''}` : '';
+    const title = byId('example-title');
+    title.textContent = example ? `${example.manifest.title} · ${ARCH[state.arch].displayName}${edited ? ' · edited' : ''}` : '';
+    title.title = title.textContent; // the whole title where the header cuts it short
     byId('gallery').hidden = !state.view.gallery;
     byId('gallery-toggle').setAttribute('aria-expanded', String(state.view.gallery));
   }
