@@ -8,22 +8,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { Arch } from '../../core/arch.ts';
-import { LAPTOP, newContext, PHONE, screenshot, TABLET, type Viewport, watchErrors } from '../../harness/browser/browser.ts';
+import { LAPTOP, PHONE, screenshot, TABLET, type Viewport } from '../../harness/browser/browser.ts';
 import { layoutReport } from '../../harness/browser/layout.ts';
-import { useServedPage } from '../../harness/browser/served-page.ts';
+import { openPlayground, useServedPage } from '../../harness/browser/served-page.ts';
 
 const served = useServedPage();
 
-async function open(hash: string, viewport: Viewport = LAPTOP): Promise<{ page: Page; errors: string[] }> {
-  const context = await newContext(served.browser, { viewport });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await page.goto(served.server.url + hash);
-  await page.waitForSelector('html[data-shell="ready"]');
-  await page.waitForSelector('html[data-editor="monaco"]', { timeout: 30_000 });
-  await page.waitForSelector('html[data-program="loaded"]', { timeout: 30_000 });
-  return { page, errors };
+function open(hash: string, viewport: Viewport = LAPTOP): Promise<{ page: Page; errors: string[] }> {
+  return openPlayground(served, hash, { viewport, clipboard: true, waitFor: ['html[data-editor="monaco"]', 'html[data-program="loaded"]'] });
 }
 
 const example = (id: string, arch: Arch, file: string) => readFileSync(`examples/${id}/${arch}/${file}`, 'utf8');

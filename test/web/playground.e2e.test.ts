@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { expectHookDrawing, flowGeometry } from './flow-geometry.ts';
 import { newContext, screenshot, watchErrors } from '../../harness/browser/browser.ts';
-import { useServedPage } from '../../harness/browser/served-page.ts';
+import { openPlayground, useServedPage } from '../../harness/browser/served-page.ts';
 import { waitForOfflineCopy } from '../../harness/browser/offline.ts';
 import { GuestProcess } from '../../sandbox/process.ts';
 import type { Arch } from '../../core/arch.ts';
@@ -18,13 +18,8 @@ import { encodeState } from '../../web/src/state/share.ts';
 
 const served = useServedPage();
 
-async function open(hash = '', options: { dark?: boolean } = {}): Promise<{ page: Page; errors: string[] }> {
-  const context = await newContext(served.browser, options);
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await page.goto(served.server.url + hash);
-  await page.waitForSelector('html[data-shell="ready"]');
-  return { page, errors };
+function open(hash = '', options: { dark?: boolean } = {}): Promise<{ page: Page; errors: string[] }> {
+  return openPlayground(served, hash, { dark: options.dark });
 }
 
 async function editorReady(page: Page): Promise<void> {

@@ -4,20 +4,14 @@
 // from the page.
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { LAPTOP, newContext, PHONE, screenshot, TABLET, type Viewport, watchErrors } from '../../harness/browser/browser.ts';
+import { LAPTOP, PHONE, screenshot, TABLET, type Viewport } from '../../harness/browser/browser.ts';
 import { clipped, layoutReport, unreachable } from '../../harness/browser/layout.ts';
-import { useServedPage } from '../../harness/browser/served-page.ts';
+import { openPlayground, useServedPage } from '../../harness/browser/served-page.ts';
 
 const served = useServedPage();
 
-async function open(hash: string, viewport: Viewport): Promise<{ page: Page; errors: string[] }> {
-  const context = await newContext(served.browser, { viewport });
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await page.goto(served.server.url + hash);
-  await page.waitForSelector('html[data-shell="ready"]');
-  await page.waitForSelector('html[data-program="loaded"]', { timeout: 30_000 });
-  return { page, errors };
+function open(hash: string, viewport: Viewport): Promise<{ page: Page; errors: string[] }> {
+  return openPlayground(served, hash, { viewport, waitFor: ['html[data-program="loaded"]'] });
 }
 
 const LAB_PARTS = ['#editor-host', '#run', '#reset', '#speed', '.output-panel', '.pane-tabs', '.disassembly-panel', '.calls-panel',
