@@ -11,7 +11,7 @@ export { inputBuffer } from './common/input';
 export { patchImageBuffer, parsePatchImage, parsePatchImageRecord, linkPatchImage } from './patch/exports';
 // x86-64: the writer, redirect plans, and the decoder (scratch buffer, one decode with a facts record, batch decodes).
 export {
-  x64Encode, x64PlanRedirect, x64PlanRecord, x64TrampolineMaxSize,
+  x64Encode, x64PlanRedirect, x64PlanRecords, x64TrampolineMaxSize,
   x64DecoderBuffer, x64FactCount, x64Decode, x64Facts, x64DecodeReason, x64DecodeRun, x64DecodeWindows,
 } from './x64/exports';
-export { arm64Encode, arm64PlanRedirect, arm64PlanRecord, arm64TrampolineMaxSize, decodeArm64Words } from './arm64/exports';
+export { arm64Encode, arm64PlanRedirect, arm64PlanRecords, arm64TrampolineMaxSize, decodeArm64Words } from './arm64/exports';

@@ -34,7 +34,7 @@ import { parsePatchImageWith } from './patch-image.ts';
 import { choosePlacement } from './placement.ts';
 import type { RedirectPlan } from './plan.ts';
 import {
-  type ActivePatch, type Planner, type PreparationContext, type PreparedApply, type PreparedRollback, prepareApply, prepareRollback,
+  type ActivePatch, type Planner, type PreparationContext, type PreparedApply, type PreparedRollback, prepareApply, prepareRollback, writeHazard,
 } from './prepare.ts';
 import { type GuestThread, type Hazard, describeUnsafeThread, findUnsafeThread } from './safe-point.ts';
 import type { ApplyExtras } from './transaction.ts';
@@ -569,10 +569,7 @@ function unsafeAfterMoves(context: PreparationContext, threads: GuestThread[], m
 /** The hazards of a prepared apply, as prepare.ts checks them. */
 function applyHazards(prepared: PreparedApply): Hazard[] {
   const module = prepared.loaded.module.name;
-  const hazards: Hazard[] = [...prepared.changing].map((w) => ({
-    kind: 'overwrite', start: w.address, end: w.address + w.bytes.length, safe: [w.fn.address],
-    label: `bytes ${hex(w.address)}..${hex(w.address + w.bytes.length)} of ${module}!${w.fn.name}`,
-  }));
+  const hazards: Hazard[] = [...prepared.changing].map((w) => writeHazard(module, w));
   if (prepared.active) hazards.push(...removalHazards(prepared.active));
   return hazards;
 }

@@ -8,12 +8,15 @@ import {
   DISPLACED_ADDRESS, DISPLACED_LENGTH, DISPLACED_MOVED, DISPLACED_RELOCATED_ADDRESS, DISPLACED_RELOCATED_LENGTH, DISPLACED_SIZE,
   PLAN_DISPLACED_COUNT, PLAN_HAS_TRAMPOLINE, PLAN_HEADER_SIZE, PLAN_OK, PLAN_OVERWRITTEN_ADDRESS, PLAN_OVERWRITTEN_LENGTH,
   PLAN_REPLACEMENT, PLAN_SIZE, PLAN_STEP_COUNT, PLAN_STEP_KINDS, PLAN_TARGET,
-  PLAN_TRAMPOLINE_ADDRESS, PLAN_TRAMPOLINE_LENGTH, STEP_ADDRESS, STEP_ATOMIC, STEP_FLUSH_LENGTH, STEP_KIND, STEP_LENGTH, STEP_SIZE,
+  PLAN_TRAMPOLINE_ADDRESS, PLAN_TRAMPOLINE_LENGTH, REQUEST_ADDRESS, REQUEST_ALIGN, REQUEST_FUNCTION_LENGTH, REQUEST_HAS_TRAMPOLINE,
+  REQUEST_HEADER_SIZE, REQUEST_MODE, REQUEST_OPTIONS, REQUEST_PADDING_LENGTH, REQUEST_REPLACEMENT, REQUEST_TRAMPOLINE,
+  STEP_ADDRESS, STEP_ATOMIC, STEP_FLUSH_LENGTH, STEP_KIND, STEP_LENGTH, STEP_SIZE,
 } from '../assembly/common/plan-record.ts';
+import { RedirectMode as RedirectModeCode } from '../assembly/common/interface.ts';
 import type { Engine } from './engine.ts';
 import {
   type DisplacedInstruction, type PlanResult, type PlanStep, type RedirectMode, type RedirectPlan, type RedirectRequest, type StepKind,
-  decodePlanResult, planArguments,
+  decodePlanResult, padOptions, planArguments,
 } from './plan.ts';
 
 /** The sentences of a plan: the engine's PlanResult in JSON, as JSON.parse gives it. */
@@ -29,20 +32,64 @@ const EMPTY = new Uint8Array(0);
  * left empty until explainPlan (or explainPlans) asks the engine for them. A refusal is whole.
  */
 export function planRedirectFactsWith(engine: Engine, request: RedirectRequest): PlanResult {
-  const call = planArguments(request);
-  const x64 = request.arch === 'x64';
-  engine.input(call.input.length).set(call.input);
-  // The facts do not depend on the function's name (only sentences say it): the record is asked without it.
-  const [paddingLength, functionLength, address, , replacement, mode, hasTrampoline, trampoline, options] = call.exportArguments;
-  const record = (x64 ? engine.exports.x64PlanRecord : engine.exports.arm64PlanRecord)(paddingLength, functionLength, address, '',
-    replacement, mode, hasTrampoline, trampoline, options);
-  const memory = engine.memory();
-  if (memory.view.getUint8(record + PLAN_OK) === 0) return decodePlanResult(sentences(engine, x64, call));
-  return { ok: true, plan: readPlanRecord(memory, record, request.arch, request.mode === 'hook' ? 'hook' : 'replace', { engine, x64, call }) };
+  return planRedirectsFactsWith(engine, [request])[0]!;
+}
+
+/** planRedirectFactsWith for every request, in one call into the engine for each architecture's requests. */
+export function planRedirectsFactsWith(engine: Engine, requests: readonly RedirectRequest[]): PlanResult[] {
+  const results: PlanResult[] = new Array(requests.length);
+  for (const arch of ['x64', 'arm64'] as const) {
+    const indexes = requests.flatMap((r, i) => (r.arch === arch ? [i] : []));
+    if (indexes.length === 0) continue;
+    const batch = indexes.map((i) => requests[i]!);
+    const x64 = arch === 'x64';
+    writeRequests(engine, batch);
+    const records = (x64 ? engine.exports.x64PlanRecords : engine.exports.arm64PlanRecords)(batch.length);
+    // Every record is read before a refusal's message is asked for: that call reuses engine memory.
+    const memory = engine.memory();
+    const refused: number[] = [];
+    let at = records;
+    batch.forEach((request, k) => {
+      const unexplained = { engine, x64, request };
+      if (memory.view.getUint8(at + PLAN_OK) === 0) refused.push(k);
+      else results[indexes[k]!] = { ok: true, plan: readPlanRecord(memory, at, arch, request.mode === 'hook' ? 'hook' : 'replace', unexplained) };
+      at += memory.view.getUint32(at + PLAN_SIZE, true);
+    });
+    for (const k of refused) results[indexes[k]!] = decodePlanResult(sentences({ engine, x64, request: batch[k]! }));
+  }
+  return results;
+}
+
+/** Lays the requests out in the engine's input buffer as its batch exports read them. */
+function writeRequests(engine: Engine, requests: readonly RedirectRequest[]): void {
+  const size = requests.reduce((n, r) => n + requestSize(r), 0);
+  const input = engine.input(size);
+  const view = new DataView(input.buffer, input.byteOffset, size);
+  let at = 0;
+  for (const r of requests) {
+    const padding = r.padding ?? EMPTY;
+    setU64(view, at + REQUEST_ADDRESS, r.target.address);
+    setU64(view, at + REQUEST_REPLACEMENT, r.replacement);
+    setU64(view, at + REQUEST_TRAMPOLINE, r.trampolineAddress ?? 0);
+    view.setUint32(at + REQUEST_PADDING_LENGTH, padding.length, true);
+    view.setUint32(at + REQUEST_FUNCTION_LENGTH, r.target.bytes.length, true);
+    view.setUint8(at + REQUEST_MODE, r.mode === 'hook' ? RedirectModeCode.Hook : RedirectModeCode.Replace);
+    view.setUint8(at + REQUEST_HAS_TRAMPOLINE, r.trampolineAddress !== undefined ? 1 : 0);
+    view.setUint8(at + REQUEST_OPTIONS, padOptions(r));
+    input.set(padding, at + REQUEST_HEADER_SIZE);
+    input.set(r.target.bytes, at + REQUEST_HEADER_SIZE + padding.length);
+    at += requestSize(r);
+  }
+}
+
+function requestSize(r: RedirectRequest): number {
+  const size = REQUEST_HEADER_SIZE + (r.padding?.length ?? 0) + r.target.bytes.length;
+  return Math.ceil(size / REQUEST_ALIGN) * REQUEST_ALIGN;
 }
 
 /** The engine's JSON answer (the plan with its sentences) for a request. */
-function sentences(engine: Engine, x64: boolean, call: ReturnType<typeof planArguments>): string {
+function sentences({ engine, x64, request }: Unexplained): string {
+  const call = planArguments(request);
   engine.input(call.input.length).set(call.input);
   return engine.string((x64 ? engine.exports.x64PlanRedirect : engine.exports.arm64PlanRedirect)(...call.exportArguments));
 }
@@ -51,8 +98,7 @@ function sentences(engine: Engine, x64: boolean, call: ReturnType<typeof planArg
 export function explainPlan(plan: RedirectPlan): RedirectPlan {
   const unexplained = RecordedPlan.unexplained(plan);
   if (!unexplained) return plan;
-  const { engine, x64, call } = unexplained;
-  const said = JSON.parse(sentences(engine, x64, call)) as PlanSentences;
+  const said = JSON.parse(sentences(unexplained)) as PlanSentences;
   if (!said.ok) throw new Error('the engine refused a plan it had made');
   plan.form = said.plan.form;
   plan.displaced.forEach((moved, i) => { moved.relocation = said.plan.displaced[i]!.relocation; });
@@ -74,7 +120,7 @@ export function explainPlans(plans: RedirectPlan[]): RedirectPlan[] {
 interface Unexplained {
   engine: Engine;
   x64: boolean;
-  call: ReturnType<typeof planArguments>;
+  request: RedirectRequest;
 }
 
 /**
@@ -115,6 +161,12 @@ class RecordedPlan implements RedirectPlan {
     plan.#unexplained = undefined;
     return unexplained;
   }
+}
+
+/** Writes an address (a whole number below 2^53) as a little-endian u64. */
+function setU64(view: DataView, offset: number, value: number): void {
+  view.setUint32(offset, value >>> 0, true);
+  view.setUint32(offset + 4, Math.floor(value / 2 ** 32), true);
 }
 
 function u64(view: DataView, offset: number): number {

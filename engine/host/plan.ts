@@ -133,6 +133,11 @@ export function planRedirectWith(engine: Engine, request: RedirectRequest): Plan
 }
 
 /** A request as the plan exports take it: the input buffer's bytes (padding, then the function), then the arguments. */
+/** The request's landing-pad choice as the engine's PadOption bits. */
+export function padOptions(request: RedirectRequest): number {
+  return request.landingPads === 'overwrite' ? PadOption.Overwrite : request.landingPads === 'strict' ? PadOption.Strict : 0;
+}
+
 export function planArguments(request: RedirectRequest): {
   input: Uint8Array;
   exportArguments: [number, number, bigint, string, bigint, number, boolean, bigint, number];
@@ -147,7 +152,7 @@ export function planArguments(request: RedirectRequest): {
     exportArguments: [padding.length, bytes.length, BigInt(request.target.address), request.target.name ?? '',
       BigInt(request.replacement), request.mode === 'hook' ? RedirectModeCode.Hook : RedirectModeCode.Replace,
       request.trampolineAddress !== undefined, BigInt(request.trampolineAddress ?? 0),
-      request.landingPads === 'overwrite' ? PadOption.Overwrite : request.landingPads === 'strict' ? PadOption.Strict : 0],
+      padOptions(request)],
   };
 }
 

@@ -18,14 +18,15 @@ import { moduleIdentity } from '../../core/identity.ts';
 import type { GuestModule, ModuleSymbol } from '../../core/module.ts';
 import type { MemoryRegion, Sandbox } from '../../sandbox/sandbox.ts';
 import type { Engine } from './engine.ts';
-import { type Explanation, type JournalStep, type StepStage, mappedParts, protName, range } from './journal.ts';
+import { type Explainer, type Explanation, type JournalStep, type StepStage, mappedParts, protName, range } from './journal.ts';
 import { linkPatch } from './link.ts';
+import { MemoryCopies } from './memory-copies.ts';
 import { type PatchImage, parsePatchImageWith } from './patch-image.ts';
 import { type Placement, choosePlacement } from './placement.ts';
 import type { PlanResult, PlanStep, RedirectPlan, RedirectRequest } from './plan.ts';
-import { explainPlan, planRedirectFactsWith } from './plan-record.ts';
+import { explainPlan, planRedirectsFactsWith } from './plan-record.ts';
 import { planRedirectFacts } from './redirect.ts';
-import { type GuestThread, type Hazard, describeUnsafeThread, findUnsafeThread } from './safe-point.ts';
+import { type GuestThread, type Hazard, OverwriteHazard, describeUnsafeThread, findUnsafeThread } from './safe-point.ts';
 import type { RefusedTransaction, TransactionRefusalCode, WaitingTransaction } from './transaction-result.ts';
 
 export type Planner = (request: RedirectRequest) => Promise<PlanResult>;
@@ -65,11 +66,17 @@ export interface BaseWrite {
 }
 
 /** What makes the explanation of a plan's step: the plan's sentences, asked of the engine once (explainPlan). */
-export function stepExplanation(plan: RedirectPlan, step: PlanStep): () => string {
-  return () => {
-    explainPlan(plan);
-    return step.explanation;
-  };
+export function stepExplanation(plan: RedirectPlan, step: PlanStep): Explainer {
+  return new PlanStepExplainer(plan, step);
+}
+
+class PlanStepExplainer implements Explainer {
+  constructor(private readonly plan: RedirectPlan, private readonly step: PlanStep) {}
+
+  explain(): string {
+    explainPlan(this.plan);
+    return this.step.explanation;
+  }
 }
 
 /** What the preparation reads: the hotpatcher's state, never changed here. */
@@ -212,22 +219,26 @@ async function prepare(context: PreparationContext, imageBytes: Uint8Array): Pro
   const baseWrites: BaseWrite[] = [];
   const planSteps: PreparedApply['planSteps'] = [];
   let hookIndex = 0;
-  for (const [i, redirect] of image.redirects.entries()) {
+  const requests = image.redirects.map((redirect, i): RedirectRequest => {
     const fn = targets[i]!;
-    const padding = paddingBefore(loaded, fn);
-    const trampoline = redirect.mode === 'hook' ? layout.trampolines + hookIndex++ * context.trampolineSize : undefined;
     const request: RedirectRequest = {
-      arch, target: { address: fn.address, bytes: original(module, fn.address, fn.size), name: `${module.name}!${fn.name}` },
-      padding, replacement: layout.code + redirect.newOffset, mode: redirect.mode,
-      ...(trampoline !== undefined ? { trampolineAddress: trampoline } : {}),
+      arch, target: { address: fn.address, bytes: codeView(module, fn.address, fn.size), name: `${module.name}!${fn.name}` },
+      padding: paddingBefore(loaded, fn), replacement: layout.code + redirect.newOffset, mode: redirect.mode,
     };
-    // The engine's own planner is called directly: a thousand plans need not wait a thousand times.
-    const result = context.planner === planRedirectFacts ? planRedirectFactsWith(context.engine, request) : await context.planner(request);
+    if (redirect.mode === 'hook') request.trampolineAddress = layout.trampolines + hookIndex++ * context.trampolineSize;
+    return request;
+  });
+  // The engine's own planner plans them all in one call: a thousand plans need not wait a thousand times.
+  const results = context.planner === planRedirectFacts ? planRedirectsFactsWith(context.engine, requests) : [];
+  for (let i = 0; i < requests.length; i++) {
+    const request = requests[i]!;
+    const fn = targets[i]!;
+    const result = results[i] ?? await context.planner(request);
     if (!result.ok) {
       refuse('plan-refused', `${module.name}!${fn.name} cannot be redirected: ${result.refusal.message}`, { refusal: result.refusal });
     }
     const plan = result.plan;
-    checkPlan(context, module, fn, padding.length, plan, request, trampoline);
+    checkPlan(context, module, fn, request.padding!.length, plan, request, request.trampolineAddress);
     plans.push(plan);
     for (const step of plan.steps) {
       if (step.kind !== 'padding-jump' && step.kind !== 'entry-jump') { planSteps.push({ step, plan }); continue; }
@@ -240,24 +251,22 @@ async function prepare(context: PreparationContext, imageBytes: Uint8Array): Pro
   const restores = active ? restoresFor(modules, module, active, touched) : [];
   const base = baseState(active);
   const regions = sandbox.regions();
-  const changing = [...baseWrites, ...restores].filter((w) => {
+  const writes = [...baseWrites, ...restores];
+  const copies = MemoryCopies.read(sandbox, writes.map((w) => ({ address: w.address, size: w.bytes.length })));
+  const changing = writes.filter((w) => {
     // The plans were made for the bytes the module was loaded with, or the active patch left there.
-    const now = readIfMapped(sandbox, regions, w.address, w.bytes.length);
-    const where = () => `${hex(w.address)} (${context.symbolize(w.address)})`;
-    if (!now) refuse('memory-changed', `${where()} is no longer mapped; nothing was written`);
+    const now = copies.view(w.address, w.bytes.length) ?? readIfMapped(sandbox, regions, w.address, w.bytes.length);
+    if (!now) refuse('memory-changed', `${where(context, w.address)} is no longer mapped; nothing was written`);
     const expected = base.size === 0 ? undefined : original(module, w.address, w.bytes.length).map((b, i) => base.get(w.address + i)?.byte ?? b);
     if (expected ? !equalBytes(now, expected) : !asLoaded(module, w.address, now)) {
-      refuse('memory-changed', `${where()} does not hold the bytes ${active ? `patch ${active.sequence} left there` :
+      refuse('memory-changed', `${where(context, w.address)} does not hold the bytes ${active ? `patch ${active.sequence} left there` :
         `${module.name} was loaded with`}; it was changed since, and nothing was written`);
     }
     return !equalBytes(now, w.bytes);
   });
 
   // Safe point: nothing is written while a thread stands where the writes would break it.
-  const hazards: Hazard[] = changing.map((w) => ({
-    kind: 'overwrite', start: w.address, end: w.address + w.bytes.length, safe: [w.fn.address],
-    label: `bytes ${hex(w.address)}..${hex(w.address + w.bytes.length)} of ${module.name}!${w.fn.name}`,
-  }));
+  const hazards: Hazard[] = changing.map((w) => writeHazard(module.name, w));
   if (active) hazards.push(...removalHazards(active));
   const threads = context.threads();
   const unsafe = findUnsafeThread(sandbox, threads, hazards);
@@ -267,6 +276,11 @@ async function prepare(context: PreparationContext, imageBytes: Uint8Array): Pro
     status: 'ready', loaded, image, imageBytes, sections, active, layout, importAddresses, baseRefAddresses, plans, planSteps, restores,
     changing: new Set(changing), touched, threads,
   };
+}
+
+/** An address as a refusal says it: in hex, and what is there. */
+function where(context: PreparationContext, address: number): string {
+  return `${hex(address)} (${context.symbolize(address)})`;
 }
 
 function placePatch(context: PreparationContext, image: PatchImage, module: GuestModule, targets: ModuleSymbol[]): PatchLayout {
@@ -436,8 +450,18 @@ function exportAddress(modules: readonly LoadedModule[], moduleName: string, sym
 }
 
 /** The bytes the module was loaded with (what the planners plan against). */
+/** The bytes the module was loaded with at `address`, as a view: for reading only. */
+function codeView(module: GuestModule, address: number, length: number): Uint8Array {
+  return module.code.subarray(address - module.base, address - module.base + length);
+}
+
 export function original(module: GuestModule, address: number, length: number): Uint8Array {
   return module.code.slice(address - module.base, address - module.base + length);
+}
+
+/** The hazard of a base write: its bytes, where a thread may stand only at the function's entry. */
+export function writeHazard(module: string, w: BaseWrite): Hazard {
+  return new OverwriteHazard(w.address, w.address + w.bytes.length, w.fn.address, module, w.fn.name);
 }
 
 /** Longest padding handed to a planner: more than any padding jump needs. */
@@ -453,8 +477,13 @@ function paddingBefore({ module }: LoadedModule, fn: ModuleSymbol): Uint8Array {
   const fill = fillEnding(module).get(fn.address);
   if (!fill) return new Uint8Array(0);
   let start = fn.address;
-  while (start > fill.address && fn.address - start < MAX_PADDING && [0xcc, 0x90].includes(module.code[start - 1 - module.base]!)) start--;
-  return original(module, start, fn.address - start);
+  while (start > fill.address && fn.address - start < MAX_PADDING && isFillByte(module.code[start - 1 - module.base]!)) start--;
+  return codeView(module, start, fn.address - start);
+}
+
+/** int3 or nop: what x86-64 toolchains fill the room between functions with. */
+function isFillByte(byte: number): boolean {
+  return byte === 0xcc || byte === 0x90;
 }
 
 const fillEnds = new WeakMap<GuestModule, Map<number, { address: number; size: number }>>();
@@ -470,28 +499,31 @@ function fillEnding(module: GuestModule): Map<number, { address: number; size: n
   return ends;
 }
 
+function badPlan(module: GuestModule, fn: ModuleSymbol, why: string): never {
+  return refuse('bad-plan', `the plan for ${module.name}!${fn.name} ${why}; nothing was written`);
+}
+
 /** A plan may write only the function's entry and padding, and its own trampoline area. */
 function checkPlan(context: PreparationContext, module: GuestModule, fn: ModuleSymbol, padding: number, plan: RedirectPlan,
   request: RedirectRequest, trampoline: number | undefined): void {
   const reserved = context.trampolineSize;
-  const bad = (why: string): never => refuse('bad-plan', `the plan for ${module.name}!${fn.name} ${why}; nothing was written`);
-  if (plan.target !== fn.address || plan.replacement !== request.replacement) bad('answers for another function');
-  if (trampoline !== undefined && (!plan.trampoline || plan.trampoline.address !== trampoline)) bad('puts its trampoline elsewhere');
+  if (plan.target !== fn.address || plan.replacement !== request.replacement) badPlan(module, fn, 'answers for another function');
+  if (trampoline !== undefined && (!plan.trampoline || plan.trampoline.address !== trampoline)) badPlan(module, fn, 'puts its trampoline elsewhere');
   if (plan.trampoline && plan.trampoline.bytes.length > reserved) {
-    bad(`has a ${plan.trampoline.bytes.length}-byte trampoline; ${reserved} bytes are reserved`);
+    badPlan(module, fn, `has a ${plan.trampoline.bytes.length}-byte trampoline; ${reserved} bytes are reserved`);
   }
   for (const step of plan.steps) {
     if (step.kind === 'flush-icache') continue;
-    if (step.before.length !== step.after.length) bad(`has a ${step.kind} step whose before and after differ in length`);
+    if (step.before.length !== step.after.length) badPlan(module, fn, `has a ${step.kind} step whose before and after differ in length`);
     const end = step.address + step.after.length;
     if (step.kind === 'trampoline') {
       if (trampoline === undefined || step.address < trampoline || end > trampoline + reserved) {
-        bad(`writes its trampoline at ${hex(step.address)}, outside the reserved area`);
+        badPlan(module, fn, `writes its trampoline at ${hex(step.address)}, outside the reserved area`);
       }
     } else if (step.address < fn.address - padding || end > fn.address + fn.size) {
-      bad(`writes ${hex(step.address)}..${hex(end)}, outside the function and its padding`);
+      badPlan(module, fn, `writes ${hex(step.address)}..${hex(end)}, outside the function and its padding`);
     } else if (!asLoaded(module, step.address, step.before)) {
-      bad(`expects other bytes at ${hex(step.address)} than the module was loaded with`);
+      badPlan(module, fn, `expects other bytes at ${hex(step.address)} than the module was loaded with`);
     }
   }
 }

@@ -30,6 +30,26 @@ export interface Hazard {
   safe?: readonly number[];
 }
 
+/**
+ * Bytes of a function about to be overwritten, where a thread may stand only at the function's
+ * entry. Its label is made when it is said: a patch of a thousand functions checks a thousand of
+ * these and usually says none.
+ */
+export class OverwriteHazard implements Hazard {
+  readonly kind = 'overwrite';
+
+  constructor(readonly start: number, readonly end: number, private readonly entry: number, private readonly module: string,
+    private readonly fn: string) {}
+
+  get safe(): readonly number[] {
+    return [this.entry];
+  }
+
+  get label(): string {
+    return `bytes ${hex(this.start)}..${hex(this.end)} of ${this.module}!${this.fn}`;
+  }
+}
+
 export interface UnsafeThread {
   thread: string;
   pc: number;

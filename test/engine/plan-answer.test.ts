@@ -12,7 +12,7 @@ import { PLAN_REFUSAL_CODES, PLAN_STEP_KINDS, PlanStepKind } from '../../engine/
 import {
   type PlanResult, type RedirectRequest, type RefusalCode, type StepKind, decodePlanResult, planRedirectWith,
 } from '../../engine/host/plan.ts';
-import { explainPlan, planRedirectFactsWith } from '../../engine/host/plan-record.ts';
+import { explainPlan, planRedirectFactsWith, planRedirectsFactsWith } from '../../engine/host/plan-record.ts';
 import { PLAN_CASES, planCaseRequest } from './plan-cases.ts';
 
 const FIXTURE = new URL('./plan-answers.json', import.meta.url);
@@ -100,6 +100,19 @@ describe('the plan answer', async () => {
     expect(asked).toBe(refusals.length + 1);
     expect(first.form).toBe('jmp rel32');
     expect(first.steps[0]!.explanation).toMatch(/^A jmp rel32 to the replacement 0x500000 overwrites the first 5 bytes of clamp \(0x400100\)/);
+  });
+
+  it('plans every case in one call into the engine as it plans each alone: both architectures mixed, refusals in place', () => {
+    // Twice over, in an order that mixes the architectures, so records follow records of either kind.
+    const mixed = [...requests, ...requests].map((r, i, all) => all[(i * 7) % all.length]!);
+    const batch = planRedirectsFactsWith(engine, mixed);
+    expect(batch).toHaveLength(mixed.length);
+    mixed.forEach((request, i) => {
+      const result = batch[i]!;
+      if (result.ok) explainPlan(result.plan);
+      expect(serialize(result), `request ${i}`).toBe(serialize(explained(engine, request)));
+    });
+    expect(batch.some((r) => r.ok) && batch.some((r) => !r.ok)).toBe(true);
   });
 
   it('names refusal codes and step kinds by the numbers the engine writes', () => {

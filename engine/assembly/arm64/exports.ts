@@ -1,6 +1,7 @@
 // The ARM64 engine's WebAssembly exports. Inputs arrive in the shared input buffer.
 import { answer, inputBytes, outputBuffer } from '../common/input';
-import { redirectRequest } from '../common/plan';
+import { RedirectRequest, redirectRequest } from '../common/plan';
+import { planBatch } from '../common/plan-batch';
 import { hexBytes } from '../common/hex';
 import { Arm64Instruction, decode } from './decoder';
 import {
@@ -46,16 +47,16 @@ export function arm64PlanRedirect(
 }
 
 /**
- * arm64PlanRedirect's plan as a binary record (common/plan-record.ts), without its sentences:
- * answers the record's address, valid until the next plan. The host asks arm64PlanRedirect for the
- * sentences when they are read.
+ * arm64PlanRedirect's plans, without their sentences, for the `count` requests in the input buffer
+ * (common/plan-record.ts): answers the address of their binary records, valid until the next batch.
+ * The host asks arm64PlanRedirect for a plan's sentences when they are read.
  */
-export function arm64PlanRecord(
-  paddingLength: i32, functionLength: i32, address: u64, name: string, replacement: u64, mode: i32,
-  hasTrampoline: bool, trampoline: u64, options: i32,
-): usize {
-  return planArm64Record(redirectRequest(paddingLength, functionLength, address, name, replacement, mode,
-    hasTrampoline, trampoline, options), ARM64_TRAMPOLINE_MAX_SIZE);
+export function arm64PlanRecords(count: i32): usize {
+  return planBatch(count, planArm64RecordWithRoom);
+}
+
+function planArm64RecordWithRoom(request: RedirectRequest): usize {
+  return planArm64Record(request, ARM64_TRAMPOLINE_MAX_SIZE);
 }
 
 /** The largest trampoline an ARM64 hook plan can need, in bytes: reserve this much before planning. */

@@ -10,6 +10,11 @@ export function inputBuffer(size: i32): usize {
   return input.dataStart;
 }
 
+/** The input buffer's size in bytes. */
+export function inputSize(): i32 {
+  return input.length;
+}
+
 /** The input buffer's bytes from `offset`, `length` long (a view, not a copy). */
 export function inputBytes(offset: i32, length: i32): Uint8Array {
   return Uint8Array.wrap(input.buffer, offset, length);

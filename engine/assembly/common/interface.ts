@@ -3,7 +3,7 @@
 // languages read alike (plain numbers, const enums, no imports), so tsc and asc both check it.
 
 /** Version of the interface: engine/host/engine.ts refuses an engine.wasm that reports another. */
-export const ENGINE_INTERFACE_VERSION = 4;
+export const ENGINE_INTERFACE_VERSION = 5;
 
 /** How a redirect treats the original function (the `mode` argument of the plan exports). */
 export const enum RedirectMode {

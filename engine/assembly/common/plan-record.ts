@@ -81,3 +81,26 @@ export const STEP_LENGTH = 10;
 /** u32: flush-icache steps: the length of the range whose instruction fetch is made coherent. */
 export const STEP_FLUSH_LENGTH = 12;
 export const STEP_SIZE = 16;
+
+// A batch of requests (x64PlanRecords, arm64PlanRecords): one after another in the input buffer,
+// each a header of REQUEST_HEADER_SIZE bytes followed by the padding's bytes and then the
+// function's; the next request starts at the next multiple of REQUEST_ALIGN. The answer is their
+// records one after another, in the same order, each PLAN_SIZE bytes long.
+/** u64: the function's address (its first byte follows the padding). */
+export const REQUEST_ADDRESS = 0;
+/** u64: the replacement's address. */
+export const REQUEST_REPLACEMENT = 8;
+/** u64: where a hook's trampoline goes (REQUEST_HAS_TRAMPOLINE). */
+export const REQUEST_TRAMPOLINE = 16;
+/** u32: the bytes of padding before the function. */
+export const REQUEST_PADDING_LENGTH = 24;
+/** u32: the function's bytes. */
+export const REQUEST_FUNCTION_LENGTH = 28;
+/** u8: a RedirectMode. */
+export const REQUEST_MODE = 32;
+/** u8: 1 when a trampoline address is given. */
+export const REQUEST_HAS_TRAMPOLINE = 33;
+/** u8: PadOption bits. */
+export const REQUEST_OPTIONS = 34;
+export const REQUEST_HEADER_SIZE = 40;
+export const REQUEST_ALIGN = 8;

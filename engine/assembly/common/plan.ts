@@ -210,6 +210,11 @@ export class PlanRecordWriter {
 }
 
 /** A refusal's record: the header with its code and address. */
+/** The size of the record at `record`, in bytes. */
+export function planRecordSize(record: usize): i32 {
+  return <i32>load<u32>(record, PLAN_SIZE);
+}
+
 export function refusalRecord(refusal: Refusal): usize {
   const w = new PlanRecordWriter(false);
   const code = PLAN_REFUSAL_CODES.indexOf(refusal.code);

@@ -7,6 +7,7 @@ import { X64Instruction } from '../../../isa/x64/instruction';
 import { hexBytes } from '../common/hex';
 import { answer } from '../common/input';
 import { redirectRequest } from '../common/plan';
+import { planBatch } from '../common/plan-batch';
 import {
   WINDOW_DISP_OFFSET, WINDOW_FLOW, WINDOW_IMM_SIZE, WINDOW_LENGTH, WINDOW_RECORD_SIZE, WINDOW_REL_SIZE,
   WINDOW_RIP_RELATIVE, WINDOW_TARGET, X64Fact, X64WriterForm,
@@ -50,16 +51,12 @@ export function x64PlanRedirect(
 }
 
 /**
- * x64PlanRedirect's plan as a binary record (common/plan-record.ts), without its sentences: answers
- * the record's address, valid until the next plan. The host asks x64PlanRedirect for the sentences
- * when they are read.
+ * x64PlanRedirect's plans, without their sentences, for the `count` requests in the input buffer
+ * (common/plan-record.ts): answers the address of their binary records, valid until the next batch.
+ * The host asks x64PlanRedirect for a plan's sentences when they are read.
  */
-export function x64PlanRecord(
-  paddingLength: i32, functionLength: i32, address: u64, name: string, replacement: u64, mode: i32,
-  hasTrampoline: bool, trampoline: u64, options: i32,
-): usize {
-  return planX64Record(redirectRequest(paddingLength, functionLength, address, name, replacement, mode,
-    hasTrampoline, trampoline, options));
+export function x64PlanRecords(count: i32): usize {
+  return planBatch(count, planX64Record);
 }
 
 /** The largest trampoline a hook plan can ask for, in bytes. */
