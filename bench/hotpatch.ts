@@ -1,5 +1,7 @@
 // Time to apply a patch (median) with a 1-function and a 1,000-function patch, next to the time
-// of the same memory changes (the transaction's own maps and writes) made directly.
+// of the same memory changes (the transaction's own maps and writes) made directly. Each apply is
+// paired with the raw writes made right after it, and the ratio is the median of the pairs' ratios:
+// on a shared machine the load changes between runs more than within a pair.
 import { Hotpatcher } from '../engine/host/transaction.ts';
 import type { JournalStep } from '../engine/host/journal.ts';
 import { GuestProcess } from '../sandbox/process.ts';
@@ -16,6 +18,8 @@ import { figure, median } from './format.ts';
 const BASE = 0x40_0000;
 const SLOT = 16; // bytes per function, base and patch alike
 const RUNS = 21;
+/** Applies made first and not counted: the first runs of a process also compile the code they run. */
+const WARM_UP = 3;
 
 /** The function every base slot holds (f(x) = 3x + 1) and the one every patch slot holds (f(x) = 5x). */
 const FUNCTIONS: Record<Arch, { base: string; patched: string; fill: number }> = {
@@ -72,7 +76,7 @@ function undoReplay(sandbox: Sandbox, steps: JournalStep[]): void {
   }
 }
 
-async function applyTimes(arch: Arch, functions: number): Promise<{ apply: number; raw: number; writes: number }> {
+async function applyTimes(arch: Arch, functions: number): Promise<{ apply: number; raw: number; ratio: number; writes: number }> {
   const module = await baseModule(arch, functions);
   const image = await patchImage(arch, module, functions);
   const process = new GuestProcess(new UnicornSandbox(arch), { modules: [module], entry: 'f0', countInstructions: false });
@@ -83,33 +87,37 @@ async function applyTimes(arch: Arch, functions: number): Promise<{ apply: numbe
   const applyTimes: number[] = [];
   const rawTimes: number[] = [];
   let steps: JournalStep[] = [];
-  for (let run = 0; run < RUNS; run++) {
+  for (let run = -WARM_UP; run < RUNS; run++) {
     const started = performance.now();
     const result = await hotpatcher.apply(image);
-    applyTimes.push(performance.now() - started);
+    const applied = performance.now() - started;
     if (result.status !== 'applied') throw new Error(`the benchmark patch was not applied: ${result.message}`);
-    if (run === 0 && callFunction(sandbox, last, [7n]) !== 35n) throw new Error('the patched function does not compute 5x');
+    if (run === -WARM_UP && callFunction(sandbox, last, [7n]) !== 35n) throw new Error('the patched function does not compute 5x');
     steps = result.steps;
     const rollback = await hotpatcher.rollback(module.name);
     if (rollback.status !== 'applied') throw new Error(`the benchmark patch was not rolled back: ${rollback.message}`);
 
     const rawStarted = performance.now();
     replay(sandbox, steps);
-    rawTimes.push(performance.now() - rawStarted);
+    const raw = performance.now() - rawStarted;
     undoReplay(sandbox, steps);
+    if (run < 0) continue;
+    applyTimes.push(applied);
+    rawTimes.push(raw);
   }
   process.close();
-  return { apply: median(applyTimes), raw: median(rawTimes), writes: steps.filter((s) => s.action !== 'note').length };
+  return { apply: median(applyTimes), raw: median(rawTimes), ratio: median(applyTimes.map((t, i) => t / rawTimes[i]!)),
+    writes: steps.filter((s) => s.action !== 'note').length };
 }
 
 export async function hotpatchApply(): Promise<string[]> {
   const lines: string[] = [];
   for (const arch of ['x64', 'arm64'] as const) {
     for (const functions of [1, 1000]) {
-      const { apply, raw, writes } = await applyTimes(arch, functions);
+      const { apply, raw, ratio, writes } = await applyTimes(arch, functions);
       const label = `${functions.toLocaleString('en-US')}-function patch`;
-      lines.push(figure(`hotpatch ${arch} apply ${label} (median)`, apply, 'ms',
-        { name: `the same ${writes.toLocaleString('en-US')} raw maps and writes, ${raw.toPrecision(3)} ms`, value: raw }));
+      lines.push(`${figure(`hotpatch ${arch} apply ${label} (median)`, apply, 'ms')} (${ratio.toFixed(2)}x the same ` +
+        `${writes.toLocaleString('en-US')} raw maps and writes, median of each apply's ratio to those made after it; ${raw.toPrecision(3)} ms)`);
     }
   }
   return lines;

@@ -18,7 +18,7 @@ import { hex, hexWord } from '../common/hex';
 import { JsonWriter } from '../common/json';
 import { RedirectMode } from '../common/interface';
 import {
-  PlanRecordWriter, RedirectRequest, Refusal, copyOut, refusalJson, refusalRecord, writeDisplaced, writeStep, writeTrampoline,
+  NO_BYTES, PlanRecordWriter, RedirectRequest, Refusal, copyOut, refusalJson, refusalRecord, writeDisplaced, writeStep, writeTrampoline,
 } from '../common/plan';
 import { PlanStepKind } from '../common/plan-record';
 import { Arm64Instruction, decode } from './decoder';
@@ -68,8 +68,8 @@ class Planner {
   private words: Arm64Instruction[] = [];
   private form: EntryForm = EntryForm.Branch;
   private overwritten: i32 = 4;
-  private entryBytes: Uint8Array = new Uint8Array(0);
-  private stubBytes: Uint8Array = new Uint8Array(0);
+  private entryBytes: Uint8Array = NO_BYTES;
+  private stubBytes: Uint8Array = NO_BYTES;
   private relocation: Relocation | null = null;
   private guarded: bool = false;
   /** The landing pad stays at the entry: the jump and the displaced words start one word later. */

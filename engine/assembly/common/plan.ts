@@ -10,6 +10,9 @@ import {
   PLAN_TRAMPOLINE_LENGTH, STEP_ADDRESS, STEP_ATOMIC, STEP_FLUSH_LENGTH, STEP_KIND, STEP_LENGTH, STEP_SIZE,
 } from './plan-record';
 
+/** No bytes: the starting value of a planner's byte fields, which are replaced, never written into. */
+export const NO_BYTES = new Uint8Array(0);
+
 /** What the host asks for; the bytes (padding, then the function) sit in linear memory at `code`. */
 export class RedirectRequest {
   code: usize = 0;

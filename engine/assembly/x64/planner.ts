@@ -10,7 +10,7 @@ import { hex, spacedHexAt } from '../common/hex';
 import { RedirectMode } from '../common/interface';
 import { JsonWriter } from '../common/json';
 import {
-  PlanRecordWriter, RedirectRequest, Refusal, copyOut, refusalJson, refusalRecord, writeDisplaced, writeStep, writeTrampoline,
+  NO_BYTES, PlanRecordWriter, RedirectRequest, Refusal, copyOut, refusalJson, refusalRecord, writeDisplaced, writeStep, writeTrampoline,
 } from '../common/plan';
 import { PlanStepKind } from '../common/plan-record';
 import { X64Instruction, decodeX64 } from '../../../isa/x64/decoder';
@@ -58,8 +58,8 @@ class Planner {
   /** Bytes changed at the entry. */
   private overwritten: i32 = 0;
   private displacedCount: i32 = 0;
-  private entryBytes: Uint8Array = new Uint8Array(0);
-  private paddingJump: Uint8Array = new Uint8Array(0);
+  private entryBytes: Uint8Array = NO_BYTES;
+  private paddingJump: Uint8Array = NO_BYTES;
   private paddingJumpName: string = '';
   private relocation: Relocation | null = null;
   /** Why the first undecodable bytes did not decode (the decoder's sentence). */
