@@ -119,6 +119,17 @@ describe('Embed this', () => {
       expect(edited).not.toBe(storyOutput(NETS));
       expect(await play(host, 'hotpatch-demo')).toBe(edited);
       expect(await host.locator('hotpatch-demo').evaluate((d) => d.shadowRoot!.querySelector('h2')!.textContent)).toBe('Price with tax (edited)');
+      // "Open in playground" opens the program as it was embedded, the edit included, not the example as shipped.
+      const link = await host.locator('hotpatch-demo').evaluate((d) => d.shadowRoot!.querySelector<HTMLAnchorElement>('a.open')!.href);
+      expect(link.startsWith(`${served.server.url}#s=`)).toBe(true);
+      const opened = await context.newPage();
+      await opened.goto(link);
+      await opened.waitForSelector('html[data-shell="ready"]');
+      const files = await opened.evaluate(() => (window as unknown as { playground: { store: { state: { example?: string; files: { text: string }[] } } } })
+        .playground.store.state);
+      expect(files.example).toBe('price-tax');
+      expect(files.files.map((f) => f.text)).toContain(source.replace('.long 1000, 1999,', '.long 2000, 1999,'));
+      await opened.close();
       await host.goto(`${site.url}blog/framed.html`);
       await host.waitForFunction(() => document.querySelector('iframe')?.contentDocument !== undefined);
       const frame = await (await host.waitForSelector('iframe')).contentFrame();

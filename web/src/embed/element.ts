@@ -160,7 +160,8 @@ export class HotpatchDemo extends HTMLElement {
   private showHeader(scenario: Scenario): void {
     const root = this.getAttribute('playground') ?? APP_ROOT;
     const link = root === undefined ? undefined : new URL(root, location.href);
-    if (link) link.hash = `example=${encodeURIComponent(scenario.example)}&arch=${scenario.arch}&pane=patch`;
+    // A scenario made with "Embed this" opens as it was made, edits included; a built-in one as its example.
+    if (link) link.hash = scenario.playground ?? `example=${encodeURIComponent(scenario.example)}&arch=${scenario.arch}&pane=patch`;
     this.view.showHeader({ title: scenario.title, summary: scenario.summary, arch: scenario.arch, playgroundLink: link?.href });
   }
 

@@ -4,7 +4,7 @@
 // checked here, and everything in it runs in the demo's sandboxed CPU and engine as the built-in
 // scenarios do.
 import { ARCHES } from '../../../core/arch.ts';
-import { SCENARIO_FORMAT, type Scenario, type ScenarioEntry } from './scenario.ts';
+import { SCENARIO_FORMAT, type Scenario, type ScenarioEntry, isPlaygroundHash } from './scenario.ts';
 
 /** At most this many characters of scenario JSON (a built-in scenario is 20 to 120 K). */
 const MAX_CHARS = 4 << 20;
@@ -30,6 +30,7 @@ export function checkScenario(data: unknown, where: string): Scenario {
   for (const [i, patch] of (data.patches as unknown[]).entries()) {
     if (!isObject(patch) || typeof patch.image !== 'string' || typeof patch.module !== 'string') fail(`patch ${i + 1} is not a patch`);
   }
+  if (data.playground !== undefined && !isPlaygroundHash(data.playground)) fail('"playground" is not the state part of a playground link (s=…)');
   return data as unknown as Scenario;
 }
 

@@ -64,7 +64,20 @@ export interface Scenario {
   timeline: ScenarioEvent[];
   /** Disassembly of every state of every range the embed shows, recorded from Capstone at build time. */
   instructions: InstructionRecord[];
+  /**
+   * The playground's state the scenario was made from ("Embed this"), as the hash of a playground
+   * link (`s=…`, web/src/state/share.ts): "Open in playground" opens it as it was, edits included.
+   */
+  playground?: string;
 }
+
+/** What a scenario's `playground` may be: a playground link's state part, of a bounded length. */
+export function isPlaygroundHash(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_PLAYGROUND_HASH && /^s=[A-Za-z0-9_-]+$/.test(value);
+}
+
+/** Characters of a scenario's `playground` hash: the playground reads links of at most 256 K characters of data. */
+const MAX_PLAYGROUND_HASH = 2 + 256 * 1024;
 
 /** What the scenario registry (virtual:hotpatch-scenarios) lists without loading any scenario. */
 export interface ScenarioEntry {

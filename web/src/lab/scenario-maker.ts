@@ -32,6 +32,8 @@ export interface ScenarioSpec {
   files: SourceFile[];
   patches: PatchFile[];
   timeline: ChosenEvent[];
+  /** The playground's state as a link's hash (s=…), for the demo's "Open in playground". */
+  playground?: string;
 }
 
 export interface MakerPlatform extends Omit<DemoDependencies, 'disassemble'> {
@@ -69,6 +71,7 @@ export async function makeScenario(spec: ScenarioSpec, platform: MakerPlatform):
     format: SCENARIO_FORMAT, id: `${spec.example ?? 'program'}/${spec.arch}/embedded`, example: spec.example ?? 'program', arch: spec.arch,
     title: spec.title, summary: spec.summary,
     modules: modules.map((m, i) => toScenarioModule(m, spec.files[i]!.name)), patches, timeline, instructions: [],
+    ...(spec.playground ? { playground: spec.playground } : {}),
   };
   const { disassemble, ...deps } = platform;
   return recordInstructions(scenario, deps, disassemble);

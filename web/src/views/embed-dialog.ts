@@ -11,6 +11,7 @@ import type { Snapshot } from '../lab/protocol.ts';
 import type { ChosenEvent, ScenarioSpec } from '../lab/scenario-maker.ts';
 import { stripComment } from '../../../toolchain/source.ts';
 import type { LabStore, PatchFile } from '../state/lab-state.ts';
+import { encodeState } from '../state/share.ts';
 import { storyOf } from './story-bar.ts';
 import './embed-dialog.css';
 
@@ -138,7 +139,8 @@ export class EmbedDialog {
     this.download.removeAttribute('href');
     this.downloadSize.textContent = '';
     try {
-      const scenario = await this.session.makeScenario(this.spec());
+      // "Open in playground" in the demo opens the playground as it is now, edits included.
+      const scenario = await this.session.makeScenario({ ...this.spec(), playground: await encodeState(this.store.state) });
       const snippets = await embedSnippets(scenario, new URL('./', location.href).href);
       const sizes = await Promise.all([textSizes(snippets.element), textSizes(snippets.iframe), textSizes(snippets.json)]);
       if (generation !== this.generation) return;
