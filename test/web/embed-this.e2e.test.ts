@@ -52,6 +52,8 @@ async function paste(page: Page, text: string): Promise<void> {
 }
 
 async function openDialog(page: Page): Promise<void> {
+  // At phone width the button is in the header's "More" menu.
+  if (await page.isVisible('#header-more')) await page.click('#header-more');
   await page.click('#embed-this');
   await page.waitForSelector('#embed-dialog[open]');
   await page.waitForSelector('#embed-dialog[data-state="ready"]', { timeout: 60_000 });

@@ -54,6 +54,8 @@ describe('the playground\'s links and preview tags', () => {
     const page = await context.newPage();
     await page.goto(served.server.url);
     await page.waitForSelector('html[data-shell="ready"]');
+    // At phone width the links are in the header's "More" menu (phone-header.e2e.test.ts checks the menu itself).
+    await page.click('#header-more');
     const parts = ['.top-links a[href="./docs/"]', '.top-links a[href="./README.md"]', '#shortcuts-button', '#theme', '#share', '#embed-this'];
     const report = await layoutReport(page, parts);
     for (const part of parts) expect(report.boxes[part], part).not.toBeNull();

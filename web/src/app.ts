@@ -11,6 +11,7 @@ import { editorCommands, installShortcuts, type Action } from './shortcuts.ts';
 import { emptyPatch, type LabState, LabStore, type SourceFile } from './state/lab-state.ts';
 import { reach } from './milestones.ts';
 import { installThemeSwitch, isDark } from './theme.ts';
+import { installHeaderMenu } from './views/header-menu.ts';
 import { encodeState } from './state/share.ts';
 import { renderCalls } from './views/calls-view.ts';
 import { renderDisassembly } from './views/disassembly-view.ts';
@@ -92,6 +93,7 @@ export class Playground {
     this.wirePanes();
     installShortcuts((action) => this.perform(action));
     installThemeSwitch(() => this.editors.setTheme(this.theme()));
+    installHeaderMenu();
     this.session.on('snapshot', (snapshot) => this.showSnapshot(snapshot));
     this.session.on('toolchain', (status) => {
       reach('toolchain', status.state);
