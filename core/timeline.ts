@@ -2,6 +2,8 @@
 // back. These are the words the command line, the playground and the embeds share: when (a moment),
 // what example.json says happens then, and the sentence that names a moment for people.
 
+import { count } from './count.ts';
+
 /** When a timeline event happens. */
 export type PatchMoment =
   /** Before call number `afterCalls + 1` of `of` ("module!function"), then `thenInstructions` more. */
@@ -70,7 +72,7 @@ export interface TimelineEntry<Action> extends ConsistencyChoice {
 
 /** "after 4 calls of pricing!price_with_tax and 1 instruction", "after 1,000 instructions". */
 export function describeMoment(at: PatchMoment): string {
-  if ('afterInstructions' in at) return `after ${at.afterInstructions.toLocaleString('en-US')} instructions`;
+  if ('afterInstructions' in at) return `after ${count(at.afterInstructions)} instructions`;
   const more = at.thenInstructions ? ` and ${at.thenInstructions} instruction${at.thenInstructions === 1 ? '' : 's'}` : '';
   return `after ${at.afterCalls} call${at.afterCalls === 1 ? '' : 's'} of ${at.of}${more}`;
 }

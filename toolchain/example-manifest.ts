@@ -6,6 +6,7 @@
 import * as v from 'valibot';
 import { CONSISTENCY_MODELS, type ExampleTimelineEntry, type TimelineEntry } from '../core/timeline.ts';
 import { type Arch, ARCHES } from '../core/arch.ts';
+import { count } from '../core/count.ts';
 
 /** Sizes and counts an example may have; README.md ("Live patching from the CLI") lists them. */
 export const EXAMPLE_LIMITS = {
@@ -199,9 +200,6 @@ function found(value: unknown): string {
   }
 }
 
-function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
 
 /** The field of timeline entry `index` on `arch`: "timeline.2" or "timeline.x64.2". */
 export function timelineField(manifest: ExampleManifest, arch: Arch, index: number): string {

@@ -28,6 +28,7 @@ import type { EmbedDialog } from './views/embed-dialog.ts';
 import { StoryBar, storyOf } from './views/story-bar.ts';
 import { ThreadLanes } from './views/thread-lanes.ts';
 import type { RunSettings, StoryEvent, StoryView } from './lab/protocol.ts';
+import { count } from '../../core/count.ts';
 
 const ASSEMBLE_DELAY_MS = 350;
 /** The longest the editor waits for the program to load before it starts loading itself. */
@@ -300,15 +301,15 @@ export class Playground {
   }
 
   private describe(s: Snapshot): string {
-    const count = `${s.instructions.toLocaleString('en-US')} instructions`;
+    const ran = `${count(s.instructions)} instructions`;
     switch (s.state) {
       case 'empty': return '';
       case 'ready': return this.cpu?.available ? `ready at ${s.where}` : `entry: ${s.where}`;
-      case 'running': return `running · ${count}`;
+      case 'running': return `running · ${ran}`;
       case 'paused': return s.budgetLeft <= 0
-        ? `stopped: the instruction budget is used up · at ${s.where} · ${count} · Reset (\u21E7F8) starts over with a new budget`
-        : `${s.note ?? 'paused'} · at ${s.where} · ${count}`;
-      case 'exited': return `exited with code ${s.exitCode} · ${count}`;
+        ? `stopped: the instruction budget is used up · at ${s.where} · ${ran} · Reset (\u21E7F8) starts over with a new budget`
+        : `${s.note ?? 'paused'} · at ${s.where} · ${ran}`;
+      case 'exited': return `exited with code ${s.exitCode} · ${ran}`;
       case 'failed': return `stopped: ${s.error ?? 'fault'}`;
     }
   }

@@ -11,6 +11,7 @@ import { renderDisassembly } from '../views/disassembly-view.ts';
 import { renderFlowDiagram } from '../views/flow-diagram.ts';
 import type { TransactionStepView, TransactionView } from '../lab/protocol.ts';
 import type { DemoSnapshot } from './demo-protocol.ts';
+import { count } from '../../../core/count.ts';
 
 export const SPEEDS: readonly { value: number; label: string }[] = [
   { value: 100, label: 'slow' },
@@ -302,7 +303,7 @@ function markLines(list: HTMLElement, indexes: number[]): void {
 }
 
 function describe(s: DemoSnapshot): string {
-  const count = `${s.instructions.toLocaleString('en-US')} instructions`;
+  const ran = `${count(s.instructions)} instructions`;
   const next = s.next && s.state !== 'exited' ? ` · next: ${s.next.kind === 'apply' ? 'apply' : 'roll back'} ${s.next.name} ${s.next.moment}` : '';
   const t = s.transaction;
   if (t && t.position < t.steps.length) {
@@ -312,9 +313,9 @@ function describe(s: DemoSnapshot): string {
   switch (s.state) {
     case 'empty':
     case 'ready': return s.cpu.available ? `ready at ${s.where}${next}` : `starts at ${s.where}`;
-    case 'running': return `running · ${count}`;
-    case 'paused': return `${s.note ?? 'paused'} · at ${s.where} · ${count}${next}`;
-    case 'exited': return `exited with code ${s.exitCode} · ${count}`;
+    case 'running': return `running · ${ran}`;
+    case 'paused': return `${s.note ?? 'paused'} · at ${s.where} · ${ran}${next}`;
+    case 'exited': return `exited with code ${s.exitCode} · ${ran}`;
     case 'failed': return `stopped: ${s.error ?? 'fault'}`;
   }
 }

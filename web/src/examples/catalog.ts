@@ -48,7 +48,17 @@ export const EXAMPLES: Example[] = Object.entries(manifests).map(([path, json]) 
   }
   return example;
 }).filter((example) => Object.keys(example.modules).length > 0)
-  .sort((a, b) => (a.id === 'price-tax' ? -1 : b.id === 'price-tax' ? 1 : a.manifest.title.localeCompare(b.manifest.title)));
+  .sort((a, b) => (a.id === 'price-tax' ? -1 : b.id === 'price-tax' ? 1 : byTitle(a.manifest.title, b.manifest.title)));
+
+/**
+ * Alphabetical, ignoring case. Not `localeCompare`: its first call loads the locale's collation data,
+ * a cost the page would pay while it starts, and the titles are plain English.
+ */
+function byTitle(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
 
 export function findExample(id: string | undefined): Example | undefined {
   return EXAMPLES.find((example) => example.id === id);

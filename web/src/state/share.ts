@@ -5,6 +5,7 @@ import * as v from 'valibot';
 import { ARCHES, type Arch } from '../../../core/arch.ts';
 import { EXAMPLE_ID, EXAMPLE_LIMITS, notAList, PLAIN_FILE_NAME } from '../../../toolchain/example-manifest.ts';
 import { DEFAULT_VIEW, type LabState, type Pane, type PatchFile, type SourceFile, type ViewState } from './lab-state.ts';
+import { count } from '../../../core/count.ts';
 
 /** Bumped when the encoded shape changes; older links are still read. */
 const FORMAT = 1;
@@ -238,6 +239,3 @@ function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-function count(n: number): string {
-  return n.toLocaleString('en-US');
-}

@@ -7,6 +7,7 @@
 // element's text stays exactly what the program printed.
 import { h } from '../dom.ts';
 import type { OutputMark, Snapshot } from '../lab/protocol.ts';
+import { count } from '../../../core/count.ts';
 
 /** Characters kept at the start of the output and at the end of each stretch after a marker. */
 export const VIEW_CHARS = 64 * 1024;
@@ -74,7 +75,7 @@ function append(pre: HTMLElement, model: OutputModel, text: string): void {
   const kept = (model.tail.data + text).slice(-VIEW_CHARS);
   model.hidden += model.tail.length + text.length - kept.length;
   model.tail.data = kept;
-  model.gap.textContent = `\n[... ${model.hidden.toLocaleString('en-US')} characters not shown ...]\n`;
+  model.gap.textContent = `\n[... ${count(model.hidden)} characters not shown ...]\n`;
   pre.insertBefore(model.gap, model.tail);
 }
 

@@ -10,6 +10,7 @@ import { type LabStore, patchIndex } from '../state/lab-state.ts';
 import { renderBytesDiff } from './bytes-diff.ts';
 import { renderFlowDiagram } from './flow-diagram.ts';
 import { INTRO_STORY, NOT_BUILT_STORY, plainStory, REFUSAL_STORY } from './step-story.ts';
+import { count } from '../../../core/count.ts';
 
 export class PatchPane {
   private readonly choice = byId<HTMLSelectElement>('patch-choice');
@@ -260,7 +261,7 @@ export class PatchPane {
 
   private renderSummary(view: TransactionView): void {
     const what = view.action === 'apply' ? `Patch ${view.subject}` : `Rollback of ${view.subject}`;
-    const wait = view.wait ? h('p', { class: 'wait' }, `Waited ${view.wait.instructions.toLocaleString('en-US')} instruction`,
+    const wait = view.wait ? h('p', { class: 'wait' }, `Waited ${count(view.wait.instructions)} instruction`,
       view.wait.instructions === 1 ? '' : 's', ` for a safe point: ${view.wait.message}.`) : null;
     if (view.status !== 'applied') {
       fill(this.summary, h('div', { class: 'refusal', 'data-testid': 'refusal' },

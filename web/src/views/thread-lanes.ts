@@ -7,6 +7,7 @@ import { DEFAULT_SLICE } from '../../../sandbox/threads.ts';
 import type { ExampleManifest } from '../../../toolchain/example-manifest.ts';
 import { h } from '../dom.ts';
 import type { Snapshot, ThreadLane, TransitionView } from '../lab/protocol.ts';
+import { count } from '../../../core/count.ts';
 
 const MODELS: { value: ConsistencyModel; label: string; explained: string }[] = [
   { value: 'entry', label: 'entry (Windows hotpatch)',
@@ -131,7 +132,7 @@ export class ThreadLanes {
     this.switchesBox.hidden = transition.switches.length === 0;
     this.switches.replaceChildren(
       ...(transition.earlierSwitches > 0 ? [h('li', { class: 'earlier' }, `${transition.earlierSwitches} earlier switches`)] : []),
-      ...transition.switches.map((s) => h('li', {}, `thread ${s.thread} \u2192 ${s.to} at instruction ${s.at.toLocaleString('en-US')}, ${WHEN[s.when] ?? s.when}`)));
+      ...transition.switches.map((s) => h('li', {}, `thread ${s.thread} \u2192 ${s.to} at instruction ${count(s.at)}, ${WHEN[s.when] ?? s.when}`)));
   }
 }
 
@@ -139,13 +140,13 @@ function lane(t: ThreadLane): HTMLElement {
   const universe = t.universe === 'switching'
     ? `switching (still ${t.from}${t.waitingFor ? `: ${t.waitingFor}` : ''})` : t.universe;
   const switched = t.switchedAt === undefined ? ''
-    : `switched at instruction ${t.switchedAt.toLocaleString('en-US')}, ${WHEN[t.switchedWhen ?? ''] ?? t.switchedWhen}`;
+    : `switched at instruction ${count(t.switchedAt)}, ${WHEN[t.switchedWhen ?? ''] ?? t.switchedWhen}`;
   const state = t.state === 'blocked' && t.joining ? `waits for ${t.joining}` : t.state;
   return h('li', { class: `lane universe-${t.universe}`, 'data-thread': t.name, 'data-universe': t.universe },
     h('div', { class: 'lane-head' },
       h('strong', { class: 'lane-name' }, t.name),
       h('span', { class: 'lane-universe' }, universe),
-      h('span', { class: 'lane-state' }, `${state} \u00B7 ${t.instructions.toLocaleString('en-US')} instructions`)),
+      h('span', { class: 'lane-state' }, `${state} \u00B7 ${count(t.instructions)} instructions`)),
     h('div', { class: 'lane-where' }, t.state === 'exited' ? 'ended' : `at ${t.where}`),
     ...(switched ? [h('div', { class: 'lane-switched' }, switched)] : []),
     h('ol', { class: 'lane-stack', 'aria-label': `Call stack of ${t.name}` },
