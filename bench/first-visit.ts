@@ -14,7 +14,7 @@ export async function playgroundFirstVisit(): Promise<string[]> {
   const server = await serveBuild({ dir: 'dist' });
   try {
     const visits: FirstVisit[] = [];
-    for (let run = 0; run < RUNS; run++) visits.push(await firstVisit(server.url));
+    for (let run = 0; run < RUNS; run++) visits.push(await firstVisit(server));
     const time = (m: string) => median(visits.map((v) => v.times[m]!));
     const heavy = visits[0]!.filesUntilRunnable.filter((f) => /keystone|capstone|monaco/.test(f));
     return [
@@ -34,7 +34,7 @@ export async function playgroundFirstVisit(): Promise<string[]> {
 if (process.argv[1]?.endsWith('first-visit.ts')) {
   const server = await serveBuild({ dir: 'dist' });
   const visits: FirstVisit[] = [];
-  for (let run = 0; run < RUNS; run++) visits.push(await firstVisit(server.url));
+  for (let run = 0; run < RUNS; run++) visits.push(await firstVisit(server));
   await server.close();
   console.log(JSON.stringify(visits.map((v) => ({ ...v.times, kb: +(v.bytesUntilRunnable / 1024).toFixed(1), files: v.filesUntilRunnable.length }))));
   console.log(visits[0]!.filesUntilRunnable.join('\n'));

@@ -1,5 +1,6 @@
 // Capstone (@alexaltea/capstone-js): the disassembler, and the oracle the engine's decoders are tested against.
-import createCapstone from '@alexaltea/capstone-js';
+// Its script (320 KB) is imported when Capstone is first needed: in the page's lab worker, a gallery
+// example runs before that, and the worker starts without compiling it.
 import type { Arch } from '../core/arch.ts';
 
 export interface DisassembledInstruction {
@@ -33,8 +34,8 @@ export function setCapstoneWasmUrl(url: string): void {
 const handles: Partial<Record<Arch, CapstoneHandle>> = {};
 
 export async function capstoneHandle(arch: Arch): Promise<CapstoneHandle> {
-  module ??= (createCapstone as unknown as (options: object) => Promise<CapstoneModule>)(
-    wasmUrl ? { locateFile: () => wasmUrl } : {});
+  module ??= import('@alexaltea/capstone-js').then(({ default: createCapstone }) =>
+    (createCapstone as unknown as (options: object) => Promise<CapstoneModule>)(wasmUrl ? { locateFile: () => wasmUrl } : {}));
   const cs = await module;
   return (handles[arch] ??= arch === 'x64' ? new cs.Capstone(cs.ARCH_X86, cs.MODE_64)
     : new cs.Capstone(cs.ARCH_ARM64, cs.MODE_ARM));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, newContext, screenshot, watchErrors } from '../../harness/browser/browser.ts';
 import { serveBuild, type BuildServer } from '../../web/build/serve.ts';
 import type { Browser } from 'playwright-core';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { GuestProcess } from '../../sandbox/process.ts';
 import { UnicornSandbox } from '../../sandbox/unicorn/unicorn-sandbox.ts';
 import { assembleProgram } from '../../toolchain/program.ts';
@@ -77,7 +77,7 @@ describe('a first visit to the playground', () => {
   }, 120_000);
 
   it('can run within 300 KB compressed, with no Keystone, Capstone or Monaco file before', async () => {
-    const visit = await firstVisit(server.url);
+    const visit = await firstVisit(server);
     expect(visit.filesUntilRunnable.filter((f) => /keystone|capstone|monaco/.test(f))).toEqual([]);
     expect(visit.bytesUntilRunnable).toBeLessThan(300 * 1024);
     // The service worker's precaching (the whole build) waits until the example has loaded: no
@@ -85,4 +85,77 @@ describe('a first visit to the playground', () => {
     expect(visit.filesUntilRunnable.filter((f) => /sw\.js$|README|arm64-|docs-embed/.test(f))).toEqual([]);
     console.log(`first visit: runnable at ${visit.times['program:loaded']!.toFixed(0)} ms after ${(visit.bytesUntilRunnable / 1024).toFixed(1)} KB`);
   }, 120_000);
+
+  it('starts the lab worker from the head, before the page\'s script runs, and the page takes that one over', async () => {
+    const context = await newContext(browser);
+    // Every worker the page starts, and when, against when the page's script says it is there.
+    await context.addInitScript(`{
+      const Original = Worker;
+      window.startedWorkers = [];
+      window.Worker = class extends Original {
+        constructor(url, options) { super(url, options); window.startedWorkers.push({ url: String(url), name: options && options.name, at: performance.now() }); }
+      };
+    }`);
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(server.url);
+    await page.waitForSelector('html[data-program="loaded"]', { timeout: 30_000 });
+    const { workers, shell } = await page.evaluate(() => ({
+      workers: (window as unknown as { startedWorkers: { url: string; name: string; at: number }[] }).startedWorkers,
+      shell: performance.getEntriesByName('hotpatch:shell:ready')[0]!.startTime,
+    }));
+    const labs = workers.filter((w) => w.name === 'lab');
+    expect(labs).toHaveLength(1);
+    expect(labs[0]!.url).toMatch(/assets\/lab-worker-[\w-]+\.js$/);
+    expect(labs[0]!.at).toBeLessThan(shell);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('downloads cpu.wasm and engine.wasm once, from the head, and the lab worker\'s script leaves Capstone for later', async () => {
+    const asked: string[] = [];
+    const record = (request: { url?: string }) => { asked.push(request.url ?? ''); };
+    server.server.on('request', record);
+    try {
+      const context = await newContext(browser);
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await page.waitForSelector('html[data-program="loaded"]', { timeout: 30_000 });
+      const head = await page.evaluate(() => [...document.head.querySelectorAll('link[rel="preload"][as="fetch"]')].map((l) => l.getAttribute('href')));
+      expect(head.map((href) => href?.replace(/-[\w-]+\.wasm$/, '.wasm'))).toEqual(['./assets/cpu.wasm', './assets/engine.wasm']);
+      // The worker's own requests for them were answered from the HTTP cache: the server saw one of each.
+      expect(asked.filter((url) => /\/(cpu|engine)-[\w-]+\.wasm$/.test(url))).toHaveLength(2);
+      await context.close();
+    } finally {
+      server.server.off('request', record);
+    }
+    // Capstone's script (its Emscripten glue, 320 KB) is a chunk of its own, imported when Capstone is first needed.
+    const worker = readdirSync('dist/assets').find((f) => /^lab-worker-[\w-]+\.js$/.test(f))!;
+    expect(readFileSync(`dist/assets/${worker}`, 'utf8')).not.toContain('_cs_open');
+  }, 60_000);
+
+  it('makes no Intl call while it starts (the first one loads the locale\'s data)', async () => {
+    const context = await newContext(browser);
+    await context.addInitScript(`{
+      window.intlCalls = [];
+      const note = (what) => { if (!performance.getEntriesByName('hotpatch:program:loaded').length) window.intlCalls.push(what); };
+      const wrap = (owner, name, what) => {
+        const original = owner[name];
+        owner[name] = function (...args) { note(what); return original.apply(this, args); };
+      };
+      wrap(Number.prototype, 'toLocaleString', 'Number.toLocaleString');
+      wrap(String.prototype, 'localeCompare', 'String.localeCompare');
+      wrap(Date.prototype, 'toLocaleString', 'Date.toLocaleString');
+      for (const name of ['NumberFormat', 'Collator', 'DateTimeFormat', 'PluralRules', 'ListFormat', 'Segmenter']) {
+        const Original = Intl[name];
+        if (Original) Intl[name] = new Proxy(Original, { construct(target, args) { note('Intl.' + name); return Reflect.construct(target, args); },
+          apply(target, self, args) { note('Intl.' + name); return Reflect.apply(target, self, args); } });
+      }
+    }`);
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.waitForSelector('html[data-program="loaded"]', { timeout: 30_000 });
+    expect(await page.evaluate(() => (window as unknown as { intlCalls: string[] }).intlCalls)).toEqual([]);
+    await context.close();
+  }, 60_000);
 });

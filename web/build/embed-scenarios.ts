@@ -2,15 +2,20 @@
 // modules, one chunk per scenario, so an embed downloads only the scenario it shows.
 //   virtual:hotpatch-scenarios                 the list: id, example, arch, title, load()
 //   virtual:hotpatch-scenario/<example>/<arch> one scenario (default export)
-import { readdirSync } from 'node:fs';
+//   virtual:hotpatch-first-scenario            the scenario of the example a visit without a link opens
+//                                              (FIRST_EXAMPLE, its first architecture): the playground
+//                                              imports it with its script, to load it without a wait
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Plugin } from 'vite';
 import { type Arch, ARCHES } from '../../core/arch.ts';
 import { EXAMPLE_ID } from '../../toolchain/example-manifest.ts';
 import type { Scenario } from '../src/embed/scenario.ts';
+import { FIRST_EXAMPLE } from '../src/examples/first-example.ts';
 
 const REGISTRY = 'virtual:hotpatch-scenarios';
 const ONE = 'virtual:hotpatch-scenario/';
+const FIRST = 'virtual:hotpatch-first-scenario';
 
 /** Files under `dir`; symbolic links are not followed into (a link to a parent would never end). */
 function filesUnder(dir: string): string[] {
@@ -35,7 +40,7 @@ export function embedScenarios(examplesDir = resolve('examples')): Plugin {
   return {
     name: 'embed-scenarios',
     resolveId(id) {
-      return id === REGISTRY || id.startsWith(ONE) ? `\0${id}` : null;
+      return id === REGISTRY || id === FIRST || id.startsWith(ONE) ? `\0${id}` : null;
     },
     async load(id) {
       if (id === `\0${REGISTRY}`) {
@@ -47,6 +52,13 @@ export function embedScenarios(examplesDir = resolve('examples')): Plugin {
             `title: ${JSON.stringify(title)}, load: () => import(${JSON.stringify(`${ONE}${example}/${arch}`)}).then((m) => m.default) },`;
         });
         return `export const SCENARIOS = [\n${entries.join('\n')}\n];\n`;
+      }
+      if (id === `\0${FIRST}`) {
+        const manifest = join(examplesDir, FIRST_EXAMPLE, 'example.json');
+        this.addWatchFile(manifest);
+        const { arches } = JSON.parse(readFileSync(manifest, 'utf8')) as { arches: Arch[] };
+        return `export { default } from ${JSON.stringify(`${ONE}${FIRST_EXAMPLE}/${arches[0]}`)};\n` +
+          `export const FIRST_SCENARIO = ${JSON.stringify({ example: FIRST_EXAMPLE, arch: arches[0] })};\n`;
       }
       if (id.startsWith(`\0${ONE}`)) {
         const [example, arch, ...rest] = id.slice(ONE.length + 1).split('/') as [string, Arch];

@@ -48,7 +48,6 @@ export function stateForExample(example: Example, arch: Arch, view: LabState['vi
 
 export class Playground {
   readonly store: LabStore;
-  readonly session = new LabSession();
   private readonly editors: EditorPane;
   private readonly controls: RunControls;
   private readonly patchPane: PatchPane;
@@ -71,8 +70,11 @@ export class Playground {
   private replacing = false;
   /** Loads under way: the sources differ from the loaded program only until they end. */
   private loading = 0;
+  /** The first load of the program (startLab), settled or not. */
+  private labLoaded: Promise<unknown> = Promise.resolve();
 
-  constructor(initial: LabState, private readonly webAssembly: boolean) {
+  /** `session`: the lab, which may have started already (main.ts starts its worker first thing). */
+  constructor(initial: LabState, private readonly webAssembly: boolean, readonly session = new LabSession()) {
     this.store = new LabStore(initial);
     this.editors = new EditorPane(this.store);
     this.controls = new RunControls((action) => this.perform(action), () => this.speedChanged());
@@ -115,17 +117,20 @@ export class Playground {
     }
   }
 
-  /** Starts what loads in the background once the page is visible: the lab worker and Monaco. */
-  startBackgroundLoads(): void {
-    let loaded: Promise<unknown> = Promise.resolve();
-    if (this.webAssembly) {
-      this.session.start();
-      loaded = this.load();
-    }
-    // The editor (Monaco, 3 MB) comes after the program can run, or after a second at most: the
-    // plain editor serves until then.
+  /** Loads the program into the lab (starting its worker if it has not started). */
+  startLab(): void {
+    if (!this.webAssembly) return;
+    this.session.start();
+    this.labLoaded = this.load();
+  }
+
+  /**
+   * Loads Monaco (3 MB) once the page is visible: after the program can run, or after a second at
+   * most; the plain editor serves until then.
+   */
+  startEditorLoad(): void {
     const later = new Promise((resolve) => setTimeout(resolve, MONACO_DELAY_MS));
-    Promise.race([loaded, later]).then(() => loadMonaco()).then((monaco) => {
+    Promise.race([this.labLoaded, later]).then(() => loadMonaco()).then((monaco) => {
       this.editors.upgrade(monaco, this.theme(), editorCommands((action) => this.perform(action)));
     }).catch((error: unknown) => {
       this.editors.showMessage(`The code editor could not be loaded (${String(error)}); the plain editor stays.`, true);
@@ -170,6 +175,8 @@ export class Playground {
       this.codeLinks.loaded(report.modules);
       this.editors.showReport(report);
       this.fillMemoryChoices();
+      reach('program', report.ok ? 'loaded' : 'error');
+      this.updateControls();
       // Patches are built against the program: only a program that assembles can tell about them.
       if (report.ok && prebuilt) {
         // A gallery example runs at once; its patches are built once Keystone is here, in the background,
@@ -177,8 +184,6 @@ export class Playground {
         void this.session.warmToolchain();
         void this.session.toolchainSettled().then(() => this.checkPatches());
       } else if (report.ok) void this.checkPatches();
-      reach('program', report.ok ? 'loaded' : 'error');
-      this.updateControls();
       return report;
     } catch (error) {
       this.editors.showMessage(error instanceof Error ? error.message : String(error), true);

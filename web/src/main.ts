@@ -1,10 +1,14 @@
-// Boot: read the link's state, draw the page, then load the heavy parts (lab worker, Monaco) in the
-// background. The page is usable (examples, plain editing) before any of them arrive.
+// Boot: start the lab worker (it fetches and compiles the CPU and the engine while the page is
+// drawn), read the link's state, draw the page and load the program; Monaco comes after the first
+// paint. The page is usable (examples, plain editing) before any of them arrive.
 import { byId } from './dom.ts';
 import { reach } from './milestones.ts';
 import { registerServiceWorkerLater } from './register-service-worker.ts';
 import { EXAMPLES, findExample } from './examples/catalog.ts';
 import { Playground, stateForExample } from './app.ts';
+import { LabSession } from './lab/lab-session.ts';
+import { takeEarlyWorker } from './lab/early-worker.ts';
+import { prebuiltProgram } from './lab/prebuilt.ts';
 import { DEFAULT_VIEW, type LabState } from './state/lab-state.ts';
 import { type DecodedHash, decodeHash } from './state/share.ts';
 
@@ -79,11 +83,19 @@ async function boot(): Promise<void> {
     notice('This browser does not run WebAssembly (it may be switched off). The playground assembles, runs and '
       + 'patches programs with WebAssembly, so only reading and editing the sources works here.');
   }
-  const playground = new Playground(await initialState(), webAssembly);
+  // First thing: the worker's start (its script, cpu.wasm, engine.wasm) runs beside everything below.
+  const session = new LabSession();
+  if (webAssembly) session.start();
+  else takeEarlyWorker()?.worker.terminate();
+  const state = await initialState();
+  // The example's prebuilt modules arrive while the page is drawn (the load below finds them there).
+  if (webAssembly) void prebuiltProgram(state.example, state);
+  const playground = new Playground(state, webAssembly, session);
   followLinks(playground);
+  playground.startLab();
   reach('shell', 'ready');
-  // Let the first paint happen before the downloads start.
-  requestAnimationFrame(() => setTimeout(() => playground.startBackgroundLoads(), 0));
+  // The editor's download starts after the first paint.
+  requestAnimationFrame(() => setTimeout(() => playground.startEditorLoad(), 0));
   if (import.meta.env.PROD && 'serviceWorker' in navigator) {
     // After the first program has loaded: precaching the build must not slow the first run.
     registerServiceWorkerLater('./sw.js');

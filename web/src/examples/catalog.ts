@@ -5,6 +5,7 @@ import {
   checkExampleManifest, exampleFileName, exampleFilePath, type ExampleManifest, exampleTimeline, type ExampleTimelineEvent,
 } from '../../../toolchain/example-manifest.ts';
 import type { PatchFile, SourceFile } from '../state/lab-state.ts';
+import { FIRST_EXAMPLE } from './first-example.ts';
 
 export interface Example {
   /** The example's directory name, e.g. "price-tax". */
@@ -48,7 +49,7 @@ export const EXAMPLES: Example[] = Object.entries(manifests).map(([path, json]) 
   }
   return example;
 }).filter((example) => Object.keys(example.modules).length > 0)
-  .sort((a, b) => (a.id === 'price-tax' ? -1 : b.id === 'price-tax' ? 1 : byTitle(a.manifest.title, b.manifest.title)));
+  .sort((a, b) => (a.id === FIRST_EXAMPLE ? -1 : b.id === FIRST_EXAMPLE ? 1 : byTitle(a.manifest.title, b.manifest.title)));
 
 /**
  * Alphabetical, ignoring case. Not `localeCompare`: its first call loads the locale's collation data,

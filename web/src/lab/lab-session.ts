@@ -10,6 +10,7 @@ import type { Arch } from '../../../core/arch.ts';
 import { bytesToHex } from '../../../core/hex.ts';
 import type { Scenario } from '../embed/scenario.ts';
 import type { ScenarioSpec } from './scenario-maker.ts';
+import { takeEarlyWorker } from './early-worker.ts';
 
 export type ToolchainStatus = { state: 'idle' | 'loading' | 'ready' } | { state: 'failed'; message: string };
 
@@ -39,7 +40,11 @@ export class LabSession {
   start(): void {
     if (this.worker) return;
     // The worker says when the assembler and disassembler start loading: a gallery example needs neither.
-    this.worker = new Worker(new URL('./lab-worker.ts', import.meta.url), { type: 'module', name: 'lab' });
+    // The page's head may have started it already (early-worker.ts); one that failed there is started again.
+    const early = takeEarlyWorker();
+    if (early?.error !== undefined) early.worker.terminate();
+    this.worker = early && early.error === undefined ? early.worker
+      : new Worker(new URL('./lab-worker.ts', import.meta.url), { type: 'module', name: 'lab' });
     this.worker.onmessage = (event: MessageEvent<LabMessage>) => this.receive(event.data);
     this.worker.onerror = (event) => {
       this.setToolchain({ state: 'failed', message: event.message || 'the lab worker failed to start' });

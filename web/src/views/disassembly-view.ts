@@ -18,8 +18,26 @@ export function renderDisassembly(list: HTMLElement, lines: DisassemblyLine[], p
       h('span', { class: 'mnemonic' }, line.mnemonic), line.operands ? ' ' + line.operands : '')));
   }
   fill(list, ...items);
-  const current = list.querySelector('.current');
-  if ((options.scroll ?? true) && current) keepInView(current, list.closest('.panel'));
+  if ((options.scroll ?? true) && list.querySelector('.current')) followLater(list);
+}
+
+/** Lists whose current row is to be brought into view at the next frame. */
+const following = new WeakSet<HTMLElement>();
+
+/**
+ * At the next frame, before it is painted, keeps the current row of `list` in view. Measuring now
+ * would lay the page out at once, for every snapshot (and on the first one, the whole page, before
+ * the program counts as loaded); at the frame the layout is due anyway, and one measure serves
+ * however many snapshots came in between.
+ */
+function followLater(list: HTMLElement): void {
+  if (following.has(list)) return;
+  following.add(list);
+  requestAnimationFrame(() => {
+    following.delete(list);
+    const current = list.querySelector('.current');
+    if (current) keepInView(current, list.closest('.panel'));
+  });
 }
 
 /**
