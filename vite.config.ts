@@ -43,6 +43,9 @@ export default defineConfig({
     outDir: '../dist',
     emptyOutDir: true,
     target: 'es2022',
+    // Every browser the page supports follows <link rel="modulepreload"> itself: no polyfill script
+    // (one more request, and a script to run, before a first visit's example can run).
+    modulePreload: { polyfill: false },
     // keystone.wasm and capstone.wasm are large by nature; they load lazily, in the lab worker.
     chunkSizeWarningLimit: 4000,
     rolldownOptions: {
