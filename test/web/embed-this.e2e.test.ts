@@ -98,6 +98,7 @@ describe('Embed this', () => {
     const iframe = await page.locator('#embed-iframe').inputValue();
     expect(element).toMatch(new RegExp(`^<script type="module" src="${served.server.url}embed/hotpatch-demo\\.js"></script>\\n<hotpatch-demo>`));
     expect(iframe).toMatch(new RegExp(`^<iframe src="${served.server.url}embed/#scenario=[\\w-]+" `));
+    expect(iframe).toMatch(/<\/iframe>\n<script>[^<]+<\/script>\n$/);
     // Copy puts the snippet on the clipboard as it is shown.
     await page.click('#embed-copy-element');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(element);
@@ -137,6 +138,12 @@ describe('Embed this', () => {
       const frame = await (await host.waitForSelector('iframe')).contentFrame();
       expect(frame).not.toBeNull();
       expect(await play(frame!, 'hotpatch-demo')).toBe(edited);
+      // The iframe fits the demo as it stands (its patch shown): its height is the content's, no scroll bar inside.
+      const fits = async () => await host.$eval('iframe', (f) => f.getBoundingClientRect().height)
+        === await frame!.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
+      await expect.poll(fits, { timeout: 10_000 }).toBe(true);
+      expect(await frame!.evaluate(() => document.documentElement.scrollHeight <= innerHeight)).toBe(true);
+      expect(await host.$eval('iframe', (f) => f.getBoundingClientRect().height)).not.toBe(640);
       await screenshot(host, 'embed-this-framed');
       expect(requests.filter((url) => /keystone|capstone|monaco/i.test(url))).toEqual([]);
       expect(hostErrors).toEqual([]);

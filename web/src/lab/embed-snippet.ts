@@ -27,9 +27,23 @@ export async function embedSnippets(scenario: Scenario, buildRoot: string): Prom
   const element = `<script type="module" src="${escapeAttribute(script)}"></script>\n` +
     `<hotpatch-demo>\n<script type="application/json">${inlineJson(scenario)}</script>\n</hotpatch-demo>\n`;
   const iframe = `<iframe src="${escapeAttribute(`${frame}#${await scenarioHash(json)}`)}" title="${escapeAttribute(`Hotpatch demo: ${scenario.title}`)}" ` +
-    'style="width: 100%; height: 640px; border: 0" loading="lazy"></iframe>\n';
+    `style="width: 100%; height: ${FRAME_HEIGHT}px; border: 0" loading="lazy"></iframe>\n<script>${FIT_FRAME}</script>\n`;
   return { element, iframe, json };
 }
+
+/** The iframe's height until the demo has said its own (about a demo's before its first patch). */
+const FRAME_HEIGHT = 640;
+
+/**
+ * The iframe snippet's script: it names the page's origin to the demo (its `parent` parameter, the
+ * only origins the demo posts to) and sets the iframe's height to the height the demo posts in its
+ * `resize` events (docs/embeds.md), so the frame fits its content as it grows and shrinks. Only
+ * messages from that iframe's window are read. Without it (scripts refused), the frame keeps its
+ * height and scrolls.
+ */
+const FIT_FRAME = '(function(f){var u=new URL(f.src);u.searchParams.set("parent",location.origin);f.src=u.href;'
+  + 'addEventListener("message",function(e){var d=e.data;if(e.source===f.contentWindow&&d&&d.hotpatch===1&&d.event==="resize"'
+  + '&&d.detail&&d.detail.height>0)f.style.height=Math.ceil(d.detail.height)+"px"})})(document.currentScript.previousElementSibling)';
 
 /** Bytes of `text` as UTF-8, and gzipped (as a server that compresses would send it). */
 export async function textSizes(text: string): Promise<{ bytes: number; gzip: number }> {
