@@ -125,14 +125,17 @@ describe('Embed this', () => {
       // "Open in playground" opens the program as it was embedded, the edit included, not the example as shipped.
       const link = await host.locator('hotpatch-demo').evaluate((d) => d.shadowRoot!.querySelector<HTMLAnchorElement>('a.open')!.href);
       expect(link.startsWith(`${served.server.url}#s=`)).toBe(true);
-      const opened = await context.newPage();
+      // In a context of its own: the playground assembles the edited program (Keystone, Capstone), and the
+      // demos' requests below must stay apart from its.
+      const elsewhere = await newContext(served.browser);
+      const opened = await elsewhere.newPage();
       await opened.goto(link);
       await opened.waitForSelector('html[data-shell="ready"]');
       const files = await opened.evaluate(() => (window as unknown as { playground: { store: { state: { example?: string; files: { text: string }[] } } } })
         .playground.store.state);
       expect(files.example).toBe('price-tax');
       expect(files.files.map((f) => f.text)).toContain(source.replace('.long 1000, 1999,', '.long 2000, 1999,'));
-      await opened.close();
+      await elsewhere.close();
       await host.goto(`${site.url}blog/framed.html`);
       await host.waitForFunction(() => document.querySelector('iframe')?.contentDocument !== undefined);
       const frame = await (await host.waitForSelector('iframe')).contentFrame();
