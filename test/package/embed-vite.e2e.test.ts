@@ -83,6 +83,18 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+/** A page in a context of its own, with its errors, failed requests and every request it made recorded. */
+async function watchedPage() {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 1400 } });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  const failed: string[] = [];
+  page.on('requestfailed', (r) => failed.push(`${r.url()} ${r.failure()?.errorText}`));
+  const requests: string[] = [];
+  context.on('request', (r) => requests.push(r.url()));
+  return { context, page, errors, failed, requests };
+}
+
 async function serve(dir: string, base = '/'): Promise<BuildServer> {
   const server = await serveBuild({ dir, base });
   servers.push(server);
@@ -121,13 +133,7 @@ if (demo) {
 
   it('plays a scenario: output appears, the patch is applied, the program ends as the command line says', async () => {
     const server = await serve(join(site, 'dist'));
-    const context = await browser.newContext({ viewport: { width: 1100, height: 1400 } });
-    const page = await context.newPage();
-    const errors = watchErrors(page);
-    const failed: string[] = [];
-    page.on('requestfailed', (r) => failed.push(`${r.url()} ${r.failure()?.errorText}`));
-    const requests: string[] = [];
-    context.on('request', (r) => requests.push(r.url()));
+    const { context, page, errors, failed, requests } = await watchedPage();
     await page.goto(server.url);
     const played = await playDemo(page, '#demo');
     await screenshot(page, 'embed-vite-site');
@@ -209,13 +215,7 @@ describe('the drop-in embed from the package', () => {
     const pageUrl = `http://localhost:${(pageServer.address() as AddressInfo).port}/guide/`;
     expect(new URL(pageUrl).origin).not.toBe(new URL(assets.url).origin);
 
-    const context = await browser.newContext({ viewport: { width: 1100, height: 1400 } });
-    const page = await context.newPage();
-    const errors = watchErrors(page);
-    const failed: string[] = [];
-    page.on('requestfailed', (r) => failed.push(`${r.url()} ${r.failure()?.errorText}`));
-    const requests: string[] = [];
-    context.on('request', (r) => requests.push(r.url()));
+    const { context, page, errors, failed, requests } = await watchedPage();
     await page.goto(pageUrl);
     const played = await playDemo(page, '#demo');
     await screenshot(page, 'embed-drop-in-other-origin');

@@ -31,6 +31,9 @@ export async function embedSnippets(scenario: Scenario, buildRoot: string): Prom
   return { element, iframe, json };
 }
 
+/** The most the iframe grows to, whatever height a message says (a demo is under 1,000 px tall even on a phone). */
+const MAX_FRAME_HEIGHT = 4000;
+
 /** The iframe's height until the demo has said its own (about a demo's before its first patch). */
 const FRAME_HEIGHT = 640;
 
@@ -43,7 +46,8 @@ const FRAME_HEIGHT = 640;
  */
 const FIT_FRAME = '(function(f){var u=new URL(f.src);u.searchParams.set("parent",location.origin);f.src=u.href;'
   + 'addEventListener("message",function(e){var d=e.data;if(e.source===f.contentWindow&&d&&d.hotpatch===1&&d.event==="resize"'
-  + '&&d.detail&&d.detail.height>0)f.style.height=Math.ceil(d.detail.height)+"px"})})(document.currentScript.previousElementSibling)';
+  + `&&d.detail&&d.detail.height>0)f.style.height=Math.min(Math.ceil(d.detail.height),${MAX_FRAME_HEIGHT})+"px"})})`
+  + '(document.currentScript.previousElementSibling)';
 
 /** Bytes of `text` as UTF-8, and gzipped (as a server that compresses would send it). */
 export async function textSizes(text: string): Promise<{ bytes: number; gzip: number }> {
