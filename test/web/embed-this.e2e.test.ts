@@ -122,6 +122,10 @@ describe('Embed this', () => {
       expect(edited).not.toBe(storyOutput(NETS));
       expect(await play(host, 'hotpatch-demo')).toBe(edited);
       expect(await host.locator('hotpatch-demo').evaluate((d) => d.shadowRoot!.querySelector('h2')!.textContent)).toBe('Price with tax (edited)');
+      // The diagram names x86-64's call instruction, not both architectures'.
+      const drawn = await host.locator('hotpatch-demo').evaluate((d) => [...d.shadowRoot!.querySelectorAll('svg text')].map((t) => t.textContent).join('|'));
+      expect(drawn).toContain('call price_with_tax');
+      expect(drawn).not.toContain('bl/call');
       // "Open in playground" opens the program as it was embedded, the edit included, not the example as shipped.
       const link = await host.locator('hotpatch-demo').evaluate((d) => d.shadowRoot!.querySelector<HTMLAnchorElement>('a.open')!.href);
       expect(link.startsWith(`${served.server.url}#s=`)).toBe(true);

@@ -44,6 +44,8 @@ export class DemoView {
   readonly root: HTMLElement;
   private readonly title = h('h2', {});
   private readonly arch = h('span', { class: 'arch' });
+  /** The scenario's architecture (the header names it), for the diagram's call instruction. */
+  private scenarioArch: Arch = 'x64';
   private readonly link = h('a', { class: 'open', target: '_blank', rel: 'noopener' }, 'Open in playground \u2197');
   private readonly summary = h('p', { class: 'summary' });
   private readonly runButton = h('button', { class: 'primary', 'data-action': 'run', title: 'Run or pause (R)', 'aria-keyshortcuts': 'R' }, 'Run');
@@ -122,6 +124,7 @@ export class DemoView {
 
   showHeader(header: ViewHeader): void {
     this.title.textContent = header.title;
+    this.scenarioArch = header.arch;
     this.arch.textContent = ARCH[header.arch].displayName;
     this.summary.textContent = header.summary;
     if (header.playgroundLink) this.link.setAttribute('href', header.playgroundLink); else this.link.removeAttribute('href');
@@ -220,7 +223,7 @@ export class DemoView {
         h('span', { class: 'number' }, String(step.step)), name));
     }));
     this.showStep(transaction.steps[this.selected - 1], transaction.position);
-    fill(this.diagram, ...transaction.redirects.map((r) => renderFlowDiagram({ ...r, live: transaction.position >= r.liveAtStep })));
+    fill(this.diagram, ...transaction.redirects.map((r) => renderFlowDiagram({ ...r, arch: this.scenarioArch, live: transaction.position >= r.liveAtStep })));
   }
 
   private lastPosition = 0;

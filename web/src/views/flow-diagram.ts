@@ -6,8 +6,8 @@ import type { Arch } from '../../../core/arch.ts';
 
 export interface RedirectDrawing {
   mode: 'replace' | 'hook';
-  /** The instruction set the caller calls in ("call" on x86-64, "bl" on ARM64); both when not given. */
-  arch?: Arch;
+  /** The instruction set the caller calls in: "call" on x86-64, "bl" on ARM64. */
+  arch: Arch;
   targetName: string;
   target: number;
   /** The entry redirection, e.g. "jmp rel32". */
@@ -73,7 +73,7 @@ export function renderFlowDiagram(r: RedirectDrawing): SVGSVGElement {
   const resumesAt = r.resumesAt ?? r.target + r.overwritten;
   const body = `${hex(resumesAt)}: rest of the body`;
   const lines = {
-    caller: ['caller', '', `${r.arch === 'x64' ? 'call' : r.arch === 'arm64' ? 'bl' : 'bl/call'} ${targetFn}`],
+    caller: ['caller', '', `${r.arch === 'x64' ? 'call' : 'bl'} ${targetFn}`],
     target: [targetFn, targetModule, `${hex(r.target)}: ${entry}`, ...(hook ? [body] : [])],
     replacement: [newFn, newModule, `${hex(r.replacement)}${r.restored ? ': removed' : ''}`],
   };

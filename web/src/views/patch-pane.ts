@@ -8,7 +8,7 @@ import type { LabSession } from '../lab/lab-session.ts';
 import type { DisassemblyLine, PatchingStatus, RedirectView, RunSettings, Snapshot, TransactionStepView, TransactionView } from '../lab/protocol.ts';
 import { type LabStore, patchIndex } from '../state/lab-state.ts';
 import { renderBytesDiff } from './bytes-diff.ts';
-import { renderFlowDiagram } from './flow-diagram.ts';
+import { type RedirectDrawing, renderFlowDiagram } from './flow-diagram.ts';
 import { INTRO_STORY, NOT_BUILT_STORY, plainStory, REFUSAL_STORY } from './step-story.ts';
 import { count } from '../../../core/count.ts';
 
@@ -234,7 +234,9 @@ export class PatchPane {
       return;
     }
     this.renderSummary(view);
-    fill(this.diagram, ...this.drawings(view).map((d) => renderFlowDiagram({ ...d, arch: this.arch })));
+    // A transaction is only shown after a snapshot, which says the architecture.
+    const arch = this.arch;
+    fill(this.diagram, ...(arch ? this.drawings(view).map((d) => renderFlowDiagram({ ...d, arch })) : []));
     fill(this.stepList, ...view.steps.map((step, i) => h('li', {
       class: [i < view.position ? 'done' : '', i === this.selected ? 'selected' : ''].join(' ').trim(),
       dataset: { stage: step.stage },
@@ -246,7 +248,7 @@ export class PatchPane {
   }
 
   /** The redirections to draw: an apply's own; for a rollback, the patch it removes or the one it brings back. */
-  private drawings(view: TransactionView): Parameters<typeof renderFlowDiagram>[0][] {
+  private drawings(view: TransactionView): Omit<RedirectDrawing, 'arch'>[] {
     if (view.status !== 'applied') return [];
     if (view.action === 'apply') return view.redirects.map((r) => ({ ...r, live: view.position >= r.liveAtStep }));
     const restoreAt = view.steps.findIndex((s) => s.stage === 'restore') + 1;
