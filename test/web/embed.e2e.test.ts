@@ -20,7 +20,7 @@ const DOCS_DEMOS = [
 ] as const;
 
 /** Scripts an embed must never load: the assembler, the disassembler, the editor and the playground's worker. */
-const HEAVY = /keystone|capstone|monaco|editor\.worker|lab-worker/i;
+const HEAVY = /keystone|capstone|monaco|editor\.worker|lab-worker|lab-requests/i;
 
 /** What one demo (its scripts, styles, worker, scenario and WebAssembly) may transfer, gzip-compressed. */
 const BUDGET_BYTES = 250 * 1024;
