@@ -4,8 +4,8 @@
 //
 // What crossed the wire is counted where it leaves: at the server, every response with its
 // headers, finished before the example could run. (The browser's own accounting leaves out the
-// worker's script, and counts a response served from the HTTP cache as a request.) The page is
-// asked once, after it has loaded, for the milestones it marks; nothing runs in it while it starts.
+// worker's script, and counts a response served from the HTTP cache as a request.) The page
+// reports the milestones it marks through a binding; no evaluation runs in it while it starts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BuildServer } from '../../web/build/serve.ts';
 import { launchChromium } from './browser.ts';
@@ -38,27 +38,43 @@ function recordResponses(server: BuildServer): { sent: Sent[]; stop(): void } {
   return { sent, stop: () => server.server.off('request', onRequest) };
 }
 
-/** Resolves in the page once each of `names` has been marked; then says when, from navigation start. */
-const MARKS_WHEN_THERE = `(names) => new Promise((resolve) => {
+/**
+ * Run in the page before its own scripts (an init script): once each of `names` has been marked,
+ * hands their times and the page's time origin to the harness's binding. Nothing else of the
+ * harness runs in the page while it starts: an evaluation would inject Playwright's utility
+ * script into the page's thread, which the page's start then waits for.
+ */
+const REPORT_MARKS = `(names, report) => {
+  if (window.top !== window) return;
   const read = () => names.map((name) => performance.getEntriesByName(name)[0]?.startTime);
-  const check = () => { const times = read(); if (times.every((t) => t !== undefined)) { observer.disconnect(); resolve(times); } };
-  const observer = new PerformanceObserver(check);
+  const observer = new PerformanceObserver(() => {
+    const times = read();
+    if (times.some((t) => t === undefined)) return;
+    observer.disconnect();
+    window[report]({ origin: performance.timeOrigin, times });
+  });
   observer.observe({ type: 'mark', buffered: true });
-  check();
-})`;
+}`;
+
+const BINDING = 'hotpatchFirstVisitMarks';
 
 export async function firstVisit(server: BuildServer): Promise<FirstVisit> {
   const browser = await launchChromium();
   const recording = recordResponses(server);
   try {
     const context = await browser.newContext({ viewport: { width: 1366, height: 850 } });
+    let report!: (marks: { origin: number; times: number[] }) => void;
+    const reported = new Promise<{ origin: number; times: number[] }>((resolve) => { report = resolve; });
+    await context.exposeBinding(BINDING, (_source, marks: { origin: number; times: number[] }) => report(marks));
+    const names = MILESTONES.map((m) => `hotpatch:${m}`);
+    await context.addInitScript(`(${REPORT_MARKS})(${JSON.stringify(names)}, ${JSON.stringify(BINDING)})`);
     const page = await context.newPage();
     await page.goto(server.url);
-    const origin = await page.evaluate(() => performance.timeOrigin);
-    // A function given as text: the page runs it as it is, with no helpers of the test's compiler.
-    const waited = page.evaluate(`(${MARKS_WHEN_THERE})(${JSON.stringify(MILESTONES.map((m) => `hotpatch:${m}`))})`) as Promise<number[]>;
-    const marks = await Promise.race([waited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(
-      `the page did not reach ${MILESTONES.join(', ')} within 60 s`)), 60_000))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the page did not reach ${MILESTONES.join(', ')} within 60 s`)), 60_000);
+    });
+    const { origin, times: marks } = await Promise.race([reported, late]).finally(() => clearTimeout(timer));
     const times = Object.fromEntries(MILESTONES.map((m, i) => [m, marks[i]!]));
     const runnable = origin + times['program:loaded']!;
     const before = recording.sent.filter((s) => s.end <= runnable);
