@@ -8,6 +8,7 @@
 // reports the milestones it marks through a binding; no evaluation runs in it while it starts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BuildServer } from '../../web/build/serve.ts';
+import type { Browser } from 'playwright-core';
 import { launchChromium } from './browser.ts';
 
 export interface FirstVisit {
@@ -58,11 +59,16 @@ const REPORT_MARKS = `(names, report) => {
 
 const BINDING = 'hotpatchFirstVisitMarks';
 
-export async function firstVisit(server: BuildServer): Promise<FirstVisit> {
-  const browser = await launchChromium();
+/**
+ * A first visit: in a browser launched for it, or, given `running`, in a new context (empty cache
+ * and storage) of a browser already running, as most visitors arrive: the browser's own start (its
+ * processes, its first font lookups) is then not counted.
+ */
+export async function firstVisit(server: BuildServer, running?: Browser): Promise<FirstVisit> {
+  const browser = running ?? await launchChromium();
   const recording = recordResponses(server);
+  const context = await browser.newContext({ viewport: { width: 1366, height: 850 } });
   try {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 850 } });
     let report!: (marks: { origin: number; times: number[] }) => void;
     const reported = new Promise<{ origin: number; times: number[] }>((resolve) => { report = resolve; });
     await context.exposeBinding(BINDING, (_source, marks: { origin: number; times: number[] }) => report(marks));
@@ -85,6 +91,7 @@ export async function firstVisit(server: BuildServer): Promise<FirstVisit> {
     };
   } finally {
     recording.stop();
-    await browser.close();
+    await context.close();
+    if (!running) await browser.close();
   }
 }
