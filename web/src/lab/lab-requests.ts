@@ -8,7 +8,6 @@ import { setCapstoneWasmUrl } from '../../../toolchain/capstone.ts';
 import { keystoneAssemble, setKeystoneRunner, WatchedAssembler } from '../../../toolchain/keystone.ts';
 import { browserCpu, prepareBrowserCpu } from './browser-cpu.ts';
 import { engineParts } from './engine-parts.ts';
-import { loadEngine } from '../../../engine/host/engine.ts';
 import { disassembleAll, loadCapstone, useKnownInstructions, whenCapstoneLoads } from './disassembly.ts';
 import { InstructionTable } from '../embed/instruction-table.ts';
 import { guestModule } from '../embed/scenario.ts';
@@ -16,7 +15,7 @@ import { hexToBytes } from '../../../core/hex.ts';
 import { LabCore, type SliceEnd } from './lab-core.ts';
 import { hotApplyEdit } from './hot-edit.ts';
 import { makeScenario } from './scenario-maker.ts';
-import type { LabMessage, LabReply, LabRequest, RunSettings } from './protocol.ts';
+import type { LabMessage, LabReply, LabRequest, LabRequestMessage, RunSettings } from './protocol.ts';
 import { sleep, yieldToMessages } from '../worker-pacing.ts';
 
 setKeystoneRunner(new WatchedAssembler(() => {
@@ -43,9 +42,8 @@ let runGeneration = 0;
 let running = false;
 let queue: Promise<unknown> = Promise.resolve();
 
-// Both started compiling in lab-worker.ts, before this script was fetched; here they are awaited.
+// cpu.wasm and engine.wasm started compiling in lab-worker.ts, before this script was fetched.
 const cpuReady = prepareBrowserCpu();
-void loadEngine().catch(() => undefined);
 
 /**
  * Keystone and Capstone (7 MB between them) load the first time either is needed: an edit, a patch
@@ -63,15 +61,13 @@ function toolchainNeeded(): void {
 }
 whenCapstoneLoads(toolchainNeeded);
 
-type RequestEvent = MessageEvent<{ id: number; request: LabRequest }>;
-
 /** Handles the page's requests from now on, after those that came while this script loaded. */
-export function serveRequests(early: RequestEvent[]): void {
+export function serveRequests(early: MessageEvent<LabRequestMessage>[]): void {
   self.onmessage = receive;
   for (const event of early) receive(event);
 }
 
-function receive(event: RequestEvent): void {
+function receive(event: MessageEvent<LabRequestMessage>): void {
   const { id, request } = event.data;
   if (request.type === 'warm') {
     // Ahead of the queue: a request waiting for the toolchain must not hold up the run.

@@ -1,7 +1,7 @@
 // The page's handle on the lab: every view talks to this object (load, run, step, patch, events),
 // never to the worker directly, so the CPU and engine behind it can change without touching views.
 import type {
-  AssembleReport, DisassemblyLine, LabMessage, LabReply, LabRequest, LoadReport, PatchReport, PrebuiltProgram, ProgramSpec,
+  AssembleReport, DisassemblyLine, LabMessage, LabReply, LabRequest, LabRequestMessage, LoadReport, PatchReport, PrebuiltProgram, ProgramSpec,
   RunSettings, Snapshot, StoryEvent, TransactionView,
 } from './protocol.ts';
 import type { PatchFile, SourceFile } from '../state/lab-state.ts';
@@ -78,7 +78,7 @@ export class LabSession {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker!.postMessage({ id, request });
+      this.worker!.postMessage({ id, request } satisfies LabRequestMessage);
     });
   }
 

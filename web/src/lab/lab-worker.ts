@@ -5,26 +5,24 @@
 // the worker with a bootstrap that imports this script (web/build/first-visit-head.ts says why).
 import { loadWasmCpu } from '../../../sandbox/wasm/cpu-module.ts';
 import { loadEngine } from '../../../engine/host/engine.ts';
-import type { LabMessage, LabRequest } from './protocol.ts';
+import type { LabMessage, LabRequestMessage } from './protocol.ts';
 import { EARLY_REQUESTS_GLOBAL } from './early-worker-global.ts';
-
-type RequestEvent = MessageEvent<{ id: number; request: LabRequest }>;
 
 // A failure here is said again, with its reason, by the first request that needs the module.
 void loadWasmCpu().catch(() => undefined);
 void loadEngine().catch(() => undefined);
 
 // Started by the page's head, the worker ran a bootstrap first, which kept the requests until now.
-const scope = self as unknown as Record<string, RequestEvent[] | undefined>;
+const scope = self as unknown as Record<string, MessageEvent<LabRequestMessage>[] | undefined>;
 const early = scope[EARLY_REQUESTS_GLOBAL] ?? [];
 delete scope[EARLY_REQUESTS_GLOBAL];
-self.onmessage = (event: RequestEvent) => early.push(event);
+self.onmessage = (event: MessageEvent<LabRequestMessage>) => early.push(event);
 
 import('./lab-requests.ts').then(({ serveRequests }) => serveRequests(early), (error: unknown) => {
   // The body could not be loaded (offline, a broken deployment): every request says so.
   const message = `the lab could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
   const post = (reply: LabMessage) => (self as unknown as Worker).postMessage(reply);
-  const refuse = (event: RequestEvent) => post({ kind: 'reply', id: event.data.id, reply: { type: 'failed', message } });
+  const refuse = (event: MessageEvent<LabRequestMessage>) => post({ kind: 'reply', id: event.data.id, reply: { type: 'failed', message } });
   post({ kind: 'status', toolchain: 'failed', message });
   self.onmessage = refuse;
   early.forEach(refuse);

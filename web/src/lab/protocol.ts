@@ -319,6 +319,9 @@ export interface LandingPadSettings {
   keep: boolean;
 }
 
+/** A request as the page posts it to the lab worker: `id` pairs it with its reply. */
+export interface LabRequestMessage { id: number; request: LabRequest }
+
 export type LabRequest =
   | { type: 'assemble'; program: ProgramSpec }
   | { type: 'check-patches'; patches: PatchFile[] }
