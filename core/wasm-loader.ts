@@ -18,6 +18,21 @@ function nodeFileSystem(): NodeFileSystem | undefined {
   return process?.getBuiltinModule?.('node:fs') as NodeFileSystem | undefined;
 }
 
+/**
+ * Where a script that runs before the loader can leave fetches it already started for .wasm files,
+ * keyed by absolute address: the lab worker's bootstrap does (web/build/first-visit-head.ts), so the
+ * files download while the worker's own script is still on its way. The loader takes its file's.
+ */
+export const EARLY_FETCHES_GLOBAL = 'hotpatchEarlyFetches';
+
+/** The early fetch of `url`, once (later calls: undefined), or undefined when nobody started one. */
+function takeEarlyFetch(url: URL): Promise<Response> | undefined {
+  const early = (globalThis as Record<string, unknown>)[EARLY_FETCHES_GLOBAL] as Record<string, Promise<Response>> | undefined;
+  const response = early?.[url.href];
+  if (response) delete early![url.href];
+  return response;
+}
+
 export class WasmFile {
   private compiled: WebAssembly.Module | undefined;
   private loading: Promise<WebAssembly.Module> | undefined;
@@ -55,7 +70,7 @@ export class WasmFile {
   }
 
   private async compile(): Promise<WebAssembly.Module> {
-    if (this.url.protocol !== 'file:') return WebAssembly.compileStreaming(fetch(this.url));
+    if (this.url.protocol !== 'file:') return WebAssembly.compileStreaming(takeEarlyFetch(this.url) ?? fetch(this.url));
     const fs = nodeFileSystem();
     if (!fs) throw new Error(`no file system to read ${this.url.href} from (Node 20.16 or newer reads it)`);
     return WebAssembly.compile(await fs.promises.readFile(this.url) as Uint8Array<ArrayBuffer>);

@@ -1,5 +1,5 @@
 // The shared words in core/: architecture facts, hex text, address names, the .wasm loader.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +10,7 @@ import {
 import { bytesToHex, hex, hexToBytes } from '../../core/hex.ts';
 import type { GuestModule } from '../../core/module.ts';
 import { placeName, rangeAt, symbolize } from '../../core/symbolizer.ts';
-import { WasmFile } from '../../core/wasm-loader.ts';
+import { EARLY_FETCHES_GLOBAL, WasmFile } from '../../core/wasm-loader.ts';
 
 describe('architecture facts', () => {
   it('has one record per architecture, each naming its own architecture', () => {
@@ -129,6 +129,27 @@ describe('the .wasm loader', () => {
       expect(await file.load()).toBeInstanceOf(WebAssembly.Module);
     } finally {
       rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('takes a fetch started early for its address, once, and fetches itself after that', async () => {
+    const url = 'https://example.invalid/early.wasm';
+    const bytes = readFileSync(new URL('../../sandbox/wasm/build/cpu.wasm', import.meta.url));
+    const wasm = () => new Response(bytes, { headers: { 'content-type': 'application/wasm' } });
+    const scope = globalThis as Record<string, unknown>;
+    const realFetch = globalThis.fetch;
+    const fetched: string[] = [];
+    globalThis.fetch = (async (input: URL | string) => { fetched.push(String(input)); return wasm(); }) as typeof fetch;
+    scope[EARLY_FETCHES_GLOBAL] = { [url]: Promise.resolve(wasm()), 'https://example.invalid/other.wasm': Promise.resolve(wasm()) };
+    try {
+      expect(await new WasmFile(new URL(url), MISSING).load()).toBeInstanceOf(WebAssembly.Module);
+      expect(fetched).toEqual([]);
+      expect(Object.keys(scope[EARLY_FETCHES_GLOBAL] as object)).toEqual(['https://example.invalid/other.wasm']);
+      expect(await new WasmFile(new URL(url), MISSING).load()).toBeInstanceOf(WebAssembly.Module);
+      expect(fetched).toEqual([url]);
+    } finally {
+      globalThis.fetch = realFetch;
+      delete scope[EARLY_FETCHES_GLOBAL];
     }
   });
 

@@ -165,19 +165,26 @@ describe('a first visit to the playground', () => {
     await context.close();
   }, 60_000);
 
-  it('downloads cpu.wasm and engine.wasm once, from the head, and the lab worker\'s script leaves Capstone for later', async () => {
+  it('asks for the page\'s script first, and for cpu.wasm and engine.wasm once, from the worker\'s bootstrap', async () => {
     const asked: string[] = [];
     const record = (request: { url?: string }) => { asked.push(request.url ?? ''); };
     server.server.on('request', record);
     try {
       const context = await newContext(browser);
       const page = await context.newPage();
+      const issued: string[] = [];
+      page.on('request', (request) => issued.push(request.url()));
       await page.goto(server.url);
       await page.waitForSelector('html[data-program="loaded"]', { timeout: 30_000 });
-      const head = await page.evaluate(() => [...document.head.querySelectorAll('link[rel="preload"][as="fetch"]')].map((l) => l.getAttribute('href')));
-      expect(head.map((href) => href?.replace(/-[\w-]+\.wasm$/, '.wasm'))).toEqual(['./assets/cpu.wasm', './assets/engine.wasm']);
-      // The worker's own requests for them were answered from the HTTP cache: the server saw one of each.
+      // The page's script is the first request after the page: it takes the connection the page came on.
+      const head = await page.evaluate(() => [...document.head.querySelectorAll('script[src], link[href]')].map((e) => e.outerHTML));
+      expect(head[0]).toMatch(/^<script blocking="render" type="module" crossorigin="" src="[^"]*\/main-[\w-]+\.js">/);
+      expect(head.filter((e) => /rel="preload"/.test(e))).toEqual([]);
+      expect(issued[1]).toMatch(/\/main-[\w-]+\.js$/);
+      // The bootstrap fetched each once; the worker's loader took those fetches instead of asking again.
       expect(asked.filter((url) => /\/(cpu|engine)-[\w-]+\.wasm$/.test(url))).toHaveLength(2);
+      const fetched = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => /\.wasm$/.test(n)));
+      expect(fetched).toEqual([]);
       await context.close();
     } finally {
       server.server.off('request', record);

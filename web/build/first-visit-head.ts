@@ -1,30 +1,41 @@
 // Build step: the playground page's head starts what a first visit needs to run the gallery's first
 // example, while the page's own script is still on the way:
-//   - an inline script starts the lab worker, so that its script, cpu.wasm and engine.wasm download
-//     and compile beside the page's script and first paint rather than after them. The page's script
-//     (LabSession, web/src/lab/early-worker.ts) takes the worker over; where the inline script does not
-//     run (a Content-Security-Policy without inline scripts) the page starts the worker itself.
-//   - preloads of cpu.wasm and engine.wasm: the worker's own requests for them find them in the
-//     HTTP cache (the build's assets are cacheable for good), so they download from the head's
-//     parse on, not after the worker's script has arrived and run;
+//   - the page's script and the modules it imports come first in the head, so they are the first
+//     requests: the first goes out on the connection the page came on, while the others wait for
+//     connections of their own, and nothing else competes with them for the network;
+//   - an inline script starts the lab worker from a bootstrap that fetches cpu.wasm and engine.wasm
+//     at once and imports the worker's script, so they download and compile beside the page's
+//     script and first paint rather than after them. The page's script (LabSession,
+//     web/src/lab/early-worker.ts) takes the worker over; where the inline script does not run (a
+//     Content-Security-Policy without inline scripts) the page starts the worker itself;
 //   - the page's script blocks rendering (blocking="render") until it has drawn the page.
 // In the dev server (no bundle) the page does all of it itself, as before.
 import type { Plugin, ResolvedConfig } from 'vite';
 import { EARLY_REQUESTS_GLOBAL, EARLY_WORKER_GLOBAL } from '../src/lab/early-worker-global.ts';
+import { EARLY_FETCHES_GLOBAL } from '../../core/wasm-loader.ts';
 
 /**
- * The bootstrap the worker runs first, from a blob, around the entry's absolute address (a blob has
- * no base): it keeps the page's requests and imports the entry. An entry that cannot be loaded is
- * thrown again outside the promise, so that the page hears it as the worker's error event.
+ * The bootstrap the worker runs first, from a blob, as an expression of the inline script that
+ * makes its source: `entry` and `wasm` are expressions there for its addresses, as string literals
+ * (a blob has no base, so they are absolute). It starts fetching the wasm files (the loader,
+ * core/wasm-loader.ts, takes each fetch by its address; a failure is said by the loader that takes
+ * it), keeps the page's requests, and imports the entry. An entry that cannot be loaded is thrown
+ * again outside the promise, so that the page hears it as the worker's error event.
  */
-const BOOTSTRAP = [
-  `self.${EARLY_REQUESTS_GLOBAL}=[];self.onmessage=(e)=>self.${EARLY_REQUESTS_GLOBAL}.push(e);import(`,
-  ').catch((e)=>setTimeout(()=>{throw e}))',
-] as const;
+function bootstrapSource(entry: string, wasm: string[]): string {
+  const text = (source: string) => JSON.stringify(source);
+  return [
+    text(`const f=(u)=>{const r=fetch(u);r.catch(()=>{});return r};self.${EARLY_FETCHES_GLOBAL}={`),
+    ...wasm.flatMap((url, i) => [text(`${i > 0 ? ',' : ''}[`), url, text(']:f('), url, text(')')]),
+    text(`};self.${EARLY_REQUESTS_GLOBAL}=[];self.onmessage=(e)=>self.${EARLY_REQUESTS_GLOBAL}.push(e);import(`),
+    entry,
+    text(').catch((e)=>setTimeout(()=>{throw e}))'),
+  ].join('+');
+}
 
 /**
- * The inline script that starts the worker whose entry is at `url`, with the options LabSession
- * starts it with.
+ * The inline script that starts the worker whose entry is at `url`, fetching `wasm` from its start,
+ * with the options LabSession starts it with.
  *
  * Why a bootstrap from a blob rather than the entry's own address: Chromium holds back what a page
  * posts to a dedicated worker until the page's thread has been told that the worker's first script
@@ -33,13 +44,14 @@ const BOOTSTRAP = [
  * waited for all of that. A blob has nothing to fetch: its script runs as the worker starts, while
  * the page is still waiting for its own script, and requests go straight to the worker from then on.
  */
-export function earlyWorkerScript(url: string): string {
+export function earlyWorkerScript(url: string, wasm: string[] = []): string {
   const options = '{type:"module",name:"lab"}';
-  // u: the entry's address made absolute against the page's, as a string literal of the blob's script.
-  const blob = `new Blob([${JSON.stringify(BOOTSTRAP[0])}+u+${JSON.stringify(BOOTSTRAP[1])}],{type:"text/javascript"})`;
+  // a: every address made absolute against the page's, as a string literal for the bootstrap.
+  const addresses = [url, ...wasm].map((address) => `JSON.stringify(new URL(${JSON.stringify(address)},location.href).href)`);
+  const blob = `new Blob([${bootstrapSource('a[0]', wasm.map((_, i) => `a[${i + 1}]`))}],{type:"text/javascript"})`;
   // An error before the page's script is there is kept for it (an error event nobody hears is lost);
   // the page then starts its own worker (a policy that refuses blob workers ends here too).
-  return `try{if(typeof WebAssembly==="object"){const u=JSON.stringify(new URL(${JSON.stringify(url)},location.href).href);`
+  return `try{if(typeof WebAssembly==="object"){const a=[${addresses.join(',')}];`
     + `let w;try{w=new Worker(URL.createObjectURL(${blob}),${options})}catch{w=new Worker(${JSON.stringify(url)},${options})}`
     + `w.onerror=(e)=>{w.earlyError=e.message||"the lab worker failed to start"};window.${EARLY_WORKER_GLOBAL}=w}}catch{}`;
 }
@@ -70,19 +82,21 @@ export function firstVisitHead(): Plugin {
         // Relative bases are relative to the page, which sits at the root of the build.
         const base = config.base === '' || config.base.startsWith('.') ? './' : config.base;
         if (!html.includes(CHARSET)) throw new Error(`first-visit-head: the page has no ${CHARSET}`);
-        // First in the head, after the charset: a script after the stylesheet would wait for it.
-        const head = [
-          `<script>${earlyWorkerScript(`${base}${worker}`)}</script>`,
-          // crossorigin: the worker's fetch() is a CORS-mode request, which a preload must match.
-          ...wasm.map((file) => `<link rel="preload" as="fetch" crossorigin href="${base}${file}">`),
-        ];
         // The page's own script blocks rendering until it has run: the page is drawn once, complete,
         // instead of an empty shell first and everything moved again a moment later. That first
         // drawing also held up the script, which arrives while it is under way.
-        const entry = /<script type="module" crossorigin src="[^"]+\/main-[\w-]+\.js"><\/script>/;
-        if (!entry.test(html)) throw new Error('first-visit-head: the page has no main script where expected');
-        return html.replace(CHARSET, [CHARSET, ...head].join('\n  '))
-          .replace(entry, (script) => script.replace('<script ', '<script blocking="render" '));
+        const entry = /\n\s*<script type="module" crossorigin src="[^"]+\/main-[\w-]+\.js"><\/script>((\n\s*<link rel="modulepreload"[^>]*>)*)/;
+        const found = entry.exec(html);
+        if (!found) throw new Error('first-visit-head: the page has no main script where expected');
+        const [script, ...preloads] = found[0].trim().split(/\n\s*/);
+        // First in the head, after the charset: a script after the stylesheet would wait for it.
+        // Then the page's script and its modules: they are the page's first requests.
+        const head = [
+          `<script>${earlyWorkerScript(`${base}${worker}`, wasm.map((file) => `${base}${file}`))}</script>`,
+          script!.replace('<script ', '<script blocking="render" '),
+          ...preloads,
+        ];
+        return html.replace(found[0], '').replace(CHARSET, [CHARSET, ...head].join('\n  '));
       },
     },
   };
