@@ -5,6 +5,7 @@ import { docsEmbed } from './web/build/docs-embed.ts';
 import { siteLinks } from './web/build/site-links.ts';
 import { precompress } from './web/build/precompress.ts';
 import { firstVisitHead } from './web/build/first-visit-head.ts';
+import { checkedManifests } from './web/build/checked-manifests.ts';
 import { serviceWorkerManifest } from './web/build/service-worker-manifest.ts';
 
 /** The custom element's script, at a stable address documentation sites can load. */
@@ -37,7 +38,7 @@ export default defineConfig({
   // Relative addresses: the build works from any path of any static host as it is. A site that wants
   // absolute ones builds with `npm run build:web -- --base /sub/path/` (and serves with the same --base).
   base: './',
-  plugins: [emptyNodeBuiltins(), serviceWorkerManifest(), embedScenarios(), docsEmbed(), siteLinks(), firstVisitHead(), precompress()],
+  plugins: [emptyNodeBuiltins(), checkedManifests(), serviceWorkerManifest(), embedScenarios(), docsEmbed(), siteLinks(), firstVisitHead(), precompress()],
   worker: { format: 'es', plugins: () => [emptyNodeBuiltins()] },
   build: {
     outDir: '../dist',

@@ -1,8 +1,9 @@
 // The examples gallery's data: every examples/*/example.json and its sources, bundled at build time
-// so an example paints without any request.
+// so an example paints without any request. Each manifest was checked when it was bundled
+// (web/build/checked-manifests.ts), so the page does not check it again while it starts.
 import type { Arch } from '../../../core/arch.ts';
 import {
-  checkExampleManifest, exampleFileName, exampleFilePath, type ExampleManifest, exampleTimeline, type ExampleTimelineEvent,
+  exampleFileName, exampleFilePath, type ExampleManifest, exampleTimeline, type ExampleTimelineEvent,
 } from '../../../toolchain/example-manifest.ts';
 import type { PatchFile, SourceFile } from '../state/lab-state.ts';
 import { FIRST_EXAMPLE } from './first-example.ts';
@@ -18,7 +19,7 @@ export interface Example {
   timeline: Partial<Record<Arch, ExampleTimelineEvent[]>>;
 }
 
-const manifests = import.meta.glob<unknown>('../../../examples/*/example.json', { eager: true, import: 'default' });
+const manifests = import.meta.glob<ExampleManifest>('../../../examples/*/example.json', { eager: true, import: 'default' });
 const sources = import.meta.glob<string>('../../../examples/*/**/*.s', { eager: true, query: '?raw', import: 'default' });
 
 /** A file an example names: its own, or another example's ("price-tax:pricing.s"). */
@@ -27,10 +28,8 @@ function source(id: string, arch: Arch, name: string): SourceFile | undefined {
   return text === undefined ? undefined : { name: exampleFileName(name), text };
 }
 
-export const EXAMPLES: Example[] = Object.entries(manifests).map(([path, json]) => {
+export const EXAMPLES: Example[] = Object.entries(manifests).map(([path, manifest]) => {
   const id = path.split('/').at(-2)!;
-  const file = `examples/${id}/example.json`;
-  const manifest = checkExampleManifest(json, file);
   const example: Example = { id, manifest, modules: {}, patches: {}, timeline: {} };
   for (const arch of manifest.arches) {
     const files = manifest.modules.map((name) => source(id, arch, name));

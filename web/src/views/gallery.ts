@@ -13,7 +13,9 @@ function excerpt(example: Example, arch: Arch): string {
   const text = example.modules[arch]?.[0]?.text ?? '';
   const lines = text.split('\n');
   const about = redirectedFunctions(example.patches[arch] ?? [])[0] ?? /^\s*\.export\s+([\w.$]+)/m.exec(text)?.[1];
-  const start = about ? lines.findIndex((l) => new RegExp(`^\\s*\\.func\\s+${about.replace(/\$/g, '\\$')}\\b`).test(l)) : -1;
+  // One expression for all lines (a new one per line cost the page's start several milliseconds).
+  const func = about ? new RegExp(`^\\s*\\.func\\s+${about.replace(/\$/g, '\\$')}\\b`) : undefined;
+  const start = func ? lines.findIndex((l) => func.test(l)) : -1;
   const from = start >= 0 ? start : lines.findIndex((l) => /^\s*\.func\b/.test(l));
   return lines.slice(Math.max(from, 0), Math.max(from, 0) + 8).join('\n');
 }
