@@ -197,6 +197,36 @@ describe('a first visit to the playground', () => {
     expect(readFileSync(`dist/assets/${scripts.find((f) => f.startsWith('lab-worker-'))!}`).length).toBeLessThan(16 * 1024);
   }, 60_000);
 
+  it('has the worker load the example while the page is still busy drawing itself', async () => {
+    const context = await newContext(browser);
+    // The page's thread stays busy for 3 s after it asks for the load, as a slow device drawing the page would.
+    await context.addInitScript(`{
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function (message, ...rest) {
+        post.call(this, message, ...rest);
+        if (message?.request?.type === 'load' && window.busyUntil === undefined) {
+          queueMicrotask(() => {
+            window.busyUntil = performance.timeOrigin + performance.now() + 3000;
+            while (performance.timeOrigin + performance.now() < window.busyUntil) {}
+          });
+        }
+      };
+    }`);
+    const page = await context.newPage();
+    const workers: import('playwright-core').Worker[] = [];
+    page.on('worker', (worker) => workers.push(worker));
+    await page.goto(server.url);
+    await page.waitForSelector('html[data-program="loaded"]', { timeout: 30_000 });
+    const busyUntil = await page.evaluate(() => (window as unknown as { busyUntil: number }).busyUntil);
+    const loads = await Promise.all(workers.map((worker) => worker.evaluate(() =>
+      performance.getEntriesByName('hotpatch:lab:loaded').map((mark) => performance.timeOrigin + mark.startTime)).catch(() => [])));
+    const loaded = loads.flat();
+    expect(loaded).toHaveLength(1);
+    // Posted messages wait for the page's thread to be free; the channel's copy did not.
+    expect(loaded[0]!).toBeLessThan(busyUntil);
+    await context.close();
+  }, 60_000);
+
   it('makes no Intl call while it starts (the first one loads the locale\'s data)', async () => {
     const context = await newContext(browser);
     await context.addInitScript(`{

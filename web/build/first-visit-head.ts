@@ -11,25 +11,28 @@
 //   - the page's script blocks rendering (blocking="render") until it has drawn the page.
 // In the dev server (no bundle) the page does all of it itself, as before.
 import type { Plugin, ResolvedConfig } from 'vite';
-import { EARLY_REQUESTS_GLOBAL, EARLY_WORKER_GLOBAL } from '../src/lab/early-worker-global.ts';
+import { EARLY_CHANNEL_GLOBAL, EARLY_REQUESTS_GLOBAL, EARLY_WORKER_GLOBAL } from '../src/lab/early-worker-global.ts';
 import { EARLY_FETCHES_GLOBAL } from '../../core/wasm-loader.ts';
 
 /**
  * The bootstrap the worker runs first, from a blob, as an expression of the inline script that
- * makes its source: `entry` and `wasm` are expressions there for its addresses, as string literals
- * (a blob has no base, so they are absolute). It starts fetching the wasm files (the loader,
- * core/wasm-loader.ts, takes each fetch by its address; a failure is said by the loader that takes
- * it), keeps the page's requests, and imports the entry. An entry that cannot be loaded is thrown
- * again outside the promise, so that the page hears it as the worker's error event.
+ * makes its source: `entry` and `wasm` are expressions there for its addresses, `channel` for the
+ * name of its channel, as string literals (a blob has no base, so addresses are absolute). It
+ * starts fetching the wasm files (the loader, core/wasm-loader.ts, takes each fetch by its address;
+ * a failure is said by the loader that takes it), keeps the page's requests, posted or sent by the
+ * channel (web/src/lab/request-inbox.ts), and imports the entry. An entry that cannot be loaded is
+ * thrown again outside the promise, so that the page hears it as the worker's error event.
  */
-function bootstrapSource(entry: string, wasm: string[]): string {
+function bootstrapSource(entry: string, wasm: string[], channel: string): string {
   const text = (source: string) => JSON.stringify(source);
+  const requests = `self.${EARLY_REQUESTS_GLOBAL}`;
   return [
     text(`const f=(u)=>{const r=fetch(u);r.catch(()=>{});return r};self.${EARLY_FETCHES_GLOBAL}={`),
     ...wasm.flatMap((url, i) => [text(`${i > 0 ? ',' : ''}[`), url, text(']:f('), url, text(')')]),
-    text(`};self.${EARLY_REQUESTS_GLOBAL}=[];self.onmessage=(e)=>self.${EARLY_REQUESTS_GLOBAL}.push(e);import(`),
-    entry,
-    text(').catch((e)=>setTimeout(()=>{throw e}))'),
+    text(`};${requests}=[];self.onmessage=(e)=>${requests}.push(e);`),
+    text(`if(typeof BroadcastChannel==="function"){const c=self.${EARLY_CHANNEL_GLOBAL}=new BroadcastChannel(`), channel,
+    text(`);c.onmessage=(e)=>${requests}.push({data:e.data,viaChannel:true})}`),
+    text('import('), entry, text(').catch((e)=>setTimeout(()=>{throw e}))'),
   ].join('+');
 }
 
@@ -48,11 +51,13 @@ export function earlyWorkerScript(url: string, wasm: string[] = []): string {
   const options = '{type:"module",name:"lab"}';
   // a: every address made absolute against the page's, as a string literal for the bootstrap.
   const addresses = [url, ...wasm].map((address) => `JSON.stringify(new URL(${JSON.stringify(address)},location.href).href)`);
-  const blob = `new Blob([${bootstrapSource('a[0]', wasm.map((_, i) => `a[${i + 1}]`))}],{type:"text/javascript"})`;
+  // c: the channel's name, the pair's own (another tab of the page has its own).
+  const channel = '"hotpatch-lab-"+Math.random().toString(36).slice(2)+Math.random().toString(36).slice(2)';
+  const blob = `new Blob([${bootstrapSource('a[0]', wasm.map((_, i) => `a[${i + 1}]`), 'JSON.stringify(c)')}],{type:"text/javascript"})`;
   // An error before the page's script is there is kept for it (an error event nobody hears is lost);
   // the page then starts its own worker (a policy that refuses blob workers ends here too).
-  return `try{if(typeof WebAssembly==="object"){const a=[${addresses.join(',')}];`
-    + `let w;try{w=new Worker(URL.createObjectURL(${blob}),${options})}catch{w=new Worker(${JSON.stringify(url)},${options})}`
+  return `try{if(typeof WebAssembly==="object"){const a=[${addresses.join(',')}],c=${channel};`
+    + `let w;try{w=new Worker(URL.createObjectURL(${blob}),${options});w.channel=c}catch{w=new Worker(${JSON.stringify(url)},${options})}`
     + `w.onerror=(e)=>{w.earlyError=e.message||"the lab worker failed to start"};window.${EARLY_WORKER_GLOBAL}=w}}catch{}`;
 }
 

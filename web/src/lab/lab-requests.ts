@@ -17,6 +17,7 @@ import { hotApplyEdit } from './hot-edit.ts';
 import { makeScenario } from './scenario-maker.ts';
 import type { LabMessage, LabReply, LabRequest, LabRequestMessage, RunSettings } from './protocol.ts';
 import { sleep, yieldToMessages } from '../worker-pacing.ts';
+import { requestInbox } from './request-inbox.ts';
 
 setKeystoneRunner(new WatchedAssembler(() => {
   toolchainNeeded();
@@ -61,14 +62,25 @@ function toolchainNeeded(): void {
 }
 whenCapstoneLoads(toolchainNeeded);
 
-/** Handles the page's requests from now on, after those that came while this script loaded. */
-export function serveRequests(early: MessageEvent<LabRequestMessage>[]): void {
-  self.onmessage = receive;
-  for (const event of early) receive(event);
+/** A request that came before this script: posted by the page, or sent by the channel. */
+export interface EarlyRequest {
+  data: LabRequestMessage;
+  viaChannel?: boolean;
 }
 
-function receive(event: MessageEvent<LabRequestMessage>): void {
-  const { id, request } = event.data;
+/**
+ * Handles the page's requests from now on, after those that came while this script loaded: posted,
+ * and the first ones also by `channel` (request-inbox.ts), each once and in order.
+ */
+export function serveRequests(early: EarlyRequest[], channel?: BroadcastChannel): void {
+  const inbox = requestInbox<LabRequestMessage>(() => channel?.close());
+  const take = (message: LabRequestMessage | undefined) => { if (message) receive(message); };
+  self.onmessage = (event: MessageEvent<LabRequestMessage>) => take(inbox.fromPage(event.data));
+  if (channel) channel.onmessage = (event: MessageEvent<LabRequestMessage>) => take(inbox.fromChannel(event.data));
+  for (const request of early) take(request.viaChannel ? inbox.fromChannel(request.data) : inbox.fromPage(request.data));
+}
+
+function receive({ id, request }: LabRequestMessage): void {
   if (request.type === 'warm') {
     // Ahead of the queue: a request waiting for the toolchain must not hold up the run.
     toolchainNeeded();
@@ -105,6 +117,8 @@ async function handle(request: LabRequest, wasRunning: boolean, generation: numb
       useKnownInstructions(prebuilt ? new InstructionTable(prebuilt.instructions) : undefined);
       const report = await core.load(program, request.settings.budget, prebuilt?.modules.map((m) => guestModule(m, program.arch)));
       await publish(true);
+      // In the worker's own timeline, beside the page's marks (milestones.ts): when its load was done.
+      performance.mark('hotpatch:lab:loaded');
       return { type: 'loaded', report };
     }
     case 'reset': core.configure(request.settings); core.reset(request.settings.budget); await publish(true); return { type: 'done' };

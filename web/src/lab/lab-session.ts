@@ -21,6 +21,12 @@ export interface LabEvents {
 
 export class LabSession {
   private worker: Worker | undefined;
+  /**
+   * The channel the worker the page's head started also takes requests by, until the worker's first
+   * message: requests posted while the page draws itself are held until it has finished
+   * (request-inbox.ts says why), and these go round that.
+   */
+  private channel: BroadcastChannel | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (reply: LabReply) => void; reject: (error: Error) => void }>();
   private readonly listeners: { [K in keyof LabEvents]: Set<LabEvents[K]> } = { snapshot: new Set(), toolchain: new Set() };
@@ -45,6 +51,9 @@ export class LabSession {
     if (early?.error !== undefined) early.worker.terminate();
     this.worker = early && early.error === undefined ? early.worker
       : new Worker(new URL('./lab-worker.ts', import.meta.url), { type: 'module', name: 'lab' });
+    if (early?.channel !== undefined && early.error === undefined && typeof BroadcastChannel === 'function') {
+      this.channel = new BroadcastChannel(early.channel);
+    }
     this.worker.onmessage = (event: MessageEvent<LabMessage>) => this.receive(event.data);
     this.worker.onerror = (event) => {
       this.setToolchain({ state: 'failed', message: event.message || 'the lab worker failed to start' });
@@ -54,6 +63,9 @@ export class LabSession {
   }
 
   private receive(message: LabMessage): void {
+    // The worker's first message: posts reach it directly by now.
+    this.channel?.close();
+    this.channel = undefined;
     if (message.kind === 'snapshot') {
       this.lastSnapshot = message.snapshot;
       this.emit('snapshot', message.snapshot);
@@ -78,7 +90,9 @@ export class LabSession {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker!.postMessage({ id, request } satisfies LabRequestMessage);
+      const message: LabRequestMessage = { id, request };
+      this.worker!.postMessage(message);
+      this.channel?.postMessage(message);
     });
   }
 

@@ -5,25 +5,32 @@
 // the worker with a bootstrap that imports this script (web/build/first-visit-head.ts says why).
 import { loadWasmCpu } from '../../../sandbox/wasm/cpu-module.ts';
 import { loadEngine } from '../../../engine/host/engine.ts';
-import type { LabMessage, LabRequestMessage } from './protocol.ts';
-import { EARLY_REQUESTS_GLOBAL } from './early-worker-global.ts';
+import type { LabMessage } from './protocol.ts';
+import { EARLY_CHANNEL_GLOBAL, EARLY_REQUESTS_GLOBAL } from './early-worker-global.ts';
+import type { EarlyRequest } from './lab-requests.ts';
 
 // A failure here is said again, with its reason, by the first request that needs the module.
 void loadWasmCpu().catch(() => undefined);
 void loadEngine().catch(() => undefined);
 
-// Started by the page's head, the worker ran a bootstrap first, which kept the requests until now.
-const scope = self as unknown as Record<string, MessageEvent<LabRequestMessage>[] | undefined>;
-const early = scope[EARLY_REQUESTS_GLOBAL] ?? [];
+// Started by the page's head, the worker ran a bootstrap first, which kept the requests until now,
+// posted or sent by the channel (request-inbox.ts).
+const scope = self as unknown as Record<string, unknown>;
+const early = (scope[EARLY_REQUESTS_GLOBAL] ?? []) as EarlyRequest[];
+const channel = scope[EARLY_CHANNEL_GLOBAL] as BroadcastChannel | undefined;
 delete scope[EARLY_REQUESTS_GLOBAL];
-self.onmessage = (event: MessageEvent<LabRequestMessage>) => early.push(event);
+delete scope[EARLY_CHANNEL_GLOBAL];
+self.onmessage = (event: MessageEvent) => early.push(event);
+if (channel) channel.onmessage = (event: MessageEvent) => early.push({ data: event.data, viaChannel: true });
 
-import('./lab-requests.ts').then(({ serveRequests }) => serveRequests(early), (error: unknown) => {
-  // The body could not be loaded (offline, a broken deployment): every request says so.
+import('./lab-requests.ts').then(({ serveRequests }) => serveRequests(early, channel), (error: unknown) => {
+  // The body could not be loaded (offline, a broken deployment): every request says so, once (the
+  // page posts each one; the channel's copies are left out).
+  channel?.close();
   const message = `the lab could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
   const post = (reply: LabMessage) => (self as unknown as Worker).postMessage(reply);
-  const refuse = (event: MessageEvent<LabRequestMessage>) => post({ kind: 'reply', id: event.data.id, reply: { type: 'failed', message } });
+  const refuse = (request: EarlyRequest) => post({ kind: 'reply', id: request.data.id, reply: { type: 'failed', message } });
   post({ kind: 'status', toolchain: 'failed', message });
   self.onmessage = refuse;
-  early.forEach(refuse);
+  early.filter((request) => !request.viaChannel).forEach(refuse);
 });

@@ -319,7 +319,7 @@ export interface LandingPadSettings {
   keep: boolean;
 }
 
-/** A request as the page posts it to the lab worker: `id` pairs it with its reply. */
+/** A request as the page posts it to the lab worker: `id` pairs it with its reply; ids count from 1 (request-inbox.ts orders by them). */
 export interface LabRequestMessage { id: number; request: LabRequest }
 
 export type LabRequest =
