@@ -1,8 +1,9 @@
 // The lab worker's entry, kept small so that the worker starts compiling cpu.wasm and engine.wasm
-// the moment it runs (the page's head preloaded both), while the body (lab-requests.ts: the CPU's
-// and engine's hosts, the lab, the toolchain's loaders) is fetched and compiled beside them.
-// Requests that arrive meanwhile wait here and are handed over in order. The page's head may start
-// the worker with a bootstrap that imports this script (web/build/first-visit-head.ts says why).
+// the moment it runs (from the fetches the head's bootstrap started, when it ran one), while the
+// body (lab-requests.ts: the CPU's and engine's hosts, the lab, the toolchain's loaders) is fetched
+// and compiled beside them. Requests that arrive meanwhile wait here and are handed over in order.
+// The page's head may start the worker with a bootstrap that imports this script
+// (web/build/first-visit-head.ts says why).
 import { loadWasmCpu } from '../../../sandbox/wasm/cpu-module.ts';
 import { loadEngine } from '../../../engine/host/engine.ts';
 import type { LabMessage } from './protocol.ts';
