@@ -4,10 +4,11 @@
 //     requests: the first goes out on the connection the page came on, while the others wait for
 //     connections of their own, and nothing else competes with them for the network;
 //   - an inline script starts the lab worker from a bootstrap that fetches cpu.wasm and engine.wasm
-//     at once and imports the worker's script, so they download and compile beside the page's
-//     script and first paint rather than after them. The page's script (LabSession,
-//     web/src/lab/early-worker.ts) takes the worker over; where the inline script does not run (a
-//     Content-Security-Policy without inline scripts) the page starts the worker itself;
+//     at once, listens on a channel for the page's first requests and imports the worker's script,
+//     so they download and compile, and the example loads, beside the page's script and first paint
+//     rather than after them. The page's script (LabSession, web/src/lab/early-worker.ts) takes
+//     the worker over; where the inline script does not run (a Content-Security-Policy without
+//     inline scripts) the page starts the worker itself;
 //   - the page's script blocks rendering (blocking="render") until it has drawn the page.
 // In the dev server (no bundle) the page does all of it itself, as before.
 import type { Plugin, ResolvedConfig } from 'vite';
@@ -44,8 +45,9 @@ function bootstrapSource(entry: string, wasm: string[], channel: string): string
  * posts to a dedicated worker until the page's thread has been told that the worker's first script
  * has run, and it can be told only between two of its tasks. The entry comes over the network, so
  * it runs while the page is busy with its script and first layout, and the program's load request
- * waited for all of that. A blob has nothing to fetch: its script runs as the worker starts, while
- * the page is still waiting for its own script, and requests go straight to the worker from then on.
+ * waited for all of that. A blob has nothing to fetch: its script runs as the worker starts, often
+ * while the page is still waiting for its own script. When the worker starts while the page is
+ * already drawing itself, the page's first requests still reach it by the channel.
  */
 export function earlyWorkerScript(url: string, wasm: string[] = []): string {
   const options = '{type:"module",name:"lab"}';
